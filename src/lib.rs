@@ -1,0 +1,1 @@
+//! Staffetta server: the edge around the engine and handoff cores.
