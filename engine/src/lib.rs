@@ -5,5 +5,6 @@
 //! clock, opens a socket or touches storage; the edge (the root `staffetta` crate) does.
 
 pub mod language;
+pub mod nlu;
 
 pub use language::Language;

@@ -1,0 +1,302 @@
+//! From words to a sparse, L2-normalized TF-IDF vector.
+//!
+//! Two feature groups, each hashed to 64 bits (FNV-1a with a group prefix, so no strings
+//! are allocated per feature):
+//! - word features: stem unigrams and stem bigrams (with sentence start/end markers);
+//! - character features: 3- to 5-grams of each accent-folded word padded with `<` `>`,
+//!   which carry most of the typo tolerance ("ordr" shares `<or`, `ord` with "order").
+//!
+//! Each group gets sublinear TF (`1 + ln tf`) times IDF and is L2-normalized on its own,
+//! then weighted, so long and short texts compare. Features never seen in training count in
+//! the norm but are dropped from the vector: a message made mostly of unknown words gets a
+//! short vector, low logits and so a low confidence, which is what out-of-scope detection
+//! needs.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+const WORD_GROUP: u8 = 1;
+const BIGRAM_GROUP: u8 = 2;
+const CHAR_GROUP: u8 = 3;
+const SENTENCE_EDGE: &str = "\u{2}";
+
+/// Shape of the feature space: n-gram sizes and the weight of each group.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct FeatureParams {
+    pub(crate) char_min: usize,
+    pub(crate) char_max: usize,
+    pub(crate) word_weight: f32,
+    pub(crate) char_weight: f32,
+}
+
+impl Default for FeatureParams {
+    fn default() -> Self {
+        FeatureParams {
+            char_min: 3,
+            char_max: 5,
+            word_weight: 1.0,
+            char_weight: 1.0,
+        }
+    }
+}
+
+/// Hashed features of one text, split by group (duplicates kept: they are term counts).
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RawFeatures {
+    pub(crate) words: Vec<u64>,
+    pub(crate) chars: Vec<u64>,
+}
+
+/// Extracts raw features from stems (for word features) and folded surface words (for
+/// character n-grams). Both slices describe the same words, in order.
+pub(crate) fn extract(
+    stems: &[String],
+    surfaces: &[String],
+    params: &FeatureParams,
+) -> RawFeatures {
+    let mut raw = RawFeatures::default();
+    for stem in stems {
+        raw.words.push(hash_parts(WORD_GROUP, &[stem]));
+    }
+    if !stems.is_empty() {
+        let edge = SENTENCE_EDGE.to_owned();
+        let padded: Vec<&String> = std::iter::once(&edge)
+            .chain(stems)
+            .chain(std::iter::once(&edge))
+            .collect();
+        for pair in padded.windows(2) {
+            raw.words
+                .push(hash_parts(BIGRAM_GROUP, &[pair[0], pair[1]]));
+        }
+    }
+    let mut boundaries = Vec::new();
+    for surface in surfaces {
+        let padded = format!("<{surface}>");
+        boundaries.clear();
+        boundaries.extend(padded.char_indices().map(|(i, _)| i));
+        boundaries.push(padded.len());
+        let char_count = boundaries.len() - 1;
+        for n in params.char_min..=params.char_max {
+            if n > char_count {
+                break;
+            }
+            for start in 0..=(char_count - n) {
+                let gram = &padded[boundaries[start]..boundaries[start + n]];
+                raw.chars.push(hash_parts(CHAR_GROUP, &[gram]));
+            }
+        }
+    }
+    raw
+}
+
+/// FNV-1a over a group tag and the parts, with a separator between parts.
+fn hash_parts(group: u8, parts: &[&str]) -> u64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |byte: u8| {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(PRIME);
+    };
+    feed(group);
+    for part in parts {
+        part.bytes().for_each(&mut feed);
+        feed(0xff);
+    }
+    hash
+}
+
+/// A hasher for keys that already are good 64-bit hashes.
+#[derive(Default, Clone, Copy, Debug)]
+pub(crate) struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, value: u64) {
+        self.0 = value;
+    }
+}
+
+/// A map keyed by feature hashes.
+pub(crate) type HashKeyed<V> = HashMap<u64, V, BuildHasherDefault<PassThroughHasher>>;
+
+/// A sparse vector: parallel feature indices and values, indices ascending.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub(crate) struct SparseVector {
+    pub(crate) indices: Vec<u32>,
+    pub(crate) values: Vec<f32>,
+}
+
+/// The features seen in training, their column index and IDF weight.
+#[derive(Debug, Clone)]
+pub(crate) struct FeatureSpace {
+    columns: HashKeyed<u32>,
+    idf: Vec<f32>,
+    /// The IDF a feature absent from training would have (document frequency 0).
+    unseen_idf: f32,
+    params: FeatureParams,
+}
+
+impl FeatureSpace {
+    /// Builds the space from the training documents (document frequency -> IDF).
+    pub(crate) fn fit(documents: &[RawFeatures], params: FeatureParams) -> FeatureSpace {
+        let mut columns: HashKeyed<u32> = HashKeyed::default();
+        let mut document_frequency: Vec<u32> = Vec::new();
+        let mut unique = Vec::new();
+        for document in documents {
+            unique.clear();
+            unique.extend(document.words.iter().chain(&document.chars).copied());
+            unique.sort_unstable();
+            unique.dedup();
+            for &feature in &unique {
+                let next = u32::try_from(document_frequency.len()).unwrap_or(u32::MAX);
+                let column = *columns.entry(feature).or_insert(next);
+                if column == next {
+                    document_frequency.push(0);
+                }
+                if let Some(df) = document_frequency.get_mut(column as usize) {
+                    *df += 1;
+                }
+            }
+        }
+        let n = documents.len() as f32;
+        let idf = document_frequency
+            .iter()
+            .map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln() + 1.0)
+            .collect();
+        let unseen_idf = (1.0 + n).ln() + 1.0;
+        FeatureSpace {
+            columns,
+            idf,
+            unseen_idf,
+            params,
+        }
+    }
+
+    /// Number of columns (distinct training features).
+    pub(crate) fn len(&self) -> usize {
+        self.idf.len()
+    }
+
+    /// The normalized TF-IDF vector of a document; unknown features are dropped.
+    pub(crate) fn vectorize(&self, raw: &RawFeatures) -> SparseVector {
+        let mut entries = Vec::with_capacity(raw.words.len() + raw.chars.len());
+        self.add_group(&raw.words, self.params.word_weight, &mut entries);
+        self.add_group(&raw.chars, self.params.char_weight, &mut entries);
+        entries.sort_unstable_by_key(|&(column, _)| column);
+        let mut vector = SparseVector::default();
+        for (column, value) in entries {
+            if vector.indices.last() == Some(&column) {
+                if let Some(last) = vector.values.last_mut() {
+                    *last += value;
+                }
+            } else {
+                vector.indices.push(column);
+                vector.values.push(value);
+            }
+        }
+        // A text whose features are all known has unit length.
+        let total_weight = self.params.word_weight.hypot(self.params.char_weight);
+        if total_weight > 0.0 {
+            vector.values.iter_mut().for_each(|v| *v /= total_weight);
+        }
+        vector
+    }
+
+    fn add_group(&self, features: &[u64], weight: f32, out: &mut Vec<(u32, f32)>) {
+        let mut sorted: Vec<u64> = features.to_vec();
+        sorted.sort_unstable();
+        let start = out.len();
+        let mut unknown_squares = 0.0f32;
+        let mut i = 0;
+        while i < sorted.len() {
+            let mut j = i + 1;
+            while j < sorted.len() && sorted[j] == sorted[i] {
+                j += 1;
+            }
+            let tf = 1.0 + ((j - i) as f32).ln();
+            match self.columns.get(&sorted[i]) {
+                Some(&column) => out.push((column, tf * self.idf[column as usize])),
+                None => unknown_squares += (tf * self.unseen_idf).powi(2),
+            }
+            i = j;
+        }
+        // Unknown features still count in the norm: a message that is mostly unseen words
+        // keeps a weak vector instead of being inflated to full strength by normalization.
+        let known_squares = out[start..].iter().map(|(_, v)| v * v).sum::<f32>();
+        let norm = (known_squares + unknown_squares).sqrt();
+        if norm > 0.0 {
+            out[start..]
+                .iter_mut()
+                .for_each(|(_, v)| *v *= weight / norm);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| (*w).to_owned()).collect()
+    }
+
+    #[test]
+    fn character_ngrams_are_padded_per_word() {
+        let params = FeatureParams {
+            char_min: 3,
+            char_max: 3,
+            ..FeatureParams::default()
+        };
+        let raw = extract(&strings(&["ab"]), &strings(&["ab"]), &params);
+        // "<ab>" has the trigrams "<ab" and "ab>".
+        assert_eq!(raw.chars.len(), 2);
+        // one unigram plus two edge bigrams.
+        assert_eq!(raw.words.len(), 3);
+    }
+
+    #[test]
+    fn unknown_features_dilute_the_vector() {
+        let params = FeatureParams::default();
+        let train = extract(&strings(&["order"]), &strings(&["order"]), &params);
+        let space = FeatureSpace::fit(std::slice::from_ref(&train), params);
+        let mixed = extract(
+            &strings(&["order", "qwxz"]),
+            &strings(&["order", "qwxz"]),
+            &params,
+        );
+        let norm: f32 = space.vectorize(&mixed).values.iter().map(|v| v * v).sum();
+        assert!(norm > 0.0 && norm < 0.9, "norm {norm}");
+    }
+
+    #[test]
+    fn vectors_are_unit_length_and_unknown_features_vanish() {
+        let params = FeatureParams::default();
+        let train = extract(
+            &strings(&["order", "status"]),
+            &strings(&["order", "status"]),
+            &params,
+        );
+        let space = FeatureSpace::fit(std::slice::from_ref(&train), params);
+        let vector = space.vectorize(&train);
+        let norm: f32 = vector.values.iter().map(|v| v * v).sum();
+        assert!((norm - 1.0).abs() < 1e-5);
+        let unseen = extract(&strings(&["zzz"]), &strings(&["zzz"]), &params);
+        let unseen_vector = space.vectorize(&unseen);
+        assert!(unseen_vector.indices.is_empty());
+    }
+
+    #[test]
+    fn multibyte_words_produce_ngrams_on_char_boundaries() {
+        let params = FeatureParams::default();
+        let raw = extract(&strings(&["größe"]), &strings(&["größe"]), &params);
+        assert!(!raw.chars.is_empty());
+    }
+}
