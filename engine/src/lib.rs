@@ -5,6 +5,7 @@
 //! clock, opens a socket or touches storage; the edge (the root `staffetta` crate) does.
 
 pub mod language;
+pub mod markdown;
 pub mod nlu;
 
 pub use language::Language;
