@@ -1,1 +1,28 @@
-//! Staffetta server: the edge around the engine and handoff cores.
+//! Staffetta server: the edge around the `staffetta-engine` and `staffetta-handoff` cores.
+//!
+//! # Layout
+//!
+//! - [`cli`]: the `staffetta` command line (serve, config check, authoring tools).
+//! - [`config`]: typed settings layered from defaults, a TOML file and the environment.
+//! - [`server`]: `Server::build` (open store, load data) and `run(settings, listener, shutdown)`.
+//! - [`app`]: `AppState` and `app(state) -> Router`.
+//! - [`routes`]: HTTP handlers, one file per area.
+//! - [`store`]: the `Store` trait with its sled and Redis backends.
+//! - [`error`]: the single API error shape.
+//! - [`shutdown`]: signals and the lifecycle of long-lived tasks.
+//! - [`telemetry`]: the tracing subscriber.
+//! - [`secret`]: values that never print.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod routes;
+pub mod secret;
+pub mod server;
+pub mod shutdown;
+pub mod store;
+pub mod telemetry;
+
+pub use app::{AppState, app};
+pub use server::{Server, run};

@@ -1,0 +1,79 @@
+//! The `staffetta` command line: `serve`, `config check`, `default-config` and the authoring
+//! tools. Config errors exit with code 2, start-up failures with 1.
+
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::config::Settings;
+use crate::telemetry::LogFormat;
+
+/// Exit code for invalid configuration.
+pub const EXIT_CONFIG: u8 = 2;
+
+/// Staffetta: a chatbot-first assistant platform with live-agent handoff.
+#[derive(Debug, Parser)]
+#[command(name = "staffetta", version, about)]
+pub struct Cli {
+    /// Config file (TOML). Without one, built-in defaults and STAFFETTA__* variables apply.
+    #[arg(long, global = true, env = "STAFFETTA_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log line format.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Pretty, env = "STAFFETTA_LOG_FORMAT")]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (demo site and agent console included).
+    Serve(serve::ServeArgs),
+    /// Inspect configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Print the commented example configuration.
+    DefaultConfig,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate a config file (or the one from --config / STAFFETTA_CONFIG) plus the
+    /// environment, and print the effective settings with secrets redacted.
+    Check {
+        /// The file to check.
+        file: Option<PathBuf>,
+    },
+}
+
+/// Parses the command line and runs the command.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(ref args) => serve::serve(&cli, args),
+        Command::Config(ConfigCommand::Check { ref file }) => {
+            match load_settings(file.as_deref().or(cli.config.as_deref())) {
+                Ok(settings) => {
+                    println!("configuration is valid\n{settings:#?}");
+                    ExitCode::SUCCESS
+                }
+                Err(code) => code,
+            }
+        }
+        Command::DefaultConfig => {
+            print!("{}", crate::config::EXAMPLE_CONFIG);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Loads settings from `file` and the process environment, printing errors to stderr.
+fn load_settings(file: Option<&std::path::Path>) -> Result<Settings, ExitCode> {
+    Settings::load(file, std::env::vars()).map_err(|err| {
+        eprintln!("error: invalid configuration: {err}");
+        ExitCode::from(EXIT_CONFIG)
+    })
+}

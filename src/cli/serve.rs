@@ -1,0 +1,66 @@
+//! `staffetta serve`: load config, open the store, bind, print the URLs, run until a signal.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::{Cli, load_settings};
+use crate::server::{self, Server};
+
+/// Flags of `staffetta serve`; they override the config file and STAFFETTA__* variables.
+#[derive(Debug, clap::Args)]
+pub(super) struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "STAFFETTA_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Folder of the embedded store.
+    #[arg(long, env = "STAFFETTA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+}
+
+pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
+    let mut settings = match load_settings(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(code) => return code,
+    };
+    if let Some(listen) = args.listen {
+        settings.server.listen = listen;
+    }
+    if let Some(dir) = &args.data_dir {
+        settings.store.path.clone_from(dir);
+    }
+    crate::telemetry::init(cli.log_format, std::io::stderr);
+
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async move {
+        let addr = settings.server.listen;
+        let server = Server::build(settings).await?;
+        let listener = server::bind(addr).await?;
+        print_urls(listener.local_addr()?);
+        server.run(listener, crate::shutdown::signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_urls(addr: SocketAddr) {
+    let base = format!("http://{addr}");
+    let mut out = std::io::stdout().lock();
+    // Tests and scripts parse the first line; keep its shape stable.
+    let _ = writeln!(out, "Staffetta listening on {base}");
+    let _ = writeln!(out, "  demo page:     {base}/");
+    let _ = writeln!(out, "  agent console: {base}/agent");
+    let _ = out.flush();
+}

@@ -1,0 +1,178 @@
+//! Tests of config layering and its error messages.
+
+use std::io::Write;
+
+use super::*;
+
+fn write_config(text: &str) -> tempfile::NamedTempFile {
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    file.write_all(text.as_bytes()).unwrap();
+    file
+}
+
+fn no_env() -> Vec<(String, String)> {
+    Vec::new()
+}
+
+#[test]
+fn defaults_bind_localhost_8080_with_the_demo_site() {
+    let settings = Settings::load(None, no_env()).unwrap();
+    assert_eq!(settings.server.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(settings.sites.len(), 1);
+    let demo = settings.site("demo").unwrap();
+    assert!(demo.allowed_origins[0].allows("http://localhost:3000"));
+    assert!(demo.allowed_origins[1].allows("http://127.0.0.1:5173"));
+}
+
+#[test]
+fn the_embedded_example_config_is_valid() {
+    let file = write_config(crate::config::EXAMPLE_CONFIG);
+    let settings = Settings::load(Some(file.path()), no_env()).unwrap();
+    assert_eq!(settings.sites[0].id, "demo");
+    assert_eq!(settings.sites[0].resources[0].offer_timeout_s, 20);
+}
+
+#[test]
+fn unknown_key_names_the_file_the_line_and_the_key() {
+    let file = write_config("[server]\nlisten = \"127.0.0.1:9000\"\nlisen = 1\n");
+    let err = Settings::load(Some(file.path()), no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(err.starts_with(&file.path().display().to_string()), "{err}");
+    assert!(err.contains("line 3"), "{err}");
+    assert!(err.contains("unknown field `lisen`"), "{err}");
+    assert!(err.contains("expected `listen`"), "{err}");
+}
+
+#[test]
+fn wrong_type_names_the_key_and_the_expected_type() {
+    let file = write_config(
+        "[[sites]]\nid = \"a\"\nallowed_origins = [\"https://a.example\"]\nidle_timeout_s = \"long\"\n",
+    );
+    let err = Settings::load(Some(file.path()), no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("line 4"), "{err}");
+    assert!(err.contains("idle_timeout_s"), "{err}");
+    assert!(err.contains("expected u64"), "{err}");
+}
+
+#[test]
+fn environment_overrides_the_file() {
+    let file = write_config("[server]\nlisten = \"127.0.0.1:9000\"\n");
+    let env = vec![
+        (
+            "STAFFETTA__SERVER__LISTEN".to_owned(),
+            "0.0.0.0:7000".to_owned(),
+        ),
+        ("UNRELATED".to_owned(), "x".to_owned()),
+    ];
+    let settings = Settings::load(Some(file.path()), env).unwrap();
+    assert_eq!(settings.server.listen.to_string(), "0.0.0.0:7000");
+}
+
+#[test]
+fn environment_can_reach_into_the_sites_array() {
+    let file = write_config(crate::config::EXAMPLE_CONFIG);
+    let env = vec![(
+        "STAFFETTA__SITES__0__IDLE_TIMEOUT_S".to_owned(),
+        "600".to_owned(),
+    )];
+    let settings = Settings::load(Some(file.path()), env).unwrap();
+    assert_eq!(settings.sites[0].idle_timeout_s, 600);
+}
+
+#[test]
+fn bad_environment_value_names_the_variable_and_the_key() {
+    let env = vec![(
+        "STAFFETTA__SERVER__SHUTDOWN_GRACE_S".to_owned(),
+        "soon".to_owned(),
+    )];
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(
+        err.starts_with("STAFFETTA__SERVER__SHUTDOWN_GRACE_S"),
+        "{err}"
+    );
+    assert!(err.contains("server.shutdown_grace_s"), "{err}");
+}
+
+#[test]
+fn unknown_environment_key_is_an_error() {
+    let env = vec![("STAFFETTA__SERVER__PORTT".to_owned(), "1".to_owned())];
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(err.contains("STAFFETTA__SERVER__PORTT"), "{err}");
+    assert!(err.contains("unknown field `portt`"), "{err}");
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let err = Settings::load(
+        Some(std::path::Path::new("/nonexistent/staffetta.toml")),
+        no_env(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("/nonexistent/staffetta.toml: cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
+fn semantic_errors_name_the_site_and_key() {
+    let cases = [
+        (
+            "id = \"Bad Id\"\nallowed_origins = [\"https://a.example\"]",
+            "`id` must be",
+        ),
+        ("id = \"a\"\nallowed_origins = []", "allowed_origins"),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\nidle_warning_s = 400",
+            "idle_warning_s",
+        ),
+        (
+            "id = \"a\"\nallowed_origins = [\"a.example\"]",
+            "not a valid origin",
+        ),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\n[[sites.resources]]\nid = \"q\"\n[sites.resources.office_hours]\ntime_zone = \"Mars/Base\"",
+            "IANA",
+        ),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\n[[sites.resources]]\nid = \"q\"\n[sites.resources.office_hours]\ntime_zone = \"Europe/Rome\"\nweekly = { monday = [\"18:00-09:00\"] }",
+            "not a range",
+        ),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\n[sites.identity]\nrequired = true",
+            "identity.required",
+        ),
+    ];
+    for (site, expected) in cases {
+        let file = write_config(&format!("[[sites]]\n{site}\n"));
+        let err = Settings::load(Some(file.path()), no_env())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(expected), "expected {expected:?} in {err}");
+    }
+}
+
+#[test]
+fn duplicate_site_ids_are_rejected() {
+    let site = "[[sites]]\nid = \"a\"\nallowed_origins = [\"https://a.example\"]\n";
+    let file = write_config(&format!("{site}{site}"));
+    let err = Settings::load(Some(file.path()), no_env())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("duplicate site id `a`"), "{err}");
+}
+
+#[test]
+fn debug_output_redacts_the_admin_token() {
+    let env = vec![(
+        "STAFFETTA__ADMIN__TOKEN".to_owned(),
+        "s3cr3t-token".to_owned(),
+    )];
+    let settings = Settings::load(None, env).unwrap();
+    assert!(settings.admin.token.matches("s3cr3t-token"));
+    assert!(!format!("{settings:?}").contains("s3cr3t-token"));
+}

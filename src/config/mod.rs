@@ -1,0 +1,108 @@
+//! Typed settings of a Staffetta node, layered as defaults, then a TOML file
+//! (`--config` / `STAFFETTA_CONFIG`), then environment variables (`STAFFETTA__SECTION__KEY`).
+//!
+//! Unknown keys and wrong types are errors that name the file or variable, the key and what
+//! was expected. Secrets are [`Secret`](crate::secret::Secret)s and never print.
+
+mod load;
+mod origin;
+mod site;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+pub use load::{ConfigError, ENV_PREFIX};
+pub use origin::{OriginError, OriginPattern};
+pub use site::{
+    HomeScreenSettings, IdentityKey, IdentitySettings, LauncherSettings, LocalizedText,
+    OfficeHoursSettings, ResourceSettings, SiteSettings, Weekday,
+};
+
+use crate::secret::Secret;
+use crate::store::StoreSettings;
+
+/// The commented example configuration, embedded in the binary (`staffetta default-config`).
+pub const EXAMPLE_CONFIG: &str = include_str!("../../config/staffetta.example.toml");
+
+/// Everything a node needs to run.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    /// Listening socket and shutdown behaviour.
+    pub server: ServerSettings,
+    /// Where state lives: embedded sled (default) or Redis.
+    pub store: StoreSettings,
+    /// Data folders read at start.
+    pub paths: PathSettings,
+    /// Administration API access.
+    pub admin: AdminSettings,
+    /// Sites that embed the widget. Defaults to the built-in `demo` site.
+    pub sites: Vec<SiteSettings>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            server: ServerSettings::default(),
+            store: StoreSettings::default(),
+            paths: PathSettings::default(),
+            admin: AdminSettings::default(),
+            sites: vec![SiteSettings::demo()],
+        }
+    }
+}
+
+impl Settings {
+    /// The site with this id.
+    pub fn site(&self, id: &str) -> Option<&SiteSettings> {
+        self.sites.iter().find(|site| site.id == id)
+    }
+}
+
+/// The HTTP listener.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerSettings {
+    /// Address to bind; `127.0.0.1:8080` by default.
+    pub listen: SocketAddr,
+    /// Seconds to drain connections on shutdown before closing them anyway.
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for ServerSettings {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            shutdown_grace_s: 10,
+        }
+    }
+}
+
+/// Data folders.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PathSettings {
+    /// Dialog definitions.
+    pub dialogs: PathBuf,
+    /// Fluent `.ftl` files, one folder per locale.
+    pub locales: PathBuf,
+}
+
+impl Default for PathSettings {
+    fn default() -> Self {
+        Self {
+            dialogs: PathBuf::from("./dialogs"),
+            locales: PathBuf::from("./locales"),
+        }
+    }
+}
+
+/// Administration API.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminSettings {
+    /// Bearer token for `/api/v1/admin`; empty disables the admin API.
+    pub token: Secret,
+}

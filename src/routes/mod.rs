@@ -1,0 +1,3 @@
+//! HTTP routes of the edge, one file per area.
+
+pub mod health;

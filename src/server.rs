@@ -1,0 +1,109 @@
+//! Starting and stopping a node: open the store, build the router, serve until the shutdown
+//! future resolves, then drain with a deadline and flush the store.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::app::{AppState, app};
+use crate::config::Settings;
+use crate::shutdown::Lifecycle;
+use crate::store::{self, StoreError};
+
+/// Why a node could not start. Each variant prints a message an operator can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened (locked, corrupt, unreachable).
+    #[error("cannot open the store")]
+    Store(#[from] StoreError),
+    /// The listening socket could not be bound.
+    #[error("cannot listen on {addr}")]
+    Bind {
+        /// The address from the settings.
+        addr: SocketAddr,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A node whose dependencies are open, ready to serve on a listener.
+#[derive(Debug)]
+pub struct Server {
+    state: AppState,
+}
+
+impl Server {
+    /// Opens the store and everything else the node needs before it accepts connections.
+    pub async fn build(settings: Settings) -> Result<Server, StartError> {
+        let store = store::open(&settings.store, store::Clock::system()).await?;
+        let state = AppState {
+            settings: Arc::new(settings),
+            store,
+            lifecycle: Lifecycle::new(),
+        };
+        Ok(Server { state })
+    }
+
+    /// The shared state (for tests and examples).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves on `listener` until `shutdown` resolves; then stops accepting, tells long-lived
+    /// tasks to finish (websockets close with 1012), drains for `server.shutdown_grace_s` and
+    /// flushes the store.
+    pub async fn run(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state;
+        let lifecycle = state.lifecycle.clone();
+        let grace = Duration::from_secs(state.settings.server.shutdown_grace_s);
+        let store = Arc::clone(&state.store);
+        let router = app(state);
+
+        let stop = lifecycle.clone();
+        let serving = axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            // Long-polls and websockets watch this and finish promptly.
+            stop.begin();
+        });
+        let serve_task = tokio::spawn(async move { serving.await });
+
+        lifecycle.stopping().await;
+        let drained = lifecycle.stop(grace).await;
+        match tokio::time::timeout(grace, serve_task).await {
+            Ok(joined) => joined??,
+            Err(_) => tracing::warn!("requests still open after the drain deadline; closing"),
+        }
+        if !drained {
+            tracing::warn!("long-lived tasks still running after the drain deadline");
+        }
+        store.flush().await?;
+        tracing::info!("shutdown complete");
+        Ok(())
+    }
+}
+
+/// Builds a node from `settings` and serves on `listener` until `shutdown` resolves.
+pub async fn run(
+    settings: Settings,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    Server::build(settings).await?.run(listener, shutdown).await
+}
+
+/// Binds the configured address.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })
+}

@@ -1,0 +1,70 @@
+//! The server shell: health, readiness, error shape, request ids, graceful stop.
+
+use crate::support::{spawn_app, spawn_app_with};
+
+#[tokio::test]
+async fn healthz_answers_ok() {
+    let app = spawn_app().await;
+    let response = app.get("/healthz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+}
+
+#[tokio::test]
+async fn readyz_reports_the_sled_store_as_ready() {
+    let app = spawn_app().await;
+    let response = app.get("/readyz").await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ready");
+    assert_eq!(body["store"], "sled");
+}
+
+#[tokio::test]
+async fn unknown_route_gets_the_json_error_shape() {
+    let app = spawn_app().await;
+    let response = app.get("/no/such/thing").await;
+    assert_eq!(response.status(), 404);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id_and_keeps_a_given_one() {
+    let app = spawn_app().await;
+    let generated = app.get("/healthz").await;
+    let id = generated
+        .headers()
+        .get("x-request-id")
+        .expect("generated id");
+    assert!(!id.is_empty());
+    let given = app
+        .http
+        .get(format!("{}/healthz", app.base_url))
+        .header("x-request-id", "abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "abc-123");
+}
+
+#[tokio::test]
+async fn stop_returns_cleanly_and_releases_the_store_for_the_next_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let store_path = dir.path().join("store");
+    let path = store_path.clone();
+    let app = spawn_app_with(move |s| s.store.path = path).await;
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    app.stop().await.expect("clean stop");
+
+    let path = store_path.clone();
+    let again = spawn_app_with(move |s| s.store.path = path).await;
+    assert_eq!(again.get("/readyz").await.status(), 200);
+    again.stop().await.expect("clean stop");
+}

@@ -1,0 +1,104 @@
+//! `spawn_app()`: the real router and store on 127.0.0.1:0 with a temporary data dir.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use staffetta::config::Settings;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A running server for one test. Dropping it stops the server.
+#[derive(Debug)]
+pub struct TestApp {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// An HTTP client with a short timeout.
+    pub http: reqwest::Client,
+    /// The temporary data dir (removed on drop).
+    pub data_dir: tempfile::TempDir,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: Option<JoinHandle<anyhow::Result<()>>>,
+}
+
+/// Folder of the repository (dialogs/, locales/).
+pub fn repo_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Settings for a test node: repository dialogs and locales, a fresh data dir, port 0.
+pub fn test_settings(data_dir: &std::path::Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+    settings.server.shutdown_grace_s = 5;
+    settings.store.path = data_dir.join("store");
+    settings.paths.dialogs = repo_dir().join("dialogs");
+    settings.paths.locales = repo_dir().join("locales");
+    settings
+}
+
+/// Starts a server with default test settings.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server after `configure` adjusts the test settings.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    if std::env::var_os("TEST_LOG").is_some() {
+        staffetta::telemetry::init(Default::default(), std::io::stderr);
+    }
+    let data_dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = test_settings(data_dir.path());
+    configure(&mut settings);
+    let server = staffetta::Server::build(settings)
+        .await
+        .expect("server builds");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    let (tx, rx) = oneshot::channel::<()>();
+    let handle = tokio::spawn(server.run(listener, async move {
+        let _ = rx.await;
+    }));
+    TestApp {
+        addr,
+        base_url: format!("http://{addr}"),
+        http: reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .build()
+            .expect("client"),
+        data_dir,
+        shutdown: Some(tx),
+        handle: Some(handle),
+    }
+}
+
+impl TestApp {
+    /// `GET base_url + path`.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.base_url))
+            .send()
+            .await
+            .expect("request sent")
+    }
+
+    /// Triggers shutdown and returns what `run` returned.
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let handle = self.handle.take().expect("running");
+        handle.await.expect("server task does not panic")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Shared test harness: a real server on a free port, typed clients, bounded waiting.
+
+pub mod app;
+pub mod binary;
+pub mod wait;
+
+pub use app::{TestApp, spawn_app, spawn_app_with};
+pub use wait::wait_for;
