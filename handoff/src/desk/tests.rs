@@ -1,0 +1,1 @@
+//! Desk tests (placeholder until written).

@@ -1,0 +1,116 @@
+//! Deadlines: offers, wrap-up limits, lost-connection graces and maximum waits.
+//!
+//! The edge keeps one timer per desk at [`Desk::next_deadline`] and calls [`Desk::tick`]
+//! with the current time when it fires (and after any transition, re-reads the deadline).
+//! `tick` fires everything due, oldest deadline first, then routes again.
+
+use jiff::Timestamp;
+
+use super::notice::NoticesExt;
+use super::{Desk, JobOutcome, Notice};
+use crate::agent::JobPhase;
+use crate::ids::{AgentId, ConversationId, OfferId};
+use crate::time::after;
+use crate::visitor_event::{ClosedReason, VisitorEvent};
+
+/// Something that happens at a deadline.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Due {
+    /// An offer's deadline: the agent goes FORCED, the next agent gets it.
+    Offer(AgentId, OfferId),
+    /// A wrap-up limit: the job finishes without a disposition.
+    WrapUp(AgentId, OfferId),
+    /// A disconnected agent's grace period ends.
+    Grace(AgentId),
+    /// A visitor waited the resource's maximum.
+    MaxWait(ConversationId),
+}
+
+impl Desk {
+    /// The earliest instant at which [`Desk::tick`] has something to do.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        self.deadlines().into_iter().map(|(at, _)| at).min()
+    }
+
+    /// Fires everything due at `now`.
+    pub fn tick(&mut self, now: Timestamp) -> Vec<Notice> {
+        let mut due: Vec<(Timestamp, Due)> = self
+            .deadlines()
+            .into_iter()
+            .filter(|(at, _)| *at <= now)
+            .collect();
+        due.sort();
+        let mut notices = Vec::new();
+        for (_, what) in due {
+            // An earlier firing may have settled this one already; deadlines are re-read.
+            let still_due = self
+                .deadlines()
+                .into_iter()
+                .any(|(at, d)| d == what && at <= now);
+            if !still_due {
+                continue;
+            }
+            match what {
+                Due::Offer(agent, offer) => self.offer_timed_out(now, &agent, offer, &mut notices),
+                Due::WrapUp(agent, job) => {
+                    self.finish_job(
+                        now,
+                        &agent,
+                        job,
+                        JobOutcome::WrapUpLimit,
+                        None,
+                        &mut notices,
+                    );
+                }
+                Due::Grace(agent) => self.agent_lost(now, &agent, &mut notices),
+                Due::MaxWait(conversation) => {
+                    self.conversations.remove(&conversation);
+                    notices.push_visitor(
+                        &conversation,
+                        VisitorEvent::QueueClosed {
+                            reason: ClosedReason::WaitTooLong,
+                        },
+                    );
+                }
+            }
+        }
+        self.settle(now, &mut notices);
+        notices
+    }
+
+    fn deadlines(&self) -> Vec<(Timestamp, Due)> {
+        let mut all = Vec::new();
+        for (id, agent) in &self.agents {
+            for (job_id, job) in agent.jobs() {
+                match job.phase {
+                    JobPhase::Setup { deadline } => {
+                        all.push((deadline, Due::Offer(id.clone(), *job_id)));
+                    }
+                    JobPhase::Offline { deadline } => {
+                        all.push((deadline, Due::WrapUp(id.clone(), *job_id)));
+                    }
+                    JobPhase::Online => {}
+                }
+            }
+            if let Some(lost) = agent.disconnected_at() {
+                all.push((
+                    after(lost, self.config.disconnect_grace_s),
+                    Due::Grace(id.clone()),
+                ));
+            }
+        }
+        for conversation in self.conversations.values().filter(|c| c.is_waiting()) {
+            let max_wait = self
+                .resources
+                .get(&conversation.resource)
+                .and_then(|r| r.max_wait_s);
+            if let Some(seconds) = max_wait {
+                all.push((
+                    after(conversation.waiting_since, seconds),
+                    Due::MaxWait(conversation.id.clone()),
+                ));
+            }
+        }
+        all
+    }
+}

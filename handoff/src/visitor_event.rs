@@ -1,0 +1,137 @@
+//! Visitor-facing handoff events: what the widget shows while the visitor waits for, talks
+//! to and leaves an agent.
+//!
+//! They serialize with a `type` tag in snake_case, for example
+//! `{"type":"queue_update","position":2,"estimated_wait_s":90}`. The widget's wire protocol
+//! may wrap them; the names follow ARCHITECTURE.md (`queue_update`, `agent_joined`,
+//! `agent_left`, `agent_typing`, `conversation_ended`) plus `queue_closed`, which tells the
+//! visitor that nobody will answer now and a request can be left instead.
+
+use serde::{Deserialize, Serialize};
+
+/// Who ended a conversation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The visitor ended it or cancelled while waiting.
+    Visitor,
+    /// The agent ended it.
+    Agent,
+}
+
+/// Why a handoff request is closed instead of queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosedReason {
+    /// The resource is outside its office hours.
+    OutsideHours,
+    /// Nobody who could answer is logged in.
+    NobodyAvailable,
+    /// The visitor waited longer than the resource's maximum wait.
+    WaitTooLong,
+}
+
+/// One event for the visitor's widget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum VisitorEvent {
+    /// Position in the queue (1 = next) and the estimated wait in seconds.
+    QueueUpdate {
+        /// 1-based position among the conversations waiting for the same resource.
+        position: u32,
+        /// Estimated wait, from recent handling times.
+        estimated_wait_s: u32,
+    },
+    /// An agent accepted the conversation.
+    AgentJoined {
+        /// The agent's display name.
+        display_name: String,
+    },
+    /// The agent left: transfer or lost connection; the visitor waits again.
+    AgentLeft {
+        /// The agent's display name.
+        display_name: String,
+    },
+    /// The agent is typing.
+    AgentTyping {
+        /// The agent's display name.
+        display_name: String,
+    },
+    /// The conversation with the agent is over.
+    ConversationEnded {
+        /// Who ended it.
+        by: EndedBy,
+    },
+    /// Nobody will answer now; the widget offers to leave a request.
+    QueueClosed {
+        /// Why.
+        reason: ClosedReason,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn visitor_events_serialize_with_a_snake_case_type_tag() {
+        let cases = [
+            (
+                VisitorEvent::QueueUpdate {
+                    position: 2,
+                    estimated_wait_s: 90,
+                },
+                json!({ "type": "queue_update", "position": 2, "estimated_wait_s": 90 }),
+            ),
+            (
+                VisitorEvent::AgentJoined {
+                    display_name: "Ada".into(),
+                },
+                json!({ "type": "agent_joined", "display_name": "Ada" }),
+            ),
+            (
+                VisitorEvent::AgentLeft {
+                    display_name: "Ada".into(),
+                },
+                json!({ "type": "agent_left", "display_name": "Ada" }),
+            ),
+            (
+                VisitorEvent::AgentTyping {
+                    display_name: "Ada".into(),
+                },
+                json!({ "type": "agent_typing", "display_name": "Ada" }),
+            ),
+            (
+                VisitorEvent::ConversationEnded { by: EndedBy::Agent },
+                json!({ "type": "conversation_ended", "by": "agent" }),
+            ),
+            (
+                VisitorEvent::QueueClosed {
+                    reason: ClosedReason::OutsideHours,
+                },
+                json!({ "type": "queue_closed", "reason": "outside_hours" }),
+            ),
+        ];
+        for (event, expected) in cases {
+            assert_eq!(serde_json::to_value(&event).unwrap(), expected);
+            assert_eq!(
+                serde_json::from_value::<VisitorEvent>(expected).unwrap(),
+                event
+            );
+        }
+    }
+
+    #[test]
+    fn closed_reasons_have_stable_codes() {
+        assert_eq!(
+            serde_json::to_value(ClosedReason::NobodyAvailable).unwrap(),
+            "nobody_available"
+        );
+        assert_eq!(
+            serde_json::to_value(ClosedReason::WaitTooLong).unwrap(),
+            "wait_too_long"
+        );
+        assert_eq!(serde_json::to_value(EndedBy::Visitor).unwrap(), "visitor");
+    }
+}
