@@ -4,6 +4,7 @@
 //! input and returns the new session plus the outputs to show. It never reads the wall
 //! clock, opens a socket or touches storage; the edge (the root `staffetta` crate) does.
 
+pub mod entities;
 pub mod language;
 pub mod markdown;
 pub mod nlu;
