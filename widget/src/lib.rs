@@ -1,2 +1,9 @@
 //! The browser-facing side: the embeddable widget assets, the agent console page and the
 //! visitor wire protocol types (`ClientFrame` / `ServerFrame`).
+//!
+//! # Layout
+//!
+//! - [`assets`]: `GET /widget.js` (loader + launcher), `GET /widget/chat.js` (chat window,
+//!   lazy), `GET /` (demo shop page) and `GET /demo/media/{file}`, all embedded in the binary.
+
+pub mod assets;

@@ -1,0 +1,484 @@
+/* Staffetta chat window, part 2: the window (header, home screen, message list, composer),
+ * the render queue (pauses, typing), one renderer per response type and the glue to the
+ * transport. Registers window.Staffetta.chatModule = { mount(instance) -> controller }. */
+
+function Chat(instance) {
+  var self = this;
+  this.i = instance;
+  this.o = instance.options;
+  this.store = instance._store;
+  this.historyKey = 'staffetta:' + instance.namespace + ':history';
+  this.history = this._readHistory();
+  this.queue = [];
+  this.rendering = false;
+  this.maxSeq = 0;
+  this.status = 'idle';
+  this.transport = new Transport({
+    base: function () { return self.o.serverUrl + '/api/v1/sites/' + encodeURIComponent(self.o.siteId); },
+    storage: this.store,
+    key: 'staffetta:' + instance.namespace + ':session',
+    sessionParams: function () {
+      var o = self.o;
+      return {
+        anonymous_id: instance.anonymousId() || undefined,
+        user_id: o.userID || undefined,
+        identity_token: o.identityToken || undefined,
+        locale: o.locale,
+        page_url: window.location.href,
+        referrer: doc.referrer || undefined,
+        dispatch_to: o.dispatchTo || undefined,
+      };
+    },
+    onEvent: function (e) { self._onEvent(e); },
+    onStatus: function (s) { self._onStatus(s); },
+    onReply: function (r, item) { self._onReply(r, item); },
+    onError: function (code, message) { self.i._error(code, message || self.t('error-generic')); },
+    onIdentityExpired: function () {
+      self._onStatus('identity');
+      self.i._emit('identityTokenExpired', {});
+    },
+  });
+  this._build();
+  this.history.forEach(function (record) {
+    if (record.seq > self.maxSeq) self.maxSeq = record.seq;
+    self.list.appendChild(self._recordEl(record, false));
+  });
+  this._syncHome();
+}
+
+var C = Chat.prototype;
+
+C.t = function (key, args) {
+  return this.i.t(key, args);
+};
+
+C._readHistory = function () {
+  try {
+    var saved = JSON.parse(this.store.getItem(this.historyKey) || '[]');
+    return Array.isArray(saved) ? saved : [];
+  } catch (e) {
+    return [];
+  }
+};
+C._saveHistory = function () {
+  if (this.history.length > HISTORY_LIMIT) this.history = this.history.slice(-HISTORY_LIMIT);
+  this.store.setItem(this.historyKey, JSON.stringify(this.history));
+};
+
+C._assistantName = function () {
+  var server = this.i._serverConfig.assistant || {};
+  return this.o.assistantName || server.name || this.t('assistant-name');
+};
+
+C._build = function () {
+  var self = this;
+  var nonce = this.o.cspNonce;
+  this.style = el('style', { nonce: nonce || false });
+  this.style.textContent = CHAT_CSS;
+  this.i._shadow.insertBefore(this.style, this.i._root);
+
+  this.avatar = el('span', { class: 'avatar', part: 'avatar', 'aria-hidden': 'true' });
+  this.title = el('h2', { class: 'title', part: 'title', id: uid('staffetta-title') });
+  this.statusLine = el('p', { class: 'status', part: 'status' });
+  this.restartButton = el('button', { type: 'button', class: 'icon-button', part: 'restart-button' }, [icon(ICON_RESTART)]);
+  this.minimizeButton = el('button', { type: 'button', class: 'icon-button', part: 'minimize-button' }, [icon(ICON_MINIMIZE)]);
+  var header = el('div', { class: 'header', part: 'header' }, [
+    this.avatar, el('div', { class: 'titles' }, [this.title, this.statusLine]), this.restartButton, this.minimizeButton,
+  ]);
+  this.banner = el('div', { class: 'banner', part: 'banner', role: 'status', hidden: true });
+  this.home = el('div', { class: 'home', part: 'home' });
+  this.list = el('div', { class: 'messages', part: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
+  this.typingEl = el('div', { class: 'msg msg-bot', part: 'typing', hidden: true }, [
+    el('div', { class: 'bubble typing', 'aria-hidden': 'true' }, [el('span'), el('span'), el('span')]),
+  ]);
+  this.body = el('div', { class: 'body', part: 'body' }, [this.home, this.list, this.typingEl]);
+  var inputId = uid('staffetta-input');
+  this.inputLabel = el('label', { class: 'sr-only', for: inputId });
+  this.input = el('textarea', { id: inputId, rows: '1', part: 'input', autocomplete: 'off' });
+  this.sendButton = el('button', { type: 'submit', class: 'send', part: 'send-button' }, [icon(ICON_SEND)]);
+  this.composer = el('form', { class: 'composer', part: 'composer' }, [this.inputLabel, this.input, this.sendButton]);
+  this.win = el('section', {
+    class: 'window', part: 'window', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': this.title.id, hidden: true,
+  }, [header, this.banner, this.body, this.composer]);
+  this.i._windowSlot.appendChild(this.win);
+
+  this.minimizeButton.addEventListener('click', function () { self.i.close(); });
+  this.restartButton.addEventListener('click', function () { self.restart(); });
+  this.composer.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = self.input.value;
+    self.input.value = '';
+    self.send(text);
+  });
+  this.input.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      self.composer.requestSubmit ? self.composer.requestSubmit() : self.composer.dispatchEvent(new Event('submit'));
+    }
+  });
+  this.input.addEventListener('input', function () {
+    var now = Date.now();
+    if (!self.lastTyping || now - self.lastTyping > 3000) {
+      self.lastTyping = now;
+      self.transport.typing(true);
+    }
+  });
+  this.refresh();
+};
+
+/** Re-applies every string (locale or strings changed, or the server config arrived). */
+C.refresh = function () {
+  var name = this._assistantName();
+  var avatarUrl = safeUrl(this.o.avatarUrl || (this.i._serverConfig.assistant || {}).avatar_url || '', this.o.serverUrl);
+  this.title.textContent = name;
+  this.avatar.textContent = '';
+  if (avatarUrl) this.avatar.appendChild(el('img', { class: 'avatar', src: avatarUrl, alt: '' }));
+  else this.avatar.textContent = name.charAt(0).toUpperCase();
+  this.restartButton.setAttribute('aria-label', this.t('window-restart'));
+  this.minimizeButton.setAttribute('aria-label', this.t('window-minimize'));
+  this.list.setAttribute('aria-label', this.t('messages-label'));
+  this.inputLabel.textContent = this.t('composer-label');
+  this.input.setAttribute('placeholder', this.t('composer-placeholder'));
+  this.sendButton.setAttribute('aria-label', this.t('composer-send'));
+  this._buildHome();
+  this._onStatus(this.status, true);
+};
+
+C._buildHome = function () {
+  var self = this;
+  var server = this.i._serverConfig.home_screen || {};
+  var home = this.o.homeScreen || {};
+  var suggestions = (home.suggestions && home.suggestions.length ? home.suggestions : server.suggestions) || [];
+  this.home.textContent = '';
+  this.home.appendChild(el('p', { class: 'home-greeting', part: 'home-greeting', text: home.greeting || server.greeting || this.t('home-greeting') }));
+  if (!suggestions.length) return;
+  var list = el('ul', { class: 'chips', part: 'suggestions', 'aria-label': this.t('home-suggestions') });
+  suggestions.forEach(function (s) {
+    var label = typeof s === 'string' ? s : s.label;
+    var text = typeof s === 'string' ? s : s.text || s.label;
+    var chip = el('button', { type: 'button', class: 'chip', part: 'suggestion', text: label });
+    chip.addEventListener('click', function () { self.send(text); });
+    list.appendChild(el('li', {}, [chip]));
+  });
+  this.home.appendChild(list);
+};
+
+C._syncHome = function () {
+  this.home.hidden = this.history.some(function (r) { return r.from === 'visitor'; });
+};
+
+C.show = function (focus) {
+  this.win.hidden = false;
+  this.transport.start().catch(function () {});
+  this._scroll();
+  if (focus) this.input.focus();
+};
+
+C.hide = function () {
+  this.win.hidden = true;
+};
+
+C._scroll = function () {
+  this.body.scrollTop = this.body.scrollHeight;
+};
+
+C.send = function (text) {
+  text = String(text || '').trim();
+  if (!text) return Promise.resolve(false);
+  this._sendInput({ text: text }, text);
+  return Promise.resolve(true);
+};
+
+C._sendInput = function (input, display) {
+  var item = this.transport.send(input, display);
+  var record = { id: item.client_message_id, from: 'visitor', text: display, status: 'pending' };
+  this._add(record);
+  this._syncHome();
+  this.i._emit('send', { input: input, text: display, client_message_id: item.client_message_id });
+};
+
+C._add = function (record) {
+  this.history.push(record);
+  this._saveHistory();
+  this.list.appendChild(this._recordEl(record, false));
+  this._scroll();
+};
+
+C._findRecord = function (id) {
+  for (var k = this.history.length - 1; k >= 0; k -= 1) if (this.history[k].id === id) return this.history[k];
+  return null;
+};
+
+C._delivered = function (id) {
+  var record = this._findRecord(id);
+  if (!record || record.status !== 'pending') return !!record;
+  delete record.status;
+  this._saveHistory();
+  var node = this.list.querySelector('[data-id="' + id + '"] .meta-status');
+  if (node) node.remove();
+  return true;
+};
+
+/** The POST answer only confirms delivery: the reply itself arrives as events (with seq). */
+C._onReply = function (res, item) {
+  this._delivered(item.client_message_id);
+};
+
+C._onEvent = function (e) {
+  var seq = Number(e.seq) || 0;
+  if (seq && seq <= this.maxSeq && e.type === 'message') return;
+  if (seq > this.maxSeq) this.maxSeq = seq;
+  var agentName = (e.agent && e.agent.name) || e.agent_name || this.t('agent-default-name');
+  switch (e.type) {
+    case 'message': {
+      var from = e.from || e.author || 'bot';
+      if (from === 'visitor' || from === 'user') {
+        if (e.client_message_id && this._delivered(e.client_message_id)) return;
+        this._add({ id: e.client_message_id || uid('v'), from: 'visitor', text: (e.input && (e.input.text || e.input.option || e.input.date)) || e.text || '' });
+        this._syncHome();
+        return;
+      }
+      var items = (e.output && e.output.generic) || e.generic || (e.text ? [{ response_type: 'text', text: e.text, html: e.html }] : []);
+      this._typing(false);
+      this._enqueue({ id: uid('r'), from: from === 'agent' ? 'agent' : from === 'system' ? 'system' : 'bot', agent: from === 'agent' ? agentName : undefined, items: items, seq: seq || undefined });
+      this.i._emit('receive', { message: e });
+      return;
+    }
+    case 'typing':
+      if (e.from !== 'visitor') this._typing(e.typing !== false, e.from === 'agent' ? agentName : '');
+      return;
+    case 'agent_joined':
+      this._notice('agent-joined', { name: agentName });
+      this.i._emit('agent:joined', { agent: e.agent || { name: agentName } });
+      return;
+    case 'agent_left':
+      this._notice('agent-left', { name: agentName });
+      this.i._emit('agent:left', { agent: e.agent || { name: agentName } });
+      return;
+    case 'queue_update':
+      this._queueNotice(e);
+      return;
+    case 'session_expiring':
+      this._notice('session-expiring', {}, 'continue', e.text);
+      this.i._emit('session:expiring', { event: e });
+      return;
+    case 'session_expired':
+      this._notice('session-expired', {}, 'restore', e.text);
+      this.i._emit('session:expired', { event: e });
+      return;
+    case 'conversation_ended':
+      this._notice('conversation-ended', {}, 'restart');
+      return;
+    case 'resync':
+      this.history = [];
+      this.maxSeq = 0;
+      this._saveHistory();
+      this.list.textContent = '';
+      return;
+    default:
+  }
+};
+
+C._queueNotice = function (e) {
+  var args = { position: e.position != null ? new Intl.NumberFormat(this.o.locale).format(e.position) : '' };
+  var text = e.position != null ? this.t('queue-position', args) : '';
+  var waitS = e.estimated_wait_s != null ? e.estimated_wait_s : e.wait_s;
+  if (waitS != null) {
+    var minutes = Math.max(1, Math.round(waitS / 60));
+    var wait;
+    try {
+      wait = new Intl.NumberFormat(this.o.locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(minutes);
+    } catch (err) {
+      wait = minutes + ' min';
+    }
+    text = (text ? text + ' ' : '') + this.t('queue-wait', { wait: wait });
+  }
+  if (text) this._enqueue({ id: uid('n'), from: 'system', notice: { text: text } });
+};
+
+C._notice = function (key, args, action, serverText) {
+  this._enqueue({ id: uid('n'), from: 'system', notice: { key: key, args: args || {}, action: action, text: serverText || undefined } });
+};
+
+C._typing = function (on, name) {
+  clearTimeout(this.typingTimer);
+  this.typingEl.hidden = !on;
+  if (on) {
+    this.typingEl.setAttribute('aria-label', this.t('typing', { name: name || this._assistantName() }));
+    this.typingTimer = setTimeout(this._typing.bind(this, false), 8000);
+    this._scroll();
+  }
+};
+
+/** Incoming records render in order; a `pause` item delays what follows it. */
+C._enqueue = function (record) {
+  this.history.push(record);
+  this._saveHistory();
+  this.queue.push(record);
+  if (!this.rendering) this._drain();
+};
+
+C._drain = function () {
+  var self = this;
+  var record = this.queue.shift();
+  if (!record) {
+    this.rendering = false;
+    return;
+  }
+  this.rendering = true;
+  if (!record.items) {
+    this.list.appendChild(this._recordEl(record, true));
+    this._scroll();
+    this._drain();
+    return;
+  }
+  var shell = this._shell(record);
+  var items = record.items.slice();
+  var index = 0;
+  var next = function () {
+    if (!self.list) return;
+    var item = items.shift();
+    var at = index;
+    index += 1;
+    if (!item) {
+      self._typing(false);
+      if (shell.childElementCount <= (record.agent ? 1 : 0)) shell.remove();
+      self._drain();
+      return;
+    }
+    if (item.response_type === 'pause') {
+      if (item.typing) self._typing(true, record.agent);
+      setTimeout(function () {
+        self._typing(false);
+        next();
+      }, Math.min(MAX_PAUSE_MS, Math.max(0, Number(item.time) || 0)));
+      return;
+    }
+    var node = self._item(item, record, at);
+    if (node) {
+      if (!shell.parentNode) self.list.appendChild(shell);
+      shell.appendChild(node);
+      self._scroll();
+    }
+    next();
+  };
+  next();
+};
+
+C._shell = function (record) {
+  var shell = el('div', { class: 'msg msg-' + record.from, part: 'message message-' + record.from, 'data-id': record.id });
+  if (record.agent) shell.appendChild(el('div', { class: 'meta', part: 'agent-name', text: record.agent }));
+  return shell;
+};
+
+/** A record as DOM; `live` is false when replaying history (no pauses, answered inputs locked). */
+C._recordEl = function (record, live) {
+  var self = this;
+  var shell = this._shell(record);
+  if (record.from === 'visitor') {
+    shell.appendChild(el('div', { class: 'bubble', part: 'bubble bubble-visitor' }, [el('span', { class: 'sr-only', text: this.t('message-you') + ': ' }), record.text]));
+    if (record.status === 'pending') {
+      shell.setAttribute('data-pending', '');
+      shell.appendChild(el('div', { class: 'meta meta-status', part: 'message-status', text: this._pendingText() }));
+    }
+    return shell;
+  }
+  if (record.notice) {
+    var n = record.notice;
+    var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: n.text || this.t(n.key, n.args) })]);
+    if (n.action && !n.done) {
+      var label = { 'continue': 'session-continue', restore: 'session-restore', restart: 'conversation-new' }[n.action];
+      var button = el('button', { type: 'button', class: 'action', part: 'notice-action', text: this.t(label) });
+      button.addEventListener('click', function () {
+        n.done = true;
+        self._saveHistory();
+        button.remove();
+        if (n.action === 'continue') self.transport.keepAlive();
+        else if (n.action === 'restore') self.transport.restore().catch(function () {});
+        else self.restart();
+      });
+      box.appendChild(button);
+    }
+    shell.appendChild(box);
+    return shell;
+  }
+  (record.items || []).forEach(function (item, at) {
+    if (item.response_type === 'pause') return;
+    var node = self._item(item, record, at, live);
+    if (node) shell.appendChild(node);
+  });
+  return shell;
+};
+
+C._pendingText = function () {
+  return this.t(this.status === 'offline' || this.status === 'reconnecting' ? 'message-queued' : 'message-sending');
+};
+
+C._onStatus = function (status, quiet) {
+  this.status = status;
+  var online = status === 'online' || status === 'polling';
+  this.statusLine.textContent = online ? this.t('status-online') : status === 'idle' ? '' : this.t('status-connecting');
+  var bannerKey = { offline: 'status-offline', reconnecting: 'status-reconnecting', identity: 'identity-expired' }[status];
+  this.banner.hidden = !bannerKey;
+  this.banner.textContent = bannerKey ? this.t(bannerKey) : '';
+  var text = this._pendingText();
+  Array.prototype.forEach.call(this.list.querySelectorAll('.meta-status'), function (m) { m.textContent = text; });
+  if (!quiet) this.i._emit('connection', { status: status, mode: this.transport.mode });
+};
+
+C._answer = function (record, at, value, label) {
+  record.answered = record.answered || {};
+  record.answered[at] = label;
+  this._saveHistory();
+  this._sendInput(value, label);
+};
+
+C.restart = function () {
+  this.transport.end();
+  this.history = [];
+  this.queue = [];
+  this.maxSeq = 0;
+  this._saveHistory();
+  this.list.textContent = '';
+  this._typing(false);
+  this._syncHome();
+  this.i._emit('restart', {});
+  if (!this.win.hidden) {
+    this.transport.start().catch(function () {});
+    this.input.focus();
+  }
+  return Promise.resolve(true);
+};
+
+C.identityTokenUpdated = function () {
+  this.transport.identityUpdated(this.o.identityToken);
+};
+
+C.state = function () {
+  var s = this.transport.s;
+  return {
+    sessionId: s.sessionId,
+    conversationId: s.conversationId,
+    lastSeq: s.lastSeq,
+    queued: s.queue.length,
+    status: this.status,
+    transport: this.transport.mode === 'ws' ? 'websocket' : 'long-poll',
+    messages: this.history.length,
+  };
+};
+
+C.destroy = function () {
+  this.transport.stop();
+  clearTimeout(this.typingTimer);
+  this.win.remove();
+  this.style.remove();
+  this.list = null;
+};
+
+var registryRef = (window.Staffetta = window.Staffetta || {});
+registryRef.chatStrings = CHAT_STRINGS;
+registryRef.chatModule = {
+  mount: function (instance) {
+    return new Chat(instance);
+  },
+};

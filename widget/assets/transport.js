@@ -1,0 +1,431 @@
+/* Staffetta visitor transport (wire contract v1, ARCHITECTURE.md "Wire contract v1").
+ * Concatenated before chat.js inside one function scope by widget/src/assets/catalog.rs.
+ *
+ * - POST {base}/sessions starts a session (anonymous_id | user_id | identity_token, locale,
+ *   page_url, dispatch_to, restore) and gives the welcome output.
+ * - POST {base}/sessions/{id}/message sends {client_message_id, input}; queued in
+ *   sessionStorage while offline and sent once (the id makes resends idempotent).
+ * - Events stream over the websocket {base}/sessions/{id}/ws (client frames resume{after},
+ *   ack, typing); when the socket cannot be opened twice in a row the transport falls back
+ *   to long-poll GET {base}/sessions/{id}/events?after=SEQ&wait=S.
+ * - Reconnects with jittered exponential backoff and resumes after the last seq seen.
+ * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
+ * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
+ * queue_update, session_expiring, session_expired, conversation_ended, identity_expired,
+ * resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
+ * Bot replies are rendered from the event stream only (never from the POST answer), so a
+ * reply is shown once whichever path delivers it first. */
+
+var LONG_POLL_WAIT_S = 25;
+var BACKOFF_BASE_MS = 500;
+var BACKOFF_MAX_MS = 30000;
+
+/** Full-jitter exponential backoff: a random delay up to min(max, base * 2^attempt). */
+function backoffDelay(attempt) {
+  var cap = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
+  return Math.round(cap / 2 + Math.random() * (cap / 2));
+}
+
+function newMessageId() {
+  var b = crypto.getRandomValues(new Uint8Array(16));
+  return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+}
+
+/** An HTTP failure with the server's stable error code ("session_expired", ...). */
+function HttpError(status, code, message) {
+  this.status = status;
+  this.code = code || 'http_' + status;
+  this.message = message || 'HTTP ' + status;
+}
+
+function Transport(hooks) {
+  // hooks: base(), storage, key, sessionParams(), onEvent(e), onStatus(s), onReply(r, item),
+  //        onError(code, message), onIdentityExpired()
+  this.h = hooks;
+  this.s = this._read();
+  this.status = 'idle';
+  this.mode = 'ws';
+  this.attempt = 0;
+  this.wsFailures = 0;
+  this.timers = {};
+  this.stopped = true;
+  this.flushing = false;
+  var self = this;
+  this._online = function () { self._retryNow(); };
+  this._offline = function () { self._setStatus('offline'); };
+  window.addEventListener('online', this._online);
+  window.addEventListener('offline', this._offline);
+}
+
+var T = Transport.prototype;
+
+T._read = function () {
+  var base = { sessionId: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  try {
+    var saved = JSON.parse(this.h.storage.getItem(this.h.key) || 'null');
+    return saved && typeof saved === 'object' ? Object.assign(base, saved) : base;
+  } catch (e) {
+    return base;
+  }
+};
+T._write = function () {
+  this.h.storage.setItem(this.h.key, JSON.stringify(this.s));
+};
+T.hasSession = function () {
+  return !!this.s.sessionId;
+};
+
+T._setStatus = function (status) {
+  if (this.status === status) return;
+  this.status = status;
+  this.h.onStatus(status);
+};
+
+T._later = function (name, fn, ms) {
+  clearTimeout(this.timers[name]);
+  this.timers[name] = setTimeout(fn.bind(this), ms);
+};
+
+T._fetch = function (method, path, body) {
+  var init = { method: method, headers: { accept: 'application/json' }, credentials: 'omit' };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (this.abort) init.signal = this.abort.signal;
+  return fetch(this.h.base() + path, init).then(function (r) {
+    return r.text().then(function (text) {
+      var json = null;
+      try {
+        json = text ? JSON.parse(text) : null;
+      } catch (e) {
+        json = null;
+      }
+      if (!r.ok) {
+        var err = (json && json.error) || {};
+        throw new HttpError(r.status, err.code, err.message);
+      }
+      return json;
+    });
+  });
+};
+
+/** Starts (or resumes) the conversation; resolves once a session exists. */
+T.start = function () {
+  this.stopped = false;
+  if (!this.abort && window.AbortController) this.abort = new AbortController();
+  if (this.s.sessionId && !this.s.expired) {
+    this._connect();
+    this._flush();
+    return Promise.resolve(false);
+  }
+  if (this.s.expired) return Promise.resolve(false);
+  return this._create(null);
+};
+
+T._create = function (restore) {
+  var self = this;
+  if (this.creating) return this.creating;
+  var body = this.h.sessionParams();
+  if (restore) body.restore = restore;
+  this._setStatus('connecting');
+  this.creating = this._fetch('POST', '/sessions', body).then(function (res) {
+    self.creating = null;
+    res = res || {};
+    self.s.sessionId = String(res.session_id || '');
+    self.s.conversationId = String(res.conversation_id || '');
+    self.s.timeoutS = Number(res.timeout_s) || 0;
+    self.s.lastSeq = Number(res.seq) || 0;
+    if (res.state !== undefined) self.s.state = res.state;
+    self.s.expired = false;
+    self._write();
+    if (res.output) self.h.onEvent({ type: 'message', from: 'bot', output: res.output, welcome: true });
+    self.attempt = 0;
+    self._connect();
+    self._flush();
+    return true;
+  }, function (err) {
+    self.creating = null;
+    self._failed(err, function () { self._create(restore); });
+    throw err;
+  });
+  return this.creating;
+};
+
+/** Shared handling of a failed request: identity, expiry, or network (retry later). */
+T._failed = function (err, retry) {
+  if (err && err.name === 'AbortError') return;
+  if (err instanceof HttpError) {
+    if (err.code === 'identity_token_expired' || err.code === 'identity_token_invalid' || err.status === 401) {
+      this._pendingRetry = retry;
+      this._setStatus('identity');
+      this.h.onIdentityExpired();
+      return;
+    }
+    if (err.code === 'session_expired' || err.code === 'session_not_found' || err.status === 410) {
+      this._expire();
+      return;
+    }
+    if (err.status >= 500 || err.status === 429) {
+      this._retryLater(retry);
+      return;
+    }
+    this._setStatus('error');
+    this.h.onError(err.code, err.message);
+    return;
+  }
+  this._retryLater(retry);
+};
+
+T._retryLater = function (retry) {
+  this._setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
+  this._pendingRetry = retry;
+  this._later('retry', function () {
+    var fn = this._pendingRetry;
+    this._pendingRetry = null;
+    if (fn && !this.stopped) fn();
+  }, backoffDelay(this.attempt++));
+};
+
+T._retryNow = function () {
+  if (this.stopped) return;
+  clearTimeout(this.timers.retry);
+  var fn = this._pendingRetry;
+  this._pendingRetry = null;
+  this.attempt = 0;
+  if (fn) fn();
+  else this._connect();
+};
+
+T._expire = function () {
+  this._closeStream();
+  this.s.expired = true;
+  this._write();
+  this._setStatus('expired');
+  this.h.onEvent({ type: 'session_expired' });
+};
+
+/** The identity token was renewed: tell the socket, retry what was waiting for it. */
+T.identityUpdated = function (token) {
+  if (this.ws && this.ws.readyState === 1 && token) this.ws.send(JSON.stringify({ type: 'identity', identity_token: token }));
+  if (this.status === 'identity') {
+    this._setStatus(this.ws ? 'online' : 'connecting');
+    this._retryNow();
+  }
+};
+
+/** Queues a visitor input and sends it as soon as possible. Resolves with the queued item. */
+T.send = function (input, display) {
+  var item = { client_message_id: newMessageId(), input: input, display: display };
+  this.s.queue.push(item);
+  this._write();
+  if (this.stopped) this.start();
+  else this._flush();
+  return item;
+};
+
+T._flush = function () {
+  var self = this;
+  if (this.flushing || !this.s.sessionId || this.s.expired || !this.s.queue.length) return;
+  var item = this.s.queue[0];
+  this.flushing = true;
+  this._fetch('POST', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/message', {
+    client_message_id: item.client_message_id,
+    input: item.input,
+  }).then(function (res) {
+    self.flushing = false;
+    self.s.queue.shift();
+    res = res || {};
+    if (res.state !== undefined) self.s.state = res.state;
+    self._write();
+    self.h.onReply(res, item);
+    if (self.status !== 'online' && self.status !== 'polling') self._setStatus('online');
+    self._flush();
+  }, function (err) {
+    self.flushing = false;
+    if (err instanceof HttpError && err.status === 409) {
+      self.s.queue.shift();
+      self._write();
+      self.h.onError('duplicate_message', err.message);
+      self._flush();
+      return;
+    }
+    self._failed(err, function () { self._flush(); });
+  });
+};
+
+T._wsUrl = function () {
+  return this.h.base().replace(/^http/, 'ws') + '/sessions/' + encodeURIComponent(this.s.sessionId) + '/ws';
+};
+
+T._connect = function () {
+  if (this.stopped || !this.s.sessionId || this.s.expired) return;
+  if (this.mode === 'ws' && window.WebSocket) this._openWs();
+  else this._poll();
+};
+
+T._openWs = function () {
+  var self = this;
+  if (this.ws) return;
+  var opened = false;
+  var ws;
+  try {
+    ws = new WebSocket(this._wsUrl());
+  } catch (e) {
+    this.mode = 'poll';
+    this._poll();
+    return;
+  }
+  this.ws = ws;
+  ws.onopen = function () {
+    opened = true;
+    self.wsFailures = 0;
+    self.attempt = 0;
+    ws.send(JSON.stringify({ type: 'resume', after: self.s.lastSeq }));
+    self._setStatus('online');
+    self._flush();
+  };
+  ws.onmessage = function (m) {
+    var frame;
+    try {
+      frame = JSON.parse(m.data);
+    } catch (e) {
+      return;
+    }
+    [].concat(frame).forEach(function (f) { self._frame(f); });
+  };
+  ws.onclose = function () {
+    if (self.ws !== ws) return;
+    self.ws = null;
+    if (self.stopped || self.s.expired) return;
+    if (!opened && ++self.wsFailures >= 2) {
+      self.mode = 'poll';
+      self._poll();
+      return;
+    }
+    self._retryLater(function () { self._connect(); });
+  };
+};
+
+T._poll = function () {
+  var self = this;
+  if (this.polling || this.stopped || !this.s.sessionId || this.s.expired) return;
+  this.polling = true;
+  var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=' + LONG_POLL_WAIT_S;
+  this._fetch('GET', path).then(function (res) {
+    self.polling = false;
+    self.attempt = 0;
+    self._setStatus('polling');
+    var events = Array.isArray(res) ? res : (res && res.events) || [];
+    events.forEach(function (f) { self._frame(f); });
+    self._flush();
+    self._poll();
+  }, function (err) {
+    self.polling = false;
+    self._failed(err, function () { self._poll(); });
+  });
+};
+
+/** One server frame or long-poll item. */
+T._frame = function (f) {
+  var self = this;
+  if (f && f.type === 'event' && f.event && typeof f.event === 'object') f = f.event;
+  if (!f || typeof f !== 'object') return;
+  var type = f.type;
+  if (type === 'resync') {
+    // The log cannot be continued from our seq: reload it from the start.
+    this.s.lastSeq = 0;
+    this._write();
+    this.h.onEvent({ type: 'resync' });
+    this._fetch('GET', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=0&wait=0').then(function (res) {
+      (Array.isArray(res) ? res : (res && res.events) || []).forEach(function (e) { self._frame(e); });
+    }, function (err) { self._failed(err, function () { self._connect(); }); });
+    return;
+  }
+  if (type === 'error') {
+    var err = f.error || f;
+    if (err.code === 'session_expired') this._expire();
+    else this.h.onError(err.code || 'server_error', err.message || '');
+    return;
+  }
+  if (type === 'pong' || type === 'ack') return;
+  if (type === 'identity_expired') {
+    this._setStatus('identity');
+    this.h.onIdentityExpired();
+    return;
+  }
+  var seq = Number(f.seq) || 0;
+  if (seq && seq <= this.s.lastSeq) return;
+  if (seq) {
+    this.s.lastSeq = seq;
+    this._write();
+    this._ackSoon();
+  }
+  var event = Object.assign({}, f, { type: type });
+  if (type === 'session_expired') {
+    this._expire();
+    return;
+  }
+  this.h.onEvent(event);
+};
+
+T._ackSoon = function () {
+  if (!this.ws) return;
+  this._later('ack', function () {
+    if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'ack', seq: this.s.lastSeq }));
+  }, 250);
+};
+
+/** Typing notice (websocket only; long-poll has no upstream channel for it). */
+T.typing = function (active) {
+  if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'typing', typing: !!active }));
+};
+
+/** "Continue" on a session_expiring notice: visitor activity keeps the session alive. */
+T.keepAlive = function () {
+  if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'ping' }));
+  else if (this.s.sessionId) this._fetch('GET', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=0').catch(function () {});
+};
+
+/** Starts a new session carrying the state saved from the expired one. */
+T.restore = function () {
+  var state = this.s.state;
+  this._closeStream();
+  this.s.sessionId = '';
+  this.s.expired = false;
+  this._write();
+  this.stopped = false;
+  return this._create(state);
+};
+
+T._closeStream = function () {
+  var ws = this.ws;
+  this.ws = null;
+  if (ws) ws.close();
+  if (this.abort) {
+    this.abort.abort();
+    this.abort = window.AbortController ? new AbortController() : null;
+  }
+  this.polling = false;
+  this.flushing = false;
+  this.creating = null;
+};
+
+/** Ends the conversation on the server (DELETE) and forgets it locally. */
+T.end = function () {
+  var id = this.s.sessionId;
+  this._closeStream();
+  if (id) this._fetch('DELETE', '/sessions/' + encodeURIComponent(id)).catch(function () {});
+  this.s = { sessionId: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  this._write();
+  this._setStatus('idle');
+};
+
+T.stop = function () {
+  this.stopped = true;
+  var self = this;
+  Object.keys(this.timers).forEach(function (k) { clearTimeout(self.timers[k]); });
+  this._closeStream();
+  window.removeEventListener('online', this._online);
+  window.removeEventListener('offline', this._offline);
+};
