@@ -172,7 +172,8 @@ fn expand_two_digit_year(yy: i64, today: Date) -> i64 {
     }
 }
 
-/// `21 November 2026`, `November 21st, 2026`, `the 21st of November`, `lunedì 23 novembre`.
+/// `21 November 2026`, `November 21st, 2026`, `the 21st of November`, `lunedì 23 novembre`,
+/// `el viernes 27 de noviembre`: a weekday before the day is skipped, not checked.
 fn written_at(
     tokens: &[Token<'_>],
     i: usize,
@@ -180,6 +181,13 @@ fn written_at(
     today: Date,
 ) -> Option<(Date, usize)> {
     let mut j = i;
+    if let Some((_, k)) = match_any(tokens, i, words.next_before.iter().copied())
+        && tokens
+            .get(k)
+            .is_some_and(|t| weekday_of(t, words).is_some())
+    {
+        j = k; // `el viernes 27 de noviembre`, `am Montag, 23. November`
+    }
     if weekday_of(tokens.get(j)?, words).is_some() {
         j += 1;
         if tokens.get(j).is_some_and(|t| t.is_punct(',')) {

@@ -82,6 +82,28 @@ fn contact_details_are_found_in_one_message() {
 }
 
 #[test]
+fn a_weekday_before_a_written_date_is_part_of_that_date() {
+    assert_eq!(
+        extract(
+            "el viernes 27 de noviembre a las cinco y media de la tarde",
+            Es
+        ),
+        vec![
+            (
+                SystemEntityKind::Date,
+                "el viernes 27 de noviembre",
+                SystemValue::Date(ymd(2026, 11, 27))
+            ),
+            (
+                SystemEntityKind::Time,
+                "a las cinco y media de la tarde",
+                SystemValue::Time(hms(17, 30, 0, 0))
+            ),
+        ]
+    );
+}
+
+#[test]
 fn a_plain_digit_run_is_both_a_phone_and_a_number() {
     let found = extract("12345678", De);
     let kinds: Vec<SystemEntityKind> = found.iter().map(|(k, _, _)| *k).collect();
@@ -136,6 +158,103 @@ fn every_language_survives_hostile_fragments() {
                 let text = format!("{a}{b}1{a}2{b}");
                 let _ = extract_all(&text, lang, TODAY);
             }
+        }
+    }
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PIECES: &[&str] = &[
+        "1",
+        "21",
+        "2026",
+        "/",
+        ".",
+        ",",
+        "-",
+        ":",
+        "h",
+        "pm",
+        "am",
+        " ",
+        "\u{0}",
+        "é",
+        "@",
+        "+",
+        "(",
+        ")",
+        "tomorrow",
+        "domani",
+        "morgen",
+        "lunedì",
+        "next",
+        "in",
+        "3",
+        "days",
+        "alle",
+        "um",
+        "Uhr",
+        "a las",
+        "y media",
+        "e",
+        "und",
+        "zwanzig",
+        "vingt",
+        "et",
+        "un",
+        "no",
+        "sì",
+        "x@y.example",
+        "+39",
+        "'",
+        "’",
+        "º",
+        "°",
+        "\u{202f}",
+    ];
+
+    fn pieces() -> impl Strategy<Value = String> {
+        prop::collection::vec(prop::sample::select(PIECES), 0..40).prop_map(|p| p.concat())
+    }
+
+    fn check_spans(text: &str) -> Result<(), TestCaseError> {
+        for lang in Language::ALL {
+            let found = extract_all(text, lang, TODAY);
+            for pair in found.windows(2) {
+                let (a, b) = (&pair[0], &pair[1]);
+                let same_digits = a.span == b.span
+                    && a.kind == SystemEntityKind::Number
+                    && b.kind == SystemEntityKind::Phone;
+                prop_assert!(a.span.end <= b.span.start || same_digits, "{found:?}");
+            }
+            for entity in &found {
+                prop_assert!(text.get(entity.span.clone()).is_some(), "{entity:?}");
+                prop_assert_eq!(entity.kind, entity.value.kind());
+            }
+            let _ = (
+                number(text, lang),
+                date(text, lang, TODAY),
+                time(text, lang),
+            );
+            let _ = (email(text), phone(text), yes_no(text, lang));
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+        #[test]
+        fn entities_never_overlap_and_spans_are_char_boundaries(text in any::<String>()) {
+            check_spans(&text)?;
+        }
+
+        #[test]
+        fn entity_shaped_fragments_never_overlap_or_panic(text in pieces()) {
+            check_spans(&text)?;
         }
     }
 }

@@ -27,10 +27,10 @@ const EN: YesNoWords = YesNoWords {
     yes: &[
         "yes", "yeah", "yep", "yup", "ya", "sure", "ok", "okay", "of course", "absolutely",
         "definitely", "correct", "affirmative", "certainly", "indeed", "alright", "all right",
-        "sounds good", "why not", "no problem", "go ahead", "please do", "that's right", "y",
+        "sounds good", "why not", "no problem", "go ahead", "please do", "that's right",
     ],
     no: &[
-        "no", "nope", "nah", "not", "never", "negative", "no way", "don't", "dont", "n",
+        "no", "nope", "nah", "not", "never", "negative", "no way", "don't", "dont",
         "no thanks", "no thank you",
     ],
     neither: &[
