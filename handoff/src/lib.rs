@@ -21,9 +21,9 @@
 //!   hours in IANA zones.
 //! - [`conversation`]: a conversation waiting or with an agent; [`routing`]: queue order,
 //!   agent choice and the wait estimate.
-//! - [`desk`]: [`Desk`](desk::Desk), the serializable state of one site and every
+//! - [`desk`]: [`Desk`], the serializable state of one site and every
 //!   transition (request, accept, reject, end, wrap-up, transfer, login, pause, lost
-//!   connection, `tick`), returning [`Notice`](desk::Notice)s.
+//!   connection, `tick`), returning [`Notice`]s.
 //! - [`wrap_up`]: dispositions and notes; [`offline_request`]: "leave a request".
 //! - [`connector`]: the `Connector` trait, `MemoryConnector`, agent commands, webhook
 //!   signatures and the conformance story every connector runs.

@@ -6,7 +6,7 @@
 //! deliver the returned [`Notice`]s. Every transition takes `now`, returns the notices in
 //! delivery order, and on error leaves the desk exactly as it was.
 //!
-//! The transitions live in sibling files by theme: [`requests`](self) (visitor side),
+//! The transitions live in sibling files by theme: requests (visitor side),
 //! offers (routing, accept, reject), jobs (end, wrap-up, transfer), agents (login, state,
 //! connection) and timers (deadlines and `tick`).
 

@@ -32,24 +32,23 @@ impl Desk {
         self.deadlines().into_iter().map(|(at, _)| at).min()
     }
 
-    /// Fires everything due at `now`.
+    /// Fires everything due at `now`, earliest deadline first. A firing can make something
+    /// else due (an offer that times out puts its conversation back under the maximum
+    /// wait), so deadlines are re-read after each one until nothing is due.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Notice> {
-        let mut due: Vec<(Timestamp, Due)> = self
-            .deadlines()
-            .into_iter()
-            .filter(|(at, _)| *at <= now)
-            .collect();
-        due.sort();
         let mut notices = Vec::new();
-        for (_, what) in due {
-            // An earlier firing may have settled this one already; deadlines are re-read.
-            let still_due = self
+        // Every firing removes what it fired; the bound only guards against a future bug.
+        let mut budget = self.deadlines().len().saturating_mul(4).saturating_add(16);
+        while budget > 0 {
+            budget -= 1;
+            let Some((_, what)) = self
                 .deadlines()
                 .into_iter()
-                .any(|(at, d)| d == what && at <= now);
-            if !still_due {
-                continue;
-            }
+                .filter(|(at, _)| *at <= now)
+                .min()
+            else {
+                break;
+            };
             match what {
                 Due::Offer(agent, offer) => self.offer_timed_out(now, &agent, offer, &mut notices),
                 Due::WrapUp(agent, job) => {

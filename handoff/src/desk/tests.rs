@@ -1,1 +1,0 @@
-//! Desk tests (placeholder until written).
