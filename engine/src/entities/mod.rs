@@ -4,4 +4,5 @@
 //! `sys_time`, `sys_email`, `sys_phone`, `sys_yes_no`), as pure functions of the text, the
 //! language and, for relative dates, today's date passed in by the caller.
 
+pub mod custom;
 pub mod system;
