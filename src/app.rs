@@ -34,6 +34,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .merge(routes::admin::router())
         .fallback(crate::error::not_found)
         .with_state(state)
         .layer(CatchPanicLayer::new())

@@ -12,6 +12,7 @@
 //! - [`shutdown`]: signals and the lifecycle of long-lived tasks.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`secret`]: values that never print.
+//! - [`visitor`]: the visitor channel (identity, MAU, sessions).
 
 pub mod app;
 pub mod cli;
@@ -23,6 +24,7 @@ pub mod server;
 pub mod shutdown;
 pub mod store;
 pub mod telemetry;
+pub mod visitor;
 
 pub use app::{AppState, app};
 pub use server::{Server, run};

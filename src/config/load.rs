@@ -143,6 +143,9 @@ fn validate_site(site: &SiteSettings) -> Result<(), String> {
             ));
         }
     }
+    if site.mau_limit == Some(0) {
+        return Err("`mau_limit` must be at least 1 (leave it out for no limit)".to_owned());
+    }
     if site.identity.required && site.identity.keys.is_empty() {
         return Err("`identity.required` needs at least one key in `identity.keys`".to_owned());
     }

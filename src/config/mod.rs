@@ -17,7 +17,7 @@ pub use load::{ConfigError, ENV_PREFIX};
 pub use origin::{OriginError, OriginPattern};
 pub use site::{
     HomeScreenSettings, IdentityKey, IdentitySettings, LauncherSettings, LocalizedText,
-    OfficeHoursSettings, ResourceSettings, SiteSettings, Weekday,
+    MauLimitBehaviour, OfficeHoursSettings, ResourceSettings, SiteSettings, Weekday,
 };
 
 use crate::secret::Secret;

@@ -45,6 +45,24 @@ pub struct SiteSettings {
     /// Resources (queues) agents are assigned to.
     #[serde(default)]
     pub resources: Vec<ResourceSettings>,
+    /// Most unique visitors per calendar month (UTC) this site may have; absent means no limit.
+    #[serde(default)]
+    pub mau_limit: Option<u64>,
+    /// What happens to a new visitor once `mau_limit` is reached: `warn` (default) or `refuse`.
+    #[serde(default)]
+    pub mau_limit_behaviour: MauLimitBehaviour,
+}
+
+/// What the server does with a visitor who would exceed the site's monthly limit.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MauLimitBehaviour {
+    /// Serve them and log a warning (no personal data in it).
+    #[default]
+    Warn,
+    /// Refuse new visitors with 403 `mau_limit_reached`; visitors already counted this month
+    /// keep working.
+    Refuse,
 }
 
 /// Launcher behaviour; timings follow the product seed (15 s expand, 10 s mobile collapse,
@@ -202,6 +220,8 @@ impl SiteSettings {
                 wrap_up_limit_s: default_wrap_up_limit_s(),
                 office_hours: None,
             }],
+            mau_limit: None,
+            mau_limit_behaviour: MauLimitBehaviour::Warn,
         }
     }
 }

@@ -1,3 +1,4 @@
 //! HTTP routes of the edge, one file per area.
 
+pub mod admin;
 pub mod health;

@@ -2,6 +2,8 @@
 //! (faster to link, shares the harness). Tests start the real server on 127.0.0.1:0.
 
 mod cli;
+mod identity;
+mod mau;
 mod server;
 // Not every test module uses every helper.
 #[allow(dead_code)]

@@ -1,0 +1,211 @@
+//! Visitor identity from configuration to verdict: keys written in a TOML config file are
+//! loaded, parsed once into an `IdentityVerifier`, and tokens are checked per site.
+//!
+//! The full JWT matrix runs as unit tests in `src/visitor/identity_tests.rs`; the session
+//! start (`POST /api/v1/sites/{site}/sessions`) exercises the same verifier over HTTP.
+
+use std::path::Path;
+
+use jiff::Timestamp;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::json;
+use staffetta::config::Settings;
+use staffetta::visitor::identity::{
+    IdentityConfigError, IdentityError, IdentityKind, IdentityRequest, IdentityVerifier,
+    TokenProblem,
+};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/identity");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(Path::new(FIXTURES).join(name)).expect("fixture exists")
+}
+
+/// A config with two sites: `demo` trusts the registered key, `shop` the foreign one.
+fn config_with_keys(demo_pem: &str, shop_pem: &str) -> String {
+    format!(
+        r#"
+[[sites]]
+id = "demo"
+allowed_origins = ["http://localhost:8080"]
+[sites.identity]
+issuer = "https://idp.example.test"
+[[sites.identity.keys]]
+kid = "demo-2026"
+public_key_pem = """
+{demo_pem}"""
+
+[[sites]]
+id = "shop"
+allowed_origins = ["https://shop.example.test"]
+[sites.identity]
+required = true
+[[sites.identity.keys]]
+kid = "shop-2026"
+public_key_pem = """
+{shop_pem}"""
+"#
+    )
+}
+
+fn load(config: &str) -> (tempfile::TempDir, Settings) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("staffetta.toml");
+    std::fs::write(&path, config).unwrap();
+    let settings = Settings::load(Some(&path), Vec::new()).expect("config loads");
+    (dir, settings)
+}
+
+fn token(kid: &str, private_pem: &str, aud: &str, exp: i64) -> String {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    let claims = json!({
+        "iss": "https://idp.example.test",
+        "sub": "customer-7",
+        "aud": aud,
+        "exp": exp,
+    });
+    let key = EncodingKey::from_rsa_pem(private_pem.as_bytes()).unwrap();
+    jsonwebtoken::encode(&header, &claims, &key).unwrap()
+}
+
+fn with_token(token: String) -> IdentityRequest {
+    IdentityRequest {
+        identity_token: Some(token),
+        ..IdentityRequest::default()
+    }
+}
+
+#[test]
+fn keys_from_a_config_file_verify_tokens_of_their_own_site_only() {
+    let (_dir, settings) = load(&config_with_keys(
+        &fixture("registered_public.pem"),
+        &fixture("foreign_public.pem"),
+    ));
+    let verifier = IdentityVerifier::from_settings(&settings).expect("keys parse");
+    let now = Timestamp::from_second(1_800_000_000).unwrap();
+    let exp = now.as_second() + 300;
+    let registered = fixture("registered_private.pem");
+    let foreign = fixture("foreign_private.pem");
+
+    let demo = verifier
+        .verify(
+            "demo",
+            &with_token(token("demo-2026", &registered, "demo", exp)),
+            now,
+        )
+        .unwrap();
+    assert_eq!(demo.kind, IdentityKind::Verified);
+    assert_eq!(demo.key, "s:customer-7");
+    assert_eq!(demo.expires_at, Some(Timestamp::from_second(exp).unwrap()));
+
+    let shop = verifier
+        .verify(
+            "shop",
+            &with_token(token("shop-2026", &foreign, "shop", exp)),
+            now,
+        )
+        .unwrap();
+    assert_eq!(shop.key, "s:customer-7");
+
+    // The shop's key and kid mean nothing on demo, even with demo as the audience.
+    assert_eq!(
+        verifier.verify(
+            "demo",
+            &with_token(token("shop-2026", &foreign, "demo", exp)),
+            now
+        ),
+        Err(IdentityError::InvalidToken(TokenProblem::UnknownKid))
+    );
+    // demo's kid with the shop's signature.
+    assert_eq!(
+        verifier.verify(
+            "demo",
+            &with_token(token("demo-2026", &foreign, "demo", exp)),
+            now
+        ),
+        Err(IdentityError::InvalidToken(TokenProblem::BadSignature))
+    );
+    // A token for demo is not one for shop.
+    assert_eq!(
+        verifier.verify(
+            "shop",
+            &with_token(token("shop-2026", &foreign, "demo", exp)),
+            now
+        ),
+        Err(IdentityError::InvalidToken(TokenProblem::WrongAudience))
+    );
+}
+
+#[test]
+fn a_site_requiring_identity_in_config_refuses_anonymous_visitors() {
+    let (_dir, settings) = load(&config_with_keys(
+        &fixture("registered_public.pem"),
+        &fixture("foreign_public.pem"),
+    ));
+    let verifier = IdentityVerifier::from_settings(&settings).unwrap();
+    let anonymous = IdentityRequest {
+        anonymous_id: Some("k3Jx9_visitor-0001".to_owned()),
+        ..IdentityRequest::default()
+    };
+    let now = Timestamp::from_second(1_800_000_000).unwrap();
+    assert_eq!(
+        verifier.verify("demo", &anonymous, now).unwrap().kind,
+        IdentityKind::Anonymous
+    );
+    assert_eq!(
+        verifier.verify("shop", &anonymous, now),
+        Err(IdentityError::Required)
+    );
+}
+
+#[test]
+fn an_expired_token_from_config_keys_is_reported_as_expired() {
+    let (_dir, settings) = load(&config_with_keys(
+        &fixture("registered_public.pem"),
+        &fixture("foreign_public.pem"),
+    ));
+    let verifier = IdentityVerifier::from_settings(&settings).unwrap();
+    let now = Timestamp::from_second(1_800_000_000).unwrap();
+    let expired = token(
+        "demo-2026",
+        &fixture("registered_private.pem"),
+        "demo",
+        now.as_second() - 3600,
+    );
+    assert!(matches!(
+        verifier.verify("demo", &with_token(expired), now),
+        Err(IdentityError::Expired { .. })
+    ));
+}
+
+#[test]
+fn a_malformed_configured_key_is_a_start_up_error_naming_site_and_kid() {
+    // Passes the config loader's PEM shape check, but is no RSA key.
+    let broken = "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----\n";
+    let (_dir, settings) = load(&config_with_keys(&fixture("registered_public.pem"), broken));
+    let error = IdentityVerifier::from_settings(&settings).unwrap_err();
+    assert!(
+        matches!(&error, IdentityConfigError::InvalidKey { site, kid, .. } if site == "shop" && kid == "shop-2026"),
+        "{error:?}"
+    );
+    let message = error.to_string();
+    assert!(message.contains("site `shop`"), "{message}");
+    assert!(message.contains("`shop-2026`"), "{message}");
+}
+
+#[test]
+fn a_too_short_rsa_key_is_a_start_up_error() {
+    let (_dir, settings) = load(&config_with_keys(
+        &fixture("weak_1024_public.pem"),
+        &fixture("foreign_public.pem"),
+    ));
+    let message = IdentityVerifier::from_settings(&settings)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        message.contains("site `demo`") && message.contains("demo-2026"),
+        "{message}"
+    );
+    assert!(message.contains("2048"), "{message}");
+}
