@@ -80,8 +80,8 @@ C._build = function () {
   this.avatar = el('span', { class: 'avatar', part: 'avatar', 'aria-hidden': 'true' });
   this.title = el('h2', { class: 'title', part: 'title', id: uid('staffetta-title') });
   this.statusLine = el('p', { class: 'status', part: 'status' });
-  this.restartButton = el('button', { type: 'button', class: 'icon-button', part: 'restart-button' }, [icon(ICON_RESTART)]);
-  this.minimizeButton = el('button', { type: 'button', class: 'icon-button', part: 'minimize-button' }, [icon(ICON_MINIMIZE)]);
+  this.restartButton = el('button', { type: 'button', class: 'icon-button restart-button', part: 'restart-button' }, [icon(ICON_RESTART)]);
+  this.minimizeButton = el('button', { type: 'button', class: 'icon-button minimize-button', part: 'minimize-button' }, [icon(ICON_MINIMIZE)]);
   var header = el('div', { class: 'header', part: 'header' }, [
     this.avatar, el('div', { class: 'titles' }, [this.title, this.statusLine]), this.restartButton, this.minimizeButton,
   ]);

@@ -146,7 +146,7 @@ T._create = function (restore) {
     return true;
   }, function (err) {
     self.creating = null;
-    self._failed(err, function () { self._create(restore); });
+    self._failed(err, function () { self._create(restore).catch(function () {}); });
     throw err;
   });
   return this.creating;

@@ -20,6 +20,7 @@
     'launcher-load-failed': 'The chat could not be loaded. Please try again.',
   };
   var RTL = ['ar', 'he', 'fa', 'ur'];
+  function noop() {}
 
   function defaults() {
     return {
@@ -178,10 +179,10 @@
       '[hidden]{display:none!important}' +
       '.launcher{position:fixed;z-index:2147483000;inset-block-end:20px;inset-inline-end:20px;display:flex;flex-direction:column;align-items:flex-end;gap:10px}' +
       '[dir=rtl] .launcher{align-items:flex-start}' +
-      '.launcher-button{display:flex;align-items:center;gap:10px;min-width:56px;height:56px;padding:0 16px;border:0;border-radius:28px;' +
+      '.launcher-button{display:flex;align-items:center;gap:10px;min-width:56px;min-height:56px;padding:8px 18px;border:0;border-radius:28px;' +
       'background:var(--staffetta-primary);color:var(--staffetta-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.28);touch-action:pan-y}' +
       '.launcher-button svg{width:24px;height:24px;flex:none;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
-      '.launcher[data-state=small] .launcher-button{width:56px;padding:0;justify-content:center}' +
+      '.launcher[data-state=small] .launcher-button{width:56px;height:56px;padding:0;justify-content:center}' +
       '.launcher-label{max-width:60vw;font-weight:600;text-align:start;line-height:1.25}' +
       '.launcher:not([data-state=expanded]) .launcher-label,.root[data-mode=desktop] .launcher-label{display:none}' +
       '.greeting{position:relative;max-width:300px;background:var(--staffetta-background,var(--_bg));color:var(--staffetta-text,var(--_fg));' +
@@ -372,7 +373,7 @@
     this._fetchConfig();
 
     if (this._inline || o.openChatByDefault || this._st.open) {
-      this.open({ restoring: true });
+      this.open({ restoring: true }).catch(noop);
     }
     if (!this._inline) this._startLauncher();
     this._emit('chat:ready', { instance: this });
@@ -404,9 +405,9 @@
         self._swiped = false;
         return;
       }
-      self.toggle();
+      self.toggle().catch(noop);
     });
-    greetingButton.addEventListener('click', function () { self.open(); });
+    greetingButton.addEventListener('click', function () { self.open().catch(noop); });
     close.addEventListener('click', function () {
       self._collapse();
       button.focus();
@@ -425,7 +426,7 @@
         self._collapse();
       }
     });
-    button.addEventListener('pointerenter', function () { self._loadChat().catch(function () {}); });
+    button.addEventListener('pointerenter', function () { self._loadChat().catch(noop); });
   };
 
   P._applyLocale = function () {
