@@ -155,6 +155,9 @@ pub enum IdentityError {
         /// The token's `exp`.
         expired_at: Timestamp,
     },
+    /// A fresh token names another visitor than the session's (403 `identity_mismatch`).
+    #[error("the new identity token is for another visitor than this conversation's")]
+    Mismatch,
     /// The site is not configured (404 `unknown_site`).
     #[error("no site `{0}` is configured")]
     UnknownSite(String),
@@ -185,6 +188,9 @@ impl From<IdentityError> for ApiError {
             IdentityError::InvalidUserId => ApiError::bad_request("invalid_user_id", message),
             IdentityError::Missing | IdentityError::InvalidAnonymousId => {
                 ApiError::bad_request("invalid_anonymous_id", message)
+            }
+            IdentityError::Mismatch => {
+                ApiError::new(StatusCode::FORBIDDEN, "identity_mismatch", message)
             }
             IdentityError::UnknownSite(_) => ApiError::not_found("unknown_site", message),
             IdentityError::Config(cause) => ApiError::internal(&cause),
@@ -452,19 +458,12 @@ fn problem_of(kind: &ErrorKind) -> TokenProblem {
 
 /// A JWT NumericDate (seconds since the epoch, possibly fractional) as a timestamp.
 fn numeric_date(seconds: f64) -> Option<Timestamp> {
-    if !seconds.is_finite() {
-        return None;
-    }
-    let whole = seconds.floor();
-    if whole < i64::MIN as f64 || whole > i64::MAX as f64 {
-        return None;
-    }
-    #[expect(
-        clippy::cast_possible_truncation,
-        reason = "range checked above; floor() leaves an integral value"
-    )]
-    let whole = whole as i64;
-    Timestamp::from_second(whole).ok()
+    // `as` saturates; jiff then refuses anything outside its range (years -9999..=9999).
+    let whole = seconds.floor() as i64;
+    seconds
+        .is_finite()
+        .then(|| Timestamp::from_second(whole).ok())
+        .flatten()
 }
 
 /// Parses a PEM public key into a decoding key, checking it is RSA and big enough.
@@ -538,6 +537,27 @@ impl IdentityVerifier {
         self.site(site_id)
             .ok_or_else(|| IdentityError::UnknownSite(site_id.to_owned()))?
             .resolve(request, now)
+    }
+
+    /// Checks a fresh `identity_token` sent during a conversation (after `identity_expired`):
+    /// it must be valid and name the same visitor as `current`. Returns the new identity
+    /// (same key, later `expires_at`).
+    pub fn refresh(
+        &self,
+        site_id: &str,
+        current: &VisitorIdentity,
+        token: &str,
+        now: Timestamp,
+    ) -> Result<VisitorIdentity, IdentityError> {
+        let request = IdentityRequest {
+            identity_token: Some(token.to_owned()),
+            ..IdentityRequest::default()
+        };
+        let fresh = self.verify(site_id, &request, now)?;
+        if fresh.key != current.key {
+            return Err(IdentityError::Mismatch);
+        }
+        Ok(fresh)
     }
 }
 

@@ -562,6 +562,7 @@ fn errors_map_to_the_contract_codes_without_echoing_the_token() {
             400,
             "invalid_anonymous_id",
         ),
+        (IdentityError::Mismatch, 403, "identity_mismatch"),
         (
             IdentityError::UnknownSite("x".to_owned()),
             404,
@@ -581,6 +582,40 @@ fn an_unknown_site_is_reported() {
         verifier().verify("nope", &request, now()),
         Err(IdentityError::UnknownSite("nope".to_owned()))
     );
+}
+
+#[test]
+fn a_fresh_token_for_the_same_visitor_extends_the_identity() {
+    let verifier = verifier();
+    let first = check(&signed(&rs256("demo-key"), &claims())).unwrap();
+    let later = now().checked_add(SignedDuration::from_secs(900)).unwrap();
+    let fresh = signed(&rs256("demo-key"), &with_claim("exp", json!(NOW_S + 3600)));
+    let refreshed = verifier.refresh("demo", &first, &fresh, later).unwrap();
+    assert_eq!(refreshed.key, first.key);
+    assert_eq!(
+        refreshed.expires_at,
+        Some(Timestamp::from_second(NOW_S + 3600).unwrap())
+    );
+
+    let someone_else = signed(&rs256("demo-key"), &with_claim("sub", json!("user-43")));
+    assert_eq!(
+        verifier.refresh("demo", &first, &someone_else, now()),
+        Err(IdentityError::Mismatch)
+    );
+    let anonymous = VisitorIdentity {
+        kind: IdentityKind::Anonymous,
+        key: "a:anon-0123456789abcdef".to_owned(),
+        expires_at: None,
+    };
+    assert_eq!(
+        verifier.refresh("demo", &anonymous, &fresh, now()),
+        Err(IdentityError::Mismatch)
+    );
+    let stale = signed(&rs256("demo-key"), &with_claim("exp", json!(NOW_S - 60)));
+    assert!(matches!(
+        verifier.refresh("demo", &first, &stale, now()),
+        Err(IdentityError::Expired { .. })
+    ));
 }
 
 #[test]
