@@ -91,3 +91,38 @@ impl NoticesExt for Vec<Notice> {
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::EventName;
+    use serde_json::json;
+
+    #[test]
+    fn notices_serialize_with_a_to_tag() {
+        let mut notices = Vec::new();
+        notices.push_agent(
+            &AgentId::parse("ada").unwrap(),
+            AgentEvent::agent(EventName::Forced),
+        );
+        notices.push_visitor(
+            &ConversationId::parse("c1").unwrap(),
+            VisitorEvent::AgentTyping {
+                display_name: "Ada".into(),
+            },
+        );
+        assert_eq!(
+            serde_json::to_value(&notices).unwrap(),
+            json!([
+                { "to": "agent", "agent": "ada", "event": { "event": "FORCED" } },
+                {
+                    "to": "visitor", "conversation": "c1",
+                    "event": { "type": "agent_typing", "display_name": "Ada" }
+                }
+            ])
+        );
+        let back: Vec<Notice> =
+            serde_json::from_value(serde_json::to_value(&notices).unwrap()).unwrap();
+        assert_eq!(back, notices);
+    }
+}

@@ -101,6 +101,14 @@ impl Desk {
 
     /// Offers waiting conversations, oldest first, to the agents available longest.
     pub(super) fn dispatch(&mut self, now: Timestamp, notices: &mut Vec<Notice>) {
+        // On a busy desk nobody can take an offer: skip sorting the queue.
+        if !self
+            .agents
+            .values()
+            .any(crate::agent::Agent::can_take_offer)
+        {
+            return;
+        }
         let waiting: Vec<ConversationId> = routing::waiting_in_order(&self.conversations)
             .into_iter()
             .map(|c| c.id.clone())
@@ -116,6 +124,13 @@ impl Desk {
                 continue;
             };
             self.make_offer(now, &conversation, &agent, notices);
+            if !self
+                .agents
+                .values()
+                .any(crate::agent::Agent::can_take_offer)
+            {
+                break;
+            }
         }
     }
 

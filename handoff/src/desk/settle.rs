@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::notice::NoticesExt;
 use super::{Desk, Notice};
+use crate::conversation::QueueStatus;
 use crate::ids::{ConversationId, ResourceId};
 use crate::routing;
 use crate::visitor_event::{ClosedReason, VisitorEvent};
@@ -23,15 +24,16 @@ impl Desk {
     /// Waiting conversations whose resource nobody logged in serves any more are closed
     /// (`queue_closed` / `nobody_available`) so the visitor can leave a request.
     fn close_unserved(&mut self, notices: &mut Vec<Notice>) {
+        let served: BTreeMap<&ResourceId, bool> = self
+            .resources
+            .iter()
+            .map(|(id, r)| (id, routing::anyone_logged_in_for(r, &self.agents)))
+            .collect();
         let unserved: Vec<ConversationId> = self
             .conversations
             .values()
             .filter(|c| c.is_waiting() && c.target_agent.is_none())
-            .filter(|c| {
-                self.resources
-                    .get(&c.resource)
-                    .is_none_or(|r| !routing::anyone_logged_in_for(r, &self.agents))
-            })
+            .filter(|c| !served.get(&c.resource).copied().unwrap_or(false))
             .map(|c| c.id.clone())
             .collect();
         for conversation in unserved {
@@ -47,6 +49,15 @@ impl Desk {
 
     /// Sends `queue_update` to every waiting visitor whose position or estimate changed.
     fn tell_queue_positions(&mut self, notices: &mut Vec<Notice>) {
+        // Slots and average handle time per resource, computed once.
+        let basis: BTreeMap<ResourceId, (u32, u32)> = self
+            .resources
+            .iter()
+            .map(|(id, r)| {
+                let slots = routing::ready_slots(r, &self.agents);
+                (id.clone(), (self.average_handle_time_s(id), slots))
+            })
+            .collect();
         let mut positions: BTreeMap<ResourceId, u32> = BTreeMap::new();
         let order: Vec<(ConversationId, ResourceId)> =
             routing::waiting_in_order(&self.conversations)
@@ -56,7 +67,11 @@ impl Desk {
         for (conversation, resource) in order {
             let position = positions.entry(resource.clone()).or_insert(0);
             *position = position.saturating_add(1);
-            let status = self.estimate(&resource, *position);
+            let (average, slots) = basis.get(&resource).copied().unwrap_or((0, 0));
+            let status = QueueStatus {
+                position: *position,
+                estimated_wait_s: routing::estimated_wait_s(*position, average, slots),
+            };
             let Some(entry) = self.conversations.get_mut(&conversation) else {
                 continue;
             };

@@ -39,6 +39,7 @@ impl Desk {
         let mut notices = Vec::new();
         // Every firing removes what it fired; the bound only guards against a future bug.
         let mut budget = self.deadlines().len().saturating_mul(4).saturating_add(16);
+        let mut fired = false;
         while budget > 0 {
             budget -= 1;
             let Some((_, what)) = self
@@ -49,6 +50,7 @@ impl Desk {
             else {
                 break;
             };
+            fired = true;
             match what {
                 Due::Offer(agent, offer) => self.offer_timed_out(now, &agent, offer, &mut notices),
                 Due::WrapUp(agent, job) => {
@@ -73,7 +75,11 @@ impl Desk {
                 }
             }
         }
-        self.settle(now, &mut notices);
+        // Every transition leaves the desk at rest, so without a firing there is nothing to
+        // route or tell.
+        if fired {
+            self.settle(now, &mut notices);
+        }
         notices
     }
 
