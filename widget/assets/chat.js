@@ -129,7 +129,8 @@ C._build = function () {
 /** Re-applies every string (locale or strings changed, or the server config arrived). */
 C.refresh = function () {
   var name = this._assistantName();
-  var avatarUrl = safeUrl(this.o.avatarUrl || (this.i._serverConfig.assistant || {}).avatar_url || '', this.o.serverUrl);
+  var avatarSource = this.o.avatarUrl || (this.i._serverConfig.assistant || {}).avatar_url;
+  var avatarUrl = avatarSource ? safeUrl(avatarSource, this.o.serverUrl) : null;
   this.title.textContent = name;
   this.avatar.textContent = '';
   if (avatarUrl) this.avatar.appendChild(el('img', { class: 'avatar', src: avatarUrl, alt: '' }));

@@ -159,7 +159,7 @@ C._image = function (item) {
   var src = safeUrl(item.source, this.o.serverUrl);
   if (!src) return null;
   var alt = String(item.alt_text || item.title || '');
-  var img = el('img', { src: src, alt: alt, loading: 'lazy' });
+  var img = el('img', { src: src, alt: alt });
   var button = el('button', { type: 'button', class: 'img-button', part: 'image-button', 'aria-label': this.t('image-enlarge', { alt: alt || item.title || '' }) }, [img]);
   button.addEventListener('click', function () { self._lightbox(src, alt, button); });
   return el('figure', { part: 'image' }, [button, item.title || item.description ? el('figcaption', { text: item.title || item.description }) : null]);

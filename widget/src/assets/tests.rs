@@ -17,7 +17,7 @@ async fn get(uri: &str, headers: &[(&str, &str)]) -> axum::response::Response {
         .unwrap()
 }
 
-fn header_of<'a>(response: &'a axum::response::Response, name: header::HeaderName) -> &'a str {
+fn header_of(response: &axum::response::Response, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(name)

@@ -1,0 +1,219 @@
+// The chat window against the visitor wire contract, served by the in-test FakeApi
+// (fake-api.mjs) until the real API exists: every response type renders and is operable,
+// the 5-option threshold, the date picker (typed in the locale's format or picked), axe on
+// a conversation showing every type, websocket blocked -> long-poll, reload keeps the
+// history and resumes after the last seq, messages typed while the network is down are
+// sent once when it is back.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { artifactsDir, axe, desktop, inWidget, setUp, widget } from './harness.mjs';
+import { FakeApi } from './fake-api.mjs';
+
+let env;
+before(async () => { env = await setUp(); });
+after(async () => { await env?.stop(); });
+
+const text = (t) => ({ response_type: 'text', text: t, html: `<p>${t}</p>` });
+const sizes = ['XS', 'S', 'M', 'L', 'XL'].map((v) => ({ label: v, value: v.toLowerCase() }));
+const colours = [{ label: 'Red', value: 'red' }, { label: 'Green', value: 'green' }, { label: 'Blue', value: 'blue' }];
+
+function everything() {
+  return [
+    {
+      response_type: 'text', text: 'See **this**',
+      html: '<p>See <strong>this</strong>, <a href="https://example.com/a">a link</a> and https://example.com/bare.</p>' +
+        '<script>window.__pwned = 1</script><img src="x" onerror="window.__pwned = 2" alt="">',
+    },
+    { response_type: 'pause', time: 200, typing: true },
+    { response_type: 'option', title: 'Pick a colour', options: colours, preference: 'button' },
+    { response_type: 'option', title: 'Pick a size', options: sizes, preference: 'dropdown' },
+    { response_type: 'date' },
+    { response_type: 'image', source: '/demo/media/vase.svg', title: 'Terracotta vase', alt_text: 'Terracotta vase with a blue band' },
+    { response_type: 'audio', source: '/demo/media/chime.wav', title: 'The shop door chime' },
+    { response_type: 'video', source: '/demo/media/chime.wav', title: 'Workshop tour (sound only)' },
+    { response_type: 'iframe', source: '/demo/media/map.svg', title: 'Map to the shop' },
+    { response_type: 'connect_to_agent', message_to_agent: 'The visitor asks for a person' },
+  ];
+}
+
+async function start(fake, options = desktop) {
+  const context = await env.browser.newContext(options);
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await fake.install(page);
+  await page.goto(`${env.fixtures}/plain`);
+  const w = widget(page);
+  await w.ready();
+  await inWidget(page, '.launcher-button').click();
+  await inWidget(page, '.msg-bot .bubble').first().waitFor();
+  return { context, page, w, errors };
+}
+
+async function say(page, words) {
+  await inWidget(page, 'textarea').fill(words);
+  await inWidget(page, 'textarea').press('Enter');
+}
+
+test('every response type renders, server HTML stays inert, and axe finds no violation', async () => {
+  const fake = new FakeApi({ reply: (input) => (input.text === 'show everything' ? everything() : []) });
+  const { context, page, errors } = await start(fake);
+  assert.equal(fake.started.anonymous_id.length, 36);
+  assert.equal(fake.started.locale, 'en');
+  await say(page, 'show everything');
+  await inWidget(page, '[part~="iframe"]').waitFor({ state: 'attached' });
+  fake.push({ type: 'agent_joined', agent_name: 'Giulia' });
+  fake.push({ type: 'message', from: 'agent', at: Date.now(), agent_name: 'Giulia', output: { generic: [text('Hi, I am Giulia from the workshop.')] } });
+  fake.push({ type: 'queue_update', position: 2, estimated_wait_s: 180 });
+  fake.push({ type: 'session_expiring', expires_at: Date.now() + 60_000, text: 'Are you still there?' });
+  await inWidget(page, '.notice-action, [part~="notice-action"]').waitFor();
+
+  const seen = await page.evaluate(() => {
+    const root = document.querySelector('.staffetta-root').shadowRoot;
+    const q = (s) => root.querySelectorAll(s);
+    return {
+      pwned: window.__pwned,
+      scripts: q('.messages script').length,
+      handlers: [...q('.messages *')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+      links: [...q('.messages a')].map((a) => [a.textContent, a.target, a.rel]),
+      colourButtons: q('[part~="option"]').length,
+      selects: q('select').length,
+      dateInputs: [q('input[type=date]').length, q('input[type=text]').length],
+      image: root.querySelector('.img-button img')?.alt,
+      audio: q('audio[controls]').length,
+      video: q('video[controls]').length,
+      iframe: [root.querySelector('iframe')?.title, root.querySelector('iframe')?.getAttribute('sandbox')],
+      agentName: root.querySelector('.msg-agent [part~="agent-name"]')?.textContent,
+      notices: [...q('.notice p, div.notice')].map((n) => n.textContent),
+    };
+  });
+  assert.equal(seen.pwned, undefined);
+  assert.equal(seen.scripts, 0);
+  assert.equal(seen.handlers, 0);
+  assert.deepEqual(seen.links, [
+    ['a link', '_blank', 'noopener noreferrer'],
+    ['https://example.com/bare', '_blank', 'noopener noreferrer'],
+  ]);
+  assert.equal(seen.colourButtons, 3);
+  assert.equal(seen.selects, 1);
+  assert.deepEqual(seen.dateInputs, [1, 1]);
+  assert.equal(seen.image, 'Terracotta vase with a blue band');
+  assert.equal(seen.audio, 1);
+  assert.equal(seen.video, 1);
+  assert.deepEqual(seen.iframe, ['Map to the shop', 'allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox']);
+  assert.equal(seen.agentName, 'Giulia');
+  for (const expected of ['Connecting you to an agent…', 'Giulia joined the chat.', 'You are number 2 in the queue. Estimated wait: 3 minutes.', 'Are you still there?']) {
+    assert.ok(seen.notices.includes(expected), `notice "${expected}" in ${JSON.stringify(seen.notices)}`);
+  }
+
+  await inWidget(page, '.img-button').click();
+  await inWidget(page, '.lightbox').waitFor();
+  await page.keyboard.press('Escape');
+  assert.equal(await inWidget(page, '.lightbox').count(), 0, 'Escape closes the enlarged image');
+  assert.equal((await widget(page).state()).isOpen, true, '... and not the window');
+
+  await inWidget(page, '.body').evaluate((body) => { body.scrollTop = body.scrollHeight; });
+  await page.screenshot({ path: join(artifactsDir, 'window-conversation.png') });
+  assert.deepEqual(await axe(page), []);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('fewer than five options are buttons, five or more a dropdown; each sends its value once', async () => {
+  const fake = new FakeApi({
+    reply: (input) => {
+      if (input.text === 'colours') return [{ response_type: 'option', title: 'Pick a colour', options: colours }];
+      if (input.text === 'sizes') return [{ response_type: 'option', title: 'Pick a size', options: sizes }];
+      return [text(`got ${JSON.stringify(input)}`)];
+    },
+  });
+  const { context, page } = await start(fake);
+  await say(page, 'colours');
+  await inWidget(page, '[part~="option"]').first().waitFor();
+  assert.equal(await inWidget(page, 'select').count(), 0);
+  await inWidget(page, '[part~="option"]', 'default').filter({ hasText: 'Green' }).click();
+  await inWidget(page, '.bubble').filter({ hasText: 'got {"option":"green"}' }).waitFor();
+  assert.equal(await inWidget(page, '[part~="option"][aria-pressed="true"]').innerText(), 'Green');
+  assert.equal(await inWidget(page, '[part~="option"]:disabled').count(), 3);
+
+  await say(page, 'sizes');
+  await inWidget(page, 'select').waitFor();
+  await inWidget(page, 'select').selectOption({ label: 'M' });
+  await inWidget(page, '[part~="option-submit"]').click();
+  await inWidget(page, '.bubble').filter({ hasText: 'got {"option":"m"}' }).waitFor();
+  assert.deepEqual(fake.posts.map((p) => p.input), [{ text: 'colours' }, { option: 'green' }, { text: 'sizes' }, { option: 'm' }]);
+  await context.close();
+});
+
+test('the date picker accepts a date typed in the locale format or picked from the calendar', async () => {
+  const fake = new FakeApi({
+    reply: (input) => (input.text === 'when' ? [{ response_type: 'date' }] : [text(`got ${JSON.stringify(input)}`)]),
+  });
+  const { context, page } = await start(fake);
+  await say(page, 'when');
+  const typed = inWidget(page, '[part~="date-text"]').last();
+  await typed.waitFor();
+  assert.equal(await typed.getAttribute('placeholder'), '12/24/2031', 'en: month/day/year');
+  await typed.fill('24/12/2031');
+  await inWidget(page, '[part~="date-submit"]').last().click();
+  assert.match(await inWidget(page, '.error').last().innerText(), /not a valid date/);
+  assert.equal(await typed.getAttribute('aria-invalid'), 'true');
+  await typed.fill('12/24/2031');
+  await inWidget(page, '[part~="date-submit"]').last().click();
+  await inWidget(page, '.bubble').filter({ hasText: 'got {"date":"2031-12-24"}' }).waitFor();
+  assert.equal(await inWidget(page, '.msg-visitor .bubble').last().textContent(), 'You: December 24, 2031');
+
+  await say(page, 'when');
+  await inWidget(page, '[part~="date-picker"]').nth(1).fill('2031-01-05');
+  assert.equal(await inWidget(page, '[part~="date-text"]').nth(1).inputValue(), '01/05/2031');
+  await inWidget(page, '[part~="date-submit"]').nth(1).click();
+  await inWidget(page, '.bubble').filter({ hasText: 'got {"date":"2031-01-05"}' }).waitFor();
+  await context.close();
+});
+
+test('when the websocket is blocked the conversation continues over long-poll', async () => {
+  const fake = new FakeApi({ blockWebSocket: true, reply: (input) => [text(`echo ${input.text}`)] });
+  const { context, page, w } = await start(fake);
+  await say(page, 'hello');
+  await inWidget(page, '.bubble').filter({ hasText: 'echo hello' }).waitFor();
+  const state = (await w.state()).conversation;
+  assert.equal(state.transport, 'long-poll');
+  assert.ok(fake.pollAfters.length > 0);
+  await context.close();
+});
+
+test('a reload shows the history at once and resumes after the last seq', async () => {
+  const fake = new FakeApi({ reply: (input) => [text(`echo ${input.text}`)] });
+  const { context, page, w } = await start(fake);
+  await say(page, 'first');
+  await inWidget(page, '.bubble').filter({ hasText: 'echo first' }).waitFor();
+  const before = (await w.state()).conversation.lastSeq;
+  assert.equal(before, 3);
+  await page.reload();
+  await w.ready();
+  await inWidget(page, '.bubble').filter({ hasText: 'echo first' }).waitFor();
+  assert.equal(await inWidget(page, '.bubble').filter({ hasText: 'echo first' }).count(), 1, 'rendered once');
+  await page.waitForFunction(() => window.Staffetta.instances.default.getState().conversation?.status === 'online');
+  assert.equal(fake.resumes.at(-1), before);
+  assert.equal(fake.posts.length, 1);
+  await context.close();
+});
+
+test('a message typed while the network is down is queued, shown as pending, and sent once', async () => {
+  const fake = new FakeApi({ reply: (input) => [text(`echo ${input.text}`)] });
+  const { context, page } = await start(fake);
+  fake.down = true;
+  await say(page, 'are you there');
+  await inWidget(page, '.banner').waitFor({ state: 'visible' });
+  assert.match(await inWidget(page, '.meta-status').innerText(), /Not sent yet/);
+  fake.down = false;
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await inWidget(page, '.bubble').filter({ hasText: 'echo are you there' }).waitFor();
+  assert.equal(await inWidget(page, '.meta-status').count(), 0);
+  assert.equal(await inWidget(page, '.banner').isVisible(), false);
+  const ids = new Set(fake.posts.map((p) => p.client_message_id));
+  assert.equal(ids.size, 1, 'one client_message_id whatever the retries');
+  assert.equal(fake.events.filter((e) => e.from === 'visitor').length, 1);
+  await context.close();
+});
