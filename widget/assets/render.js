@@ -9,7 +9,6 @@ var OPTION_DROPDOWN_FROM = 5;
 
 var CHAT_STRINGS = {
   'assistant-name': 'Assistant',
-  'window-label': 'Chat with { $name }',
   'window-minimize': 'Minimise chat',
   'window-restart': 'Restart conversation',
   'home-greeting': 'Hello! How can we help you today?',
