@@ -5,6 +5,7 @@ mod cli;
 mod identity;
 mod mau;
 mod server;
+mod store;
 // Not every test module uses every helper.
 #[allow(dead_code)]
 mod support;

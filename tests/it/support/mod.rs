@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod binary;
+pub mod redis_server;
 pub mod wait;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -1,0 +1,249 @@
+//! Durable state at the edge: one [`Store`] trait and two backends that pass one conformance
+//! suite (`tests/it/store/`): embedded **sled** (default, one node) and **Redis** (shared by
+//! several nodes, `[store] url = "redis://..."`).
+//!
+//! A write returns only when it is durable: sled has flushed it to disk, Redis has
+//! acknowledged it. Conflicts and duplicates are outcomes, not errors.
+//!
+//! # Layout
+//!
+//! - `settings.rs`: the `[store]` config section; [`RedisUrl`] redacts its password.
+//! - `clock.rs`: the wall clock sled uses for expiry; tests inject a [`ManualClock`].
+//! - `error.rs`: [`StoreError`].
+//! - `sled_store/`: the embedded backend (one tree per kind of data, group-committed flushes).
+//! - `redis_store/`: the Redis backend (`stf:`-prefixed keys, Lua scripts for atomic steps).
+
+mod clock;
+mod error;
+mod redis_store;
+mod settings;
+mod sled_store;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+pub use clock::{Clock, ManualClock};
+pub use error::{StoreError, StoreResult};
+pub use redis_store::RedisStore;
+pub use settings::{RedisUrl, RedisUrlError, StoreSettings};
+pub use sled_store::SledStore;
+
+/// A record's value with the version that wrote it. Versions are opaque: unique across the
+/// whole store, strictly increasing, never reused for a key (not even after a delete or an
+/// expiry), so a stale version can never match again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned {
+    /// The version to pass back as `expected_version` to update or delete this record.
+    pub version: u64,
+    /// The stored bytes.
+    pub value: Bytes,
+}
+
+/// Result of a compare-and-set [`Store::put`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CasOutcome {
+    /// The record now holds the new value at this version.
+    Written {
+        /// The new version.
+        version: u64,
+    },
+    /// The expected version did not match; nothing was written.
+    Conflict {
+        /// What the record holds now (`None`: it does not exist or has expired).
+        current: Option<Versioned>,
+    },
+}
+
+/// One entry of an append-only log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogEntry {
+    /// 1-based, gapless position in its log.
+    pub seq: u64,
+    /// The stored bytes.
+    pub body: Bytes,
+}
+
+/// A compare-and-set write of one record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RecordWrite {
+    /// The record key.
+    pub key: String,
+    /// `None`: the record must not exist (or must have expired). `Some(v)`: it must be at `v`.
+    pub expected_version: Option<u64>,
+    /// The new value.
+    pub value: Bytes,
+    /// Time to live from this write; `None` keeps the record until it is deleted (and
+    /// clears an earlier expiry). Must be at least 1 ms.
+    pub ttl: Option<Duration>,
+}
+
+/// What one [`Store::append`] writes, all or nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendBatch {
+    /// Client-chosen id that makes the append idempotent within its log.
+    pub client_message_id: Option<String>,
+    /// What a repeated `client_message_id` is compared by, when the entries themselves may
+    /// differ between retries (e.g. the visitor's input, while the bot's answer carries a new
+    /// timestamp). `None`: the entries are compared. An id first used with a fingerprint and
+    /// retried without one (or the other way round) is an [`AppendOutcome::IdConflict`].
+    pub fingerprint: Option<Bytes>,
+    /// Entries to append, in order; at least one.
+    pub entries: Vec<Bytes>,
+    /// A record to compare-and-set in the same atomic write (e.g. the session state).
+    pub record: Option<RecordWrite>,
+}
+
+/// Result of [`Store::append`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AppendOutcome {
+    /// The entries got seqs `first_seq..=last_seq`; the record (if any) is at `record_version`.
+    Appended {
+        /// Seq of the first entry.
+        first_seq: u64,
+        /// Seq of the last entry.
+        last_seq: u64,
+        /// New version of `batch.record`, when the batch had one.
+        record_version: Option<u64>,
+    },
+    /// The same `client_message_id` with the same fingerprint (or, without one, the same
+    /// entries) was appended before; these are the original seqs. Nothing was written (the
+    /// record was not touched).
+    Duplicate {
+        /// Seq of the first entry of the original append.
+        first_seq: u64,
+        /// Seq of the last entry of the original append.
+        last_seq: u64,
+    },
+    /// The same `client_message_id` was used before with another fingerprint or other
+    /// entries (HTTP 409).
+    IdConflict,
+    /// The compare-and-set of `batch.record` failed; nothing was written.
+    RecordConflict {
+        /// What the record holds now.
+        current: Option<Versioned>,
+    },
+}
+
+/// Durable storage the edge needs. Every method that changes data returns only once the
+/// change is durable. Names (keys, logs, sets, counters, schedules) are free-form strings;
+/// each kind of data has its own namespace, so a set and a log may share a name.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Reads a record. Expired records are absent.
+    async fn get(&self, key: &str) -> StoreResult<Option<Versioned>>;
+
+    /// Compare-and-set of one record, with optional expiry.
+    async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome>;
+
+    /// Deletes a record. `expected_version: None` deletes whatever is there; `Some(v)` deletes
+    /// only a record at `v`. True when a live record was removed.
+    async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool>;
+
+    /// One atomic durable write: the entries get the next seqs of `log` (1-based, gapless),
+    /// the append is deduplicated by `client_message_id` (remembered as long as the log), and
+    /// the optional record compare-and-set succeeds with it or nothing is written.
+    async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome>;
+
+    /// Up to `limit` entries with `seq > after_seq`, ascending.
+    async fn read_log(&self, log: &str, after_seq: u64, limit: usize)
+    -> StoreResult<Vec<LogEntry>>;
+
+    /// Seq of the last entry; 0 for an empty or unknown log.
+    async fn log_head(&self, log: &str) -> StoreResult<u64>;
+
+    /// Adds a member; true when it was not there.
+    async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool>;
+
+    /// Exact number of members.
+    async fn set_len(&self, set: &str) -> StoreResult<u64>;
+
+    /// All members, sorted by their UTF-8 bytes.
+    async fn set_members(&self, set: &str) -> StoreResult<Vec<String>>;
+
+    /// Removes a member; true when it was there.
+    async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool>;
+
+    /// Adds `by` to a fixed-window counter and returns the new value. The window (`ttl`,
+    /// at least 1 ms) starts when the counter is created; once it has passed the counter
+    /// restarts from 0.
+    async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64>;
+
+    /// Sets the deadline of `member` in an ordered set of deadlines (insert or move).
+    /// Redis keeps deadlines as doubles: exact within ±2^53 ms.
+    async fn schedule(&self, schedule: &str, member: &str, due_ms: i64) -> StoreResult<()>;
+
+    /// Removes `member`; true when it was scheduled.
+    async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool>;
+
+    /// Up to `limit` members due at or before `up_to_ms`, ascending by deadline then member.
+    /// They stay scheduled until [`Store::unschedule`]d.
+    async fn due(
+        &self,
+        schedule: &str,
+        up_to_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, i64)>>;
+
+    /// The earliest deadline, if any.
+    async fn next_due(&self, schedule: &str) -> StoreResult<Option<(String, i64)>>;
+
+    /// Checks the backend answers (for `/readyz`).
+    async fn ping(&self) -> StoreResult<()>;
+
+    /// Makes every earlier write durable (for shutdown).
+    async fn flush(&self) -> StoreResult<()>;
+
+    /// `"sled"` or `"redis"`.
+    fn backend(&self) -> &'static str;
+}
+
+/// Opens the store the settings ask for: Redis when `url` is set, otherwise sled under
+/// `path`. `clock` drives sled's record and counter expiry (Redis expires server-side).
+///
+/// Errors: [`StoreError::Unavailable`] (Redis down, with the URL redacted),
+/// [`StoreError::Locked`], [`StoreError::Corrupt`] or [`StoreError::DataDir`] (sled).
+pub async fn open(settings: &StoreSettings, clock: Clock) -> StoreResult<Arc<dyn Store>> {
+    match &settings.url {
+        Some(url) => {
+            let store =
+                RedisStore::connect(url, settings.connect_timeout(), settings.response_timeout())
+                    .await?;
+            tracing::info!(backend = "redis", url = %url, "store opened");
+            Ok(Arc::new(store))
+        }
+        None => {
+            let store = SledStore::open(&settings.path, clock).await?;
+            tracing::info!(backend = "sled", path = %settings.path.display(), "store opened");
+            Ok(Arc::new(store))
+        }
+    }
+}
+
+/// A TTL in whole milliseconds, at least 1.
+fn ttl_ms(ttl: Duration) -> StoreResult<i64> {
+    let ms = i64::try_from(ttl.as_millis())
+        .map_err(|_| StoreError::invalid(format!("ttl {ttl:?} is too long")))?;
+    if ms < 1 {
+        return Err(StoreError::invalid(format!(
+            "ttl {ttl:?} is shorter than 1 ms"
+        )));
+    }
+    Ok(ms)
+}
+
+/// Rejects batches that cannot be appended.
+fn check_batch(batch: &AppendBatch) -> StoreResult<()> {
+    if batch.entries.is_empty() {
+        return Err(StoreError::invalid(
+            "an append batch needs at least one entry",
+        ));
+    }
+    if let Some(record) = &batch.record
+        && let Some(ttl) = record.ttl
+    {
+        ttl_ms(ttl)?;
+    }
+    Ok(())
+}

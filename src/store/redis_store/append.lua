@@ -1,0 +1,52 @@
+-- One atomic append: dedupe by client message id, optional record compare-and-set, then the
+-- entries at the next seqs. The log is a list, so seq N is list index N-1 and seqs are gapless.
+-- KEYS: log, dedupe hash, record, version counter.
+-- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
+--       has record ('0'/'1'), expected version ('' = must not exist), record value,
+--       record ttl ms ('0' = none), entries...
+-- The dedupe hash maps an id to 'first:last' or, with a fingerprint, 'first:last:fingerprint'.
+local log, dedupe, record, versions = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local has_fingerprint = ARGV[3] == '1'
+local first_entry = 9
+local count = #ARGV - first_entry + 1
+
+if ARGV[1] == '1' then
+  local seen = redis.call('HGET', dedupe, ARGV[2])
+  if seen then
+    local sep = string.find(seen, ':', 1, true)
+    local sep2 = string.find(seen, ':', sep + 1, true)
+    local first = tonumber(string.sub(seen, 1, sep - 1))
+    local last = tonumber(string.sub(seen, sep + 1, (sep2 or 0) - 1))
+    if sep2 or has_fingerprint then
+      if sep2 and has_fingerprint and string.sub(seen, sep2 + 1) == ARGV[4] then
+        return {'duplicate', first, last}
+      end
+      return {'id_conflict'}
+    end
+    if last - first + 1 ~= count then return {'id_conflict'} end
+    local stored = redis.call('LRANGE', log, first - 1, last - 1)
+    for i = 1, count do
+      if stored[i] ~= ARGV[first_entry + i - 1] then return {'id_conflict'} end
+    end
+    return {'duplicate', first, last}
+  end
+end
+
+if ARGV[5] == '1' then
+  local conflict = record_conflict(record, ARGV[6])
+  if conflict then return conflict end
+end
+
+local last = 0
+for i = first_entry, #ARGV, 500 do
+  last = redis.call('RPUSH', log, unpack(ARGV, i, math.min(i + 499, #ARGV)))
+end
+local first = last - count + 1
+if ARGV[1] == '1' then
+  local seen = string.format('%d:%d', first, last)
+  if has_fingerprint then seen = seen .. ':' .. ARGV[4] end
+  redis.call('HSET', dedupe, ARGV[2], seen)
+end
+local version = 0
+if ARGV[5] == '1' then version = write_record(record, versions, ARGV[7], ARGV[8]) end
+return {'appended', first, last, version}

@@ -1,0 +1,415 @@
+//! The Redis backend, for several stateless nodes sharing one Redis (run it with AOF).
+//!
+//! Every key starts with `stf:<kind>:` (`rec`, `log`, `dedupe`, `set`, `ctr`, `sched`), so
+//! kinds never collide and other tenants of the same Redis are left alone. Steps that touch
+//! several keys (compare-and-set, append with dedupe and record) are Lua scripts, which Redis
+//! runs atomically; a reply means the write was acknowledged. Expiry is server-side
+//! (`PEXPIRE`), so this backend ignores the [`Clock`](crate::store::Clock).
+
+mod reply;
+
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, Value};
+
+use super::{
+    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, RedisUrl, Store, StoreError,
+    StoreResult, Versioned,
+};
+
+/// Key of the counter every record version comes from.
+const VERSION_KEY: &str = "stf:meta:version";
+
+/// The Redis store. Cheap to share: commands are pipelined over one managed connection
+/// that reconnects by itself.
+pub struct RedisStore {
+    connection: ConnectionManager,
+    url: RedisUrl,
+    scripts: Scripts,
+}
+
+struct Scripts {
+    put: Script,
+    append: Script,
+    delete: Script,
+    incr: Script,
+}
+
+impl Scripts {
+    fn new() -> Self {
+        let record = include_str!("record.lua");
+        Self {
+            put: Script::new(&[record, include_str!("put.lua")].concat()),
+            append: Script::new(&[record, include_str!("append.lua")].concat()),
+            delete: Script::new(include_str!("delete.lua")),
+            incr: Script::new(include_str!("incr.lua")),
+        }
+    }
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn key(kind: &str, name: &str) -> String {
+    format!("stf:{kind}:{name}")
+}
+
+impl RedisStore {
+    /// Connects and checks that Redis answers `PING`. A Redis that is down, refuses the
+    /// credentials or does not answer within `connect_timeout` gives
+    /// [`StoreError::Unavailable`] naming the URL with its password redacted.
+    pub async fn connect(
+        url: &RedisUrl,
+        connect_timeout: Duration,
+        response_timeout: Duration,
+    ) -> StoreResult<Self> {
+        let unavailable = |reason: String| StoreError::Unavailable {
+            target: url.redacted(),
+            reason,
+        };
+        let client =
+            redis::Client::open(url.expose()).map_err(|error| unavailable(error.to_string()))?;
+        // One attempt first: the manager would retry with backoff before reporting a Redis
+        // that is simply down.
+        let probe_config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(connect_timeout))
+            .set_response_timeout(Some(connect_timeout));
+        let probe = async {
+            let mut probe = client
+                .get_multiplexed_async_connection_with_config(&probe_config)
+                .await?;
+            redis::cmd("PING").query_async::<Value>(&mut probe).await
+        };
+        match tokio::time::timeout(connect_timeout, probe).await {
+            Err(_) => return Err(unavailable(format!("no answer within {connect_timeout:?}"))),
+            Ok(Err(error)) => return Err(unavailable(error.to_string())),
+            Ok(Ok(_pong)) => {}
+        }
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(connect_timeout))
+            .set_response_timeout(Some(response_timeout))
+            .set_number_of_retries(3)
+            .set_max_delay(Duration::from_secs(1));
+        let connection = tokio::time::timeout(
+            connect_timeout,
+            ConnectionManager::new_with_config(client, config),
+        )
+        .await
+        .map_err(|_| unavailable(format!("no answer within {connect_timeout:?}")))?
+        .map_err(|error| unavailable(error.to_string()))?;
+        Ok(Self {
+            connection,
+            url: url.clone(),
+            scripts: Scripts::new(),
+        })
+    }
+
+    /// Maps a Redis error: connectivity and server-busy conditions are
+    /// [`StoreError::Unavailable`], keys of the wrong type are [`StoreError::Corrupt`].
+    fn error(&self, error: &RedisError) -> StoreError {
+        let unavailable_code = matches!(
+            error.code(),
+            Some(
+                "LOADING"
+                    | "MASTERDOWN"
+                    | "BUSY"
+                    | "TRYAGAIN"
+                    | "READONLY"
+                    | "NOAUTH"
+                    | "MISCONF"
+                    | "CLUSTERDOWN"
+            )
+        );
+        if error.is_io_error()
+            || error.is_timeout()
+            || error.is_connection_refusal()
+            || error.is_connection_dropped()
+            || matches!(error.kind(), redis::ErrorKind::AuthenticationFailed)
+            || unavailable_code
+        {
+            StoreError::Unavailable {
+                target: self.url.redacted(),
+                reason: error.to_string(),
+            }
+        } else if error.code() == Some("WRONGTYPE") {
+            StoreError::Corrupt {
+                location: self.url.redacted(),
+                reason: error.to_string(),
+            }
+        } else {
+            StoreError::Backend(error.to_string())
+        }
+    }
+
+    fn bad_reply(&self, what: &str, reason: &str) -> StoreError {
+        StoreError::Corrupt {
+            location: self.url.redacted(),
+            reason: format!("unexpected reply to {what}: {reason}"),
+        }
+    }
+
+    async fn query<T: FromRedisValue>(&self, command: &Cmd) -> StoreResult<T> {
+        let mut connection = self.connection.clone();
+        command
+            .query_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))
+    }
+}
+
+/// `n` as a Redis integer argument, saturating.
+fn redis_int(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+fn ttl_arg(ttl: Option<Duration>) -> StoreResult<String> {
+    Ok(match ttl {
+        None => "0".to_owned(),
+        Some(ttl) => super::ttl_ms(ttl)?.to_string(),
+    })
+}
+
+fn version_arg(expected: Option<u64>) -> String {
+    expected
+        .map(|version| version.to_string())
+        .unwrap_or_default()
+}
+
+/// A sorted-set score back to milliseconds (scores we write are whole numbers).
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "scores are whole milliseconds we wrote"
+)]
+fn score_ms(score: f64) -> i64 {
+    score as i64
+}
+
+#[async_trait::async_trait]
+impl Store for RedisStore {
+    async fn get(&self, record: &str) -> StoreResult<Option<Versioned>> {
+        let mut command = redis::cmd("HMGET");
+        command.arg(key("rec", record)).arg("v").arg("d");
+        let (version, value): (Option<u64>, Option<Vec<u8>>) = self.query(&command).await?;
+        match (version, value) {
+            (None, None) => Ok(None),
+            (Some(version), Some(value)) => Ok(Some(Versioned {
+                version,
+                value: value.into(),
+            })),
+            _ => Err(self.bad_reply("HMGET", "a record without both version and data")),
+        }
+    }
+
+    async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome> {
+        let ttl = ttl_arg(write.ttl)?;
+        let mut connection = self.connection.clone();
+        let reply: Value = self
+            .scripts
+            .put
+            .key(key("rec", &write.key))
+            .key(VERSION_KEY)
+            .arg(version_arg(write.expected_version))
+            .arg(write.value.as_ref())
+            .arg(ttl)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        reply::cas(reply).map_err(|reason| self.bad_reply("put", &reason))
+    }
+
+    async fn delete(&self, record: &str, expected_version: Option<u64>) -> StoreResult<bool> {
+        let mut connection = self.connection.clone();
+        let removed: i64 = self
+            .scripts
+            .delete
+            .key(key("rec", record))
+            .arg(version_arg(expected_version))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        Ok(removed > 0)
+    }
+
+    async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
+        super::check_batch(&batch)?;
+        let mut invocation = self.scripts.append.prepare_invoke();
+        invocation
+            .key(key("log", log))
+            .key(key("dedupe", log))
+            .key(
+                batch
+                    .record
+                    .as_ref()
+                    .map_or_else(|| VERSION_KEY.to_owned(), |r| key("rec", &r.key)),
+            )
+            .key(VERSION_KEY);
+        match &batch.client_message_id {
+            Some(id) => invocation.arg("1").arg(id.as_str()),
+            None => invocation.arg("0").arg(""),
+        };
+        match &batch.fingerprint {
+            Some(fingerprint) => invocation.arg("1").arg(fingerprint.as_ref()),
+            None => invocation.arg("0").arg(""),
+        };
+        match &batch.record {
+            Some(record) => invocation
+                .arg("1")
+                .arg(version_arg(record.expected_version))
+                .arg(record.value.as_ref())
+                .arg(ttl_arg(record.ttl)?),
+            None => invocation.arg("0").arg("").arg("").arg("0"),
+        };
+        for entry in &batch.entries {
+            invocation.arg(entry.as_ref());
+        }
+        let mut connection = self.connection.clone();
+        let reply: Value = invocation
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        reply::append(reply, batch.record.is_some())
+            .map_err(|reason| self.bad_reply("append", &reason))
+    }
+
+    async fn read_log(
+        &self,
+        log: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<LogEntry>> {
+        if limit == 0 || after_seq >= i64::MAX.cast_unsigned() {
+            return Ok(Vec::new());
+        }
+        // Seq s is list index s - 1: seqs after_seq+1 ..= after_seq+limit are indexes
+        // after_seq ..= after_seq+limit-1.
+        let last_index = after_seq.saturating_add(u64::try_from(limit - 1).unwrap_or(u64::MAX));
+        let mut command = redis::cmd("LRANGE");
+        command
+            .arg(key("log", log))
+            .arg(redis_int(after_seq))
+            .arg(redis_int(last_index));
+        let bodies: Vec<Vec<u8>> = self.query(&command).await?;
+        Ok((after_seq + 1..)
+            .zip(bodies)
+            .map(|(seq, body)| LogEntry {
+                seq,
+                body: body.into(),
+            })
+            .collect())
+    }
+
+    async fn log_head(&self, log: &str) -> StoreResult<u64> {
+        let mut command = redis::cmd("LLEN");
+        command.arg(key("log", log));
+        self.query(&command).await
+    }
+
+    async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
+        let mut command = redis::cmd("SADD");
+        command.arg(key("set", set)).arg(member);
+        Ok(self.query::<i64>(&command).await? == 1)
+    }
+
+    async fn set_len(&self, set: &str) -> StoreResult<u64> {
+        let mut command = redis::cmd("SCARD");
+        command.arg(key("set", set));
+        self.query(&command).await
+    }
+
+    async fn set_members(&self, set: &str) -> StoreResult<Vec<String>> {
+        let mut command = redis::cmd("SMEMBERS");
+        command.arg(key("set", set));
+        let mut members: Vec<String> = self.query(&command).await?;
+        members.sort_unstable();
+        Ok(members)
+    }
+
+    async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool> {
+        let mut command = redis::cmd("SREM");
+        command.arg(key("set", set)).arg(member);
+        Ok(self.query::<i64>(&command).await? == 1)
+    }
+
+    async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
+        let window_ms = super::ttl_ms(ttl)?;
+        let mut connection = self.connection.clone();
+        self.scripts
+            .incr
+            .key(key("ctr", counter))
+            .arg(by)
+            .arg(window_ms)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))
+    }
+
+    async fn schedule(&self, schedule: &str, member: &str, due_ms: i64) -> StoreResult<()> {
+        let mut command = redis::cmd("ZADD");
+        command.arg(key("sched", schedule)).arg(due_ms).arg(member);
+        self.query::<i64>(&command).await.map(|_| ())
+    }
+
+    async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool> {
+        let mut command = redis::cmd("ZREM");
+        command.arg(key("sched", schedule)).arg(member);
+        Ok(self.query::<i64>(&command).await? == 1)
+    }
+
+    async fn due(
+        &self,
+        schedule: &str,
+        up_to_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let mut command = redis::cmd("ZRANGEBYSCORE");
+        command
+            .arg(key("sched", schedule))
+            .arg("-inf")
+            .arg(up_to_ms)
+            .arg("WITHSCORES")
+            .arg("LIMIT")
+            .arg(0)
+            .arg(redis_int(u64::try_from(limit).unwrap_or(u64::MAX)));
+        let due: Vec<(String, f64)> = self.query(&command).await?;
+        Ok(due
+            .into_iter()
+            .map(|(member, score)| (member, score_ms(score)))
+            .collect())
+    }
+
+    async fn next_due(&self, schedule: &str) -> StoreResult<Option<(String, i64)>> {
+        let mut command = redis::cmd("ZRANGE");
+        command
+            .arg(key("sched", schedule))
+            .arg(0)
+            .arg(0)
+            .arg("WITHSCORES");
+        let first: Vec<(String, f64)> = self.query(&command).await?;
+        Ok(first
+            .into_iter()
+            .next()
+            .map(|(member, score)| (member, score_ms(score))))
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.query::<Value>(&redis::cmd("PING")).await.map(|_| ())
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        // Every write already returned only after Redis acknowledged it.
+        Ok(())
+    }
+
+    fn backend(&self) -> &'static str {
+        "redis"
+    }
+}

@@ -1,0 +1,153 @@
+//! Sets with an exact member count kept beside them, and schedules (ordered sets of
+//! deadlines) kept in two trees: by member for upserts, by deadline for range scans.
+
+use sled::Transactional;
+use sled::transaction::ConflictableTransactionError;
+
+use super::SledStore;
+use super::codec;
+use crate::store::{StoreError, StoreResult};
+
+impl SledStore {
+    pub(super) fn add_member(&self, set: &str, member: &str) -> StoreResult<bool> {
+        self.change_membership(set, member, true)
+    }
+
+    pub(super) fn remove_member(&self, set: &str, member: &str) -> StoreResult<bool> {
+        self.change_membership(set, member, false)
+    }
+
+    /// Adds (`present`) or removes a member and keeps the count in step; true on a change.
+    fn change_membership(&self, set: &str, member: &str, present: bool) -> StoreResult<bool> {
+        let key = codec::composite(set, member.as_bytes());
+        (&self.trees.set_members, &self.trees.set_lens)
+            .transaction(|(members, lens)| {
+                if members.get(&key)?.is_some() == present {
+                    return Ok(false);
+                }
+                let count = match lens.get(set.as_bytes())? {
+                    None => 0,
+                    Some(bytes) => codec::decode_u64(&bytes, "set length").map_err(|reason| {
+                        ConflictableTransactionError::Abort(self.corrupt("set_lens", reason))
+                    })?,
+                };
+                if present {
+                    members.insert(key.as_slice(), &[])?;
+                    lens.insert(set.as_bytes(), &count.saturating_add(1).to_be_bytes())?;
+                } else {
+                    members.remove(key.as_slice())?;
+                    match count.saturating_sub(1) {
+                        0 => lens.remove(set.as_bytes())?,
+                        left => lens.insert(set.as_bytes(), &left.to_be_bytes())?,
+                    };
+                }
+                Ok(true)
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    pub(super) fn member_count(&self, set: &str) -> StoreResult<u64> {
+        match self
+            .trees
+            .set_lens
+            .get(set.as_bytes())
+            .map_err(|error| self.sled_error(error))?
+        {
+            None => Ok(0),
+            Some(bytes) => codec::decode_u64(&bytes, "set length")
+                .map_err(|reason| self.corrupt("set_lens", reason)),
+        }
+    }
+
+    pub(super) fn members_of(&self, set: &str) -> StoreResult<Vec<String>> {
+        let prefix = codec::name_prefix(set);
+        self.trees
+            .set_members
+            .scan_prefix(&prefix)
+            .keys()
+            .map(|key| {
+                let key = key.map_err(|error| self.sled_error(error))?;
+                codec::suffix_str(&key, prefix.len(), "set member")
+                    .map_err(|reason| self.corrupt("set_members", reason))
+            })
+            .collect()
+    }
+
+    pub(super) fn set_deadline(
+        &self,
+        schedule: &str,
+        member: &str,
+        due_ms: i64,
+    ) -> StoreResult<()> {
+        let member_key = codec::composite(schedule, member.as_bytes());
+        let due_key = |due: i64| {
+            let mut rest = codec::sortable(due).to_vec();
+            rest.extend_from_slice(member.as_bytes());
+            codec::composite(schedule, &rest)
+        };
+        (&self.trees.schedule_by_member, &self.trees.schedule_by_due)
+            .transaction(|(by_member, by_due)| {
+                if let Some(old) = by_member.get(&member_key)? {
+                    let old_due = self.decode_due(&old)?;
+                    by_due.remove(due_key(old_due))?;
+                }
+                by_member.insert(member_key.as_slice(), &codec::sortable(due_ms))?;
+                by_due.insert(due_key(due_ms), &[])?;
+                Ok(())
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    pub(super) fn remove_deadline(&self, schedule: &str, member: &str) -> StoreResult<bool> {
+        let member_key = codec::composite(schedule, member.as_bytes());
+        (&self.trees.schedule_by_member, &self.trees.schedule_by_due)
+            .transaction(|(by_member, by_due)| {
+                let Some(old) = by_member.remove(member_key.as_slice())? else {
+                    return Ok(false);
+                };
+                let mut rest = codec::sortable(self.decode_due(&old)?).to_vec();
+                rest.extend_from_slice(member.as_bytes());
+                by_due.remove(codec::composite(schedule, &rest))?;
+                Ok(true)
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    fn decode_due(&self, bytes: &[u8]) -> Result<i64, ConflictableTransactionError<StoreError>> {
+        codec::decode_u64(bytes, "deadline")
+            .map(|raw| codec::from_sortable(raw.to_be_bytes()))
+            .map_err(|reason| {
+                ConflictableTransactionError::Abort(self.corrupt("schedule_by_member", reason))
+            })
+    }
+
+    pub(super) fn deadlines_up_to(
+        &self,
+        schedule: &str,
+        up_to_ms: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        let prefix = codec::name_prefix(schedule);
+        let mut due = Vec::new();
+        for key in self.trees.schedule_by_due.scan_prefix(&prefix).keys() {
+            if due.len() >= limit {
+                break;
+            }
+            let key = key.map_err(|error| self.sled_error(error))?;
+            let entry = key
+                .get(prefix.len()..)
+                .ok_or_else(|| "deadline key shorter than its prefix".to_owned())
+                .and_then(|rest| {
+                    let at = codec::from_sortable(codec::eight(rest, "deadline")?);
+                    let member = codec::suffix_str(rest, 8, "scheduled member")?;
+                    Ok((member, at))
+                })
+                .map_err(|reason| self.corrupt("schedule_by_due", reason))?;
+            if entry.1 > up_to_ms {
+                break;
+            }
+            due.push(entry);
+        }
+        Ok(due)
+    }
+}

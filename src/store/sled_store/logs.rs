@@ -1,0 +1,170 @@
+//! Append-only logs: one transaction assigns the next seqs, remembers the client message id
+//! and compare-and-sets the optional record, so a crash leaves all of it or none of it.
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::SledStore;
+use super::codec;
+use super::records::RecordCas;
+use crate::store::{AppendBatch, AppendOutcome, LogEntry, StoreError, StoreResult};
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+impl SledStore {
+    pub(super) fn append_batch(
+        &self,
+        log: &str,
+        batch: &AppendBatch,
+    ) -> StoreResult<AppendOutcome> {
+        let now_ms = self.now_ms();
+        let trees = &self.trees;
+        (
+            &trees.logs,
+            &trees.log_heads,
+            &trees.dedupe,
+            &trees.records,
+            &trees.expiry,
+        )
+            .transaction(|(logs, heads, dedupe, records, expiry)| {
+                let dedupe_key = batch
+                    .client_message_id
+                    .as_deref()
+                    .map(|id| codec::composite(log, id.as_bytes()));
+                if let Some(key) = &dedupe_key
+                    && let Some(seen) = dedupe.get(key)?
+                {
+                    return self.replay(logs, log, batch, &seen);
+                }
+                let cas = batch.record.as_ref().map(|write| RecordCas {
+                    store: self,
+                    write,
+                    now_ms,
+                });
+                let previous = match &cas {
+                    None => None,
+                    Some(cas) => match cas.check(records)? {
+                        Ok(previous) => Some(previous),
+                        Err(current) => return Ok(AppendOutcome::RecordConflict { current }),
+                    },
+                };
+                let head = match heads.get(log.as_bytes())? {
+                    None => 0,
+                    Some(bytes) => self.decode_seq(&bytes, "log_heads")?,
+                };
+                let count = u64::try_from(batch.entries.len()).unwrap_or(u64::MAX);
+                let first_seq = head.saturating_add(1);
+                let last_seq = head.saturating_add(count);
+                for (seq, body) in (first_seq..=last_seq).zip(&batch.entries) {
+                    logs.insert(codec::composite(log, &seq.to_be_bytes()), body.as_ref())?;
+                }
+                heads.insert(log.as_bytes(), &last_seq.to_be_bytes())?;
+                if let Some(key) = dedupe_key {
+                    let seen = codec::Seen {
+                        first_seq,
+                        last_seq,
+                        fingerprint: batch.fingerprint.as_ref().map(|f| f.to_vec()),
+                    };
+                    dedupe.insert(key, seen.encode())?;
+                }
+                let record_version = match (&cas, previous) {
+                    (Some(cas), Some(previous)) => {
+                        Some(cas.write(records, expiry, previous.as_ref())?)
+                    }
+                    _ => None,
+                };
+                Ok(AppendOutcome::Appended {
+                    first_seq,
+                    last_seq,
+                    record_version,
+                })
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    /// The outcome for a client message id seen before: the original seqs when the
+    /// fingerprints (or, without them, the entries) are byte-for-byte the same, otherwise a
+    /// conflict.
+    fn replay(
+        &self,
+        logs: &TransactionalTree,
+        log: &str,
+        batch: &AppendBatch,
+        seen: &[u8],
+    ) -> TxResult<AppendOutcome> {
+        let seen = codec::Seen::decode(seen).map_err(|reason| {
+            ConflictableTransactionError::Abort(self.corrupt("dedupe", reason))
+        })?;
+        let duplicate = AppendOutcome::Duplicate {
+            first_seq: seen.first_seq,
+            last_seq: seen.last_seq,
+        };
+        match (&seen.fingerprint, &batch.fingerprint) {
+            (Some(original), Some(retry)) if original.as_slice() == retry.as_ref() => {
+                return Ok(duplicate);
+            }
+            (None, None) => {}
+            _ => return Ok(AppendOutcome::IdConflict),
+        }
+        let original_len = seen.last_seq - seen.first_seq + 1;
+        if u64::try_from(batch.entries.len()).ok() != Some(original_len) {
+            return Ok(AppendOutcome::IdConflict);
+        }
+        for (seq, body) in (seen.first_seq..=seen.last_seq).zip(&batch.entries) {
+            let stored = logs.get(codec::composite(log, &seq.to_be_bytes()))?;
+            if stored.as_deref() != Some(body.as_ref()) {
+                return Ok(AppendOutcome::IdConflict);
+            }
+        }
+        Ok(duplicate)
+    }
+
+    fn decode_seq(&self, bytes: &[u8], tree: &str) -> TxResult<u64> {
+        codec::decode_u64(bytes, "seq")
+            .map_err(|reason| ConflictableTransactionError::Abort(self.corrupt(tree, reason)))
+    }
+
+    pub(super) fn read_entries(
+        &self,
+        log: &str,
+        after_seq: u64,
+        limit: usize,
+    ) -> StoreResult<Vec<LogEntry>> {
+        let Some(first) = after_seq.checked_add(1) else {
+            return Ok(Vec::new());
+        };
+        let prefix_len = codec::name_prefix(log).len();
+        let start = codec::composite(log, &first.to_be_bytes());
+        let end = codec::composite(log, &u64::MAX.to_be_bytes());
+        self.trees
+            .logs
+            .range(start..=end)
+            .take(limit)
+            .map(|item| {
+                let (key, body) = item.map_err(|error| self.sled_error(error))?;
+                let seq = key
+                    .get(prefix_len..)
+                    .ok_or_else(|| "log key shorter than its prefix".to_owned())
+                    .and_then(|tail| codec::decode_u64(tail, "log seq"))
+                    .map_err(|reason| self.corrupt("logs", reason))?;
+                Ok(LogEntry {
+                    seq,
+                    body: body.to_vec().into(),
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn head_of(&self, log: &str) -> StoreResult<u64> {
+        match self
+            .trees
+            .log_heads
+            .get(log.as_bytes())
+            .map_err(|error| self.sled_error(error))?
+        {
+            None => Ok(0),
+            Some(bytes) => codec::decode_u64(&bytes, "log head")
+                .map_err(|reason| self.corrupt("log_heads", reason)),
+        }
+    }
+}

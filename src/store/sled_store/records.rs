@@ -1,0 +1,307 @@
+//! Versioned records with compare-and-set and expiry, fixed-window counters, and the sweep
+//! that removes expired ones from disk.
+
+use sled::Transactional;
+use sled::transaction::{ConflictableTransactionError, TransactionalTree};
+
+use super::SledStore;
+use super::codec::{self, ExpiryKind, StoredRecord};
+use crate::store::{CasOutcome, RecordWrite, StoreError, StoreResult, Versioned};
+
+/// Most expired names removed by one sweep; the rest wait for the next.
+const SWEEP_BATCH: usize = 512;
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+fn abort<T>(error: StoreError) -> TxResult<T> {
+    Err(ConflictableTransactionError::Abort(error))
+}
+
+/// Compare-and-set of one record inside a transaction over `(records, expiry)`.
+/// Shared by [`SledStore::put_record`] and the append transaction.
+pub(super) struct RecordCas<'a> {
+    pub(super) store: &'a SledStore,
+    pub(super) write: &'a RecordWrite,
+    pub(super) now_ms: i64,
+}
+
+impl RecordCas<'_> {
+    /// The record as stored (expired or not); aborts on undecodable bytes.
+    fn stored(&self, records: &TransactionalTree) -> TxResult<Option<StoredRecord>> {
+        match records.get(self.write.key.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => match StoredRecord::decode(&bytes) {
+                Ok(record) => Ok(Some(record)),
+                Err(reason) => abort(self.store.corrupt("records", reason)),
+            },
+        }
+    }
+
+    /// `Err(current)` when the expected version does not match what is live now.
+    pub(super) fn check(
+        &self,
+        records: &TransactionalTree,
+    ) -> TxResult<Result<Option<StoredRecord>, Option<Versioned>>> {
+        let stored = self.stored(records)?;
+        let live = stored.as_ref().filter(|record| record.is_live(self.now_ms));
+        let matches = match (self.write.expected_version, live) {
+            (None, None) => true,
+            (Some(expected), Some(current)) => current.version == expected,
+            _ => false,
+        };
+        if matches {
+            Ok(Ok(stored))
+        } else {
+            Ok(Err(live.map(to_versioned)))
+        }
+    }
+
+    /// Writes the new value over `previous` (as returned by [`Self::check`]); returns the new
+    /// version.
+    pub(super) fn write(
+        &self,
+        records: &TransactionalTree,
+        expiry: &TransactionalTree,
+        previous: Option<&StoredRecord>,
+    ) -> TxResult<u64> {
+        let key = &self.write.key;
+        if let Some(at) = previous.and_then(|record| record.expires_at_ms) {
+            expiry.remove(codec::expiry_key(at, ExpiryKind::Record, key))?;
+        }
+        let expires_at_ms = match self.write.ttl {
+            None => None,
+            Some(ttl) => match crate::store::ttl_ms(ttl) {
+                Ok(ms) => Some(self.now_ms.saturating_add(ms)),
+                Err(error) => return abort(error),
+            },
+        };
+        let version = records.generate_id()?.saturating_add(1);
+        let record = StoredRecord {
+            version,
+            expires_at_ms,
+            value: self.write.value.to_vec(),
+        };
+        records.insert(key.as_bytes(), record.encode())?;
+        if let Some(at) = expires_at_ms {
+            expiry.insert(codec::expiry_key(at, ExpiryKind::Record, key), &[])?;
+        }
+        Ok(version)
+    }
+}
+
+fn to_versioned(record: &StoredRecord) -> Versioned {
+    Versioned {
+        version: record.version,
+        value: record.value.clone().into(),
+    }
+}
+
+impl SledStore {
+    pub(super) fn get_record(&self, key: &str) -> StoreResult<Option<Versioned>> {
+        let Some(bytes) = self
+            .trees
+            .records
+            .get(key.as_bytes())
+            .map_err(|error| self.sled_error(error))?
+        else {
+            return Ok(None);
+        };
+        let record =
+            StoredRecord::decode(&bytes).map_err(|reason| self.corrupt("records", reason))?;
+        Ok(record.is_live(self.now_ms()).then(|| to_versioned(&record)))
+    }
+
+    pub(super) fn put_record(&self, write: &RecordWrite) -> StoreResult<CasOutcome> {
+        if let Some(ttl) = write.ttl {
+            crate::store::ttl_ms(ttl)?;
+        }
+        let cas = RecordCas {
+            store: self,
+            write,
+            now_ms: self.now_ms(),
+        };
+        (&self.trees.records, &self.trees.expiry)
+            .transaction(|(records, expiry)| match cas.check(records)? {
+                Err(current) => Ok(CasOutcome::Conflict { current }),
+                Ok(previous) => Ok(CasOutcome::Written {
+                    version: cas.write(records, expiry, previous.as_ref())?,
+                }),
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    pub(super) fn delete_record(&self, key: &str, expected: Option<u64>) -> StoreResult<bool> {
+        let now = self.now_ms();
+        (&self.trees.records, &self.trees.expiry)
+            .transaction(|(records, expiry)| {
+                let Some(bytes) = records.get(key.as_bytes())? else {
+                    return Ok(false);
+                };
+                let stored = match StoredRecord::decode(&bytes) {
+                    Ok(record) => record,
+                    Err(reason) => return abort(self.corrupt("records", reason)),
+                };
+                let live = stored.is_live(now);
+                if live && expected.is_some_and(|version| version != stored.version) {
+                    return Ok(false);
+                }
+                records.remove(key.as_bytes())?;
+                if let Some(at) = stored.expires_at_ms {
+                    expiry.remove(codec::expiry_key(at, ExpiryKind::Record, key))?;
+                }
+                Ok(live)
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    pub(super) fn increment(&self, counter: &str, by: i64, ttl_ms: i64) -> StoreResult<i64> {
+        let now = self.now_ms();
+        (&self.trees.counters, &self.trees.expiry)
+            .transaction(|(counters, expiry)| {
+                let stored = match counters.get(counter.as_bytes())? {
+                    None => None,
+                    Some(bytes) => match codec::decode_counter(&bytes) {
+                        Ok(pair) => Some(pair),
+                        Err(reason) => return abort(self.corrupt("counters", reason)),
+                    },
+                };
+                let (value, expires_at) = match stored {
+                    Some((value, expires_at)) if expires_at > now => {
+                        let Some(sum) = value.checked_add(by) else {
+                            return abort(StoreError::invalid(format!(
+                                "counter {counter:?} would overflow ({value} + {by})"
+                            )));
+                        };
+                        (sum, expires_at)
+                    }
+                    expired_or_absent => {
+                        if let Some((_, old_at)) = expired_or_absent {
+                            expiry.remove(codec::expiry_key(
+                                old_at,
+                                ExpiryKind::Counter,
+                                counter,
+                            ))?;
+                        }
+                        let expires_at = now.saturating_add(ttl_ms);
+                        expiry.insert(
+                            codec::expiry_key(expires_at, ExpiryKind::Counter, counter),
+                            &[],
+                        )?;
+                        (by, expires_at)
+                    }
+                };
+                counters.insert(
+                    counter.as_bytes(),
+                    &codec::encode_counter(value, expires_at),
+                )?;
+                Ok(value)
+            })
+            .map_err(|error| self.transaction_error(error))
+    }
+
+    /// Removes up to [`SWEEP_BATCH`] records and counters whose deadline is at or before
+    /// `now_ms`. Each removal re-checks the deadline in a transaction, so a record rewritten
+    /// meanwhile is kept.
+    pub(super) fn sweep_expired(&self, now_ms: i64) -> StoreResult<()> {
+        let upper = codec::sortable(now_ms.saturating_add(1));
+        let expired: Vec<sled::IVec> = self
+            .trees
+            .expiry
+            .range(..upper.as_slice())
+            .keys()
+            .take(SWEEP_BATCH)
+            .collect::<Result<_, _>>()
+            .map_err(|error| self.sled_error(error))?;
+        for index_key in expired {
+            let (at, kind, name) = codec::decode_expiry_key(&index_key)
+                .map_err(|reason| self.corrupt("expiry", reason))?;
+            let tree = match kind {
+                ExpiryKind::Record => &self.trees.records,
+                ExpiryKind::Counter => &self.trees.counters,
+            };
+            (tree, &self.trees.expiry)
+                .transaction(|(data, expiry)| {
+                    let still_expiring_then = match data.get(name.as_bytes())? {
+                        None => false,
+                        Some(bytes) => match kind {
+                            ExpiryKind::Record => StoredRecord::decode(&bytes)
+                                .is_ok_and(|record| record.expires_at_ms == Some(at)),
+                            ExpiryKind::Counter => codec::decode_counter(&bytes)
+                                .is_ok_and(|(_, expires_at)| expires_at == at),
+                        },
+                    };
+                    if still_expiring_then {
+                        data.remove(name.as_bytes())?;
+                    }
+                    expiry.remove(&index_key)?;
+                    Ok(())
+                })
+                .map_err(|error: sled::transaction::TransactionError<StoreError>| {
+                    self.transaction_error(error)
+                })?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+
+    use crate::store::{ManualClock, RecordWrite, SledStore, Store};
+
+    #[tokio::test]
+    async fn sweep_removes_expired_records_and_counters_from_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let time = ManualClock::new(1_000_000);
+        let store = SledStore::open(dir.path(), time.clock()).await.unwrap();
+        let write = RecordWrite {
+            key: "session:1".to_owned(),
+            expected_version: None,
+            value: Bytes::from_static(b"state"),
+            ttl: Some(Duration::from_secs(5)),
+        };
+        store.put(write).await.unwrap();
+        store
+            .incr("login:bob", 1, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(store.trees.expiry.len(), 2);
+
+        time.advance(Duration::from_secs(120));
+        store
+            .incr("other", 1, Duration::from_secs(3600))
+            .await
+            .unwrap();
+
+        assert!(!store.trees.records.contains_key("session:1").unwrap());
+        assert!(!store.trees.counters.contains_key("login:bob").unwrap());
+        assert_eq!(
+            store.trees.expiry.len(),
+            1,
+            "only the live counter stays indexed"
+        );
+    }
+
+    #[tokio::test]
+    async fn sweep_keeps_a_record_rewritten_without_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let time = ManualClock::new(1_000_000);
+        let store = SledStore::open(dir.path(), time.clock()).await.unwrap();
+        let mut write = RecordWrite {
+            key: "k".to_owned(),
+            expected_version: None,
+            value: Bytes::from_static(b"a"),
+            ttl: Some(Duration::from_secs(5)),
+        };
+        store.put(write.clone()).await.unwrap();
+        time.advance(Duration::from_secs(120));
+        write.ttl = None;
+        store.put(write).await.unwrap();
+        store.sweep_expired(time.now_ms()).unwrap();
+        assert!(store.get("k").await.unwrap().is_some());
+        assert!(store.trees.expiry.is_empty());
+    }
+}

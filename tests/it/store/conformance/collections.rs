@@ -1,0 +1,147 @@
+//! Conformance cases of sets, fixed-window counters and schedules.
+
+use crate::store::subject::Subject;
+
+pub(crate) async fn sets_count_their_members_exactly(s: &Subject) {
+    let store = &*s.store;
+    assert_eq!(store.set_len("mau:demo:2026-11").await.unwrap(), 0);
+    assert!(
+        store
+            .set_add("mau:demo:2026-11", "visitor-b")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_add("mau:demo:2026-11", "visitor-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_add("mau:demo:2026-11", "visitor-a")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_add("mau:demo:2026-11", "visitor-c")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .set_add("mau:demo:2026-12", "visitor-a")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.set_len("mau:demo:2026-11").await.unwrap(), 3);
+    assert!(
+        store
+            .set_remove("mau:demo:2026-11", "visitor-c")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .set_remove("mau:demo:2026-11", "visitor-c")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.set_len("mau:demo:2026-11").await.unwrap(), 2);
+    assert_eq!(
+        store.set_members("mau:demo:2026-11").await.unwrap(),
+        vec!["visitor-a", "visitor-b"]
+    );
+    assert_eq!(store.set_len("mau:demo:2026-12").await.unwrap(), 1);
+    assert!(store.set_members("nobody").await.unwrap().is_empty());
+    for n in 0..200 {
+        store.set_add("big", &format!("v{n:03}")).await.unwrap();
+        store
+            .set_add("big", &format!("v{:03}", n / 2))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.set_len("big").await.unwrap(), 200);
+}
+
+pub(crate) async fn counters_restart_from_zero_after_their_window(s: &Subject) {
+    let store = &*s.store;
+    let window = s.short_ttl();
+    assert_eq!(store.incr("login:bob", 1, window).await.unwrap(), 1);
+    assert_eq!(store.incr("login:bob", 1, window).await.unwrap(), 2);
+    assert_eq!(store.incr("login:bob", 5, window).await.unwrap(), 7);
+    assert_eq!(store.incr("login:bob", -2, window).await.unwrap(), 5);
+    assert_eq!(store.incr("login:eve", 1, window).await.unwrap(), 1);
+
+    s.let_pass(window).await;
+
+    assert_eq!(
+        store.incr("login:bob", 1, window).await.unwrap(),
+        1,
+        "a new window starts"
+    );
+    assert_eq!(store.incr("login:bob", 1, window).await.unwrap(), 2);
+}
+
+pub(crate) async fn schedules_return_due_members_in_deadline_order(s: &Subject) {
+    let store = &*s.store;
+    assert_eq!(store.next_due("timers").await.unwrap(), None);
+    store.schedule("timers", "session-c", 3_000).await.unwrap();
+    store.schedule("timers", "session-a", 1_000).await.unwrap();
+    store.schedule("timers", "session-b", 2_000).await.unwrap();
+    store.schedule("timers", "session-d", 2_000).await.unwrap();
+    store.schedule("other", "session-z", 10).await.unwrap();
+
+    assert_eq!(
+        store.next_due("timers").await.unwrap(),
+        Some(("session-a".to_owned(), 1_000))
+    );
+    let due = store.due("timers", 2_000, 10).await.unwrap();
+    let names: Vec<(&str, i64)> = due.iter().map(|(m, at)| (m.as_str(), *at)).collect();
+    assert_eq!(
+        names,
+        vec![
+            ("session-a", 1_000),
+            ("session-b", 2_000),
+            ("session-d", 2_000)
+        ]
+    );
+    assert_eq!(
+        store.due("timers", 2_000, 1).await.unwrap().len(),
+        1,
+        "limit applies"
+    );
+    assert!(store.due("timers", 999, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.due("timers", 2_000, 10).await.unwrap(),
+        due,
+        "due does not remove"
+    );
+
+    // Upsert moves a member; unschedule removes it.
+    store.schedule("timers", "session-a", 5_000).await.unwrap();
+    assert_eq!(
+        store.next_due("timers").await.unwrap(),
+        Some(("session-b".to_owned(), 2_000))
+    );
+    assert!(store.unschedule("timers", "session-b").await.unwrap());
+    assert!(!store.unschedule("timers", "session-b").await.unwrap());
+    let all = store.due("timers", i64::MAX, 10).await.unwrap();
+    let names: Vec<&str> = all.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(names, vec!["session-d", "session-c", "session-a"]);
+
+    store.schedule("neg", "early", -5).await.unwrap();
+    store
+        .schedule("neg", "now", 1_700_000_000_123)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.due("neg", 0, 10).await.unwrap(),
+        vec![("early".to_owned(), -5)]
+    );
+    assert_eq!(
+        store.due("neg", 1_700_000_000_123, 10).await.unwrap().len(),
+        2
+    );
+}

@@ -1,0 +1,125 @@
+//! Conformance cases of versioned records: compare-and-set, expiry, delete, versions.
+
+use staffetta::store::{CasOutcome, RecordWrite};
+
+use super::{appended, batch, versioned, write, written};
+use crate::store::subject::Subject;
+
+pub(crate) async fn records_are_created_updated_and_compare_and_set(s: &Subject) {
+    let store = &*s.store;
+    assert_eq!(store.get("session:1").await.unwrap(), None);
+
+    let v1 = written(store, write("session:1", None, "a")).await;
+    assert_eq!(store.get("session:1").await.unwrap(), versioned(v1, "a"));
+
+    let again = store.put(write("session:1", None, "b")).await.unwrap();
+    assert_eq!(
+        again,
+        CasOutcome::Conflict {
+            current: versioned(v1, "a")
+        }
+    );
+
+    let v2 = written(store, write("session:1", Some(v1), "b")).await;
+    assert!(v2 > v1, "versions grow: {v1} then {v2}");
+    assert_eq!(store.get("session:1").await.unwrap(), versioned(v2, "b"));
+
+    let stale = store.put(write("session:1", Some(v1), "c")).await.unwrap();
+    assert_eq!(
+        stale,
+        CasOutcome::Conflict {
+            current: versioned(v2, "b")
+        }
+    );
+
+    let missing = store.put(write("session:2", Some(v2), "x")).await.unwrap();
+    assert_eq!(missing, CasOutcome::Conflict { current: None });
+    assert_eq!(store.get("session:1").await.unwrap(), versioned(v2, "b"));
+}
+
+pub(crate) async fn records_expire_after_their_ttl_and_can_be_created_again(s: &Subject) {
+    let store = &*s.store;
+    let ttl = s.short_ttl();
+    let expiring = RecordWrite {
+        ttl: Some(ttl),
+        ..write("visitor:1", None, "hello")
+    };
+    let v1 = written(store, expiring).await;
+    assert_eq!(
+        store.get("visitor:1").await.unwrap(),
+        versioned(v1, "hello")
+    );
+    let lasting = written(
+        store,
+        RecordWrite {
+            ttl: Some(ttl),
+            ..write("agent:1", None, "x")
+        },
+    )
+    .await;
+    // Rewriting without a TTL clears the earlier expiry.
+    let lasting = written(store, write("agent:1", Some(lasting), "y")).await;
+    let mut with_session = batch(Some("m1"), &["hi"]);
+    with_session.record = Some(RecordWrite {
+        ttl: Some(ttl),
+        ..write("conversation:1", None, "state")
+    });
+    appended(store, "conversation:1", with_session).await;
+
+    s.let_pass(ttl).await;
+
+    assert_eq!(store.get("visitor:1").await.unwrap(), None);
+    assert_eq!(store.get("conversation:1").await.unwrap(), None);
+    assert_eq!(store.get("agent:1").await.unwrap(), versioned(lasting, "y"));
+    let stale = store
+        .put(write("visitor:1", Some(v1), "late"))
+        .await
+        .unwrap();
+    assert_eq!(stale, CasOutcome::Conflict { current: None });
+    assert!(
+        !store.delete("visitor:1", None).await.unwrap(),
+        "nothing live to delete"
+    );
+    let v2 = written(store, write("visitor:1", None, "again")).await;
+    assert!(v2 > v1);
+    assert_eq!(
+        store.get("visitor:1").await.unwrap(),
+        versioned(v2, "again")
+    );
+}
+
+pub(crate) async fn delete_removes_a_record_only_at_the_expected_version(s: &Subject) {
+    let store = &*s.store;
+    let v1 = written(store, write("offer:1", None, "a")).await;
+    let v2 = written(store, write("offer:1", Some(v1), "b")).await;
+
+    assert!(!store.delete("offer:1", Some(v1)).await.unwrap());
+    assert_eq!(store.get("offer:1").await.unwrap(), versioned(v2, "b"));
+    assert!(store.delete("offer:1", Some(v2)).await.unwrap());
+    assert_eq!(store.get("offer:1").await.unwrap(), None);
+    assert!(!store.delete("offer:1", None).await.unwrap());
+
+    written(store, write("offer:2", None, "c")).await;
+    assert!(
+        store.delete("offer:2", None).await.unwrap(),
+        "None deletes unconditionally"
+    );
+}
+
+pub(crate) async fn versions_are_never_reused_after_a_delete(s: &Subject) {
+    let store = &*s.store;
+    let v1 = written(store, write("queue:1", None, "a")).await;
+    assert!(store.delete("queue:1", Some(v1)).await.unwrap());
+    let v2 = written(store, write("queue:1", None, "b")).await;
+    assert_ne!(v1, v2);
+    let stale = store
+        .put(write("queue:1", Some(v1), "stale writer"))
+        .await
+        .unwrap();
+    assert_eq!(
+        stale,
+        CasOutcome::Conflict {
+            current: versioned(v2, "b")
+        }
+    );
+}

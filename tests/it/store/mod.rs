@@ -1,0 +1,49 @@
+//! Store tests: one conformance suite (`conformance.rs`) run against every backend, plus the
+//! facts that belong to one backend (sled: reopen, lock, corruption; Redis: down at start,
+//! lost connection, foreign keys).
+
+/// Declares one `#[tokio::test]` per conformance case, each on a fresh subject made by
+/// `$make(test_name)` (which returns `None` when the backend is skipped).
+macro_rules! conformance_suite {
+    ($make:path) => {
+        conformance_suite!(@cases $make;
+            records_are_created_updated_and_compare_and_set,
+            records_expire_after_their_ttl_and_can_be_created_again,
+            delete_removes_a_record_only_at_the_expected_version,
+            versions_are_never_reused_after_a_delete,
+            appends_get_gapless_seqs_in_order,
+            logs_with_overlapping_names_are_independent,
+            same_client_id_and_entries_return_the_original_seqs,
+            same_client_id_with_other_entries_is_an_id_conflict,
+            a_failed_record_compare_and_set_writes_nothing,
+            an_append_writes_its_record_in_the_same_step,
+            concurrent_appends_from_eight_tasks_get_unique_gapless_seqs,
+            concurrent_retries_of_one_client_id_append_once,
+            read_log_pages_after_a_seq,
+            binary_bodies_and_values_round_trip,
+            a_fingerprint_decides_duplicates_when_entries_change,
+            sets_count_their_members_exactly,
+            counters_restart_from_zero_after_their_window,
+            schedules_return_due_members_in_deadline_order,
+            kinds_of_data_with_one_name_do_not_collide,
+            bad_requests_are_rejected_with_invalid,
+            ping_and_flush_succeed_on_a_healthy_store,
+        );
+    };
+    (@cases $make:path; $($case:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $case() {
+                let Some(subject) = $make(stringify!($case)).await else {
+                    return;
+                };
+                crate::store::conformance::$case(&subject).await;
+            }
+        )+
+    };
+}
+
+mod conformance;
+mod redis_backend;
+mod sled_backend;
+mod subject;

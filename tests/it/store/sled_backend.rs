@@ -1,0 +1,189 @@
+//! The conformance suite on sled, and what only sled has: a data dir that must survive a
+//! reopen, be locked against a second opener, and fail clearly when damaged.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use staffetta::store::{
+    self, AppendBatch, AppendOutcome, Clock, ManualClock, RecordWrite, SledStore, Store,
+    StoreError, StoreResult, StoreSettings,
+};
+
+use super::subject::Subject;
+
+conformance_suite!(Subject::sled);
+
+fn settings(path: &std::path::Path) -> StoreSettings {
+    StoreSettings {
+        path: path.to_owned(),
+        ..StoreSettings::default()
+    }
+}
+
+fn message(id: &str, body: &str) -> AppendBatch {
+    AppendBatch {
+        client_message_id: Some(id.to_owned()),
+        fingerprint: None,
+        entries: vec![Bytes::copy_from_slice(body.as_bytes())],
+        record: None,
+    }
+}
+
+/// Opens the dir again once the previous store has let go of it: sled's flush threads may
+/// hold the lock for a moment after the store is dropped. Other errors are returned.
+async fn reopen(path: &std::path::Path, clock: Clock) -> StoreResult<Arc<dyn Store>> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        match store::open(&settings(path), clock.clone()).await {
+            Err(StoreError::Locked { .. }) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+#[tokio::test]
+async fn data_survives_closing_and_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let time = ManualClock::new(1_700_000_000_000);
+    let version = {
+        let store = store::open(&settings(dir.path()), time.clock())
+            .await
+            .unwrap();
+        store.append("c1", message("m1", "hello")).await.unwrap();
+        store.append("c1", message("m2", "world")).await.unwrap();
+        store.set_add("mau", "v1").await.unwrap();
+        store.schedule("timers", "c1", 99).await.unwrap();
+        store
+            .incr("tries", 2, Duration::from_secs(60))
+            .await
+            .unwrap();
+        let write = RecordWrite {
+            key: "session".to_owned(),
+            expected_version: None,
+            value: Bytes::from_static(b"state"),
+            ttl: Some(Duration::from_secs(60)),
+        };
+        let store::CasOutcome::Written { version } = store.put(write).await.unwrap() else {
+            panic!("fresh record must be written");
+        };
+        version
+    };
+
+    let store = reopen(dir.path(), time.clock()).await.unwrap();
+    let log = store.read_log("c1", 0, 10).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[1].body, Bytes::from_static(b"world"));
+    assert_eq!(
+        store.append("c1", message("m1", "hello")).await.unwrap(),
+        AppendOutcome::Duplicate {
+            first_seq: 1,
+            last_seq: 1
+        },
+        "dedupe memory survives a restart"
+    );
+    assert_eq!(
+        store.get("session").await.unwrap().unwrap().version,
+        version
+    );
+    assert_eq!(store.set_len("mau").await.unwrap(), 1);
+    assert_eq!(
+        store.next_due("timers").await.unwrap(),
+        Some(("c1".to_owned(), 99))
+    );
+    assert_eq!(
+        store
+            .incr("tries", 1, Duration::from_secs(60))
+            .await
+            .unwrap(),
+        3
+    );
+    let next = store.put(RecordWrite {
+        key: "other".to_owned(),
+        expected_version: None,
+        value: Bytes::new(),
+        ttl: None,
+    });
+    let store::CasOutcome::Written {
+        version: after_restart,
+    } = next.await.unwrap()
+    else {
+        panic!("fresh record must be written");
+    };
+    assert!(
+        after_restart > version,
+        "versions keep growing across restarts"
+    );
+}
+
+#[tokio::test]
+async fn a_data_dir_open_twice_is_locked_and_the_error_names_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let _first = store::open(&settings(dir.path()), Clock::system())
+        .await
+        .unwrap();
+    let second = store::open(&settings(dir.path()), Clock::system())
+        .await
+        .unwrap_err();
+    assert!(matches!(second, StoreError::Locked { .. }), "{second:?}");
+    let text = second.to_string();
+    assert!(text.contains(&dir.path().display().to_string()), "{text}");
+    assert!(text.contains("locked"), "{text}");
+}
+
+#[tokio::test]
+async fn a_file_where_the_data_dir_should_be_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data");
+    std::fs::write(&path, b"not a directory").unwrap();
+    let err = store::open(&settings(&path), Clock::system())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::DataDir { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("cannot open data directory"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_damaged_config_file_is_reported_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(SledStore::open(dir.path(), Clock::system()).await.unwrap());
+    std::fs::write(
+        dir.path().join("conf"),
+        b"this is not what sled wrote here\n",
+    )
+    .unwrap();
+    let err = reopen(dir.path(), Clock::system()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains(&dir.path().display().to_string()),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_data_file_damaged_from_its_start_is_reported_as_corrupt_not_opened_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open(dir.path(), Clock::system()).await.unwrap();
+        for n in 0..50 {
+            store
+                .append("c1", message(&format!("m{n}"), "some body"))
+                .await
+                .unwrap();
+        }
+    }
+    let db_file = dir.path().join("db");
+    let mut bytes = std::fs::read(&db_file).unwrap();
+    for byte in bytes.iter_mut().take(4096) {
+        *byte ^= 0xa5;
+    }
+    std::fs::write(&db_file, bytes).unwrap();
+    let err = reopen(dir.path(), Clock::system()).await.unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("unreadable"), "{err}");
+}
