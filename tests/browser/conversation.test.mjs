@@ -217,3 +217,44 @@ test('a message typed while the network is down is queued, shown as pending, and
   assert.equal(fake.events.filter((e) => e.from === 'visitor').length, 1);
   await context.close();
 });
+
+test('an expired session shows a notice whose Restore starts a new session with the old state', async () => {
+  const fake = new FakeApi({ reply: (input) => [text(`echo ${input.text}`)] });
+  const { context, page, w } = await start(fake);
+  await say(page, 'before');
+  await inWidget(page, '.bubble').filter({ hasText: 'echo before' }).waitFor();
+  fake.push({ type: 'session_expired', text: 'The session ended after 5 minutes of silence.' });
+  const restore = inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Restore the conversation' });
+  await restore.waitFor();
+  assert.equal((await w.state()).conversation.status, 'expired');
+  await restore.click();
+  await page.waitForFunction(() => window.Staffetta.instances.default.getState().conversation.status === 'online');
+  assert.equal(fake.starts.length, 2);
+  assert.equal(fake.starts[1].restore, 'opaque-state');
+  await say(page, 'after');
+  await inWidget(page, '.bubble').filter({ hasText: 'echo after' }).waitFor();
+  assert.equal(await inWidget(page, '.bubble').filter({ hasText: 'echo before' }).count(), 1, 'history kept');
+  await context.close();
+});
+
+test('an expired identity token raises identityTokenExpired and resumes after updateIdentityToken', async () => {
+  const fake = new FakeApi({ identityFailures: 1 });
+  const context = await env.browser.newContext(desktop);
+  const page = await context.newPage();
+  await fake.install(page);
+  await page.goto(`${env.fixtures}/plain`);
+  const w = widget(page);
+  await w.ready();
+  await page.evaluate(() => {
+    window.__expired = 0;
+    window.Staffetta.instances.default.on('identityTokenExpired', () => { window.__expired += 1; });
+  });
+  await w.call('open');
+  await page.waitForFunction(() => window.__expired === 1);
+  assert.match(await inWidget(page, '.banner').innerText(), /sign-in has expired/);
+  await w.call('updateIdentityToken', 'fresh-token');
+  await inWidget(page, '.bubble').filter({ hasText: 'Hello from the fake API.' }).waitFor();
+  assert.equal(fake.starts.at(-1).identity_token, 'fresh-token');
+  assert.equal(await inWidget(page, '.banner').isVisible(), false);
+  await context.close();
+});

@@ -11,8 +11,11 @@ const CORS = {
 
 export class FakeApi {
   /** `reply(input) -> [items...]` scripts the bot; `blockWebSocket` refuses every socket;
-   * setting `down` later makes every HTTP call fail like a lost network. */
-  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.' } = {}) {
+   * setting `down` later makes every HTTP call fail like a lost network; the first
+   * `identityFailures` session starts answer 401 identity_token_expired. */
+  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0 } = {}) {
+    this.identityFailures = identityFailures;
+    this.starts = [];
     this.reply = reply;
     this.blockWebSocket = blockWebSocket;
     this.welcome = welcome;
@@ -53,6 +56,11 @@ export class FakeApi {
     if (url.pathname.endsWith('/config')) return this.json(route, 404, { error: { code: 'not_found', message: 'no config' } });
     if (request.method() === 'POST' && url.pathname.endsWith('/sessions')) {
       this.started = JSON.parse(request.postData() || '{}');
+      this.starts.push(this.started);
+      if (this.identityFailures > 0) {
+        this.identityFailures -= 1;
+        return this.json(route, 401, { error: { code: 'identity_token_expired', message: 'token expired' } });
+      }
       const welcome = this.bot([{ response_type: 'text', text: this.welcome, html: `<p>${this.welcome}</p>` }]);
       return this.json(route, 200, {
         session_id: 's1', conversation_id: 'c1', locale: 'en', timeout_s: 300, warning_s: 60,

@@ -197,12 +197,12 @@ T._retryNow = function () {
   else this._connect();
 };
 
-T._expire = function () {
+T._expire = function (text) {
   this._closeStream();
   this.s.expired = true;
   this._write();
   this._setStatus('expired');
-  this.h.onEvent({ type: 'session_expired' });
+  this.h.onEvent({ type: 'session_expired', text: text });
 };
 
 /** The identity token was renewed: tell the socket, retry what was waiting for it. */
@@ -363,7 +363,7 @@ T._frame = function (f) {
   }
   var event = Object.assign({}, f, { type: type });
   if (type === 'session_expired') {
-    this._expire();
+    this._expire(f.text);
     return;
   }
   this.h.onEvent(event);

@@ -164,7 +164,7 @@
     var font = cleanCss(t.fontFamily) || 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
     return (
       ':host{all:initial!important;display:block!important;position:static!important;contain:style}' +
-      ':host([data-inline]){height:100%!important;width:100%!important}' +
+      ':host([data-inline]),:host([data-inline]) .root,:host([data-inline]) .window-slot{height:100%!important;width:100%!important}' +
       ':host{--staffetta-primary:' + cleanCss(t.primaryColor) + ';--staffetta-on-primary:' + onColor(t.primaryColor) +
       ';--staffetta-radius:' + radius + ';--staffetta-font:' + font + '}' +
       '.root{--_bg:#fff;--_fg:#1b1d21;--_surface:#f1f3f6;--_muted:#545a64;--_border:#c9ced6;' +
