@@ -22,11 +22,13 @@ export const artifactsDir = join(repoRoot, 'target', 'browser-artifacts');
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-/** Starts the server binary; resolves with { url, stop() } once /healthz answers. */
-export async function startServer() {
+/**
+ * Starts the server binary; resolves with { url, stop(), restart() } once /healthz answers.
+ * restart() stops the process and starts it again on the same port and data dir.
+ */
+export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(join(tmpdir(), 'staffetta-browser-'))) {
   const bin = process.env.STAFFETTA_BIN || join(repoRoot, 'target', 'debug', 'staffetta');
-  const dataDir = mkdtempSync(join(tmpdir(), 'staffetta-browser-'));
-  const child = spawn(bin, ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
+  const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir], {
     env: { ...process.env, STAFFETTA__STORE__PATH: dataDir, RUST_LOG: process.env.RUST_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,18 +64,23 @@ export async function startServer() {
     if (i > 100) throw new Error('/healthz never answered');
     await new Promise((r) => setTimeout(r, 100));
   }
+  const halt = () => new Promise((r) => {
+    if (child.exitCode !== null) r();
+    else {
+      child.on('exit', r);
+      child.kill('SIGTERM');
+      setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000);
+    }
+  });
   return {
     url,
     async stop() {
-      child.kill('SIGTERM');
-      await new Promise((r) => {
-        if (child.exitCode !== null) r();
-        else {
-          child.on('exit', r);
-          setTimeout(() => { child.kill('SIGKILL'); r(); }, 5000);
-        }
-      });
+      await halt();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+    async restart() {
+      await halt();
+      return startServer(new URL(url).host, dataDir);
     },
   };
 }
@@ -143,16 +150,22 @@ export async function setUp() {
   const server = await startServer();
   const fixtures = await startFixtures(server.url);
   const browser = await launchBrowser();
-  return {
+  const env = {
     server: server.url,
     fixtures: fixtures.url,
     browser,
+    process: server,
+    /** Restarts the server process (same port, same data dir). */
+    async restartServer() {
+      env.process = await env.process.restart();
+    },
     async stop() {
       await browser.close();
       await fixtures.stop();
-      await server.stop();
+      await env.process.stop();
     },
   };
+  return env;
 }
 
 /** Runs axe-core in the page (shadow DOM included) and returns its violations. */

@@ -298,13 +298,28 @@ T._openWs = function () {
     if (self.ws !== ws) return;
     self.ws = null;
     if (self.stopped || self.s.expired) return;
-    if (!opened && ++self.wsFailures >= 2) {
+    if (opened) self._retryLater(function () { self._connect(); });
+    else self._wsRefused();
+  };
+};
+
+/** The socket never opened. If plain HTTP still works the socket is blocked (proxy,
+ * firewall): after two such refusals use long-poll. If HTTP fails too the server is down
+ * (a restart): retry later without counting it against the socket. */
+T._wsRefused = function () {
+  var self = this;
+  var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=0';
+  this._fetch('GET', path).then(function (res) {
+    (Array.isArray(res) ? res : (res && res.events) || []).forEach(function (f) { self._frame(f); });
+    if (++self.wsFailures >= 2) {
       self.mode = 'poll';
       self._poll();
-      return;
+    } else {
+      self._retryLater(function () { self._connect(); });
     }
-    self._retryLater(function () { self._connect(); });
-  };
+  }, function (err) {
+    self._failed(err, function () { self._connect(); });
+  });
 };
 
 T._poll = function () {

@@ -333,6 +333,10 @@
     var self = this;
     var inline = o.element;
     if (typeof inline === 'string') inline = d.querySelector(inline);
+    if (o.element && !(inline && inline.nodeType === 1)) {
+      this._error('element_not_found', 'The element option matches no element; the widget floats instead.', String(o.element));
+      inline = null;
+    }
     this._inline = !!inline;
     var host = h('div', { class: 'staffetta-root', 'data-namespace': this.namespace, 'data-inline': this._inline });
     this._host = host;
@@ -699,6 +703,12 @@
     if (!o.cspNonce && script && script.nonce) o.cspNonce = script.nonce;
     var ns = String(o.namespace || 'default');
     if (registry.instances[ns]) return Promise.resolve(registry.instances[ns]);
+    if (!o.siteId) {
+      var err = { code: 'missing_site_id', message: 'Staffetta: the siteId option is required.' };
+      if (typeof o.onError === 'function') o.onError(err);
+      if (w.console) w.console.error(err.message);
+      return Promise.reject(new Error(err.message));
+    }
     var instance = new Instance(o);
     registry.instances[ns] = instance;
     var start = function () {
@@ -722,5 +732,5 @@
   var configs = [];
   if (script && script.dataset && script.dataset.siteId) configs.push(fromDataset(script.dataset));
   else configs = [].concat(w.staffettaOptions || []);
-  configs.forEach(function (config) { create(config); });
+  configs.forEach(function (config) { create(config).catch(noop); });
 })();
