@@ -258,3 +258,18 @@ test('an expired identity token raises identityTokenExpired and resumes after up
   assert.equal(await inWidget(page, '.banner').isVisible(), false);
   await context.close();
 });
+
+test('a message that arrives while the window is closed shows on the launcher and is announced', async () => {
+  const fake = new FakeApi();
+  const { context, page, w } = await start(fake);
+  await w.call('close');
+  fake.push({ type: 'message', from: 'agent', at: Date.now(), agent_name: 'Giulia', output: { generic: [text('Your vase ships today.')] } });
+  await inWidget(page, '[part~="launcher-badge"]').waitFor({ state: 'visible' });
+  assert.equal(await inWidget(page, '[part~="launcher-badge"]').innerText(), '1');
+  assert.equal(await inWidget(page, '.launcher-button').getAttribute('aria-label'), 'Open chat (1 new)');
+  await page.waitForFunction(() => document.querySelector('.staffetta-root').shadowRoot.querySelector('[part~="live"]').textContent === 'New message from Giulia');
+  await inWidget(page, '.launcher-button').click();
+  await inWidget(page, '.bubble').filter({ hasText: 'Your vase ships today.' }).waitFor();
+  assert.equal(await inWidget(page, '[part~="launcher-badge"]').isVisible(), false);
+  await context.close();
+});

@@ -116,12 +116,16 @@ C._build = function () {
       self.composer.requestSubmit ? self.composer.requestSubmit() : self.composer.dispatchEvent(new Event('submit'));
     }
   });
+  // Typing notices: started at most every 3 s while keys are pressed, stopped after 4 s
+  // without input or when the message is sent.
   this.input.addEventListener('input', function () {
     var now = Date.now();
     if (!self.lastTyping || now - self.lastTyping > 3000) {
       self.lastTyping = now;
       self.transport.typing(true);
     }
+    clearTimeout(self.stopTypingTimer);
+    self.stopTypingTimer = setTimeout(function () { self._stopTyping(); }, 4000);
   });
   this.refresh();
 };
@@ -183,6 +187,13 @@ C._scroll = function () {
   this.body.scrollTop = this.body.scrollHeight;
 };
 
+C._stopTyping = function () {
+  clearTimeout(this.stopTypingTimer);
+  if (!this.lastTyping) return;
+  this.lastTyping = 0;
+  this.transport.typing(false);
+};
+
 C.send = function (text) {
   text = String(text || '').trim();
   if (!text) return Promise.resolve(false);
@@ -191,6 +202,7 @@ C.send = function (text) {
 };
 
 C._sendInput = function (input, display) {
+  this._stopTyping();
   var item = this.transport.send(input, display);
   var record = { id: item.client_message_id, from: 'visitor', text: display, status: 'pending' };
   this._add(record);
@@ -242,6 +254,7 @@ C._onEvent = function (e) {
       var items = (e.output && e.output.generic) || e.generic || (e.text ? [{ response_type: 'text', text: e.text, html: e.html }] : []);
       this._typing(false);
       this._enqueue({ id: uid('r'), from: from === 'agent' ? 'agent' : from === 'system' ? 'system' : 'bot', agent: from === 'agent' ? agentName : undefined, items: items, seq: seq || undefined });
+      if (this.win.hidden) this.i._unread(from === 'agent' ? agentName : this._assistantName());
       this.i._emit('receive', { message: e });
       return;
     }
@@ -471,6 +484,7 @@ C.state = function () {
 C.destroy = function () {
   this.transport.stop();
   clearTimeout(this.typingTimer);
+  clearTimeout(this.stopTypingTimer);
   this.win.remove();
   this.style.remove();
   this.list = null;

@@ -17,6 +17,8 @@
  * reply is shown once whichever path delivers it first. */
 
 var LONG_POLL_WAIT_S = 25;
+var HEARTBEAT_MS = 25000;
+var PONG_TIMEOUT_MS = 10000;
 var BACKOFF_BASE_MS = 500;
 var BACKOFF_MAX_MS = 30000;
 
@@ -283,6 +285,7 @@ T._openWs = function () {
     self.attempt = 0;
     ws.send(JSON.stringify({ type: 'resume', after: self.s.lastSeq }));
     self._setStatus('online');
+    self._heartbeat(ws);
     self._flush();
   };
   ws.onmessage = function (m) {
@@ -306,6 +309,19 @@ T._openWs = function () {
 /** The socket never opened. If plain HTTP still works the socket is blocked (proxy,
  * firewall): after two such refusals use long-poll. If HTTP fails too the server is down
  * (a restart): retry later without counting it against the socket. */
+/** Application-level ping every 25 s keeps idle proxies from dropping the socket; a
+ * missing pong within 10 s means a dead connection, which is closed and reopened. */
+T._heartbeat = function (ws) {
+  this._later('ping', function () {
+    if (this.ws !== ws || ws.readyState !== 1) return;
+    ws.send(JSON.stringify({ type: 'ping' }));
+    this._later('pong', function () {
+      if (this.ws === ws) ws.close();
+    }, PONG_TIMEOUT_MS);
+    this._heartbeat(ws);
+  }, HEARTBEAT_MS);
+};
+
 T._wsRefused = function () {
   var self = this;
   var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=0';
@@ -363,7 +379,11 @@ T._frame = function (f) {
     else this.h.onError(err.code || 'server_error', err.message || '');
     return;
   }
-  if (type === 'pong' || type === 'ack') return;
+  if (type === 'pong') {
+    clearTimeout(this.timers.pong);
+    return;
+  }
+  if (type === 'ack') return;
   if (type === 'identity_expired') {
     this._setStatus('identity');
     this.h.onIdentityExpired();

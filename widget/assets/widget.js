@@ -18,6 +18,8 @@
     'launcher-greeting': 'Hi! Questions about a product or an order? Chat with us.',
     'launcher-dismiss': 'Dismiss greeting',
     'launcher-load-failed': 'The chat could not be loaded. Please try again.',
+    'launcher-open-unread': 'Open chat ({ $count } new)',
+    'launcher-unread': 'New message from { $name }',
   };
   var RTL = ['ar', 'he', 'fa', 'ur'];
   function noop() {}
@@ -180,7 +182,9 @@
       '.launcher{position:fixed;z-index:2147483000;inset-block-end:20px;inset-inline-end:20px;display:flex;flex-direction:column;align-items:flex-end;gap:10px}' +
       '[dir=rtl] .launcher{align-items:flex-start}' +
       '.launcher-button{display:flex;align-items:center;gap:10px;min-width:56px;min-height:56px;padding:8px 18px;border:0;border-radius:28px;' +
-      'background:var(--staffetta-primary);color:var(--staffetta-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.28);touch-action:pan-y}' +
+      'background:var(--staffetta-primary);color:var(--staffetta-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.28);touch-action:pan-y;position:relative}' +
+      '.badge{position:absolute;inset-block-start:-4px;inset-inline-end:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;' +
+      'background:#b3261e;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}' +
       '.launcher-button svg{width:24px;height:24px;flex:none;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
       '.launcher[data-state=small] .launcher-button{width:56px;height:56px;padding:0;justify-content:center}' +
       '.launcher-label{max-width:60vw;font-weight:600;text-align:start;line-height:1.25}' +
@@ -216,7 +220,7 @@
   var P = Instance.prototype;
 
   P._load = function () {
-    var base = { phase: 'initial', bounces: 0, firstBounceAt: 0, open: false };
+    var base = { phase: 'initial', bounces: 0, firstBounceAt: 0, open: false, unread: 0 };
     try {
       return merge(base, JSON.parse(this._store.getItem(this._key) || '{}'));
     } catch (e) {
@@ -391,9 +395,11 @@
     var greeting = h('div', { class: 'greeting', part: 'launcher-greeting', hidden: true }, [greetingButton, close]);
     var label = h('span', { class: 'launcher-label', part: 'launcher-label' });
     var icon = h('span', { class: 'launcher-icon', part: 'launcher-icon' }, [svg(ICON_CHAT)]);
+    var badge = h('span', { class: 'badge', part: 'launcher-badge', 'aria-hidden': 'true', hidden: true });
     var button = h('button', {
       type: 'button', class: 'launcher-button', part: 'launcher-button', 'aria-haspopup': 'dialog', 'aria-expanded': 'false',
-    }, [icon, label]);
+    }, [icon, label, badge]);
+    this._badge = badge;
     var launcher = h('div', { class: 'launcher', part: 'launcher', 'data-state': 'small', hidden: this.options.launcher.show === false }, [greeting, button]);
     this._launcher = launcher;
     this._launcherButton = button;
@@ -452,8 +458,12 @@
     this._launcherLabel.textContent = greeting;
     this._greetingClose.setAttribute('aria-label', this.t('launcher-dismiss'));
     var expandedMobile = this._launcher.getAttribute('data-state') === 'expanded' && this._mobile();
+    var unread = this._isOpen ? 0 : this._st.unread;
+    this._badge.hidden = !unread;
+    this._badge.textContent = unread ? String(unread) : '';
     this._launcherButton.setAttribute('aria-label', this._isOpen ? this.t('launcher-close-chat')
-      : expandedMobile ? this.t('launcher-open') + ': ' + greeting : this.t('launcher-open'));
+      : unread ? this.t('launcher-open-unread', { count: unread })
+        : expandedMobile ? this.t('launcher-open') + ': ' + greeting : this.t('launcher-open'));
     this._launcherIcon.replaceChild(svg(this._isOpen ? ICON_DOWN : ICON_CHAT), this._launcherIcon.firstChild);
   };
 
@@ -526,6 +536,15 @@
     button.classList.add('bounce');
     this._later('unbounce', function () { button.classList.remove('bounce'); }, 1000);
     this._emit('launcher:bounce', { count: st.bounces });
+  };
+
+  /** A message arrived while the window is closed: count it on the launcher and say so. */
+  P._unread = function (name) {
+    if (this._isOpen) return;
+    this._st.unread += 1;
+    this._save();
+    this._refreshLauncherText();
+    this._announce(this.t('launcher-unread', { name: name }));
   };
 
   P._announce = function (text) {
@@ -609,6 +628,8 @@
     return this._ensureChat().then(function (chat) {
       var was = self._isOpen;
       self._isOpen = true;
+      self._st.unread = 0;
+      self._save();
       chat.show(!restoring);
       self._syncLauncher();
       if (!was) self._emit('window:open', {});
