@@ -276,7 +276,7 @@ impl Store for SledStore {
 
     async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome> {
         let outcome = self.put_record(&write)?;
-        self.after_expiring_write()?;
+        self.after_expiring_write();
         self.make_durable().await?;
         Ok(outcome)
     }
@@ -291,7 +291,7 @@ impl Store for SledStore {
         super::check_batch(&batch)?;
         let outcome = self.append_batch(log, &batch)?;
         if batch.record.is_some() {
-            self.after_expiring_write()?;
+            self.after_expiring_write();
         }
         // Duplicates are durable too: the original may still be waiting for its flush.
         self.make_durable().await?;
@@ -333,7 +333,7 @@ impl Store for SledStore {
 
     async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
         let value = self.increment(counter, by, super::ttl_ms(ttl)?)?;
-        self.after_expiring_write()?;
+        self.after_expiring_write();
         self.make_durable().await?;
         Ok(value)
     }
@@ -382,8 +382,10 @@ impl Store for SledStore {
 }
 
 impl SledStore {
-    /// Sweeps expired records and counters when the sweep interval has passed.
-    fn after_expiring_write(&self) -> StoreResult<()> {
+    /// Sweeps expired records and counters when the sweep interval has passed. A failed
+    /// sweep is logged, not returned: the write that triggered it has succeeded, and expired
+    /// data is invisible whether or not it is still on disk.
+    fn after_expiring_write(&self) {
         let now = self.now_ms();
         let due = self.next_sweep_ms.load(Ordering::SeqCst);
         let interval = i64::try_from(SWEEP_INTERVAL.as_millis()).unwrap_or(i64::MAX);
@@ -398,8 +400,10 @@ impl SledStore {
                 )
                 .is_err()
         {
-            return Ok(());
+            return;
         }
-        self.sweep_expired(now)
+        if let Err(error) = self.sweep_expired(now) {
+            tracing::warn!(path = %self.path.display(), %error, "sweeping expired data failed");
+        }
     }
 }
