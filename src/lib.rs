@@ -9,6 +9,7 @@
 //! - [`routes`]: HTTP handlers, one file per area.
 //! - [`store`]: the `Store` trait with its sled and Redis backends.
 //! - [`error`]: the single API error shape.
+//! - [`limits`]: per-client limits (rates, sizes, connections) and their answers.
 //! - [`shutdown`]: signals and the lifecycle of long-lived tasks.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`secret`]: values that never print.
@@ -18,6 +19,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod limits;
 pub mod routes;
 pub mod secret;
 pub mod server;

@@ -4,7 +4,9 @@
 //! Unknown keys and wrong types are errors that name the file or variable, the key and what
 //! was expected. Secrets are [`Secret`](crate::secret::Secret)s and never print.
 
+mod limits;
 mod load;
+mod network;
 mod origin;
 mod site;
 
@@ -13,7 +15,9 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub use limits::{LONG_POLL_CEILING_S, LimitSettings};
 pub use load::{ConfigError, ENV_PREFIX};
+pub use network::{CidrError, GeoIpSettings, IpCidr, any_contains};
 pub use origin::{OriginError, OriginPattern};
 pub use site::{
     HomeScreenSettings, IdentityKey, IdentitySettings, LauncherSettings, LocalizedText,
@@ -40,6 +44,10 @@ pub struct Settings {
     pub admin: AdminSettings,
     /// Sites that embed the widget. Defaults to the built-in `demo` site.
     pub sites: Vec<SiteSettings>,
+    /// Per-client bounds: message length, frame size, rates, connections (G7).
+    pub limits: LimitSettings,
+    /// Optional IP geolocation database for visitor metadata.
+    pub geoip: GeoIpSettings,
 }
 
 impl Default for Settings {
@@ -50,6 +58,8 @@ impl Default for Settings {
             paths: PathSettings::default(),
             admin: AdminSettings::default(),
             sites: vec![SiteSettings::demo()],
+            limits: LimitSettings::default(),
+            geoip: GeoIpSettings::default(),
         }
     }
 }
@@ -69,6 +79,8 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     /// Seconds to drain connections on shutdown before closing them anyway.
     pub shutdown_grace_s: u64,
+    /// Reverse proxies (CIDR blocks) whose `X-Forwarded-For` is believed; empty: none.
+    pub trusted_proxies: Vec<IpCidr>,
 }
 
 impl Default for ServerSettings {
@@ -76,6 +88,7 @@ impl Default for ServerSettings {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             shutdown_grace_s: 10,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod identity;
+mod locales;
 mod mau;
 mod server;
 mod store;
