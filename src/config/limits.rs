@@ -183,6 +183,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_shows_the_defaults() {
+        let example: toml::Table = toml::from_str(crate::config::EXAMPLE_CONFIG).unwrap();
+        let limits: LimitSettings = example["limits"].clone().try_into().unwrap();
+        assert_eq!(limits, LimitSettings::default());
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         let error = parse("max_messages = 3").unwrap_err();
         assert!(error.contains("max_messages"), "{error}");
