@@ -11,10 +11,17 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
+use tokio::sync::Notify;
+
 use crate::config::Settings;
+use crate::limits::{RateLimiter, WsConnections};
 use crate::routes;
 use crate::shutdown::Lifecycle;
-use crate::store::Store;
+use crate::store::{Clock, Store};
+use crate::visitor::bot::Bots;
+use crate::visitor::bus::Bus;
+use crate::visitor::identity::IdentityVerifier;
+use crate::visitor::metadata::MetadataCollector;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -27,6 +34,22 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Shutdown signal and task tracker for long-lived tasks.
     pub lifecycle: Lifecycle,
+    /// The node's clock (tests inject a manual one).
+    pub clock: Clock,
+    /// Dialogs, system texts and per-site bot settings.
+    pub bots: Arc<Bots>,
+    /// Conversation notifications on this node.
+    pub bus: Bus,
+    /// Wakes the idle timer when a new deadline is scheduled.
+    pub timer: Arc<Notify>,
+    /// Identity token verification keys per site.
+    pub identity: Arc<IdentityVerifier>,
+    /// Fixed-window rate limits over the store.
+    pub rate_limiter: RateLimiter,
+    /// Open websockets per client IP.
+    pub websockets: WsConnections,
+    /// Visitor metadata for agents (client IP, device, country and city).
+    pub metadata: Arc<MetadataCollector>,
 }
 
 /// The complete HTTP router.
@@ -35,6 +58,8 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .merge(routes::admin::router())
+        .merge(routes::sessions::router(state.clone()))
+        .merge(staffetta_widget::assets::router())
         .fallback(crate::error::not_found)
         .with_state(state)
         .layer(CatchPanicLayer::new())

@@ -10,7 +10,9 @@ use tokio::net::TcpListener;
 use crate::app::{AppState, app};
 use crate::config::Settings;
 use crate::shutdown::Lifecycle;
-use crate::store::{self, StoreError};
+use crate::store::{self, Clock, StoreError};
+use crate::visitor::bot::{BotLoadError, Bots};
+use crate::visitor::identity::{IdentityConfigError, IdentityVerifier};
 
 /// Why a node could not start. Each variant prints a message an operator can act on.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +20,15 @@ pub enum StartError {
     /// The store could not be opened (locked, corrupt, unreachable).
     #[error("cannot open the store")]
     Store(#[from] StoreError),
+    /// Dialogs or locales are invalid, or a site names a missing dialog.
+    #[error(transparent)]
+    Bots(#[from] BotLoadError),
+    /// A site's identity keys cannot be used.
+    #[error(transparent)]
+    Identity(#[from] IdentityConfigError),
+    /// The GeoIP database cannot be opened.
+    #[error(transparent)]
+    GeoIp(#[from] crate::visitor::metadata::GeoError),
     /// The listening socket could not be bound.
     #[error("cannot listen on {addr}")]
     Bind {
@@ -37,11 +48,28 @@ pub struct Server {
 impl Server {
     /// Opens the store and everything else the node needs before it accepts connections.
     pub async fn build(settings: Settings) -> Result<Server, StartError> {
-        let store = store::open(&settings.store, store::Clock::system()).await?;
+        Self::build_with_clock(settings, Clock::system()).await
+    }
+
+    /// Like [`Server::build`], with an injected clock (tests move time by hand).
+    pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Server, StartError> {
+        // Everything that can be checked without side effects comes before the store.
+        let bots = Bots::load(&settings)?;
+        let identity = IdentityVerifier::from_settings(&settings)?;
+        let metadata = crate::visitor::metadata::MetadataCollector::from_settings(&settings)?;
+        let store = store::open(&settings.store, clock.clone()).await?;
         let state = AppState {
+            rate_limiter: crate::limits::RateLimiter::new(settings.limits.clone(), clock.clone()),
+            websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
             settings: Arc::new(settings),
             store,
             lifecycle: Lifecycle::new(),
+            clock,
+            bots: Arc::new(bots),
+            bus: crate::visitor::bus::Bus::default(),
+            timer: Arc::default(),
+            identity: Arc::new(identity),
+            metadata: Arc::new(metadata),
         };
         Ok(Server { state })
     }
@@ -63,6 +91,7 @@ impl Server {
         let lifecycle = state.lifecycle.clone();
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_s);
         let store = Arc::clone(&state.store);
+        lifecycle.spawn(crate::visitor::timer::run(state.clone()));
         let router = app(state);
 
         let stop = lifecycle.clone();

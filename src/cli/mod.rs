@@ -1,6 +1,8 @@
 //! The `staffetta` command line: `serve`, `config check`, `default-config` and the authoring
 //! tools. Config errors exit with code 2, start-up failures with 1.
 
+mod chat;
+mod dialogs;
 mod serve;
 
 use std::path::PathBuf;
@@ -37,6 +39,17 @@ enum Command {
     Config(ConfigCommand),
     /// Print the commented example configuration.
     DefaultConfig,
+    /// Dialog authoring tools.
+    #[command(subcommand)]
+    Dialogs(DialogsCommand),
+    /// Chat with a dialog in the terminal, using the real engine.
+    Chat(chat::ChatArgs),
+}
+
+#[derive(Debug, Subcommand)]
+enum DialogsCommand {
+    /// Validate dialog files; prints `file:line:column: message` per problem, exits 1 on errors.
+    Check(dialogs::DialogsCheckArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,6 +76,8 @@ pub fn main() -> ExitCode {
                 Err(code) => code,
             }
         }
+        Command::Dialogs(DialogsCommand::Check(ref args)) => report_failure(dialogs::check(args)),
+        Command::Chat(ref args) => report_failure(chat::chat(args)),
         Command::DefaultConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             ExitCode::SUCCESS
@@ -75,5 +90,13 @@ fn load_settings(file: Option<&std::path::Path>) -> Result<Settings, ExitCode> {
     Settings::load(file, std::env::vars()).map_err(|err| {
         eprintln!("error: invalid configuration: {err}");
         ExitCode::from(EXIT_CONFIG)
+    })
+}
+
+/// Prints the error of an authoring tool and exits with 1.
+fn report_failure(result: anyhow::Result<ExitCode>) -> ExitCode {
+    result.unwrap_or_else(|err| {
+        eprintln!("error: {err:#}");
+        ExitCode::FAILURE
     })
 }

@@ -125,6 +125,12 @@ fn validate_site(site: &SiteSettings) -> Result<(), String> {
             site.default_locale
         ));
     }
+    if jiff::tz::TimeZone::get(&site.time_zone).is_err() {
+        return Err(format!(
+            "`time_zone` `{}` is not an IANA time zone",
+            site.time_zone
+        ));
+    }
     if !(10..=86_400).contains(&site.idle_timeout_s) {
         return Err("`idle_timeout_s` must be between 10 and 86400".to_owned());
     }

@@ -24,6 +24,9 @@ pub struct SiteSettings {
     /// Locale used when neither the widget nor Accept-Language picks a supported one.
     #[serde(default = "default_locale")]
     pub default_locale: String,
+    /// IANA time zone of the site: relative dates ("tomorrow") are computed in it.
+    #[serde(default = "default_time_zone")]
+    pub time_zone: String,
     /// Seconds of visitor inactivity after which the bot session expires.
     #[serde(default = "default_idle_timeout_s")]
     pub idle_timeout_s: u64,
@@ -179,7 +182,10 @@ pub enum Weekday {
 }
 
 fn default_dialog() -> String {
-    "demo".to_owned()
+    "bottega-aurora".to_owned()
+}
+fn default_time_zone() -> String {
+    "UTC".to_owned()
 }
 fn default_locale() -> String {
     "en".to_owned()
@@ -206,6 +212,7 @@ impl SiteSettings {
             allowed_origins: vec![origin("http://localhost:*"), origin("http://127.0.0.1:*")],
             dialog: default_dialog(),
             default_locale: default_locale(),
+            time_zone: default_time_zone(),
             idle_timeout_s: default_idle_timeout_s(),
             idle_warning_s: default_idle_warning_s(),
             iframe_hosts: vec!["www.openstreetmap.org".to_owned()],

@@ -2,3 +2,5 @@
 
 pub mod admin;
 pub mod health;
+pub mod sessions;
+pub mod visitor_ws;

@@ -3,10 +3,24 @@
 //!
 //! - [`identity`]: anonymous ids, asserted user ids and verified identity tokens (RS256 JWT).
 //! - [`mau`]: exact monthly active users per site, with an optional monthly limit.
+//! - [`bot`]: dialogs, system texts and per-site bot settings loaded at start.
+//! - [`start`]: what is decided before a conversation starts; the public site config.
+//! - [`conversation`]: start, message, end, tick: one engine turn, one durable write.
+//! - [`record`]: the stored session and its keys; the opaque restore state.
+//! - [`bus`]: fan-out of conversation activity to this node's subscribers.
+//! - [`timer`]: the one idle-deadline task.
+//! - [`origin`]: origin checks and CORS.
 //! - [`metadata`]: what agents see about a visitor (address, page, device, location).
 //! - [`locale`]: the visitor's locale from the widget, `Accept-Language` and the site.
 
+pub mod bot;
+pub mod bus;
+pub mod conversation;
 pub mod identity;
 pub mod locale;
 pub mod mau;
 pub mod metadata;
+pub mod origin;
+pub mod record;
+pub mod start;
+pub mod timer;

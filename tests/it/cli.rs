@@ -8,6 +8,14 @@ fn repo_dir() -> std::path::PathBuf {
     crate::support::app::repo_dir()
 }
 
+/// A working directory like a fresh checkout: `dialogs/` and `locales/` next to the binary.
+fn workdir() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo_dir().join("dialogs"), dir.path().join("dialogs")).unwrap();
+    std::os::unix::fs::symlink(repo_dir().join("locales"), dir.path().join("locales")).unwrap();
+    dir
+}
+
 #[test]
 fn default_config_prints_a_file_that_config_check_accepts() {
     let dir = tempfile::tempdir().unwrap();
@@ -89,9 +97,7 @@ fn config_check_redacts_secrets() {
 
 #[test]
 fn serve_without_config_answers_healthz_quickly_and_exits_0_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
-    std::os::unix::fs::symlink(repo_dir().join("dialogs"), dir.path().join("dialogs")).unwrap();
-    std::os::unix::fs::symlink(repo_dir().join("locales"), dir.path().join("locales")).unwrap();
+    let dir = workdir();
     let started = Instant::now();
     let mut node = serve(dir.path(), &[]);
     let url = format!("{}/healthz", node.base_url);
@@ -115,7 +121,7 @@ fn serve_without_config_answers_healthz_quickly_and_exits_0_on_sigterm() {
 
 #[test]
 fn a_data_dir_locked_by_another_node_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workdir();
     let data = dir.path().join("data");
     let data_arg = data.to_str().unwrap();
     let _first = serve(dir.path(), &["--data-dir", data_arg]);
@@ -131,7 +137,7 @@ fn a_data_dir_locked_by_another_node_is_a_clear_error() {
 
 #[test]
 fn a_redis_url_that_is_down_is_a_clear_error() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workdir();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -151,6 +157,57 @@ fn a_redis_url_that_is_down_is_a_clear_error() {
     assert!(stderr.contains(&format!("127.0.0.1:{port}")), "{stderr}");
     assert!(!stderr.contains(":pw@"), "password leaked: {stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_dialogs_dir_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = command(dir.path())
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("dialogs"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        !dir.path().join("data").exists(),
+        "nothing written before the dialogs load"
+    );
+}
+
+#[test]
+fn a_malformed_dialog_refuses_to_start_with_the_dialogs_check_message() {
+    let dir = workdir();
+    let dialogs = dir.path().join("bad-dialogs");
+    std::fs::create_dir(&dialogs).unwrap();
+    std::fs::write(
+        dialogs.join("broken.toml"),
+        "id = \"broken\"\nlocales = [\"en\"\n",
+    )
+    .unwrap();
+    let output = command(dir.path())
+        .env("STAFFETTA__PATHS__DIALOGS", &dialogs)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("broken.toml:2:"), "{stderr}");
+    let check = command(dir.path())
+        .args(["dialogs", "check"])
+        .arg(&dialogs)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(1));
+    let checked = String::from_utf8_lossy(&check.stdout).to_string()
+        + &String::from_utf8_lossy(&check.stderr);
+    let line = stderr.lines().find(|l| l.contains("broken.toml:")).unwrap();
+    let message = line.split_once("broken.toml").unwrap().1;
+    assert!(
+        checked.contains(message),
+        "serve said {line:?}; check said {checked}"
+    );
 }
 
 /// A minimal blocking GET returning the status code, so CLI tests need no runtime.

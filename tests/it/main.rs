@@ -1,12 +1,17 @@
 //! The integration-test binary: every black-box test of the root crate lives in one binary
 //! (faster to link, shares the harness). Tests start the real server on 127.0.0.1:0.
 
+// The harness marks its API `pub` for readability; nothing leaves this binary anyway.
+#![allow(unreachable_pub)]
+
 mod cli;
+mod crash;
 mod identity;
 mod locales;
 mod mau;
 mod server;
 mod store;
+mod visitor;
 // Not every test module uses every helper.
 #[allow(dead_code)]
 mod support;

@@ -5,5 +5,7 @@
 //!
 //! - [`assets`]: `GET /widget.js` (loader + launcher), `GET /widget/chat.js` (chat window,
 //!   lazy), `GET /` (demo shop page) and `GET /demo/media/{file}`, all embedded in the binary.
+//! - [`protocol`]: the visitor wire contract v1 (session bodies, events, websocket frames).
 
 pub mod assets;
+pub mod protocol;

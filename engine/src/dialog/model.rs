@@ -272,6 +272,18 @@ impl Dialog {
         &self.variables
     }
 
+    /// The intents that trigger an action, sorted.
+    pub fn intent_names(&self) -> Vec<&str> {
+        let mut names: Vec<&str> = self.intent_actions.keys().map(String::as_str).collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// The actions, in declaration order.
+    pub fn action_names(&self) -> impl Iterator<Item = &str> {
+        self.actions.iter().map(|a| a.id.as_str())
+    }
+
     /// The intent model of the locale at `index`.
     pub(crate) fn nlu(&self, index: usize) -> Option<&IntentModel> {
         self.nlu.get(index).or_else(|| self.nlu.first())

@@ -3,7 +3,9 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use staffetta::AppState;
 use staffetta::config::Settings;
+use staffetta::store::ManualClock;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -18,6 +20,10 @@ pub struct TestApp {
     pub http: reqwest::Client,
     /// The temporary data dir (removed on drop).
     pub data_dir: tempfile::TempDir,
+    /// The node's clock; only [`TestApp::advance`] moves it.
+    pub clock: ManualClock,
+    /// The node's shared state (store, settings).
+    pub state: AppState,
     shutdown: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<anyhow::Result<()>>>,
 }
@@ -27,13 +33,14 @@ pub fn repo_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Settings for a test node: repository dialogs and locales, a fresh data dir, port 0.
+/// Settings for a test node: the test dialog, repository locales, a fresh data dir, port 0.
 pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     let mut settings = Settings::default();
     settings.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     settings.server.shutdown_grace_s = 5;
     settings.store.path = data_dir.join("store");
-    settings.paths.dialogs = repo_dir().join("dialogs");
+    settings.paths.dialogs = repo_dir().join("tests/fixtures/dialogs");
+    settings.sites[0].dialog = "visitor-test".to_owned();
     settings.paths.locales = repo_dir().join("locales");
     settings
 }
@@ -51,9 +58,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(data_dir.path());
     configure(&mut settings);
-    let server = staffetta::Server::build(settings)
+    // Starts at the real time (tokens signed by tests use it), then moves only by hand.
+    let clock = ManualClock::new(staffetta::store::Clock::system().now_ms());
+    let server = staffetta::Server::build_with_clock(settings, clock.clock())
         .await
         .expect("server builds");
+    let state = server.state().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -70,6 +80,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             .build()
             .expect("client"),
         data_dir,
+        clock,
+        state,
         shutdown: Some(tx),
         handle: Some(handle),
     }
@@ -83,6 +95,12 @@ impl TestApp {
             .send()
             .await
             .expect("request sent")
+    }
+
+    /// Moves the node's clock forward and wakes its idle timer.
+    pub fn advance(&self, by: std::time::Duration) {
+        self.clock.advance(by);
+        self.state.timer.notify_one();
     }
 
     /// Triggers shutdown and returns what `run` returned.

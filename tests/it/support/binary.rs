@@ -35,7 +35,13 @@ pub struct ServedBinary {
 /// Starts `staffetta serve --listen 127.0.0.1:0` with extra args and waits (bounded) for the
 /// "Staffetta listening on" line.
 pub fn serve(cwd: &Path, extra: &[&str]) -> ServedBinary {
+    serve_with_env(cwd, extra, &[])
+}
+
+/// Like [`serve`], with extra environment variables for the child.
+pub fn serve_with_env(cwd: &Path, extra: &[&str], env: &[(&str, &str)]) -> ServedBinary {
     let mut cmd = command(cwd);
+    cmd.envs(env.iter().copied());
     cmd.args(["serve", "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())

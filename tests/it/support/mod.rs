@@ -3,6 +3,7 @@
 pub mod app;
 pub mod binary;
 pub mod redis_server;
+pub mod visitor;
 pub mod wait;
 
 pub use app::{TestApp, spawn_app, spawn_app_with};

@@ -1,0 +1,215 @@
+//! The visitor REST API: `/api/v1/sites/{site}/...` config, sessions, messages, long-poll
+//! events and the end of a conversation. Every route sits behind the origin guard.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware;
+use axum::routing::{get, post};
+use serde::{Deserialize, Serialize};
+use staffetta_widget::protocol::{
+    Event, MessageRequest, MessageResponse, SessionStarted, StartSession,
+};
+
+use crate::app::AppState;
+use crate::error::{ApiError, ApiJson};
+use crate::visitor::bus::Notice;
+use crate::visitor::conversation::{self, NewConversation};
+use crate::visitor::record::{SessionRecord, decode_restore_state};
+use crate::visitor::{origin, start};
+
+/// The visitor routes.
+pub fn router(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/sites/{site}/config", get(start::site_config))
+        .route(
+            "/api/v1/sites/{site}/sessions",
+            post(start_session).options(preflight),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}",
+            axum::routing::delete(end_session).options(preflight),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/message",
+            post(send_message).options(preflight),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/events",
+            get(long_poll).options(preflight),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/ws",
+            get(super::visitor_ws::upgrade),
+        )
+        .route_layer(middleware::from_fn_with_state(state, origin::guard))
+}
+
+/// Preflight requests are answered by the origin guard; this only gives them a route.
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn start_session(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(request): ApiJson<StartSession>,
+) -> Result<(StatusCode, Json<SessionStarted>), ApiError> {
+    let site = state
+        .settings
+        .site(&site)
+        .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
+    let prepared = start::prepare(&state, site, peer, &headers, &request).await?;
+    let restore = request
+        .restore
+        .as_deref()
+        .map(|s| decode_restore_state(&site.id, s))
+        .transpose()
+        .map_err(|err| ApiError::bad_request("invalid_restore_state", err.to_string()))?;
+    let locale = prepared.locale.clone();
+    let started = conversation::start(
+        &state,
+        NewConversation {
+            site: site.id.clone(),
+            locale: prepared.locale,
+            identity_key: prepared.identity.key.clone(),
+            identity_expires_at: prepared.identity.expires_at.map(|t| t.as_millisecond()),
+            dispatch_to: request.dispatch_to.clone(),
+            metadata: prepared.metadata,
+            restore,
+        },
+    )
+    .await?;
+    start::remember_conversation(
+        &state,
+        &site.id,
+        &prepared.identity.key,
+        &started.conversation_id,
+    )
+    .await?;
+    let idle = state.bots.idle(&site.id);
+    let body = SessionStarted {
+        session_id: started.session_id,
+        conversation_id: started.conversation_id,
+        locale,
+        timeout_s: u64::try_from(idle.timeout.as_secs()).unwrap_or(0),
+        warning_s: u64::try_from(idle.warning_before.as_secs()).unwrap_or(0),
+        seq: started.seq,
+        output: started.output,
+        context: serde_json::to_value(&started.public).unwrap_or_default(),
+        state: crate::visitor::record::encode_restore_state(&site.id, &started.public),
+    };
+    Ok((StatusCode::CREATED, Json(body)))
+}
+
+/// Loads a session and checks it belongs to the site in the path (G9: a visitor only sees
+/// their own conversation, and never through another site's origin).
+pub async fn session_of_site(
+    state: &AppState,
+    site: &str,
+    session_id: &str,
+) -> Result<SessionRecord, ApiError> {
+    let (record, _) = conversation::load(state, session_id).await?;
+    if record.site != site {
+        return Err(ApiError::not_found(
+            "session_not_found",
+            "No such session (it may have been removed).",
+        ));
+    }
+    Ok(record)
+}
+
+async fn send_message(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+    ApiJson(request): ApiJson<MessageRequest>,
+) -> Result<Json<MessageResponse>, ApiError> {
+    session_of_site(&state, &site, &session_id).await?;
+    start::check_message_rate(&state, &session_id).await?;
+    conversation::send(&state, &session_id, request)
+        .await
+        .map(Json)
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    session_of_site(&state, &site, &session_id).await?;
+    let seq = conversation::end(&state, &session_id).await?;
+    Ok(Json(serde_json::json!({ "ended": true, "seq": seq })))
+}
+
+/// Query of the long-poll.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsQuery {
+    /// Cumulative ack: events after this seq are returned.
+    #[serde(default)]
+    after: u64,
+    /// Seconds to wait for an event when none is available (capped at 25).
+    #[serde(default)]
+    wait: u64,
+}
+
+/// Answer of the long-poll.
+#[derive(Debug, Serialize)]
+struct EventsPage {
+    /// Events after `after`, in seq order.
+    events: Vec<Event>,
+    /// The seq to pass as `after` next time.
+    next_after: u64,
+    /// True when `after` is beyond the conversation: reload from `after=0`.
+    resync: bool,
+}
+
+async fn long_poll(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<EventsPage>, ApiError> {
+    let Query(query) =
+        query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
+    let record = session_of_site(&state, &site, &session_id).await?;
+    let conversation = record.conversation_id;
+    // Subscribe before reading so an append between the read and the wait is not missed.
+    let mut notices = state.bus.subscribe(&conversation);
+    let log = crate::visitor::record::conversation_log(&conversation);
+    let head = state.store.log_head(&log).await?;
+    if query.after > head {
+        return Ok(Json(EventsPage {
+            events: Vec::new(),
+            next_after: head,
+            resync: true,
+        }));
+    }
+    let wait = state.settings.limits.long_poll_wait(Some(query.wait));
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let events = conversation::events(&state, &conversation, query.after).await?;
+        if !events.is_empty() || tokio::time::Instant::now() >= deadline {
+            let next_after = events.last().and_then(|e| e.seq).unwrap_or(query.after);
+            return Ok(Json(EventsPage {
+                events,
+                next_after,
+                resync: false,
+            }));
+        }
+        tokio::select! {
+            notice = notices.recv() => {
+                if let Ok(Notice::Ephemeral(_)) = notice {
+                    continue;
+                }
+            }
+            () = tokio::time::sleep_until(deadline) => {}
+            () = state.lifecycle.stopping() => {
+                return Ok(Json(EventsPage { events: Vec::new(), next_after: query.after, resync: false }));
+            }
+        }
+    }
+}

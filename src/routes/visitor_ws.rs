@@ -1,0 +1,288 @@
+//! The visitor websocket: authenticated before the upgrade (site, origin, session, per-IP
+//! connection limit), then one loop over client frames, conversation notices, a heartbeat
+//! and shutdown. Persisted events are read from the log by seq, so a reconnect with
+//! `resume {after}` replays exactly what was missed (G4), and on shutdown the socket closes
+//! with 1012 so the widget reconnects elsewhere.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use staffetta_widget::protocol::{ClientFrame, Event, EventKind, Sender, ServerFrame};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::sessions::session_of_site;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::visitor::bus::Notice;
+use crate::visitor::conversation;
+use crate::visitor::record::conversation_log;
+
+/// Interval between server pings.
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// A socket silent for this long is closed.
+const IDLE_CLOSE: Duration = Duration::from_secs(60);
+
+/// Query of the upgrade request.
+#[derive(Debug, Deserialize)]
+pub struct WsQuery {
+    /// Replay events after this seq right away (same as a first `resume` frame).
+    #[serde(default)]
+    after: Option<u64>,
+}
+
+/// `GET /api/v1/sites/{site}/sessions/{session}/ws`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Query(query): Query<WsQuery>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let record = session_of_site(&state, &site, &session_id).await?;
+    let ip = state.metadata.client_ip(&headers, peer);
+    let slot = state.websockets.try_acquire(ip)?;
+    let limits = &state.settings.limits;
+    let lifecycle = state.lifecycle.clone();
+    Ok(upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(limits.max_frame_len())
+        .max_frame_size(limits.max_frame_len())
+        .on_upgrade(move |socket| {
+            let connection = Connection {
+                state,
+                session_id,
+                conversation: record.conversation_id,
+                cursor: None,
+            };
+            async move {
+                // Tracked, so shutdown waits for the close frame to go out.
+                let _ = lifecycle
+                    .spawn(async move {
+                        let _slot = slot;
+                        connection.run(socket, query.after).await;
+                    })
+                    .await;
+            }
+        }))
+}
+
+struct Connection {
+    state: AppState,
+    session_id: String,
+    conversation: String,
+    /// Last seq sent to this socket; `None` only when the store could not say at connect.
+    cursor: Option<u64>,
+}
+
+enum Flow {
+    Continue,
+    Close(Option<CloseFrame>),
+}
+
+impl Connection {
+    async fn run(mut self, socket: WebSocket, after: Option<u64>) {
+        let (mut sink, mut stream) = socket.split();
+        let mut notices = self.state.bus.subscribe(&self.conversation);
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.tick().await;
+        let mut last_heard = tokio::time::Instant::now();
+        let mut out = Vec::new();
+        match after {
+            Some(after) => self.resume(after, &mut out).await,
+            None => {
+                // Without a resume point the socket carries what happens from now on.
+                let log = conversation_log(&self.conversation);
+                match self.state.store.log_head(&log).await {
+                    Ok(head) => self.cursor = Some(head),
+                    Err(err) => out.push(error_frame("unavailable", &err.to_string(), None)),
+                }
+            }
+        }
+        loop {
+            for frame in out.drain(..) {
+                if sink.send(frame).await.is_err() {
+                    return;
+                }
+            }
+            let flow = tokio::select! {
+                incoming = stream.next() => match incoming {
+                    Some(Ok(message)) => {
+                        last_heard = tokio::time::Instant::now();
+                        self.on_message(message, &mut out).await
+                    }
+                    Some(Err(_)) | None => return,
+                },
+                notice = notices.recv() => {
+                    self.on_notice(notice, &mut out).await;
+                    Flow::Continue
+                }
+                _ = heartbeat.tick() => {
+                    if last_heard.elapsed() > IDLE_CLOSE {
+                        Flow::Close(Some(close(close_code::AWAY, "idle")))
+                    } else {
+                        out.push(Message::Ping(Default::default()));
+                        Flow::Continue
+                    }
+                }
+                () = self.state.lifecycle.stopping() => {
+                    Flow::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))
+                }
+            };
+            if let Flow::Close(frame) = flow {
+                for frame in out.drain(..) {
+                    let _ = sink.send(frame).await;
+                }
+                let _ = sink.send(Message::Close(frame)).await;
+                return;
+            }
+        }
+    }
+
+    async fn on_message(&mut self, message: Message, out: &mut Vec<Message>) -> Flow {
+        let text = match message {
+            Message::Text(text) => text,
+            Message::Close(_) => return Flow::Close(None),
+            Message::Ping(_) | Message::Pong(_) => return Flow::Continue,
+            Message::Binary(_) => {
+                out.push(error_frame(
+                    "unsupported_frame",
+                    "Send JSON text frames.",
+                    None,
+                ));
+                return Flow::Continue;
+            }
+        };
+        let frame: ClientFrame = match serde_json::from_str(&text) {
+            Ok(frame) => frame,
+            Err(err) => {
+                out.push(error_frame("invalid_frame", &err.to_string(), None));
+                return Flow::Continue;
+            }
+        };
+        match frame {
+            ClientFrame::Message {
+                client_message_id,
+                input,
+            } => {
+                let request = staffetta_widget::protocol::MessageRequest {
+                    client_message_id: client_message_id.clone(),
+                    input,
+                };
+                let result =
+                    match crate::visitor::start::check_message_rate(&self.state, &self.session_id)
+                        .await
+                    {
+                        Ok(()) => conversation::send(&self.state, &self.session_id, request).await,
+                        Err(err) => Err(err),
+                    };
+                match result {
+                    Ok(response) => out.push(server_frame(&ServerFrame::Ack {
+                        client_message_id,
+                        seq: response.seq,
+                    })),
+                    Err(err) => out.push(error_frame(
+                        err.code(),
+                        err.message(),
+                        Some(client_message_id),
+                    )),
+                }
+                // The turn's events arrive through the bus notice.
+            }
+            ClientFrame::Typing { typing } => {
+                self.state.bus.publish(
+                    &self.conversation,
+                    Notice::Ephemeral(Event {
+                        seq: None,
+                        kind: EventKind::Typing {
+                            from: Sender::Visitor,
+                            typing,
+                        },
+                    }),
+                );
+            }
+            ClientFrame::Ack { .. } => {}
+            ClientFrame::Resume { after } => self.resume(after, out).await,
+            ClientFrame::Identity { .. } => out.push(error_frame(
+                "unsupported_frame",
+                "Refresh the identity token with a new session start.",
+                None,
+            )),
+            ClientFrame::Ping {} => out.push(server_frame(&ServerFrame::Pong {})),
+        }
+        Flow::Continue
+    }
+
+    async fn on_notice(&mut self, notice: Result<Notice, RecvError>, out: &mut Vec<Message>) {
+        match notice {
+            Ok(Notice::Ephemeral(event)) => {
+                // A tab does not need its own typing echoed, but other tabs and agents do;
+                // the widget ignores visitor typing.
+                out.push(server_frame(&ServerFrame::Event { event }));
+            }
+            Ok(Notice::Appended { .. }) | Err(RecvError::Lagged(_)) => self.catch_up(out).await,
+            Err(RecvError::Closed) => {}
+        }
+    }
+
+    async fn resume(&mut self, after: u64, out: &mut Vec<Message>) {
+        let log = conversation_log(&self.conversation);
+        match self.state.store.log_head(&log).await {
+            Ok(head) if after > head => out.push(server_frame(&ServerFrame::Resync { head })),
+            Ok(_) => {
+                self.cursor = Some(after);
+                self.catch_up(out).await;
+            }
+            Err(err) => out.push(error_frame("unavailable", &err.to_string(), None)),
+        }
+    }
+
+    /// Sends every persisted event after the cursor, in seq order.
+    async fn catch_up(&mut self, out: &mut Vec<Message>) {
+        let Some(mut cursor) = self.cursor else {
+            return;
+        };
+        loop {
+            match conversation::events(&self.state, &self.conversation, cursor).await {
+                Ok(events) if events.is_empty() => break,
+                Ok(events) => {
+                    for event in events {
+                        cursor = event.seq.unwrap_or(cursor);
+                        out.push(server_frame(&ServerFrame::Event { event }));
+                    }
+                }
+                Err(err) => {
+                    out.push(error_frame(err.code(), err.message(), None));
+                    break;
+                }
+            }
+        }
+        self.cursor = Some(cursor);
+    }
+}
+
+fn close(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: Utf8Bytes::from_static(reason),
+    }
+}
+
+fn server_frame(frame: &ServerFrame) -> Message {
+    Message::Text(serde_json::to_string(frame).unwrap_or_default().into())
+}
+
+fn error_frame(code: &str, message: &str, client_message_id: Option<String>) -> Message {
+    server_frame(&ServerFrame::Error {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        client_message_id,
+    })
+}

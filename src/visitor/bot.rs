@@ -1,0 +1,161 @@
+//! The bot's runtime data, loaded once at start: every dialog, the system texts and each
+//! site's time zone and idle timeout. A malformed dialog or a site naming a missing dialog
+//! stops the start with the same messages as `staffetta dialogs check`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use staffetta_engine::dialog::{Dialog, DialogSet};
+use staffetta_engine::i18n::Localizer;
+use staffetta_engine::session::IdleConfig;
+
+use crate::config::{Settings, SiteSettings};
+
+/// Why the bot data could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum BotLoadError {
+    /// One or more dialog files are invalid (each line is `file:line:col: message`).
+    #[error("invalid dialogs in {dir}:\n{diagnostics}")]
+    Dialogs {
+        /// The dialogs folder.
+        dir: String,
+        /// The diagnostics, one per line.
+        diagnostics: String,
+    },
+    /// A site names a dialog that does not exist.
+    #[error("site `{site}` uses dialog `{dialog}`, which is not in {dir}")]
+    UnknownDialog {
+        /// The site id.
+        site: String,
+        /// The missing dialog id.
+        dialog: String,
+        /// The dialogs folder.
+        dir: String,
+    },
+    /// The locales folder could not be read.
+    #[error("cannot load system texts from {dir}: {message}")]
+    Locales {
+        /// The locales folder.
+        dir: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A site's time zone is unknown.
+    #[error("site `{site}`: `{time_zone}` is not an IANA time zone")]
+    TimeZone {
+        /// The site id.
+        site: String,
+        /// The configured zone.
+        time_zone: String,
+    },
+}
+
+/// Per-site facts the bot needs on every turn.
+#[derive(Clone, Debug)]
+struct SiteBot {
+    dialog: Arc<Dialog>,
+    time_zone: TimeZone,
+    idle: IdleConfig,
+}
+
+/// Dialogs, system texts and per-site bot settings.
+#[derive(Debug)]
+pub struct Bots {
+    localizer: Localizer,
+    sites: HashMap<String, SiteBot>,
+    dialogs: DialogSet,
+}
+
+impl Bots {
+    /// Loads the dialogs and locales named by `settings` and checks every site's dialog.
+    pub fn load(settings: &Settings) -> Result<Bots, BotLoadError> {
+        let dir = settings.paths.dialogs.display().to_string();
+        let dialogs =
+            staffetta_engine::dialog::load_dir(&settings.paths.dialogs).map_err(|diagnostics| {
+                BotLoadError::Dialogs {
+                    dir: dir.clone(),
+                    diagnostics: diagnostics
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                }
+            })?;
+        let localizer =
+            Localizer::load_dir(&settings.paths.locales).map_err(|err| BotLoadError::Locales {
+                dir: settings.paths.locales.display().to_string(),
+                message: err.to_string(),
+            })?;
+        let mut sites = HashMap::new();
+        for site in &settings.sites {
+            let dialog = dialogs
+                .get(&site.dialog)
+                .ok_or_else(|| BotLoadError::UnknownDialog {
+                    site: site.id.clone(),
+                    dialog: site.dialog.clone(),
+                    dir: dir.clone(),
+                })?
+                .clone();
+            let time_zone = TimeZone::get(&site.time_zone).map_err(|_| BotLoadError::TimeZone {
+                site: site.id.clone(),
+                time_zone: site.time_zone.clone(),
+            })?;
+            let idle = dialog.idle_config(site_idle(site));
+            sites.insert(
+                site.id.clone(),
+                SiteBot {
+                    dialog,
+                    time_zone,
+                    idle,
+                },
+            );
+        }
+        Ok(Bots {
+            localizer,
+            sites,
+            dialogs,
+        })
+    }
+
+    /// The system texts.
+    pub fn localizer(&self) -> &Localizer {
+        &self.localizer
+    }
+
+    /// Every loaded dialog.
+    pub fn dialogs(&self) -> &DialogSet {
+        &self.dialogs
+    }
+
+    /// The dialog answering on `site`.
+    pub fn dialog(&self, site: &str) -> Option<&Arc<Dialog>> {
+        self.sites.get(site).map(|bot| &bot.dialog)
+    }
+
+    /// The idle timeout in force on `site` (the dialog may override the site's).
+    pub fn idle(&self, site: &str) -> IdleConfig {
+        self.sites
+            .get(site)
+            .map_or_else(IdleConfig::default, |bot| bot.idle)
+    }
+
+    /// Today's date in the site's time zone.
+    pub fn today(&self, site: &str, now: Timestamp) -> jiff::civil::Date {
+        let zone = self
+            .sites
+            .get(site)
+            .map_or(TimeZone::UTC, |bot| bot.time_zone.clone());
+        now.to_zoned(zone).date()
+    }
+}
+
+fn site_idle(site: &SiteSettings) -> IdleConfig {
+    IdleConfig {
+        timeout: SignedDuration::from_secs(i64::try_from(site.idle_timeout_s).unwrap_or(i64::MAX)),
+        warning_before: SignedDuration::from_secs(
+            i64::try_from(site.idle_warning_s).unwrap_or(i64::MAX),
+        ),
+    }
+}

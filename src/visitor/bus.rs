@@ -1,0 +1,80 @@
+//! Fan-out of conversation activity to every subscriber on this node (the visitor's tabs,
+//! long-polls, the agent). Subscribers are told *that* something happened; the persisted
+//! events themselves are always read from the store's log by seq, which keeps delivery
+//! ordered and gap-free even when a notification is lost or coalesced.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use staffetta_widget::protocol::Event;
+use tokio::sync::broadcast;
+
+/// How many notifications a slow subscriber may lag before it re-reads the log.
+const CHANNEL_CAPACITY: usize = 64;
+
+/// A notification about one conversation.
+#[derive(Clone, Debug)]
+pub enum Notice {
+    /// The log grew; its last seq is now `head`.
+    Appended {
+        /// The conversation log's last seq.
+        head: u64,
+    },
+    /// An ephemeral event (typing) that is not in the log.
+    Ephemeral(Event),
+}
+
+/// Per-conversation broadcast channels, created on first subscription and dropped with the
+/// last subscriber.
+#[derive(Clone, Debug, Default)]
+pub struct Bus {
+    channels: Arc<Mutex<HashMap<String, broadcast::Sender<Notice>>>>,
+}
+
+impl Bus {
+    /// Subscribes to a conversation's notices.
+    pub fn subscribe(&self, conversation: &str) -> broadcast::Receiver<Notice> {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels
+            .entry(conversation.to_owned())
+            .or_insert_with(|| broadcast::channel(CHANNEL_CAPACITY).0)
+            .subscribe()
+    }
+
+    /// Notifies the conversation's subscribers, if any; drops the channel when nobody
+    /// listens any more.
+    pub fn publish(&self, conversation: &str, notice: Notice) {
+        let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(sender) = channels.get(conversation)
+            && sender.send(notice).is_err()
+        {
+            channels.remove(conversation);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn subscribers_of_a_conversation_get_its_notices_only() {
+        let bus = Bus::default();
+        let mut a = bus.subscribe("a");
+        let mut b = bus.subscribe("b");
+        bus.publish("a", Notice::Appended { head: 3 });
+        assert!(matches!(
+            a.recv().await.unwrap(),
+            Notice::Appended { head: 3 }
+        ));
+        assert!(b.try_recv().is_err());
+    }
+
+    #[test]
+    fn publishing_without_subscribers_is_a_no_op_and_frees_the_channel() {
+        let bus = Bus::default();
+        drop(bus.subscribe("a"));
+        bus.publish("a", Notice::Appended { head: 1 });
+        assert!(bus.channels.lock().unwrap().is_empty());
+    }
+}

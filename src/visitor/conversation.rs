@@ -1,0 +1,643 @@
+//! The visitor's conversation at the edge: start a session, take a message, end it, apply a
+//! timer tick, read events. Each operation runs one engine turn and persists the visitor
+//! message, the bot's outputs and the new session state in ONE durable store write before
+//! it answers (G1, G3); sends are idempotent by `client_message_id` (G2).
+
+use bytes::Bytes;
+use jiff::Timestamp;
+use staffetta_engine::output::Output;
+use staffetta_engine::session::{PublicState, Session, TimeoutState};
+use staffetta_engine::step::{Input, StepContext, step};
+use staffetta_widget::protocol::{
+    Event, EventKind, GenericItem, MessageInput, MessageRequest, MessageResponse, OutputBody,
+    Sender,
+};
+
+use super::bus::Notice;
+use super::record::{
+    IDLE_SCHEDULE, SESSION_RETENTION, SessionRecord, Status, conversation_log,
+    encode_restore_state, session_key,
+};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::store::{AppendBatch, AppendOutcome, RecordWrite, StoreError, Versioned};
+
+/// How often a send retries when another tab wrote the session in between.
+const CAS_ATTEMPTS: usize = 8;
+
+/// Most events returned by one read.
+pub const EVENT_PAGE: usize = 200;
+
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Unavailable { .. } => ApiError::unavailable(&err),
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
+/// The current time from the node's clock.
+pub fn now(state: &AppState) -> Timestamp {
+    Timestamp::from_millisecond(state.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+/// A new conversation: what the caller (the route) has already checked and decided.
+#[derive(Debug)]
+pub struct NewConversation {
+    /// Site id (known to exist).
+    pub site: String,
+    /// Negotiated locale.
+    pub locale: String,
+    /// Stable visitor key.
+    pub identity_key: String,
+    /// Identity token expiry, ms.
+    pub identity_expires_at: Option<i64>,
+    /// Resource for a later handoff.
+    pub dispatch_to: Option<String>,
+    /// Metadata for agents.
+    pub metadata: serde_json::Value,
+    /// Public state of an expired session to seed this one.
+    pub restore: Option<PublicState>,
+}
+
+/// Result of starting a conversation.
+#[derive(Debug)]
+pub struct Started {
+    /// New session id.
+    pub session_id: String,
+    /// New conversation id.
+    pub conversation_id: String,
+    /// Last seq written (the welcome).
+    pub seq: u64,
+    /// The welcome items.
+    pub output: OutputBody,
+    /// Public variables.
+    pub public: PublicState,
+}
+
+/// Starts a session and its conversation and persists the welcome.
+pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, ApiError> {
+    let dialog = state
+        .bots
+        .dialog(&new.site)
+        .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?
+        .clone();
+    let now = now(state);
+    let session = match &new.restore {
+        Some(public) => Session::restore(now, &dialog, public),
+        None => Session::new(now, &dialog),
+    };
+    let (session, outputs) = run_step(state, &new.site, &new.locale, now, session, Input::Start);
+    let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let conversation_id = uuid::Uuid::now_v7().to_string();
+    let record = SessionRecord {
+        site: new.site,
+        conversation_id: conversation_id.clone(),
+        locale: new.locale,
+        identity_key: new.identity_key,
+        identity_expires_at: new.identity_expires_at,
+        dispatch_to: new.dispatch_to,
+        metadata: new.metadata,
+        status: Status::Bot,
+        bot: session,
+    };
+    let public = record.bot.public_state(&dialog);
+    let entries = turn_entries(now, None, &outputs);
+    let output = output_body(&outputs);
+    schedule_deadline(state, &session_id, &record).await?;
+    let batch = AppendBatch {
+        client_message_id: None,
+        fingerprint: None,
+        entries: encode_entries(&entries),
+        record: Some(record_write(&session_id, None, &record)),
+    };
+    let outcome = state
+        .store
+        .append(&conversation_log(&conversation_id), batch)
+        .await?;
+    let AppendOutcome::Appended { last_seq, .. } = outcome else {
+        return Err(ApiError::internal(
+            &"a fresh conversation log was not empty",
+        ));
+    };
+    state
+        .bus
+        .publish(&conversation_id, Notice::Appended { head: last_seq });
+    Ok(Started {
+        session_id,
+        conversation_id,
+        seq: last_seq,
+        output,
+        public,
+    })
+}
+
+/// Loads a session record with its version.
+pub async fn load(
+    state: &AppState,
+    session_id: &str,
+) -> Result<(SessionRecord, Versioned), ApiError> {
+    if !is_session_id(session_id) {
+        return Err(session_not_found());
+    }
+    let versioned = state
+        .store
+        .get(&session_key(session_id))
+        .await?
+        .ok_or_else(session_not_found)?;
+    let record: SessionRecord = serde_json::from_slice(&versioned.value)
+        .map_err(|err| ApiError::internal(&format_args!("undecodable session record: {err}")))?;
+    Ok((record, versioned))
+}
+
+/// Takes one visitor message: runs the turn and persists it before answering.
+pub async fn send(
+    state: &AppState,
+    session_id: &str,
+    request: MessageRequest,
+) -> Result<MessageResponse, ApiError> {
+    validate_client_message_id(&request.client_message_id)?;
+    let limits = &state.settings.limits;
+    let input = to_engine_input(&request.input, limits.max_message_chars)?;
+    let visitor_entry = EventKind::Message {
+        from: Sender::Visitor,
+        at: 0,
+        client_message_id: Some(request.client_message_id.clone()),
+        input: Some(request.input.clone()),
+        output: None,
+        agent_name: None,
+    };
+    // Idempotency compares what the visitor sent, never what the bot answered.
+    let fingerprint = Bytes::from(serde_json::to_vec(&visitor_entry).unwrap_or_default());
+
+    for _ in 0..CAS_ATTEMPTS {
+        let (mut record, versioned) = load(state, session_id).await?;
+        let log = conversation_log(&record.conversation_id);
+        if record.status == Status::Ended {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "conversation_ended",
+                "This conversation has ended; start a new session.",
+            ));
+        }
+        let now = now(state);
+        let idle = state.bots.idle(&record.site);
+        if record.bot.expired || record.bot.timeout_state(now, &idle) == TimeoutState::Expired {
+            // Expire first (persisting the notice), then refuse the message.
+            if !record.bot.expired {
+                apply_tick(state, session_id, record, &versioned).await?;
+            }
+            return Err(session_expired());
+        }
+        let (bot, outputs) = run_step(
+            state,
+            &record.site,
+            &record.locale,
+            now,
+            record.bot.clone(),
+            input.clone(),
+        );
+        record.bot = bot;
+        if outputs
+            .iter()
+            .any(|o| matches!(o, Output::ConversationEnded))
+        {
+            record.status = Status::Ended;
+        }
+        let entries = turn_entries(now, Some(&request), &outputs);
+        schedule_deadline(state, session_id, &record).await?;
+        let batch = AppendBatch {
+            client_message_id: Some(request.client_message_id.clone()),
+            fingerprint: Some(fingerprint.clone()),
+            entries: encode_entries(&entries),
+            record: Some(record_write(session_id, Some(versioned.version), &record)),
+        };
+        match state.store.append(&log, batch).await? {
+            AppendOutcome::Appended {
+                first_seq,
+                last_seq,
+                ..
+            } => {
+                state
+                    .bus
+                    .publish(&record.conversation_id, Notice::Appended { head: last_seq });
+                let dialog = dialog_of(state, &record.site)?;
+                let public = record.bot.public_state(dialog);
+                return Ok(MessageResponse {
+                    seq: first_seq,
+                    output: output_body(&outputs),
+                    context: serde_json::to_value(&public).unwrap_or_default(),
+                    state: encode_restore_state(&record.site, &public),
+                });
+            }
+            AppendOutcome::Duplicate {
+                first_seq,
+                last_seq,
+            } => {
+                return replay_response(state, &record, &log, first_seq, last_seq).await;
+            }
+            AppendOutcome::IdConflict => {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "client_message_id_conflict",
+                    "This client_message_id was already used for a different message.",
+                ));
+            }
+            AppendOutcome::RecordConflict { .. } => continue,
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "The conversation is busy; please retry.",
+    ))
+}
+
+/// The visitor ends the conversation.
+pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
+    for _ in 0..CAS_ATTEMPTS {
+        let (mut record, versioned) = load(state, session_id).await?;
+        let log = conversation_log(&record.conversation_id);
+        if record.status == Status::Ended {
+            return Ok(state.store.log_head(&log).await?);
+        }
+        record.status = Status::Ended;
+        let entries = vec![EventKind::ConversationEnded {
+            by: Sender::Visitor,
+        }];
+        let batch = AppendBatch {
+            client_message_id: None,
+            fingerprint: None,
+            entries: encode_entries(&entries),
+            record: Some(record_write(session_id, Some(versioned.version), &record)),
+        };
+        match state.store.append(&log, batch).await? {
+            AppendOutcome::Appended { last_seq, .. } => {
+                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+                state
+                    .bus
+                    .publish(&record.conversation_id, Notice::Appended { head: last_seq });
+                return Ok(last_seq);
+            }
+            AppendOutcome::RecordConflict { .. } => continue,
+            AppendOutcome::Duplicate { last_seq, .. } => return Ok(last_seq),
+            AppendOutcome::IdConflict => unreachable_conflict()?,
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "The conversation is busy; please retry.",
+    ))
+}
+
+/// Applies a due idle deadline (the timer's input): the warning or the expiry.
+/// Returns without writing when nothing is due any more.
+pub async fn tick(state: &AppState, session_id: &str) -> Result<(), ApiError> {
+    for _ in 0..CAS_ATTEMPTS {
+        let (record, versioned) = match load(state, session_id).await {
+            Ok(found) => found,
+            Err(err) if err.code() == "session_not_found" => {
+                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+                return Ok(());
+            }
+            Err(err) => return Err(err),
+        };
+        match apply_tick(state, session_id, record, &versioned).await? {
+            TickOutcome::Done => return Ok(()),
+            TickOutcome::Conflict => continue,
+        }
+    }
+    Ok(())
+}
+
+enum TickOutcome {
+    Done,
+    Conflict,
+}
+
+async fn apply_tick(
+    state: &AppState,
+    session_id: &str,
+    mut record: SessionRecord,
+    versioned: &Versioned,
+) -> Result<TickOutcome, ApiError> {
+    if record.status == Status::Ended {
+        state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+        return Ok(TickOutcome::Done);
+    }
+    let now = now(state);
+    let (bot, outputs) = run_step(
+        state,
+        &record.site,
+        &record.locale,
+        now,
+        record.bot.clone(),
+        Input::Tick,
+    );
+    record.bot = bot;
+    schedule_deadline(state, session_id, &record).await?;
+    if outputs.is_empty() {
+        return Ok(TickOutcome::Done);
+    }
+    let log = conversation_log(&record.conversation_id);
+    let entries = turn_entries(now, None, &outputs);
+    let batch = AppendBatch {
+        client_message_id: None,
+        fingerprint: None,
+        entries: encode_entries(&entries),
+        record: Some(record_write(session_id, Some(versioned.version), &record)),
+    };
+    match state.store.append(&log, batch).await? {
+        AppendOutcome::Appended { last_seq, .. } => {
+            state
+                .bus
+                .publish(&record.conversation_id, Notice::Appended { head: last_seq });
+            Ok(TickOutcome::Done)
+        }
+        AppendOutcome::RecordConflict { .. } => Ok(TickOutcome::Conflict),
+        AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => Ok(TickOutcome::Done),
+    }
+}
+
+/// Persisted events of a conversation after `after`, at most [`EVENT_PAGE`].
+pub async fn events(
+    state: &AppState,
+    conversation_id: &str,
+    after: u64,
+) -> Result<Vec<Event>, ApiError> {
+    let entries = state
+        .store
+        .read_log(&conversation_log(conversation_id), after, EVENT_PAGE)
+        .await?;
+    entries
+        .into_iter()
+        .map(|entry| {
+            let kind: EventKind = serde_json::from_slice(&entry.body).map_err(|err| {
+                ApiError::internal(&format_args!("undecodable event {}: {err}", entry.seq))
+            })?;
+            Ok(Event {
+                seq: Some(entry.seq),
+                kind,
+            })
+        })
+        .collect()
+}
+
+async fn replay_response(
+    state: &AppState,
+    record: &SessionRecord,
+    log: &str,
+    first_seq: u64,
+    last_seq: u64,
+) -> Result<MessageResponse, ApiError> {
+    let count = usize::try_from(last_seq - first_seq + 1).unwrap_or(EVENT_PAGE);
+    let entries = state.store.read_log(log, first_seq - 1, count).await?;
+    let mut generic = Vec::new();
+    for entry in entries {
+        if let Ok(EventKind::Message {
+            from: Sender::Bot,
+            output: Some(output),
+            ..
+        }) = serde_json::from_slice::<EventKind>(&entry.body)
+        {
+            generic.extend(output.generic);
+        }
+    }
+    let dialog = dialog_of(state, &record.site)?;
+    let public = record.bot.public_state(dialog);
+    Ok(MessageResponse {
+        seq: first_seq,
+        output: OutputBody { generic },
+        context: serde_json::to_value(&public).unwrap_or_default(),
+        state: encode_restore_state(&record.site, &public),
+    })
+}
+
+fn run_step(
+    state: &AppState,
+    site: &str,
+    locale: &str,
+    now: Timestamp,
+    session: Session,
+    input: Input,
+) -> (Session, Vec<Output>) {
+    let Some(dialog) = state.bots.dialog(site) else {
+        return (session, Vec::new());
+    };
+    let site_settings = state.settings.site(site);
+    let iframe_hosts = site_settings.map_or(&[][..], |s| s.iframe_hosts.as_slice());
+    let ctx = StepContext {
+        locale,
+        today: state.bots.today(site, now),
+        localizer: state.bots.localizer(),
+        iframe_hosts,
+        idle: state.bots.idle(site),
+    };
+    step(now, session, dialog, input, &ctx)
+}
+
+fn dialog_of<'a>(
+    state: &'a AppState,
+    site: &str,
+) -> Result<&'a staffetta_engine::dialog::Dialog, ApiError> {
+    state
+        .bots
+        .dialog(site)
+        .map(AsRef::as_ref)
+        .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))
+}
+
+/// Splits a turn's outputs into log entries: the visitor message first (if any), then bot
+/// messages (consecutive items grouped) and notices, in order.
+fn turn_entries(
+    now: Timestamp,
+    request: Option<&MessageRequest>,
+    outputs: &[Output],
+) -> Vec<EventKind> {
+    let at = now.as_millisecond();
+    let mut entries = Vec::new();
+    if let Some(request) = request {
+        entries.push(EventKind::Message {
+            from: Sender::Visitor,
+            at,
+            client_message_id: Some(request.client_message_id.clone()),
+            input: Some(request.input.clone()),
+            output: None,
+            agent_name: None,
+        });
+    }
+    let mut items = Vec::new();
+    let flush = |items: &mut Vec<GenericItem>, entries: &mut Vec<EventKind>| {
+        if !items.is_empty() {
+            entries.push(EventKind::Message {
+                from: Sender::Bot,
+                at,
+                client_message_id: None,
+                input: None,
+                output: Some(OutputBody {
+                    generic: std::mem::take(items),
+                }),
+                agent_name: None,
+            });
+        }
+    };
+    for output in outputs {
+        if let Some(item) = GenericItem::from_output(output) {
+            items.push(item);
+            continue;
+        }
+        flush(&mut items, &mut entries);
+        entries.push(match output {
+            Output::SessionExpiring { expires_at, text } => EventKind::SessionExpiring {
+                expires_at: expires_at.as_millisecond(),
+                text: text.clone(),
+            },
+            Output::SessionExpired { text } => EventKind::SessionExpired { text: text.clone() },
+            _ => EventKind::ConversationEnded { by: Sender::Bot },
+        });
+    }
+    flush(&mut items, &mut entries);
+    entries
+}
+
+fn output_body(outputs: &[Output]) -> OutputBody {
+    OutputBody {
+        generic: outputs
+            .iter()
+            .filter_map(GenericItem::from_output)
+            .collect(),
+    }
+}
+
+fn encode_entries(entries: &[EventKind]) -> Vec<Bytes> {
+    entries
+        .iter()
+        .map(|entry| Bytes::from(serde_json::to_vec(entry).unwrap_or_default()))
+        .collect()
+}
+
+fn record_write(
+    session_id: &str,
+    expected_version: Option<u64>,
+    record: &SessionRecord,
+) -> RecordWrite {
+    RecordWrite {
+        key: session_key(session_id),
+        expected_version,
+        value: Bytes::from(serde_json::to_vec(record).unwrap_or_default()),
+        ttl: Some(SESSION_RETENTION),
+    }
+}
+
+/// Keeps the idle schedule in step with the session. Done before the append: a deadline
+/// left behind by a failed append only causes a tick that finds nothing due.
+async fn schedule_deadline(
+    state: &AppState,
+    session_id: &str,
+    record: &SessionRecord,
+) -> Result<(), ApiError> {
+    let idle = state.bots.idle(&record.site);
+    let deadline = (record.status == Status::Bot)
+        .then(|| record.bot.next_deadline(&idle))
+        .flatten();
+    match deadline {
+        Some(at) => {
+            state
+                .store
+                .schedule(IDLE_SCHEDULE, session_id, at.as_millisecond())
+                .await?;
+            state.timer.notify_one();
+        }
+        None => {
+            state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+        }
+    }
+    Ok(())
+}
+
+fn to_engine_input(input: &MessageInput, max_chars: u32) -> Result<Input, ApiError> {
+    let given = [
+        input.text.is_some(),
+        input.option.is_some(),
+        input.date.is_some(),
+    ];
+    if given.iter().filter(|g| **g).count() != 1 {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            "input must have exactly one of `text`, `option` or `date`.",
+        ));
+    }
+    if let Some(text) = &input.text {
+        crate::limits::check_message_length(text, max_chars)?;
+        return Ok(Input::Text(text.clone()));
+    }
+    if let Some(option) = &input.option {
+        if option.len() > 256 {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                "An option value has at most 256 bytes.",
+            ));
+        }
+        return Ok(Input::Option(option.clone()));
+    }
+    let date = input.date.as_deref().unwrap_or_default();
+    date.parse::<jiff::civil::Date>()
+        .map(Input::Date)
+        .map_err(|_| {
+            ApiError::new(
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_date",
+                "`date` must be a real calendar date written YYYY-MM-DD.",
+            )
+        })
+}
+
+fn validate_client_message_id(id: &str) -> Result<(), ApiError> {
+    let valid = (1..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_client_message_id",
+            "client_message_id must be 1-64 characters of A-Z, a-z, 0-9, `-` and `_`.",
+        ))
+    }
+}
+
+/// Whether `id` looks like a session id this server issues (32 lowercase hex digits).
+pub fn is_session_id(id: &str) -> bool {
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
+fn session_not_found() -> ApiError {
+    ApiError::not_found(
+        "session_not_found",
+        "No such session (it may have been removed).",
+    )
+}
+
+/// 410 for a session that expired for inactivity.
+pub fn session_expired() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::GONE,
+        "session_expired",
+        "The session expired after inactivity; start a new one (you may pass `restore`).",
+    )
+}
+
+fn unreachable_conflict() -> Result<(), ApiError> {
+    Err(ApiError::internal(
+        &"client id conflict on an append without client id",
+    ))
+}

@@ -1,0 +1,85 @@
+//! Origin checks and CORS for the visitor API: a browser request (or websocket upgrade) whose
+//! `Origin` is not one of the site's allowed origins gets 403 `origin_not_allowed`. Matching
+//! is exact on scheme, host and port ([`crate::config::OriginPattern`]).
+
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::app::AppState;
+use crate::config::SiteSettings;
+use crate::error::ApiError;
+
+/// Whether a request's `Origin` header (if any) is allowed for `site`. Requests without an
+/// `Origin` (not from a browser page) are allowed: the check protects visitors' browsers
+/// from other sites, not the API from non-browser clients.
+pub fn origin_allowed(
+    site: &SiteSettings,
+    headers: &HeaderMap,
+) -> Result<Option<HeaderValue>, ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(None);
+    };
+    let allowed = origin
+        .to_str()
+        .is_ok_and(|value| site.allowed_origins.iter().any(|p| p.allows(value)));
+    if allowed {
+        Ok(Some(origin.clone()))
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "This page's origin is not allowed to use this site's chat.",
+        ))
+    }
+}
+
+/// Middleware for `/api/v1/sites/{site}/...`: unknown site -> 404, bad origin -> 403,
+/// preflight answered here, CORS headers added to every allowed response.
+pub async fn guard(
+    State(state): State<AppState>,
+    Path(params): Path<Vec<(String, String)>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let site_id = params
+        .iter()
+        .find(|(name, _)| name == "site")
+        .map(|(_, value)| value.as_str())
+        .unwrap_or_default();
+    let Some(site) = state.settings.site(site_id) else {
+        return ApiError::not_found("unknown_site", "No such site.").into_response();
+    };
+    let origin = match origin_allowed(site, request.headers()) {
+        Ok(origin) => origin,
+        Err(err) => return err.into_response(),
+    };
+    let mut response = if request.method() == Method::OPTIONS {
+        StatusCode::NO_CONTENT.into_response()
+    } else {
+        next.run(request).await
+    };
+    if let Some(origin) = origin {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_METHODS,
+            HeaderValue::from_static("GET, POST, DELETE, OPTIONS"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_ALLOW_HEADERS,
+            HeaderValue::from_static("content-type, accept-language"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static("retry-after, x-request-id"),
+        );
+        headers.insert(
+            header::ACCESS_CONTROL_MAX_AGE,
+            HeaderValue::from_static("600"),
+        );
+        headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    }
+    response
+}

@@ -1,0 +1,188 @@
+//! Everything decided before a conversation starts: who the visitor is (identity, MAU),
+//! their locale, the metadata agents will see, and whether this IP may open another session.
+//! Also the public widget config of a site.
+
+use std::net::SocketAddr;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+use staffetta_widget::protocol::StartSession;
+
+use super::conversation;
+use super::identity::{IdentityRequest, VisitorIdentity};
+use crate::app::AppState;
+use crate::config::{LocalizedText, SiteSettings};
+use crate::error::ApiError;
+use crate::limits::ClientKey;
+
+/// What `prepare` decided.
+#[derive(Debug)]
+pub struct Prepared {
+    /// The verified or asserted identity.
+    pub identity: VisitorIdentity,
+    /// The negotiated locale.
+    pub locale: String,
+    /// Metadata for agents (JSON).
+    pub metadata: serde_json::Value,
+}
+
+/// Checks rate, identity and MAU limit, negotiates the locale and collects metadata.
+pub async fn prepare(
+    state: &AppState,
+    site: &SiteSettings,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: &StartSession,
+) -> Result<Prepared, ApiError> {
+    let now = conversation::now(state);
+    let metadata = state.metadata.collect(
+        headers,
+        peer,
+        request.page_url.as_deref(),
+        request.referrer.as_deref(),
+    );
+    state
+        .rate_limiter
+        .check_new_session(
+            state.store.as_ref(),
+            ClientKey::of(state.metadata.client_ip(headers, peer)),
+        )
+        .await?;
+    let identity = state.identity.verify(
+        &site.id,
+        &IdentityRequest {
+            anonymous_id: request.anonymous_id.clone(),
+            user_id: request.user_id.clone(),
+            identity_token: request.identity_token.clone(),
+        },
+        now,
+    )?;
+    super::mau::record(state.store.as_ref(), site, &identity.key, now).await?;
+    let locale = negotiate_locale(state, site, request.locale.as_deref(), headers);
+    Ok(Prepared {
+        identity,
+        locale,
+        metadata: serde_json::to_value(&metadata).unwrap_or_default(),
+    })
+}
+
+/// Remembers a conversation under its visitor, so agents can see previous conversations.
+pub async fn remember_conversation(
+    state: &AppState,
+    site: &str,
+    identity_key: &str,
+    conversation_id: &str,
+) -> Result<(), ApiError> {
+    state
+        .store
+        .set_add(&visitor_conversations(site, identity_key), conversation_id)
+        .await?;
+    Ok(())
+}
+
+/// Set of a visitor's conversation ids (UUIDv7: sorted order is chronological).
+pub fn visitor_conversations(site: &str, identity_key: &str) -> String {
+    format!("visitor-conversations:{site}:{identity_key}")
+}
+
+/// Refuses a message beyond the per-session rate (429 with Retry-After).
+pub async fn check_message_rate(state: &AppState, session_id: &str) -> Result<(), ApiError> {
+    state
+        .rate_limiter
+        .check_message(state.store.as_ref(), session_id)
+        .await
+        .map_err(ApiError::from)
+}
+
+/// The locale for a request: the widget's, else Accept-Language, else the site default,
+/// among the locales that have system texts.
+pub fn negotiate_locale(
+    state: &AppState,
+    site: &SiteSettings,
+    requested: Option<&str>,
+    headers: &HeaderMap,
+) -> String {
+    let available: Vec<&str> = state.bots.localizer().locales().collect();
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    super::locale::negotiate(requested, accept, &available, &site.default_locale)
+}
+
+/// The widget's own texts (`widget-*` Fluent messages) in `locale`.
+fn widget_strings(state: &AppState, locale: &str) -> serde_json::Map<String, serde_json::Value> {
+    let localizer = state.bots.localizer();
+    let ids = localizer
+        .message_ids(locale)
+        .or_else(|| localizer.message_ids(staffetta_engine::i18n::FALLBACK_LOCALE));
+    ids.into_iter()
+        .flatten()
+        .filter_map(|id| {
+            let key = id.strip_prefix("widget-")?;
+            Some((key.to_owned(), localizer.format_id(locale, id, &[]).into()))
+        })
+        .collect()
+}
+
+/// Query of `GET /config`.
+#[derive(Debug, Deserialize)]
+pub struct ConfigQuery {
+    /// The widget's locale.
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// `GET /api/v1/sites/{site}/config`: what the widget needs before any session exists.
+pub async fn site_config(
+    State(state): State<AppState>,
+    Path(site): Path<String>,
+    Query(query): Query<ConfigQuery>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let site = state
+        .settings
+        .site(&site)
+        .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
+    let locale = negotiate_locale(&state, site, query.locale.as_deref(), &headers);
+    let pick = |text: &LocalizedText| pick_text(text, &locale, &site.default_locale);
+    let launcher = &site.launcher;
+    let home = &site.home_screen;
+    let greeting = pick(&home.greeting);
+    let greeting_html = greeting
+        .as_deref()
+        .map(staffetta_engine::output::Output::text)
+        .and_then(|o| match o {
+            staffetta_engine::output::Output::Text { html, .. } => Some(html),
+            _ => None,
+        });
+    Ok(Json(serde_json::json!({
+        "site_id": site.id,
+        "locale": locale,
+        "identity_required": site.identity.required,
+        "launcher": {
+            "show": launcher.show,
+            "greeting": pick(&launcher.greeting),
+            "expand_after_s": launcher.expand_after_s,
+            "mobile_collapse_after_s": launcher.mobile_collapse_after_s,
+            "bounce_at_s": launcher.bounce_at_s,
+        },
+        "home_screen": {
+            "greeting": greeting,
+            "greeting_html": greeting_html,
+            "suggestions": home.suggestions.iter().filter_map(pick).collect::<Vec<_>>(),
+        },
+        "strings": widget_strings(&state, &locale),
+    })))
+}
+
+/// The text for `locale`, else for its primary language, else the site default, else any.
+pub fn pick_text(text: &LocalizedText, locale: &str, default: &str) -> Option<String> {
+    let primary = locale.split(['-', '_']).next().unwrap_or(locale);
+    text.get(locale)
+        .or_else(|| text.get(primary))
+        .or_else(|| text.get(default))
+        .or_else(|| text.values().next())
+        .cloned()
+}

@@ -1,0 +1,66 @@
+//! The one timer task of a node: it sleeps until the earliest idle deadline in the store's
+//! ordered set, feeds each due session to the engine as a tick (warning or expiry), and
+//! wakes early when a new deadline is scheduled. Deadlines live in the store, so they
+//! survive restarts and are shared by every node on Redis (compare-and-set on the session
+//! keeps two nodes from applying the same tick twice).
+
+use std::time::Duration;
+
+use super::conversation;
+use super::record::IDLE_SCHEDULE;
+use crate::app::AppState;
+
+/// Longest sleep between two looks at the schedule: bounds how late a deadline set by
+/// another node (which cannot wake this one) is applied.
+pub const MAX_SLEEP: Duration = Duration::from_secs(1);
+
+/// Most sessions handled per pass.
+const BATCH: usize = 100;
+
+/// Runs until shutdown begins.
+pub async fn run(state: AppState) {
+    loop {
+        let pause = match pass(&state).await {
+            Ok(pause) => pause,
+            Err(err) => {
+                tracing::warn!(error = %err, "idle timer pass failed; retrying");
+                MAX_SLEEP
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(pause) => {}
+            () = state.timer.notified() => {}
+            () = state.lifecycle.stopping() => return,
+        }
+    }
+}
+
+/// Applies every due deadline and returns how long to sleep before the next one.
+async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
+    let now_ms = state.clock.now_ms();
+    let due = state.store.due(IDLE_SCHEDULE, now_ms, BATCH).await?;
+    for (session_id, at) in &due {
+        if let Err(err) = conversation::tick(state, session_id).await {
+            tracing::warn!(session.id = %session_id, code = err.code(), "idle tick failed");
+        }
+        // A deadline that did not move would be applied again at once: drop it instead of
+        // spinning (the session's next write schedules it again).
+        let still = state.store.due(IDLE_SCHEDULE, *at, BATCH).await?;
+        if still
+            .iter()
+            .any(|(id, same)| id == session_id && same == at)
+        {
+            tracing::warn!(session.id = %session_id, "idle deadline did not advance; dropped");
+            state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+        }
+    }
+    if due.len() == BATCH {
+        return Ok(Duration::ZERO);
+    }
+    let next = state.store.next_due(IDLE_SCHEDULE).await?;
+    let now_ms = state.clock.now_ms();
+    Ok(next.map_or(MAX_SLEEP, |(_, at)| {
+        let wait = u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0);
+        Duration::from_millis(wait).min(MAX_SLEEP)
+    }))
+}

@@ -1,0 +1,243 @@
+//! A typed visitor client: what a widget does over HTTP and websockets.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use staffetta_widget::protocol::{Event, ServerFrame, SessionStarted};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::{self, Message};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use super::app::TestApp;
+
+/// An origin the demo site allows.
+pub const ORIGIN: &str = "http://localhost:3000";
+
+/// A visitor with a started session.
+#[derive(Debug)]
+pub struct Visitor {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    /// The HTTP client.
+    pub http: reqwest::Client,
+    /// What the session start returned.
+    pub started: SessionStarted,
+}
+
+/// A plain HTTP answer: status, headers and the JSON body (Null when none).
+#[derive(Debug)]
+pub struct Answer {
+    /// Status code.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// JSON body.
+    pub body: Value,
+}
+
+impl Answer {
+    /// The error code of an error body.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.bytes().await.expect("body");
+    let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+impl TestApp {
+    /// `POST /api/v1/sites/{site}/sessions` with `body`, from [`ORIGIN`].
+    pub async fn start_session_raw(&self, site: &str, body: &Value) -> Answer {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/sites/{site}/sessions", self.base_url))
+            .header("origin", ORIGIN)
+            .json(body)
+            .send()
+            .await
+            .expect("sent");
+        answer(response).await
+    }
+
+    /// Starts an anonymous session on the demo site.
+    pub async fn visitor(&self) -> Visitor {
+        let anonymous_id = format!("anon-{}", uuid::Uuid::new_v4().simple());
+        self.visitor_with(&json!({ "anonymous_id": anonymous_id, "locale": "en" }))
+            .await
+    }
+
+    /// Starts a session on the demo site with `body`; panics unless 201.
+    pub async fn visitor_with(&self, body: &Value) -> Visitor {
+        let answer = self.start_session_raw("demo", body).await;
+        assert_eq!(answer.status, 201, "{:?}", answer.body);
+        Visitor {
+            base_url: self.base_url.clone(),
+            http: self.http.clone(),
+            started: serde_json::from_value(answer.body).expect("SessionStarted"),
+        }
+    }
+}
+
+impl Visitor {
+    /// The session id.
+    pub fn id(&self) -> &str {
+        &self.started.session_id
+    }
+
+    fn url(&self, tail: &str) -> String {
+        format!(
+            "{}/api/v1/sites/demo/sessions/{}{tail}",
+            self.base_url, self.started.session_id
+        )
+    }
+
+    /// Sends `input` with `client_message_id`.
+    pub async fn send_raw(&self, client_message_id: &str, input: Value) -> Answer {
+        let response = self
+            .http
+            .post(self.url("/message"))
+            .header("origin", ORIGIN)
+            .json(&json!({ "client_message_id": client_message_id, "input": input }))
+            .send()
+            .await
+            .expect("sent");
+        answer(response).await
+    }
+
+    /// Sends a text with a fresh client message id; panics unless 200.
+    pub async fn say(&self, text: &str) -> Value {
+        self.send_ok(json!({ "text": text })).await
+    }
+
+    /// Clicks an option; panics unless 200.
+    pub async fn pick(&self, value: &str) -> Value {
+        self.send_ok(json!({ "option": value })).await
+    }
+
+    async fn send_ok(&self, input: Value) -> Value {
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        let answer = self.send_raw(&id, input).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body
+    }
+
+    /// Long-poll: `GET .../events?after=&wait=`.
+    pub async fn events(&self, after: u64, wait_s: u64) -> Answer {
+        let response = self
+            .http
+            .get(self.url(&format!("/events?after={after}&wait={wait_s}")))
+            .header("origin", ORIGIN)
+            .send()
+            .await
+            .expect("sent");
+        answer(response).await
+    }
+
+    /// `DELETE` the session.
+    pub async fn end(&self) -> Answer {
+        let response = self
+            .http
+            .delete(self.url(""))
+            .header("origin", ORIGIN)
+            .send()
+            .await
+            .expect("sent");
+        answer(response).await
+    }
+
+    /// Opens the websocket (optionally resuming after `after`).
+    pub async fn socket(&self, after: Option<u64>) -> Socket {
+        let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
+        let url = self
+            .url(&format!("/ws{query}"))
+            .replacen("http://", "ws://", 1);
+        Socket::connect(&url, ORIGIN)
+            .await
+            .expect("websocket opens")
+    }
+}
+
+/// A visitor websocket.
+#[derive(Debug)]
+pub struct Socket {
+    inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Socket {
+    /// Connects with an `Origin` header; the error is the HTTP refusal, if any.
+    pub async fn connect(url: &str, origin: &str) -> Result<Socket, tungstenite::Error> {
+        let mut request = url.into_client_request()?;
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().expect("origin header"));
+        let (inner, _) = tokio_tungstenite::connect_async(request).await?;
+        Ok(Socket { inner })
+    }
+
+    /// Sends a client frame.
+    pub async fn send(&mut self, frame: Value) {
+        self.inner
+            .send(Message::Text(frame.to_string().into()))
+            .await
+            .expect("frame sent");
+    }
+
+    /// The next server frame (pings skipped), within 5 s.
+    pub async fn next(&mut self) -> ServerFrame {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.inner.next())
+                .await
+                .expect("a frame within 5 s")
+                .expect("socket open")
+                .expect("frame");
+            match message {
+                Message::Text(text) => return serde_json::from_str(&text).expect("ServerFrame"),
+                Message::Ping(_) | Message::Pong(_) => continue,
+                other => panic!("unexpected frame {other:?}"),
+            }
+        }
+    }
+
+    /// Events until the one with `seq`, skipping acks and ephemeral events.
+    pub async fn events_until(&mut self, seq: u64) -> Vec<Event> {
+        let mut events = Vec::new();
+        loop {
+            if let ServerFrame::Event { event } = self.next().await {
+                let done = event.seq == Some(seq);
+                if event.seq.is_some() {
+                    events.push(event);
+                }
+                if done {
+                    return events;
+                }
+            }
+        }
+    }
+
+    /// Waits (5 s) for the server's close frame.
+    pub async fn closed(&mut self) -> Option<CloseFrame> {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.inner.next())
+                .await
+                .expect("closed within 5 s");
+            match message {
+                Some(Ok(Message::Close(frame))) => return frame,
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The visitor channel through the real server: sessions, messages, events, origins, expiry.
+
+mod expiry;
+mod origins;
+mod realtime;
+mod sessions;

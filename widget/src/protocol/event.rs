@@ -1,0 +1,107 @@
+//! Visitor events: what the websocket and the long-poll deliver, in `seq` order. Persisted
+//! events are the conversation log; `typing` is ephemeral and carries no `seq`.
+
+use serde::{Deserialize, Serialize};
+
+use super::output::OutputBody;
+use super::session::MessageInput;
+
+/// Who wrote a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sender {
+    /// The visitor (any of their tabs).
+    Visitor,
+    /// The dialog engine.
+    Bot,
+    /// A human agent.
+    Agent,
+    /// Staffetta itself (notices).
+    System,
+}
+
+/// An event with its position in the conversation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Sequence number in the conversation (absent for ephemeral events).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What happened, tagged by `type`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A message from the visitor, the bot, an agent or the system.
+    Message {
+        /// Who wrote it.
+        from: Sender,
+        /// Milliseconds since the Unix epoch when it was accepted.
+        at: i64,
+        /// The visitor's idempotency key (visitor messages only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        client_message_id: Option<String>,
+        /// What the visitor sent (visitor messages only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input: Option<MessageInput>,
+        /// Items to render (bot, agent and system messages).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<OutputBody>,
+        /// The agent's display name (agent messages only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
+    },
+    /// Someone is typing (ephemeral).
+    Typing {
+        /// Who.
+        from: Sender,
+        /// Started (`true`) or stopped.
+        typing: bool,
+    },
+    /// An agent joined the conversation.
+    AgentJoined {
+        /// The agent's display name.
+        agent_name: String,
+    },
+    /// The agent left.
+    AgentLeft {
+        /// The agent's display name.
+        agent_name: String,
+    },
+    /// Position in the queue and estimated wait.
+    QueueUpdate {
+        /// 1 = next.
+        position: u32,
+        /// Estimated seconds until an agent joins.
+        estimated_wait_s: u64,
+    },
+    /// The session will expire for inactivity unless the visitor continues.
+    SessionExpiring {
+        /// Milliseconds since the Unix epoch.
+        expires_at: i64,
+        /// Localized notice.
+        text: String,
+    },
+    /// The session expired; start a new one, optionally restoring the public state.
+    SessionExpired {
+        /// Localized notice.
+        text: String,
+    },
+    /// The conversation ended.
+    ConversationEnded {
+        /// Who ended it.
+        by: Sender,
+    },
+    /// The identity token expired; send a fresh one (`identity` frame) to continue.
+    IdentityExpired {},
+}
+
+impl EventKind {
+    /// Whether the event is stored in the conversation log (and so has a `seq`).
+    pub fn is_persistent(&self) -> bool {
+        !matches!(self, EventKind::Typing { .. })
+    }
+}
