@@ -12,8 +12,10 @@ const CORS = {
 export class FakeApi {
   /** `reply(input) -> [items...]` scripts the bot; `blockWebSocket` refuses every socket;
    * setting `down` later makes every HTTP call fail like a lost network; the first
-   * `identityFailures` session starts answer 401 identity_token_expired. */
-  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0 } = {}) {
+   * `identityFailures` session starts answer 401 identity_token_expired; `config` is the
+   * body of GET /config (404 when null). */
+  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0, config = null } = {}) {
+    this.config = config;
     this.identityFailures = identityFailures;
     this.starts = [];
     this.reply = reply;
@@ -53,7 +55,9 @@ export class FakeApi {
     const url = new URL(request.url());
     if (request.method() === 'OPTIONS') return route.fulfill({ status: 204, headers: CORS });
     if (this.down) return route.abort('internetdisconnected');
-    if (url.pathname.endsWith('/config')) return this.json(route, 404, { error: { code: 'not_found', message: 'no config' } });
+    if (url.pathname.endsWith('/config')) {
+      return this.config ? this.json(route, 200, this.config) : this.json(route, 404, { error: { code: 'not_found', message: 'no config' } });
+    }
     if (request.method() === 'POST' && url.pathname.endsWith('/sessions')) {
       this.started = JSON.parse(request.postData() || '{}');
       this.starts.push(this.started);

@@ -29,6 +29,7 @@ const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(join(tmpdir(), 'staffetta-browser-'))) {
   const bin = process.env.STAFFETTA_BIN || join(repoRoot, 'target', 'debug', 'staffetta');
   const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir], {
+    cwd: repoRoot, // the default config reads ./dialogs and ./locales
     env: { ...process.env, STAFFETTA__STORE__PATH: dataDir, RUST_LOG: process.env.RUST_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

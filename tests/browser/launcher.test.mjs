@@ -7,14 +7,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { artifactsDir, desktop, inWidget, mobile, setUp, widget } from './harness.mjs';
+import { FakeApi } from './fake-api.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
 after(async () => { await env?.stop(); });
 
-async function openPage(contextOptions) {
+async function openPage(contextOptions, fake) {
   const context = await env.browser.newContext(contextOptions);
   const page = await context.newPage();
+  if (fake) await fake.install(page);
   // Paused fake time: timers fire only inside runFor, so page-load time never counts.
   const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
   await page.clock.install({ time: t0 });
@@ -180,6 +182,44 @@ describe('mobile launcher', () => {
     const state = await w.state();
     assert.equal(state.launcher.state, 'small');
     assert.equal(state.isOpen, false);
+    await context.close();
+  });
+});
+
+describe('site configuration from the server', () => {
+  const config = {
+    launcher: { show: true, greeting: 'A greeting from the site settings', expand_after_s: 5, mobile_collapse_after_s: 4, bounce_at_s: [3, 20] },
+    home_screen: { greeting: null, greeting_html: '<p>Welcome to <strong>the shop</strong></p>', suggestions: [] },
+    strings: { 'launcher-open': 'Chat now' },
+  };
+
+  test('launcher timings, greeting and strings come from GET /config when the page sets none', async () => {
+    const { context, page, w } = await openPage(desktop, new FakeApi({ config }));
+    await page.waitForFunction(() => document.querySelector('.staffetta-root').shadowRoot.querySelector('.launcher-button').getAttribute('aria-label') === 'Chat now');
+    await page.clock.runFor(4_900);
+    assert.equal((await launcherState(w)).state, 'small');
+    await page.clock.runFor(200);
+    assert.equal((await launcherState(w)).state, 'expanded');
+    assert.equal(await inWidget(page, '.greeting-button').innerText(), 'A greeting from the site settings');
+    await inWidget(page, '.greeting-button').click();
+    await inWidget(page, '.home-greeting').waitFor();
+    assert.equal(await inWidget(page, '.home-greeting').innerText(), 'Welcome to the fixture shop', "the page's own option wins");
+    await context.close();
+  });
+
+  test('the second number of bounce_at_s is the delay after the first bounce', async () => {
+    const { context, page, w } = await openPage(desktop, new FakeApi({ config }));
+    await page.waitForFunction(() => document.querySelector('.staffetta-root').shadowRoot.querySelector('.launcher-button').getAttribute('aria-label') === 'Chat now');
+    await page.clock.runFor(5_100);
+    await inWidget(page, '.greeting-close').click();
+    await reload(page, w);
+    await page.waitForFunction(() => document.querySelector('.staffetta-root').shadowRoot.querySelector('.launcher-button').getAttribute('aria-label') === 'Chat now');
+    await page.clock.runFor(3_100);
+    assert.equal((await launcherState(w)).bounces, 1);
+    await page.clock.runFor(19_800);
+    assert.equal((await launcherState(w)).bounces, 1);
+    await page.clock.runFor(300);
+    assert.equal((await launcherState(w)).bounces, 2);
     await context.close();
   });
 });

@@ -6,14 +6,16 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { artifactsDir, desktop, inWidget, mobile, setUp, widget } from './harness.mjs';
+import { FakeApi } from './fake-api.mjs';
 
 let env;
 before(async () => { env = await setUp(); });
 after(async () => { await env?.stop(); });
 
-async function bare(options = desktop) {
+async function bare(options = desktop, fake = null) {
   const context = await env.browser.newContext(options);
   const page = await context.newPage();
+  if (fake) await fake.install(page);
   await page.goto(`${env.fixtures}/bare`);
   await page.waitForFunction(() => window.Staffetta && window.Staffetta.create);
   return { context, page };
@@ -94,5 +96,27 @@ test('updateLocale to Hebrew turns the widget right-to-left', async () => {
   assert.equal(await inWidget(page, '.root').getAttribute('lang'), 'he');
   await widget(page).call('updateLocale', 'it-IT');
   assert.equal(await inWidget(page, '.root').getAttribute('dir'), 'ltr');
+  await context.close();
+});
+
+test("the server's home screen (sanitized greeting HTML, suggestions) shows when the page sets none", async () => {
+  const config = {
+    launcher: { show: true },
+    home_screen: { greeting: 'Welcome to the shop', greeting_html: '<p>Welcome to <strong>the shop</strong><img src=x onerror="window.__pwned=1"></p>', suggestions: ['Opening hours'] },
+    strings: {},
+  };
+  const { context, page } = await bare(desktop, new FakeApi({ config }));
+  await create(page, { siteId: 'demo', openChatByDefault: true });
+  await inWidget(page, '.home-greeting strong').waitFor();
+  assert.equal(await inWidget(page, '.home-greeting').innerText(), 'Welcome to the shop');
+  assert.deepEqual(await inWidget(page, '.home .chip').allInnerTexts(), ['Opening hours']);
+  assert.equal(await page.evaluate(() => window.__pwned), undefined);
+  await context.close();
+});
+
+test('a site whose server config hides the launcher shows none', async () => {
+  const { context, page } = await bare(desktop, new FakeApi({ config: { launcher: { show: false } } }));
+  await create(page, { siteId: 'demo' });
+  await page.waitForFunction(() => window.Staffetta.instances.default.getState().launcher.state === 'hidden');
   await context.close();
 });

@@ -5,7 +5,8 @@
 // the asset-only `dev_server` example).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { desktop, inWidget, setUp, widget } from './harness.mjs';
+import { join } from 'node:path';
+import { artifactsDir, desktop, inWidget, setUp, widget } from './harness.mjs';
 
 let env;
 let apiMissing = 'not probed yet';
@@ -50,6 +51,7 @@ describe('against the real visitor API', () => {
     const context = await env.browser.newContext(desktop);
     const { page, w, errors } = await start(context);
     await sayAndAwaitReply(page, 'hello');
+    await page.screenshot({ path: join(artifactsDir, 'window-conversation-real-server.png') });
     const state = (await w.state()).conversation;
     assert.equal(state.transport, 'websocket');
     assert.equal(state.status, 'online');

@@ -155,7 +155,11 @@ C._buildHome = function () {
   var home = this.o.homeScreen || {};
   var suggestions = (home.suggestions && home.suggestions.length ? home.suggestions : server.suggestions) || [];
   this.home.textContent = '';
-  this.home.appendChild(el('p', { class: 'home-greeting', part: 'home-greeting', text: home.greeting || server.greeting || this.t('home-greeting') }));
+  if (!home.greeting && server.greeting_html) {
+    this.home.appendChild(el('div', { class: 'home-greeting', part: 'home-greeting' }, [htmlFragment(server.greeting_html)]));
+  } else {
+    this.home.appendChild(el('p', { class: 'home-greeting', part: 'home-greeting', text: home.greeting || server.greeting || this.t('home-greeting') }));
+  }
   if (!suggestions.length) return;
   var list = el('ul', { class: 'chips', part: 'suggestions', 'aria-label': this.t('home-suggestions') });
   suggestions.forEach(function (s) {

@@ -303,8 +303,46 @@
   P._mobile = function () {
     return !!(w.matchMedia && w.matchMedia(this.options.launcher.mobileQuery).matches);
   };
+  /** Launcher timings: the page's own options win, then the site's server config
+   * (launcher.expand_after_s, mobile_collapse_after_s, bounce_at_s = [first bounce after
+   * load, second bounce after the first]), then the built-in defaults. */
   P._timings = function () {
-    return this.options.launcher[this._mobile() ? 'mobile' : 'desktop'] || {};
+    var mode = this._mobile() ? 'mobile' : 'desktop';
+    var timings = merge({}, defaults().launcher[mode]);
+    var server = this._serverConfig.launcher || {};
+    var seconds = function (v) { return typeof v === 'number' && v >= 0 ? v * 1000 : undefined; };
+    var bounces = Array.isArray(server.bounce_at_s) ? server.bounce_at_s : [];
+    merge(timings, {
+      expandAfter: seconds(server.expand_after_s),
+      collapseAfter: mode === 'mobile' ? seconds(server.mobile_collapse_after_s) : undefined,
+      bounceAfter: seconds(bounces[0]),
+      bounceAgainAfter: seconds(bounces[1]),
+    });
+    return merge(timings, ((this._input || {}).launcher || {})[mode] || {});
+  };
+
+  /** The server config arrived after the launcher started: apply its launcher settings
+   * unless the page set them, re-timing what has not happened yet from the page load. */
+  P._applyServerLauncher = function () {
+    var server = this._serverConfig.launcher || {};
+    var input = (this._input || {}).launcher || {};
+    if (!this._launcher) return;
+    if (server.show === false && input.show === undefined) {
+      this.options.launcher.show = false;
+      this._launcher.hidden = true;
+      this._cancel('expand');
+      this._cancel('bounce');
+      return;
+    }
+    var t = this._timings();
+    var since = Date.now() - this._renderedAt;
+    if (this._timers.expand) this._later('expand', this._expand, t.expandAfter - since);
+    if (this._timers.bounce && this._st.bounces === 0) {
+      this._later('bounce', function () {
+        this._bounce();
+        this._later('bounce', this._bounce, this._timings().bounceAgainAfter);
+      }, t.bounceAfter - since);
+    }
   };
   P._reducedMotion = function () {
     return !!(w.matchMedia && w.matchMedia('(prefers-reduced-motion: reduce)').matches);
@@ -383,6 +421,7 @@
     if (this._inline || o.openChatByDefault || this._st.open) {
       this.open({ restoring: true }).catch(noop);
     }
+    this._renderedAt = Date.now();
     if (!this._inline) this._startLauncher();
     this._emit('chat:ready', { instance: this });
     return Promise.resolve(this);
@@ -564,6 +603,7 @@
       return r.json();
     }).then(function (config) {
       self._serverConfig = isPlain(config) ? config : {};
+      self._applyServerLauncher();
       self._refreshLauncherText();
       if (self._chat) self._chat.refresh();
     }).catch(function (e) {
@@ -731,6 +771,7 @@
       return Promise.reject(new Error(err.message));
     }
     var instance = new Instance(o);
+    instance._input = input || {};
     registry.instances[ns] = instance;
     var start = function () {
       if (typeof o.onLoad === 'function') {
