@@ -39,6 +39,9 @@ log "cargo test (workspace)"
 # Without redis-server the Redis conformance run fails (it never silently skips).
 cargo test --workspace --all-targets --locked
 
+log "OpenAPI document and websocket frame schema"
+scripts/validate-openapi.sh
+
 if [ -f tests/browser/package.json ]; then
   log "browser tests (headless chromium)"
   cargo build --locked --bin staffetta
