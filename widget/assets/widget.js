@@ -1,798 +1,238 @@
-/*! Staffetta web chat loader and launcher. Apache-2.0.
- * Served as /widget.js. Reads window.staffettaOptions (object or array) or the data-*
- * attributes of its own <script> tag, paints the launcher in a Shadow DOM, and loads the
- * chat window (/widget/chat.js) on first open. Options: docs/widget.md. */
-(function () {
-  'use strict';
-  var CHAT_VERSION = '__STAFFETTA_CHAT_VERSION__';
-  var w = window;
-  var d = document;
-  var script = d.currentScript;
-  var registry = (w.Staffetta = w.Staffetta || {});
-  registry.instances = registry.instances || {};
-  registry.chatLoads = registry.chatLoads || {};
+/* Staffetta web chat loader, part 1: the shared registry (window.Staffetta), options
+ * (defaults, data-* attributes), DOM and style helpers, and create(). Served as /widget.js
+ * together with launcher.js: catalog.rs wraps both files in one function scope, so they
+ * share these names. Reads window.staffettaOptions (object or array) or the data-*
+ * attributes of its own <script> tag. Options: docs/widget.md. */
+var CHAT_VERSION = '__STAFFETTA_CHAT_VERSION__';
+var w = window;
+var d = document;
+var script = d.currentScript;
+var registry = (w.Staffetta = w.Staffetta || {});
+registry.instances = registry.instances || {};
+registry.chatLoads = registry.chatLoads || {};
 
-  var STRINGS = {
-    'launcher-open': 'Open chat',
-    'launcher-close-chat': 'Close chat',
-    'launcher-greeting': 'Hi! Questions about a product or an order? Chat with us.',
-    'launcher-dismiss': 'Dismiss greeting',
-    'launcher-load-failed': 'The chat could not be loaded. Please try again.',
-    'launcher-open-unread': 'Open chat ({ $count } new)',
-    'launcher-unread': 'New message from { $name }',
-  };
-  var RTL = ['ar', 'he', 'fa', 'ur'];
-  function noop() {}
+var STRINGS = {
+  'launcher-open': 'Open chat',
+  'launcher-close-chat': 'Close chat',
+  'launcher-greeting': 'Hi! Questions about a product or an order? Chat with us.',
+  'launcher-dismiss': 'Dismiss greeting',
+  'launcher-load-failed': 'The chat could not be loaded. Please try again.',
+  'launcher-open-unread': 'Open chat ({ $count } new)',
+  'launcher-unread': 'New message from { $name }',
+};
+var RTL = ['ar', 'he', 'fa', 'ur'];
+function noop() {}
 
-  function defaults() {
-    return {
-      siteId: '',
-      serverUrl: '',
-      namespace: 'default',
-      locale: d.documentElement.lang || navigator.language || 'en',
-      strings: {},
-      assistantName: '',
-      avatarUrl: '',
-      theme: { primaryColor: '#0b5cad', cornerRadius: 14, fontFamily: '', colorScheme: 'light' },
-      launcher: {
-        show: true,
-        greeting: '',
-        expand: true,
-        mobileQuery: '(max-width: 640px)',
-        desktop: { expandAfter: 15000, bounceAfter: 15000, bounceAgainAfter: 60000 },
-        mobile: {
-          expandAfter: 15000,
-          collapseAfter: 10000,
-          bounceAfter: 15000,
-          bounceAgainAfter: 60000,
-        },
+function defaults() {
+  return {
+    siteId: '',
+    serverUrl: '',
+    namespace: 'default',
+    locale: d.documentElement.lang || navigator.language || 'en',
+    strings: {},
+    assistantName: '',
+    avatarUrl: '',
+    theme: { primaryColor: '#0b5cad', cornerRadius: 14, fontFamily: '', colorScheme: 'light' },
+    launcher: {
+      show: true,
+      greeting: '',
+      expand: true,
+      mobileQuery: '(max-width: 640px)',
+      desktop: { expandAfter: 15000, bounceAfter: 15000, bounceAgainAfter: 60000 },
+      mobile: {
+        expandAfter: 15000,
+        collapseAfter: 10000,
+        bounceAfter: 15000,
+        bounceAgainAfter: 60000,
       },
-      homeScreen: { greeting: '', suggestions: [] },
-      openChatByDefault: false,
-      element: null,
-      cspNonce: '',
-      userID: '',
-      identityToken: '',
-      dispatchTo: '',
-      anonymousIdCookie: 'onLoad',
-      onLoad: null,
-      onError: null,
-    };
-  }
+    },
+    homeScreen: { greeting: '', suggestions: [] },
+    openChatByDefault: false,
+    element: null,
+    cspNonce: '',
+    userID: '',
+    identityToken: '',
+    dispatchTo: '',
+    anonymousIdCookie: 'onLoad',
+    onLoad: null,
+    onError: null,
+  };
+}
 
-  function isPlain(value) {
-    return !!value && typeof value === 'object' && !Array.isArray(value) && !value.nodeType;
-  }
+function isPlain(value) {
+  return !!value && typeof value === 'object' && !Array.isArray(value) && !value.nodeType;
+}
 
-  function merge(target, source) {
-    Object.keys(source || {}).forEach(function (key) {
-      var value = source[key];
-      if (value === undefined) return;
-      if (isPlain(value) && isPlain(target[key])) merge(target[key], value);
-      else target[key] = value;
-    });
-    return target;
-  }
+function merge(target, source) {
+  Object.keys(source || {}).forEach(function (key) {
+    var value = source[key];
+    if (value === undefined) return;
+    if (isPlain(value) && isPlain(target[key])) merge(target[key], value);
+    else target[key] = value;
+  });
+  return target;
+}
 
-  /** Options from the data-* attributes of the script tag (attribute form of the embed). */
-  function fromDataset(data) {
-    var o = {
-      siteId: data.siteId,
-      serverUrl: data.serverUrl,
-      locale: data.locale,
-      namespace: data.namespace,
-      dispatchTo: data.dispatchTo,
-      userID: data.userId,
-      cspNonce: data.cspNonce,
-      assistantName: data.assistantName,
-      anonymousIdCookie: data.anonymousIdCookie,
-      theme: { primaryColor: data.primaryColor, colorScheme: data.colorScheme },
-      launcher: { greeting: data.greeting },
-    };
-    if (data.openChatByDefault !== undefined) o.openChatByDefault = data.openChatByDefault !== 'false';
-    if (data.launcher === 'false') o.launcher.show = false;
-    if (data.element) o.element = data.element;
-    return o;
-  }
+/** Options from the data-* attributes of the script tag (attribute form of the embed). */
+function fromDataset(data) {
+  var o = {
+    siteId: data.siteId,
+    serverUrl: data.serverUrl,
+    locale: data.locale,
+    namespace: data.namespace,
+    dispatchTo: data.dispatchTo,
+    userID: data.userId,
+    cspNonce: data.cspNonce,
+    assistantName: data.assistantName,
+    anonymousIdCookie: data.anonymousIdCookie,
+    theme: { primaryColor: data.primaryColor, colorScheme: data.colorScheme },
+    launcher: { greeting: data.greeting },
+  };
+  if (data.openChatByDefault !== undefined) o.openChatByDefault = data.openChatByDefault !== 'false';
+  if (data.launcher === 'false') o.launcher.show = false;
+  if (data.element) o.element = data.element;
+  return o;
+}
 
-  function scriptOrigin() {
-    try {
-      return new URL(script.src, d.baseURI).origin;
-    } catch (e) {
-      return w.location.origin;
-    }
+function scriptOrigin() {
+  try {
+    return new URL(script.src, d.baseURI).origin;
+  } catch (e) {
+    return w.location.origin;
   }
+}
 
-  function storage() {
-    try {
-      var s = w.sessionStorage;
-      s.setItem('staffetta:probe', '1');
-      s.removeItem('staffetta:probe');
-      return s;
-    } catch (e) {
-      var memory = {};
-      return {
-        getItem: function (k) { return k in memory ? memory[k] : null; },
-        setItem: function (k, v) { memory[k] = String(v); },
-        removeItem: function (k) { delete memory[k]; },
-      };
-    }
-  }
-
-  function cleanCss(value) {
-    return String(value == null ? '' : value).replace(/[;{}<>\\]/g, '');
-  }
-
-  /** Black or white text, whichever reads better on the given #rgb / #rrggbb colour. */
-  function onColor(hex) {
-    var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
-    if (!m) return '#ffffff';
-    var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
-    var lin = [0, 2, 4].map(function (i) {
-      var c = parseInt(h.substr(i, 2), 16) / 255;
-      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
-    });
-    var lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
-    return (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) ? '#ffffff' : '#111111';
-  }
-
-  function h(tag, attrs, children) {
-    var el = d.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) {
-      if (k === 'text') el.textContent = attrs[k];
-      else if (attrs[k] !== false && attrs[k] != null) el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
-    });
-    (children || []).forEach(function (c) { if (c) el.appendChild(c); });
-    return el;
-  }
-
-  function svg(path) {
-    var s = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
-    s.setAttribute('viewBox', '0 0 24 24');
-    s.setAttribute('aria-hidden', 'true');
-    s.setAttribute('focusable', 'false');
-    var p = d.createElementNS('http://www.w3.org/2000/svg', 'path');
-    p.setAttribute('d', path);
-    s.appendChild(p);
+function storage() {
+  try {
+    var s = w.sessionStorage;
+    s.setItem('staffetta:probe', '1');
+    s.removeItem('staffetta:probe');
     return s;
-  }
-  var ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
-  var ICON_DOWN = 'M6 9l6 6 6-6';
-  var ICON_CLOSE = 'M6 6l12 12M18 6L6 18';
-
-  function css(o) {
-    var t = o.theme || {};
-    var radius = typeof t.cornerRadius === 'number' ? t.cornerRadius + 'px' : cleanCss(t.cornerRadius);
-    var font = cleanCss(t.fontFamily) || 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
-    return (
-      ':host{all:initial!important;display:block!important;position:static!important;contain:style}' +
-      ':host([data-inline]),:host([data-inline]) .root,:host([data-inline]) .window-slot{height:100%!important;width:100%!important}' +
-      ':host{--staffetta-primary:' + cleanCss(t.primaryColor) + ';--staffetta-on-primary:' + onColor(t.primaryColor) +
-      ';--staffetta-radius:' + radius + ';--staffetta-font:' + font + '}' +
-      '.root{--_bg:#fff;--_fg:#1b1d21;--_surface:#f1f3f6;--_muted:#545a64;--_border:#c9ced6;' +
-      'font:15px/1.45 var(--staffetta-font);color:var(--staffetta-text,var(--_fg));text-align:start;letter-spacing:normal;' +
-      'word-spacing:normal;text-transform:none;-webkit-font-smoothing:antialiased}' +
-      '.root[data-scheme=dark]{--_bg:#1c1e23;--_fg:#eceef2;--_surface:#2a2d34;--_muted:#b3b9c4;--_border:#4a4f59}' +
-      '@media (prefers-color-scheme:dark){.root[data-scheme=auto]{--_bg:#1c1e23;--_fg:#eceef2;--_surface:#2a2d34;--_muted:#b3b9c4;--_border:#4a4f59}}' +
-      '*,*::before,*::after{box-sizing:border-box}' +
-      'button{font:inherit;color:inherit;cursor:pointer;margin:0}' +
-      ':focus-visible{outline:3px solid var(--staffetta-focus,#ffbf47);outline-offset:2px;box-shadow:0 0 0 5px #1b1d21}' +
-      '.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}' +
-      '[hidden]{display:none!important}' +
-      '.launcher{position:fixed;z-index:2147483000;inset-block-end:20px;inset-inline-end:20px;display:flex;flex-direction:column;align-items:flex-end;gap:10px}' +
-      '[dir=rtl] .launcher{align-items:flex-start}' +
-      '.launcher-button{display:flex;align-items:center;gap:10px;min-width:56px;min-height:56px;padding:8px 18px;border:0;border-radius:28px;' +
-      'background:var(--staffetta-primary);color:var(--staffetta-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.28);touch-action:pan-y;position:relative}' +
-      '.badge{position:absolute;inset-block-start:-4px;inset-inline-end:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;' +
-      'background:#b3261e;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}' +
-      '.launcher-button svg{width:24px;height:24px;flex:none;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
-      '.launcher[data-state=small] .launcher-button{width:56px;height:56px;padding:0;justify-content:center}' +
-      '.launcher-label{max-width:60vw;font-weight:600;text-align:start;line-height:1.25}' +
-      '.launcher:not([data-state=expanded]) .launcher-label,.root[data-mode=desktop] .launcher-label{display:none}' +
-      '.greeting{position:relative;max-width:300px;background:var(--staffetta-background,var(--_bg));color:var(--staffetta-text,var(--_fg));' +
-      'border:1px solid var(--staffetta-border,var(--_border));border-radius:var(--staffetta-radius);box-shadow:0 6px 24px rgba(0,0,0,.18)}' +
-      '.greeting-button{display:block;width:100%;padding:14px 44px 14px 16px;border:0;background:none;text-align:start;border-radius:inherit}' +
-      '[dir=rtl] .greeting-button{padding:14px 16px 14px 44px}' +
-      '.greeting-close{position:absolute;inset-block-start:6px;inset-inline-end:6px;width:32px;height:32px;display:grid;place-items:center;border:0;border-radius:50%;background:none}' +
-      '.greeting-close svg{width:16px;height:16px;fill:none;stroke:currentColor;stroke-width:2.4;stroke-linecap:round}' +
-      '.greeting-close:hover{background:var(--staffetta-surface,var(--_surface))}' +
-      '.bounce{animation:staffetta-bounce 1s ease}' +
-      '@keyframes staffetta-bounce{0%,100%{transform:translateY(0)}30%{transform:translateY(-14px)}50%{transform:translateY(0)}70%{transform:translateY(-6px)}}' +
-      '@media (prefers-reduced-motion:reduce){.bounce{animation:none}}' +
-      '.launcher-error{max-width:260px;padding:10px 12px;border-radius:8px;background:#fdecea;color:#5f1410}'
-    );
-  }
-
-  function Instance(options) {
-    this.options = options;
-    this.namespace = String(options.namespace || 'default');
-    this._handlers = {};
-    this._timers = {};
-    this._unlisten = [];
-    this._store = storage();
-    this._key = 'staffetta:' + this.namespace + ':launcher';
-    this._st = this._load();
-    this._serverConfig = {};
-    this._isOpen = false;
-    this._chat = null;
-  }
-
-  var P = Instance.prototype;
-
-  P._load = function () {
-    var base = { phase: 'initial', bounces: 0, firstBounceAt: 0, open: false, unread: 0 };
-    try {
-      return merge(base, JSON.parse(this._store.getItem(this._key) || '{}'));
-    } catch (e) {
-      return base;
-    }
-  };
-  P._save = function () {
-    this._store.setItem(this._key, JSON.stringify(this._st));
-  };
-
-  P.on = function (type, fn) {
-    (this._handlers[type] = this._handlers[type] || []).push(fn);
-    return this;
-  };
-  P.off = function (type, fn) {
-    var list = this._handlers[type] || [];
-    this._handlers[type] = fn ? list.filter(function (f) { return f !== fn && f._orig !== fn; }) : [];
-    return this;
-  };
-  P.once = function (type, fn) {
-    var self = this;
-    function wrapper(event) {
-      self.off(type, wrapper);
-      return fn.call(self, event);
-    }
-    wrapper._orig = fn;
-    return this.on(type, wrapper);
-  };
-  P._emit = function (type, data) {
-    var event = merge({ type: type }, data || {});
-    var self = this;
-    (this._handlers[type] || []).concat(this._handlers['*'] || []).forEach(function (fn) {
-      try {
-        fn.call(self, event);
-      } catch (e) {
-        if (w.console) w.console.error(e);
-      }
-    });
-    return event;
-  };
-  P._error = function (code, message, detail) {
-    var err = { code: code, message: message, detail: detail };
-    this._emit('error', err);
-    if (typeof this.options.onError === 'function') {
-      try {
-        this.options.onError(err);
-      } catch (e) {
-        if (w.console) w.console.error(e);
-      }
-    }
-  };
-
-  /** Looks a string up: page overrides, then the server's bundle, then built-in English. */
-  P.t = function (key, args) {
-    var o = this.options;
-    var text = (o.strings && o.strings[key]) || (this._serverConfig.strings || {})[key] ||
-      (registry.chatStrings || {})[key] || STRINGS[key] || key;
-    return String(text).replace(/\{\s*\$(\w+)\s*\}/g, function (_, name) {
-      return args && args[name] != null ? args[name] : '';
-    });
-  };
-
-  P._later = function (name, fn, ms) {
-    clearTimeout(this._timers[name]);
-    var self = this;
-    this._timers[name] = setTimeout(function () {
-      delete self._timers[name];
-      fn.call(self);
-    }, Math.max(0, ms));
-  };
-  P._cancel = function (name) {
-    clearTimeout(this._timers[name]);
-    delete this._timers[name];
-  };
-  P._listen = function (target, type, fn, opts) {
-    target.addEventListener(type, fn, opts);
-    this._unlisten.push(function () { target.removeEventListener(type, fn, opts); });
-  };
-
-  P._mobile = function () {
-    return !!(w.matchMedia && w.matchMedia(this.options.launcher.mobileQuery).matches);
-  };
-  /** Launcher timings: the page's own options win, then the site's server config
-   * (launcher.expand_after_s, mobile_collapse_after_s, bounce_at_s = [first bounce after
-   * load, second bounce after the first]), then the built-in defaults. */
-  P._timings = function () {
-    var mode = this._mobile() ? 'mobile' : 'desktop';
-    var timings = merge({}, defaults().launcher[mode]);
-    var server = this._serverConfig.launcher || {};
-    var seconds = function (v) { return typeof v === 'number' && v >= 0 ? v * 1000 : undefined; };
-    var bounces = Array.isArray(server.bounce_at_s) ? server.bounce_at_s : [];
-    merge(timings, {
-      expandAfter: seconds(server.expand_after_s),
-      collapseAfter: mode === 'mobile' ? seconds(server.mobile_collapse_after_s) : undefined,
-      bounceAfter: seconds(bounces[0]),
-      bounceAgainAfter: seconds(bounces[1]),
-    });
-    return merge(timings, ((this._input || {}).launcher || {})[mode] || {});
-  };
-
-  /** The server config arrived after the launcher started: apply its launcher settings
-   * unless the page set them, re-timing what has not happened yet from the page load. */
-  P._applyServerLauncher = function () {
-    var server = this._serverConfig.launcher || {};
-    var input = (this._input || {}).launcher || {};
-    if (!this._launcher) return;
-    if (server.show === false && input.show === undefined) {
-      this.options.launcher.show = false;
-      this._launcher.hidden = true;
-      this._cancel('expand');
-      this._cancel('bounce');
-      return;
-    }
-    var t = this._timings();
-    var since = Date.now() - this._renderedAt;
-    if (this._timers.expand) this._later('expand', this._expand, t.expandAfter - since);
-    if (this._timers.bounce && this._st.bounces === 0) {
-      this._later('bounce', function () {
-        this._bounce();
-        this._later('bounce', this._bounce, this._timings().bounceAgainAfter);
-      }, t.bounceAfter - since);
-    }
-  };
-  P._reducedMotion = function () {
-    return !!(w.matchMedia && w.matchMedia('(prefers-reduced-motion: reduce)').matches);
-  };
-  P._lang = function () {
-    return String(this.options.locale || 'en').split(/[-_]/)[0].toLowerCase();
-  };
-
-  /** The anonymous visitor id, kept 45 days in a first-party cookie (not with userID). */
-  P.anonymousId = function () {
-    if (this.options.userID) return '';
-    var name = 'staffetta_aid';
-    var found = ('; ' + d.cookie).split('; ' + name + '=')[1];
-    var id = found ? decodeURIComponent(found.split(';')[0]) : '';
-    if (!/^[0-9a-f-]{36}$/.test(id)) {
-      var b = crypto.getRandomValues(new Uint8Array(16));
-      b[6] = (b[6] & 15) | 64;
-      b[8] = (b[8] & 63) | 128;
-      id = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('')
-        .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
-    }
-    d.cookie = name + '=' + id + '; Max-Age=' + 45 * 86400 + '; Path=/; SameSite=Lax' +
-      (w.location.protocol === 'https:' ? '; Secure' : '');
-    return id;
-  };
-
-  P.render = function () {
-    if (this._root) return Promise.resolve(this);
-    var o = this.options;
-    var self = this;
-    var inline = o.element;
-    if (typeof inline === 'string') inline = d.querySelector(inline);
-    if (o.element && !(inline && inline.nodeType === 1)) {
-      this._error('element_not_found', 'The element option matches no element; the widget floats instead.', String(o.element));
-      inline = null;
-    }
-    this._inline = !!inline;
-    var host = h('div', { class: 'staffetta-root', 'data-namespace': this.namespace, 'data-inline': this._inline });
-    this._host = host;
-    this._shadow = host.attachShadow({ mode: 'open' });
-    this._style = h('style', { nonce: o.cspNonce || false });
-    this._style.textContent = css(o);
-    this._root = h('div', { class: 'root', part: 'root' });
-    this._windowSlot = h('div', { class: 'window-slot', part: 'window-slot' });
-    this._live = h('div', { class: 'sr-only', part: 'live', role: 'status', 'aria-live': 'polite' });
-    this._shadow.appendChild(this._style);
-    this._shadow.appendChild(this._root);
-    this._root.appendChild(this._windowSlot);
-    if (!this._inline) this._buildLauncher();
-    this._root.appendChild(this._live);
-    this._applyLocale();
-    (inline || d.body).appendChild(host);
-
-    this._listen(this._root, 'keydown', function (e) {
-      if (e.key !== 'Escape' || e.defaultPrevented) return;
-      if (self._isOpen && !self._inline) {
-        e.preventDefault();
-        self.close();
-      } else if (self._launcher && self._launcher.getAttribute('data-state') === 'expanded') {
-        e.preventDefault();
-        self._collapse();
-      }
-    });
-    if (!this._inline && o.launcher.show !== false) {
-      this._listen(w, 'scroll', function () {
-        if (self._mobile() && self._st.phase === 'expanded' && !self._isOpen) self._collapse();
-      }, { passive: true });
-      if (w.matchMedia) {
-        var mq = w.matchMedia(o.launcher.mobileQuery);
-        this._listen(mq, 'change', function () { self._syncLauncher(); });
-      }
-    }
-    if (o.anonymousIdCookie !== 'onOpen') this.anonymousId();
-    this._fetchConfig();
-
-    if (this._inline || o.openChatByDefault || this._st.open) {
-      this.open({ restoring: true }).catch(noop);
-    }
-    this._renderedAt = Date.now();
-    if (!this._inline) this._startLauncher();
-    this._emit('chat:ready', { instance: this });
-    return Promise.resolve(this);
-  };
-
-  P._buildLauncher = function () {
-    var self = this;
-    var close = h('button', { type: 'button', class: 'greeting-close', part: 'launcher-close-button' }, [svg(ICON_CLOSE)]);
-    var greetingButton = h('button', { type: 'button', class: 'greeting-button', part: 'launcher-greeting-button' });
-    var greeting = h('div', { class: 'greeting', part: 'launcher-greeting', hidden: true }, [greetingButton, close]);
-    var label = h('span', { class: 'launcher-label', part: 'launcher-label' });
-    var icon = h('span', { class: 'launcher-icon', part: 'launcher-icon' }, [svg(ICON_CHAT)]);
-    var badge = h('span', { class: 'badge', part: 'launcher-badge', 'aria-hidden': 'true', hidden: true });
-    var button = h('button', {
-      type: 'button', class: 'launcher-button', part: 'launcher-button', 'aria-haspopup': 'dialog', 'aria-expanded': 'false',
-    }, [icon, label, badge]);
-    this._badge = badge;
-    var launcher = h('div', { class: 'launcher', part: 'launcher', 'data-state': 'small', hidden: this.options.launcher.show === false }, [greeting, button]);
-    this._launcher = launcher;
-    this._launcherButton = button;
-    this._launcherIcon = icon;
-    this._launcherLabel = label;
-    this._greeting = greeting;
-    this._greetingButton = greetingButton;
-    this._greetingClose = close;
-    this._root.appendChild(launcher);
-
-    button.addEventListener('click', function () {
-      if (self._swiped) {
-        self._swiped = false;
-        return;
-      }
-      self.toggle().catch(noop);
-    });
-    greetingButton.addEventListener('click', function () { self.open().catch(noop); });
-    close.addEventListener('click', function () {
-      self._collapse();
-      button.focus();
-    });
-    // Mobile: a swipe towards the inline end collapses the expanded launcher.
-    var start = null;
-    button.addEventListener('pointerdown', function (e) { start = { x: e.clientX, y: e.clientY }; });
-    button.addEventListener('pointerup', function (e) {
-      if (!start) return;
-      var dx = (e.clientX - start.x) * (self._root.dir === 'rtl' ? -1 : 1);
-      var dy = Math.abs(e.clientY - start.y);
-      start = null;
-      if (dx > 40 && dy < dx / 2 && self._st.phase === 'expanded' && self._mobile()) {
-        self._swiped = true;
-        setTimeout(function () { self._swiped = false; }, 400);
-        self._collapse();
-      }
-    });
-    button.addEventListener('pointerenter', function () { self._loadChat().catch(noop); });
-  };
-
-  P._applyLocale = function () {
-    var root = this._root;
-    root.lang = this.options.locale;
-    root.dir = RTL.indexOf(this._lang()) >= 0 ? 'rtl' : 'ltr';
-    root.setAttribute('data-scheme', (this.options.theme || {}).colorScheme || 'light');
-    this._refreshLauncherText();
-  };
-
-  P._greetingText = function () {
-    return this.options.launcher.greeting || (this._serverConfig.launcher || {}).greeting || this.t('launcher-greeting');
-  };
-
-  P._refreshLauncherText = function () {
-    if (!this._launcher) return;
-    var greeting = this._greetingText();
-    this._greetingButton.textContent = greeting;
-    this._launcherLabel.textContent = greeting;
-    this._greetingClose.setAttribute('aria-label', this.t('launcher-dismiss'));
-    var expandedMobile = this._launcher.getAttribute('data-state') === 'expanded' && this._mobile();
-    var unread = this._isOpen ? 0 : this._st.unread;
-    this._badge.hidden = !unread;
-    this._badge.textContent = unread ? String(unread) : '';
-    this._launcherButton.setAttribute('aria-label', this._isOpen ? this.t('launcher-close-chat')
-      : unread ? this.t('launcher-open-unread', { count: unread })
-        : expandedMobile ? this.t('launcher-open') + ': ' + greeting : this.t('launcher-open'));
-    this._launcherIcon.replaceChild(svg(this._isOpen ? ICON_DOWN : ICON_CHAT), this._launcherIcon.firstChild);
-  };
-
-  /** Shows the launcher in the state the session says, on this page load. */
-  P._startLauncher = function () {
-    if (this.options.launcher.show === false) return;
-    var phase = this._st.phase;
-    if (phase === 'expanded' && !this._isOpen) this._expand(true);
-    else if (phase === 'initial' && this.options.launcher.expand !== false) {
-      this._later('expand', this._expand, this._timings().expandAfter);
-    } else if (phase === 'initial' || phase === 'dismissed') this._scheduleBounces();
-    this._syncLauncher();
-  };
-
-  P._syncLauncher = function () {
-    if (!this._launcher) return;
-    var expanded = this._st.phase === 'expanded' && !this._isOpen;
-    var mobile = this._mobile();
-    this._root.setAttribute('data-mode', mobile ? 'mobile' : 'desktop');
-    this._launcher.setAttribute('data-state', expanded ? 'expanded' : 'small');
-    this._greeting.hidden = !expanded || mobile;
-    this._launcherButton.setAttribute('aria-expanded', String(this._isOpen));
-    this._refreshLauncherText();
-    if (expanded && mobile && !this._timers.collapse) {
-      this._later('collapse', this._collapse, this._timings().collapseAfter);
-    }
-  };
-
-  P._expand = function (restored) {
-    if (this._isOpen || this._st.phase === 'opened') return;
-    this._st.phase = 'expanded';
-    this._save();
-    this._syncLauncher();
-    if (!restored) this._announce(this._greetingText());
-    this._emit('launcher:expand', { restored: !!restored });
-  };
-
-  /** Back to the small circle for the rest of the session (close button, swipe, scroll, timer). */
-  P._collapse = function () {
-    this._cancel('collapse');
-    if (this._st.phase !== 'expanded') return;
-    this._st.phase = 'dismissed';
-    this._save();
-    this._syncLauncher();
-    this._emit('launcher:collapse', {});
-  };
-
-  P._scheduleBounces = function () {
-    var st = this._st;
-    if (st.bounces >= 2 || this._reducedMotion()) return;
-    var t = this._timings();
-    if (st.bounces === 0) {
-      this._later('bounce', function () {
-        this._bounce();
-        this._later('bounce', this._bounce, t.bounceAgainAfter);
-      }, t.bounceAfter);
-    } else {
-      this._later('bounce', this._bounce, Math.max(t.bounceAfter, st.firstBounceAt + t.bounceAgainAfter - Date.now()));
-    }
-  };
-
-  P._bounce = function () {
-    var st = this._st;
-    if (this._isOpen || st.phase === 'opened' || st.phase === 'expanded' || st.bounces >= 2 || this._reducedMotion()) return;
-    st.bounces += 1;
-    if (st.bounces === 1) st.firstBounceAt = Date.now();
-    this._save();
-    var button = this._launcherButton;
-    button.classList.remove('bounce');
-    button.classList.add('bounce');
-    this._later('unbounce', function () { button.classList.remove('bounce'); }, 1000);
-    this._emit('launcher:bounce', { count: st.bounces });
-  };
-
-  /** A message arrived while the window is closed: count it on the launcher and say so. */
-  P._unread = function (name) {
-    if (this._isOpen) return;
-    this._st.unread += 1;
-    this._save();
-    this._refreshLauncherText();
-    this._announce(this.t('launcher-unread', { name: name }));
-  };
-
-  P._announce = function (text) {
-    var live = this._live;
-    if (!live) return;
-    live.textContent = '';
-    this._later('announce', function () { live.textContent = text; }, 60);
-  };
-
-  P._fetchConfig = function () {
-    var self = this;
-    var o = this.options;
-    if (!o.siteId || !w.fetch) return;
-    var url = o.serverUrl + '/api/v1/sites/' + encodeURIComponent(o.siteId) + '/config?locale=' + encodeURIComponent(o.locale);
-    fetch(url, { credentials: 'omit' }).then(function (r) {
-      if (!r.ok) throw new Error('HTTP ' + r.status);
-      return r.json();
-    }).then(function (config) {
-      self._serverConfig = isPlain(config) ? config : {};
-      self._applyServerLauncher();
-      self._refreshLauncherText();
-      if (self._chat) self._chat.refresh();
-    }).catch(function (e) {
-      self._error('config_unavailable', 'The site configuration could not be loaded; built-in defaults are used.', String(e));
-    });
-  };
-
-  P._loadChat = function () {
-    var o = this.options;
-    var url = o.serverUrl + '/widget/chat.js?v=' + CHAT_VERSION;
-    if (registry.chatModule) return Promise.resolve(registry.chatModule);
-    if (!registry.chatLoads[url]) {
-      registry.chatLoads[url] = new Promise(function (resolve, reject) {
-        var s = d.createElement('script');
-        s.src = url;
-        s.async = true;
-        if (o.cspNonce) s.nonce = o.cspNonce;
-        s.onload = function () {
-          if (registry.chatModule) resolve(registry.chatModule);
-          else reject(new Error('chat module missing'));
-        };
-        s.onerror = function () {
-          delete registry.chatLoads[url];
-          s.remove();
-          reject(new Error('could not load ' + url));
-        };
-        (d.head || d.documentElement).appendChild(s);
-      });
-    }
-    return registry.chatLoads[url];
-  };
-
-  /** Loads and mounts the chat window once; resolves with its controller. */
-  P._ensureChat = function () {
-    var self = this;
-    if (this._chatReady) return this._chatReady;
-    this._chatReady = this._loadChat().then(function (module) {
-      if (!self._root) throw new Error('destroyed');
-      self._chat = module.mount(self);
-      return self._chat;
-    });
-    this._chatReady.catch(function (e) {
-      self._chatReady = null;
-      if (!self._root) return;
-      self._announce(self.t('launcher-load-failed'));
-      self._error('chat_load_failed', self.t('launcher-load-failed'), String(e));
-    });
-    return this._chatReady;
-  };
-
-  P.open = function (how) {
-    var self = this;
-    if (!this._root) return this.render().then(function () { return self.open(how); });
-    if (this.options.anonymousIdCookie === 'onOpen') this.anonymousId();
-    var restoring = how && how.restoring;
-    this._cancel('expand');
-    this._cancel('collapse');
-    this._cancel('bounce');
-    this._st.phase = 'opened';
-    this._st.open = true;
-    this._save();
-    return this._ensureChat().then(function (chat) {
-      var was = self._isOpen;
-      self._isOpen = true;
-      self._st.unread = 0;
-      self._save();
-      chat.show(!restoring);
-      self._syncLauncher();
-      if (!was) self._emit('window:open', {});
-      return self;
-    });
-  };
-
-  P.close = function () {
-    if (!this._isOpen) return Promise.resolve(this);
-    var hadFocus = this._host && this._shadow.activeElement;
-    this._isOpen = false;
-    this._st.open = false;
-    this._save();
-    if (this._chat) this._chat.hide();
-    this._syncLauncher();
-    if (hadFocus && this._launcherButton) this._launcherButton.focus();
-    this._emit('window:close', {});
-    return Promise.resolve(this);
-  };
-
-  P.toggle = function () {
-    return this._isOpen ? this.close() : this.open();
-  };
-
-  P.send = function (text) {
-    return this._ensureChat().then(function (chat) { return chat.send(String(text)); });
-  };
-
-  P.restartConversation = function () {
-    return this._ensureChat().then(function (chat) { return chat.restart(); });
-  };
-
-  P.updateLocale = function (locale) {
-    this.options.locale = String(locale);
-    if (this._root) {
-      this._applyLocale();
-      this._fetchConfig();
-      if (this._chat) this._chat.refresh();
-    }
-    return Promise.resolve(this);
-  };
-
-  P.updateStrings = function (strings) {
-    this.options.strings = merge(this.options.strings || {}, strings);
-    this._refreshLauncherText();
-    if (this._chat) this._chat.refresh();
-    return Promise.resolve(this);
-  };
-
-  P.updateIdentityToken = function (token) {
-    this.options.identityToken = String(token);
-    if (this._chat) this._chat.identityTokenUpdated();
-    return Promise.resolve(this);
-  };
-
-  P.getState = function () {
-    var launcher = this._launcher;
+  } catch (e) {
+    var memory = {};
     return {
-      namespace: this.namespace,
-      rendered: !!this._root,
-      isOpen: this._isOpen,
-      locale: this.options.locale,
-      launcher: {
-        state: !launcher || launcher.hidden ? 'hidden' : launcher.getAttribute('data-state'),
-        phase: this._st.phase,
-        bounces: this._st.bounces,
-        mode: this._mobile() ? 'mobile' : 'desktop',
-      },
-      chatLoaded: !!this._chat,
-      conversation: this._chat ? this._chat.state() : null,
+      getItem: function (k) { return k in memory ? memory[k] : null; },
+      setItem: function (k, v) { memory[k] = String(v); },
+      removeItem: function (k) { delete memory[k]; },
     };
-  };
-
-  P.destroy = function () {
-    var self = this;
-    Object.keys(this._timers).forEach(function (name) { self._cancel(name); });
-    this._unlisten.forEach(function (fn) { fn(); });
-    this._unlisten = [];
-    if (this._chat) this._chat.destroy();
-    if (this._host) this._host.remove();
-    this._host = this._shadow = this._root = this._launcher = this._chat = null;
-    this._isOpen = false;
-    if (registry.instances[this.namespace] === this) delete registry.instances[this.namespace];
-    this._emit('destroy', {});
-    this._handlers = {};
-  };
-
-  /** Creates (once per namespace) an instance; renders it unless onLoad takes over. */
-  function create(input) {
-    var o = merge(defaults(), input || {});
-    o.serverUrl = String(o.serverUrl || scriptOrigin()).replace(/\/+$/, '');
-    if (!o.cspNonce && script && script.nonce) o.cspNonce = script.nonce;
-    var ns = String(o.namespace || 'default');
-    if (registry.instances[ns]) return Promise.resolve(registry.instances[ns]);
-    if (!o.siteId) {
-      var err = { code: 'missing_site_id', message: 'Staffetta: the siteId option is required.' };
-      if (typeof o.onError === 'function') o.onError(err);
-      if (w.console) w.console.error(err.message);
-      return Promise.reject(new Error(err.message));
-    }
-    var instance = new Instance(o);
-    instance._input = input || {};
-    registry.instances[ns] = instance;
-    var start = function () {
-      if (typeof o.onLoad === 'function') {
-        try {
-          o.onLoad(instance);
-        } catch (e) {
-          instance._error('on_load_failed', 'onLoad threw', String(e));
-        }
-        return instance;
-      }
-      return instance.render();
-    };
-    if (d.body) return Promise.resolve(start());
-    return new Promise(function (resolve) {
-      d.addEventListener('DOMContentLoaded', function () { resolve(start()); });
-    });
   }
-  registry.create = registry.create || create;
+}
 
-  var configs = [];
-  if (script && script.dataset && script.dataset.siteId) configs.push(fromDataset(script.dataset));
-  else configs = [].concat(w.staffettaOptions || []);
-  configs.forEach(function (config) { create(config).catch(noop); });
-})();
+function cleanCss(value) {
+  return String(value == null ? '' : value).replace(/[;{}<>\\]/g, '');
+}
+
+/** Black or white text, whichever reads better on the given #rgb / #rrggbb colour. */
+function onColor(hex) {
+  var m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(String(hex).trim());
+  if (!m) return '#ffffff';
+  var h = m[1].length === 3 ? m[1].replace(/./g, '$&$&') : m[1];
+  var lin = [0, 2, 4].map(function (i) {
+    var c = parseInt(h.substr(i, 2), 16) / 255;
+    return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+  });
+  var lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
+  return (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) ? '#ffffff' : '#111111';
+}
+
+function h(tag, attrs, children) {
+  var el = d.createElement(tag);
+  Object.keys(attrs || {}).forEach(function (k) {
+    if (k === 'text') el.textContent = attrs[k];
+    else if (attrs[k] !== false && attrs[k] != null) el.setAttribute(k, attrs[k] === true ? '' : attrs[k]);
+  });
+  (children || []).forEach(function (c) { if (c) el.appendChild(c); });
+  return el;
+}
+
+function svg(path) {
+  var s = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  s.setAttribute('viewBox', '0 0 24 24');
+  s.setAttribute('aria-hidden', 'true');
+  s.setAttribute('focusable', 'false');
+  var p = d.createElementNS('http://www.w3.org/2000/svg', 'path');
+  p.setAttribute('d', path);
+  s.appendChild(p);
+  return s;
+}
+var ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+var ICON_DOWN = 'M6 9l6 6 6-6';
+var ICON_CLOSE = 'M6 6l12 12M18 6L6 18';
+
+function css(o) {
+  var t = o.theme || {};
+  var radius = typeof t.cornerRadius === 'number' ? t.cornerRadius + 'px' : cleanCss(t.cornerRadius);
+  var font = cleanCss(t.fontFamily) || 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+  return (
+    ':host{all:initial!important;display:block!important;position:static!important;contain:style}' +
+    ':host([data-inline]),:host([data-inline]) .root,:host([data-inline]) .window-slot{height:100%!important;width:100%!important}' +
+    ':host{--staffetta-primary:' + cleanCss(t.primaryColor) + ';--staffetta-on-primary:' + onColor(t.primaryColor) +
+    ';--staffetta-radius:' + radius + ';--staffetta-font:' + font + '}' +
+    '.root{--_bg:#fff;--_fg:#1b1d21;--_surface:#f1f3f6;--_muted:#545a64;--_border:#c9ced6;' +
+    'font:15px/1.45 var(--staffetta-font);color:var(--staffetta-text,var(--_fg));text-align:start;letter-spacing:normal;' +
+    'word-spacing:normal;text-transform:none;-webkit-font-smoothing:antialiased}' +
+    '.root[data-scheme=dark]{--_bg:#1c1e23;--_fg:#eceef2;--_surface:#2a2d34;--_muted:#b3b9c4;--_border:#4a4f59}' +
+    '@media (prefers-color-scheme:dark){.root[data-scheme=auto]{--_bg:#1c1e23;--_fg:#eceef2;--_surface:#2a2d34;--_muted:#b3b9c4;--_border:#4a4f59}}' +
+    '*,*::before,*::after{box-sizing:border-box}' +
+    'button{font:inherit;color:inherit;cursor:pointer;margin:0}' +
+    ':focus-visible{outline:3px solid var(--staffetta-focus,#ffbf47);outline-offset:2px;box-shadow:0 0 0 5px #1b1d21}' +
+    '.sr-only{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}' +
+    '[hidden]{display:none!important}' +
+    '.launcher{position:fixed;z-index:2147483000;inset-block-end:20px;inset-inline-end:20px;display:flex;flex-direction:column;align-items:flex-end;gap:10px}' +
+    '[dir=rtl] .launcher{align-items:flex-start}' +
+    '.launcher-button{display:flex;align-items:center;gap:10px;min-width:56px;min-height:56px;padding:8px 18px;border:0;border-radius:28px;' +
+    'background:var(--staffetta-primary);color:var(--staffetta-on-primary);box-shadow:0 4px 14px rgba(0,0,0,.28);touch-action:pan-y;position:relative}' +
+    '.badge{position:absolute;inset-block-start:-4px;inset-inline-end:-4px;min-width:20px;height:20px;padding:0 5px;border-radius:10px;' +
+    'background:#b3261e;color:#fff;font-size:12px;font-weight:700;line-height:20px;text-align:center}' +
+    '.launcher-button svg{width:24px;height:24px;flex:none;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
+    '.launcher[data-state=small] .launcher-button{width:56px;height:56px;padding:0;justify-content:center}' +
+    '.launcher-label{max-width:60vw;font-weight:600;text-align:start;line-height:1.25}' +
+    '.launcher:not([data-state=expanded]) .launcher-label,.root[data-mode=desktop] .launcher-label{display:none}' +
+    '.greeting{position:relative;max-width:300px;background:var(--staffetta-background,var(--_bg));color:var(--staffetta-text,var(--_fg));' +
+    'border:1px solid var(--staffetta-border,var(--_border));border-radius:var(--staffetta-radius);box-shadow:0 6px 24px rgba(0,0,0,.18)}' +
+    '.greeting-button{display:block;width:100%;padding:14px 44px 14px 16px;border:0;background:none;text-align:start;border-radius:inherit}' +
+    '[dir=rtl] .greeting-button{padding:14px 16px 14px 44px}' +
+    '.greeting-close{position:absolute;inset-block-start:6px;inset-inline-end:6px;width:32px;height:32px;display:grid;place-items:center;border:0;border-radius:50%;background:none}' +
+    '.greeting-close svg{width:16px;height:16px;fill:none;stroke:currentColor;stroke-width:2.4;stroke-linecap:round}' +
+    '.greeting-close:hover{background:var(--staffetta-surface,var(--_surface))}' +
+    '.bounce{animation:staffetta-bounce 1s ease}' +
+    '@keyframes staffetta-bounce{0%,100%{transform:translateY(0)}30%{transform:translateY(-14px)}50%{transform:translateY(0)}70%{transform:translateY(-6px)}}' +
+    '@media (prefers-reduced-motion:reduce){.bounce{animation:none}}' +
+    '.launcher-error{max-width:260px;padding:10px 12px;border-radius:8px;background:#fdecea;color:#5f1410}'
+  );
+}
+
+
+/** Creates (once per namespace) an instance; renders it unless onLoad takes over. */
+function create(input) {
+  var o = merge(defaults(), input || {});
+  o.serverUrl = String(o.serverUrl || scriptOrigin()).replace(/\/+$/, '');
+  if (!o.cspNonce && script && script.nonce) o.cspNonce = script.nonce;
+  var ns = String(o.namespace || 'default');
+  if (registry.instances[ns]) return Promise.resolve(registry.instances[ns]);
+  if (!o.siteId) {
+    var err = { code: 'missing_site_id', message: 'Staffetta: the siteId option is required.' };
+    if (typeof o.onError === 'function') o.onError(err);
+    if (w.console) w.console.error(err.message);
+    return Promise.reject(new Error(err.message));
+  }
+  var instance = new Instance(o);
+  instance._input = input || {};
+  registry.instances[ns] = instance;
+  var start = function () {
+    if (typeof o.onLoad === 'function') {
+      try {
+        o.onLoad(instance);
+      } catch (e) {
+        instance._error('on_load_failed', 'onLoad threw', String(e));
+      }
+      return instance;
+    }
+    return instance.render();
+  };
+  if (d.body) return Promise.resolve(start());
+  return new Promise(function (resolve) {
+    d.addEventListener('DOMContentLoaded', function () { resolve(start()); });
+  });
+}
+registry.create = registry.create || create;

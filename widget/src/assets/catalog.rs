@@ -12,11 +12,18 @@ use std::sync::LazyLock;
 /// Text the launcher source carries where the chat script's version goes.
 pub const CHAT_VERSION_PLACEHOLDER: &str = "__STAFFETTA_CHAT_VERSION__";
 
-/// Launcher source as written (loader, options, launcher, instance API).
-const LAUNCHER_SOURCE: &str = include_str!("../../assets/widget.js");
+/// Launcher source: the loader (registry, options, helpers) and the instance (launcher,
+/// API, boot) share one private scope, so the two files are wrapped in a single function.
+const LAUNCHER_SOURCE: &str = concat!(
+    "/*! Staffetta web chat loader and launcher. Apache-2.0. */\n(function () {\n'use strict';\n",
+    include_str!("../../assets/widget.js"),
+    include_str!("../../assets/launcher.js"),
+    "\n})();\n"
+);
 
 /// Chat window source: the transport, the shared render helpers, the window and the item
-/// renderers share one private scope, so the four files are wrapped in a single function at compile time.
+/// renderers share one private scope, so the four files are wrapped in a single function
+/// at compile time.
 const CHAT_SOURCE: &str = concat!(
     "/*! Staffetta web chat window. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/transport.js"),
