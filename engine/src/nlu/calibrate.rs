@@ -1,23 +1,31 @@
 //! Confidence calibration by temperature scaling: one scalar `T` divides the logits before
 //! the softmax, chosen to minimize the negative log-likelihood of held-out examples. It
 //! leaves the ranking unchanged and makes "0.8" mean "right about 80% of the time".
+//!
+//! The classifier is trained for a margin of 1 between the right class and the others, so
+//! its logits are on a fixed scale and the fit starts from a prior around [`PRIOR_CENTER`]
+//! (a margin of 1 then reads as about 98% against a single rival). Small training sets,
+//! with only a few held-out examples, stay close to it.
 
 use super::linear::softmax_in_place;
 
-const LOWEST: f32 = 0.1;
-const HIGHEST: f32 = 10.0;
-/// Weight of the prior that pulls `ln T` towards 0 (T = 1), in units of summed NLL. A
-/// handful of held-out examples that all happen to be right would otherwise drive T to
-/// its floor and make every answer look certain; thousands of examples outweigh it.
+const LOWEST: f32 = 0.02;
+const HIGHEST: f32 = 5.0;
+/// The temperature assumed before seeing held-out data. On CLINC150 (15 000 examples) the
+/// fit lands near 0.18, so the prior is a mild pull, not a guess.
+pub(crate) const PRIOR_CENTER: f32 = 0.25;
+/// Weight of the prior that pulls `ln T` towards `ln PRIOR_CENTER`, in units of summed
+/// NLL. A handful of held-out examples that all happen to be right would otherwise drive T
+/// to its floor and make every answer look certain; thousands of examples outweigh it.
 const PRIOR_WEIGHT: f32 = 10.0;
 const ITERATIONS: usize = 40;
 
 /// The temperature that best explains `labels` given the held-out `logits` (one row per
-/// example), within `0.1..=10` and shrunk towards 1 by a prior. Returns 1.0 when there is
-/// nothing to fit.
+/// example), within `0.02..=5` and shrunk towards [`PRIOR_CENTER`] by a prior. Returns
+/// [`PRIOR_CENTER`] when there is nothing to fit.
 pub(crate) fn fit_temperature(logits: &[Vec<f32>], labels: &[usize]) -> f32 {
     if logits.is_empty() {
-        return 1.0;
+        return PRIOR_CENTER;
     }
     // Golden-section search on ln T: the NLL is unimodal in T for a fixed set of logits.
     let ratio = (5f32.sqrt() - 1.0) / 2.0;
@@ -47,7 +55,8 @@ pub(crate) fn fit_temperature(logits: &[Vec<f32>], labels: &[usize]) -> f32 {
 /// Summed negative log-likelihood at `T = exp(log_temperature)` plus the prior.
 fn penalized_loss(logits: &[Vec<f32>], labels: &[usize], log_temperature: f32) -> f32 {
     let nll = negative_log_likelihood(logits, labels, log_temperature.exp());
-    nll * logits.len() as f32 + PRIOR_WEIGHT * log_temperature * log_temperature
+    let distance = log_temperature - PRIOR_CENTER.ln();
+    nll * logits.len() as f32 + PRIOR_WEIGHT * distance * distance
 }
 
 /// Mean negative log-likelihood of the labels under `softmax(logits / temperature)`.
@@ -73,19 +82,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overconfident_logits_get_a_temperature_above_one() {
+    fn overconfident_logits_get_a_high_temperature() {
         // Always very sure, right only half of the time.
         let logits: Vec<Vec<f32>> = (0..200).map(|_| vec![10.0, 0.0]).collect();
         let labels: Vec<usize> = (0..200).map(|i| i % 2).collect();
-        assert!(fit_temperature(&logits, &labels) > 5.0);
+        assert!(fit_temperature(&logits, &labels) > 2.0);
     }
 
     #[test]
-    fn underconfident_logits_get_a_temperature_below_one() {
+    fn underconfident_logits_get_a_low_temperature() {
         // Barely preferring the right class, and always right.
         let logits: Vec<Vec<f32>> = (0..200).map(|_| vec![0.5, 0.0]).collect();
         let labels = vec![0; 200];
-        assert!(fit_temperature(&logits, &labels) < 0.2);
+        assert!(fit_temperature(&logits, &labels) < 0.15);
     }
 
     #[test]
@@ -93,11 +102,11 @@ mod tests {
         let logits: Vec<Vec<f32>> = (0..4).map(|_| vec![0.5, 0.0]).collect();
         let labels = vec![0; 4];
         let t = fit_temperature(&logits, &labels);
-        assert!((0.5..1.0).contains(&t), "temperature {t}");
+        assert!((0.1..PRIOR_CENTER).contains(&t), "temperature {t}");
     }
 
     #[test]
-    fn nothing_to_fit_means_temperature_one() {
-        assert_eq!(fit_temperature(&[], &[]), 1.0);
+    fn nothing_to_fit_means_the_prior_temperature() {
+        assert_eq!(fit_temperature(&[], &[]), PRIOR_CENTER);
     }
 }

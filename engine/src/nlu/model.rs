@@ -4,9 +4,9 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use super::calibrate::fit_temperature;
+use super::calibrate::{PRIOR_CENTER, fit_temperature};
 use super::features::{self, FeatureParams, FeatureSpace, RawFeatures};
-use super::linear::{LinearParams, SoftmaxModel, softmax_in_place};
+use super::linear::{LinearModel, LinearParams, softmax_in_place};
 use super::stem::WordStemmer;
 use super::text::{self, fold_accents};
 use super::typo::TypoIndex;
@@ -32,7 +32,7 @@ pub struct IntentModel {
     out_of_scope_class: Option<usize>,
     analyzer: Analyzer,
     space: FeatureSpace,
-    classifier: SoftmaxModel,
+    classifier: LinearModel,
     temperature: f32,
 }
 
@@ -82,11 +82,16 @@ impl IntentModel {
         }
         let typo = TypoIndex::build(vocabulary.iter().map(|(f, w)| (f.as_str(), w.as_str())));
         let params = LinearParams::default();
-        let temperature = calibrate(&documents, &labels, classes.len(), &params);
-        let space = FeatureSpace::fit(&documents, FeatureParams::default());
-        let vectors: Vec<_> = documents.iter().map(|d| space.vectorize(d)).collect();
-        let classifier =
-            SoftmaxModel::train(&vectors, &labels, classes.len(), space.len(), &params);
+        // The calibration model and the final model are independent: train them side by side.
+        let (temperature, (space, classifier)) = std::thread::scope(|scope| {
+            let calibration =
+                scope.spawn(|| calibrate(&documents, &labels, classes.len(), &params));
+            let fitted = fit(&documents, &labels, classes.len(), &params);
+            let temperature = calibration
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (temperature, fitted)
+        });
         Ok(IntentModel {
             language: config.language,
             threshold: config.oos_threshold,
@@ -116,14 +121,15 @@ impl IntentModel {
         if vector.indices.is_empty() {
             return Classification::out_of_scope();
         }
-        let mut scores = vec![0.0f32; self.classifier.classes()];
-        self.classifier.logits(&vector, &mut scores);
-        scores.iter_mut().for_each(|s| *s /= self.temperature);
-        softmax_in_place(&mut scores);
-        let mut order: Vec<usize> = (0..scores.len())
+        let mut logits = vec![0.0f32; self.classifier.classes()];
+        self.classifier.logits(&vector, &mut logits);
+        // Rank on the logits: probabilities of unlikely classes can underflow to equal zeros.
+        let mut order: Vec<usize> = (0..logits.len())
             .filter(|&class| Some(class) != self.out_of_scope_class)
             .collect();
-        order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
+        order.sort_by(|&a, &b| logits[b].total_cmp(&logits[a]).then(a.cmp(&b)));
+        let mut scores: Vec<f32> = logits.iter().map(|l| l / self.temperature).collect();
+        softmax_in_place(&mut scores);
         let ranked: Vec<IntentScore> = order
             .into_iter()
             .take(MAX_RANKED)
@@ -157,7 +163,8 @@ impl IntentModel {
         self.threshold
     }
 
-    /// The fitted softmax temperature (1.0 when there was too little data to fit it).
+    /// The fitted softmax temperature (the calibration prior when there was too little data
+    /// to fit it).
     pub fn temperature(&self) -> f32 {
         self.temperature
     }
@@ -218,8 +225,22 @@ impl Analyzed {
     }
 }
 
+/// Builds the feature space of `documents` and trains the classifier on it.
+fn fit(
+    documents: &[RawFeatures],
+    labels: &[usize],
+    classes: usize,
+    params: &LinearParams,
+) -> (FeatureSpace, LinearModel) {
+    let space = FeatureSpace::fit(documents, FeatureParams::default());
+    let vectors: Vec<_> = documents.iter().map(|d| space.vectorize(d)).collect();
+    let classifier = LinearModel::train(&vectors, labels, classes, space.len(), params);
+    (space, classifier)
+}
+
 /// Fits the softmax temperature on every [`CALIBRATION_STRIDE`]-th example of each class,
-/// using a model trained on the others. 1.0 when classes are too small to spare examples.
+/// using a model trained on the others; [`PRIOR_CENTER`] when classes are too small to
+/// spare examples.
 fn calibrate(
     documents: &[RawFeatures],
     labels: &[usize],
@@ -244,11 +265,9 @@ fn calibrate(
         }
     }
     if held_docs.is_empty() {
-        return 1.0;
+        return PRIOR_CENTER;
     }
-    let space = FeatureSpace::fit(&fit_docs, FeatureParams::default());
-    let vectors: Vec<_> = fit_docs.iter().map(|d| space.vectorize(d)).collect();
-    let model = SoftmaxModel::train(&vectors, &fit_labels, classes, space.len(), params);
+    let (space, model) = fit(&fit_docs, &fit_labels, classes, params);
     let logits: Vec<Vec<f32>> = held_docs
         .iter()
         .map(|d| {
