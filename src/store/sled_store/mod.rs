@@ -262,7 +262,18 @@ impl GroupCommit {
             return Ok(());
         }
         let covers = self.tickets.load(Ordering::SeqCst);
-        self.db.flush_async().await?;
+        // A blocking flush on tokio's blocking pool, not `flush_async`: that one occupies a
+        // thread of sled's own small IO pool while it waits for IO work queued on that same
+        // pool, which deadlocked under many concurrent stores.
+        let db = self.db.clone();
+        match tokio::task::spawn_blocking(move || db.flush()).await {
+            Ok(flushed) => flushed?,
+            Err(join_error) => {
+                return Err(sled::Error::ReportableBug(format!(
+                    "flush task failed: {join_error}"
+                )));
+            }
+        };
         *flushed_through = covers;
         Ok(())
     }

@@ -187,3 +187,59 @@ async fn a_data_file_damaged_from_its_start_is_reported_as_corrupt_not_opened_em
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("unreadable"), "{err}");
 }
+
+/// Many stores in one process (as in a parallel test run) share sled's global locks and IO
+/// pool; concurrent flushes and transactions across them must all make progress. The work
+/// runs on its own runtime so that a deadlock fails this test instead of hanging it.
+#[test]
+fn many_stores_in_one_process_keep_flushing_without_deadlock() {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(8)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(append_from_many_stores());
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(Duration::from_secs(120)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("writers still blocked after 120 s: deadlock between stores")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the writers failed (see the panic above)")
+        }
+    }
+}
+
+async fn append_from_many_stores() {
+    let dirs: Vec<tempfile::TempDir> = (0..24).map(|_| tempfile::tempdir().unwrap()).collect();
+    let mut stores = Vec::new();
+    for dir in &dirs {
+        stores.push(
+            store::open(&settings(dir.path()), Clock::system())
+                .await
+                .unwrap(),
+        );
+    }
+    let mut writers = Vec::new();
+    for store in &stores {
+        for writer in 0..4 {
+            let store = Arc::clone(store);
+            writers.push(tokio::spawn(async move {
+                for n in 0..10 {
+                    let id = format!("w{writer}-m{n}");
+                    store.append("c1", message(&id, "body")).await.unwrap();
+                }
+            }));
+        }
+    }
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    for store in &stores {
+        assert_eq!(store.log_head("c1").await.unwrap(), 40);
+    }
+}

@@ -14,7 +14,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 /// Set to `1` to skip (loudly) the tests that need `redis-server` when it is not installed.
 pub(crate) const SKIP_ENV: &str = "STAFFETTA_SKIP_REDIS";
 
-/// How long a fresh server may take to answer `PING`.
+/// How long a fresh server may take to answer.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a private Redis could not be started.
@@ -29,7 +29,7 @@ pub(crate) enum RedisServerError {
     /// Spawning the process or preparing its dir failed.
     #[error("cannot start redis-server: {0}")]
     Io(#[from] io::Error),
-    /// The process exited or never answered `PING` (the log tail says why).
+    /// The process exited or never answered on its port (the log tail says why).
     #[error("redis-server on port {port} did not become ready: {log}")]
     NotReady {
         /// The port it was given.
@@ -48,11 +48,12 @@ pub(crate) struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts a server on a free loopback port and waits (bounded) until it answers `PING`.
+    /// Starts a server on a free loopback port and waits (bounded) until it answers, as itself
+    /// (checked by process id), on that port.
     /// Retries on another port if the chosen one was taken meanwhile.
     pub(crate) async fn start() -> Result<Self, RedisServerError> {
         let mut last_error = None;
-        for _attempt in 0..3 {
+        for _attempt in 0..5 {
             match Self::start_once().await {
                 Ok(server) => return Ok(server),
                 Err(RedisServerError::NotInstalled) => return Err(RedisServerError::NotInstalled),
@@ -87,7 +88,9 @@ impl RedisServer {
         let mut server = Self { child, port, dir };
         let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
         loop {
-            if answers_ping(port).await {
+            // The pid check matters: if another test's server took the port first, ours
+            // exits and theirs would answer.
+            if server_pid(port).await == Some(server.child.id()) {
                 return Ok(server);
             }
             let exited = matches!(server.child.try_wait(), Ok(Some(_)));
@@ -151,23 +154,50 @@ pub(crate) async fn private_redis_or_skip(test: &str) -> Option<RedisServer> {
     }
 }
 
-/// A port nobody listens on right now (the OS picks it; we release it at once).
+/// A port nobody listens on right now (the OS picks it; we release it at once). Never
+/// Redis' default 6379.
 pub(crate) fn free_port() -> io::Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-    Ok(listener.local_addr()?.port())
+    loop {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let port = listener.local_addr()?.port();
+        if port != 6379 {
+            return Ok(port);
+        }
+    }
 }
 
-/// Whether something on `port` answers a RESP `PING` with `+PONG`.
-async fn answers_ping(port: u16) -> bool {
+/// The `process_id` of the Redis answering `INFO server` on `port`, if one answers.
+async fn server_pid(port: u16) -> Option<u32> {
     let attempt = async {
         let mut stream = tokio::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).await?;
-        stream.write_all(b"PING\r\n").await?;
-        let mut reply = [0_u8; 7];
-        stream.read_exact(&mut reply).await?;
-        io::Result::Ok(&reply == b"+PONG\r\n")
+        stream.write_all(b"INFO server\r\n").await?;
+        let mut reply = Vec::new();
+        let mut chunk = [0_u8; 4096];
+        // A bulk string: `$<len>\r\n<len bytes>\r\n`.
+        loop {
+            let read = stream.read(&mut chunk).await?;
+            if read == 0 {
+                break;
+            }
+            reply.extend_from_slice(&chunk[..read]);
+            let text = String::from_utf8_lossy(&reply);
+            let complete = text.split_once("\r\n").is_some_and(|(header, body)| {
+                header
+                    .strip_prefix('$')
+                    .and_then(|len| len.parse::<usize>().ok())
+                    .is_some_and(|len| body.len() >= len + 2)
+            });
+            if complete {
+                break;
+            }
+        }
+        io::Result::Ok(String::from_utf8_lossy(&reply).into_owned())
     };
-    matches!(
-        tokio::time::timeout(Duration::from_millis(500), attempt).await,
-        Ok(Ok(true))
-    )
+    let info = tokio::time::timeout(Duration::from_millis(500), attempt)
+        .await
+        .ok()?
+        .ok()?;
+    info.lines()
+        .find_map(|line| line.strip_prefix("process_id:"))
+        .and_then(|pid| pid.trim().parse().ok())
 }
