@@ -1,8 +1,9 @@
 //! Visitor identity from configuration to verdict: keys written in a TOML config file are
 //! loaded, parsed once into an `IdentityVerifier`, and tokens are checked per site.
 //!
-//! The full JWT matrix runs as unit tests in `src/visitor/identity_tests.rs`; the session
-//! start (`POST /api/v1/sites/{site}/sessions`) exercises the same verifier over HTTP.
+//! The full JWT matrix runs as unit tests in `src/visitor/identity_tests.rs`; the last tests
+//! here send each identity case through the session start (`POST /api/v1/sites/{site}/sessions`)
+//! and check the contract's status and error code.
 
 use std::path::Path;
 
@@ -208,4 +209,130 @@ fn a_too_short_rsa_key_is_a_start_up_error() {
         "{message}"
     );
     assert!(message.contains("2048"), "{message}");
+}
+
+// --- Through the session start: `POST /api/v1/sites/{site}/sessions` ---
+
+const ORIGIN: &str = "http://localhost:3000";
+
+/// Starts a session on `site` with `body`; returns the status and the error code, if any.
+async fn start_session(
+    app: &crate::support::TestApp,
+    site: &str,
+    body: serde_json::Value,
+) -> (u16, Option<String>) {
+    let response = app
+        .http
+        .post(format!("{}/api/v1/sites/{site}/sessions", app.base_url))
+        .header("origin", ORIGIN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let code = body["error"]["code"].as_str().map(str::to_owned);
+    (status, code)
+}
+
+/// `demo` trusts the registered key as `demo-2026` with the test issuer.
+pub(crate) async fn spawn_with_keys(required: bool) -> crate::support::TestApp {
+    crate::support::spawn_app_with(|settings| {
+        let demo = &mut settings.sites[0];
+        demo.identity.issuer = Some("https://idp.example.test".to_owned());
+        demo.identity.required = required;
+        demo.identity.keys = vec![staffetta::config::IdentityKey {
+            kid: "demo-2026".to_owned(),
+            public_key_pem: fixture("registered_public.pem"),
+        }];
+    })
+    .await
+}
+
+pub(crate) fn live_token(private: &str, exp_from_now_s: i64) -> String {
+    token(
+        "demo-2026",
+        &fixture(private),
+        "demo",
+        Timestamp::now().as_second() + exp_from_now_s,
+    )
+}
+
+#[tokio::test]
+async fn session_start_answers_each_identity_case_with_its_contract_code() {
+    let app = spawn_with_keys(false).await;
+    let hs256 = {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some("demo-2026".to_owned());
+        let claims = json!({
+            "iss": "https://idp.example.test", "sub": "customer-7", "aud": "demo",
+            "exp": Timestamp::now().as_second() + 600,
+        });
+        let secret = EncodingKey::from_secret(fixture("registered_public.pem").as_bytes());
+        jsonwebtoken::encode(&header, &claims, &secret).unwrap()
+    };
+    let cases = [
+        (
+            json!({ "identity_token": live_token("registered_private.pem", 600) }),
+            200,
+            None,
+        ),
+        (json!({ "anonymous_id": "k3Jx9_visitor-0001" }), 200, None),
+        (json!({ "user_id": "customer-7@example.test" }), 200, None),
+        (
+            json!({ "identity_token": live_token("registered_private.pem", -600) }),
+            401,
+            Some("identity_expired"),
+        ),
+        (
+            json!({ "identity_token": live_token("foreign_private.pem", 600) }),
+            401,
+            Some("invalid_identity_token"),
+        ),
+        (
+            json!({ "identity_token": hs256 }),
+            401,
+            Some("invalid_identity_token"),
+        ),
+        (
+            json!({ "user_id": "has space" }),
+            400,
+            Some("invalid_user_id"),
+        ),
+        (
+            json!({ "anonymous_id": "short" }),
+            400,
+            Some("invalid_anonymous_id"),
+        ),
+    ];
+    for (body, status, code) in cases {
+        let (got_status, got_code) = start_session(&app, "demo", body.clone()).await;
+        let got_status = if (200..300).contains(&got_status) {
+            200
+        } else {
+            got_status
+        };
+        assert_eq!((got_status, got_code.as_deref()), (status, code), "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_site_that_requires_identity_refuses_anonymous_session_starts() {
+    let app = spawn_with_keys(true).await;
+    let (status, code) = start_session(
+        &app,
+        "demo",
+        json!({ "anonymous_id": "k3Jx9_visitor-0001" }),
+    )
+    .await;
+    assert_eq!((status, code.as_deref()), (401, Some("identity_required")));
+    let (status, code) = start_session(&app, "demo", json!({ "user_id": "alice" })).await;
+    assert_eq!((status, code.as_deref()), (401, Some("identity_required")));
+    let (status, _) = start_session(
+        &app,
+        "demo",
+        json!({ "identity_token": live_token("registered_private.pem", 600) }),
+    )
+    .await;
+    assert!((200..300).contains(&status), "{status}");
 }

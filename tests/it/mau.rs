@@ -1,8 +1,8 @@
 //! Monthly active users through the admin API: `GET /api/v1/admin/sites/{site}/mau`, its
 //! bearer-token guard, JSON and CSV, and the MAU settings in config.
 //!
-//! Visitors are counted here with `visitor::mau::record` on the running node's own store;
-//! counting through `POST /api/v1/sites/{site}/sessions` is covered with the sessions API.
+//! Visitors are counted with `visitor::mau::record` on the running node's own store (to place
+//! them in past months), and end to end through `POST /api/v1/sites/{site}/sessions`.
 
 use std::sync::Arc;
 
@@ -327,4 +327,84 @@ fn a_zero_or_unknown_mau_setting_is_a_config_error_naming_the_key() {
     let unknown = SITE_WITH_LIMIT.replace("\"refuse\"", "\"block\"");
     let message = load(&unknown, Vec::new()).unwrap_err();
     assert!(message.contains("mau_limit_behaviour"), "{message}");
+}
+
+// --- Counting through the session start: `POST /api/v1/sites/{site}/sessions` ---
+
+impl AdminApp {
+    /// Starts a session on `demo`; returns the status and the error code, if any.
+    async fn start_session(&self, body: serde_json::Value) -> (u16, Option<String>) {
+        let response = self
+            .http
+            .post(format!("{}/api/v1/sites/demo/sessions", self.base_url))
+            .header("origin", "http://localhost:3000")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        let body: serde_json::Value = response.json().await.unwrap_or_default();
+        (status, body["error"]["code"].as_str().map(str::to_owned))
+    }
+
+    async fn unique_users_this_month(&self) -> u64 {
+        let body: serde_json::Value = self
+            .admin_get("/api/v1/admin/sites/demo/mau")
+            .await
+            .json()
+            .await
+            .unwrap();
+        body["unique_users"].as_u64().unwrap()
+    }
+}
+
+fn started(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+#[tokio::test]
+async fn session_starts_count_each_visitor_once_this_month() {
+    let app = spawn_with_admin().await;
+    let alice = serde_json::json!({ "user_id": "alice" });
+    let anonymous = serde_json::json!({ "anonymous_id": "k3Jx9_visitor-0001" });
+    for body in [&alice, &anonymous, &alice, &anonymous, &alice] {
+        let (status, code) = app.start_session(body.clone()).await;
+        assert!(started(status), "{status} {code:?}");
+    }
+    assert_eq!(app.unique_users_this_month().await, 2);
+}
+
+#[tokio::test]
+async fn a_refusing_site_answers_new_visitors_past_its_limit_with_403_and_keeps_known_ones() {
+    let app = spawn(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.sites[0].mau_limit = Some(1);
+        settings.sites[0].mau_limit_behaviour = MauLimitBehaviour::Refuse;
+    })
+    .await;
+    let first = serde_json::json!({ "user_id": "first" });
+    assert!(started(app.start_session(first.clone()).await.0));
+    let (status, code) = app
+        .start_session(serde_json::json!({ "user_id": "second" }))
+        .await;
+    assert_eq!((status, code.as_deref()), (403, Some("mau_limit_reached")));
+    assert!(started(app.start_session(first).await.0));
+    assert_eq!(app.unique_users_this_month().await, 1);
+}
+
+#[tokio::test]
+async fn a_warning_site_admits_visitors_past_its_limit() {
+    let app = spawn(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.sites[0].mau_limit = Some(1);
+        settings.sites[0].mau_limit_behaviour = MauLimitBehaviour::Warn;
+    })
+    .await;
+    for user in ["first", "second", "third"] {
+        let (status, code) = app
+            .start_session(serde_json::json!({ "user_id": user }))
+            .await;
+        assert!(started(status), "{user}: {status} {code:?}");
+    }
+    assert_eq!(app.unique_users_this_month().await, 3);
 }
