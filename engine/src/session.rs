@@ -109,8 +109,6 @@ pub struct Session {
     pub last_activity: Timestamp,
     /// Variables with a value, public and private.
     pub variables: BTreeMap<String, Value>,
-    /// Entities found in the visitor's last message.
-    pub entities: BTreeMap<String, Value>,
     /// Running actions, innermost last.
     pub stack: Vec<Frame>,
     /// What the bot waits for, if anything.
@@ -135,7 +133,6 @@ impl Session {
             created_at: now,
             last_activity: now,
             variables,
-            entities: BTreeMap::new(),
             stack: Vec::new(),
             pending: None,
             misunderstandings: 0,

@@ -37,10 +37,12 @@ pub(crate) struct ChatArgs {
 
 /// Loads the dialog and runs the REPL on stdin/stdout.
 pub(crate) fn chat(args: &ChatArgs) -> anyhow::Result<ExitCode> {
-    let localizer = Arc::new(
-        Localizer::load_dir(&args.locales)
-            .with_context(|| format!("cannot load the system texts from {}", args.locales.display()))?,
-    );
+    let localizer = Arc::new(Localizer::load_dir(&args.locales).with_context(|| {
+        format!(
+            "cannot load the system texts from {}",
+            args.locales.display()
+        )
+    })?);
     let options = LoadOptions {
         iframe_hosts: args.iframe_hosts.clone(),
         localizer: Some(localizer.clone()),
@@ -76,7 +78,9 @@ pub(crate) fn chat(args: &ChatArgs) -> anyhow::Result<ExitCode> {
     };
     let stdin = std::io::stdin().lock();
     let stdout = std::io::stdout().lock();
-    repl.run(stdin, stdout, || (Timestamp::now(), jiff::Zoned::now().date()))?;
+    repl.run(stdin, stdout, || {
+        (Timestamp::now(), jiff::Zoned::now().date())
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -202,7 +206,11 @@ impl Repl<'_> {
             Output::Audio(media) => media_line("audio", media, out)?,
             Output::Video(media) => media_line("video", media, out)?,
             Output::Iframe { source, title } => {
-                writeln!(out, "     [iframe] {} <{source}>", title.as_deref().unwrap_or(""))?;
+                writeln!(
+                    out,
+                    "     [iframe] {} <{source}>",
+                    title.as_deref().unwrap_or("")
+                )?;
             }
             Output::Pause { time_ms, typing } => {
                 let what = if *typing { "typing" } else { "pause" };
@@ -260,8 +268,11 @@ mod tests {
     fn play(locale: &str, lines: &str) -> String {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let localizer = Localizer::load_dir(&root.join("locales")).unwrap();
-        let set = load_dir_with(&root.join("dialogs/bottega-aurora"), &LoadOptions::default())
-            .unwrap();
+        let set = load_dir_with(
+            &root.join("dialogs/bottega-aurora"),
+            &LoadOptions::default(),
+        )
+        .unwrap();
         let dialog = set.get("bottega-aurora").unwrap();
         let hosts = dialog.iframe_hosts().to_vec();
         let now = Timestamp::from_second(1_772_442_000).unwrap();
@@ -276,8 +287,10 @@ mod tests {
             session: Session::new(now, dialog),
         };
         let mut out = Vec::new();
-        repl.run(lines.as_bytes(), &mut out, || (now, jiff::civil::date(2026, 3, 2)))
-            .unwrap();
+        repl.run(lines.as_bytes(), &mut out, || {
+            (now, jiff::civil::date(2026, 3, 2))
+        })
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

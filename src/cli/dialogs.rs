@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use staffetta_engine::dialog::{DialogSet, Diagnostic, LoadOptions, load_dir_with};
+use staffetta_engine::dialog::{Diagnostic, DialogSet, LoadOptions, load_dir_with};
 use staffetta_engine::i18n::Localizer;
 
 /// Arguments of `staffetta dialogs check`.
@@ -142,7 +142,10 @@ mod tests {
         let (code, out, err) = run(&file, &[]);
         assert_eq!(code, ExitCode::FAILURE);
         assert!(
-            err.contains(&format!("{}:4:19: unknown step label `nowhere`", file.display())),
+            err.contains(&format!(
+                "{}:4:19: unknown step label `nowhere`",
+                file.display()
+            )),
             "{err}"
         );
         assert!(out.contains("error(s)"), "{out}");
@@ -159,7 +162,10 @@ mod tests {
         .unwrap();
         let (code, _, err) = run(&file, &[]);
         assert_eq!(code, ExitCode::FAILURE);
-        assert!(err.contains("iframe host `maps.example.org` is not allowlisted"), "{err}");
+        assert!(
+            err.contains("iframe host `maps.example.org` is not allowlisted"),
+            "{err}"
+        );
         let (code, _, err) = run(&file, &["*.example.org"]);
         assert_eq!(code, ExitCode::SUCCESS, "{err}");
     }

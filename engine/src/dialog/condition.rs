@@ -58,7 +58,7 @@ pub(crate) enum Condition {
 /// What a condition needs to evaluate.
 pub(crate) trait Scope {
     fn variable(&self, name: &str) -> Option<&Value>;
-    fn entity(&self, name: &str) -> Option<&Value>;
+    fn entity(&self, name: &str) -> Option<Value>;
     fn today(&self) -> Date;
 }
 
@@ -104,7 +104,7 @@ impl Condition {
 fn resolve(operand: &Operand, scope: &dyn Scope) -> Option<Value> {
     match operand {
         Operand::Variable(name) => scope.variable(name).cloned(),
-        Operand::Entity(name) => scope.entity(name).cloned(),
+        Operand::Entity(name) => scope.entity(name),
         Operand::Literal(value) => Some(value.clone()),
         Operand::Today => Some(Value::Date(scope.today())),
     }
@@ -357,8 +357,8 @@ mod tests {
         fn variable(&self, name: &str) -> Option<&Value> {
             self.0.get(name)
         }
-        fn entity(&self, name: &str) -> Option<&Value> {
-            self.0.get(format!("@{name}").as_str())
+        fn entity(&self, name: &str) -> Option<Value> {
+            self.0.get(format!("@{name}").as_str()).cloned()
         }
         fn today(&self) -> Date {
             jiff::civil::date(2026, 3, 2)

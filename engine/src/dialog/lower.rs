@@ -115,13 +115,8 @@ impl Lowerer<'_> {
                             );
                         }
                     }
-                    if markdown && template.is_constant() {
-                        match crate::markdown::render(source) {
-                            Ok(html) => template.prerendered_html = Some(html),
-                            Err(error) => {
-                                self.error(file, span.clone(), format!("{what}: {error}"));
-                            }
-                        }
+                    if markdown && let Err(error) = template.prerender() {
+                        self.error(file, span.clone(), format!("{what}: {error}"));
                     }
                     per_locale.push(template);
                 }

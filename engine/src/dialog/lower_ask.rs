@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use jiff::civil::Weekday;
-use regex_lite::Regex;
+use regex::Regex;
 use toml::Spanned;
 
 use super::lower_step::StepScope;
@@ -112,7 +112,10 @@ impl StepScope<'_, '_> {
                 Err(error) => {
                     self.error(
                         p.span(),
-                        format!("`pattern` is not a valid regular expression: {error}"),
+                        format!(
+                        "`pattern` is not a valid regular expression: {}",
+                        crate::entities::custom::regex_error_reason(&error)
+                    ),
                     );
                     None
                 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use jiff::SignedDuration;
 use jiff::civil::Weekday;
-use regex_lite::Regex;
+use regex::Regex;
 
 use super::condition::Condition;
 use super::diagnostic::Diagnostic;

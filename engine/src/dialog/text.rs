@@ -19,9 +19,16 @@ pub(crate) enum Part {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Template {
     parts: Vec<Part>,
-    /// The HTML of a placeholder-free markdown text, rendered once at load.
-    pub(crate) prerendered_html: Option<String>,
+    /// The sanitized HTML of a markdown text, rendered once at load with a marker where
+    /// each placeholder goes: literal parts are HTML, variable parts are filled with the
+    /// HTML-escaped value at run time. `None` when not pre-rendered.
+    html: Option<Vec<Part>>,
 }
+
+/// The first private-use character: placeholder `i` is rendered as `SENTINEL_BASE + i`.
+const SENTINEL_BASE: u32 = 0xE000;
+/// How many placeholders a template may pre-render (the private-use area's size).
+const MAX_SENTINELS: usize = 0x1900;
 
 impl Template {
     /// Parses `source`. The error says what is wrong, for a diagnostic.
@@ -67,10 +74,80 @@ impl Template {
         if !literal.is_empty() {
             parts.push(Part::Literal(literal));
         }
-        Ok(Template {
-            parts,
-            prerendered_html: None,
-        })
+        Ok(Template { parts, html: None })
+    }
+
+    /// Renders the markdown once, at load. Placeholders become private-use characters
+    /// that pass through markdown and the sanitizer as plain text; if one ends up inside
+    /// a tag (a link target) or the text itself uses those characters, the template is
+    /// left to be rendered at run time instead.
+    pub(crate) fn prerender(&mut self) -> Result<(), crate::markdown::MarkdownError> {
+        let is_sentinel = |c: char| (SENTINEL_BASE..SENTINEL_BASE + MAX_SENTINELS as u32).contains(&u32::from(c));
+        let mut source = String::new();
+        let mut names = Vec::new();
+        for part in &self.parts {
+            match part {
+                Part::Literal(text) if text.chars().any(is_sentinel) => return Ok(()),
+                Part::Literal(text) => source.push_str(text),
+                Part::Variable(name) => {
+                    let Some(marker) = u32::try_from(names.len())
+                        .ok()
+                        .filter(|&i| (i as usize) < MAX_SENTINELS)
+                        .and_then(|i| char::from_u32(SENTINEL_BASE + i))
+                    else {
+                        return Ok(());
+                    };
+                    source.push(marker);
+                    names.push(name.clone());
+                }
+            }
+        }
+        let html = crate::markdown::render(&source)?;
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut in_tag = false;
+        let mut seen = 0;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                _ => {}
+            }
+            if !is_sentinel(c) {
+                literal.push(c);
+                continue;
+            }
+            let index = (u32::from(c) - SENTINEL_BASE) as usize;
+            let Some(name) = names.get(index).filter(|_| !in_tag) else {
+                return Ok(());
+            };
+            seen += 1;
+            parts.push(Part::Literal(std::mem::take(&mut literal)));
+            parts.push(Part::Variable(name.clone()));
+        }
+        parts.push(Part::Literal(literal));
+        if seen == names.len() {
+            self.html = Some(parts);
+        }
+        Ok(())
+    }
+
+    /// The pre-rendered HTML with values filled in (HTML-escaped), if pre-rendered.
+    pub(crate) fn html<F>(&self, lookup: F) -> Option<String>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let parts = self.html.as_ref()?;
+        let mut out = String::new();
+        for part in parts {
+            match part {
+                Part::Literal(html) => out.push_str(html),
+                Part::Variable(name) => {
+                    out.push_str(&crate::output::escape_html(&lookup(name).unwrap_or_default()));
+                }
+            }
+        }
+        Some(out)
     }
 
     /// The variables the template names, in order of appearance.
@@ -79,11 +156,6 @@ impl Template {
             Part::Variable(name) => Some(name.as_str()),
             Part::Literal(_) => None,
         })
-    }
-
-    /// Whether the template has no placeholder.
-    pub(crate) fn is_constant(&self) -> bool {
-        self.variables().next().is_none()
     }
 
     /// The text with every placeholder replaced by `lookup(name)` (empty when unset).
@@ -131,7 +203,7 @@ impl Localized {
 
 static EMPTY: Template = Template {
     parts: Vec::new(),
-    prerendered_html: None,
+    html: None,
 };
 
 fn is_identifier(name: &str) -> bool {
@@ -216,7 +288,25 @@ mod tests {
     fn variables_are_listed() {
         let template = Template::parse("{a} and {b}").unwrap();
         assert_eq!(template.variables().collect::<Vec<_>>(), ["a", "b"]);
-        assert!(!template.is_constant());
-        assert!(Template::parse("plain").unwrap().is_constant());
+    }
+
+    fn prerendered(source: &str) -> Option<String> {
+        let mut template = Template::parse(source).unwrap();
+        template.prerender().unwrap();
+        template.html(|name| (name == "who").then(|| "<b>Ada</b> & *co*".to_owned()))
+    }
+
+    #[test]
+    fn placeholders_in_text_are_filled_into_prerendered_html_escaped() {
+        assert_eq!(
+            prerendered("Hi **{who}**!").as_deref(),
+            Some("<p>Hi <strong>&lt;b&gt;Ada&lt;/b&gt; &amp; *co*</strong>!</p>\n")
+        );
+    }
+
+    #[test]
+    fn a_placeholder_inside_a_link_target_is_rendered_at_run_time() {
+        assert_eq!(prerendered("[site]({who})"), None);
+        assert_eq!(prerendered("[{who}](https://example.org)").map(|h| h.contains("href=\"https://example.org\"")), Some(true));
     }
 }

@@ -3,11 +3,11 @@
 //! A value matches when all the words of one of its synonyms (or of the value's own name)
 //! appear in a row in the message, compared lowercase and without accents ("Lampade"
 //! matches the synonym "lampade", "caffe" matches "caffè"). A pattern is a regular
-//! expression ([`regex_lite`] syntax) and the entity's value is the text it matched.
+//! expression ([`regex`] syntax) and the entity's value is the text it matched.
 
 use std::ops::Range;
 
-use regex_lite::Regex;
+use regex::Regex;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
@@ -88,7 +88,7 @@ impl CustomEntity {
             .map(|pattern| {
                 Regex::new(pattern).map_err(|error| CustomEntityError::Pattern {
                     pattern: pattern.clone(),
-                    reason: error.to_string(),
+                    reason: regex_error_reason(&error),
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -153,6 +153,14 @@ impl CustomEntity {
     }
 }
 
+/// The one-line reason of a regex syntax error (`unclosed group`), without the excerpt
+/// the regex crate prints above it.
+pub(crate) fn regex_error_reason(error: &regex::Error) -> String {
+    let text = error.to_string();
+    let last = text.lines().last().unwrap_or_default().trim();
+    last.strip_prefix("error: ").unwrap_or(last).to_owned()
+}
+
 fn bounded(text: &str) -> &str {
     if text.len() <= MAX_SEARCH_BYTES {
         return text;
@@ -198,6 +206,9 @@ fn words_of(text: &str) -> Vec<String> {
 
 /// Lowercase without accents.
 fn normalize(word: &str) -> String {
+    if word.is_ascii() {
+        return word.to_ascii_lowercase();
+    }
     word.nfd()
         .filter(|c| !is_combining_mark(*c))
         .flat_map(char::to_lowercase)

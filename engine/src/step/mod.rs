@@ -6,13 +6,15 @@
 //!
 //! # Layout
 //! - `input`: cleaning and bounding what the visitor sent;
-//! - `understand`: intents, entities, disambiguation, fallback and the offer of a human;
+//! - `understand`: intents, disambiguation, fallback and the offer of a human;
+//! - `entities`: entities of the message, found on demand;
 //! - `answer`: reading and validating an answer to an `ask`;
 //! - `run`: executing steps (the action stack, calls, digressions, returns);
 //! - `render`: texts to outputs, system texts, value formatting;
 //! - `timeout`: idle warnings and expiry.
 
 mod answer;
+mod entities;
 mod input;
 mod render;
 mod run;
@@ -83,6 +85,7 @@ pub fn step(
         session,
         out: Vec::new(),
         budget: run::STEP_BUDGET,
+        entities: entities::MessageEntities::default(),
     };
     match input {
         Input::Tick => turn.tick(),
@@ -135,6 +138,8 @@ pub(crate) struct Turn<'a> {
     pub(crate) session: Session,
     pub(crate) out: Vec<Output>,
     pub(crate) budget: u32,
+    /// Entities of the visitor's message, found on demand.
+    pub(crate) entities: entities::MessageEntities,
 }
 
 impl Turn<'_> {
@@ -147,7 +152,6 @@ impl Turn<'_> {
         self.session.stack.clear();
         self.session.pending = None;
         self.session.misunderstandings = 0;
-        self.session.entities.clear();
         if let Some(welcome) = self.dialog.settings.welcome {
             self.push_action(welcome, crate::session::Entry::Root);
             self.run();
@@ -156,7 +160,7 @@ impl Turn<'_> {
 
     /// Dispatches a visitor input on what the bot was waiting for.
     fn visitor(&mut self, said: &Said) {
-        self.find_entities(said);
+        self.entities = entities::MessageEntities::of(said);
         match self.session.pending.take() {
             Some(crate::session::Pending::Answer { retries }) => self.answer(said, retries),
             Some(crate::session::Pending::ReturnOffer) => self.return_offer(said),

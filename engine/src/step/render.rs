@@ -72,21 +72,11 @@ impl Turn<'_> {
     /// Shows a markdown dialog text; substituted values are escaped.
     pub(crate) fn say(&mut self, text: &Localized) {
         let template = text.get(self.locale);
-        let filled = template.fill(
-            |name| {
-                self.session
-                    .variables
-                    .get(name)
-                    .map(|v| self.format_value(v))
-            },
-            true,
-        );
-        let output = match &template.prerendered_html {
-            Some(html) => Output::Text {
-                markdown: filled.into_owned(),
-                html: html.clone(),
-            },
-            None => Output::text(filled.into_owned()),
+        let lookup = |name: &str| self.session.variables.get(name).map(|v| self.format_value(v));
+        let markdown = template.fill(lookup, true).into_owned();
+        let output = match template.html(lookup) {
+            Some(html) => Output::Text { markdown, html },
+            None => Output::text(markdown),
         };
         self.out.push(output);
     }

@@ -23,8 +23,8 @@ impl Scope for SessionScope<'_> {
     fn variable(&self, name: &str) -> Option<&Value> {
         self.turn.session.variables.get(name)
     }
-    fn entity(&self, name: &str) -> Option<&Value> {
-        self.turn.session.entities.get(name)
+    fn entity(&self, name: &str) -> Option<Value> {
+        self.turn.entity(name)
     }
     fn today(&self) -> jiff::civil::Date {
         self.turn.ctx.today
@@ -222,7 +222,7 @@ impl<'a> Turn<'a> {
             let new_value = match value {
                 SetValue::Literal(value) => Some(value.clone()),
                 SetValue::Variable(source) => self.session.variables.get(source).cloned(),
-                SetValue::Entity(entity) => self.session.entities.get(entity).cloned(),
+                SetValue::Entity(entity) => self.entity(entity),
                 SetValue::Clear => None,
             };
             let fits = |value: &Value| {
@@ -250,7 +250,7 @@ impl<'a> Turn<'a> {
             return true;
         }
         if let Some(entity) = &ask.prefill
-            && let Some(value) = self.session.entities.get(entity).cloned()
+            && let Some(value) = self.entity(entity)
             && let Ok(value) = self.check_answer(ask, value)
         {
             self.session.variables.insert(ask.variable.clone(), value);

@@ -3,8 +3,6 @@
 
 use super::render::NONE_OF_THESE;
 use super::{Said, Turn};
-use crate::dialog::Value;
-use crate::entities::system::{self, SystemValue};
 use crate::i18n::{Arg, MessageKey};
 use crate::output::{OptionItem, Output, Preference};
 use crate::session::{Entry, Pending};
@@ -24,33 +22,6 @@ pub(crate) enum Meaning {
 }
 
 impl Turn<'_> {
-    /// Finds the entities of the message (custom ones, then system ones).
-    pub(crate) fn find_entities(&mut self, said: &Said) {
-        self.session.entities.clear();
-        let text = match said {
-            Said::Date(date) => {
-                self.session
-                    .entities
-                    .insert("sys_date".to_owned(), Value::Date(*date));
-                return;
-            }
-            Said::Text(text) | Said::Option(text) => text,
-        };
-        for entity in &self.dialog.entities {
-            if let Some(found) = entity.find(text, self.locale) {
-                self.session
-                    .entities
-                    .insert(entity.name().to_owned(), Value::Text(found.value));
-            }
-        }
-        for found in system::extract_all(text, self.language(), self.ctx.today) {
-            let name = found.kind.to_string();
-            if let Some(value) = system_value(&found.value) {
-                self.session.entities.entry(name).or_insert(value);
-            }
-        }
-    }
-
     /// Classifies a message.
     pub(crate) fn meaning(&self, said: &Said) -> Meaning {
         if let Said::Option(value) = said
@@ -257,15 +228,4 @@ impl Turn<'_> {
             None => self.understand(said),
         }
     }
-}
-
-/// A system entity's value as a dialog value.
-fn system_value(value: &SystemValue) -> Option<Value> {
-    Some(match value {
-        SystemValue::Number(number) => Value::Number(*number),
-        SystemValue::Date(date) => Value::Date(*date),
-        SystemValue::Time(time) => Value::Text(format!("{:02}:{:02}", time.hour(), time.minute())),
-        SystemValue::Email(text) | SystemValue::Phone(text) => Value::Text(text.clone()),
-        SystemValue::YesNo(flag) => Value::Bool(*flag),
-    })
 }
