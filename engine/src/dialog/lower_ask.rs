@@ -113,9 +113,9 @@ impl StepScope<'_, '_> {
                     self.error(
                         p.span(),
                         format!(
-                        "`pattern` is not a valid regular expression: {}",
-                        crate::entities::custom::regex_error_reason(&error)
-                    ),
+                            "`pattern` is not a valid regular expression: {}",
+                            crate::entities::custom::regex_error_reason(&error)
+                        ),
                     );
                     None
                 }

@@ -82,7 +82,8 @@ impl Template {
     /// a tag (a link target) or the text itself uses those characters, the template is
     /// left to be rendered at run time instead.
     pub(crate) fn prerender(&mut self) -> Result<(), crate::markdown::MarkdownError> {
-        let is_sentinel = |c: char| (SENTINEL_BASE..SENTINEL_BASE + MAX_SENTINELS as u32).contains(&u32::from(c));
+        let is_sentinel =
+            |c: char| (SENTINEL_BASE..SENTINEL_BASE + MAX_SENTINELS as u32).contains(&u32::from(c));
         let mut source = String::new();
         let mut names = Vec::new();
         for part in &self.parts {
@@ -143,7 +144,9 @@ impl Template {
             match part {
                 Part::Literal(html) => out.push_str(html),
                 Part::Variable(name) => {
-                    out.push_str(&crate::output::escape_html(&lookup(name).unwrap_or_default()));
+                    out.push_str(&crate::output::escape_html(
+                        &lookup(name).unwrap_or_default(),
+                    ));
                 }
             }
         }
@@ -307,6 +310,10 @@ mod tests {
     #[test]
     fn a_placeholder_inside_a_link_target_is_rendered_at_run_time() {
         assert_eq!(prerendered("[site]({who})"), None);
-        assert_eq!(prerendered("[{who}](https://example.org)").map(|h| h.contains("href=\"https://example.org\"")), Some(true));
+        assert_eq!(
+            prerendered("[{who}](https://example.org)")
+                .map(|h| h.contains("href=\"https://example.org\"")),
+            Some(true)
+        );
     }
 }

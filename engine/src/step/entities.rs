@@ -32,7 +32,10 @@ impl Turn<'_> {
     pub(crate) fn entity(&self, name: &str) -> Option<Value> {
         let said = self.entities.said.as_ref()?;
         if let Ok(kind) = name.parse::<SystemEntityKind>() {
-            let found = self.entities.system.get_or_init(|| self.system_entities(said));
+            let found = self
+                .entities
+                .system
+                .get_or_init(|| self.system_entities(said));
             return found.get(&kind).cloned();
         }
         if let Some(known) = self.entities.custom.borrow().get(name) {
@@ -79,9 +82,7 @@ fn system_value(value: &SystemValue) -> Value {
     match value {
         SystemValue::Number(number) => Value::Number(*number),
         SystemValue::Date(date) => Value::Date(*date),
-        SystemValue::Time(time) => {
-            Value::Text(format!("{:02}:{:02}", time.hour(), time.minute()))
-        }
+        SystemValue::Time(time) => Value::Text(format!("{:02}:{:02}", time.hour(), time.minute())),
         SystemValue::Email(text) | SystemValue::Phone(text) => Value::Text(text.clone()),
         SystemValue::YesNo(flag) => Value::Bool(*flag),
     }

@@ -72,7 +72,12 @@ impl Turn<'_> {
     /// Shows a markdown dialog text; substituted values are escaped.
     pub(crate) fn say(&mut self, text: &Localized) {
         let template = text.get(self.locale);
-        let lookup = |name: &str| self.session.variables.get(name).map(|v| self.format_value(v));
+        let lookup = |name: &str| {
+            self.session
+                .variables
+                .get(name)
+                .map(|v| self.format_value(v))
+        };
         let markdown = template.fill(lookup, true).into_owned();
         let output = match template.html(lookup) {
             Some(html) => Output::Text { markdown, html },

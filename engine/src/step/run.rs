@@ -222,7 +222,10 @@ impl<'a> Turn<'a> {
             let new_value = match value {
                 SetValue::Literal(value) => Some(value.clone()),
                 SetValue::Variable(source) => self.session.variables.get(source).cloned(),
-                SetValue::Entity(entity) => self.entity(entity),
+                SetValue::Entity(entity) => match self.entity(entity) {
+                    Some(value) => Some(value),
+                    None => continue,
+                },
                 SetValue::Clear => None,
             };
             let fits = |value: &Value| {

@@ -196,6 +196,89 @@ fn asked_session(dialog: &Dialog) -> Session {
     .0
 }
 
+const ECHO: &str = r#"
+id = "echo"
+locales = ["en"]
+[settings]
+welcome = "start"
+[variables.name]
+type = "text"
+[actions.start]
+[[actions.start.steps]]
+ask = "name"
+prompt = "Name?"
+[[actions.start.steps]]
+say = "Hi **{name}**! [{name}](https://example.org) and [link]({name}) and {name}"
+"#;
+
+/// Whether a tag of `html` runs script: a script element, an event-handler attribute, or
+/// a link or source with a script or data URL.
+fn scripted_tag(html: &str) -> Option<String> {
+    let lower = html.to_lowercase();
+    for tag in lower
+        .split('<')
+        .skip(1)
+        .filter_map(|rest| rest.split('>').next())
+    {
+        if tag.starts_with("script") || tag.starts_with("iframe") || tag.starts_with("img") {
+            return Some(tag.to_owned());
+        }
+        for attribute in tag.split_whitespace().skip(1) {
+            let (name, value) = attribute.split_once('=').unwrap_or((attribute, ""));
+            let value = value.trim_matches(['"', '\'']);
+            if name.starts_with("on")
+                || (matches!(name, "href" | "src")
+                    && ["javascript:", "vbscript:", "data:"]
+                        .iter()
+                        .any(|s| value.starts_with(s)))
+            {
+                return Some(tag.to_owned());
+            }
+        }
+    }
+    None
+}
+
+#[test]
+fn the_script_detector_catches_what_it_looks_for() {
+    assert!(scripted_tag(r#"<p><a href="javascript:x">y</a></p>"#).is_some());
+    assert!(scripted_tag("<p onclick=x>y</p>").is_some());
+    assert!(scripted_tag("<script>x</script>").is_some());
+    assert_eq!(scripted_tag("<p>javascript:alert(1) onclick=</p>"), None);
+}
+
+fn hostile_text() -> impl Strategy<Value = String> {
+    let fragment = prop_oneof![
+        Just("<script>alert(1)</script>".to_owned()),
+        Just("<img src=x onerror=alert(1)>".to_owned()),
+        Just("[x](javascript:alert(1))".to_owned()),
+        Just("<a href=\"javascript:alert(1)\">x</a>".to_owned()),
+        Just("javascript:alert(1)".to_owned()),
+        Just("data:text/html,<b>x</b>".to_owned()),
+        Just("**".to_owned()),
+        Just("](".to_owned()),
+        Just("\"' onmouseover=".to_owned()),
+        Just("https://example.org/?q=<x>".to_owned()),
+        "\\PC{0,12}",
+    ];
+    proptest::collection::vec(fragment, 1..6).prop_map(|parts| parts.join(" "))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn no_answer_yields_a_script_an_event_handler_or_a_script_url(name in hostile_text()) {
+        let dialog = dialog(ECHO);
+        let (_, outputs) = step(now(), asked_session(&dialog), &dialog, Input::Text(name), &ctx(&[]));
+        for output in &outputs {
+            if let Output::Text { html, .. } = output {
+                prop_assert_eq!(scripted_tag(html), None, "{}", html);
+            }
+        }
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
