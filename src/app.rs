@@ -58,6 +58,7 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .merge(routes::admin::router())
+        .merge(routes::openapi::router())
         .merge(routes::sessions::router(state.clone()))
         .merge(staffetta_widget::assets::router())
         .fallback(crate::error::not_found)

@@ -2,5 +2,6 @@
 
 pub mod admin;
 pub mod health;
+pub mod openapi;
 pub mod sessions;
 pub mod visitor_ws;

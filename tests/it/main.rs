@@ -9,6 +9,7 @@ mod crash;
 mod identity;
 mod locales;
 mod mau;
+mod openapi;
 mod server;
 mod store;
 mod visitor;

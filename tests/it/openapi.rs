@@ -1,0 +1,8 @@
+//! The published contract: docs/openapi.json and docs/ws-frames.schema.json are served as
+//! written, describe exactly the routes of the router, are valid JSON Schema, and accept
+//! what the real server sends and their own examples.
+
+mod contract;
+mod coverage;
+mod frames;
+mod responses;
