@@ -89,39 +89,54 @@ async fn real_websocket_frames_match_the_frame_schema() {
             .await
             .expect("sent");
     }
+    // Stop once every expected kind arrived and the events reached the head that `resync`
+    // reported (the visitor message and the bot's answer were delivered as events).
     let mut seen = std::collections::BTreeSet::new();
+    let mut head = None;
+    let mut last_seq = welcome_seq;
     received.extend(
         read_until(&mut stream, |frame| {
             let kind = frame["type"].as_str().unwrap_or_default().to_owned();
-            if kind == "error" {
-                seen.insert(format!(
-                    "error:{}",
-                    frame["code"].as_str().unwrap_or_default()
-                ));
-            } else if kind == "event" {
-                seen.insert(format!(
-                    "event:{}",
-                    frame["event"]["type"].as_str().unwrap_or_default()
-                ));
+            match kind.as_str() {
+                "error" => {
+                    seen.insert(format!(
+                        "error:{}",
+                        frame["code"].as_str().unwrap_or_default()
+                    ));
+                }
+                "event" => {
+                    seen.insert(format!(
+                        "event:{}",
+                        frame["event"]["type"].as_str().unwrap_or_default()
+                    ));
+                    last_seq = frame["event"]["seq"].as_u64().unwrap_or(last_seq);
+                }
+                "resync" => head = frame["head"].as_u64(),
+                _ => {}
             }
             seen.insert(kind);
-            [
+            let kinds = [
                 "ack",
                 "pong",
                 "resync",
                 "error:invalid_frame",
                 "error:invalid_input",
                 "event:typing",
-            ]
-            .iter()
-            .all(|k| seen.contains(*k))
+            ];
+            kinds.iter().all(|k| seen.contains(*k)) && head.is_some_and(|head| last_seq >= head)
         })
         .await,
     );
     for frame in &received {
         assert_valid(&server_schema, frame, "a server frame");
     }
-    assert!(received.len() >= 8, "too few frames: {received:?}");
+    let visitor_echo = received
+        .iter()
+        .any(|frame| frame["event"]["type"] == "message" && frame["event"]["from"] == "visitor");
+    assert!(
+        visitor_echo,
+        "the visitor message event was not seen: {received:?}"
+    );
 }
 
 #[tokio::test]
