@@ -38,6 +38,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             post(send_message).options(preflight),
         )
         .route(
+            "/api/v1/sites/{site}/sessions/{session}/identity",
+            axum::routing::put(refresh_identity).options(preflight),
+        )
+        .route(
             "/api/v1/sites/{site}/sessions/{session}/events",
             get(long_poll).options(preflight),
         )
@@ -134,6 +138,16 @@ async fn send_message(
     conversation::send(&state, &session_id, request)
         .await
         .map(Json)
+}
+
+async fn refresh_identity(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+    ApiJson(body): ApiJson<crate::visitor::identity_expiry::IdentityRefresh>,
+) -> Result<StatusCode, ApiError> {
+    session_of_site(&state, &site, &session_id).await?;
+    crate::visitor::identity_expiry::refresh(&state, &session_id, &body.identity_token).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn end_session(

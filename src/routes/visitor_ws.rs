@@ -210,11 +210,17 @@ impl Connection {
             }
             ClientFrame::Ack { .. } => {}
             ClientFrame::Resume { after } => self.resume(after, out).await,
-            ClientFrame::Identity { .. } => out.push(error_frame(
-                "unsupported_frame",
-                "Refresh the identity token with a new session start.",
-                None,
-            )),
+            ClientFrame::Identity { identity_token } => {
+                let refreshed = crate::visitor::identity_expiry::refresh(
+                    &self.state,
+                    &self.session_id,
+                    &identity_token,
+                )
+                .await;
+                if let Err(err) = refreshed {
+                    out.push(error_frame(err.code(), err.message(), None));
+                }
+            }
             ClientFrame::Ping {} => out.push(server_frame(&ServerFrame::Pong {})),
         }
         Flow::Continue

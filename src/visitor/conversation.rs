@@ -124,6 +124,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     state
         .bus
         .publish(&conversation_id, Notice::Appended { head: last_seq });
+    super::identity_expiry::schedule(state, &session_id, new.identity_expires_at).await?;
     Ok(Started {
         session_id,
         conversation_id,
@@ -182,6 +183,9 @@ pub async fn send(
             ));
         }
         let now = now(state);
+        if super::identity_expiry::has_expired(record.identity_expires_at, now.as_millisecond()) {
+            return Err(super::identity_expiry::expired_error());
+        }
         let idle = state.bots.idle(&record.site);
         if record.bot.expired || record.bot.timeout_state(now, &idle) == TimeoutState::Expired {
             // Expire first (persisting the notice), then refuse the message.

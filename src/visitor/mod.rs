@@ -10,6 +10,7 @@
 //! - [`bus`]: fan-out of conversation activity to this node's subscribers.
 //! - [`timer`]: the one idle-deadline task.
 //! - [`origin`]: origin checks and CORS.
+//! - [`identity_expiry`]: `identity_expired` events and fresh tokens mid-conversation.
 //! - [`metadata`]: what agents see about a visitor (address, page, device, location).
 //! - [`locale`]: the visitor's locale from the widget, `Accept-Language` and the site.
 
@@ -17,6 +18,7 @@ pub mod bot;
 pub mod bus;
 pub mod conversation;
 pub mod identity;
+pub mod identity_expiry;
 pub mod locale;
 pub mod mau;
 pub mod metadata;

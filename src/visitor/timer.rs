@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use super::conversation;
+use super::identity_expiry::IDENTITY_SCHEDULE;
 use super::record::IDLE_SCHEDULE;
 use crate::app::AppState;
 
@@ -38,6 +39,11 @@ pub async fn run(state: AppState) {
 /// Applies every due deadline and returns how long to sleep before the next one.
 async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
     let now_ms = state.clock.now_ms();
+    for (session_id, _) in state.store.due(IDENTITY_SCHEDULE, now_ms, BATCH).await? {
+        if let Err(err) = super::identity_expiry::apply(state, &session_id).await {
+            tracing::warn!(session.id = %session_id, code = err.code(), "identity expiry failed");
+        }
+    }
     let due = state.store.due(IDLE_SCHEDULE, now_ms, BATCH).await?;
     for (session_id, at) in &due {
         if let Err(err) = conversation::tick(state, session_id).await {
@@ -57,7 +63,12 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
     if due.len() == BATCH {
         return Ok(Duration::ZERO);
     }
-    let next = state.store.next_due(IDLE_SCHEDULE).await?;
+    let next_idle = state.store.next_due(IDLE_SCHEDULE).await?;
+    let next_identity = state.store.next_due(IDENTITY_SCHEDULE).await?;
+    let next = next_idle
+        .into_iter()
+        .chain(next_identity)
+        .min_by_key(|(_, at)| *at);
     let now_ms = state.clock.now_ms();
     Ok(next.map_or(MAX_SLEEP, |(_, at)| {
         let wait = u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0);

@@ -1,6 +1,7 @@
 //! The visitor channel through the real server: sessions, messages, events, origins, expiry.
 
 mod expiry;
+mod identity_expiry;
 mod origins;
 mod realtime;
 mod sessions;
