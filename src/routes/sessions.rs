@@ -49,6 +49,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/v1/sites/{site}/sessions/{session}/ws",
             get(super::visitor_ws::upgrade),
         )
+        // Bodies larger than a websocket frame may be are refused with 413 before parsing.
+        .layer(axum::extract::DefaultBodyLimit::max(
+            state.settings.limits.max_frame_len(),
+        ))
         .route_layer(middleware::from_fn_with_state(state, origin::guard))
 }
 

@@ -147,6 +147,17 @@ async fn bad_message_bodies_get_specific_errors() {
 }
 
 #[tokio::test]
+async fn a_body_larger_than_a_frame_is_refused_with_413() {
+    let app = spawn_app().await;
+    let visitor = app.visitor().await;
+    let huge = visitor
+        .send_raw("big", json!({ "text": "x".repeat(40 * 1024) }))
+        .await;
+    assert_eq!(huge.status, 413);
+    assert_eq!(huge.code(), "payload_too_large");
+}
+
+#[tokio::test]
 async fn control_characters_and_a_huge_option_value_never_crash_the_bot() {
     let app = spawn_app().await;
     let visitor = app.visitor().await;
