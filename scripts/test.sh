@@ -45,6 +45,6 @@ scripts/validate-openapi.sh
 if [ -f tests/browser/package.json ]; then
   log "browser tests (headless chromium)"
   cargo build --locked --bin staffetta
-  STAFFETTA_BIN="$PWD/target/debug/staffetta" npm test --prefix tests/browser
+  STAFFETTA_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/staffetta" npm test --prefix tests/browser
 fi
 log "all tests passed"
