@@ -1,5 +1,5 @@
 //! The engine's error type for startup work (reading locales). Dialog problems are
-//! [`crate::dialog::Diagnostic`]s; a turn ([`crate::step`]) cannot fail.
+//! [`crate::dialog::Diagnostic`]s; a turn ([`crate::step()`]) cannot fail.
 
 use std::path::PathBuf;
 

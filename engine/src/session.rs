@@ -3,7 +3,7 @@
 //! A [`Session`] holds the variables, the stack of running actions (calls and
 //! digressions), the question the bot is waiting on, the count of consecutive
 //! misunderstandings and two timestamps. It is plain data (serde) so the edge can store
-//! it; every change goes through [`crate::step`].
+//! it; every change goes through [`crate::step()`].
 //!
 //! Idle timeout: a session is *active* until `last_activity + timeout - warning_before`,
 //! then *warned* until `last_activity + timeout`, then *expired*. The edge keeps one
@@ -240,6 +240,33 @@ welcome = "hello"
             &crate::dialog::LoadOptions::default(),
         )
         .expect("valid dialog")
+    }
+
+    #[test]
+    fn sessions_round_trip_through_json_for_storage() {
+        let dialog = dialog();
+        let mut session = Session::new(at(0), &dialog);
+        session.stack.push(Frame {
+            action: "hello".to_owned(),
+            step: 0,
+            entry: Entry::Digression,
+        });
+        session.pending = Some(Pending::Disambiguation {
+            intents: vec!["a".to_owned(), "b".to_owned()],
+        });
+        session
+            .variables
+            .insert("age".to_owned(), Value::Number(3.5));
+        let json = serde_json::to_string(&session).unwrap();
+        assert_eq!(serde_json::from_str::<Session>(&json).unwrap(), session);
+    }
+
+    #[test]
+    fn dialogs_localizers_and_sessions_can_be_shared_across_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<Dialog>();
+        shareable::<crate::i18n::Localizer>();
+        shareable::<Session>();
     }
 
     #[test]

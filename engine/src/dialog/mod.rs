@@ -1,5 +1,5 @@
 //! Dialogs as data: the TOML format (see docs/dialogs.md), its loader and validator, and
-//! the checked model that [`crate::step`] runs.
+//! the checked model that [`crate::step()`] runs.
 //!
 //! `load_dir` reads a directory of dialogs, reports every problem as a [`Diagnostic`]
 //! (`file:line:column: message`) and returns a [`DialogSet`] only when there is no error.
