@@ -69,6 +69,7 @@ pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route("/widget.js", get(launcher_handler))
         .route("/widget/chat.js", get(chat_handler))
         .route("/demo/media/{file}", get(media_handler))
+        .merge(crate::console::router())
 }
 
 async fn launcher_handler(headers: HeaderMap) -> Response {
