@@ -2,8 +2,9 @@
 //!
 //! No model download and no external service: [`IntentModel::train`] builds a TF-IDF
 //! feature space (Snowball stems, stem bigrams and accent-folded character n-grams) and a
-//! softmax (multinomial logistic regression) classifier from [`TrainingExample`]s, then
-//! calibrates its confidence by temperature scaling on a held-out slice of those examples.
+//! linear multiclass classifier (averaged perceptron on the hinge loss) from
+//! [`TrainingExample`]s, then turns its scores into confidences with a softmax whose
+//! temperature is fitted on a held-out slice of those examples.
 //! [`IntentModel::classify`] returns the best intents with calibrated confidences and
 //! whether the best one clears the out-of-scope threshold.
 //!
@@ -12,9 +13,10 @@
 //! - `stem`: Snowball stemmers for [`Language`];
 //! - `typo`: edit-distance-1 correction of unknown words against the training vocabulary;
 //! - `features`: hashed word and character features, TF-IDF, sparse vectors;
-//! - `linear`: the softmax classifier and its deterministic SGD training;
+//! - `linear`: the linear classifier and its deterministic training;
 //! - `calibrate`: temperature scaling;
-//! - `model`: [`IntentModel`], which ties them together.
+//! - `model`: [`IntentModel`], which ties them together;
+//! - `evaluation`: [`Evaluation`], the CLINC150 paper's metrics for a test set.
 //!
 //! Examples labelled [`OUT_OF_SCOPE_INTENT`] (`oos`) are optional: when present they train
 //! an extra "none of these" class that absorbs probability, and that class is never reported.
