@@ -136,6 +136,25 @@ fn unused_actions_and_intents_without_actions_are_errors() {
 }
 
 #[test]
+fn actions_that_call_themselves_are_reported() {
+    let found = problems(&format!(
+        "{WELCOME}call = \"a\"\n[actions.a]\nsteps = [{{ call = \"b\" }}]\n[actions.b]\nsteps = [{{ call = \"a\" }}]\n"
+    ));
+    assert!(
+        found.contains(
+            &"8:10: action `a` calls itself (directly or through other actions)".to_owned()
+        ),
+        "{found:#?}"
+    );
+    assert!(
+        found.contains(
+            &"10:10: action `b` calls itself (directly or through other actions)".to_owned()
+        ),
+        "{found:#?}"
+    );
+}
+
+#[test]
 fn a_step_has_exactly_one_kind() {
     assert_reports(
         &format!("{WELCOME}say = \"a\"\ncall = \"w\"\n"),

@@ -1,9 +1,10 @@
 //! Turns the parsed files of one dialog into the checked [`Dialog`], collecting every
 //! problem as a [`Diagnostic`] instead of stopping at the first.
 //!
-//! Declarations (variables, entities, intents, action names, labels) are read first so
-//! that steps can be checked against them in one pass; `lower_step` checks the steps and
-//! `validate` runs the whole-dialog checks (reachability, unused things, NLU training).
+//! Declarations (`declare`: header, variables, entities, intents) are read first so that
+//! steps can be checked against them in one pass; `lower_step`, `lower_ask` and
+//! `lower_flow` check the steps and `validate` runs the whole-dialog checks
+//! (reachability, unused things, NLU training).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::ops::Range;

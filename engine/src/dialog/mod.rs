@@ -7,7 +7,8 @@
 //!
 //! # Layout
 //! - `raw`: the file as written (serde structs with spans);
-//! - `lower`, `lower_step`: checks and conversion into the model;
+//! - `declare`, `lower`, `lower_step`, `lower_ask`, `lower_flow`: checks and conversion
+//!   into the model;
 //! - `validate`: whole-dialog checks (reachability, unused things) and NLU training;
 //! - `load`: files and folders on disk;
 //! - `model`, `text`, `condition`, `value`: the runtime model;

@@ -74,6 +74,7 @@ pub(crate) struct Finish<'a> {
 /// per locale) unless training failed.
 pub(crate) fn finish(lowerer: &mut Lowerer<'_>, finish: &Finish<'_>) -> Option<Vec<IntentModel>> {
     unused_actions(lowerer, finish);
+    call_cycles(lowerer, finish);
     for (name, intent) in finish.intents {
         if name != OUT_OF_SCOPE_INTENT && !finish.intent_actions.contains_key(name) {
             let message = format!(
@@ -114,6 +115,55 @@ fn unused_actions(lowerer: &mut Lowerer<'_>, finish: &Finish<'_>) {
                 );
                 lowerer.error(*file, name.span(), message);
             }
+        }
+    }
+}
+
+/// Reports actions that call themselves, directly or through other actions: such a call
+/// could only stop at the stack limit.
+fn call_cycles(lowerer: &mut Lowerer<'_>, finish: &Finish<'_>) {
+    let calls: Vec<Vec<ActionId>> = finish
+        .actions
+        .iter()
+        .map(|action| {
+            action
+                .steps
+                .iter()
+                .filter_map(|step| match step {
+                    Step::Call(target) => Some(*target),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    for start in 0..calls.len() {
+        let mut seen = vec![false; calls.len()];
+        let mut todo: Vec<ActionId> = calls[start].clone();
+        while let Some(next) = todo.pop() {
+            if next == start {
+                report_cycle(lowerer, finish, start);
+                break;
+            }
+            if let Some(slot) = seen.get_mut(next)
+                && !*slot
+            {
+                *slot = true;
+                todo.extend(calls.get(next).into_iter().flatten());
+            }
+        }
+    }
+}
+
+fn report_cycle(lowerer: &mut Lowerer<'_>, finish: &Finish<'_>, action: ActionId) {
+    let Some(name) = finish.actions.get(action).map(|a| a.id.clone()) else {
+        return;
+    };
+    for (file, raw) in finish.files {
+        if let Some((key, _)) = raw.actions.iter().find(|(key, _)| *key.get_ref() == name) {
+            let message =
+                format!("action `{name}` calls itself (directly or through other actions)");
+            lowerer.error(*file, key.span(), message);
+            return;
         }
     }
 }
