@@ -3,6 +3,7 @@
 
 mod chat;
 mod dialogs;
+mod nlu;
 mod serve;
 
 use std::path::PathBuf;
@@ -44,6 +45,15 @@ enum Command {
     Dialogs(DialogsCommand),
     /// Chat with a dialog in the terminal, using the real engine.
     Chat(chat::ChatArgs),
+    /// Intent classification tools.
+    #[command(subcommand)]
+    Nlu(NluCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum NluCommand {
+    /// Train on one JSON-lines file and report accuracy, OOS recall and timings on another.
+    Eval(nlu::NluEvalArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +88,7 @@ pub fn main() -> ExitCode {
         }
         Command::Dialogs(DialogsCommand::Check(ref args)) => report_failure(dialogs::check(args)),
         Command::Chat(ref args) => report_failure(chat::chat(args)),
+        Command::Nlu(NluCommand::Eval(ref args)) => report_failure(nlu::eval(args)),
         Command::DefaultConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             ExitCode::SUCCESS

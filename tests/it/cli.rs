@@ -228,3 +228,56 @@ fn ureq_get(url: &str) -> Option<u16> {
     stream.read_to_string(&mut response).ok()?;
     response.split_whitespace().nth(1)?.parse().ok()
 }
+
+#[test]
+fn nlu_eval_reports_accuracy_recall_and_timings_and_refuses_bad_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let train = dir.path().join("train.jsonl");
+    let test = dir.path().join("test.jsonl");
+    let mut lines = Vec::new();
+    for (intent, texts) in [
+        ("order_status", ["where is my order", "track my parcel", "order status please", "has my package shipped"]),
+        ("opening_hours", ["when are you open", "opening hours", "what time do you close", "are you open on sunday"]),
+        ("refund", ["i want my money back", "refund my purchase", "how do i get a refund", "return and refund"]),
+    ] {
+        for text in texts {
+            lines.push(serde_json::json!({ "text": text, "intent": intent }).to_string());
+        }
+    }
+    std::fs::write(&train, lines.join("\n")).unwrap();
+    std::fs::write(
+        &test,
+        [
+            r#"{"text": "where is my parcel", "intent": "order_status"}"#,
+            r#"{"text": "are you open today", "intent": "opening_hours"}"#,
+            r#"{"text": "zebra quantum violin", "intent": "oos"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let output = command(dir.path())
+        .args(["nlu", "eval", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for label in ["in-scope accuracy:", "OOS recall:", "training time:", "classify p50:", "classify p99:"] {
+        assert!(stdout.contains(label), "{label} missing in {stdout}");
+    }
+
+    std::fs::write(&test, "{not json\n").unwrap();
+    let bad = command(dir.path())
+        .args(["nlu", "eval", "--train"])
+        .arg(&train)
+        .arg("--test")
+        .arg(&test)
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&bad.stderr);
+    assert!(stderr.contains("test.jsonl"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
