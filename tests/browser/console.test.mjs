@@ -198,6 +198,107 @@ describe('agent console', () => {
     assert.equal(await page.locator('#login-view').isVisible(), false, 'no password asked after a reload');
     const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }) + document.cookie);
     assert.doesNotMatch(stored, /eyJ/, 'the access token is never stored or readable as a cookie');
+    await page.screenshot({ path: join(artifactsDir, 'console-desk.png') });
+    assert.deepEqual(await axe(page), [], 'the desk without conversations');
+    await context.close();
+  });
+
+  // The console's own behaviour over the documented frames (docs/agent-api.md), with the
+  // agent websocket and the transcript answered inside the browser. This checks the UI and
+  // the commands it sends; the test above checks the same story against the real server.
+  test('over the documented frames: offer countdown, accept, bot transcript, chat, end, wrap-up', async (t) => {
+    const reason = lacking('page', 'login');
+    if (reason) return t.skip(reason);
+    const context = await browser.newContext(desktop);
+    const sent = [];
+    let socket;
+    await context.routeWebSocket(/\/api\/v1\/agent\/ws/, (ws) => {
+      socket = ws;
+      ws.onMessage((m) => sent.push(JSON.parse(m)));
+      ws.send(JSON.stringify({ event: 'SNAPSHOT', state: 'paused', pause_reasons: [{ code: 1701, label: 'Lunch' }], conversations: [], offers: [] }));
+    });
+    await context.route(/\/api\/v1\/agent\/conversations\/c1$/, (route) => route.fulfill({
+      json: {
+        chat_id: 'c1', handoff_seq: 3,
+        messages: [
+          { seq: 1, from: 'bot', text: 'Hi! How can I help?', html: '<p onclick="x()">Hi! <img src=x onerror="window.pwned=1">How can I help?</p><script>window.pwned=1</script>', at: 1 },
+          { seq: 2, from: 'visitor', text: '<b>talk to a human</b>', at: 2 },
+        ],
+        visitor: { page_url: 'https://shop.example/cart', device: 'mobile', country: 'IT', city: 'Roma', ip: '203.0.113.9', previous_conversations: [] },
+      },
+    }));
+    const { page, errors } = await openConsole(context);
+    await signIn(page);
+    await page.getByLabel('My state').selectOption('pause:1701');
+    await page.getByLabel('My state').selectOption('ready');
+    socket.send(JSON.stringify({ event: 'POPUP', id: '7', uuid: 'c1', chat_id: 'c1', type: 'inbound', media_type: 'chat', job_type: 'inbound', queue: 'sales', isACD: true, deadline: Date.now() + 20_000 }));
+    const offer = page.locator('.offer');
+    await offer.waitFor();
+    assert.match(await offer.locator('.countdown').textContent(), /(19|20) s left to accept/);
+    await offer.getByRole('button', { name: 'Accept' }).focus();
+    await page.keyboard.press('Enter');
+    socket.send(JSON.stringify({ event: 'ESTABLISHED', id: '7', chat_id: 'c1', queue: 'sales', startTime: Date.now() }));
+    socket.send(JSON.stringify({ event: 'JOBSTARTED', id: '7', chat_id: 'c1', job_state: 'online' }));
+    const conv = page.locator('.conversation');
+    await conv.locator('.msg-visitor').waitFor();
+    await offer.waitFor({ state: 'detached' });
+    assert.equal(await conv.locator('.msg-visitor .body').textContent(), '<b>talk to a human</b>', 'visitor text stays text');
+    assert.equal(await conv.locator('.msg-bot .body').textContent(), 'Hi! How can I help?');
+    assert.equal(await page.evaluate(() => window.pwned), undefined, 'no script ran from bot html');
+    assert.equal(await conv.locator('[onclick], [onerror], script').count(), 0);
+    assert.match(await conv.locator('.visitor-info').textContent(), /shop\.example\/cart.*mobile.*Roma, IT.*203\.0\.113\.9/s);
+    socket.send(JSON.stringify({ event: 'TYPING', chat_id: 'c1', typing: true }));
+    await conv.getByText('The visitor is typing…').waitFor();
+    await conv.getByLabel('Message').fill('Hello from the agent');
+    await conv.getByLabel('Message').press('Enter');
+    socket.send(JSON.stringify({ event: 'MESSAGE', chat_id: 'c1', seq: 4, from: 'agent', agent_name: 'Demo Agent', text: 'Hello from the agent', html: '<p>Hello from the agent</p>', at: 4 }));
+    await conv.locator('.msg-agent', { hasText: 'Hello from the agent' }).waitFor();
+    await page.screenshot({ path: join(artifactsDir, 'console-conversation-frames.png') });
+    assert.deepEqual(await axe(page), [], 'console with an open conversation');
+    await conv.getByRole('button', { name: 'End chat' }).click();
+    socket.send(JSON.stringify({ event: 'CONNECTIONCLEARED', id: '7', chat_id: 'c1', reason: 'agent', endTime: Date.now() }));
+    socket.send(JSON.stringify({ event: 'JOBCHANGED', id: '7', chat_id: 'c1', job_state: 'offline', offlineStartTime: Date.now() }));
+    await conv.locator('.wrapup').waitFor({ state: 'visible' });
+    await conv.getByLabel('Notes').fill('All good.');
+    await conv.getByRole('button', { name: 'Finish wrap-up' }).click();
+    socket.send(JSON.stringify({ event: 'JOBFINISHED', id: '7', chat_id: 'c1', reason: 'solved', offlineEndTime: Date.now() }));
+    await conv.waitFor({ state: 'detached' });
+    const commands = sent.map((c) => c.command);
+    // Chromium reports the hostile bot HTML's on* attributes as CSP violations while parsing
+    // it in the inert template (blocked; nothing ran, checked above); everything else counts.
+    const unexpected = errors.filter((e) => !/inline event handler violates the following Content Security Policy/.test(e));
+    assert.deepEqual(sent.filter((c) => c.command !== 'typing'), [
+      { command: 'set_state', state: 'pause', reason: 1701 },
+      { command: 'set_state', state: 'ready' },
+      { command: 'accept', offer: '7' },
+      { command: 'send', conversation: 'c1', text: 'Hello from the agent' },
+      { command: 'end', conversation: 'c1' },
+      { command: 'wrapup_done', job: '7', disposition: 'solved', notes: 'All good.' },
+    ]);
+    assert.ok(commands.includes('typing'), 'typing is sent while the agent types');
+    assert.deepEqual(unexpected, []);
+    await context.close();
+  });
+
+  test('when the websocket drops, the console reconnects without asking for the password', async (t) => {
+    const reason = lacking('page', 'login');
+    if (reason) return t.skip(reason);
+    const context = await browser.newContext(desktop);
+    let connections = 0;
+    let first;
+    await context.routeWebSocket(/\/api\/v1\/agent\/ws/, (ws) => {
+      connections += 1;
+      if (connections === 1) first = ws;
+      ws.send(JSON.stringify({ event: 'SNAPSHOT', state: 'ready', pause_reasons: [], conversations: [], offers: [] }));
+    });
+    const { page } = await openConsole(context);
+    await signIn(page);
+    await page.locator('#connection', { hasText: 'Connected' }).waitFor();
+    await first.close({ code: 1001, reason: 'network lost' });
+    await page.locator('#connection', { hasText: 'Connected' }).waitFor({ timeout: 15_000 });
+    for (let i = 0; i < 50 && connections < 2; i += 1) await page.waitForTimeout(100);
+    assert.equal(connections, 2, 'a second websocket was opened');
+    assert.equal(await page.locator('#login-view').isVisible(), false);
     await context.close();
   });
 

@@ -550,6 +550,7 @@ function sanitizedFragment(html) {
         node.removeAttribute(attr.name);
       }
     }
+    if (node.tagName === 'IMG' && !node.hasAttribute('alt')) node.setAttribute('alt', '');
     if (node.tagName === 'A') { node.setAttribute('rel', 'noopener noreferrer'); node.setAttribute('target', '_blank'); }
   }
   return template.content;
