@@ -559,8 +559,11 @@ function sanitizedFragment(html) {
 // ---------- offline requests ----------
 async function loadOfflineRequests() {
   let r;
-  try { r = await api('/offline-requests?limit=50'); } catch { return; }
-  if (!r.ok) return;
+  try { r = await api('/offline-requests?limit=50'); } catch { r = null; }
+  if (!r || !r.ok) {
+    $('offline-list').replaceChildren(el('li', 'none', `Offline requests could not be loaded${r ? ` (${r.status})` : ''}.`));
+    return;
+  }
   const data = await r.json();
   $('offline-list').replaceChildren();
   for (const request of data.requests || []) renderOfflineRequest(request, false);
