@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use staffetta_engine::dialog::{Dialog, DialogSet};
+use staffetta_engine::dialog::{Dialog, DialogSet, LoadOptions, load_dir_with};
 use staffetta_engine::i18n::Localizer;
 use staffetta_engine::session::IdleConfig;
 
@@ -63,7 +63,7 @@ struct SiteBot {
 /// Dialogs, system texts and per-site bot settings.
 #[derive(Debug)]
 pub struct Bots {
-    localizer: Localizer,
+    localizer: Arc<Localizer>,
     sites: HashMap<String, SiteBot>,
     dialogs: DialogSet,
 }
@@ -72,22 +72,28 @@ impl Bots {
     /// Loads the dialogs and locales named by `settings` and checks every site's dialog.
     pub fn load(settings: &Settings) -> Result<Bots, BotLoadError> {
         let dir = settings.paths.dialogs.display().to_string();
-        let dialogs =
-            staffetta_engine::dialog::load_dir(&settings.paths.dialogs).map_err(|diagnostics| {
-                BotLoadError::Dialogs {
-                    dir: dir.clone(),
-                    diagnostics: diagnostics
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join("\n"),
-                }
-            })?;
         let localizer =
             Localizer::load_dir(&settings.paths.locales).map_err(|err| BotLoadError::Locales {
                 dir: settings.paths.locales.display().to_string(),
                 message: err.to_string(),
             })?;
+        let localizer = Arc::new(localizer);
+        // The same checks as `staffetta dialogs check`, including that every locale of
+        // every dialog has the engine's system texts.
+        let options = LoadOptions {
+            iframe_hosts: Vec::new(),
+            localizer: Some(Arc::clone(&localizer)),
+        };
+        let dialogs = load_dir_with(&settings.paths.dialogs, &options).map_err(|diagnostics| {
+            BotLoadError::Dialogs {
+                dir: dir.clone(),
+                diagnostics: diagnostics
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            }
+        })?;
         let mut sites = HashMap::new();
         for site in &settings.sites {
             let dialog = dialogs

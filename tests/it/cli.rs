@@ -162,6 +162,7 @@ fn a_redis_url_that_is_down_is_a_clear_error() {
 #[test]
 fn a_missing_dialogs_dir_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(repo_dir().join("locales"), dir.path().join("locales")).unwrap();
     let output = command(dir.path())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .output()
