@@ -81,7 +81,8 @@ pub struct LauncherSettings {
     pub expand_after_s: u64,
     /// Seconds an expanded launcher stays open on mobile before collapsing.
     pub mobile_collapse_after_s: u64,
-    /// Seconds after page load at which a never-clicked launcher bounces.
+    /// Bounces of a never-clicked launcher: seconds after page load of the first bounce,
+    /// then seconds after the first of the second one (seed 001: 15 s, then 60 s later).
     pub bounce_at_s: Vec<u64>,
 }
 
