@@ -68,3 +68,37 @@ async fn stop_returns_cleanly_and_releases_the_store_for_the_next_node() {
     assert_eq!(again.get("/readyz").await.status(), 200);
     again.stop().await.expect("clean stop");
 }
+
+#[tokio::test]
+async fn on_redis_a_conversation_works_and_readyz_turns_degraded_when_redis_goes_away() {
+    let Some(mut redis) =
+        crate::support::redis_server::private_redis_or_skip("readyz_on_redis").await
+    else {
+        return;
+    };
+    let url = redis.url();
+    let app = spawn_app_with(move |s| {
+        s.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+        s.store.response_timeout_ms = 500;
+    })
+    .await;
+    let ready: serde_json::Value = app.get("/readyz").await.json().await.unwrap();
+    assert_eq!(ready["store"], "redis");
+    assert_eq!(ready["status"], "ready");
+    let visitor = app.visitor().await;
+    assert_eq!(visitor.say("hello").await["seq"], 2);
+
+    redis.stop();
+    let degraded = app.get("/readyz").await;
+    assert_eq!(degraded.status(), 503);
+    let body: serde_json::Value = degraded.json().await.unwrap();
+    assert_eq!(body["status"], "degraded");
+    assert!(!body["reason"].as_str().unwrap().is_empty());
+    // Health stays green: the process is alive, it just cannot serve.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+    let refused = visitor
+        .send_raw("while-down", serde_json::json!({ "text": "hi" }))
+        .await;
+    assert_eq!(refused.status, 503);
+    assert_eq!(refused.code(), "unavailable");
+}
