@@ -132,38 +132,8 @@ async fn send(http: &reqwest::Client, base: &str, session: &str, id: &str) -> Op
     body["seq"].as_u64()
 }
 
-async fn head_of(http: &reqwest::Client, base: &str, session: &str) -> Option<u64> {
-    let body: Value = http
-        .get(format!(
-            "{base}/api/v1/sites/demo/sessions/{session}/events?after=0&wait=0"
-        ))
-        .send()
-        .await
-        .ok()?
-        .json()
-        .await
-        .ok()?;
-    let mut next = body["next_after"].as_u64()?;
-    // Only the first page is needed to know progress, but pages are bounded: follow them.
-    let mut more = body["events"].as_array()?.len() == 200;
-    while more {
-        let page: Value = http
-            .get(format!(
-                "{base}/api/v1/sites/demo/sessions/{session}/events?after={next}&wait=0"
-            ))
-            .send()
-            .await
-            .ok()?
-            .json()
-            .await
-            .ok()?;
-        next = page["next_after"].as_u64()?;
-        more = page["events"].as_array()?.len() == 200;
-    }
-    Some(next)
-}
-
-async fn verify(http: &reqwest::Client, base: &str, session: &str, acked: &[(String, u64)]) {
+/// Every persisted event of the session, following the long-poll pages.
+async fn all_events(http: &reqwest::Client, base: &str, session: &str) -> Option<Vec<Value>> {
     let mut events = Vec::new();
     let mut after = 0;
     loop {
@@ -173,17 +143,28 @@ async fn verify(http: &reqwest::Client, base: &str, session: &str, acked: &[(Str
             ))
             .send()
             .await
-            .unwrap()
+            .ok()?
             .json()
             .await
-            .unwrap();
-        let batch = page["events"].as_array().unwrap().clone();
+            .ok()?;
+        let batch = page["events"].as_array()?.clone();
         if batch.is_empty() {
-            break;
+            return Some(events);
         }
-        after = page["next_after"].as_u64().unwrap();
+        after = page["next_after"].as_u64()?;
         events.extend(batch);
     }
+}
+
+async fn head_of(http: &reqwest::Client, base: &str, session: &str) -> Option<u64> {
+    let events = all_events(http, base, session).await?;
+    Some(events.last().and_then(|e| e["seq"].as_u64()).unwrap_or(0))
+}
+
+async fn verify(http: &reqwest::Client, base: &str, session: &str, acked: &[(String, u64)]) {
+    let events = all_events(http, base, session)
+        .await
+        .expect("events readable after restart");
     let seqs: Vec<u64> = events.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
     let expected: Vec<u64> = (1..=seqs.len() as u64).collect();
     assert_eq!(seqs, expected, "seqs are gapless and ordered");
