@@ -50,6 +50,8 @@ pub struct AppState {
     pub websockets: WsConnections,
     /// Visitor metadata for agents (client IP, device, country and city).
     pub metadata: Arc<MetadataCollector>,
+    /// Agent sessions and desks.
+    pub agents: crate::agent::AgentHub,
 }
 
 /// The complete HTTP router.
@@ -59,6 +61,8 @@ pub fn app(state: AppState) -> Router {
         .route("/readyz", get(routes::health::readyz))
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
+        .merge(routes::operators::router())
+        .merge(crate::agent::session_routes::router())
         .merge(routes::sessions::router(state.clone()))
         .merge(staffetta_widget::assets::router())
         .fallback(crate::error::not_found)

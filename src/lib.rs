@@ -15,6 +15,7 @@
 //! - [`secret`]: values that never print.
 //! - [`visitor`]: the visitor channel (identity, MAU, sessions).
 
+pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! Starting and stopping a node: open the store, build the router, serve until the shutdown
 //! future resolves, then drain with a deadline and flush the store.
 
+use crate::agent::provision::DemoCredentials;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,12 +38,30 @@ pub enum StartError {
         /// The OS error.
         source: std::io::Error,
     },
+    /// The agent token secret or the demo operators could not be set up.
+    #[error("cannot set up agent accounts: {0}")]
+    Agent(String),
 }
 
 /// A node whose dependencies are open, ready to serve on a listener.
 #[derive(Debug)]
 pub struct Server {
     state: AppState,
+    demo_credentials: Vec<DemoCredentials>,
+}
+
+/// Creates the demo operators when the `demo` site is configured and has none.
+async fn seed_demo(
+    settings: &Settings,
+    store: &dyn crate::store::Store,
+) -> Result<Vec<DemoCredentials>, StartError> {
+    if !settings.agent.demo_operators || settings.site("demo").is_none() {
+        return Ok(Vec::new());
+    }
+    let policy = settings.agent.password_hashing.policy();
+    crate::agent::provision::seed_demo_operators(store, policy, "demo")
+        .await
+        .map_err(|e| StartError::Agent(e.to_string()))
 }
 
 impl Server {
@@ -58,7 +77,13 @@ impl Server {
         let identity = IdentityVerifier::from_settings(&settings)?;
         let metadata = crate::visitor::metadata::MetadataCollector::from_settings(&settings)?;
         let store = store::open(&settings.store, clock.clone()).await?;
+        let keys =
+            crate::agent::tokens::TokenKeys::resolve(&settings.agent.token_secret, store.as_ref())
+                .await
+                .map_err(|e| StartError::Agent(e.to_string()))?;
+        let demo_credentials = seed_demo(&settings, store.as_ref()).await?;
         let state = AppState {
+            agents: crate::agent::AgentHub { keys },
             rate_limiter: crate::limits::RateLimiter::new(settings.limits.clone(), clock.clone()),
             websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
             settings: Arc::new(settings),
@@ -71,7 +96,15 @@ impl Server {
             identity: Arc::new(identity),
             metadata: Arc::new(metadata),
         };
-        Ok(Server { state })
+        Ok(Server {
+            state,
+            demo_credentials,
+        })
+    }
+
+    /// Demo operators created by this start (print them once; never log them).
+    pub fn demo_credentials(&self) -> &[DemoCredentials] {
+        &self.demo_credentials
     }
 
     /// The shared state (for tests and examples).

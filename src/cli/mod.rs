@@ -4,6 +4,7 @@
 mod chat;
 mod dialogs;
 mod nlu;
+mod operator;
 mod serve;
 
 use std::path::PathBuf;
@@ -48,6 +49,9 @@ enum Command {
     /// Intent classification tools.
     #[command(subcommand)]
     Nlu(NluCommand),
+    /// Manage operator accounts (agents, supervisors, admins) of a site.
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +93,7 @@ pub fn main() -> ExitCode {
         Command::Dialogs(DialogsCommand::Check(ref args)) => report_failure(dialogs::check(args)),
         Command::Chat(ref args) => report_failure(chat::chat(args)),
         Command::Nlu(NluCommand::Eval(ref args)) => report_failure(nlu::eval(args)),
+        Command::Operator(ref command) => operator::run(&cli, command),
         Command::DefaultConfig => {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             ExitCode::SUCCESS

@@ -44,6 +44,7 @@ pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
         let server = Server::build(settings).await?;
         let listener = server::bind(addr).await?;
         print_urls(listener.local_addr()?);
+        print_demo_credentials(server.demo_credentials());
         server.run(listener, crate::shutdown::signal()).await
     });
     match result {
@@ -53,6 +54,23 @@ pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Shown once, on the start that created the demo operators; never logged.
+fn print_demo_credentials(credentials: &[crate::agent::provision::DemoCredentials]) {
+    if credentials.is_empty() {
+        return;
+    }
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "  demo operators (site `demo`; shown only this once):");
+    for demo in credentials {
+        let _ = writeln!(
+            out,
+            "    login {:<12} password {}",
+            demo.login, demo.password
+        );
+    }
+    let _ = out.flush();
 }
 
 fn print_urls(addr: SocketAddr) {

@@ -4,6 +4,7 @@
 //! Unknown keys and wrong types are errors that name the file or variable, the key and what
 //! was expected. Secrets are [`Secret`](crate::secret::Secret)s and never print.
 
+mod agent;
 mod limits;
 mod load;
 mod network;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
+pub use agent::{AgentSettings, LoginFailureSettings, PasswordHashing};
 pub use limits::{LONG_POLL_CEILING_S, LimitSettings};
 pub use load::{ConfigError, ENV_PREFIX};
 pub use network::{CidrError, GeoIpSettings, IpCidr, any_contains};
@@ -48,6 +50,8 @@ pub struct Settings {
     pub limits: LimitSettings,
     /// Optional IP geolocation database for visitor metadata.
     pub geoip: GeoIpSettings,
+    /// Agent sessions, passwords and failed-login limits.
+    pub agent: AgentSettings,
 }
 
 impl Default for Settings {
@@ -60,6 +64,7 @@ impl Default for Settings {
             sites: vec![SiteSettings::demo()],
             limits: LimitSettings::default(),
             geoip: GeoIpSettings::default(),
+            agent: AgentSettings::default(),
         }
     }
 }

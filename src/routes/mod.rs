@@ -3,5 +3,6 @@
 pub mod admin;
 pub mod health;
 pub mod openapi;
+pub mod operators;
 pub mod sessions;
 pub mod visitor_ws;

@@ -6,6 +6,7 @@
 
 mod cli;
 mod crash;
+mod handoff;
 mod identity;
 mod locales;
 mod mau;

@@ -42,6 +42,8 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.paths.dialogs = repo_dir().join("tests/fixtures/dialogs");
     settings.sites[0].dialog = "visitor-test".to_owned();
     settings.paths.locales = repo_dir().join("locales");
+    // Argon2id with production parameters is slow in debug builds: tests hash cheaply.
+    settings.agent.password_hashing = staffetta::config::PasswordHashing::TestCheap;
     settings
 }
 

@@ -1,0 +1,97 @@
+//! Failed-login counters in the store, per client IP and per account, applied with the
+//! handoff crate's [`LoginFailurePolicy`].
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use jiff::Timestamp;
+use staffetta_handoff::login_guard::{BlockScope, FailureCount, LoginFailurePolicy, LoginGate};
+
+use crate::store::{CasOutcome, RecordWrite, Store, StoreError};
+
+fn ip_key(ip: IpAddr) -> String {
+    format!("login_fail:ip:{ip}")
+}
+
+fn account_key(site: &str, login: &str) -> String {
+    format!("login_fail:account:{site}:{login}")
+}
+
+async fn load(store: &dyn Store, key: &str) -> Result<Option<(FailureCount, u64)>, StoreError> {
+    Ok(store.get(key).await?.and_then(|record| {
+        serde_json::from_slice(&record.value)
+            .ok()
+            .map(|count| (count, record.version))
+    }))
+}
+
+/// Whether a login from `ip` to `site`/`login` may be checked now.
+pub async fn gate(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    ip: IpAddr,
+    site: &str,
+    login: &str,
+) -> Result<LoginGate, StoreError> {
+    let ip_count = load(store, &ip_key(ip)).await?.map(|(c, _)| c);
+    let account = load(store, &account_key(site, login))
+        .await?
+        .map(|(c, _)| c);
+    Ok(policy.check(now, ip_count.as_ref(), account.as_ref()))
+}
+
+/// Counts one failure against the IP and the account.
+pub async fn record_failure(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    ip: IpAddr,
+    site: &str,
+    login: &str,
+) -> Result<(), StoreError> {
+    bump(store, policy, now, BlockScope::Ip, &ip_key(ip)).await?;
+    bump(
+        store,
+        policy,
+        now,
+        BlockScope::Account,
+        &account_key(site, login),
+    )
+    .await
+}
+
+/// Clears the account counter after a successful login (the IP counter stays).
+pub async fn record_success(store: &dyn Store, site: &str, login: &str) -> Result<(), StoreError> {
+    store.delete(&account_key(site, login), None).await?;
+    Ok(())
+}
+
+async fn bump(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    scope: BlockScope,
+    key: &str,
+) -> Result<(), StoreError> {
+    loop {
+        let previous = load(store, key).await?;
+        let version = previous.as_ref().map(|(_, v)| *v);
+        let count = policy.record_failure(now, scope, previous.map(|(c, _)| c));
+        let forget = policy.forget_at(&count);
+        let ttl_ms = forget
+            .as_millisecond()
+            .saturating_sub(now.as_millisecond())
+            .max(1000);
+        let write = RecordWrite {
+            key: key.to_owned(),
+            expected_version: version,
+            value: Bytes::from(serde_json::to_vec(&count).unwrap_or_default()),
+            ttl: Some(Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1000))),
+        };
+        if let CasOutcome::Written { .. } = store.put(write).await? {
+            return Ok(());
+        }
+    }
+}

@@ -1,0 +1,25 @@
+//! The agent side of the edge: operator accounts, agent sessions (login, tokens, refresh
+//! cookie), the per-site desk in the store, the agent websocket and notice delivery.
+//!
+//! - [`operators`]: operator records; [`provision`]: creating operators and demo seeding.
+//! - [`tokens`]: access (JWT) and refresh tokens; [`login_guard`]: failed-login counters;
+//!   [`auth`]: the [`AgentAuth`](auth::AgentAuth) extractor; [`session_routes`]: login,
+//!   refresh, logout.
+//! - [`desk_store`]: the per-site desk under compare-and-set.
+
+pub mod auth;
+pub mod desk_store;
+pub mod login_guard;
+pub mod operators;
+pub mod provision;
+pub mod session_routes;
+pub mod tokens;
+
+use tokens::TokenKeys;
+
+/// Agent-side handles shared by every request.
+#[derive(Clone, Debug)]
+pub struct AgentHub {
+    /// Signing keys of access tokens.
+    pub keys: TokenKeys,
+}

@@ -1,0 +1,150 @@
+//! Operator accounts in the store: `operator:{site}:{login}` holds the JSON of a
+//! [`Operator`] (with its Argon2id hash), the set `operators:{site}` lists the logins.
+//! Hashing and verifying run on the blocking pool: Argon2id is deliberately slow.
+
+use bytes::Bytes;
+use staffetta_handoff::operator::{Login, Operator};
+use staffetta_handoff::password::{PasswordError, PasswordHash, PasswordPolicy};
+
+use crate::store::{CasOutcome, RecordWrite, Store, StoreError};
+
+/// Why an operator operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorStoreError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored operator is not valid JSON (written by an incompatible version).
+    #[error("stored operator `{0}` is unreadable: {1}")]
+    Corrupt(String, serde_json::Error),
+    /// An operator with this login exists already.
+    #[error("the login is taken")]
+    Exists,
+    /// No operator with this login.
+    #[error("no such operator")]
+    NotFound,
+    /// The password breaks the policy or hashing failed.
+    #[error(transparent)]
+    Password(#[from] PasswordError),
+    /// The blocking hash task did not finish.
+    #[error("password hashing was interrupted")]
+    Interrupted,
+}
+
+fn key(site: &str, login: &Login) -> String {
+    format!("operator:{site}:{}", login.as_str())
+}
+
+fn set(site: &str) -> String {
+    format!("operators:{site}")
+}
+
+/// Hashes a new password on the blocking pool.
+pub async fn hash_password(
+    policy: PasswordPolicy,
+    password: String,
+) -> Result<PasswordHash, OperatorStoreError> {
+    tokio::task::spawn_blocking(move || policy.hash(&password))
+        .await
+        .map_err(|_| OperatorStoreError::Interrupted)?
+        .map_err(OperatorStoreError::from)
+}
+
+/// Whether `password` matches `hash`, checked on the blocking pool.
+pub async fn password_matches(password: String, hash: PasswordHash) -> bool {
+    tokio::task::spawn_blocking(move || PasswordPolicy::verify(&password, &hash).is_ok())
+        .await
+        .unwrap_or(false)
+}
+
+/// The operator with this login, and the record version.
+pub async fn get(
+    store: &dyn Store,
+    site: &str,
+    login: &Login,
+) -> Result<Option<(Operator, u64)>, OperatorStoreError> {
+    let key = key(site, login);
+    let Some(record) = store.get(&key).await? else {
+        return Ok(None);
+    };
+    let operator = serde_json::from_slice(&record.value)
+        .map_err(|e| OperatorStoreError::Corrupt(key.clone(), e))?;
+    Ok(Some((operator, record.version)))
+}
+
+/// Stores a new operator; fails with [`OperatorStoreError::Exists`] if the login is taken.
+pub async fn create(store: &dyn Store, operator: &Operator) -> Result<(), OperatorStoreError> {
+    let site = operator.site.as_str();
+    let write = RecordWrite {
+        key: key(site, &operator.login),
+        expected_version: None,
+        value: encode(operator),
+        ttl: None,
+    };
+    match store.put(write).await? {
+        CasOutcome::Written { .. } => {
+            store.set_add(&set(site), operator.login.as_str()).await?;
+            Ok(())
+        }
+        CasOutcome::Conflict { .. } => Err(OperatorStoreError::Exists),
+    }
+}
+
+/// Replaces an operator's password hash.
+pub async fn set_password(
+    store: &dyn Store,
+    site: &str,
+    login: &Login,
+    hash: PasswordHash,
+) -> Result<(), OperatorStoreError> {
+    loop {
+        let (mut operator, version) = get(store, site, login)
+            .await?
+            .ok_or(OperatorStoreError::NotFound)?;
+        operator.password_hash = hash.clone();
+        let write = RecordWrite {
+            key: key(site, login),
+            expected_version: Some(version),
+            value: encode(&operator),
+            ttl: None,
+        };
+        if let CasOutcome::Written { .. } = store.put(write).await? {
+            return Ok(());
+        }
+    }
+}
+
+/// Removes an operator.
+pub async fn remove(
+    store: &dyn Store,
+    site: &str,
+    login: &Login,
+) -> Result<(), OperatorStoreError> {
+    let existed = store.delete(&key(site, login), None).await?;
+    store.set_remove(&set(site), login.as_str()).await?;
+    if existed {
+        Ok(())
+    } else {
+        Err(OperatorStoreError::NotFound)
+    }
+}
+
+/// Every operator of a site, by login.
+pub async fn list(store: &dyn Store, site: &str) -> Result<Vec<Operator>, OperatorStoreError> {
+    let mut logins = store.set_members(&set(site)).await?;
+    logins.sort();
+    let mut operators = Vec::with_capacity(logins.len());
+    for login in logins {
+        let Ok(login) = Login::parse(&login) else {
+            continue;
+        };
+        if let Some((operator, _)) = get(store, site, &login).await? {
+            operators.push(operator);
+        }
+    }
+    Ok(operators)
+}
+
+fn encode(operator: &Operator) -> Bytes {
+    Bytes::from(serde_json::to_vec(operator).unwrap_or_default())
+}

@@ -1,0 +1,241 @@
+//! `POST /api/v1/agent/login`, `/refresh` and `/logout` (see docs/agent-api.md).
+//!
+//! The refresh token travels only in the `staffetta_refresh` cookie (HttpOnly, Secure,
+//! SameSite=Strict, Path=/api/v1/agent). Refresh and logout also require the header
+//! `X-Staffetta-CSRF: 1` and, when the browser sends an `Origin`, the server's own origin.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use staffetta_handoff::login_guard::{BlockScope, LoginGate};
+use staffetta_handoff::operator::{Login, Operator, Role};
+
+use super::tokens::{self, AgentClaims, RefreshGrant};
+use super::{login_guard, operators};
+use crate::app::AppState;
+use crate::error::{ApiError, ApiJson};
+
+/// Name of the refresh cookie.
+pub const REFRESH_COOKIE: &str = "staffetta_refresh";
+
+/// The session routes.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/agent/login", post(login))
+        .route("/api/v1/agent/refresh", post(refresh))
+        .route("/api/v1/agent/logout", post(logout))
+}
+
+#[derive(Debug, Deserialize)]
+struct LoginBody {
+    site_id: String,
+    login: String,
+    password: String,
+}
+
+/// The operator as the console sees it.
+#[derive(Debug, Serialize)]
+pub struct AgentView {
+    id: String,
+    login: String,
+    display_name: String,
+    role: Role,
+    can_see_ip: bool,
+}
+
+impl From<&Operator> for AgentView {
+    fn from(operator: &Operator) -> Self {
+        Self {
+            id: operator.id.as_str().to_owned(),
+            login: operator.login.as_str().to_owned(),
+            display_name: operator.display_name.as_str().to_owned(),
+            role: operator.role,
+            can_see_ip: operator.can_see_ip,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct SessionBody {
+    access_token: String,
+    expires_in: u32,
+    agent: AgentView,
+}
+
+fn now(state: &AppState) -> Timestamp {
+    Timestamp::from_millisecond(state.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+fn invalid_credentials() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_credentials",
+        "Site, login or password is wrong.",
+    )
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<LoginBody>,
+) -> Result<Response, ApiError> {
+    let ip = state.metadata.client_ip(&headers, peer);
+    state
+        .rate_limiter
+        .check_new_session(state.store.as_ref(), crate::limits::ClientKey::of(ip))
+        .await?;
+    let store = state.store.as_ref();
+    let policy = state.settings.agent.login_failures.policy();
+    let now = now(&state);
+    let login_key = body.login.to_ascii_lowercase();
+    if let LoginGate::Blocked { scope, until } =
+        login_guard::gate(store, &policy, now, ip, &body.site_id, &login_key).await?
+    {
+        let retry = until.as_second().saturating_sub(now.as_second()).max(1);
+        let (code, message) = match scope {
+            BlockScope::Ip => ("ip_blocked", "Too many failed logins from this address."),
+            BlockScope::Account => (
+                "account_blocked",
+                "Too many failed logins for this account.",
+            ),
+        };
+        let mut response = ApiError::new(StatusCode::FORBIDDEN, code, message).into_response();
+        if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
+    let found = match Login::parse(&body.login) {
+        Ok(login) if state.settings.site(&body.site_id).is_some() => {
+            operators::get(store, &body.site_id, &login)
+                .await
+                .map_err(|e| ApiError::internal(&e))?
+        }
+        _ => None,
+    };
+    let verified = match found {
+        Some((operator, _)) => {
+            let ok =
+                operators::password_matches(body.password, operator.password_hash.clone()).await;
+            ok.then_some(operator)
+        }
+        None => None,
+    };
+    let Some(operator) = verified else {
+        login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
+        tracing::info!(site = %body.site_id, %ip, "agent login failed");
+        return Err(invalid_credentials());
+    };
+    login_guard::record_success(store, &body.site_id, operator.login.as_str()).await?;
+    tracing::info!(site = %body.site_id, agent = %operator.id.as_str(), "agent logged in");
+    session_response(&state, &operator).await
+}
+
+async fn session_response(state: &AppState, operator: &Operator) -> Result<Response, ApiError> {
+    let settings = &state.settings.agent;
+    let claims = AgentClaims {
+        sub: operator.id.as_str().to_owned(),
+        site: operator.site.as_str().to_owned(),
+        login: operator.login.as_str().to_owned(),
+        exp: tokens::expiry(&state.clock, settings.access_token_ttl_s),
+    };
+    let grant = RefreshGrant {
+        site: claims.site.clone(),
+        login: claims.login.clone(),
+    };
+    let ttl = Duration::from_secs(u64::from(settings.refresh_token_ttl_s.max(60)));
+    let refresh = tokens::issue_refresh(state.store.as_ref(), &grant, ttl).await?;
+    let body = SessionBody {
+        access_token: state.agents.keys.issue(&claims),
+        expires_in: settings.access_token_ttl_s,
+        agent: AgentView::from(operator),
+    };
+    let cookie = format!(
+        "{REFRESH_COOKIE}={refresh}; HttpOnly; Secure; SameSite=Strict; Path=/api/v1/agent; Max-Age={}",
+        ttl.as_secs()
+    );
+    let mut response = axum::Json(body).into_response();
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Refuses cross-site calls: the custom header cannot be sent cross-origin without a CORS
+/// preflight (which this server never grants), and a present `Origin` must be our own host.
+fn check_csrf(headers: &HeaderMap) -> Result<(), ApiError> {
+    let forbidden = || ApiError::new(StatusCode::FORBIDDEN, "csrf", "Cross-site request refused.");
+    if headers
+        .get("x-staffetta-csrf")
+        .and_then(|v| v.to_str().ok())
+        != Some("1")
+    {
+        return Err(forbidden());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+        let origin_host = url::Url::parse(origin).ok().and_then(|u| {
+            u.host_str().map(|h| {
+                u.port()
+                    .map_or_else(|| h.to_owned(), |p| format!("{h}:{p}"))
+            })
+        });
+        if origin_host.is_none() || origin_host.as_deref() != host {
+            return Err(forbidden());
+        }
+    }
+    Ok(())
+}
+
+/// The refresh token of the request's cookie header.
+pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == REFRESH_COOKIE)
+        .map(|(_, value)| value.to_owned())
+}
+
+async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_csrf(&headers)?;
+    let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh", "Log in again.");
+    let token = refresh_cookie(&headers).ok_or_else(invalid)?;
+    let grant = tokens::consume_refresh(state.store.as_ref(), &token)
+        .await?
+        .ok_or_else(invalid)?;
+    let login = Login::parse(&grant.login).map_err(|_| invalid())?;
+    let (operator, _) = operators::get(state.store.as_ref(), &grant.site, &login)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(invalid)?;
+    session_response(&state, &operator).await
+}
+
+async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+    check_csrf(&headers)?;
+    if let Some(token) = refresh_cookie(&headers) {
+        tokens::consume_refresh(state.store.as_ref(), &token).await?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static(
+            "staffetta_refresh=; HttpOnly; Secure; SameSite=Strict; Path=/api/v1/agent; Max-Age=0",
+        ),
+    );
+    Ok(response)
+}

@@ -1,0 +1,47 @@
+//! Live-agent handoff through the real server: operators, agent sessions.
+
+mod login;
+mod operators;
+
+use crate::support::{TestApp, spawn_app_with};
+
+/// Admin token of the handoff tests.
+pub const ADMIN_TOKEN: &str = "handoff-admin-token-0123456789";
+
+/// A node with the admin API on and no demo operators, with `max_ip_failures` allowed.
+pub async fn spawn_desk(max_ip_failures: u32) -> TestApp {
+    spawn_app_with(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.agent.demo_operators = false;
+        settings.agent.login_failures.max_failures_per_ip = max_ip_failures;
+    })
+    .await
+}
+
+/// Creates an operator through the admin API.
+pub async fn add_operator(app: &TestApp, login: &str, password: &str, role: &str) {
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/admin/sites/demo/operators",
+            app.base_url
+        ))
+        .bearer_auth(ADMIN_TOKEN)
+        .json(&serde_json::json!({
+            "login": login, "password": password, "role": role, "display_name": login,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+}
+
+/// `POST /api/v1/agent/login` on the demo site.
+pub async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/v1/agent/login", app.base_url))
+        .json(&serde_json::json!({ "site_id": "demo", "login": login, "password": password }))
+        .send()
+        .await
+        .unwrap()
+}
