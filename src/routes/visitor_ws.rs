@@ -118,6 +118,9 @@ impl Connection {
                         last_heard = tokio::time::Instant::now();
                         self.on_message(message, &mut out).await
                     }
+                    Some(Err(err)) if is_too_big(&err) => {
+                        Flow::Close(Some(close(close_code::SIZE, "frame too large")))
+                    }
                     Some(Err(_)) | None => return,
                 },
                 notice = notices.recv() => {
@@ -272,6 +275,13 @@ impl Connection {
         }
         self.cursor = Some(cursor);
     }
+}
+
+/// Whether a read failed because the frame was over `limits.max_frame_bytes` (close 1009).
+fn is_too_big(err: &axum::Error) -> bool {
+    std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
 }
 
 fn close(code: u16, reason: &'static str) -> CloseFrame {

@@ -243,3 +243,18 @@ async fn too_many_websockets_from_one_address_are_refused_before_the_upgrade() {
         other => panic!("expected 429, got {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_frame_larger_than_the_limit_closes_only_that_socket_with_1009() {
+    let app = spawn_app().await;
+    let visitor = app.visitor().await;
+    let mut big = visitor.socket(None).await;
+    let mut other = visitor.socket(None).await;
+    let text = "x".repeat(40 * 1024);
+    big.send(json!({ "type": "message", "client_message_id": "big", "input": { "text": text } }))
+        .await;
+    let frame = big.closed().await.expect("close frame");
+    assert_eq!(u16::from(frame.code), 1009);
+    other.send(json!({ "type": "ping" })).await;
+    assert!(matches!(other.next().await, ServerFrame::Pong {}));
+}
