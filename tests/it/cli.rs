@@ -237,9 +237,33 @@ fn nlu_eval_reports_accuracy_recall_and_timings_and_refuses_bad_lines() {
     let test = dir.path().join("test.jsonl");
     let mut lines = Vec::new();
     for (intent, texts) in [
-        ("order_status", ["where is my order", "track my parcel", "order status please", "has my package shipped"]),
-        ("opening_hours", ["when are you open", "opening hours", "what time do you close", "are you open on sunday"]),
-        ("refund", ["i want my money back", "refund my purchase", "how do i get a refund", "return and refund"]),
+        (
+            "order_status",
+            [
+                "where is my order",
+                "track my parcel",
+                "order status please",
+                "has my package shipped",
+            ],
+        ),
+        (
+            "opening_hours",
+            [
+                "when are you open",
+                "opening hours",
+                "what time do you close",
+                "are you open on sunday",
+            ],
+        ),
+        (
+            "refund",
+            [
+                "i want my money back",
+                "refund my purchase",
+                "how do i get a refund",
+                "return and refund",
+            ],
+        ),
     ] {
         for text in texts {
             lines.push(serde_json::json!({ "text": text, "intent": intent }).to_string());
@@ -263,9 +287,19 @@ fn nlu_eval_reports_accuracy_recall_and_timings_and_refuses_bad_lines() {
         .arg(&test)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
-    for label in ["in-scope accuracy:", "OOS recall:", "training time:", "classify p50:", "classify p99:"] {
+    for label in [
+        "in-scope accuracy:",
+        "OOS recall:",
+        "training time:",
+        "classify p50:",
+        "classify p99:",
+    ] {
         assert!(stdout.contains(label), "{label} missing in {stdout}");
     }
 
