@@ -39,6 +39,8 @@ pub(crate) struct IdleReport {
     pub(crate) starts: Duration,
     /// Time to open every socket and get its `pong`.
     pub(crate) connects: Duration,
+    /// Bytes of the store on disk after the session starts.
+    pub(crate) store_bytes: u64,
     /// Kernel TCP memory pages with every socket open.
     pub(crate) tcp_mem_pages: Option<u64>,
 }
@@ -90,6 +92,7 @@ pub(crate) async fn run(bin: &Path, sessions: usize) -> Result<IdleReport> {
     let starts = started.elapsed();
     tokio::time::sleep(SETTLE).await;
     let after_starts_kib = stats::rss_kib(server.pid())?;
+    let store_bytes = server.store_bytes();
     println!(
         "  {sessions} sessions started in {:.1} s ({:.0}/s)",
         starts.as_secs_f64(),
@@ -151,6 +154,7 @@ pub(crate) async fn run(bin: &Path, sessions: usize) -> Result<IdleReport> {
         loaded_kib,
         starts,
         connects,
+        store_bytes,
         tcp_mem_pages,
     })
 }

@@ -62,8 +62,9 @@ pub(crate) fn idle(report: &IdleReport) {
         report.per_socket_kib()
     );
     println!(
-        "  session starts {:.1} s, socket opens {:.1} s, kernel TCP memory {} pages",
+        "  session starts {:.1} s, store on disk {:.1} MiB, socket opens {:.1} s, kernel TCP memory {} pages",
         report.starts.as_secs_f64(),
+        report.store_bytes as f64 / 1024.0 / 1024.0,
         report.connects.as_secs_f64(),
         report
             .tcp_mem_pages

@@ -30,7 +30,7 @@ pub(crate) struct Served {
     /// The listening address.
     pub(crate) addr: SocketAddr,
     /// Holds the data folder until the server is gone.
-    _data: TempDir,
+    data: TempDir,
 }
 
 impl Served {
@@ -85,13 +85,18 @@ impl Served {
             child,
             base_url,
             addr,
-            _data: data,
+            data,
         })
     }
 
     /// The child's process id.
     pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Bytes of the store's files on disk.
+    pub(crate) fn store_bytes(&self) -> u64 {
+        folder_bytes(&self.data.path().join("store"))
     }
 
     /// Fails when the server has exited.
@@ -101,6 +106,20 @@ impl Served {
             None => Ok(()),
         }
     }
+}
+
+fn folder_bytes(folder: &Path) -> u64 {
+    let Ok(entries) = std::fs::read_dir(folder) else {
+        return 0;
+    };
+    entries
+        .flatten()
+        .map(|entry| match entry.metadata() {
+            Ok(meta) if meta.is_dir() => folder_bytes(&entry.path()),
+            Ok(meta) => meta.len(),
+            Err(_) => 0,
+        })
+        .sum()
 }
 
 impl Drop for Served {
