@@ -6,6 +6,7 @@
 //! - [`bot`]: dialogs, system texts and per-site bot settings loaded at start.
 //! - [`start`]: what is decided before a conversation starts; the public site config.
 //! - [`conversation`]: start, message, end, tick: one engine turn, one durable write.
+//! - [`turn`]: visitor input -> engine input, engine outputs -> log entries.
 //! - [`record`]: the stored session and its keys; the opaque restore state.
 //! - [`bus`]: fan-out of conversation activity to this node's subscribers.
 //! - [`timer`]: the one idle-deadline task.
@@ -26,3 +27,4 @@ pub mod origin;
 pub mod record;
 pub mod start;
 pub mod timer;
+pub mod turn;
