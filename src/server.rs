@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::app::{AppState, app};
@@ -128,6 +129,12 @@ impl Server {
         let router = app(state);
 
         let stop = lifecycle.clone();
+        // Small chat frames must not wait for the peer's delayed ACK (Nagle).
+        let listener = listener.tap_io(|tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(%err, "cannot set TCP_NODELAY");
+            }
+        });
         let serving = axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),

@@ -202,13 +202,13 @@ impl Connection {
             ClientFrame::Typing { typing } => {
                 self.state.bus.publish(
                     &self.conversation,
-                    Notice::Ephemeral(Event {
+                    Notice::Ephemeral(Box::new(Event {
                         seq: None,
                         kind: EventKind::Typing {
                             from: Sender::Visitor,
                             typing,
                         },
-                    }),
+                    })),
                 );
             }
             ClientFrame::Ack { .. } => {}
@@ -234,7 +234,7 @@ impl Connection {
             Ok(Notice::Ephemeral(event)) => {
                 // A tab does not need its own typing echoed, but other tabs and agents do;
                 // the widget ignores visitor typing.
-                out.push(server_frame(&ServerFrame::Event { event }));
+                out.push(server_frame(&ServerFrame::Event { event: *event }));
             }
             Ok(Notice::Appended { .. }) | Err(RecvError::Lagged(_)) => self.catch_up(out).await,
             Err(RecvError::Closed) => {}

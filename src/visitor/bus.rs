@@ -9,8 +9,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use staffetta_widget::protocol::Event;
 use tokio::sync::broadcast;
 
-/// How many notifications a slow subscriber may lag before it re-reads the log.
-const CHANNEL_CAPACITY: usize = 64;
+/// How many notifications a slow subscriber may lag before it re-reads the log (a lag
+/// loses nothing: persisted events are re-read from the log by seq). The ring is allocated
+/// up front for every open conversation, so it stays small.
+const CHANNEL_CAPACITY: usize = 16;
 
 /// A notification about one conversation.
 #[derive(Clone, Debug)]
@@ -20,8 +22,9 @@ pub enum Notice {
         /// The conversation log's last seq.
         head: u64,
     },
-    /// An ephemeral event (typing) that is not in the log.
-    Ephemeral(Event),
+    /// An ephemeral event (typing) that is not in the log. Boxed so every slot of every
+    /// conversation's ring stays pointer-sized.
+    Ephemeral(Box<Event>),
 }
 
 /// Per-conversation broadcast channels, created on first subscription and dropped with the
