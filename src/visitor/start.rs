@@ -111,17 +111,66 @@ pub fn negotiate_locale(
     super::locale::negotiate(requested, accept, &available, &site.default_locale)
 }
 
-/// The widget's own texts (`widget-*` Fluent messages) in `locale`.
+/// The Fluent ids of the widget's own texts (`locales/<lang>/widget.ftl`). The widget reads
+/// them from `GET /config` without the `widget-` prefix; site-specific texts (greetings,
+/// the assistant's name) come from the site settings instead.
+const WIDGET_STRING_IDS: &[&str] = &[
+    "widget-launcher-open",
+    "widget-launcher-close-chat",
+    "widget-launcher-dismiss",
+    "widget-launcher-load-failed",
+    "widget-launcher-open-unread",
+    "widget-launcher-unread",
+    "widget-window-minimize",
+    "widget-window-restart",
+    "widget-home-suggestions",
+    "widget-composer-label",
+    "widget-composer-placeholder",
+    "widget-composer-send",
+    "widget-messages-label",
+    "widget-message-you",
+    "widget-message-sending",
+    "widget-message-queued",
+    "widget-typing",
+    "widget-status-online",
+    "widget-status-connecting",
+    "widget-status-offline",
+    "widget-status-reconnecting",
+    "widget-option-choose",
+    "widget-option-submit",
+    "widget-date-label",
+    "widget-date-picker",
+    "widget-date-hint",
+    "widget-date-submit",
+    "widget-date-invalid",
+    "widget-image-enlarge",
+    "widget-image-close",
+    "widget-iframe-title",
+    "widget-agent-connecting",
+    "widget-agent-joined",
+    "widget-agent-left",
+    "widget-agent-default-name",
+    "widget-queue-position",
+    "widget-queue-wait",
+    "widget-session-expiring",
+    "widget-session-continue",
+    "widget-session-expired",
+    "widget-session-restore",
+    "widget-conversation-ended",
+    "widget-conversation-new",
+    "widget-error-generic",
+    "widget-identity-expired",
+];
+
+/// The widget's own texts in `locale` (English where a locale lacks one). Placeables stay
+/// as `{$name}` for the widget to fill in.
 fn widget_strings(state: &AppState, locale: &str) -> serde_json::Map<String, serde_json::Value> {
     let localizer = state.bots.localizer();
-    let ids = localizer
-        .message_ids(locale)
-        .or_else(|| localizer.message_ids(staffetta_engine::i18n::FALLBACK_LOCALE));
-    ids.into_iter()
-        .flatten()
-        .filter_map(|id| {
-            let key = id.strip_prefix("widget-")?;
-            Some((key.to_owned(), localizer.format_id(locale, id, &[]).into()))
+    WIDGET_STRING_IDS
+        .iter()
+        .map(|id| {
+            let key = id.trim_start_matches("widget-").to_owned();
+            (key, localizer.format_id(locale, id, &[]).into())
         })
         .collect()
 }

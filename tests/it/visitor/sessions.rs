@@ -322,3 +322,35 @@ async fn sessions_count_monthly_active_users_once_per_visitor() {
     let body: serde_json::Value = report.json().await.unwrap();
     assert_eq!(body["unique_users"], 3, "{body}");
 }
+
+#[tokio::test]
+async fn the_site_config_carries_the_widget_strings_in_the_negotiated_locale() {
+    let app = spawn_app().await;
+    let config = |locale: &'static str| {
+        let app = &app;
+        async move {
+            app.http
+                .get(format!(
+                    "{}/api/v1/sites/demo/config?locale={locale}",
+                    app.base_url
+                ))
+                .header("origin", ORIGIN)
+                .send()
+                .await
+                .unwrap()
+                .json::<serde_json::Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let italian = config("it-IT").await;
+    assert_eq!(italian["locale"], "it");
+    assert_eq!(italian["strings"]["launcher-open"], "Apri la chat");
+    // Placeables are left for the widget to fill in.
+    assert_eq!(italian["strings"]["typing"], "{$name} sta scrivendo…");
+    let german = config("de").await;
+    assert_eq!(german["strings"]["composer-send"], "Senden");
+    let english = config("en").await;
+    assert_eq!(english["strings"]["launcher-open"], "Open chat");
+    assert!(english["strings"].get("launcher-greeting").is_none());
+}
