@@ -572,5 +572,5 @@ pub fn resolve(
 }
 
 #[cfg(test)]
-#[path = "identity_tests.rs"]
+#[path = "identity_tests/mod.rs"]
 mod tests;
