@@ -421,7 +421,7 @@ async fn replay_response(
     })
 }
 
-fn run_step(
+pub(crate) fn run_step(
     state: &AppState,
     site: &str,
     locale: &str,
@@ -444,7 +444,7 @@ fn run_step(
     step(now, session, dialog, input, &ctx)
 }
 
-fn dialog_of<'a>(
+pub(crate) fn dialog_of<'a>(
     state: &'a AppState,
     site: &str,
 ) -> Result<&'a staffetta_engine::dialog::Dialog, ApiError> {
@@ -455,7 +455,7 @@ fn dialog_of<'a>(
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))
 }
 
-fn record_write(
+pub(crate) fn record_write(
     session_id: &str,
     expected_version: Option<u64>,
     record: &SessionRecord,
@@ -470,7 +470,7 @@ fn record_write(
 
 /// Keeps the idle schedule in step with the session. Done before the append: a deadline
 /// left behind by a failed append only causes a tick that finds nothing due.
-async fn schedule_deadline(
+pub(crate) async fn schedule_deadline(
     state: &AppState,
     session_id: &str,
     record: &SessionRecord,
