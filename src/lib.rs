@@ -4,6 +4,8 @@
 //!
 //! - [`cli`]: the `staffetta` command line (serve, config check, authoring tools).
 //! - [`config`]: typed settings layered from defaults, a TOML file and the environment.
+//! - [`connector`]: agent-desk connectors that need sockets (signed webhooks) and the
+//!   per-site registry.
 //! - [`server`]: `Server::build` (open store, load data) and `run(settings, listener, shutdown)`.
 //! - [`app`]: `AppState` and `app(state) -> Router`.
 //! - [`routes`]: HTTP handlers, one file per area.
@@ -19,6 +21,7 @@ pub mod agent;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod connector;
 pub mod error;
 pub mod limits;
 pub mod routes;

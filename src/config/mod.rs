@@ -5,6 +5,7 @@
 //! was expected. Secrets are [`Secret`](crate::secret::Secret)s and never print.
 
 mod agent;
+mod connector;
 mod limits;
 mod load;
 mod network;
@@ -17,6 +18,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 pub use agent::{AgentSettings, LoginFailureSettings, PasswordHashing};
+pub use connector::{MIN_WEBHOOK_SECRET_LEN, WebhookSettings, WebhookSettingsError};
 pub use limits::{LONG_POLL_CEILING_S, LimitSettings};
 pub use load::{ConfigError, ENV_PREFIX};
 pub use network::{CidrError, GeoIpSettings, IpCidr, any_contains};

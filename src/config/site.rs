@@ -54,6 +54,10 @@ pub struct SiteSettings {
     /// What happens to a new visitor once `mau_limit` is reached: `warn` (default) or `refuse`.
     #[serde(default)]
     pub mau_limit_behaviour: MauLimitBehaviour,
+    /// Signed webhooks to an external contact centre (docs/connectors.md); absent: agents
+    /// use the built-in console only.
+    #[serde(default)]
+    pub webhook: Option<super::connector::WebhookSettings>,
 }
 
 /// What the server does with a visitor who would exceed the site's monthly limit.
@@ -230,6 +234,7 @@ impl SiteSettings {
             }],
             mau_limit: None,
             mau_limit_behaviour: MauLimitBehaviour::Warn,
+            webhook: None,
         }
     }
 }

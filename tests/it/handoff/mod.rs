@@ -2,6 +2,7 @@
 
 mod login;
 mod operators;
+mod webhook;
 
 use crate::support::{TestApp, spawn_app_with};
 

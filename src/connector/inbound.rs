@@ -1,0 +1,355 @@
+//! Commands from an external contact centre, checked without HTTP: the signature headers,
+//! the timestamp window, the body, replays, and the bounded queue `next_command` reads.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde::Deserialize;
+use staffetta_handoff::AgentId;
+use staffetta_handoff::connector::{
+    AgentCommand, Inbound, SignatureError, verify_webhook_signature,
+};
+use tokio::sync::mpsc;
+
+use crate::secret::Secret;
+
+/// Header with the Unix time (seconds) at which the body was signed.
+pub const TIMESTAMP_HEADER: &str = "x-staffetta-timestamp";
+/// Header with the lowercase hex HMAC-SHA256 of `"{timestamp}.{body}"`.
+pub const SIGNATURE_HEADER: &str = "x-staffetta-signature";
+/// Commands accepted but not yet taken by `next_command`; beyond this the endpoint answers
+/// 503 `busy`.
+pub const COMMAND_QUEUE_CAPACITY: usize = 256;
+/// Request keys remembered for replay detection per site; beyond this (all still inside the
+/// tolerance window) the endpoint answers 503 `busy`.
+pub const REPLAY_MEMORY: usize = 20_000;
+/// Longest command `id`, in bytes.
+pub const MAX_COMMAND_ID_LEN: usize = 128;
+
+/// A command as the external desk posts it: `{"id": "...", "agent": "...", "command": {...}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SignedCommand {
+    /// Optional, unique per command: makes re-signed retries idempotent.
+    #[serde(default)]
+    id: Option<String>,
+    agent: AgentId,
+    command: AgentCommand,
+}
+
+/// Why a posted command is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InboundError {
+    /// A signature header is missing, unreadable, malformed or does not match.
+    #[error("the signature headers are missing or do not match the body")]
+    BadSignature,
+    /// The signed timestamp is outside the tolerance window.
+    #[error("the signed timestamp is {skew_s} s from the server clock, more than {tolerance_s} s")]
+    StaleSignature {
+        /// Distance from the server clock, in seconds.
+        skew_s: u64,
+        /// The tolerance, in seconds.
+        tolerance_s: u64,
+    },
+    /// The body is not a command.
+    #[error("the body is not a command: {0}")]
+    BadCommand(String),
+    /// The queue or the replay memory is full.
+    #[error("too many commands are waiting; retry shortly")]
+    Busy,
+    /// The connector was closed (the node is shutting down).
+    #[error("the connector is closed")]
+    Closed,
+}
+
+/// What happened to an accepted command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Received {
+    /// Queued for `next_command`.
+    Queued,
+    /// Seen before within the tolerance window (same `id`, or same signature): not queued
+    /// again.
+    Duplicate,
+}
+
+/// Checks the two headers against the body, the secret and the clock.
+pub(crate) fn verify(
+    secret: &Secret,
+    timestamp: Option<&str>,
+    signature: Option<&str>,
+    body: &[u8],
+    now: jiff::Timestamp,
+    tolerance_s: u64,
+) -> Result<i64, InboundError> {
+    let (Some(timestamp), Some(signature)) = (timestamp, signature) else {
+        return Err(InboundError::BadSignature);
+    };
+    let timestamp: i64 = timestamp
+        .trim()
+        .parse()
+        .map_err(|_| InboundError::BadSignature)?;
+    let secret = secret.expose().as_bytes();
+    match verify_webhook_signature(secret, timestamp, body, signature.trim(), now, tolerance_s) {
+        Ok(()) => Ok(timestamp),
+        Err(SignatureError::Stale {
+            skew_s,
+            tolerance_s,
+        }) => Err(InboundError::StaleSignature {
+            skew_s,
+            tolerance_s,
+        }),
+        Err(_) => Err(InboundError::BadSignature),
+    }
+}
+
+/// Parses a verified body; returns the command and its replay key (`id:` + the command id,
+/// or `sig:` + the signature).
+pub(crate) fn parse(body: &[u8], signature: &str) -> Result<(Inbound, String), InboundError> {
+    let signed: SignedCommand =
+        serde_json::from_slice(body).map_err(|err| InboundError::BadCommand(err.to_string()))?;
+    let key = match signed.id {
+        Some(id) => {
+            let valid = (1..=MAX_COMMAND_ID_LEN).contains(&id.len())
+                && id.bytes().all(|b| b.is_ascii_graphic());
+            if !valid {
+                return Err(InboundError::BadCommand(format!(
+                    "`id` must be 1-{MAX_COMMAND_ID_LEN} visible ASCII characters"
+                )));
+            }
+            format!("id:{id}")
+        }
+        None => format!("sig:{}", signature.trim().to_ascii_lowercase()),
+    };
+    let inbound = Inbound {
+        agent: signed.agent,
+        command: signed.command,
+    };
+    Ok((inbound, key))
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section below leaves the data consistent, even if it panicked.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Keys of recently accepted commands, each with the Unix second after which it is stale
+/// anyway (its timestamp plus the tolerance).
+#[derive(Debug, Default)]
+pub(crate) struct ReplayGuard {
+    seen: Mutex<HashMap<String, i64>>,
+}
+
+impl ReplayGuard {
+    /// Records `key` unless it is known; `Ok(false)` for a replay.
+    pub(crate) fn claim(
+        &self,
+        key: String,
+        expires_s: i64,
+        now_s: i64,
+    ) -> Result<bool, InboundError> {
+        let mut seen = lock(&self.seen);
+        if seen.get(&key).is_some_and(|&until| until >= now_s) {
+            return Ok(false);
+        }
+        if seen.len() >= REPLAY_MEMORY {
+            seen.retain(|_, until| *until >= now_s);
+            if seen.len() >= REPLAY_MEMORY {
+                return Err(InboundError::Busy);
+            }
+        }
+        seen.insert(key, expires_s);
+        Ok(true)
+    }
+
+    /// Forgets a key whose command could not be queued, so a retry is not a replay.
+    pub(crate) fn release(&self, key: &str) {
+        lock(&self.seen).remove(key);
+    }
+}
+
+/// The bounded queue between the endpoint and `next_command`. Closing drops the sender:
+/// queued commands are still read, then `next` yields `None`.
+#[derive(Debug)]
+pub(crate) struct CommandQueue {
+    sender: Mutex<Option<mpsc::Sender<Inbound>>>,
+    receiver: tokio::sync::Mutex<mpsc::Receiver<Inbound>>,
+}
+
+impl CommandQueue {
+    pub(crate) fn new() -> Self {
+        let (sender, receiver) = mpsc::channel(COMMAND_QUEUE_CAPACITY);
+        Self {
+            sender: Mutex::new(Some(sender)),
+            receiver: tokio::sync::Mutex::new(receiver),
+        }
+    }
+
+    pub(crate) fn push(&self, inbound: Inbound) -> Result<(), InboundError> {
+        let sender = lock(&self.sender).clone().ok_or(InboundError::Closed)?;
+        sender.try_send(inbound).map_err(|err| match err {
+            mpsc::error::TrySendError::Full(_) => InboundError::Busy,
+            mpsc::error::TrySendError::Closed(_) => InboundError::Closed,
+        })
+    }
+
+    pub(crate) async fn next(&self) -> Option<Inbound> {
+        self.receiver.lock().await.recv().await
+    }
+
+    pub(crate) fn close(&self) {
+        lock(&self.sender).take();
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        lock(&self.sender).is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use staffetta_handoff::connector::webhook_signature;
+
+    const SECRET: &str = "inbound-test-secret";
+
+    fn now() -> jiff::Timestamp {
+        jiff::Timestamp::from_second(1_800_000_000).unwrap()
+    }
+
+    fn check(
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<i64, InboundError> {
+        verify(&Secret::new(SECRET), timestamp, signature, body, now(), 300)
+    }
+
+    #[test]
+    fn a_fresh_correct_signature_passes_and_yields_its_timestamp() {
+        let t = now().as_second();
+        let signature = webhook_signature(SECRET.as_bytes(), t, b"{}");
+        assert_eq!(check(Some(&t.to_string()), Some(&signature), b"{}"), Ok(t));
+    }
+
+    #[test]
+    fn missing_or_unreadable_headers_are_a_bad_signature() {
+        let t = now().as_second().to_string();
+        let signature = webhook_signature(SECRET.as_bytes(), now().as_second(), b"{}");
+        assert_eq!(
+            check(None, Some(&signature), b"{}"),
+            Err(InboundError::BadSignature)
+        );
+        assert_eq!(
+            check(Some(&t), None, b"{}"),
+            Err(InboundError::BadSignature)
+        );
+        assert_eq!(
+            check(Some("soon"), Some(&signature), b"{}"),
+            Err(InboundError::BadSignature)
+        );
+        assert_eq!(
+            check(Some(&t), Some("zz"), b"{}"),
+            Err(InboundError::BadSignature)
+        );
+        assert_eq!(
+            check(Some(&t), Some(&signature), b"{ }"),
+            Err(InboundError::BadSignature)
+        );
+    }
+
+    #[test]
+    fn an_old_timestamp_is_stale_even_with_a_correct_signature() {
+        let old = now().as_second() - 301;
+        let signature = webhook_signature(SECRET.as_bytes(), old, b"{}");
+        assert_eq!(
+            check(Some(&old.to_string()), Some(&signature), b"{}"),
+            Err(InboundError::StaleSignature {
+                skew_s: 301,
+                tolerance_s: 300
+            })
+        );
+    }
+
+    #[test]
+    fn commands_parse_with_and_without_an_id() {
+        let body = json!({ "agent": "ada", "command": { "command": "logout" } }).to_string();
+        let (inbound, key) = parse(body.as_bytes(), "ABC").unwrap();
+        assert_eq!(inbound.command, AgentCommand::Logout);
+        assert_eq!(key, "sig:abc");
+        let body = json!({ "id": "c-1", "agent": "ada", "command": { "command": "logout" } });
+        let (_, key) = parse(body.to_string().as_bytes(), "abc").unwrap();
+        assert_eq!(key, "id:c-1");
+    }
+
+    #[test]
+    fn malformed_commands_are_refused() {
+        for bad in [
+            json!({ "agent": "ada" }),
+            json!({ "agent": "", "command": { "command": "logout" } }),
+            json!({ "agent": "ada", "command": { "command": "fly" } }),
+            json!({ "agent": "ada", "command": { "command": "logout" }, "extra": 1 }),
+            json!({ "id": "", "agent": "ada", "command": { "command": "logout" } }),
+            json!({ "id": "a b", "agent": "ada", "command": { "command": "logout" } }),
+        ] {
+            assert!(
+                matches!(
+                    parse(bad.to_string().as_bytes(), "s"),
+                    Err(InboundError::BadCommand(_))
+                ),
+                "{bad}"
+            );
+        }
+        assert!(matches!(
+            parse(b"not json", "s"),
+            Err(InboundError::BadCommand(_))
+        ));
+    }
+
+    #[test]
+    fn a_key_is_a_replay_until_it_expires_and_a_released_key_is_not() {
+        let guard = ReplayGuard::default();
+        assert_eq!(guard.claim("k".into(), 100, 50), Ok(true));
+        assert_eq!(guard.claim("k".into(), 100, 60), Ok(false));
+        assert_eq!(guard.claim("k".into(), 200, 101), Ok(true));
+        guard.release("k");
+        assert_eq!(guard.claim("k".into(), 200, 102), Ok(true));
+    }
+
+    #[test]
+    fn a_full_replay_memory_drops_expired_keys_before_refusing() {
+        let guard = ReplayGuard::default();
+        for index in 0..REPLAY_MEMORY {
+            assert_eq!(guard.claim(format!("old-{index}"), 10, 0), Ok(true));
+        }
+        assert_eq!(guard.claim("fresh".into(), 100, 11), Ok(true));
+        for index in 1..REPLAY_MEMORY {
+            assert_eq!(guard.claim(format!("new-{index}"), 100, 11), Ok(true));
+        }
+        assert_eq!(
+            guard.claim("one-more".into(), 100, 11),
+            Err(InboundError::Busy)
+        );
+    }
+
+    #[tokio::test]
+    async fn the_queue_is_bounded_and_drains_after_closing() {
+        let queue = CommandQueue::new();
+        let inbound = Inbound {
+            agent: AgentId::parse("ada").unwrap(),
+            command: AgentCommand::Logout,
+        };
+        for _ in 0..COMMAND_QUEUE_CAPACITY {
+            queue.push(inbound.clone()).unwrap();
+        }
+        assert_eq!(queue.push(inbound.clone()), Err(InboundError::Busy));
+        queue.close();
+        assert!(queue.is_closed());
+        assert_eq!(queue.push(inbound.clone()), Err(InboundError::Closed));
+        for _ in 0..COMMAND_QUEUE_CAPACITY {
+            assert_eq!(queue.next().await, Some(inbound.clone()));
+        }
+        assert_eq!(queue.next().await, None);
+    }
+}

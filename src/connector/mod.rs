@@ -1,0 +1,146 @@
+//! Agent-desk connectors at the edge: implementations of
+//! [`staffetta_handoff::connector::Connector`] that need sockets, and the per-site registry.
+//!
+//! # Layout
+//!
+//! - `webhook.rs`: [`WebhookConnector`], signed webhooks out to an external contact
+//!   centre, signed commands in (contract: docs/connectors.md).
+//! - `webhook_routes.rs`: `POST /api/v1/connectors/webhook/{site}/commands`, the endpoint
+//!   the contact centre posts commands to ([`router`]).
+//! - `inbound.rs`: the endpoint's checks without HTTP (signature, window, body, replays)
+//!   and the bounded command queue.
+//! - `retry.rs`: which delivery failures are retried, and the backoff.
+//!
+//! [`Connectors`] holds one connector per site that configures one, built once at start
+//! from the settings.
+
+mod inbound;
+mod retry;
+mod webhook;
+mod webhook_routes;
+
+#[cfg(test)]
+mod webhook_tests;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use staffetta_handoff::connector::Connector;
+
+pub use inbound::{
+    COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, REPLAY_MEMORY, Received,
+    SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
+pub use retry::{MAX_BACKOFF, RetryPolicy, Verdict, verdict_for};
+pub use webhook::{WebhookConnector, WebhookSetupError};
+pub use webhook_routes::{COMMAND_BODY_LIMIT, COMMANDS_PATH, router};
+
+use crate::config::Settings;
+use crate::store::Clock;
+
+/// Why the connectors cannot be built from the settings.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectorSetupError {
+    /// A site's `webhook` section is invalid or its client cannot be built.
+    #[error("site `{site}`: {source}")]
+    Webhook {
+        /// The site id.
+        site: String,
+        /// What is wrong.
+        source: WebhookSetupError,
+    },
+}
+
+/// The external connectors of every site, by site id. Sites without one use the built-in
+/// console only.
+#[derive(Debug, Default)]
+pub struct Connectors {
+    webhooks: BTreeMap<String, Arc<WebhookConnector>>,
+}
+
+impl Connectors {
+    /// A connector for every site with a `webhook` section; `clock` dates and checks
+    /// signatures.
+    pub fn from_settings(settings: &Settings, clock: &Clock) -> Result<Self, ConnectorSetupError> {
+        let mut webhooks = BTreeMap::new();
+        for site in &settings.sites {
+            let Some(webhook) = &site.webhook else {
+                continue;
+            };
+            let connector =
+                WebhookConnector::new(&site.id, webhook, clock.clone()).map_err(|source| {
+                    ConnectorSetupError::Webhook {
+                        site: site.id.clone(),
+                        source,
+                    }
+                })?;
+            webhooks.insert(site.id.clone(), Arc::new(connector));
+        }
+        Ok(Self { webhooks })
+    }
+
+    /// The site's external connector, if it has one.
+    pub fn get(&self, site: &str) -> Option<Arc<dyn Connector>> {
+        self.webhooks
+            .get(site)
+            .map(|connector| Arc::clone(connector) as Arc<dyn Connector>)
+    }
+
+    /// The site's webhook connector, if it has one.
+    pub fn webhook(&self, site: &str) -> Option<Arc<WebhookConnector>> {
+        self.webhooks.get(site).cloned()
+    }
+
+    /// Every site with an external connector, with it.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Arc<WebhookConnector>)> {
+        self.webhooks.iter().map(|(site, c)| (site.as_str(), c))
+    }
+
+    /// Closes every connector (at shutdown): `next_command` loops end once drained.
+    pub fn close_all(&self) {
+        for connector in self.webhooks.values() {
+            connector.close();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WebhookSettings;
+    use crate::secret::Secret;
+
+    fn settings_with_webhook(url: &str) -> Settings {
+        let mut settings = Settings::default();
+        settings.sites[0].webhook = Some(WebhookSettings::new(
+            url,
+            Secret::new("registry-test-secret"),
+        ));
+        settings
+    }
+
+    #[test]
+    fn only_sites_with_a_webhook_get_a_connector() {
+        let connectors = Connectors::from_settings(&Settings::default(), &Clock::system()).unwrap();
+        assert!(connectors.get("demo").is_none());
+        let settings = settings_with_webhook("http://127.0.0.1:9/hook");
+        let connectors = Connectors::from_settings(&settings, &Clock::system()).unwrap();
+        assert_eq!(connectors.get("demo").unwrap().name(), "webhook");
+        assert_eq!(connectors.webhook("demo").unwrap().site(), "demo");
+        assert!(connectors.webhook("other").is_none());
+        assert_eq!(connectors.iter().count(), 1);
+    }
+
+    #[test]
+    fn an_invalid_webhook_names_its_site_and_never_its_secret() {
+        let settings = settings_with_webhook("https://desk.example/hook");
+        let err = Connectors::from_settings(&settings, &Clock::system()).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.starts_with("site `demo`: `webhook.url`"),
+            "{message}"
+        );
+        assert!(!message.contains("registry-test-secret"));
+    }
+}

@@ -1,0 +1,255 @@
+//! The webhook connector for external contact centres: every [`Outbound`] item is POSTed,
+//! signed, to the site's URL; agents' commands arrive on the commands endpoint
+//! (`webhook_routes.rs`), are verified and queued, and `next_command` yields them.
+//!
+//! Body of a delivery (`Content-Type: application/json`):
+//!
+//! ```json
+//! {"delivery": "2b0c…", "site": "demo", "agent": "ada", "item": {"kind": "event", "event": "POPUP", ...}}
+//! ```
+//!
+//! `delivery` is a UUID that stays the same across the retries of one item, so a receiver
+//! can drop duplicates; `item` is the JSON of [`Outbound`]. Headers
+//! [`TIMESTAMP_HEADER`] (Unix seconds, fresh on each attempt) and [`SIGNATURE_HEADER`]
+//! (`webhook_signature(secret, timestamp, body)`). Each attempt is bounded by the configured
+//! timeout; network errors, timeouts, 408, 429 and 5xx are retried with a doubling backoff;
+//! redirects are not followed. Bodies and secrets are never logged.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::Serialize;
+use staffetta_handoff::AgentId;
+use staffetta_handoff::connector::{
+    BoxFuture, Connector, ConnectorError, Inbound, Outbound, webhook_signature,
+};
+
+use super::inbound::{self, CommandQueue, InboundError, Received, ReplayGuard};
+use super::inbound::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use super::retry::{RetryPolicy, Verdict, verdict_for};
+use crate::config::{WebhookSettings, WebhookSettingsError};
+use crate::secret::Secret;
+use crate::store::Clock;
+
+/// Why a webhook connector cannot be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum WebhookSetupError {
+    /// The settings are invalid.
+    #[error(transparent)]
+    Settings(#[from] WebhookSettingsError),
+    /// The HTTP client could not be built (for example, no usable resolver).
+    #[error("cannot build the webhook HTTP client: {0}")]
+    Client(String),
+}
+
+/// The JSON body of one delivery.
+#[derive(Serialize)]
+struct Delivery<'a> {
+    delivery: String,
+    site: &'a str,
+    agent: &'a AgentId,
+    item: &'a Outbound,
+}
+
+/// A connector that posts signed webhooks and yields signed commands. One per site.
+pub struct WebhookConnector {
+    site: String,
+    url: url::Url,
+    secret: Secret,
+    tolerance_s: u64,
+    policy: RetryPolicy,
+    client: reqwest::Client,
+    clock: Clock,
+    queue: CommandQueue,
+    replay: ReplayGuard,
+}
+
+impl fmt::Debug for WebhookConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The host only: the path or the user info of the URL may carry credentials.
+        f.debug_struct("WebhookConnector")
+            .field("site", &self.site)
+            .field("host", &self.url.host_str())
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WebhookConnector {
+    /// A connector for `site`; `clock` dates signatures and checks incoming ones.
+    pub fn new(
+        site: &str,
+        settings: &WebhookSettings,
+        clock: Clock,
+    ) -> Result<Self, WebhookSetupError> {
+        settings.validate()?;
+        let url = settings.parsed_url()?;
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("staffetta-webhook/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| WebhookSetupError::Client(err.without_url().to_string()))?;
+        Ok(Self {
+            site: site.to_owned(),
+            url,
+            secret: settings.secret.clone(),
+            tolerance_s: settings.tolerance_s,
+            policy: RetryPolicy {
+                max_attempts: settings.max_attempts,
+                first_backoff: Duration::from_millis(settings.backoff_ms),
+            },
+            client,
+            clock,
+            queue: CommandQueue::new(),
+            replay: ReplayGuard::default(),
+        })
+    }
+
+    /// The site this connector serves.
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// Checks and queues one posted command (what the commands endpoint calls): the two
+    /// signature headers, the timestamp against the clock, the body, then replays.
+    pub fn receive(
+        &self,
+        timestamp: Option<&str>,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<Received, InboundError> {
+        let now_ms = self.clock.now_ms();
+        let now = jiff::Timestamp::from_millisecond(now_ms).map_err(|_| {
+            InboundError::StaleSignature {
+                skew_s: u64::MAX,
+                tolerance_s: self.tolerance_s,
+            }
+        })?;
+        let signed_at = inbound::verify(
+            &self.secret,
+            timestamp,
+            signature,
+            body,
+            now,
+            self.tolerance_s,
+        )?;
+        let (command, key) = inbound::parse(body, signature.unwrap_or_default())?;
+        let tolerance = i64::try_from(self.tolerance_s).unwrap_or(i64::MAX);
+        let now_s = now.as_second();
+        let expires_s = signed_at.max(now_s).saturating_add(tolerance);
+        if !self.replay.claim(key.clone(), expires_s, now_s)? {
+            tracing::debug!(site = %self.site, agent = %command.agent, "duplicate webhook command dropped");
+            return Ok(Received::Duplicate);
+        }
+        if let Err(err) = self.queue.push(command) {
+            self.replay.release(&key);
+            return Err(err);
+        }
+        Ok(Received::Queued)
+    }
+
+    /// Stops the connector: deliveries fail with `Closed`, the endpoint answers 503, and
+    /// `next_command` yields the commands already queued, then `None`.
+    pub fn close(&self) {
+        self.queue.close();
+    }
+
+    async fn post(&self, agent: &AgentId, item: &Outbound) -> Result<(), ConnectorError> {
+        if self.queue.is_closed() {
+            return Err(ConnectorError::Closed);
+        }
+        let body = Delivery {
+            delivery: uuid::Uuid::new_v4().to_string(),
+            site: &self.site,
+            agent,
+            item,
+        };
+        let body = Bytes::from(
+            serde_json::to_vec(&body).map_err(|err| ConnectorError::Protocol(err.to_string()))?,
+        );
+        let mut attempt = 1;
+        loop {
+            let failure = match self.attempt(&body).await {
+                Ok(status) => match verdict_for(status) {
+                    Verdict::Delivered => return Ok(()),
+                    Verdict::Refused => {
+                        tracing::warn!(site = %self.site, %agent, %status, "the webhook receiver refused a delivery");
+                        return Err(ConnectorError::Refused(format!("HTTP {status}")));
+                    }
+                    Verdict::Retry => format!("HTTP {status}"),
+                },
+                Err(err) => err,
+            };
+            let Some(wait) = self.policy.backoff_before(attempt + 1) else {
+                tracing::warn!(site = %self.site, %agent, attempt, failure, "webhook delivery failed; giving up");
+                return Err(ConnectorError::Unreachable(format!(
+                    "{failure} (after {attempt} attempts)"
+                )));
+            };
+            tracing::debug!(site = %self.site, %agent, attempt, failure, ?wait, "webhook delivery failed; retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    /// One signed POST; the status, or why no answer came (without the URL).
+    async fn attempt(&self, body: &Bytes) -> Result<reqwest::StatusCode, String> {
+        let timestamp = self.clock.now_ms().div_euclid(1_000);
+        let signature = webhook_signature(self.secret.expose().as_bytes(), timestamp, body);
+        let response = self
+            .client
+            .post(self.url.clone())
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(TIMESTAMP_HEADER, timestamp)
+            .header(SIGNATURE_HEADER, signature)
+            .body(body.clone())
+            .send()
+            .await
+            .map_err(|err| describe(&err))?;
+        Ok(response.status())
+    }
+}
+
+/// A transport error in a few words, without the URL (it may carry credentials).
+fn describe(err: &reqwest::Error) -> String {
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    let mut deepest = None;
+    while let Some(inner) = cause {
+        deepest = Some(inner.to_string());
+        cause = inner.source();
+    }
+    match deepest {
+        Some(detail) => format!("{kind}: {detail}"),
+        None => kind.to_owned(),
+    }
+}
+
+impl Connector for WebhookConnector {
+    fn name(&self) -> &str {
+        "webhook"
+    }
+
+    fn deliver<'a>(
+        &'a self,
+        agent: &'a AgentId,
+        item: &'a Outbound,
+    ) -> BoxFuture<'a, Result<(), ConnectorError>> {
+        Box::pin(self.post(agent, item))
+    }
+
+    fn next_command(&self) -> BoxFuture<'_, Result<Option<Inbound>, ConnectorError>> {
+        Box::pin(async move { Ok(self.queue.next().await) })
+    }
+}
