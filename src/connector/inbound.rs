@@ -234,6 +234,25 @@ mod tests {
     }
 
     #[test]
+    fn the_worked_example_of_the_connector_guide_is_right() {
+        let guide = include_str!("../../docs/connectors.md");
+        let body = br#"{"agent":"ada","command":{"command":"accept","offer":"7"}}"#;
+        let signature = webhook_signature(b"whsec-demo-0123456789abcdef", 1_767_261_600, body);
+        assert_eq!(
+            signature,
+            "6cb77febb2c50e0984d7c730963e5785f666726b6c4ae3111f28896ba3ab923f"
+        );
+        for quoted in [
+            "secret: `whsec-demo-0123456789abcdef`".to_owned(),
+            "timestamp: `1767261600`".to_owned(),
+            format!("body: `{}`", std::str::from_utf8(body).unwrap()),
+            format!("signature: `{signature}`"),
+        ] {
+            assert!(guide.contains(&quoted), "docs/connectors.md lacks {quoted}");
+        }
+    }
+
+    #[test]
     fn missing_or_unreadable_headers_are_a_bad_signature() {
         let t = now().as_second().to_string();
         let signature = webhook_signature(SECRET.as_bytes(), now().as_second(), b"{}");
