@@ -64,6 +64,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::operators::router())
         .merge(crate::agent::session_routes::router())
         .merge(routes::sessions::router(state.clone()))
+        .merge(crate::desk::routes::visitor_router(state.clone()))
+        .merge(crate::desk::routes::agent_router())
         .merge(staffetta_widget::assets::router())
         .fallback(crate::error::not_found)
         .with_state(state)

@@ -16,6 +16,7 @@ pub struct ApiError {
     code: &'static str,
     message: String,
     retry_after_s: Option<u64>,
+    fields: Option<Vec<String>>,
 }
 
 #[derive(Serialize)]
@@ -27,6 +28,8 @@ struct Body<'a> {
 struct Detail<'a> {
     code: &'a str,
     message: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fields: Option<&'a [String]>,
 }
 
 impl ApiError {
@@ -37,7 +40,14 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after_s: None,
+            fields: None,
         }
+    }
+
+    /// Names the invalid fields of a form (`"fields": [...]` in the body).
+    pub fn with_fields(mut self, fields: Vec<String>) -> Self {
+        self.fields = Some(fields);
+        self
     }
 
     /// 400 with a specific code.
@@ -103,6 +113,7 @@ impl IntoResponse for ApiError {
             error: Detail {
                 code: self.code,
                 message: &self.message,
+                fields: self.fields.as_deref(),
             },
         };
         let mut response = (self.status, Json(body)).into_response();

@@ -22,6 +22,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod desk;
 pub mod error;
 pub mod limits;
 pub mod routes;

@@ -83,8 +83,15 @@ impl Server {
                 .await
                 .map_err(|e| StartError::Agent(e.to_string()))?;
         let demo_credentials = seed_demo(&settings, store.as_ref()).await?;
+        let desks = crate::desk::site_desk::SiteDesks::from_settings(&settings)
+            .map_err(StartError::Agent)?;
         let state = AppState {
-            agents: crate::agent::AgentHub { keys },
+            agents: crate::agent::AgentHub {
+                keys,
+                desks: Arc::new(desks),
+                connections: crate::desk::connections::AgentConnections::default(),
+                external: crate::desk::external::ExternalDesks::default(),
+            },
             rate_limiter: crate::limits::RateLimiter::new(settings.limits.clone(), clock.clone()),
             websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
             settings: Arc::new(settings),
@@ -126,6 +133,7 @@ impl Server {
         let grace = Duration::from_secs(state.settings.server.shutdown_grace_s);
         let store = Arc::clone(&state.store);
         lifecycle.spawn(crate::visitor::timer::run(state.clone()));
+        state.agents.external.start(&state);
         let router = app(state);
 
         let stop = lifecycle.clone();

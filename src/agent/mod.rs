@@ -22,4 +22,10 @@ use tokens::TokenKeys;
 pub struct AgentHub {
     /// Signing keys of access tokens.
     pub keys: TokenKeys,
+    /// Each site's desk settings from config.
+    pub desks: std::sync::Arc<crate::desk::site_desk::SiteDesks>,
+    /// Console websockets open on this node.
+    pub connections: crate::desk::connections::AgentConnections,
+    /// Sites whose conversations go to an external desk (webhook connector).
+    pub external: crate::desk::external::ExternalDesks,
 }

@@ -177,6 +177,9 @@ fn validate_site(site: &SiteSettings) -> Result<(), String> {
                 .map_err(|m| format!("`resources[{index}].office_hours`: {m}"))?;
         }
     }
+    // The desk is built from the same settings at startup; building it here reports
+    // what the desk would refuse (pause reasons, default resource) as a config error.
+    crate::desk::site_desk::site_desk(site)?;
     Ok(())
 }
 

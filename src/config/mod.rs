@@ -24,8 +24,9 @@ pub use load::{ConfigError, ENV_PREFIX};
 pub use network::{CidrError, GeoIpSettings, IpCidr, any_contains};
 pub use origin::{OriginError, OriginPattern};
 pub use site::{
-    HomeScreenSettings, IdentityKey, IdentitySettings, LauncherSettings, LocalizedText,
-    MauLimitBehaviour, OfficeHoursSettings, ResourceSettings, SiteSettings, Weekday,
+    HandoffSettings, HomeScreenSettings, IdentityKey, IdentitySettings, LauncherSettings,
+    LocalizedText, MauLimitBehaviour, OfficeHoursSettings, PauseReasonSettings, ResourceSettings,
+    SiteSettings, Weekday,
 };
 
 use crate::secret::Secret;

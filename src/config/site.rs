@@ -48,6 +48,9 @@ pub struct SiteSettings {
     /// Resources (queues) agents are assigned to.
     #[serde(default)]
     pub resources: Vec<ResourceSettings>,
+    /// Live-agent desk settings: pause reasons, reconnection grace.
+    #[serde(default)]
+    pub handoff: HandoffSettings,
     /// Most unique visitors per calendar month (UTC) this site may have; absent means no limit.
     #[serde(default)]
     pub mau_limit: Option<u64>,
@@ -154,8 +157,54 @@ pub struct ResourceSettings {
     /// Maximum seconds of after-chat work before the job finishes by itself.
     #[serde(default = "default_wrap_up_limit_s")]
     pub wrap_up_limit_s: u64,
+    /// Seconds a visitor may wait before being offered to leave a request; absent waits
+    /// indefinitely.
+    #[serde(default)]
+    pub max_wait_s: Option<u32>,
     /// Office hours; absent means always open.
     pub office_hours: Option<OfficeHoursSettings>,
+}
+
+/// The site's live-agent desk.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandoffSettings {
+    /// The resource used when neither the widget nor the dialog names one; defaults to the
+    /// first resource.
+    pub default_resource: Option<String>,
+    /// Pause reasons agents choose from in the console's state switcher.
+    pub pause_reasons: Vec<PauseReasonSettings>,
+    /// Seconds an agent whose console lost its connection keeps their conversations.
+    pub disconnect_grace_s: u32,
+}
+
+impl Default for HandoffSettings {
+    fn default() -> Self {
+        Self {
+            default_resource: None,
+            pause_reasons: vec![
+                PauseReasonSettings {
+                    code: 1701,
+                    label: "Break".to_owned(),
+                },
+                PauseReasonSettings {
+                    code: 1702,
+                    label: "Training".to_owned(),
+                },
+            ],
+            disconnect_grace_s: 60,
+        }
+    }
+}
+
+/// One pause sub-state (AgentDesktop PAUSESUBSTATE code).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseReasonSettings {
+    /// The numeric code sent as `reason` (1-65535).
+    pub code: u16,
+    /// The label agents see.
+    pub label: String,
 }
 
 /// Weekly opening hours in a time zone, plus closed dates.
@@ -230,8 +279,10 @@ impl SiteSettings {
                 skills: Vec::new(),
                 offer_timeout_s: default_offer_timeout_s(),
                 wrap_up_limit_s: default_wrap_up_limit_s(),
+                max_wait_s: None,
                 office_hours: None,
             }],
+            handoff: HandoffSettings::default(),
             mau_limit: None,
             mau_limit_behaviour: MauLimitBehaviour::Warn,
             webhook: None,

@@ -210,6 +210,9 @@ impl Connection {
                         },
                     })),
                 );
+                if let Ok((record, _)) = conversation::load(&self.state, &self.session_id).await {
+                    crate::desk::visitor_side::visitor_typing(&self.state, &record, typing).await;
+                }
             }
             ClientFrame::Ack { .. } => {}
             ClientFrame::Resume { after } => self.resume(after, out).await,

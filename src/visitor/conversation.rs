@@ -188,6 +188,16 @@ pub async fn send(
         if super::identity_expiry::has_expired(record.identity_expires_at, now.as_millisecond()) {
             return Err(super::identity_expiry::expired_error());
         }
+        if record.status == Status::Handoff {
+            // A human has (or is about to have) the conversation: the bot stays silent.
+            return crate::desk::visitor_side::visitor_message(
+                state,
+                &record,
+                &request,
+                fingerprint.clone(),
+            )
+            .await;
+        }
         let idle = state.bots.idle(&record.site);
         if record.bot.expired || record.bot.timeout_state(now, &idle) == TimeoutState::Expired {
             // Expire first (persisting the notice), then refuse the message.
@@ -228,6 +238,12 @@ pub async fn send(
                 state
                     .bus
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });
+                if let Some((resource, note)) = handoff_asked(&outputs) {
+                    crate::desk::visitor_side::after_bot_turn(
+                        state, session_id, &record, resource, &note,
+                    )
+                    .await;
+                }
                 let dialog = dialog_of(state, &record.site)?;
                 let public = record.bot.public_state(dialog);
                 return Ok(MessageResponse {
@@ -267,6 +283,9 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
         let log = conversation_log(&record.conversation_id);
         if record.status == Status::Ended {
             return Ok(state.store.log_head(&log).await?);
+        }
+        if record.status == Status::Handoff {
+            crate::desk::visitor_side::end_conversation(state, &record).await;
         }
         record.status = Status::Ended;
         let entries = vec![EventKind::ConversationEnded {
@@ -329,7 +348,8 @@ async fn apply_tick(
     mut record: SessionRecord,
     versioned: &Versioned,
 ) -> Result<TickOutcome, ApiError> {
-    if record.status == Status::Ended {
+    if record.status != Status::Bot {
+        // Ended, or with the team: no idle warnings from the bot.
         state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
         return Ok(TickOutcome::Done);
     }
@@ -492,6 +512,18 @@ pub(crate) async fn schedule_deadline(
         }
     }
     Ok(())
+}
+
+/// The dialog's `connect_to_agent` in a turn's outputs: the resource it names and the note
+/// for the agent.
+fn handoff_asked(outputs: &[Output]) -> Option<(Option<String>, String)> {
+    outputs.iter().find_map(|output| match output {
+        Output::ConnectToAgent {
+            message_to_agent,
+            resource,
+        } => Some((resource.clone(), message_to_agent.clone())),
+        _ => None,
+    })
 }
 
 /// Whether `id` looks like a session id this server issues (32 lowercase hex digits).

@@ -29,6 +29,8 @@ pub const SESSION_RETENTION: std::time::Duration = std::time::Duration::from_sec
 pub enum Status {
     /// The bot answers.
     Bot,
+    /// The visitor waits for or talks to a human agent; the bot is silent.
+    Handoff,
     /// The conversation ended (by the visitor, the bot or an agent).
     Ended,
 }

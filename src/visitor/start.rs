@@ -43,12 +43,11 @@ pub async fn prepare(
         request.page_url.as_deref(),
         request.referrer.as_deref(),
     );
+    let client_ip = state.metadata.client_ip(headers, peer);
+    crate::desk::bans::check(state, &site.id, &client_ip).await?;
     state
         .rate_limiter
-        .check_new_session(
-            state.store.as_ref(),
-            ClientKey::of(state.metadata.client_ip(headers, peer)),
-        )
+        .check_new_session(state.store.as_ref(), ClientKey::of(client_ip))
         .await?;
     let identity = state.identity.verify(
         &site.id,

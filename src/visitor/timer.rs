@@ -1,5 +1,6 @@
 //! The one timer task of a node: it sleeps until the earliest idle deadline in the store's
-//! ordered set, feeds each due session to the engine as a tick (warning or expiry), and
+//! ordered set, feeds each due session to the engine as a tick (warning or expiry), ticks
+//! the desks whose deadline passed (offers, wrap-up, graces: [`crate::desk::timer`]), and
 //! wakes early when a new deadline is scheduled. Deadlines live in the store, so they
 //! survive restarts and are shared by every node on Redis (compare-and-set on the session
 //! keeps two nodes from applying the same tick twice).
@@ -60,6 +61,7 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
             state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
         }
     }
+    let next_desk = crate::desk::timer::apply_due(state).await?;
     if due.len() == BATCH {
         return Ok(Duration::ZERO);
     }
@@ -68,9 +70,11 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
     let next = next_idle
         .into_iter()
         .chain(next_identity)
-        .min_by_key(|(_, at)| *at);
+        .map(|(_, at)| at)
+        .chain(next_desk)
+        .min();
     let now_ms = state.clock.now_ms();
-    Ok(next.map_or(MAX_SLEEP, |(_, at)| {
+    Ok(next.map_or(MAX_SLEEP, |at| {
         let wait = u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0);
         Duration::from_millis(wait).min(MAX_SLEEP)
     }))

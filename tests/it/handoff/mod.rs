@@ -1,5 +1,7 @@
 //! Live-agent handoff through the real server: operators, agent sessions.
 
+mod console;
+mod desk;
 mod login;
 mod operators;
 mod webhook;

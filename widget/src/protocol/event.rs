@@ -78,6 +78,17 @@ pub enum EventKind {
         /// Estimated seconds until an agent joins.
         estimated_wait_s: u64,
     },
+    /// Nobody will answer now (outside office hours, nobody logged in, waited too long):
+    /// the widget shows `text` and offers to leave a request.
+    QueueClosed {
+        /// `outside_hours`, `nobody_available` or `wait_too_long`.
+        reason: String,
+        /// When the resource opens next (ms since the Unix epoch), if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next_opening: Option<i64>,
+        /// Localized notice.
+        text: String,
+    },
     /// The session will expire for inactivity unless the visitor continues.
     SessionExpiring {
         /// Milliseconds since the Unix epoch.

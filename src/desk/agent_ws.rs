@@ -1,0 +1,311 @@
+//! The agent console's websocket, `GET /api/v1/agent/ws?token=ACCESS_TOKEN`.
+//!
+//! The access token is checked before the upgrade. Connecting logs the agent in at the
+//! site's desk (LOGGEDIN), or reconnects them silently within the grace period; the first
+//! frame is a `SNAPSHOT` of the agent's state, conversations and offers. Then desk events,
+//! `MESSAGE` and `TYPING` frames arrive as they happen and commands are applied as they
+//! come. When the agent's last socket closes the desk starts the disconnect grace period.
+//! On shutdown the socket closes with 1012 so the console reconnects elsewhere.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use staffetta_handoff::Desk;
+use staffetta_handoff::agent::{AgentState, JobPhase};
+use staffetta_handoff::operator::{Action, Operator};
+
+use super::{commands, deliver, site_desk};
+use crate::agent::auth::AgentAuth;
+use crate::app::AppState;
+use crate::error::ApiError;
+
+/// Interval between server pings.
+const HEARTBEAT: Duration = Duration::from_secs(20);
+/// A socket silent for this long is closed.
+const IDLE_CLOSE: Duration = Duration::from_secs(60);
+/// Largest command frame.
+const MAX_FRAME: usize = 32 * 1024;
+
+/// `GET /api/v1/agent/ws`.
+pub async fn upgrade(
+    State(state): State<AppState>,
+    auth: AgentAuth,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    let operator = auth.operator;
+    operator
+        .permits(&operator.site, Action::TakeConversations)
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "You may not take conversations.",
+            )
+        })?;
+    check_same_origin(&headers)?;
+    if state.agents.desks.get(operator.site.as_str()).is_none() {
+        return Err(ApiError::not_found("unknown_site", "No such site."));
+    }
+    let lifecycle = state.lifecycle.clone();
+    Ok(upgrade
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_message_size(MAX_FRAME)
+        .max_frame_size(MAX_FRAME)
+        .on_upgrade(move |socket| async move {
+            let _ = lifecycle
+                .spawn(async move { run(state, operator, socket).await })
+                .await;
+        }))
+}
+
+/// A browser's websocket carries its page's origin; the console is served by this server,
+/// so a foreign page (cross-site websocket hijacking) is refused. Clients without an
+/// `Origin` header (external tools holding a token) are allowed.
+fn check_same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .unwrap_or_default();
+    if !host.is_empty() && origin_host == host {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "origin_not_allowed",
+            "The agent console must be opened from this server.",
+        ))
+    }
+}
+
+async fn run(state: AppState, operator: Operator, socket: WebSocket) {
+    let site = operator.site.as_str().to_owned();
+    let agent = operator.id.as_str().to_owned();
+    let mut registration = state.agents.connections.register(&site, &agent);
+    let (mut sink, mut stream) = socket.split();
+    let mut out: Vec<Message> = Vec::new();
+    match connect(&state, &operator).await {
+        Ok(snapshot) => out.push(text(&snapshot)),
+        Err(err) => {
+            let frame = json!({"event": "ERROR", "code": err.code(), "message": err.message()});
+            let _ = sink.send(text(&frame)).await;
+            let _ = sink
+                .send(Message::Close(Some(close(
+                    close_code::ERROR,
+                    "desk unavailable",
+                ))))
+                .await;
+            disconnect(&state, &operator, registration.id).await;
+            return;
+        }
+    }
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        for frame in out.drain(..) {
+            if sink.send(frame).await.is_err() {
+                disconnect(&state, &operator, registration.id).await;
+                return;
+            }
+        }
+        tokio::select! {
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(frame))) => {
+                    last_heard = tokio::time::Instant::now();
+                    if let Some(reply) = on_command(&state, &operator, frame.as_str()).await {
+                        out.push(text(&reply));
+                    }
+                }
+                Some(Ok(Message::Binary(_))) => {
+                    out.push(text(&json!({"event": "ERROR", "code": "bad_command", "message": "Send JSON text frames."})));
+                }
+                Some(Ok(_)) => last_heard = tokio::time::Instant::now(),
+                Some(Err(_)) | None => break,
+            },
+            frame = registration.frames.recv() => match frame {
+                Some(frame) => out.push(Message::Text(frame.as_ref().into())),
+                // Dropped for falling behind: the console reconnects and gets a SNAPSHOT.
+                None => {
+                    let _ = sink.send(Message::Close(Some(close(close_code::AGAIN, "too slow, reconnect")))).await;
+                    break;
+                }
+            },
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > IDLE_CLOSE {
+                    let _ = sink.send(Message::Close(Some(close(close_code::AWAY, "idle")))).await;
+                    break;
+                }
+                out.push(Message::Ping(Default::default()));
+            }
+            () = state.lifecycle.stopping() => {
+                let _ = sink.send(Message::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))).await;
+                // The agent is not disconnected from the desk: another node takes over.
+                state.agents.connections.unregister(&site, &agent, registration.id);
+                return;
+            }
+        }
+    }
+    disconnect(&state, &operator, registration.id).await;
+}
+
+async fn on_command(state: &AppState, operator: &Operator, frame: &str) -> Option<Value> {
+    let (name, command) = match commands::parse(frame) {
+        Ok(parsed) => parsed,
+        Err((name, refusal)) => return Some(refusal.frame(&name)),
+    };
+    match commands::apply(state, operator, command).await {
+        Ok(reply) => reply,
+        Err(refusal) => Some(refusal.frame(&name)),
+    }
+}
+
+/// Logs the agent in (or reconnects them) and builds the SNAPSHOT.
+async fn connect(state: &AppState, operator: &Operator) -> Result<Value, ApiError> {
+    let profile = operator
+        .agent_profile()
+        .map_err(|e| ApiError::internal(&e))?;
+    let outcome = site_desk::update(state, operator.site.as_str(), |desk, now| {
+        let notices = match desk.agent(profile.id()) {
+            Some(agent) if agent.disconnected_at().is_some() => {
+                desk.agent_reconnected(now, profile.id())?
+            }
+            Some(_) => Vec::new(),
+            None => desk.login(now, profile.clone())?,
+        };
+        Ok((snapshot(desk, operator), notices))
+    })
+    .await?;
+    let (snapshot, notices) =
+        outcome.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()))?;
+    deliver::deliver(state, operator.site.as_str(), notices).await;
+    Ok(snapshot)
+}
+
+/// The socket is gone; with no other socket of the agent on this node, the desk starts
+/// the grace period.
+async fn disconnect(state: &AppState, operator: &Operator, id: u64) {
+    let site = operator.site.as_str();
+    let last = state
+        .agents
+        .connections
+        .unregister(site, operator.id.as_str(), id);
+    if !last {
+        return;
+    }
+    let outcome = site_desk::update(state, site, |desk, now| match desk.agent(&operator.id) {
+        Some(agent) if agent.disconnected_at().is_none() => {
+            Ok(((), desk.agent_disconnected(now, &operator.id)?))
+        }
+        _ => Ok(((), Vec::new())),
+    })
+    .await;
+    if let Ok(Ok(((), notices))) = outcome {
+        deliver::deliver(state, site, notices).await;
+    }
+}
+
+/// The console's first frame: who the agent is at the desk right now.
+pub fn snapshot(desk: &Desk, operator: &Operator) -> Value {
+    let agent = desk.agent(&operator.id);
+    let (state, pause_reason) = match agent.map(|a| a.state()) {
+        Some(AgentState::Ready) => ("ready", None),
+        Some(AgentState::Paused { reason }) => ("paused", reason.map(|r| r.0)),
+        Some(AgentState::Forced) => ("forced", None),
+        Some(AgentState::LoggedOut) | None => ("logged_out", None),
+    };
+    let mut conversations = Vec::new();
+    let mut offers = Vec::new();
+    if let Some(agent) = agent {
+        for (id, job) in agent.jobs() {
+            let (phase, deadline) = match job.phase {
+                JobPhase::Setup { deadline } => ("offered", Some(deadline)),
+                JobPhase::Online => ("online", None),
+                JobPhase::Offline { deadline } => ("wrap_up", Some(deadline)),
+            };
+            let summary = desk
+                .conversation(&job.conversation)
+                .map(|c| c.summary().to_owned());
+            let mut entry = json!({
+                "chat_id": job.conversation.as_str(),
+                "job_id": id.to_string(),
+                "queue": job.queue.as_str(),
+                "phase": phase,
+                "offeredTime": job.offered_at.as_millisecond(),
+            });
+            if let Some(start) = job.started_at {
+                entry["startTime"] = json!(start.as_millisecond());
+            }
+            if let Some(deadline) = deadline {
+                entry["deadline"] = json!(deadline.as_millisecond());
+            }
+            if let Some(summary) = summary {
+                entry["summary"] = json!(summary);
+            }
+            if phase == "offered" {
+                offers.push(json!({
+                    "id": id.to_string(),
+                    "chat_id": job.conversation.as_str(),
+                    "queue": job.queue.as_str(),
+                    "deadline": deadline.map(|d| d.as_millisecond()),
+                }));
+            }
+            conversations.push(entry);
+        }
+    }
+    let pause_reasons: Vec<Value> = desk
+        .config()
+        .pause_reasons
+        .iter()
+        .map(|r| json!({"code": r.code.0, "label": r.label}))
+        .collect();
+    let resources: Vec<Value> = desk
+        .resources()
+        .map(|r| json!({"id": r.id.as_str(), "name": r.name}))
+        .collect();
+    let colleagues: Vec<Value> = desk
+        .agents()
+        .filter(|a| a.profile().id() != &operator.id)
+        .map(|a| json!({"id": a.profile().id().as_str(), "display_name": a.profile().display_name().as_str()}))
+        .collect();
+    json!({
+        "event": "SNAPSHOT",
+        "state": state,
+        "pause_reason": pause_reason,
+        "pause_reasons": pause_reasons,
+        "conversations": conversations,
+        "offers": offers,
+        "resources": resources,
+        "agents": colleagues,
+        "agent": {
+            "id": operator.id.as_str(),
+            "display_name": operator.display_name.as_str(),
+            "role": operator.role,
+            "can_see_ip": operator.can_see_ip,
+        },
+    })
+}
+
+fn text(value: &Value) -> Message {
+    Message::Text(value.to_string().into())
+}
+
+fn close(code: u16, reason: &'static str) -> CloseFrame {
+    CloseFrame {
+        code,
+        reason: reason.into(),
+    }
+}

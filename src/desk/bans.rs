@@ -1,0 +1,102 @@
+//! Visitor IP bans (seed 000): an operator with the IP permission bans the address of a
+//! conversation's visitor, for good or until a time. A banned address cannot start new
+//! sessions on the site (403 `ip_banned`). Bans are stored as `ban:{site}:{ip}` with the
+//! end time in the value (the node clock decides; the store TTL only cleans up).
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use staffetta_handoff::ConversationId;
+
+use super::commands::Refusal;
+use super::visitor_side;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::store::RecordWrite;
+
+/// Longest ban with an expiry: ten years (longer means "for good").
+const MAX_EXPIRES_S: u64 = 10 * 365 * 24 * 3600;
+
+#[derive(Serialize, Deserialize)]
+struct Ban {
+    until_ms: Option<i64>,
+}
+
+fn key(site: &str, ip: &IpAddr) -> String {
+    format!("ban:{site}:{ip}")
+}
+
+/// Bans the IP of a conversation's visitor; returns when the ban ends (ms), `None` = never.
+pub async fn ban_conversation(
+    state: &AppState,
+    site: &str,
+    conversation: &ConversationId,
+    expires_s: Option<u64>,
+) -> Result<Option<i64>, Refusal> {
+    if expires_s.is_some_and(|s| s == 0 || s > MAX_EXPIRES_S) {
+        return Err(Refusal {
+            code: "bad_command".to_owned(),
+            message: format!("`expires_s` must be 1 to {MAX_EXPIRES_S}, or left out."),
+        });
+    }
+    let link = visitor_side::link(state, conversation.as_str())
+        .await?
+        .ok_or_else(|| Refusal {
+            code: "unknown_conversation".to_owned(),
+            message: "No such conversation.".to_owned(),
+        })?;
+    let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
+    if record.site != site {
+        return Err(Refusal {
+            code: "unknown_conversation".to_owned(),
+            message: "No such conversation.".to_owned(),
+        });
+    }
+    let ip: IpAddr = record
+        .metadata
+        .get("ip")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Refusal {
+            code: "ip_unknown".to_owned(),
+            message: "The visitor's address is not known.".to_owned(),
+        })?;
+    let now_ms = state.clock.now_ms();
+    let until_ms =
+        expires_s.map(|s| now_ms.saturating_add(i64::try_from(s).unwrap_or(i64::MAX) * 1000));
+    let current = state
+        .store
+        .get(&key(site, &ip))
+        .await
+        .map_err(ApiError::from)?;
+    let write = RecordWrite {
+        key: key(site, &ip),
+        expected_version: current.map(|c| c.version),
+        value: Bytes::from(serde_json::to_vec(&Ban { until_ms }).unwrap_or_default()),
+        ttl: expires_s.map(Duration::from_secs),
+    };
+    state.store.put(write).await.map_err(ApiError::from)?;
+    tracing::info!(site, "an operator banned a visitor address");
+    Ok(until_ms)
+}
+
+/// Refuses a banned address with 403 `ip_banned`.
+pub async fn check(state: &AppState, site: &str, ip: &IpAddr) -> Result<(), ApiError> {
+    let Some(found) = state.store.get(&key(site, ip)).await? else {
+        return Ok(());
+    };
+    let ban: Ban = serde_json::from_slice(&found.value).unwrap_or(Ban { until_ms: None });
+    if ban
+        .until_ms
+        .is_some_and(|until| until <= state.clock.now_ms())
+    {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::FORBIDDEN,
+        "ip_banned",
+        "This address may not start conversations on this site.",
+    ))
+}

@@ -1,0 +1,269 @@
+//! Agent commands, from a console socket or an external desk: parsed, permission-checked,
+//! applied to the site's desk under compare-and-set, and their results delivered. An
+//! agent's chat message goes into the conversation log before anyone is told about it.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use staffetta_handoff::connector::{
+    AgentCommand, Author, ChatMessage, Inbound, Outbound, apply_command,
+};
+use staffetta_handoff::operator::{Action, Operator};
+use staffetta_handoff::{AgentId, ConversationId, DeskError, SiteId};
+use staffetta_widget::protocol::{EventKind, GenericItem, OutputBody, Sender};
+
+use super::{bans, deliver, site_desk, visitor_side};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::visitor::record::Status;
+
+/// Longest agent message, in characters.
+pub const MAX_AGENT_MESSAGE_CHARS: usize = 4000;
+
+/// A command frame: a desk command, or one handled by the edge alone.
+#[derive(Debug)]
+pub enum ConsoleCommand {
+    /// A desk command (state, accept, reject, send, typing, end, wrap-up, transfer, logout).
+    Desk(AgentCommand),
+    /// Ban the IP of a conversation's visitor, optionally for a while.
+    BanIp {
+        /// The conversation.
+        conversation: ConversationId,
+        /// Seconds until the ban lapses; `None` bans for good.
+        expires_s: Option<u64>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BanIpFrame {
+    #[allow(dead_code)]
+    command: String,
+    conversation: ConversationId,
+    #[serde(default)]
+    expires_s: Option<u64>,
+}
+
+/// A refused command: the console's `ERROR` frame.
+#[derive(Debug)]
+pub struct Refusal {
+    /// Machine-readable code.
+    pub code: String,
+    /// Human message.
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The `ERROR` frame for the console.
+    pub fn frame(&self, command: &str) -> Value {
+        json!({"event": "ERROR", "code": self.code, "message": self.message, "command": command})
+    }
+}
+
+impl From<ApiError> for Refusal {
+    fn from(err: ApiError) -> Self {
+        Self::new(err.code(), err.message())
+    }
+}
+
+impl From<&DeskError> for Refusal {
+    fn from(err: &DeskError) -> Self {
+        Self::new(err.code(), err.to_string())
+    }
+}
+
+/// Parses a command frame; the name of the command (for the error frame) comes with it.
+pub fn parse(text: &str) -> Result<(String, ConsoleCommand), (String, Refusal)> {
+    let value: Value = serde_json::from_str(text).map_err(|_| {
+        (
+            String::new(),
+            Refusal::new("bad_command", "The frame is not JSON."),
+        )
+    })?;
+    let name = value
+        .get("command")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let bad = |e: serde_json::Error| {
+        (
+            name.clone(),
+            Refusal::new("bad_command", format!("Invalid `{name}` command: {e}")),
+        )
+    };
+    if name == "ban_ip" {
+        let frame: BanIpFrame = serde_json::from_value(value).map_err(bad)?;
+        return Ok((
+            name.clone(),
+            ConsoleCommand::BanIp {
+                conversation: frame.conversation,
+                expires_s: frame.expires_s,
+            },
+        ));
+    }
+    let command: AgentCommand = serde_json::from_value(value).map_err(bad)?;
+    Ok((name, ConsoleCommand::Desk(command)))
+}
+
+/// Applies a console command of `operator`. Results reach the agent's sockets through the
+/// delivery of the desk notices; a direct answer (the ban confirmation) is returned.
+pub async fn apply(
+    state: &AppState,
+    operator: &Operator,
+    command: ConsoleCommand,
+) -> Result<Option<Value>, Refusal> {
+    let site = operator.site.as_str();
+    match command {
+        ConsoleCommand::BanIp {
+            conversation,
+            expires_s,
+        } => {
+            operator
+                .permits(&operator.site, Action::BanIp)
+                .map_err(|_| Refusal::new("forbidden", "You may not ban visitors' addresses."))?;
+            let until = bans::ban_conversation(state, site, &conversation, expires_s).await?;
+            Ok(Some(json!({
+                "event": "IP_BANNED", "chat_id": conversation.as_str(), "until": until,
+            })))
+        }
+        ConsoleCommand::Desk(command) => {
+            if let AgentCommand::Transfer { .. } = &command {
+                operator
+                    .permits(&operator.site, Action::TransferOwnConversation)
+                    .map_err(|_| Refusal::new("forbidden", "You may not transfer."))?;
+            }
+            let inbound = Inbound {
+                agent: operator.id.clone(),
+                command,
+            };
+            apply_inbound(state, &operator.site, inbound).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// Applies a command from an external desk; refusals are logged (the external desk sees
+/// the lack of the expected event).
+pub async fn apply_external(state: &AppState, site: &str, inbound: Inbound) {
+    let Ok(site_id) = SiteId::parse(site) else {
+        return;
+    };
+    if let Err(refusal) = apply_inbound(state, &site_id, inbound).await {
+        tracing::info!(site, code = %refusal.code, "an external desk command was refused");
+    }
+}
+
+async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Result<(), Refusal> {
+    if let AgentCommand::Send { text, .. } = &inbound.command {
+        let chars = text.trim().chars().count();
+        if chars == 0 || chars > MAX_AGENT_MESSAGE_CHARS {
+            return Err(Refusal::new(
+                "bad_command",
+                format!("A message has 1 to {MAX_AGENT_MESSAGE_CHARS} characters."),
+            ));
+        }
+    }
+    let outcome = site_desk::update(state, site.as_str(), |desk, now| {
+        let applied = apply_command(desk, now, &inbound)?;
+        let name = desk
+            .agent(&inbound.agent)
+            .map(|a| a.profile().display_name().as_str().to_owned())
+            .unwrap_or_default();
+        Ok(((applied.message, name), applied.notices))
+    })
+    .await?;
+    let ((message, agent_name), notices) = outcome.map_err(|e| Refusal::from(&e))?;
+    deliver::deliver(state, site.as_str(), notices).await;
+    if let Some(message) = message {
+        post_agent_message(state, site.as_str(), &inbound.agent, message, agent_name).await?;
+    }
+    Ok(())
+}
+
+/// Stores an agent's message in the conversation and shows it to the agent's consoles.
+async fn post_agent_message(
+    state: &AppState,
+    site: &str,
+    agent: &AgentId,
+    message: ChatMessage,
+    agent_name: String,
+) -> Result<(), Refusal> {
+    let conversation = message.conversation.as_str();
+    let link = visitor_side::link(state, conversation)
+        .await?
+        .ok_or_else(|| Refusal::new("unknown_conversation", "No such conversation."))?;
+    let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
+    if record.status != Status::Handoff {
+        return Err(Refusal::new(
+            "conversation_ended",
+            "The visitor has left this conversation.",
+        ));
+    }
+    let text = message.text.trim().to_owned();
+    let html = staffetta_engine::markdown::render(&text)
+        .map_err(|e| Refusal::new("bad_command", e.to_string()))?;
+    let entry = EventKind::Message {
+        from: Sender::Agent,
+        at: message.at.as_millisecond(),
+        client_message_id: None,
+        input: None,
+        output: Some(OutputBody {
+            generic: vec![GenericItem::Text {
+                text: text.clone(),
+                html,
+            }],
+        }),
+        agent_name: Some(agent_name),
+    };
+    let seq = visitor_side::append(state, conversation, vec![entry], None).await?;
+    let shown = ChatMessage {
+        text,
+        from: Author::Agent(agent.clone()),
+        ..message
+    };
+    deliver::to_agent(state, site, agent, &Outbound::Message(shown), Some(seq)).await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ban_ip_and_desk_commands_parse_and_bad_frames_are_named() {
+        let (name, command) =
+            parse(r#"{"command":"ban_ip","conversation":"c1","expires_s":60}"#).unwrap();
+        assert_eq!(name, "ban_ip");
+        assert!(matches!(
+            command,
+            ConsoleCommand::BanIp {
+                expires_s: Some(60),
+                ..
+            }
+        ));
+        let (name, command) = parse(r#"{"command":"accept","offer":"7"}"#).unwrap();
+        assert_eq!(name, "accept");
+        assert!(matches!(
+            command,
+            ConsoleCommand::Desk(AgentCommand::Accept { .. })
+        ));
+        let (name, refusal) = parse(r#"{"command":"accept","offer":"zero"}"#).unwrap_err();
+        assert_eq!(
+            (name.as_str(), refusal.code.as_str()),
+            ("accept", "bad_command")
+        );
+        let (_, refusal) = parse("not json").unwrap_err();
+        assert_eq!(refusal.code, "bad_command");
+        assert_eq!(
+            refusal.frame("x")["event"],
+            "ERROR",
+            "refusals become ERROR frames"
+        );
+    }
+}

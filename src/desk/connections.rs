@@ -1,0 +1,151 @@
+//! The console websockets open on this node, per agent. A frame for an agent goes to every
+//! console tab the agent has open here. Each socket has a bounded queue: a console that
+//! cannot keep up is disconnected (it reconnects and gets a fresh SNAPSHOT) instead of
+//! making the server buffer without limit.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::mpsc;
+
+/// Frames queued for one console socket before it is considered stuck.
+pub const QUEUE: usize = 256;
+
+type Key = (String, String);
+
+/// One registered socket.
+#[derive(Debug)]
+struct Socket {
+    id: u64,
+    frames: mpsc::Sender<Arc<str>>,
+}
+
+/// Live console sockets by (site, agent id).
+#[derive(Clone, Debug, Default)]
+pub struct AgentConnections {
+    sockets: Arc<Mutex<HashMap<Key, Vec<Socket>>>>,
+    next_id: Arc<AtomicU64>,
+}
+
+/// A registered socket: its id and the frames to write to it.
+#[derive(Debug)]
+pub struct Registration {
+    /// Identifies the socket when it unregisters.
+    pub id: u64,
+    /// Frames for this socket; closed when the socket was dropped for being stuck.
+    pub frames: mpsc::Receiver<Arc<str>>,
+    /// Whether the agent had no other socket on this node.
+    pub first: bool,
+}
+
+impl AgentConnections {
+    /// Registers a new socket of `agent`.
+    pub fn register(&self, site: &str, agent: &str) -> Registration {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let list = sockets
+            .entry((site.to_owned(), agent.to_owned()))
+            .or_default();
+        let first = list.is_empty();
+        list.push(Socket { id, frames: tx });
+        Registration {
+            id,
+            frames: rx,
+            first,
+        }
+    }
+
+    /// Removes a socket; returns whether it was the agent's last one on this node.
+    pub fn unregister(&self, site: &str, agent: &str, id: u64) -> bool {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (site.to_owned(), agent.to_owned());
+        let Some(list) = sockets.get_mut(&key) else {
+            return true;
+        };
+        list.retain(|s| s.id != id);
+        let last = list.is_empty();
+        if last {
+            sockets.remove(&key);
+        }
+        last
+    }
+
+    /// Whether the agent has a console open on this node.
+    pub fn is_connected(&self, site: &str, agent: &str) -> bool {
+        let sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        sockets.contains_key(&(site.to_owned(), agent.to_owned()))
+    }
+
+    /// Queues a frame for every console open on this node for `site`; returns how many got
+    /// it.
+    pub fn send_site(&self, site: &str, frame: &serde_json::Value) -> usize {
+        let text: Arc<str> = Arc::from(frame.to_string());
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut delivered = 0;
+        for ((socket_site, _), list) in sockets.iter_mut() {
+            if socket_site == site {
+                list.retain(|socket| socket.frames.try_send(Arc::clone(&text)).is_ok());
+                delivered += list.len();
+            }
+        }
+        delivered
+    }
+
+    /// Queues a frame for every socket of the agent; returns how many got it. A socket
+    /// whose queue is full is dropped: its writer sees the channel close and disconnects.
+    pub fn send(&self, site: &str, agent: &str, frame: &serde_json::Value) -> usize {
+        let text: Arc<str> = Arc::from(frame.to_string());
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let Some(list) = sockets.get_mut(&(site.to_owned(), agent.to_owned())) else {
+            return 0;
+        };
+        list.retain(|socket| socket.frames.try_send(Arc::clone(&text)).is_ok());
+        list.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[tokio::test]
+    async fn every_tab_of_an_agent_gets_the_frame_and_others_do_not() {
+        let connections = AgentConnections::default();
+        let mut a1 = connections.register("demo", "ada");
+        let mut a2 = connections.register("demo", "ada");
+        let mut b = connections.register("demo", "bob");
+        assert!(a1.first && !a2.first && b.first);
+        assert_eq!(
+            connections.send("demo", "ada", &json!({"event": "PAUSE"})),
+            2
+        );
+        assert_eq!(&*a1.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
+        assert_eq!(&*a2.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
+        assert!(b.frames.try_recv().is_err());
+    }
+
+    #[test]
+    fn the_last_socket_to_leave_is_reported() {
+        let connections = AgentConnections::default();
+        let a1 = connections.register("demo", "ada");
+        let a2 = connections.register("demo", "ada");
+        assert!(!connections.unregister("demo", "ada", a1.id));
+        assert!(connections.is_connected("demo", "ada"));
+        assert!(connections.unregister("demo", "ada", a2.id));
+        assert!(!connections.is_connected("demo", "ada"));
+    }
+
+    #[test]
+    fn a_stuck_socket_is_dropped_instead_of_buffering_forever() {
+        let connections = AgentConnections::default();
+        let stuck = connections.register("demo", "ada");
+        for _ in 0..QUEUE {
+            assert_eq!(connections.send("demo", "ada", &json!(1)), 1);
+        }
+        assert_eq!(connections.send("demo", "ada", &json!(1)), 0);
+        drop(stuck);
+    }
+}

@@ -1,0 +1,136 @@
+//! Delivering desk notices after the desk write won: AgentDesktop events to the agent's
+//! console sockets (and the site's external connector), visitor events into the
+//! conversation log, finished jobs into the site's job log.
+//!
+//! Notices are delivered in the order the desk returned them. A failed delivery is logged
+//! and the rest still go out: the desk state is already stored, a console that missed an
+//! event gets the truth from its next SNAPSHOT, and the visitor log write is retried by the
+//! CAS loop inside [`visitor_side::append`].
+
+use serde_json::{Value, json};
+use staffetta_handoff::agent::JobPhase;
+use staffetta_handoff::connector::{Author, Outbound};
+use staffetta_handoff::desk::JobRecord;
+use staffetta_handoff::event::{AgentEvent, EventName};
+use staffetta_handoff::{AgentId, Notice};
+
+use super::{site_desk, visitor_side};
+use crate::app::AppState;
+use crate::store::{AppendBatch, AppendOutcome};
+
+/// The log of finished jobs of a site (reporting, previous conversations).
+pub fn jobs_log(site: &str) -> String {
+    format!("jobs:{site}")
+}
+
+/// Delivers notices in order.
+pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
+    for notice in notices {
+        match notice {
+            Notice::Agent { agent, event } => {
+                to_agent(state, site, &agent, &Outbound::Event(event), None).await;
+            }
+            Notice::Visitor {
+                conversation,
+                event,
+            } => {
+                if let Err(err) = visitor_side::apply_event(state, &conversation, event).await {
+                    tracing::warn!(code = err.code(), "a visitor handoff event was not stored");
+                }
+            }
+            Notice::JobFinished(record) => {
+                if let Err(err) = store_job(state, site, &record).await {
+                    tracing::warn!(error = %err, "a finished job was not recorded");
+                }
+            }
+        }
+    }
+}
+
+/// Sends one item to an agent's consoles on this node (and the site's external desk).
+pub async fn to_agent(
+    state: &AppState,
+    site: &str,
+    agent: &AgentId,
+    item: &Outbound,
+    seq: Option<u64>,
+) {
+    let frame = match item {
+        Outbound::Event(event) => event_frame(state, site, agent, event).await,
+        Outbound::Message(message) => {
+            let (from, agent_name) = match &message.from {
+                Author::Visitor => ("visitor", None),
+                Author::Bot => ("bot", None),
+                Author::Agent(id) => ("agent", Some(display_name(state, site, id).await)),
+            };
+            let mut frame = json!({
+                "event": "MESSAGE",
+                "chat_id": message.conversation.as_str(),
+                "from": from,
+                "text": message.text,
+                "at": message.at.as_millisecond(),
+            });
+            if let Some(seq) = seq {
+                frame["seq"] = json!(seq);
+            }
+            if let Some(name) = agent_name {
+                frame["agent_name"] = json!(name);
+            }
+            if from != "visitor" {
+                frame["html"] =
+                    json!(staffetta_engine::markdown::render(&message.text).unwrap_or_default());
+            }
+            frame
+        }
+        Outbound::VisitorTyping { conversation } => json!({
+            "event": "TYPING", "chat_id": conversation.as_str(), "typing": true,
+        }),
+    };
+    state.agents.connections.send(site, agent.as_str(), &frame);
+    // An external desk may be slow: its deliveries are queued and keep their order.
+    state.agents.external.enqueue(site, agent, item);
+}
+
+/// An AgentDesktop event as the console gets it; POPUP also carries the offer's
+/// `deadline` (ms) so the console can count down.
+async fn event_frame(state: &AppState, site: &str, agent: &AgentId, event: &AgentEvent) -> Value {
+    let mut frame = serde_json::to_value(event).unwrap_or_default();
+    if event.event == EventName::Popup
+        && let Ok(desk) = site_desk::read(state, site).await
+        && let Some((offer, job)) = desk.agent(agent).and_then(|a| a.pending_offer())
+        && Some(offer) == event.id
+        && let JobPhase::Setup { deadline } = job.phase
+    {
+        frame["deadline"] = json!(deadline.as_millisecond());
+    }
+    frame
+}
+
+async fn display_name(state: &AppState, site: &str, agent: &AgentId) -> String {
+    site_desk::read(state, site)
+        .await
+        .ok()
+        .and_then(|desk| {
+            desk.agent(agent)
+                .map(|a| a.profile().display_name().as_str().to_owned())
+        })
+        .unwrap_or_default()
+}
+
+async fn store_job(
+    state: &AppState,
+    site: &str,
+    record: &JobRecord,
+) -> Result<(), crate::store::StoreError> {
+    let body = bytes::Bytes::from(serde_json::to_vec(record).unwrap_or_default());
+    let batch = AppendBatch {
+        client_message_id: None,
+        fingerprint: None,
+        entries: vec![body],
+        record: None,
+    };
+    match state.store.append(&jobs_log(site), batch).await? {
+        AppendOutcome::Appended { .. } | AppendOutcome::Duplicate { .. } => Ok(()),
+        AppendOutcome::IdConflict | AppendOutcome::RecordConflict { .. } => Ok(()),
+    }
+}

@@ -1,0 +1,24 @@
+//! The live-agent desk at the edge: the sans-IO [`staffetta_handoff::Desk`] of each site,
+//! stored under compare-and-set, driven by visitor requests, console commands and the
+//! timer, with its notices delivered to consoles, external desks and conversation logs.
+//!
+//! - [`site_desk`]: config -> desk settings and resources; `update` (transition + deadline).
+//! - [`deliver`]: notices -> console frames, external desks, the visitor's log, job records.
+//! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff.
+//! - [`commands`]: agent commands (console and external), agent messages into the log.
+//! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands).
+//! - [`connections`]: console sockets open on this node; [`external`]: external desks.
+//! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines.
+//! - [`routes`]: the HTTP routes of all of the above.
+
+pub mod agent_ws;
+pub mod bans;
+pub mod commands;
+pub mod connections;
+pub mod deliver;
+pub mod external;
+pub mod offline;
+pub mod routes;
+pub mod site_desk;
+pub mod timer;
+pub mod visitor_side;
