@@ -85,12 +85,24 @@ impl Server {
         let demo_credentials = seed_demo(&settings, store.as_ref()).await?;
         let desks = crate::desk::site_desk::SiteDesks::from_settings(&settings)
             .map_err(StartError::Agent)?;
+        let connectors = Arc::new(
+            crate::connector::Connectors::from_settings(&settings, &clock)
+                .map_err(|e| StartError::Agent(e.to_string()))?,
+        );
+        let external = crate::desk::external::ExternalDesks::new(connectors.iter().map(
+            |(site, connector)| {
+                let connector: Arc<dyn staffetta_handoff::connector::Connector> =
+                    Arc::clone(connector) as _;
+                (site.to_owned(), connector)
+            },
+        ));
         let state = AppState {
             agents: crate::agent::AgentHub {
                 keys,
                 desks: Arc::new(desks),
                 connections: crate::desk::connections::AgentConnections::default(),
-                external: crate::desk::external::ExternalDesks::default(),
+                external,
+                connectors,
             },
             rate_limiter: crate::limits::RateLimiter::new(settings.limits.clone(), clock.clone()),
             websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
@@ -134,6 +146,7 @@ impl Server {
         let store = Arc::clone(&state.store);
         lifecycle.spawn(crate::visitor::timer::run(state.clone()));
         state.agents.external.start(&state);
+        let connectors = Arc::clone(&state.agents.connectors);
         let router = app(state);
 
         let stop = lifecycle.clone();
@@ -155,6 +168,8 @@ impl Server {
         let serve_task = tokio::spawn(async move { serving.await });
 
         lifecycle.stopping().await;
+        // External desks get 503 connector_closed while the node drains.
+        connectors.close_all();
         let drained = lifecycle.stop(grace).await;
         match tokio::time::timeout(grace, serve_task).await {
             Ok(joined) => joined??,

@@ -28,4 +28,6 @@ pub struct AgentHub {
     pub connections: crate::desk::connections::AgentConnections,
     /// Sites whose conversations go to an external desk (webhook connector).
     pub external: crate::desk::external::ExternalDesks,
+    /// The webhook connectors behind `external`, for their command route.
+    pub connectors: std::sync::Arc<crate::connector::Connectors>,
 }

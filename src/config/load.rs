@@ -180,6 +180,9 @@ fn validate_site(site: &SiteSettings) -> Result<(), String> {
     // The desk is built from the same settings at startup; building it here reports
     // what the desk would refuse (pause reasons, default resource) as a config error.
     crate::desk::site_desk::site_desk(site)?;
+    if let Some(webhook) = &site.webhook {
+        webhook.validate().map_err(|e| e.to_string())?;
+    }
     Ok(())
 }
 

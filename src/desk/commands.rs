@@ -150,13 +150,52 @@ pub async fn apply(
 
 /// Applies a command from an external desk; refusals are logged (the external desk sees
 /// the lack of the expected event).
-pub async fn apply_external(state: &AppState, site: &str, inbound: Inbound) {
+///
+/// External agents are operators of the site, named by operator id or by login. They have
+/// no console socket, so `set_state` from an agent who is not at the desk logs them in
+/// first (the desk's LOGGEDIN goes back through the connector).
+pub async fn apply_external(state: &AppState, site: &str, mut inbound: Inbound) {
     let Ok(site_id) = SiteId::parse(site) else {
         return;
     };
-    if let Err(refusal) = apply_inbound(state, &site_id, inbound).await {
+    let result = async {
+        let operator = external_operator(state, site, inbound.agent.as_str()).await?;
+        inbound.agent = operator.id.clone();
+        if let AgentCommand::SetState(_) = inbound.command {
+            let profile = operator
+                .agent_profile()
+                .map_err(|e| Refusal::new("forbidden", e.to_string()))?;
+            let outcome = site_desk::update(state, site, |desk, now| {
+                if desk.agent(profile.id()).is_some() {
+                    return Ok(((), Vec::new()));
+                }
+                Ok(((), desk.login(now, profile.clone())?))
+            })
+            .await?;
+            let ((), notices) = outcome.map_err(|e| Refusal::from(&e))?;
+            deliver::deliver(state, site, notices).await;
+        }
+        apply_inbound(state, &site_id, inbound).await
+    }
+    .await;
+    if let Err(refusal) = result {
         tracing::info!(site, code = %refusal.code, "an external desk command was refused");
     }
+}
+
+async fn external_operator(state: &AppState, site: &str, agent: &str) -> Result<Operator, Refusal> {
+    let unknown = || Refusal::new("unknown_agent", "No operator with this id or login.");
+    let operators = crate::agent::operators::list(state.store.as_ref(), site)
+        .await
+        .map_err(|e| Refusal::new("unavailable", e.to_string()))?;
+    let operator = operators
+        .into_iter()
+        .find(|o| o.id.as_str() == agent || o.login.as_str() == agent)
+        .ok_or_else(unknown)?;
+    operator
+        .permits(&operator.site, Action::TakeConversations)
+        .map_err(|_| unknown())?;
+    Ok(operator)
 }
 
 async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Result<(), Refusal> {

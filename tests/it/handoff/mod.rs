@@ -2,6 +2,7 @@
 
 mod console;
 mod desk;
+mod external;
 mod login;
 mod operators;
 mod webhook;
