@@ -66,7 +66,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sessions::router(state.clone()))
         .merge(crate::desk::routes::visitor_router(state.clone()))
         .merge(crate::desk::routes::agent_router())
-        .merge(crate::connector::router(Arc::clone(&state.agents.connectors)))
+        .merge(crate::connector::router(Arc::clone(
+            &state.agents.connectors,
+        )))
         .merge(staffetta_widget::assets::router())
         .fallback(crate::error::not_found)
         .with_state(state)
