@@ -139,10 +139,23 @@ pub async fn request(
         dispatch_to,
         summary,
     };
-    let outcome = site_desk::update(state, &record.site, |desk, now| {
+    // The session is in handoff before the desk can offer it, so an agent who accepts at
+    // once finds it ready for their messages; a refusal below puts the bot back.
+    set_status(state, session_id, Status::Handoff).await?;
+    let outcome = match site_desk::update(state, &record.site, |desk, now| {
         desk.request(now, handoff.clone())
     })
-    .await?;
+    .await
+    {
+        Ok(outcome) => outcome,
+        Err(err) => {
+            set_status(state, session_id, Status::Bot).await?;
+            return Err(err);
+        }
+    };
+    if outcome.is_err() {
+        set_status(state, session_id, Status::Bot).await?;
+    }
     let (outcome, notices) = match outcome {
         Ok(done) => done,
         Err(DeskError::UnknownResource(_)) => {
@@ -172,14 +185,19 @@ pub async fn request(
             next_opening,
         } => {
             let closed = queue_closed_entry(state, &record.locale, reason, next_opening);
-            append(state, &record.conversation_id, vec![closed], None).await?;
+            append(
+                state,
+                &record.conversation_id,
+                vec![closed],
+                Some(Status::Bot),
+            )
+            .await?;
             return Ok(HandoffAnswer::Closed {
                 reason,
                 next_opening: next_opening.map(|t| t.to_string()),
             });
         }
     };
-    set_status(state, session_id, Status::Handoff).await?;
     deliver::deliver(state, &record.site, notices).await;
     Ok(answer)
 }
@@ -519,6 +537,8 @@ async fn set_status(state: &AppState, session_id: &str, status: Status) -> Resul
         if let crate::store::CasOutcome::Written { .. } = state.store.put(write).await? {
             if status == Status::Handoff {
                 state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+            } else {
+                conversation::schedule_deadline(state, session_id, &record).await?;
             }
             return Ok(());
         }
