@@ -544,3 +544,54 @@ async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start
         .await;
     assert_eq!(again.status, 201, "{:?}", again.body);
 }
+
+#[tokio::test]
+async fn repeated_misunderstandings_and_a_yes_hand_the_visitor_to_an_agent() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    // The welcome's option question takes the first misunderstanding as a retry; the bot
+    // offers a person after the dialog's limit of misunderstandings.
+    let mut offered = false;
+    for gibberish in ["qwzx vrrp plonk", "blorf snark quux", "zzkt prrm vlox"] {
+        let answer = visitor.say(gibberish).await;
+        if answer["output"]["generic"]
+            .to_string()
+            .contains("talk to a person")
+        {
+            offered = true;
+            break;
+        }
+    }
+    assert!(
+        offered,
+        "the bot offers a person after repeated misunderstandings"
+    );
+    let answer = visitor.say("yes").await;
+    assert!(
+        answer["output"]["generic"]
+            .to_string()
+            .contains("connect_to_agent"),
+        "{answer}"
+    );
+    let offer = ada.offer().await;
+    let chat_id = ada.accept(&offer).await;
+    assert_eq!(chat_id, visitor.started.conversation_id);
+    let snapshot_summary = {
+        let transcript: Value = app
+            .http
+            .get(format!(
+                "{}/api/v1/agent/conversations/{chat_id}",
+                app.base_url
+            ))
+            .bearer_auth(&ada.token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        transcript["messages"].to_string()
+    };
+    assert!(snapshot_summary.contains("qwzx vrrp plonk"));
+}
