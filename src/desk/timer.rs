@@ -34,3 +34,34 @@ pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
     }
     Ok(state.store.next_due(DESK_SCHEDULE).await?.map(|(_, at)| at))
 }
+
+/// On a single node (the embedded store) no console socket survives a restart: every agent
+/// the stored desks still show as connected starts the disconnect grace period now, so a
+/// console that reconnects in time keeps its conversations and the others are requeued.
+/// With a shared store other nodes may still hold those sockets, so nothing is done.
+pub async fn recover_after_restart(state: &AppState) {
+    if state.settings.store.url.is_some() {
+        return;
+    }
+    for site in state.agents.desks.sites() {
+        let site = site.site.as_str().to_owned();
+        let outcome = site_desk::update(state, &site, |desk, now| {
+            let connected: Vec<_> = desk
+                .agents()
+                .filter(|a| a.disconnected_at().is_none())
+                .map(|a| a.profile().id().clone())
+                .collect();
+            let mut notices = Vec::new();
+            for agent in connected {
+                notices.extend(desk.agent_disconnected(now, &agent)?);
+            }
+            Ok(((), notices))
+        })
+        .await;
+        match outcome {
+            Ok(Ok(((), notices))) => deliver::deliver(state, &site, notices).await,
+            Ok(Err(err)) => tracing::warn!(site, code = err.code(), "desk recovery refused"),
+            Err(err) => tracing::warn!(site, code = err.code(), "desk recovery failed"),
+        }
+    }
+}

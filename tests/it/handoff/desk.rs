@@ -595,3 +595,24 @@ async fn repeated_misunderstandings_and_a_yes_hand_the_visitor_to_an_agent() {
     };
     assert!(snapshot_summary.contains("qwzx vrrp plonk"));
 }
+
+#[tokio::test]
+async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    ask_for_human(&visitor).await;
+    let offer = ada.offer().await;
+    ada.accept(&offer).await;
+    // What a restarted single node does before it serves: nobody's socket survived.
+    staffetta::desk::timer::recover_after_restart(&app.state).await;
+    let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+        .await
+        .unwrap();
+    assert!(desk.agents().all(|a| a.disconnected_at().is_some()));
+    app.advance(Duration::from_secs(61));
+    assert_eq!(
+        visitor_event(&visitor, "agent_left").await["agent_name"],
+        "ada"
+    );
+}
