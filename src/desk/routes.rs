@@ -4,8 +4,10 @@
 
 use axum::Json;
 use axum::Router;
-use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::middleware;
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -20,6 +22,7 @@ use super::{agent_ws, offline, site_desk};
 use crate::agent::auth::AgentAuth;
 use crate::app::AppState;
 use crate::error::{ApiError, ApiJson};
+use crate::limits::ClientKey;
 use crate::routes::sessions::session_of_site;
 use crate::visitor::record::conversation_log;
 use crate::visitor::{conversation, origin, start};
@@ -141,11 +144,25 @@ struct LeaveRequestBody {
 async fn leave_request(
     State(state): State<AppState>,
     Path(site): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LeaveRequestBody>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     if state.settings.site(&site).is_none() {
         return Err(ApiError::not_found("unknown_site", "No such site."));
     }
+    // Stored and pushed to every console: as many per client address and minute as new
+    // sessions.
+    let client = ClientKey::of(state.metadata.client_ip(&headers, peer));
+    state
+        .rate_limiter
+        .check(
+            state.store.as_ref(),
+            &format!("offline:{client}"),
+            state.settings.limits.new_sessions_per_minute,
+            std::time::Duration::from_secs(60),
+        )
+        .await?;
     let mut resource = parse_resource(body.resource.as_deref())?;
     let mut conversation = None;
     if let Some(session_id) = &body.session_id {

@@ -616,3 +616,32 @@ async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() 
         "ada"
     );
 }
+
+#[tokio::test]
+async fn offline_requests_are_rate_limited_per_client_address() {
+    let app = spawn_desk(10).await;
+    let url = format!("{}/api/v1/sites/demo/offline-requests", app.base_url);
+    let body = json!({"name": "Flood", "email": "flood@example.org", "text": "again"});
+    let limit = app.state.settings.limits.new_sessions_per_minute;
+    for _ in 0..limit {
+        let created = app
+            .http
+            .post(&url)
+            .header("origin", ORIGIN)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 201);
+    }
+    let refused = app
+        .http
+        .post(&url)
+        .header("origin", ORIGIN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().get("retry-after").is_some());
+}
