@@ -228,6 +228,16 @@ async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     check_csrf(&headers)?;
     if let Some(token) = refresh_cookie(&headers) {
+        let grant = state
+            .store
+            .get(&tokens::refresh_key_of(&token))
+            .await?
+            .and_then(|record| serde_json::from_slice::<tokens::RefreshGrant>(&record.value).ok());
+        if let Some(grant) = grant {
+            // Leaves the desk first: refused (409) while the agent still has conversations,
+            // and then the session stays valid so the console can end them.
+            crate::desk::agent_ws::leave_desk(&state, &grant.site, &grant.login).await?;
+        }
         tokens::consume_refresh(state.store.as_ref(), &token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

@@ -124,6 +124,11 @@ pub struct RefreshGrant {
     pub login: String,
 }
 
+/// The store key of a refresh token (a digest: the token itself is never stored).
+pub fn refresh_key_of(token: &str) -> String {
+    refresh_key(token)
+}
+
 fn refresh_key(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -195,6 +195,39 @@ async fn connect(state: &AppState, operator: &Operator) -> Result<Value, ApiErro
     Ok(snapshot)
 }
 
+/// Logs an operator out of the desk (the console's logout): LOGGEDOUT, pending offer
+/// withdrawn, wrap-ups finished. Refused with 409 `conversations_active` while they still have
+/// online conversations. An operator who is not at the desk is fine.
+pub async fn leave_desk(state: &AppState, site: &str, login: &str) -> Result<(), ApiError> {
+    let Ok(login) = staffetta_handoff::operator::Login::parse(login) else {
+        return Ok(());
+    };
+    let Some((operator, _)) = crate::agent::operators::get(state.store.as_ref(), site, &login)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+    else {
+        return Ok(());
+    };
+    let outcome = site_desk::update(state, site, |desk, now| {
+        if desk.agent(&operator.id).is_none() {
+            return Ok(((), Vec::new()));
+        }
+        Ok(((), desk.logout(now, &operator.id)?))
+    })
+    .await?;
+    match outcome {
+        Ok(((), notices)) => {
+            deliver::deliver(state, site, notices).await;
+            Ok(())
+        }
+        Err(err) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            err.code(),
+            err.to_string(),
+        )),
+    }
+}
+
 /// The socket is gone; with no other socket of the agent on this node, the desk starts
 /// the grace period.
 async fn disconnect(state: &AppState, operator: &Operator, id: u64) {

@@ -64,20 +64,36 @@ pub async fn ban_conversation(
             message: "The visitor's address is not known.".to_owned(),
         })?;
     let now_ms = state.clock.now_ms();
-    let until_ms =
-        expires_s.map(|s| now_ms.saturating_add(i64::try_from(s).unwrap_or(i64::MAX) * 1000));
-    let current = state
-        .store
-        .get(&key(site, &ip))
-        .await
-        .map_err(ApiError::from)?;
-    let write = RecordWrite {
-        key: key(site, &ip),
-        expected_version: current.map(|c| c.version),
-        value: Bytes::from(serde_json::to_vec(&Ban { until_ms }).unwrap_or_default()),
-        ttl: expires_s.map(Duration::from_secs),
-    };
-    state.store.put(write).await.map_err(ApiError::from)?;
+    let until_ms = expires_s
+        .map(|s| now_ms.saturating_add(i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000)));
+    let value = Bytes::from(serde_json::to_vec(&Ban { until_ms }).unwrap_or_default());
+    // The latest ban wins; a concurrent one only makes this write retry.
+    let mut written = false;
+    for _ in 0..8 {
+        let current = state
+            .store
+            .get(&key(site, &ip))
+            .await
+            .map_err(ApiError::from)?;
+        let write = RecordWrite {
+            key: key(site, &ip),
+            expected_version: current.map(|c| c.version),
+            value: value.clone(),
+            ttl: expires_s.map(Duration::from_secs),
+        };
+        if let crate::store::CasOutcome::Written { .. } =
+            state.store.put(write).await.map_err(ApiError::from)?
+        {
+            written = true;
+            break;
+        }
+    }
+    if !written {
+        return Err(Refusal {
+            code: "busy".to_owned(),
+            message: "The ban list is busy; try again.".to_owned(),
+        });
+    }
     tracing::info!(site, "an operator banned a visitor address");
     Ok(until_ms)
 }

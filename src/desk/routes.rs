@@ -73,8 +73,15 @@ struct HandoffBody {
 async fn request_handoff(
     State(state): State<AppState>,
     Path((site, session_id)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<HandoffAnswer>, ApiError> {
+    let body = body.map_err(|rejection| {
+        ApiError::new(
+            rejection.status(),
+            "payload_too_large",
+            "The body is too large; send at most {\"resource\": \"...\"}.",
+        )
+    })?;
     session_of_site(&state, &site, &session_id).await?;
     // The body is optional: no body asks for the default resource.
     let body: HandoffBody = if body.iter().all(u8::is_ascii_whitespace) {
@@ -113,17 +120,18 @@ struct PresenceQuery {
 async fn presence(
     State(state): State<AppState>,
     Path(site): Path<String>,
-    Query(query): Query<PresenceQuery>,
+    query: Result<Query<PresenceQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let resource = parse_resource(query.resource.as_deref())?;
     let desk = site_desk::read(&state, &site).await?;
     let now = conversation::now(&state);
     let presence = desk
         .presence(now, resource.as_ref())
-        .map_err(|e| ApiError::not_found(e.code(), e.to_string()))?;
+        .map_err(|e| visitor_side::request_refusal(&e))?;
     Ok(Json(json!({
         "open": presence.open,
-        "next_opening": presence.next_opening.map(|t| t.to_string()),
+        "next_opening": presence.next_opening.map(jiff::Timestamp::as_millisecond),
         "someone_logged_in": presence.someone_logged_in,
         "agents_ready": presence.agents_ready,
     })))
@@ -172,6 +180,16 @@ async fn leave_request(
             resource = parse_resource(record.dispatch_to.as_deref())?;
         }
     }
+    if let Some(id) = &resource {
+        let known = state
+            .agents
+            .desks
+            .get(&site)
+            .is_some_and(|desk| desk.resources.iter().any(|r| &r.id == id));
+        if !known {
+            return Err(unknown_resource());
+        }
+    }
     let form = OfflineRequestForm {
         name: body.name,
         email: body.email,
@@ -182,13 +200,18 @@ async fn leave_request(
 }
 
 fn parse_resource(resource: Option<&str>) -> Result<Option<ResourceId>, ApiError> {
-    resource.map(ResourceId::parse).transpose().map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown_resource",
-            "No such resource on this site.",
-        )
-    })
+    resource
+        .map(ResourceId::parse)
+        .transpose()
+        .map_err(|_| unknown_resource())
+}
+
+fn unknown_resource() -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "unknown_resource",
+        "No such resource on this site.",
+    )
 }
 
 #[derive(Debug, Deserialize)]
@@ -200,8 +223,9 @@ struct ListQuery {
 async fn list_requests(
     State(state): State<AppState>,
     auth: AgentAuth,
-    Query(query): Query<ListQuery>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let operator = auth.operator;
     operator
         .permits(&operator.site, Action::ListOfflineRequests)

@@ -257,7 +257,10 @@ pub async fn read(state: &AppState, site: &str) -> Result<Desk, ApiError> {
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
     let (mut desk, _) = desk_store::load(state.store.as_ref(), &wanted.site, &wanted.config)
         .await
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| match e {
+            desk_store::DeskStoreError::Store(err) => ApiError::from(err),
+            other => ApiError::internal(&other),
+        })?;
     let now = crate::visitor::conversation::now(state);
     let _ = sync(&mut desk, now, wanted);
     Ok(desk)

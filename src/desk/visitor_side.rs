@@ -84,9 +84,9 @@ pub enum HandoffAnswer {
     Closed {
         /// `outside_hours`, `nobody_available` or `wait_too_long`.
         reason: ClosedReason,
-        /// When the resource opens next (RFC 3339), if known.
+        /// When the resource opens next (ms since the Unix epoch), if known.
         #[serde(skip_serializing_if = "Option::is_none")]
-        next_opening: Option<String>,
+        next_opening: Option<i64>,
     },
 }
 
@@ -98,6 +98,9 @@ pub async fn request(
     note: Option<&str>,
 ) -> Result<HandoffAnswer, ApiError> {
     let (record, _) = conversation::load(state, session_id).await?;
+    if record.bot.expired {
+        return Err(conversation::session_expired());
+    }
     match record.status {
         Status::Ended => return Err(conversation_ended()),
         Status::Handoff => {
@@ -156,24 +159,7 @@ pub async fn request(
     if outcome.is_err() {
         set_status(state, session_id, Status::Bot).await?;
     }
-    let (outcome, notices) = match outcome {
-        Ok(done) => done,
-        Err(DeskError::UnknownResource(_)) => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-                "unknown_resource",
-                "No such resource on this site.",
-            ));
-        }
-        Err(DeskError::NoDefaultResource) => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "handoff_unavailable",
-                "This site has no team to hand conversations to.",
-            ));
-        }
-        Err(other) => return Err(desk_refusal(&other)),
-    };
+    let (outcome, notices) = outcome.map_err(|e| request_refusal(&e))?;
     let answer = match outcome {
         RequestOutcome::Queued(status) => HandoffAnswer::Queued {
             position: status.position,
@@ -194,7 +180,7 @@ pub async fn request(
             .await?;
             return Ok(HandoffAnswer::Closed {
                 reason,
-                next_opening: next_opening.map(|t| t.to_string()),
+                next_opening: next_opening.map(jiff::Timestamp::as_millisecond),
             });
         }
     };
@@ -643,6 +629,23 @@ async fn summary(
         lines.push(format!("Note: {}", note.trim()));
     }
     Ok(lines.join("\n"))
+}
+
+/// A refused handoff request (or presence question) as an API error.
+pub fn request_refusal(err: &DeskError) -> ApiError {
+    match err {
+        DeskError::UnknownResource(_) => ApiError::new(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown_resource",
+            "No such resource on this site.",
+        ),
+        DeskError::NoDefaultResource => ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "handoff_unavailable",
+            "This site has no team to hand conversations to.",
+        ),
+        other => desk_refusal(other),
+    }
 }
 
 /// A desk refusal as an API error (409 with the desk's code).

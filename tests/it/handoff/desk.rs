@@ -426,7 +426,7 @@ async fn outside_office_hours_the_request_is_closed_with_the_next_opening() {
     let answer = ask_for_human(&visitor).await;
     assert_eq!(answer["outcome"], "closed", "{answer}");
     assert_eq!(answer["reason"], "outside_hours");
-    assert!(answer["next_opening"].as_str().is_some());
+    assert!(answer["next_opening"].as_i64().is_some(), "{answer}");
     let closed = visitor_event(&visitor, "queue_closed").await;
     assert_eq!(closed["reason"], "outside_hours");
     assert!(closed["next_opening"].as_i64().is_some());
@@ -644,4 +644,55 @@ async fn offline_requests_are_rate_limited_per_client_address() {
         .unwrap();
     assert_eq!(refused.status(), 429);
     assert!(refused.headers().get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn logging_out_leaves_the_desk_but_not_while_a_conversation_is_online() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    ask_for_human(&visitor).await;
+    let offer = ada.offer().await;
+    let chat_id = ada.accept(&offer).await;
+    let cookie = ada.cookie.clone();
+    let logout = || {
+        app.http
+            .post(format!("{}/api/v1/agent/logout", app.base_url))
+            .header("cookie", cookie.clone())
+            .header("x-staffetta-csrf", "1")
+            .send()
+    };
+    let refused = logout().await.unwrap();
+    assert_eq!(refused.status(), 409);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "conversations_active");
+    ada.send(json!({"command": "end", "conversation": chat_id}))
+        .await;
+    ada.until("CONNECTIONCLEARED").await;
+    let done = logout().await.unwrap();
+    assert_eq!(done.status(), 204);
+    assert_eq!(ada.until("LOGGEDOUT").await["event"], "LOGGEDOUT");
+    let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+        .await
+        .unwrap();
+    assert_eq!(desk.agents().count(), 0);
+}
+
+#[tokio::test]
+async fn an_offline_request_for_an_unknown_resource_is_refused() {
+    let app = spawn_desk(10).await;
+    let refused = app
+        .http
+        .post(format!(
+            "{}/api/v1/sites/demo/offline-requests",
+            app.base_url
+        ))
+        .header("origin", ORIGIN)
+        .json(&json!({"name": "A", "email": "a@example.org", "text": "hi", "resource": "nope"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unknown_resource");
 }
