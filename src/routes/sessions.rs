@@ -1,5 +1,5 @@
-//! The visitor REST API: `/api/v1/sites/{site}/...` config, sessions, messages, long-poll
-//! events and the end of a conversation. Every route sits behind the origin guard.
+//! The visitor REST API: `/api/v1/sites/{site}/...` config, sessions, messages, keep-alive,
+//! long-poll events and the end of a conversation. Every route sits behind the origin guard.
 
 use std::net::SocketAddr;
 
@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/api/v1/sites/{site}/sessions/{session}/identity",
             axum::routing::put(refresh_identity).options(preflight),
+        )
+        .route(
+            "/api/v1/sites/{site}/sessions/{session}/continue",
+            post(continue_session).options(preflight),
         )
         .route(
             "/api/v1/sites/{site}/sessions/{session}/events",
@@ -151,6 +155,17 @@ async fn refresh_identity(
 ) -> Result<StatusCode, ApiError> {
     session_of_site(&state, &site, &session_id).await?;
     crate::visitor::identity_expiry::refresh(&state, &session_id, &body.identity_token).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// "Continue" on the idle warning: visitor activity without a message (204).
+async fn continue_session(
+    State(state): State<AppState>,
+    Path((site, session_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    session_of_site(&state, &site, &session_id).await?;
+    start::check_message_rate(&state, &session_id).await?;
+    crate::visitor::keep_alive::keep_alive(&state, &session_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

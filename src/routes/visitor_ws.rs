@@ -228,6 +228,12 @@ impl Connection {
                 }
             }
             ClientFrame::Ping {} => out.push(server_frame(&ServerFrame::Pong {})),
+            ClientFrame::Continue {} => {
+                let kept = crate::visitor::keep_alive::keep_alive(&self.state, &self.session_id);
+                if let Err(err) = kept.await {
+                    out.push(error_frame(err.code(), err.message(), None));
+                }
+            }
         }
         Flow::Continue
     }

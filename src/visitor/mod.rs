@@ -12,6 +12,7 @@
 //! - [`timer`]: the one idle-deadline task.
 //! - [`origin`]: origin checks and CORS.
 //! - [`identity_expiry`]: `identity_expired` events and fresh tokens mid-conversation.
+//! - [`keep_alive`]: "Continue" on the idle warning, activity without a message.
 //! - [`metadata`]: what agents see about a visitor (address, page, device, location).
 //! - [`locale`]: the visitor's locale from the widget, `Accept-Language` and the site.
 
@@ -20,6 +21,7 @@ pub mod bus;
 pub mod conversation;
 pub mod identity;
 pub mod identity_expiry;
+pub mod keep_alive;
 pub mod locale;
 pub mod mau;
 pub mod metadata;

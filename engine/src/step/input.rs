@@ -54,7 +54,7 @@ impl Turn<'_> {
             Input::Text(text) => clean_text(&text).map(Said::Text),
             Input::Option(value) => clean_text(&value).map(Said::Option),
             Input::Date(date) => Ok(Said::Date(date)),
-            Input::Start | Input::Restore(_) | Input::Tick => return None,
+            Input::Start | Input::Restore(_) | Input::Tick | Input::KeepAlive => return None,
         };
         match cleaned {
             Ok(said) => Some(said),

@@ -11,11 +11,13 @@
 //! - `answer`: reading and validating an answer to an `ask`;
 //! - `run`: executing steps (the action stack, calls, digressions, returns);
 //! - `render`: texts to outputs, system texts, value formatting;
-//! - `timeout`: idle warnings and expiry.
+//! - `timeout`: idle warnings and expiry;
+//! - `keep_alive`: the visitor's "continue" on the idle warning.
 
 mod answer;
 mod entities;
 mod input;
+mod keep_alive;
 mod render;
 mod run;
 mod timeout;
@@ -51,6 +53,10 @@ pub enum Input {
     /// A deadline passed (the edge's timer): shows the idle warning or expires the
     /// session. Does not count as visitor activity.
     Tick,
+    /// The visitor asked to keep the session ("Continue" on the idle warning): counts as
+    /// activity and answers nothing. Too late (the deadline passed) it expires the session
+    /// like a late message; an expired session stays as it is.
+    KeepAlive,
 }
 
 /// What a turn needs to know besides the session and the dialog.
@@ -89,6 +95,7 @@ pub fn step(
     };
     match input {
         Input::Tick => turn.tick(),
+        Input::KeepAlive => turn.keep_alive(),
         Input::Start => {
             turn.session.expired = false;
             turn.touch();

@@ -29,6 +29,7 @@ pub(crate) fn input_line(input: &Input, after_s: i64) -> String {
             serde_json::to_string(state).unwrap_or_default()
         ),
         Input::Tick => "tick".to_owned(),
+        Input::KeepAlive => "keep-alive".to_owned(),
     };
     format!("> {clock}{what}\n")
 }

@@ -2,6 +2,7 @@
 
 mod expiry;
 mod identity_expiry;
+mod keep_alive;
 mod origins;
 mod realtime;
 mod sessions;

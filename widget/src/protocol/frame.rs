@@ -36,8 +36,13 @@ pub enum ClientFrame {
         /// The new RS256 JWT.
         identity_token: String,
     },
-    /// Application-level keepalive; answered with `pong`.
+    /// Application-level keepalive of the socket; answered with `pong`. It is not visitor
+    /// activity: the session still expires.
     Ping {},
+    /// "Continue" on the `session_expiring` notice: visitor activity that keeps the session
+    /// alive (same as `POST .../continue`). No answer on success; an `error` frame
+    /// (`session_expired`, `conversation_ended`) otherwise.
+    Continue {},
 }
 
 /// Frames the server sends.
