@@ -3,6 +3,8 @@
 //! # Layout
 //!
 //! - [`cli`]: the `staffetta` command line (serve, config check, authoring tools).
+//! - [`cluster`]: fan-out of conversation notices and console frames between the nodes of
+//!   one Redis store.
 //! - [`config`]: typed settings layered from defaults, a TOML file and the environment.
 //! - [`connector`]: agent-desk connectors that need sockets (signed webhooks) and the
 //!   per-site registry.
@@ -20,6 +22,7 @@
 pub mod agent;
 pub mod app;
 pub mod cli;
+pub mod cluster;
 pub mod config;
 pub mod connector;
 pub mod desk;

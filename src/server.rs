@@ -49,6 +49,7 @@ pub enum StartError {
 pub struct Server {
     state: AppState,
     demo_credentials: Vec<DemoCredentials>,
+    cluster: crate::cluster::Cluster,
 }
 
 /// Creates the demo operators when the `demo` site is configured and has none.
@@ -78,6 +79,7 @@ impl Server {
         let identity = IdentityVerifier::from_settings(&settings)?;
         let metadata = crate::visitor::metadata::MetadataCollector::from_settings(&settings)?;
         let store = store::open(&settings.store, clock.clone()).await?;
+        let cluster = crate::cluster::Cluster::connect(&settings.store).await;
         let keys =
             crate::agent::tokens::TokenKeys::resolve(&settings.agent.token_secret, store.as_ref())
                 .await
@@ -100,7 +102,9 @@ impl Server {
             agents: crate::agent::AgentHub {
                 keys,
                 desks: Arc::new(desks),
-                connections: crate::desk::connections::AgentConnections::default(),
+                connections: crate::desk::connections::AgentConnections::with_fanout(
+                    cluster.fanout(),
+                ),
                 external,
                 connectors,
             },
@@ -111,7 +115,7 @@ impl Server {
             lifecycle: Lifecycle::new(),
             clock,
             bots: Arc::new(bots),
-            bus: crate::visitor::bus::Bus::default(),
+            bus: crate::visitor::bus::Bus::with_fanout(cluster.fanout()),
             timer: Arc::default(),
             identity: Arc::new(identity),
             metadata: Arc::new(metadata),
@@ -119,6 +123,7 @@ impl Server {
         Ok(Server {
             state,
             demo_credentials,
+            cluster,
         })
     }
 
@@ -147,6 +152,7 @@ impl Server {
         crate::desk::timer::recover_after_restart(&state).await;
         lifecycle.spawn(crate::visitor::timer::run(state.clone()));
         state.agents.external.start(&state);
+        self.cluster.start(&state);
         let connectors = Arc::clone(&state.agents.connectors);
         let router = app(state);
 

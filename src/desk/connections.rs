@@ -1,13 +1,16 @@
 //! The console websockets open on this node, per agent. A frame for an agent goes to every
-//! console tab the agent has open here. Each socket has a bounded queue: a console that
-//! cannot keep up is disconnected (it reconnects and gets a fresh SNAPSHOT) instead of
-//! making the server buffer without limit.
+//! console tab the agent has open here and, on a Redis store, through the [cluster
+//! fan-out](crate::cluster) to the tabs open on the other nodes. Each socket has a bounded
+//! queue: a console that cannot keep up is disconnected (it reconnects and gets a fresh
+//! SNAPSHOT) instead of making the server buffer without limit.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
+
+use crate::cluster::{Fanout, Message};
 
 /// Frames queued for one console socket before it is considered stuck.
 pub const QUEUE: usize = 256;
@@ -21,11 +24,12 @@ struct Socket {
     frames: mpsc::Sender<Arc<str>>,
 }
 
-/// Live console sockets by (site, agent id).
+/// Live console sockets by (site, agent id). The default is local only (one node).
 #[derive(Clone, Debug, Default)]
 pub struct AgentConnections {
     sockets: Arc<Mutex<HashMap<Key, Vec<Socket>>>>,
     next_id: Arc<AtomicU64>,
+    fanout: Fanout,
 }
 
 /// A registered socket: its id and the frames to write to it.
@@ -40,6 +44,14 @@ pub struct Registration {
 }
 
 impl AgentConnections {
+    /// Connections whose frames also go to the other nodes through `fanout`.
+    pub fn with_fanout(fanout: Fanout) -> Self {
+        Self {
+            fanout,
+            ..Self::default()
+        }
+    }
+
     /// Registers a new socket of `agent`.
     pub fn register(&self, site: &str, agent: &str) -> Registration {
         let (tx, rx) = mpsc::channel(QUEUE);
@@ -78,30 +90,54 @@ impl AgentConnections {
         sockets.contains_key(&(site.to_owned(), agent.to_owned()))
     }
 
-    /// Queues a frame for every console open on this node for `site`; returns how many got
-    /// it.
+    /// Queues a frame for every console of `site`, on this node and through the fan-out on
+    /// the others; returns how many sockets on this node got it.
     pub fn send_site(&self, site: &str, frame: &serde_json::Value) -> usize {
         let text: Arc<str> = Arc::from(frame.to_string());
+        if self.fanout.is_enabled() {
+            self.fanout.publish(Message::Site {
+                site: site.to_owned(),
+                frame: Arc::clone(&text),
+            });
+        }
+        self.deliver_local_site(site, &text)
+    }
+
+    /// Queues a frame for every socket of the agent, on this node and through the fan-out
+    /// on the others; returns how many sockets on this node got it. A socket whose queue is
+    /// full is dropped: its writer sees the channel close and disconnects.
+    pub fn send(&self, site: &str, agent: &str, frame: &serde_json::Value) -> usize {
+        let text: Arc<str> = Arc::from(frame.to_string());
+        if self.fanout.is_enabled() {
+            self.fanout.publish(Message::Agent {
+                site: site.to_owned(),
+                agent: agent.to_owned(),
+                frame: Arc::clone(&text),
+            });
+        }
+        self.deliver_local(site, agent, &text)
+    }
+
+    /// Queues a frame for every console of `site` open on this node only.
+    pub(crate) fn deliver_local_site(&self, site: &str, text: &Arc<str>) -> usize {
         let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
         let mut delivered = 0;
         for ((socket_site, _), list) in sockets.iter_mut() {
             if socket_site == site {
-                list.retain(|socket| socket.frames.try_send(Arc::clone(&text)).is_ok());
+                list.retain(|socket| socket.frames.try_send(Arc::clone(text)).is_ok());
                 delivered += list.len();
             }
         }
         delivered
     }
 
-    /// Queues a frame for every socket of the agent; returns how many got it. A socket
-    /// whose queue is full is dropped: its writer sees the channel close and disconnects.
-    pub fn send(&self, site: &str, agent: &str, frame: &serde_json::Value) -> usize {
-        let text: Arc<str> = Arc::from(frame.to_string());
+    /// Queues a frame for the agent's sockets on this node only.
+    pub(crate) fn deliver_local(&self, site: &str, agent: &str, text: &Arc<str>) -> usize {
         let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(list) = sockets.get_mut(&(site.to_owned(), agent.to_owned())) else {
             return 0;
         };
-        list.retain(|socket| socket.frames.try_send(Arc::clone(&text)).is_ok());
+        list.retain(|socket| socket.frames.try_send(Arc::clone(text)).is_ok());
         list.len()
     }
 }
@@ -147,5 +183,29 @@ mod tests {
         }
         assert_eq!(connections.send("demo", "ada", &json!(1)), 0);
         drop(stuck);
+    }
+
+    #[tokio::test]
+    async fn with_a_fanout_frames_are_queued_for_the_other_nodes_too() {
+        let (fanout, mut queue) = Fanout::queue_for_tests(4);
+        let connections = AgentConnections::with_fanout(fanout);
+        // Nobody here: the frame still leaves for the agent's consoles elsewhere.
+        assert_eq!(
+            connections.send("demo", "ada", &json!({"event": "POPUP"})),
+            0
+        );
+        assert!(matches!(
+            queue.try_recv().unwrap(),
+            Message::Agent { ref site, ref agent, ref frame }
+                if site == "demo" && agent == "ada" && &**frame == r#"{"event":"POPUP"}"#
+        ));
+        let mut here = connections.register("demo", "bob");
+        assert_eq!(connections.send_site("demo", &json!(2)), 1);
+        assert_eq!(&*here.frames.recv().await.unwrap(), "2");
+        assert!(matches!(queue.try_recv().unwrap(), Message::Site { .. }));
+        // What arrives from another node is delivered here only.
+        assert_eq!(connections.deliver_local("demo", "bob", &Arc::from("3")), 1);
+        assert_eq!(connections.deliver_local_site("demo", &Arc::from("4")), 1);
+        assert!(queue.try_recv().is_err());
     }
 }

@@ -1,13 +1,17 @@
 //! Fan-out of conversation activity to every subscriber on this node (the visitor's tabs,
-//! long-polls, the agent). Subscribers are told *that* something happened; the persisted
-//! events themselves are always read from the store's log by seq, which keeps delivery
-//! ordered and gap-free even when a notification is lost or coalesced.
+//! long-polls, the agent) and, on a Redis store, through the [cluster
+//! fan-out](crate::cluster) to the subscribers on the other nodes. Subscribers are told
+//! *that* something happened; the persisted events themselves are always read from the
+//! store's log by seq, which keeps delivery ordered and gap-free even when a notification
+//! is lost or coalesced.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use staffetta_widget::protocol::Event;
 use tokio::sync::broadcast;
+
+use crate::cluster::{Fanout, Message};
 
 /// How many notifications a slow subscriber may lag before it re-reads the log (a lag
 /// loses nothing: persisted events are re-read from the log by seq). The ring is allocated
@@ -28,13 +32,27 @@ pub enum Notice {
 }
 
 /// Per-conversation broadcast channels, created on first subscription and dropped with the
-/// last subscriber.
+/// last subscriber. The default bus is local only (one node).
 #[derive(Clone, Debug, Default)]
 pub struct Bus {
     channels: Arc<Mutex<HashMap<String, broadcast::Sender<Notice>>>>,
+    fanout: Fanout,
 }
 
 impl Bus {
+    /// A bus whose notices also go to the other nodes through `fanout`.
+    pub fn with_fanout(fanout: Fanout) -> Self {
+        Self {
+            channels: Arc::default(),
+            fanout,
+        }
+    }
+
+    /// The cluster fan-out this bus publishes to (disabled on one node).
+    pub fn fanout(&self) -> &Fanout {
+        &self.fanout
+    }
+
     /// Subscribes to a conversation's notices.
     pub fn subscribe(&self, conversation: &str) -> broadcast::Receiver<Notice> {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
@@ -44,15 +62,34 @@ impl Bus {
             .subscribe()
     }
 
-    /// Notifies the conversation's subscribers, if any; drops the channel when nobody
-    /// listens any more.
+    /// Notifies the conversation's subscribers on this node and, through the fan-out, on
+    /// the other nodes. Never waits for the other nodes.
     pub fn publish(&self, conversation: &str, notice: Notice) {
+        if self.fanout.is_enabled() {
+            self.fanout.publish(Message::Notice {
+                conversation: conversation.to_owned(),
+                notice: notice.clone(),
+            });
+        }
+        self.deliver_local(conversation, notice);
+    }
+
+    /// Notifies the conversation's subscribers on this node only, if any; drops the channel
+    /// when nobody listens any more.
+    pub(crate) fn deliver_local(&self, conversation: &str, notice: Notice) {
         let mut channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(sender) = channels.get(conversation)
             && sender.send(notice).is_err()
         {
             channels.remove(conversation);
         }
+    }
+
+    /// The conversations with a channel on this node (to wake them all after the fan-out
+    /// was cut off).
+    pub(crate) fn conversations(&self) -> Vec<String> {
+        let channels = self.channels.lock().unwrap_or_else(PoisonError::into_inner);
+        channels.keys().cloned().collect()
     }
 }
 
@@ -79,5 +116,30 @@ mod tests {
         drop(bus.subscribe("a"));
         bus.publish("a", Notice::Appended { head: 1 });
         assert!(bus.channels.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn with_a_fanout_a_notice_is_delivered_here_and_queued_for_the_other_nodes() {
+        let (fanout, mut queue) = Fanout::queue_for_tests(4);
+        let bus = Bus::with_fanout(fanout);
+        let mut tab = bus.subscribe("a");
+        bus.publish("a", Notice::Appended { head: 7 });
+        assert!(matches!(
+            tab.recv().await.unwrap(),
+            Notice::Appended { head: 7 }
+        ));
+        assert!(matches!(
+            queue.try_recv().unwrap(),
+            Message::Notice { ref conversation, notice: Notice::Appended { head: 7 } }
+                if conversation == "a"
+        ));
+        // What arrives from another node is delivered here only.
+        bus.deliver_local("a", Notice::Appended { head: 8 });
+        assert!(matches!(
+            tab.recv().await.unwrap(),
+            Notice::Appended { head: 8 }
+        ));
+        assert!(queue.try_recv().is_err());
+        assert_eq!(bus.conversations(), ["a"]);
     }
 }

@@ -5,6 +5,7 @@
 #![allow(unreachable_pub)]
 
 mod cli;
+mod cluster;
 mod crash;
 mod handoff;
 mod identity;

@@ -1,6 +1,6 @@
 //! Live-agent handoff through the real server: operators, agent sessions.
 
-mod console;
+pub(crate) mod console;
 mod desk;
 mod external;
 mod login;

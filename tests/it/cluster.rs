@@ -1,0 +1,181 @@
+//! Two real nodes on one private Redis: what one node writes wakes the visitor tabs and the
+//! agent consoles connected to the other (the cluster fan-out over Redis pub/sub).
+
+use serde_json::json;
+use staffetta_widget::protocol::{Event, EventKind, Sender, ServerFrame};
+
+use crate::handoff::console::{self, Console};
+use crate::handoff::{ADMIN_TOKEN, add_operator};
+use crate::support::redis_server::{RedisServer, private_redis_or_skip};
+use crate::support::visitor::{ORIGIN, Socket, Visitor};
+use crate::support::{TestApp, spawn_app_with};
+
+/// Two nodes sharing `redis`, with the admin API on and no demo operators.
+async fn two_nodes(redis: &RedisServer) -> (TestApp, TestApp) {
+    let node = || {
+        let url = redis.url();
+        spawn_app_with(move |settings| {
+            settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+            settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+            settings.agent.demo_operators = false;
+        })
+    };
+    let a = node().await;
+    let b = node().await;
+    assert!(a.state.bus.fanout().is_enabled());
+    assert_ne!(a.state.bus.fanout().node(), b.state.bus.fanout().node());
+    (a, b)
+}
+
+/// The same visitor session, talked to through another node.
+fn through(node: &TestApp, visitor: &Visitor) -> Visitor {
+    Visitor {
+        base_url: node.base_url.clone(),
+        http: node.http.clone(),
+        started: visitor.started.clone(),
+    }
+}
+
+/// The next typing event on `socket` (acks and persisted events skipped).
+async fn next_typing(socket: &mut Socket) -> bool {
+    loop {
+        if let ServerFrame::Event {
+            event:
+                Event {
+                    kind: EventKind::Typing { typing, .. },
+                    ..
+                },
+        } = socket.next().await
+        {
+            return typing;
+        }
+    }
+}
+
+/// Sends typing `true` and waits for its echo: the socket's task is subscribed to the
+/// conversation from then on.
+async fn wait_until_listening(socket: &mut Socket) {
+    socket
+        .send(json!({ "type": "typing", "typing": true }))
+        .await;
+    assert!(next_typing(socket).await);
+}
+
+#[tokio::test]
+async fn a_tab_on_one_node_sees_the_turn_and_the_typing_of_a_tab_on_the_other() {
+    let Some(redis) = private_redis_or_skip("cluster_visitor_tabs").await else {
+        return;
+    };
+    let (a, b) = two_nodes(&redis).await;
+    let visitor_on_a = a.visitor().await;
+    let visitor_on_b = through(&b, &visitor_on_a);
+    let mut tab_a = visitor_on_a.socket(Some(1)).await;
+    wait_until_listening(&mut tab_a).await;
+    let mut tab_b = visitor_on_b.socket(Some(1)).await;
+    wait_until_listening(&mut tab_b).await;
+
+    // Typing on node B reaches the tab on node A (an ephemeral event, not in the log): the
+    // `true` tab B just sent, then a `false`.
+    assert!(next_typing(&mut tab_a).await);
+    tab_b
+        .send(json!({ "type": "typing", "typing": false }))
+        .await;
+    assert!(!next_typing(&mut tab_a).await);
+
+    // A message handled by node B: its turn reaches the tab on node A, in seq order.
+    let answer = visitor_on_b.pick("profile").await;
+    assert_eq!(answer["seq"], 2);
+    let events = tab_a.events_until(3).await;
+    let from: Vec<_> = events
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Message { from, .. } => (e.seq, Some(*from)),
+            _ => (e.seq, None),
+        })
+        .collect();
+    assert_eq!(
+        from,
+        [
+            (Some(2), Some(Sender::Visitor)),
+            (Some(3), Some(Sender::Bot))
+        ]
+    );
+    assert!(b.state.bus.fanout().stats().published > 0);
+    assert!(a.state.bus.fanout().stats().delivered > 0);
+    assert_eq!(a.state.bus.fanout().stats().malformed, 0);
+}
+
+#[tokio::test]
+async fn a_console_on_one_node_gets_the_popup_for_a_handoff_asked_on_the_other() {
+    let Some(redis) = private_redis_or_skip("cluster_console_popup").await else {
+        return;
+    };
+    let (a, b) = two_nodes(&redis).await;
+    add_operator(&a, "ada", "pass-ada", "agent").await;
+    let mut ada: Console = console::open(&a, "ada").await;
+    assert_eq!(ada.until("LOGGEDIN").await["event"], "LOGGEDIN");
+
+    // The visitor talks to node B only.
+    let visitor = b.visitor().await;
+    let mut tab_b = visitor.socket(Some(1)).await;
+    wait_until_listening(&mut tab_b).await;
+    let asked = visitor
+        .http
+        .post(format!(
+            "{}/api/v1/sites/demo/sessions/{}/handoff",
+            visitor.base_url,
+            visitor.id()
+        ))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(asked.status(), 200);
+
+    // The desk on node B offers the chat to Ada, whose console is on node A.
+    let offer = ada.offer().await;
+    let chat_id = ada.accept(&offer).await;
+
+    // Ada's message, handled by node A, reaches the visitor's tab on node B.
+    ada.send(json!({"command": "send", "conversation": chat_id, "text": "Hello from A"}))
+        .await;
+    let said = loop {
+        if let ServerFrame::Event { event } = tab_b.next().await
+            && let EventKind::Message {
+                from: Sender::Agent,
+                output,
+                ..
+            } = event.kind
+        {
+            break serde_json::to_value(output).unwrap();
+        }
+    };
+    assert_eq!(said["generic"][0]["text"], "Hello from A", "{said}");
+    assert!(a.state.agents.connections.is_connected("demo", &ada.id));
+    assert!(!b.state.agents.connections.is_connected("demo", &ada.id));
+}
+
+#[tokio::test]
+async fn after_redis_cuts_the_subscription_a_tab_still_gets_the_turn_written_on_the_other_node() {
+    let Some(redis) = private_redis_or_skip("cluster_resubscribe").await else {
+        return;
+    };
+    let (a, b) = two_nodes(&redis).await;
+    let visitor_on_a = a.visitor().await;
+    let mut tab_a = visitor_on_a.socket(Some(1)).await;
+    wait_until_listening(&mut tab_a).await;
+
+    // Redis drops both nodes' subscriptions; node B writes at once, before node A can be
+    // subscribed again. Node A resubscribes and wakes its tabs, which re-read the log.
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut admin = client.get_multiplexed_async_connection().await.unwrap();
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "pubsub"])
+        .query_async(&mut admin)
+        .await
+        .unwrap();
+    assert_eq!(killed, 2);
+    through(&b, &visitor_on_a).pick("profile").await;
+    let seqs: Vec<_> = tab_a.events_until(3).await.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [Some(2), Some(3)]);
+}
