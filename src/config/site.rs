@@ -274,7 +274,7 @@ impl SiteSettings {
             home_screen: HomeScreenSettings::default(),
             identity: IdentitySettings::default(),
             resources: vec![ResourceSettings {
-                id: "support".to_owned(),
+                id: "customer-care".to_owned(),
                 name: "Customer care".to_owned(),
                 skills: Vec::new(),
                 offer_timeout_s: default_offer_timeout_s(),

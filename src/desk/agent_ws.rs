@@ -150,6 +150,9 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
                     break;
                 }
                 out.push(Message::Ping(Default::default()));
+                // Browsers cannot see control frames: a text heartbeat lets the console
+                // notice a half-open connection.
+                out.push(text(&json!({"event": "PING", "at": state.clock.now_ms()})));
             }
             () = state.lifecycle.stopping() => {
                 let _ = sink.send(Message::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))).await;

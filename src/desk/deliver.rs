@@ -25,6 +25,10 @@ pub fn jobs_log(site: &str) -> String {
 
 /// Delivers notices in order.
 pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
+    let roster_changed = notices.iter().any(|n| {
+        matches!(n, Notice::Agent { event, .. }
+            if matches!(event.event, EventName::LoggedIn | EventName::LoggedOut))
+    });
     for notice in notices {
         match notice {
             Notice::Agent { agent, event } => {
@@ -45,6 +49,30 @@ pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
             }
         }
     }
+    if roster_changed {
+        push_roster(state, site).await;
+    }
+}
+
+/// Tells the site's consoles who is at the desk (for the transfer menu): an `AGENTS` frame.
+async fn push_roster(state: &AppState, site: &str) {
+    let Ok(desk) = site_desk::read(state, site).await else {
+        return;
+    };
+    let agents: Vec<Value> = desk
+        .agents()
+        .map(|a| {
+            json!({
+                "id": a.profile().id().as_str(),
+                "display_name": a.profile().display_name().as_str(),
+                "state": a.state(),
+            })
+        })
+        .collect();
+    state
+        .agents
+        .connections
+        .send_site(site, &json!({"event": "AGENTS", "agents": agents}));
 }
 
 /// Sends one item to an agent's consoles on this node (and the site's external desk).

@@ -301,7 +301,7 @@ async fn transcript(
         "chat_id": chat_id,
         "status": record.status,
         "messages": messages,
-        "handoff_seq": link.handoff_seq,
+        "handoff_seq": (link.handoff_seq > 0).then_some(link.handoff_seq),
         "visitor": visitor,
     })))
 }

@@ -278,7 +278,10 @@ mod tests {
     #[test]
     fn the_first_resource_is_the_default_and_pause_reasons_come_from_config() {
         let desk = site_desk(&site()).unwrap();
-        assert_eq!(desk.config.default_resource.unwrap().as_str(), "support");
+        assert_eq!(
+            desk.config.default_resource.unwrap().as_str(),
+            "customer-care"
+        );
         assert_eq!(desk.config.pause_reasons.len(), 2);
         assert_eq!(desk.config.pause_reasons[0].code, PauseCode(1701));
     }
@@ -346,7 +349,7 @@ mod tests {
             .unwrap();
         sync(&mut desk, now, &wanted);
         let ids: Vec<_> = desk.resources().map(|r| r.id.as_str().to_owned()).collect();
-        assert_eq!(ids, ["support"]);
+        assert_eq!(ids, ["customer-care"]);
         assert_eq!(desk.config(), &wanted.config);
     }
 }

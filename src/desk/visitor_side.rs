@@ -30,12 +30,12 @@ const CAS_ATTEMPTS: usize = 8;
 /// Log entries summarised for the agent when the handoff starts.
 const SUMMARY_ENTRIES: usize = 60;
 
-/// What links a conversation in handoff to its session.
+/// What links a conversation to its session (written at the start, updated by a handoff).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HandoffLink {
     /// The visitor session.
     pub session_id: String,
-    /// The first seq written after the handoff began.
+    /// The first seq written after the (last) handoff began; 0 = never handed over.
     pub handoff_seq: u64,
 }
 
@@ -51,7 +51,9 @@ pub async fn link(state: &AppState, conversation: &str) -> Result<Option<Handoff
     Ok(serde_json::from_slice(&found.value).ok())
 }
 
-async fn write_link(
+/// Links a conversation to its session (the agent transcript and desk notices find the
+/// session through it).
+pub async fn write_link(
     state: &AppState,
     conversation: &str,
     link: &HandoffLink,
@@ -674,7 +676,19 @@ pub async fn after_bot_turn(
     resource: Option<String>,
     note: &str,
 ) {
-    match request(state, session_id, resource, Some(note)).await {
+    let named = resource.is_some();
+    let mut outcome = request(state, session_id, resource, Some(note)).await;
+    if named
+        && outcome
+            .as_ref()
+            .is_err_and(|e| e.code() == "unknown_resource")
+    {
+        // A dialog written for another site names a queue this one lacks: the site's
+        // default queue is better than telling the visitor nobody is there.
+        tracing::warn!(site = %record.site, "the dialog names an unknown resource; using the default");
+        outcome = request(state, session_id, None, Some(note)).await;
+    }
+    match outcome {
         Ok(_) => {}
         Err(err) if err.code() == "handoff_unavailable" || err.code() == "unknown_resource" => {
             let entry =

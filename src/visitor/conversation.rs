@@ -126,6 +126,12 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     state
         .bus
         .publish(&conversation_id, Notice::Appended { head: last_seq });
+    // Agents reach the session of any conversation (previous conversations, transcripts).
+    let link = crate::desk::visitor_side::HandoffLink {
+        session_id: session_id.clone(),
+        handoff_seq: 0,
+    };
+    crate::desk::visitor_side::write_link(state, &conversation_id, &link).await?;
     super::identity_expiry::schedule(state, &session_id, new.identity_expires_at).await?;
     Ok(Started {
         session_id,

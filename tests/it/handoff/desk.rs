@@ -696,3 +696,55 @@ async fn an_offline_request_for_an_unknown_resource_is_refused() {
     let body: Value = refused.json().await.unwrap();
     assert_eq!(body["error"]["code"], "unknown_resource");
 }
+
+#[tokio::test]
+async fn the_demo_dialog_hands_over_to_the_demo_site_queue() {
+    let app = crate::support::spawn_app_with(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(super::ADMIN_TOKEN);
+        settings.agent.demo_operators = false;
+        settings.paths.dialogs = crate::support::app::repo_dir().join("dialogs");
+        settings.sites[0].dialog = "bottega-aurora".to_owned();
+    })
+    .await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    let answer = visitor.say("I want to talk to a human").await;
+    assert!(
+        answer["output"]["generic"]
+            .to_string()
+            .contains("connect_to_agent"),
+        "{answer}"
+    );
+    let offer = ada.offer().await;
+    assert_eq!(ada.accept(&offer).await, visitor.started.conversation_id);
+}
+
+#[tokio::test]
+async fn consoles_learn_who_joins_the_desk_and_admins_read_any_conversation() {
+    let app = spawn_desk(10).await;
+    let mut boss = agent(&app, "boss", "admin").await;
+    let _bob = agent(&app, "bob", "agent").await;
+    let roster = loop {
+        let frame = boss.until("AGENTS").await;
+        if frame["agents"].as_array().unwrap().len() == 2 {
+            break frame;
+        }
+    };
+    assert!(roster.to_string().contains("\"display_name\":\"bob\""));
+    let visitor = app.visitor().await;
+    visitor.pick("profile").await;
+    let transcript = app
+        .http
+        .get(format!(
+            "{}/api/v1/agent/conversations/{}",
+            app.base_url, visitor.started.conversation_id
+        ))
+        .bearer_auth(&boss.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(transcript.status(), 200);
+    let transcript: Value = transcript.json().await.unwrap();
+    assert!(transcript["handoff_seq"].is_null(), "{transcript}");
+    assert!(transcript["messages"].as_array().unwrap().len() >= 3);
+}
