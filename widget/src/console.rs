@@ -1,5 +1,6 @@
-//! HTTP routes for the agent console: `GET /agent` (the page), `GET /agent/console.js` and
-//! `GET /agent/console.css`, embedded in the binary with `include_str!` (no build step).
+//! HTTP routes for the agent console: `GET /agent` (the page) and `GET /agent/{file}` for its
+//! style sheet and ES modules ([`FILES`]), embedded in the binary with `include_str!` (no
+//! build step).
 //!
 //! Every response carries `Content-Type`, `X-Content-Type-Options: nosniff`, a strong
 //! `ETag` (answered with `304` on `If-None-Match`) and `Cache-Control: no-cache` (the URLs
@@ -12,16 +13,49 @@
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::Path;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
 
 /// The console page.
 const PAGE: &str = include_str!("../assets/console/console.html");
-/// The console script.
-const SCRIPT: &str = include_str!("../assets/console/console.js");
-/// The console style sheet.
-const STYLE: &str = include_str!("../assets/console/console.css");
+
+/// The files under `/agent/`: name, content type and body. The page loads `console.js` as
+/// an ES module; it imports the others.
+pub const FILES: &[(&str, &str, &str)] = &[
+    (
+        "console.css",
+        CSS,
+        include_str!("../assets/console/console.css"),
+    ),
+    (
+        "console.js",
+        JS,
+        include_str!("../assets/console/console.js"),
+    ),
+    ("net.js", JS, include_str!("../assets/console/net.js")),
+    ("alerts.js", JS, include_str!("../assets/console/alerts.js")),
+    ("offers.js", JS, include_str!("../assets/console/offers.js")),
+    (
+        "conversation.js",
+        JS,
+        include_str!("../assets/console/conversation.js"),
+    ),
+    (
+        "transcript.js",
+        JS,
+        include_str!("../assets/console/transcript.js"),
+    ),
+    (
+        "offline.js",
+        JS,
+        include_str!("../assets/console/offline.js"),
+    ),
+];
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
 
 /// Content-Security-Policy of the console page: scripts, styles and connections (HTTP and
 /// the agent websocket) only from this origin; no inline code, no framing, no forms posted
@@ -43,36 +77,35 @@ const PAGE_FILE: ConsoleFile = ConsoleFile {
     body: PAGE,
     csp: Some(CONSOLE_CSP),
 };
-const SCRIPT_FILE: ConsoleFile = ConsoleFile {
-    content_type: "text/javascript; charset=utf-8",
-    body: SCRIPT,
-    csp: None,
-};
-const STYLE_FILE: ConsoleFile = ConsoleFile {
-    content_type: "text/css; charset=utf-8",
-    body: STYLE,
-    csp: None,
-};
 
 /// The console routes, for any application state.
 pub fn router<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
         .route("/agent", get(page_handler))
         .route("/agent/", get(page_handler))
-        .route("/agent/console.js", get(script_handler))
-        .route("/agent/console.css", get(style_handler))
+        .route("/agent/{file}", get(file_handler))
 }
 
 async fn page_handler(headers: HeaderMap) -> Response {
     serve(PAGE_FILE, &headers)
 }
 
-async fn script_handler(headers: HeaderMap) -> Response {
-    serve(SCRIPT_FILE, &headers)
-}
-
-async fn style_handler(headers: HeaderMap) -> Response {
-    serve(STYLE_FILE, &headers)
+async fn file_handler(Path(name): Path<String>, headers: HeaderMap) -> Response {
+    match FILES.iter().find(|(file, _, _)| *file == name) {
+        Some(&(_, content_type, body)) => serve(
+            ConsoleFile {
+                content_type,
+                body,
+                csp: None,
+            },
+            &headers,
+        ),
+        None => {
+            let mut response = Response::new(Body::empty());
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response
+        }
+    }
 }
 
 /// `304` when the client holds this version, otherwise the file.
@@ -195,5 +228,41 @@ mod tests {
         assert!(!tag.is_empty());
         let second = get_path("/agent/console.js", Some(&tag)).await;
         assert_eq!(second.status(), StatusCode::NOT_MODIFIED);
+    }
+
+    #[tokio::test]
+    async fn every_module_is_served_and_an_unknown_file_is_not_found() {
+        for (name, content_type, _) in FILES {
+            let response = get_path(&format!("/agent/{name}"), None).await;
+            assert_eq!(response.status(), StatusCode::OK, "{name}");
+            assert_eq!(header_of(&response, header::CONTENT_TYPE), *content_type);
+        }
+        let missing = get_path("/agent/secrets.js", None).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    }
+
+    #[test]
+    fn every_module_import_names_a_served_file() {
+        let served: Vec<&str> = FILES.iter().map(|(name, _, _)| *name).collect();
+        assert!(PAGE.contains(r#"<script type="module" src="/agent/console.js">"#));
+        let mut imports = 0;
+        for (name, _, body) in FILES {
+            for line in body.lines().filter(|l| l.starts_with("import ")) {
+                imports += 1;
+                let target = line
+                    .rsplit("from './")
+                    .next()
+                    .and_then(|rest| rest.split('\'').next())
+                    .unwrap_or_default();
+                assert!(
+                    served.contains(&target),
+                    "{name} imports {target}, which is not served"
+                );
+            }
+        }
+        assert!(
+            imports >= 6,
+            "the module graph was read ({imports} imports)"
+        );
     }
 }

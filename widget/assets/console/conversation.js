@@ -1,0 +1,296 @@
+/*! Staffetta agent console: one conversation column - visitor box, transcript, typing in
+ * both directions, composer, end, transfer, IP ban and the wrap-up form. Apache-2.0. */
+import { Transcript } from './transcript.js';
+
+const TYPING_EVERY_MS = 2000; // the agent's typing command, at most this often
+const VISITOR_TYPING_MS = 6000; // the visitor's indicator fades without news
+
+const PHASES = { online: ['Live', 'ok'], wrap_up: ['Wrap-up', 'warn'] };
+
+let uid = 0;
+
+/**
+ * A conversation the agent has. `desk` gives: send(command, chatId) -> bool, getJson(path),
+ * announce(text), agent() -> operator, targets() -> {resources, agents}, resourceName(id),
+ * onClosed(conversation).
+ */
+export class Conversation {
+  constructor(desk, c) {
+    this.desk = desk;
+    this.chatId = c.chat_id;
+    this.jobId = c.job_id;
+    this.queue = c.queue;
+    this.phase = null;
+    this.lastTypingSent = 0;
+    this.typingTimer = null;
+    this.loaded = false;
+    this.n = (uid += 1);
+    this.root = document.getElementById('conversation-template').content.firstElementChild.cloneNode(true);
+    this.q = (selector) => this.root.querySelector(selector);
+    this.transcript = new Transcript(this.q('.transcript'));
+    this.typing = this.q('.typing');
+    this.textarea = this.q('.composer textarea');
+    this.status = this.q('.conv-status');
+    this.wire();
+    this.setPhase(c.phase === 'wrap_up' ? 'wrap_up' : 'online', c.deadline);
+  }
+
+  wire() {
+    const { root, q, n } = this;
+    const titleId = `c${n}-title`;
+    q('.conv-title').id = titleId;
+    root.setAttribute('aria-labelledby', titleId);
+    const queue = this.queue ? ` · ${this.desk.resourceName(this.queue)}` : '';
+    q('.conv-title').textContent = `Chat ${n}${queue}`;
+    // Unique ids so that every label points at its control.
+    for (const [label, control] of [
+      ['.composer-label', '.composer textarea'], ['.transfer-label', '.transfer-target'],
+      ['.ban-label', '.ban-expiry'], ['.disposition-label', '.disposition'], ['.notes-label', '.notes'],
+    ]) {
+      const node = q(control);
+      node.id = `c${n}-${control.replace(/[^a-z]/g, '')}`;
+      q(label).htmlFor = node.id;
+    }
+    q('.transcript').setAttribute('aria-label', `Transcript of chat ${n}`);
+    q('.composer-hint').id = `c${n}-composer-hint`;
+    this.textarea.setAttribute('aria-describedby', q('.composer-hint').id);
+
+    const composer = q('.composer');
+    composer.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const text = this.textarea.value.trim();
+      if (!text || this.phase !== 'online') return;
+      if (this.desk.send({ command: 'send', conversation: this.chatId, text }, this.chatId)) {
+        this.unconfirmed = text;
+        this.textarea.value = '';
+        this.lastTypingSent = 0;
+      }
+    });
+    this.textarea.addEventListener('keydown', (event) => {
+      if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+        event.preventDefault();
+        composer.requestSubmit();
+      }
+    });
+    this.textarea.addEventListener('input', () => {
+      const now = Date.now();
+      if (this.phase === 'online' && this.textarea.value.trim() && now - this.lastTypingSent >= TYPING_EVERY_MS) {
+        this.lastTypingSent = now;
+        this.desk.send({ command: 'typing', conversation: this.chatId }, this.chatId);
+      }
+    });
+    q('.end').addEventListener('click', () => {
+      if (this.desk.send({ command: 'end', conversation: this.chatId }, this.chatId)) this.say('Ending the chat…');
+    });
+
+    q('.transfer').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const [kind, id] = (q('.transfer-target').value || '').split(':');
+      if (!kind || !id) { this.say('Choose where to transfer the chat.'); return; }
+      if (this.desk.send({ command: 'transfer', conversation: this.chatId, to: { kind, id } }, this.chatId)) this.say('Transferring…');
+    });
+    q('.tools').addEventListener('toggle', () => { if (q('.tools').open) this.renderTargets(); });
+
+    const ban = q('.ban');
+    ban.addEventListener('submit', (event) => {
+      event.preventDefault();
+      const expiry = q('.ban-expiry').value;
+      const command = { command: 'ban_ip', conversation: this.chatId };
+      if (expiry) command.expires_s = Number(expiry);
+      if (this.desk.send(command, this.chatId)) this.say('Banning the visitor\'s address…');
+    });
+
+    q('.wrapup').addEventListener('submit', (event) => {
+      event.preventDefault();
+      const disposition = q('.disposition').value;
+      const notes = q('.notes').value;
+      if (this.desk.send({ command: 'wrapup_done', job: this.jobId, disposition, notes }, this.chatId)) {
+        q('.wrapup button[type="submit"]').disabled = true;
+        this.say('Saving the wrap-up…');
+      }
+    });
+    this.renderTargets();
+    this.applyPermissions();
+  }
+
+  /** Ban only for operators allowed to see visitor addresses. */
+  applyPermissions() {
+    const operator = this.desk.agent();
+    this.q('.ban').hidden = !(operator && operator.can_see_ip);
+  }
+
+  /** The transfer choices: the site's queues and the colleagues logged in at the desk. */
+  renderTargets() {
+    const select = this.q('.transfer-target');
+    const previous = select.value;
+    const { resources, agents } = this.desk.targets();
+    select.replaceChildren(new Option('Choose…', ''));
+    const group = (label, items, kind, name) => {
+      if (!items.length) return;
+      const node = document.createElement('optgroup');
+      node.label = label;
+      for (const item of items) node.append(new Option(name(item), `${kind}:${item.id}`));
+      select.append(node);
+    };
+    group('Queues', resources, 'resource', (r) => r.name || r.id);
+    group('Agents', agents, 'agent', (a) => a.display_name || a.id);
+    if ([...select.options].some((o) => o.value === previous)) select.value = previous;
+  }
+
+  /** A status line under the title (also announced). */
+  say(text) {
+    this.status.textContent = text;
+  }
+
+  setPhase(phase, deadline) {
+    if (this.phase === phase) return;
+    const focusWasHere = this.root.contains(document.activeElement);
+    this.phase = phase;
+    const pill = this.q('.conv-phase');
+    const [label, kind] = PHASES[phase] || [phase, ''];
+    pill.textContent = label;
+    pill.className = `conv-phase pill ${kind}`;
+    const live = phase === 'online';
+    this.q('.composer').hidden = !live;
+    this.q('.tools').hidden = !live;
+    this.q('.wrapup').hidden = phase !== 'wrap_up';
+    if (phase === 'wrap_up') {
+      this.showTyping(false);
+      this.q('.wrapup-deadline').textContent = deadline
+        ? `Finish by ${new Date(deadline).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}; after that the chat is closed without notes.`
+        : '';
+      if (focusWasHere) this.q('.disposition').focus();
+    }
+  }
+
+  /** The conversation ended (CONNECTIONCLEARED): wrap-up follows. */
+  cleared(reason) {
+    const why = {
+      agent: 'You ended the chat.', visitor: 'The visitor left the chat.',
+      transferred: 'The chat was transferred.', agent_lost: 'The chat went back to the queue while you were away.',
+    }[reason] || 'The chat ended.';
+    this.transcript.note(why);
+    this.say(`${why} Fill in the wrap-up.`);
+    this.setPhase('wrap_up');
+  }
+
+  /** A command of this conversation was refused (an ERROR frame). */
+  refused(command, text) {
+    this.say(text);
+    this.q('.wrapup button[type="submit"]').disabled = false;
+    // A refused message goes back into the box rather than being lost.
+    if (command === 'send' && this.unconfirmed && !this.textarea.value) this.textarea.value = this.unconfirmed;
+    this.unconfirmed = null;
+  }
+
+  /** A MESSAGE frame. */
+  message(frame) {
+    if (frame.from === 'agent' && frame.text === this.unconfirmed) this.unconfirmed = null;
+    const added = this.transcript.add(frame);
+    if (frame.from === 'visitor') this.showTyping(false);
+    return added;
+  }
+
+  showTyping(on) {
+    clearTimeout(this.typingTimer);
+    this.typing.textContent = on ? 'The visitor is typing…' : '';
+    if (on) this.typingTimer = setTimeout(() => this.showTyping(false), VISITOR_TYPING_MS);
+  }
+
+  /** The transcript and visitor info (again after a reconnect: missed lines are merged). */
+  async load() {
+    const data = await this.desk.getJson(`/conversations/${encodeURIComponent(this.chatId)}`);
+    if (data.error) {
+      if (!this.loaded) this.transcript.note(`The history could not be loaded (${data.error.status || 'network'}).`);
+      return;
+    }
+    this.loaded = true;
+    this.transcript.setHandoffSeq(data.handoff_seq);
+    for (const m of data.messages || []) this.transcript.add(m);
+    this.renderVisitor(data.visitor || {});
+  }
+
+  renderVisitor(v) {
+    const dl = this.q('.visitor-info');
+    dl.replaceChildren();
+    const row = (term, value) => {
+      if (value === undefined || value === null || value === '') return null;
+      const dd = document.createElement('dd');
+      if (value instanceof Node) dd.append(value); else dd.textContent = String(value);
+      const dt = document.createElement('dt');
+      dt.textContent = term;
+      dl.append(dt, dd);
+      return dd;
+    };
+    row('Page', v.page_url);
+    row('Came from', v.referrer);
+    row('Device', v.device);
+    row('Browser', [v.browser, v.os].filter(Boolean).join(' on ') || describeAgent(v.user_agent));
+    row('Place', [v.city, v.country].filter(Boolean).join(', '));
+    row('Language', v.locale);
+    row('IP address', v.ip);
+    const previous = v.previous_conversations || [];
+    if (!previous.length) {
+      row('Earlier chats', 'none');
+      return;
+    }
+    const list = document.createElement('ul');
+    list.className = 'previous';
+    const operator = this.desk.agent();
+    // Admins and supervisors may read any conversation of the site; agents see the dates.
+    const mayRead = operator && (operator.role === 'admin' || operator.role === 'supervisor');
+    for (const p of previous) {
+      const item = document.createElement('li');
+      const when = p.started_at ? new Date(p.started_at).toLocaleString() : p.chat_id;
+      if (mayRead) item.append(this.previousViewer(p.chat_id, when)); else item.textContent = when;
+      list.append(item);
+    }
+    row(`Earlier chats (${previous.length})`, list);
+  }
+
+  /** An earlier chat of the same visitor, its transcript read on demand. */
+  previousViewer(chatId, when) {
+    const details = document.createElement('details');
+    const summary = document.createElement('summary');
+    summary.textContent = when;
+    const lines = document.createElement('ol');
+    lines.className = 'transcript earlier';
+    lines.setAttribute('aria-label', `Chat of ${when}`);
+    details.append(summary, lines);
+    details.addEventListener('toggle', async () => {
+      if (!details.open || details.dataset.loaded) return;
+      details.dataset.loaded = '1';
+      const data = await this.desk.getJson(`/conversations/${encodeURIComponent(chatId)}`);
+      const earlier = new Transcript(lines);
+      if (data.error) {
+        earlier.note(data.error.status === 404 ? 'No transcript: this chat never reached a person.' : 'The chat could not be loaded.');
+        delete details.dataset.loaded;
+        return;
+      }
+      earlier.setHandoffSeq(data.handoff_seq);
+      for (const m of data.messages || []) earlier.add(m);
+    });
+    return details;
+  }
+
+  remove() {
+    clearTimeout(this.typingTimer);
+    this.root.remove();
+  }
+}
+
+/** "Chrome 131 on Windows" from a user agent string (best effort; the raw string otherwise). */
+export function describeAgent(ua) {
+  if (!ua) return '';
+  const browsers = [
+    [/Edg\/(\d+)/, 'Edge'], [/OPR\/(\d+)/, 'Opera'], [/Firefox\/(\d+)/, 'Firefox'],
+    [/(?:Headless)?Chrome\/(\d+)/, 'Chrome'], [/Version\/(\d+)[^ ]* (?:Mobile\/\S+ )?Safari/, 'Safari'],
+  ];
+  const systems = [
+    [/Android/, 'Android'], [/iPhone|iPad|iPod/, 'iOS'], [/Windows/, 'Windows'],
+    [/Mac OS X|Macintosh/, 'macOS'], [/CrOS/, 'ChromeOS'], [/Linux/, 'Linux'],
+  ];
+  const browser = browsers.map(([re, name]) => { const m = re.exec(ua); return m && `${name} ${m[1]}`; }).find(Boolean);
+  const system = (systems.find(([re]) => re.test(ua)) || [])[1];
+  return browser ? [browser, system].filter(Boolean).join(' on ') : ua;
+}
