@@ -207,6 +207,7 @@ C.send = function (text) {
 
 C._sendInput = function (input, display) {
   this._stopTyping();
+  this._settleExpiring(true);
   var item = this.transport.send(input, display);
   var record = { id: item.client_message_id, from: 'visitor', text: display, status: 'pending' };
   this._add(record);
@@ -281,6 +282,7 @@ C._onEvent = function (e) {
       this.i._emit('session:expiring', { event: e });
       return;
     case 'session_expired':
+      this._settleExpiring(false);
       this._notice('session-expired', {}, 'restore', e.text);
       this.i._emit('session:expired', { event: e });
       return;
@@ -316,6 +318,26 @@ C._queueNotice = function (e) {
 
 C._notice = function (key, args, action, serverText) {
   this._enqueue({ id: uid('n'), from: 'system', notice: { key: key, args: args || {}, action: action, text: serverText || undefined } });
+};
+
+/** The idle warning is answered: by activity (`hide`: the notice goes away) or by the
+ * expiry (its Continue button goes, the text stays). */
+C._settleExpiring = function (hide) {
+  var list = this.list;
+  var changed = false;
+  this.history.forEach(function (record) {
+    var n = record.notice;
+    if (!n || n.action !== 'continue' || n.dismissed || (n.done && !hide)) return;
+    n.done = true;
+    if (hide) n.dismissed = true;
+    changed = true;
+    var shell = list.querySelector('[data-id="' + record.id + '"]');
+    if (!shell) return;
+    if (hide) shell.hidden = true;
+    var button = shell.querySelector('.action');
+    if (button) button.remove();
+  });
+  if (changed) this._saveHistory();
 };
 
 C._typing = function (on, name) {
@@ -403,16 +425,22 @@ C._recordEl = function (record, live) {
   }
   if (record.notice) {
     var n = record.notice;
+    if (n.dismissed) shell.hidden = true;
     var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: n.text || this.t(n.key, n.args) })]);
     if (n.action && !n.done) {
       var label = { 'continue': 'session-continue', restore: 'session-restore', restart: 'conversation-new' }[n.action];
       var button = el('button', { type: 'button', class: 'action', part: 'notice-action', text: this.t(label) });
       button.addEventListener('click', function () {
+        if (n.action === 'continue') {
+          self.transport.keepAlive();
+          self._settleExpiring(true);
+          self.input.focus();
+          return;
+        }
         n.done = true;
         self._saveHistory();
         button.remove();
-        if (n.action === 'continue') self.transport.keepAlive();
-        else if (n.action === 'restore') self.transport.restore().catch(function () {});
+        if (n.action === 'restore') self.transport.restore().catch(function () {});
         else self.restart();
       });
       box.appendChild(button);

@@ -6,9 +6,13 @@
  * - POST {base}/sessions/{id}/message sends {client_message_id, input}; queued in
  *   sessionStorage while offline and sent once (the id makes resends idempotent).
  * - Events stream over the websocket {base}/sessions/{id}/ws (client frames resume{after},
- *   ack, typing); when the socket cannot be opened twice in a row the transport falls back
- *   to long-poll GET {base}/sessions/{id}/events?after=SEQ&wait=S.
+ *   ack, typing, continue); when the socket cannot be opened twice in a row the transport
+ *   falls back to long-poll GET {base}/sessions/{id}/events?after=SEQ&wait=S, and tries the
+ *   socket again in the background every 30-60 s: once one opens it resumes after the last
+ *   seq and the long-poll stops (events both deliver are dropped by seq).
  * - Reconnects with jittered exponential backoff and resumes after the last seq seen.
+ * - "Continue" on the idle warning: the `continue` frame, or POST {base}/sessions/{id}/continue
+ *   on long-poll; kept pending and sent again once connected if the network is down.
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
  * queue_update, session_expiring, session_expired, conversation_ended, identity_expired,
@@ -21,6 +25,8 @@ var HEARTBEAT_MS = 25000;
 var PONG_TIMEOUT_MS = 10000;
 var BACKOFF_BASE_MS = 500;
 var BACKOFF_MAX_MS = 30000;
+var PROBE_MIN_MS = 30000;
+var PROBE_SPREAD_MS = 30000;
 
 /** Full-jitter exponential backoff: a random delay up to min(max, base * 2^attempt). */
 function backoffDelay(attempt) {
@@ -88,13 +94,14 @@ T._later = function (name, fn, ms) {
   this.timers[name] = setTimeout(fn.bind(this), ms);
 };
 
-T._fetch = function (method, path, body) {
+/** A JSON request; `signal` overrides the shared abort signal (the long-poll has its own). */
+T._fetch = function (method, path, body, signal) {
   var init = { method: method, headers: { accept: 'application/json' }, credentials: 'omit' };
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  if (this.abort) init.signal = this.abort.signal;
+  if (signal || this.abort) init.signal = signal || this.abort.signal;
   return fetch(this.h.base() + path, init).then(function (r) {
     return r.text().then(function (text) {
       var json = null;
@@ -262,11 +269,28 @@ T._wsUrl = function () {
 
 T._connect = function () {
   if (this.stopped || !this.s.sessionId || this.s.expired) return;
-  if (this.mode === 'ws' && window.WebSocket) this._openWs();
-  else this._poll();
+  if (this.mode === 'ws' && window.WebSocket) this._openWs(false);
+  else this._usePoll();
 };
 
-T._openWs = function () {
+/** Long-poll from now on, with a background attempt at the websocket now and then. */
+T._usePoll = function () {
+  this.mode = 'poll';
+  this._poll();
+  if (window.WebSocket && !this.timers.probe) this._scheduleProbe();
+};
+
+T._scheduleProbe = function () {
+  this._later('probe', function () {
+    this.timers.probe = null;
+    if (this.stopped || this.mode !== 'poll' || this.ws || !this.s.sessionId || this.s.expired) return;
+    this._openWs(true);
+  }, PROBE_MIN_MS + Math.round(Math.random() * PROBE_SPREAD_MS));
+};
+
+/** Opens the websocket. A `probe` is the background attempt made while on long-poll: if it
+ * opens, the transport switches back to it; if not, the long-poll goes on undisturbed. */
+T._openWs = function (probe) {
   var self = this;
   if (this.ws) return;
   var opened = false;
@@ -274,8 +298,8 @@ T._openWs = function () {
   try {
     ws = new WebSocket(this._wsUrl());
   } catch (e) {
-    this.mode = 'poll';
-    this._poll();
+    if (probe) this._scheduleProbe();
+    else this._usePoll();
     return;
   }
   this.ws = ws;
@@ -283,10 +307,17 @@ T._openWs = function () {
     opened = true;
     self.wsFailures = 0;
     self.attempt = 0;
+    if (probe) {
+      self.mode = 'ws';
+      self._stopPoll();
+    }
+    // Everything after the last seq rendered; what the long-poll still delivers is
+    // dropped by seq in _frame, so nothing is lost or shown twice.
     ws.send(JSON.stringify({ type: 'resume', after: self.s.lastSeq }));
     self._setStatus('online');
     self._heartbeat(ws);
     self._flush();
+    self._sendKeepAlive();
   };
   ws.onmessage = function (m) {
     var frame;
@@ -302,6 +333,7 @@ T._openWs = function () {
     self.ws = null;
     if (self.stopped || self.s.expired) return;
     if (opened) self._retryLater(function () { self._connect(); });
+    else if (probe) self._scheduleProbe();
     else self._wsRefused();
   };
 };
@@ -328,8 +360,9 @@ T._wsRefused = function () {
   this._fetch('GET', path).then(function (res) {
     (Array.isArray(res) ? res : (res && res.events) || []).forEach(function (f) { self._frame(f); });
     if (++self.wsFailures >= 2) {
-      self.mode = 'poll';
-      self._poll();
+      // HTTP just worked: long-poll is up now, not "reconnecting" until its first answer.
+      self._setStatus('polling');
+      self._usePoll();
     } else {
       self._retryLater(function () { self._connect(); });
     }
@@ -340,21 +373,35 @@ T._wsRefused = function () {
 
 T._poll = function () {
   var self = this;
-  if (this.polling || this.stopped || !this.s.sessionId || this.s.expired) return;
+  if (this.polling || this.mode !== 'poll' || this.stopped || !this.s.sessionId || this.s.expired) return;
   this.polling = true;
+  var abort = window.AbortController ? new AbortController() : null;
+  this.pollAbort = abort;
   var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=' + LONG_POLL_WAIT_S;
-  this._fetch('GET', path).then(function (res) {
+  this._fetch('GET', path, undefined, abort && abort.signal).then(function (res) {
+    if (self.pollAbort !== abort) return;
     self.polling = false;
-    self.attempt = 0;
-    self._setStatus('polling');
     var events = Array.isArray(res) ? res : (res && res.events) || [];
     events.forEach(function (f) { self._frame(f); });
+    if (self.mode !== 'poll') return;
+    self.attempt = 0;
+    self._setStatus('polling');
     self._flush();
+    self._sendKeepAlive();
     self._poll();
   }, function (err) {
+    if (self.pollAbort !== abort) return;
     self.polling = false;
-    self._failed(err, function () { self._poll(); });
+    if (self.mode === 'poll') self._failed(err, function () { self._poll(); });
   });
+};
+
+/** Ends the long-poll (the websocket took over, or the stream closes). */
+T._stopPoll = function () {
+  var abort = this.pollAbort;
+  this.pollAbort = null;
+  this.polling = false;
+  if (abort) abort.abort();
 };
 
 /** One server frame or long-poll item. */
@@ -416,10 +463,39 @@ T.typing = function (active) {
   if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'typing', typing: !!active }));
 };
 
-/** "Continue" on a session_expiring notice: visitor activity keeps the session alive. */
+/** "Continue" on a session_expiring notice: visitor activity that keeps the session alive.
+ * Sent as the `continue` frame on the websocket, else POST .../continue; while neither
+ * works it stays pending and goes out once the connection is back. */
 T.keepAlive = function () {
-  if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'ping' }));
-  else if (this.s.sessionId) this._fetch('GET', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=0').catch(function () {});
+  if (!this.s.sessionId || this.s.expired) return;
+  this.keepAlivePending = true;
+  this._sendKeepAlive();
+};
+
+T._sendKeepAlive = function () {
+  var self = this;
+  if (!this.keepAlivePending || this.keepAliveSending || !this.s.sessionId || this.s.expired) return;
+  if (this.ws && this.ws.readyState === 1) {
+    this.keepAlivePending = false;
+    this.ws.send(JSON.stringify({ type: 'continue' }));
+    return;
+  }
+  if (this.mode !== 'poll') return; // the socket is (re)connecting; onopen sends it
+  var id = this.s.sessionId;
+  this.keepAliveSending = true;
+  this._fetch('POST', '/sessions/' + encodeURIComponent(id) + '/continue').then(function () {
+    self.keepAliveSending = false;
+    if (self.s.sessionId === id) self.keepAlivePending = false;
+  }, function (err) {
+    self.keepAliveSending = false;
+    if (self.s.sessionId !== id || (err && err.name === 'AbortError')) return;
+    if (err instanceof HttpError && err.status < 500 && err.status !== 429) {
+      self.keepAlivePending = false;
+      if (err.status === 410 || err.code === 'session_expired') self._expire();
+      else if (err.code !== 'conversation_ended') self.h.onError(err.code, err.message);
+    }
+    // Otherwise (network, 5xx, 429) it stays pending: the next poll or socket sends it.
+  });
 };
 
 /** Starts a new session carrying the state saved from the expired one. */
@@ -441,9 +517,10 @@ T._closeStream = function () {
     this.abort.abort();
     this.abort = window.AbortController ? new AbortController() : null;
   }
-  this.polling = false;
+  this._stopPoll();
   this.flushing = false;
   this.creating = null;
+  this.keepAlivePending = false;
 };
 
 /** Ends the conversation on the server (DELETE) and forgets it locally. */
@@ -460,6 +537,7 @@ T.stop = function () {
   this.stopped = true;
   var self = this;
   Object.keys(this.timers).forEach(function (k) { clearTimeout(self.timers[k]); });
+  this.timers = {};
   this._closeStream();
   window.removeEventListener('online', this._online);
   window.removeEventListener('offline', this._offline);
