@@ -19,7 +19,7 @@ use staffetta_handoff::Desk;
 use staffetta_handoff::agent::{AgentState, JobPhase};
 use staffetta_handoff::operator::{Action, Operator};
 
-use super::{commands, deliver, site_desk};
+use super::{commands, deliver, presence, site_desk};
 use crate::agent::auth::AgentAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -95,6 +95,8 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
     let site = operator.site.as_str().to_owned();
     let agent = operator.id.as_str().to_owned();
     let mut registration = state.agents.connections.register(&site, &agent);
+    let socket_id = presence::socket_id(&state, registration.id);
+    presence::alive(&state, &site, &agent, &socket_id).await;
     let (mut sink, mut stream) = socket.split();
     let mut out: Vec<Message> = Vec::new();
     match connect(&state, &operator).await {
@@ -150,6 +152,7 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
                     break;
                 }
                 out.push(Message::Ping(Default::default()));
+                presence::alive(&state, &site, &agent, &socket_id).await;
                 // Browsers cannot see control frames: a text heartbeat lets the console
                 // notice a half-open connection.
                 out.push(text(&json!({"event": "PING", "at": state.clock.now_ms()})));
@@ -231,7 +234,7 @@ pub async fn leave_desk(state: &AppState, site: &str, login: &str) -> Result<(),
     }
 }
 
-/// The socket is gone; with no other socket of the agent on this node, the desk starts
+/// The socket is gone; with no other socket of the agent on any node, the desk starts
 /// the grace period.
 async fn disconnect(state: &AppState, operator: &Operator, id: u64) {
     let site = operator.site.as_str();
@@ -239,7 +242,14 @@ async fn disconnect(state: &AppState, operator: &Operator, id: u64) {
         .agents
         .connections
         .unregister(site, operator.id.as_str(), id);
-    if !last {
+    let elsewhere = presence::gone(
+        state,
+        site,
+        operator.id.as_str(),
+        &presence::socket_id(state, id),
+    )
+    .await;
+    if !last || elsewhere {
         return;
     }
     let outcome = site_desk::update(state, site, |desk, now| match desk.agent(&operator.id) {

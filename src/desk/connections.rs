@@ -52,6 +52,12 @@ impl AgentConnections {
         }
     }
 
+    /// Tells this registry apart from another one in the same process (tests run several
+    /// nodes in one process): part of the cross-node socket lease ids.
+    pub fn instance(&self) -> usize {
+        Arc::as_ptr(&self.sockets) as usize
+    }
+
     /// Registers a new socket of `agent`.
     pub fn register(&self, site: &str, agent: &str) -> Registration {
         let (tx, rx) = mpsc::channel(QUEUE);

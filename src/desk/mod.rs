@@ -8,7 +8,8 @@
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands).
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
-//! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines.
+//! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
+//!   [`presence`]: which console sockets are open on any node.
 //! - [`routes`]: the HTTP routes of all of the above.
 
 pub mod agent_ws;
@@ -18,6 +19,7 @@ pub mod connections;
 pub mod deliver;
 pub mod external;
 pub mod offline;
+pub mod presence;
 pub mod routes;
 pub mod site_desk;
 pub mod timer;

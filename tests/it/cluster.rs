@@ -1,6 +1,8 @@
 //! Two real nodes on one private Redis: what one node writes wakes the visitor tabs and the
 //! agent consoles connected to the other (the cluster fan-out over Redis pub/sub).
 
+use std::time::Duration;
+
 use serde_json::json;
 use staffetta_widget::protocol::{Event, EventKind, Sender, ServerFrame};
 
@@ -178,4 +180,47 @@ async fn after_redis_cuts_the_subscription_a_tab_still_gets_the_turn_written_on_
     through(&b, &visitor_on_a).pick("profile").await;
     let seqs: Vec<_> = tab_a.events_until(3).await.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, [Some(2), Some(3)]);
+}
+
+#[tokio::test]
+async fn closing_a_console_on_one_node_keeps_the_agent_who_has_one_on_the_other() {
+    let Some(redis) = private_redis_or_skip("cluster_agent_presence").await else {
+        return;
+    };
+    let (a, b) = two_nodes(&redis).await;
+    add_operator(&a, "ada", "pass-ada", "agent").await;
+    let on_a: Console = console::open(&a, "ada").await;
+    let on_b: Console = console::open(&b, "ada").await;
+    let id = on_a.id.clone();
+    on_a.close().await;
+    crate::support::wait_for(
+        "node A to see the socket close",
+        Duration::from_secs(5),
+        || {
+            let gone = !a.state.agents.connections.is_connected("demo", &id);
+            async move { gone.then_some(()) }
+        },
+    )
+    .await;
+    let desk = staffetta::desk::site_desk::read(&a.state, "demo")
+        .await
+        .unwrap();
+    let ada = staffetta_handoff::AgentId::parse(&id).unwrap();
+    assert_eq!(
+        desk.agent(&ada).unwrap().disconnected_at(),
+        None,
+        "the console on node B is still open"
+    );
+    on_b.close().await;
+    crate::support::wait_for(
+        "the grace period to start",
+        Duration::from_secs(5),
+        || async {
+            let desk = staffetta::desk::site_desk::read(&b.state, "demo")
+                .await
+                .ok()?;
+            desk.agent(&ada)?.disconnected_at().map(|_| ())
+        },
+    )
+    .await;
 }
