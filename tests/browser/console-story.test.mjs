@@ -42,16 +42,17 @@ describe('a day at the desk, end to end', () => {
   const story = {};
 
   test('the agent signs in, is asked once about notifications, and switches state with the server\'s pause reasons', async () => {
-    // A colleague who may see visitor addresses is signed in first, paused.
-    story.admin = await openConsole(browser, server);
-    await signIn(story.admin.page, server, 'demo-admin');
-    await story.admin.page.getByLabel('My state').selectOption({ label: 'Pause: Training' });
-    await story.admin.desk.next('PAUSESUBSTATE', (f) => f.reason === '1702');
-
     story.agent = await openConsole(browser, server, { notifications: true });
     const { page, desk } = story.agent;
     await signIn(page, server);
     const snapshot = await desk.next('SNAPSHOT');
+    // A colleague who may see visitor addresses signs in next, and pauses: the agent's
+    // console learns about them from the AGENTS roster frame.
+    story.admin = await openConsole(browser, server);
+    await signIn(story.admin.page, server, 'demo-admin');
+    await story.admin.page.getByLabel('My state').selectOption({ label: 'Pause: Training' });
+    await story.admin.desk.next('PAUSESUBSTATE', (f) => f.reason === '1702');
+    await desk.next('AGENTS', (f) => f.agents.some((a) => a.display_name === 'Demo Admin'));
     assert.deepEqual(snapshot.pause_reasons.map((r) => r.label), ['Break', 'Training']);
     const state = page.getByLabel('My state');
     assert.equal(await state.inputValue(), 'ready', 'a fresh sign-in is Ready');
@@ -97,13 +98,13 @@ describe('a day at the desk, end to end', () => {
     await inWidget(visitor, 'textarea').fill('What are your opening hours?');
     await inWidget(visitor, 'textarea').press('Enter');
     await inWidget(visitor, '.msg-visitor').filter({ hasText: 'opening hours' }).waitFor();
-    const { sessionId } = (await w.state()).conversation;
-    // "Talk to a human" (the widget's origin is allowed by the demo site).
+    await inWidget(visitor, '.msg-bot').filter({ hasText: /open/i }).first().waitFor();
+    // The dialog hands over when the visitor asks for a person (connect_to_agent).
+    await inWidget(visitor, 'textarea').fill('I want to talk to a human');
+    await inWidget(visitor, 'textarea').press('Enter');
     const widgetVisitor = new HttpVisitor(server, fixtures.url);
-    widgetVisitor.sessionId = sessionId;
+    widgetVisitor.sessionId = (await w.state()).conversation.sessionId;
     story.widgetVisitor = widgetVisitor;
-    const outcome = await widgetVisitor.askForHuman();
-    assert.equal(outcome.outcome, 'offered', JSON.stringify(outcome));
 
     const popup = await desk.next('POPUP');
     assert.ok(popup.deadline > Date.now(), 'the POPUP carries the deadline');
@@ -115,7 +116,7 @@ describe('a day at the desk, end to end', () => {
       const match = /(\d+) s left/.exec(document.querySelector('.offer .countdown').textContent);
       return match && Number(match[1]) < before;
     }, left);
-    await offer.getByText('The visitor wrote: “What are your opening hours?”').waitFor();
+    await offer.getByText('The visitor wrote: “I want to talk to a human”').waitFor();
     assert.match(await page.locator('#announcer').textContent(), /New chat offer for Customer care/);
     assert.ok(await page.evaluate(() => window.__tones) >= 1, 'a tone was played');
     assert.deepEqual(await page.evaluate(() => window.__notifications.map((n) => n.title)), ['New chat offer']);
@@ -196,6 +197,11 @@ describe('a day at the desk, end to end', () => {
     assert.ok(b.x >= a.x + a.width && Math.abs(a.y - b.y) < 2, `side by side: ${JSON.stringify([a, b])}`);
     await page.screenshot({ path: join(artifactsDir, 'console-conversation.png') });
     assert.deepEqual(await axe(page), [], 'the desk with two conversations open');
+    // The colleague who signed in after the agent is a transfer target (AGENTS frame).
+    await story.conv1.getByText('Transfer or ban').click();
+    const targets = await story.conv1.getByLabel('Transfer to').locator('option').allTextContents();
+    assert.deepEqual(targets, ['Choose…', 'Customer care', 'Demo Admin']);
+    await story.conv1.getByText('Transfer or ban').click();
   });
 
   test('an offline request appears at once and is in the list', async () => {

@@ -187,6 +187,38 @@ describe('the console over scripted frames', () => {
     await context.close();
   });
 
+  test('a connection that stops sending its PING heartbeat is replaced (a half-open link)', async () => {
+    const context = await browser.newContext(desktop);
+    await consoleAssets(context);
+    const sockets = [];
+    await context.routeWebSocket(/\/api\/v1\/agent\/ws/, (ws) => {
+      sockets.push(ws);
+      ws.send(JSON.stringify({ event: 'SNAPSHOT', state: 'ready', pause_reasons: [], conversations: [], offers: [] }));
+    });
+    await context.route(/\/api\/v1\/agent\/offline-requests/, (route) => route.fulfill({ json: { requests: [] } }));
+    const page = await context.newPage();
+    await page.clock.install();
+    await page.goto(`${server.url}/agent`);
+    await signIn(page, server);
+    // A frame the page shows, so the test knows it arrived before moving the clock.
+    let n = 0;
+    const beat = async () => {
+      n += 1;
+      sockets[0].send(JSON.stringify({ event: 'PING', at: Date.now() }));
+      sockets[0].send(JSON.stringify({ event: 'OFFLINE_REQUEST', id: `r${n}`, name: `Visitor ${n}`, text: 'hi' }));
+      await page.locator('#offline-list li', { hasText: `Visitor ${n}` }).waitFor();
+    };
+    for (let i = 0; i < 3; i += 1) {
+      await beat();
+      await page.clock.runFor(20_000);
+    }
+    assert.equal(sockets.length, 1, 'a socket that keeps beating is kept');
+    await page.clock.runFor(40_000);
+    await until('a new socket after 50 s of silence', () => sockets.length === 2);
+    await page.locator('#connection', { hasText: 'Connected' }).waitFor();
+    await context.close();
+  });
+
   test('when the websocket drops, the console reconnects without asking for the password', async () => {
     const context = await browser.newContext(desktop);
     await consoleAssets(context);

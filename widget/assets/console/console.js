@@ -241,6 +241,7 @@ function handleFrame(f) {
         conv.transcript.note(`Visitor's address banned ${until}.`);
       }
       return undefined;
+    case 'AGENTS': return setColleagues(f.agents);
     case 'ERROR': return showError(f);
     default:
       return undefined; // JOBSCHEDULED, setup JOBCHANGED, DATACHANGED: nothing to show.
@@ -276,7 +277,8 @@ function showError(f) {
 function applySnapshot(f) {
   S.pauseReasons = Array.isArray(f.pause_reasons) ? f.pause_reasons : [];
   S.resources = Array.isArray(f.resources) ? f.resources : [];
-  S.agents = Array.isArray(f.agents) ? f.agents : [];
+  S.me = f.agent && f.agent.id;
+  setColleagues(f.agents);
   renderStateOptions();
   showState(f.state, f.pause_reason);
   const live = new Set();
@@ -286,7 +288,6 @@ function applySnapshot(f) {
     const known = S.conversations.has(c.chat_id);
     const conv = openConversation(c);
     conv.setPhase(c.phase === 'wrap_up' ? 'wrap_up' : 'online', c.deadline);
-    conv.renderTargets();
     conv.applyPermissions();
     if (known) conv.load(); // lines missed while disconnected are merged in
   }
@@ -294,6 +295,13 @@ function applySnapshot(f) {
   const current = new Set((f.offers || []).map((o) => o.id));
   for (const id of offers.ids()) if (!current.has(id)) offers.remove(id);
   for (const offer of f.offers || []) offers.add(offer);
+}
+
+/** Who else is at the desk (transfer targets): from SNAPSHOT, then AGENTS frames. */
+function setColleagues(agents) {
+  const me = S.me || (net.agent() || {}).id;
+  S.agents = (Array.isArray(agents) ? agents : []).filter((a) => a.id !== me);
+  for (const conv of S.conversations.values()) conv.renderTargets();
 }
 
 // ---------- conversations ----------

@@ -2,6 +2,8 @@
  * and the agent websocket with reconnection. Apache-2.0. */
 
 export const API = '/api/v1/agent';
+/** A socket that sent PINGs (every 20 s) and then nothing for this long is replaced. */
+const SILENT_MS = 50000;
 
 // The access token lives here only: never in storage, never in a readable cookie.
 const session = { token: null, agent: null, refreshing: null, skewMs: 0 };
@@ -23,6 +25,13 @@ function noteClock(response) {
 function adopt(body) {
   session.token = body.access_token;
   session.agent = body.agent;
+}
+
+/** A server timestamp (ms) just received: the skew of the local clock, when it matters. */
+export function noteServerTime(at) {
+  if (typeof at !== 'number') return;
+  const skew = at - Date.now();
+  session.skewMs = Math.abs(skew) > 500 ? skew : 0;
 }
 
 /** Forgets the session (after sign-out or when the refresh cookie is refused). */
@@ -132,8 +141,9 @@ export async function getJson(path, onDenied) {
 /**
  * The agent websocket. `handlers`: onFrame(frame), onStatus('connecting'|'connected'|
  * 'reconnecting'|'offline'), onDenied() when the refresh cookie is refused. Closing (network
- * loss, server restart) reconnects with jittered exponential backoff; every attempt first
- * refreshes the access token through the cookie, so the password is never asked again.
+ * loss, server restart) or a missing heartbeat reconnects with jittered exponential backoff;
+ * every attempt first refreshes the access token through the cookie, so the password is
+ * never asked again. PING frames are consumed here (heartbeat and clock skew).
  */
 export class DeskSocket {
   constructor(handlers) {
@@ -142,6 +152,7 @@ export class DeskSocket {
     this.wanted = false;
     this.attempts = 0;
     this.timer = null;
+    this.watchdog = null;
     this.onOnline = () => { if (this.wanted && !this.ws) this.retryNow(); };
   }
 
@@ -149,12 +160,28 @@ export class DeskSocket {
     this.wanted = true;
     this.attempts = 0;
     window.addEventListener('online', this.onOnline);
+    clearInterval(this.watchdog);
+    this.watchdog = setInterval(() => this.checkHeartbeat(), 5000);
     this.open();
+  }
+
+  /**
+   * The server sends a PING text frame every 20 s. A socket that heard one and then nothing
+   * for SILENT_MS is half-open (sleep, a dropped link without a close): it is replaced.
+   */
+  checkHeartbeat() {
+    const ws = this.ws;
+    if (!ws || !ws.heartbeat || Date.now() - ws.lastHeard < SILENT_MS) return;
+    this.ws = null;
+    ws.close(4000, 'no heartbeat');
+    this.handlers.onStatus('reconnecting');
+    this.schedule();
   }
 
   stop() {
     this.wanted = false;
     clearTimeout(this.timer);
+    clearInterval(this.watchdog);
     window.removeEventListener('online', this.onOnline);
     const ws = this.ws;
     this.ws = null;
@@ -181,10 +208,17 @@ export class DeskSocket {
     const ws = new WebSocket(`${proto}//${location.host}${API}/ws?token=${encodeURIComponent(session.token || '')}`);
     this.ws = ws;
     this.handlers.onStatus(this.attempts ? 'reconnecting' : 'connecting');
+    ws.lastHeard = Date.now();
     ws.onmessage = (message) => {
       if (this.ws !== ws) return;
+      ws.lastHeard = Date.now();
       let frame;
       try { frame = JSON.parse(message.data); } catch { return; }
+      if (frame.event === 'PING') {
+        ws.heartbeat = true;
+        noteServerTime(frame.at);
+        return;
+      }
       if (frame.event === 'SNAPSHOT') {
         this.attempts = 0;
         this.handlers.onStatus('connected');
