@@ -338,6 +338,7 @@ pub fn snapshot(desk: &Desk, operator: &Operator) -> Value {
         "agents": colleagues,
         "agent": {
             "id": operator.id.as_str(),
+            "login": operator.login.as_str(),
             "display_name": operator.display_name.as_str(),
             "role": operator.role,
             "can_see_ip": operator.can_see_ip,

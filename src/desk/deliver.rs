@@ -119,17 +119,31 @@ pub async fn to_agent(
     state.agents.external.enqueue(site, agent, item);
 }
 
-/// An AgentDesktop event as the console gets it; POPUP also carries the offer's
-/// `deadline` (ms) so the console can count down.
+/// An AgentDesktop event as the console gets it. Edge fields: POPUP carries the offer's
+/// `deadline` (ms) and the bot transcript `summary`; JOBCHANGED into after-chat work carries
+/// the wrap-up `deadline`.
 async fn event_frame(state: &AppState, site: &str, agent: &AgentId, event: &AgentEvent) -> Value {
     let mut frame = serde_json::to_value(event).unwrap_or_default();
-    if event.event == EventName::Popup
-        && let Ok(desk) = site_desk::read(state, site).await
-        && let Some((offer, job)) = desk.agent(agent).and_then(|a| a.pending_offer())
-        && Some(offer) == event.id
-        && let JobPhase::Setup { deadline } = job.phase
-    {
-        frame["deadline"] = json!(deadline.as_millisecond());
+    if !matches!(event.event, EventName::Popup | EventName::JobChanged) {
+        return frame;
+    }
+    let Ok(desk) = site_desk::read(state, site).await else {
+        return frame;
+    };
+    let job = event
+        .id
+        .and_then(|id| desk.agent(agent).and_then(|a| a.jobs().get(&id)));
+    match job.map(|j| (j.phase, &j.conversation)) {
+        Some((JobPhase::Setup { deadline }, conversation)) if event.event == EventName::Popup => {
+            frame["deadline"] = json!(deadline.as_millisecond());
+            if let Some(c) = desk.conversation(conversation) {
+                frame["summary"] = json!(c.summary());
+            }
+        }
+        Some((JobPhase::Offline { deadline }, _)) => {
+            frame["deadline"] = json!(deadline.as_millisecond());
+        }
+        _ => {}
     }
     frame
 }

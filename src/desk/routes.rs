@@ -356,13 +356,9 @@ fn transcript_line(seq: u64, kind: EventKind) -> Option<Value> {
                     .map(|item| match item {
                         GenericItem::Text { text, html } => (text.clone(), html.clone()),
                         other => {
-                            let kind = serde_json::to_value(other)
-                                .ok()
-                                .and_then(|v| v.get("response_type").cloned())
-                                .and_then(|v| v.as_str().map(str::to_owned))
-                                .unwrap_or_default();
-                            let label = format!("[{kind}]");
-                            (label.clone(), format!("<p><em>{label}</em></p>"))
+                            let label = item_summary(other);
+                            let html = format!("<p><em>{}</em></p>", escape_html(&label));
+                            (label, html)
                         }
                     })
                     .unzip();
@@ -380,6 +376,40 @@ fn transcript_line(seq: u64, kind: EventKind) -> Option<Value> {
             Some(json!({ "seq": seq, "from": "system", "event": event }))
         }
     }
+}
+
+/// A one-line plain-text summary of a rich item for the agent's transcript.
+fn item_summary(item: &GenericItem) -> String {
+    let value = serde_json::to_value(item).unwrap_or_default();
+    let field = |name: &str| value.get(name).and_then(Value::as_str).unwrap_or_default();
+    let kind = field("response_type");
+    match item {
+        GenericItem::Option { title, options, .. } => {
+            let labels: Vec<&str> = options.iter().map(|o| o.label.as_str()).collect();
+            format!("[options] {title}: {}", labels.join(" / "))
+        }
+        GenericItem::ConnectToAgent {
+            message_to_agent, ..
+        } => format!("[handed to a person] {message_to_agent}"),
+        _ => {
+            let detail = [field("title"), field("alt_text"), field("source")]
+                .into_iter()
+                .find(|s| !s.is_empty())
+                .unwrap_or_default();
+            if detail.is_empty() {
+                format!("[{kind}]")
+            } else {
+                format!("[{kind}] {detail}")
+            }
+        }
+    }
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn uuid_v7_millis(id: &str) -> Option<i64> {
@@ -408,6 +438,30 @@ mod tests {
             Some(0x0189_0a5d_ac96)
         );
         assert_eq!(uuid_v7_millis("short"), None);
+    }
+
+    #[test]
+    fn rich_items_are_summarised_as_escaped_text() {
+        let item = GenericItem::ConnectToAgent {
+            message_to_agent: "<b>order</b> 42".into(),
+            resource: None,
+        };
+        assert_eq!(item_summary(&item), "[handed to a person] <b>order</b> 42");
+        let line = transcript_line(
+            3,
+            EventKind::Message {
+                from: Sender::Bot,
+                at: 0,
+                client_message_id: None,
+                input: None,
+                output: Some(staffetta_widget::protocol::OutputBody {
+                    generic: vec![item],
+                }),
+                agent_name: None,
+            },
+        )
+        .unwrap();
+        assert!(line["html"].as_str().unwrap().contains("&lt;b&gt;order"));
     }
 
     #[test]

@@ -125,6 +125,7 @@ impl Console {
     pub async fn offer(&mut self) -> String {
         let popup = self.until("POPUP").await;
         assert!(popup["deadline"].as_i64().is_some(), "{popup}");
+        assert!(popup["summary"].is_string(), "{popup}");
         popup["id"].as_str().unwrap().to_owned()
     }
 
