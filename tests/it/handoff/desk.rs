@@ -140,7 +140,10 @@ async fn the_dialog_hands_over_the_agent_accepts_they_chat_and_wrap_up_frees_the
         }
     };
     assert!(wrap_up["offlineStartTime"].as_i64().is_some(), "{wrap_up}");
-    assert!(wrap_up["deadline"].as_i64().is_some(), "the wrap-up limit: {wrap_up}");
+    assert!(
+        wrap_up["deadline"].as_i64().is_some(),
+        "the wrap-up limit: {wrap_up}"
+    );
     assert_eq!(
         visitor_event(&visitor, "conversation_ended").await["by"],
         "agent"
