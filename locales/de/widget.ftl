@@ -46,3 +46,25 @@ widget-conversation-ended = Das Gespräch ist beendet.
 widget-conversation-new = Neues Gespräch beginnen
 widget-error-generic = Etwas ist schiefgelaufen. Bitte versuche es erneut.
 widget-identity-expired = Deine Anmeldung ist abgelaufen. Warten auf die Erneuerung durch die Website…
+
+# Die Übergabe an Menschen: Warten, die Mitarbeiterin oder der Mitarbeiter und das Anfrageformular, wenn niemand antworten kann.
+widget-conversation-ended-agent = { $name } hat den Chat beendet.
+widget-agent-status = Im Chat mit { $name }
+widget-handoff-cancel = Nicht mehr warten
+widget-handoff-end = Chat beenden
+widget-queue-next-opening = Wir sind wieder da: { $when }.
+widget-offline-open = Nachricht hinterlassen
+widget-offline-title = Hinterlasse uns eine Nachricht
+widget-offline-required = Alle Felder sind Pflichtfelder.
+widget-offline-name = Name
+widget-offline-email = E-Mail
+widget-offline-text = Nachricht
+widget-offline-submit = Nachricht senden
+widget-offline-cancel = Abbrechen
+widget-offline-sent = Danke! Wir haben deine Nachricht erhalten und antworten an { $email }.
+widget-offline-name-missing = Bitte gib deinen Namen ein.
+widget-offline-name-invalid = Bitte gib einen Namen mit höchstens 100 Zeichen und ohne Sonderzeichen ein.
+widget-offline-email-invalid = Bitte gib eine gültige E-Mail-Adresse ein, zum Beispiel name@beispiel.de.
+widget-offline-text-missing = Bitte schreibe deine Nachricht.
+widget-offline-text-invalid = Bitte schreibe eine Nachricht mit höchstens 4000 Zeichen und ohne Sonderzeichen.
+widget-offline-rate-limited = Du hast in kurzer Zeit mehrere Anfragen gesendet. Bitte versuche es in einer Minute erneut.

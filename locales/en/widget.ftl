@@ -46,3 +46,25 @@ widget-conversation-ended = The conversation has ended.
 widget-conversation-new = Start a new conversation
 widget-error-generic = Something went wrong. Please try again.
 widget-identity-expired = Your sign-in has expired. Waiting for the site to renew it…
+
+# The handoff to people: waiting, the agent, and the request form when nobody can answer.
+widget-conversation-ended-agent = { $name } ended the chat.
+widget-agent-status = Chatting with { $name }
+widget-handoff-cancel = Stop waiting
+widget-handoff-end = End chat
+widget-queue-next-opening = We are back on { $when }.
+widget-offline-open = Leave a message
+widget-offline-title = Leave us a message
+widget-offline-required = All fields are required.
+widget-offline-name = Name
+widget-offline-email = E-mail
+widget-offline-text = Message
+widget-offline-submit = Send message
+widget-offline-cancel = Cancel
+widget-offline-sent = Thank you! We received your message and will reply to { $email }.
+widget-offline-name-missing = Please enter your name.
+widget-offline-name-invalid = Please enter a name of at most 100 characters, without special characters.
+widget-offline-email-invalid = Please enter a valid e-mail address, like name@example.com.
+widget-offline-text-missing = Please write your message.
+widget-offline-text-invalid = Please write a message of at most 4000 characters, without special characters.
+widget-offline-rate-limited = You sent several requests in a short time. Please try again in a minute.

@@ -46,3 +46,25 @@ widget-conversation-ended = La conversación ha terminado.
 widget-conversation-new = Empezar una nueva conversación
 widget-error-generic = Algo salió mal. Inténtalo de nuevo.
 widget-identity-expired = Tu inicio de sesión ha caducado. Esperando a que el sitio lo renueve…
+
+# El paso a una persona: la espera, el agente y el formulario de solicitud cuando nadie puede responder.
+widget-conversation-ended-agent = { $name } ha terminado el chat.
+widget-agent-status = Chateando con { $name }
+widget-handoff-cancel = Dejar de esperar
+widget-handoff-end = Terminar el chat
+widget-queue-next-opening = Volvemos el { $when }.
+widget-offline-open = Dejar un mensaje
+widget-offline-title = Déjanos un mensaje
+widget-offline-required = Todos los campos son obligatorios.
+widget-offline-name = Nombre
+widget-offline-email = Correo electrónico
+widget-offline-text = Mensaje
+widget-offline-submit = Enviar mensaje
+widget-offline-cancel = Cancelar
+widget-offline-sent = ¡Gracias! Hemos recibido tu mensaje y responderemos a { $email }.
+widget-offline-name-missing = Escribe tu nombre.
+widget-offline-name-invalid = Escribe un nombre de 100 caracteres como máximo, sin caracteres especiales.
+widget-offline-email-invalid = Escribe una dirección de correo electrónico válida, como nombre@ejemplo.es.
+widget-offline-text-missing = Escribe tu mensaje.
+widget-offline-text-invalid = Escribe un mensaje de 4000 caracteres como máximo, sin caracteres especiales.
+widget-offline-rate-limited = Has enviado varias solicitudes en poco tiempo. Vuelve a intentarlo dentro de un minuto.

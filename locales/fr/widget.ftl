@@ -46,3 +46,25 @@ widget-conversation-ended = La conversation est terminée.
 widget-conversation-new = Commencer une nouvelle conversation
 widget-error-generic = Une erreur s'est produite. Veuillez réessayer.
 widget-identity-expired = Votre connexion a expiré. En attente de son renouvellement par le site…
+
+# Le passage à une personne : l'attente, le conseiller et le formulaire de demande quand personne ne peut répondre.
+widget-conversation-ended-agent = { $name } a mis fin au chat.
+widget-agent-status = En discussion avec { $name }
+widget-handoff-cancel = Ne plus attendre
+widget-handoff-end = Terminer le chat
+widget-queue-next-opening = Nous serons de retour le { $when }.
+widget-offline-open = Laisser un message
+widget-offline-title = Laissez-nous un message
+widget-offline-required = Tous les champs sont obligatoires.
+widget-offline-name = Nom
+widget-offline-email = E-mail
+widget-offline-text = Message
+widget-offline-submit = Envoyer le message
+widget-offline-cancel = Annuler
+widget-offline-sent = Merci ! Nous avons bien reçu votre message et répondrons à { $email }.
+widget-offline-name-missing = Veuillez saisir votre nom.
+widget-offline-name-invalid = Veuillez saisir un nom de 100 caractères au plus, sans caractères spéciaux.
+widget-offline-email-invalid = Veuillez saisir une adresse e-mail valide, par exemple nom@exemple.fr.
+widget-offline-text-missing = Veuillez écrire votre message.
+widget-offline-text-invalid = Veuillez écrire un message de 4000 caractères au plus, sans caractères spéciaux.
+widget-offline-rate-limited = Vous avez envoyé plusieurs demandes en peu de temps. Veuillez réessayer dans une minute.

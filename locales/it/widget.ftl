@@ -46,3 +46,25 @@ widget-conversation-ended = La conversazione è terminata.
 widget-conversation-new = Inizia una nuova conversazione
 widget-error-generic = Qualcosa è andato storto. Riprova.
 widget-identity-expired = Il tuo accesso è scaduto. In attesa che il sito lo rinnovi…
+
+# Il passaggio a una persona: attesa, operatore e modulo di richiesta quando nessuno può rispondere.
+widget-conversation-ended-agent = { $name } ha chiuso la chat.
+widget-agent-status = In chat con { $name }
+widget-handoff-cancel = Smetti di aspettare
+widget-handoff-end = Chiudi la chat
+widget-queue-next-opening = Torniamo { $when }.
+widget-offline-open = Lascia un messaggio
+widget-offline-title = Lasciaci un messaggio
+widget-offline-required = Tutti i campi sono obbligatori.
+widget-offline-name = Nome
+widget-offline-email = E-mail
+widget-offline-text = Messaggio
+widget-offline-submit = Invia messaggio
+widget-offline-cancel = Annulla
+widget-offline-sent = Grazie! Abbiamo ricevuto il tuo messaggio e risponderemo a { $email }.
+widget-offline-name-missing = Inserisci il tuo nome.
+widget-offline-name-invalid = Inserisci un nome di al massimo 100 caratteri, senza caratteri speciali.
+widget-offline-email-invalid = Inserisci un indirizzo e-mail valido, come nome@esempio.it.
+widget-offline-text-missing = Scrivi il tuo messaggio.
+widget-offline-text-invalid = Scrivi un messaggio di al massimo 4000 caratteri, senza caratteri speciali.
+widget-offline-rate-limited = Hai inviato diverse richieste in poco tempo. Riprova tra un minuto.

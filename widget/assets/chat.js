@@ -9,6 +9,8 @@ function Chat(instance) {
   this.store = instance._store;
   this.historyKey = 'staffetta:' + instance.namespace + ':history';
   this.history = this._readHistory();
+  this.handoffKey = 'staffetta:' + instance.namespace + ':handoff';
+  this.handoff = this._readHandoff();
   this.queue = [];
   this.rendering = false;
   this.maxSeq = 0;
@@ -91,7 +93,8 @@ C._build = function () {
   this.typingEl = el('div', { class: 'msg msg-bot', part: 'typing', hidden: true }, [
     el('div', { class: 'bubble typing', 'aria-hidden': 'true' }, [el('span'), el('span'), el('span')]),
   ]);
-  this.body = el('div', { class: 'body', part: 'body' }, [this.home, this.list, this.typingEl]);
+  this._buildHandoff();
+  this.body = el('div', { class: 'body', part: 'body' }, [this.home, this.list, this.formSlot, this.typingEl]);
   var inputId = uid('staffetta-input');
   this.inputLabel = el('label', { class: 'sr-only', for: inputId });
   this.input = el('textarea', { id: inputId, rows: '1', part: 'input', autocomplete: 'off' });
@@ -99,7 +102,7 @@ C._build = function () {
   this.composer = el('form', { class: 'composer', part: 'composer' }, [this.inputLabel, this.input, this.sendButton]);
   this.win = el('section', {
     class: 'window', part: 'window', role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': this.title.id, hidden: true,
-  }, [header, this.banner, this.body, this.composer]);
+  }, [header, this.banner, this.handoffBar, this.body, this.composer]);
   this.i._windowSlot.appendChild(this.win);
 
   this.minimizeButton.addEventListener('click', function () { self.i.close(); });
@@ -147,6 +150,7 @@ C.refresh = function () {
   this.sendButton.setAttribute('aria-label', this.t('composer-send'));
   this._buildHome();
   this._onStatus(this.status, true);
+  this._syncHandoff();
 };
 
 C._buildHome = function () {
@@ -246,7 +250,7 @@ C._onEvent = function (e) {
   var seq = Number(e.seq) || 0;
   if (seq && seq <= this.maxSeq && e.type === 'message') return;
   if (seq > this.maxSeq) this.maxSeq = seq;
-  var agentName = (e.agent && e.agent.name) || e.agent_name || this.t('agent-default-name');
+  var agentName = (e.agent && e.agent.name) || e.agent_name || this.handoff.agent || this.t('agent-default-name');
   switch (e.type) {
     case 'message': {
       var from = e.from || e.author || 'bot';
@@ -258,6 +262,7 @@ C._onEvent = function (e) {
       }
       var items = (e.output && e.output.generic) || e.generic || (e.text ? [{ response_type: 'text', text: e.text, html: e.html }] : []);
       this._typing(false);
+      this._handoffMessage(from, items, agentName);
       this._enqueue({ id: uid('r'), from: from === 'agent' ? 'agent' : from === 'system' ? 'system' : 'bot', agent: from === 'agent' ? agentName : undefined, items: items, seq: seq || undefined });
       if (this.win.hidden) this.i._unread(from === 'agent' ? agentName : this._assistantName());
       this.i._emit('receive', { message: e });
@@ -267,15 +272,21 @@ C._onEvent = function (e) {
       if (e.from !== 'visitor') this._typing(e.typing !== false, e.from === 'agent' ? agentName : '');
       return;
     case 'agent_joined':
+      this._setHandoff('agent', { agent: agentName });
       this._notice('agent-joined', { name: agentName });
       this.i._emit('agent:joined', { agent: e.agent || { name: agentName } });
       return;
     case 'agent_left':
+      // The agent transferred the conversation or lost their connection: back in the queue.
+      this._setHandoff('waiting', { agent: '', text: '' });
       this._notice('agent-left', { name: agentName });
       this.i._emit('agent:left', { agent: e.agent || { name: agentName } });
       return;
     case 'queue_update':
       this._queueNotice(e);
+      return;
+    case 'queue_closed':
+      this._queueClosed(e);
       return;
     case 'session_expiring':
       this._notice('session-expiring', {}, 'continue', e.text);
@@ -287,9 +298,13 @@ C._onEvent = function (e) {
       this.i._emit('session:expired', { event: e });
       return;
     case 'conversation_ended':
-      this._notice('conversation-ended', {}, 'restart');
+      var byAgent = e.by === 'agent' && this.handoff.phase === 'agent';
+      this._notice(byAgent ? 'conversation-ended-agent' : 'conversation-ended', { name: agentName }, 'restart');
+      this._setHandoff('ended', {});
+      this.i._emit('conversation:ended', { by: e.by || '' });
       return;
     case 'resync':
+      this._setHandoff('bot', { agent: '', text: '' });
       this.history = [];
       this.maxSeq = 0;
       this._saveHistory();
@@ -313,7 +328,9 @@ C._queueNotice = function (e) {
     }
     text = (text ? text + ' ' : '') + this.t('queue-wait', { wait: wait });
   }
+  if (this.handoff.phase !== 'agent') this._setHandoff('waiting', { text: text });
   if (text) this._enqueue({ id: uid('n'), from: 'system', notice: { text: text } });
+  this.i._emit('queue:update', { position: e.position, estimatedWaitS: waitS });
 };
 
 C._notice = function (key, args, action, serverText) {
@@ -427,10 +444,15 @@ C._recordEl = function (record, live) {
     var n = record.notice;
     if (n.dismissed) shell.hidden = true;
     var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: n.text || this.t(n.key, n.args) })]);
+    if (n.next) box.appendChild(el('p', { part: 'next-opening', text: this.t('queue-next-opening', { when: this._when(n.next) }) }));
     if (n.action && !n.done) {
-      var label = { 'continue': 'session-continue', restore: 'session-restore', restart: 'conversation-new' }[n.action];
+      var label = { 'continue': 'session-continue', restore: 'session-restore', restart: 'conversation-new', leave: 'offline-open' }[n.action];
       var button = el('button', { type: 'button', class: 'action', part: 'notice-action', text: this.t(label) });
       button.addEventListener('click', function () {
+        if (n.action === 'leave') {
+          self._offlineForm(n, button);
+          return;
+        }
         if (n.action === 'continue') {
           self.transport.keepAlive();
           self._settleExpiring(true);
@@ -463,7 +485,8 @@ C._pendingText = function () {
 C._onStatus = function (status, quiet) {
   this.status = status;
   var online = status === 'online' || status === 'polling';
-  this.statusLine.textContent = online ? this.t('status-online') : status === 'idle' ? '' : this.t('status-connecting');
+  var withAgent = this.handoff.phase === 'agent';
+  this.statusLine.textContent = online ? (withAgent ? this.t('agent-status', { name: this.handoff.agent }) : this.t('status-online')) : status === 'idle' ? '' : this.t('status-connecting');
   var bannerKey = { offline: 'status-offline', reconnecting: 'status-reconnecting', identity: 'identity-expired' }[status];
   this.banner.hidden = !bannerKey;
   this.banner.textContent = bannerKey ? this.t(bannerKey) : '';
@@ -487,6 +510,8 @@ C.restart = function () {
   this._saveHistory();
   this.list.textContent = '';
   this._typing(false);
+  this._closeOfflineForm(false);
+  this._setHandoff('bot', { agent: '', text: '' });
   this._syncHome();
   this.i._emit('restart', {});
   if (!this.win.hidden) {
@@ -510,6 +535,8 @@ C.state = function () {
     status: this.status,
     transport: this.transport.mode === 'ws' ? 'websocket' : 'long-poll',
     messages: this.history.length,
+    handoff: this.handoff.phase,
+    agent: this.handoff.agent || null,
   };
 };
 

@@ -496,6 +496,12 @@ P.send = function (text) {
   return this._ensureChat().then(function (chat) { return chat.send(String(text)); });
 };
 
+/** Asks for a person from the team (POST .../handoff); resolves with the server's answer
+ * ({ outcome: queued | offered | closed, ... }). options.resource picks the queue. */
+P.requestAgent = function (options) {
+  return this._ensureChat().then(function (chat) { return chat.requestAgent((options || {}).resource); });
+};
+
 P.restartConversation = function () {
   return this._ensureChat().then(function (chat) { return chat.restart(); });
 };

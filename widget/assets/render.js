@@ -46,6 +46,26 @@ var CHAT_STRINGS = {
   'session-expired': 'The conversation ended because of inactivity.',
   'session-restore': 'Restore the conversation',
   'conversation-ended': 'The conversation has ended.',
+  'conversation-ended-agent': '{ $name } ended the chat.',
+  'agent-status': 'Chatting with { $name }',
+  'handoff-cancel': 'Stop waiting',
+  'handoff-end': 'End chat',
+  'queue-next-opening': 'We are back on { $when }.',
+  'offline-open': 'Leave a message',
+  'offline-title': 'Leave us a message',
+  'offline-required': 'All fields are required.',
+  'offline-name': 'Name',
+  'offline-email': 'E-mail',
+  'offline-text': 'Message',
+  'offline-submit': 'Send message',
+  'offline-cancel': 'Cancel',
+  'offline-sent': 'Thank you! We received your message and will reply to { $email }.',
+  'offline-name-missing': 'Please enter your name.',
+  'offline-name-invalid': 'Please enter a name of at most 100 characters, without special characters.',
+  'offline-email-invalid': 'Please enter a valid e-mail address, like name@example.com.',
+  'offline-text-missing': 'Please write your message.',
+  'offline-text-invalid': 'Please write a message of at most 4000 characters, without special characters.',
+  'offline-rate-limited': 'You sent several requests in a short time. Please try again in a minute.',
   'conversation-new': 'Start a new conversation',
   'error-generic': 'Something went wrong. Please try again.',
   'identity-expired': 'Your sign-in has expired. Waiting for the site to renew it…',
@@ -81,6 +101,12 @@ var CHAT_CSS =
   '.msg-visitor .bubble{background:var(--staffetta-primary);color:var(--staffetta-on-primary)}' +
   '.notice{font-size:13px;color:var(--staffetta-muted,var(--_muted));display:flex;flex-direction:column;align-items:center;gap:6px}' +
   '.action{padding:6px 12px;border:0;border-radius:16px;background:var(--staffetta-primary);color:var(--staffetta-on-primary)}' +
+  '.action:disabled{opacity:.6;cursor:default}' +
+  '.handoff{display:flex;align-items:center;justify-content:flex-end;gap:8px;padding:8px 12px;font-size:14px;' +
+  'background:var(--staffetta-surface,var(--_surface));border-bottom:1px solid var(--staffetta-border,var(--_border))}.handoff p{flex:1;margin:0}' +
+  '.offline{display:flex;flex-direction:column;gap:10px;padding:12px;border:1px solid var(--staffetta-border,var(--_border));border-radius:var(--staffetta-radius)}' +
+  '.field{display:flex;flex-direction:column;gap:4px}.field label{font-weight:600;font-size:14px}' +
+  '[aria-invalid=true]{border-color:#b3261e;border-width:2px}.root[data-scheme=dark] [aria-invalid=true]{border-color:#ffb4ab}.offline textarea{resize:vertical}' +
   '.group{border:0;margin:0;padding:0;display:flex;flex-direction:column;gap:8px}.group-title{margin:0;font-weight:600}' +
   '.row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}' +
   'select,input,textarea{font:inherit;color:var(--staffetta-text,var(--_fg));background:var(--staffetta-background,var(--_bg));border:1px solid var(--staffetta-border,#767676);border-radius:8px;padding:7px 9px}' +

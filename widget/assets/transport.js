@@ -15,8 +15,8 @@
  *   on long-poll; kept pending and sent again once connected if the network is down.
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
- * queue_update, session_expiring, session_expired, conversation_ended, identity_expired,
- * resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
+ * queue_update, queue_closed, session_expiring, session_expired, conversation_ended,
+ * identity_expired, resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
  * Bot replies are rendered from the event stream only (never from the POST answer), so a
  * reply is shown once whichever path delivers it first. */
 
@@ -40,10 +40,11 @@ function newMessageId() {
 }
 
 /** An HTTP failure with the server's stable error code ("session_expired", ...). */
-function HttpError(status, code, message) {
+function HttpError(status, code, message, fields) {
   this.status = status;
   this.code = code || 'http_' + status;
   this.message = message || 'HTTP ' + status;
+  this.fields = Array.isArray(fields) ? fields : [];
 }
 
 function Transport(hooks) {
@@ -112,7 +113,7 @@ T._fetch = function (method, path, body, signal) {
       }
       if (!r.ok) {
         var err = (json && json.error) || {};
-        throw new HttpError(r.status, err.code, err.message);
+        throw new HttpError(r.status, err.code, err.message, err.fields);
       }
       return json;
     });

@@ -21,15 +21,16 @@ const LAUNCHER_SOURCE: &str = concat!(
     "\n})();\n"
 );
 
-/// Chat window source: the transport, the shared render helpers, the window and the item
-/// renderers share one private scope, so the four files are wrapped in a single function
-/// at compile time.
+/// Chat window source: the transport, the shared render helpers, the window, the item
+/// renderers and the handoff side share one private scope, so the five files are wrapped in
+/// a single function at compile time.
 const CHAT_SOURCE: &str = concat!(
     "/*! Staffetta web chat window. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/transport.js"),
     include_str!("../../assets/render.js"),
     include_str!("../../assets/chat.js"),
     include_str!("../../assets/items.js"),
+    include_str!("../../assets/handoff.js"),
     "\n})();\n"
 );
 

@@ -1,0 +1,123 @@
+// The visitor's side of a live-agent handoff in the real widget against the real server and
+// desk (issue 6 item 5): an agent is logged in at the desk (over the real agent websocket)
+// but paused, so the visitor who asks for a human waits in the queue and sees their
+// position and estimated wait with "Stop waiting"; stopping brings the bot back; asking
+// again and the agent taking the conversation shows agent_joined, the agent's name in the
+// header, the agent typing (named), the agent's message with their name, the visitor's reply
+// reaching the agent, a reload keeping the live conversation, and the agent ending it.
+// axe-core reports no violation while waiting and while the agent has the conversation.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { artifactsDir, axe, desktop, inWidget, setUp, widget } from './harness.mjs';
+import { createAgent, openDesk, until, useHandoffConfig } from './handoff-server.mjs';
+
+let env;
+before(async () => {
+  useHandoffConfig();
+  env = await setUp();
+});
+after(async () => { await env?.stop(); });
+
+async function say(page, words) {
+  await inWidget(page, 'textarea').fill(words);
+  await inWidget(page, 'textarea').press('Enter');
+}
+
+const handoffPhase = async (page) => (await widget(page).state()).conversation.handoff;
+
+test('a visitor waits in the queue, stops waiting, asks again and chats with the agent who takes over', async () => {
+  const token = await createAgent(env.server, { login: 'ada', displayName: 'Ada' });
+  const desk = await openDesk(env.browser, env.server, token);
+  await desk.next('SNAPSHOT');
+  // Logged in but paused: a visitor asking for a human waits in the queue.
+  await desk.send({ command: 'set_state', state: 'pause' });
+  await desk.next('PAUSE');
+
+  const context = await env.browser.newContext({ ...desktop, locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${env.fixtures}/plain`);
+  await widget(page).ready();
+  await inWidget(page, '.launcher-button').click();
+  await inWidget(page, '.msg-bot .bubble').first().waitFor({ timeout: 15_000 });
+
+  // The dialog's connect_to_agent starts the handoff; the desk queues the visitor.
+  await say(page, 'talk to a human');
+  const queueNotice = inWidget(page, '.notice p').filter({ hasText: 'You are number 1 in the queue.' });
+  await queueNotice.first().waitFor({ timeout: 15_000 });
+  assert.match(await queueNotice.first().textContent(), /^You are number 1 in the queue\. Estimated wait: \d+ minutes?\.$/);
+  const bar = inWidget(page, '[part="handoff"]');
+  await bar.waitFor();
+  assert.match(await bar.locator('[part="handoff-text"]').textContent(), /You are number 1 in the queue\./);
+  const stop = bar.getByRole('button', { name: 'Stop waiting' });
+  assert.equal(await handoffPhase(page), 'waiting');
+  assert.deepEqual(await axe(page), [], 'waiting in the queue');
+
+  // Stop waiting: the server writes its notice and the bot answers again.
+  await stop.click();
+  await inWidget(page, '.msg-system').filter({ hasText: 'You left the queue' }).waitFor();
+  await bar.waitFor({ state: 'hidden' });
+  assert.equal(await handoffPhase(page), 'bot');
+  assert.equal(await page.evaluate(() => document.querySelector('.staffetta-root').shadowRoot.activeElement?.tagName), 'TEXTAREA',
+    'focus goes to the composer once the bar is gone');
+
+  // Ask again, through the instance API this time.
+  const answer = await page.evaluate(() => window.Staffetta.instances.default.requestAgent());
+  assert.equal(answer.outcome, 'queued', JSON.stringify(answer));
+  await until('waiting again', async () => (await handoffPhase(page)) === 'waiting');
+  await bar.getByRole('button', { name: 'Stop waiting' }).waitFor();
+
+  // The agent is ready: the offer pops up and is accepted.
+  await desk.send({ command: 'set_state', state: 'ready' });
+  const popup = await desk.next('POPUP');
+  await desk.send({ command: 'accept', offer: popup.id });
+  await desk.next('JOBSTARTED');
+  const chatId = popup.chat_id;
+  await inWidget(page, '.notice p').filter({ hasText: 'Ada joined the chat.' }).waitFor();
+  await until('the header names the agent', async () => (await inWidget(page, '[part="status"]').textContent()) === 'Chatting with Ada');
+  await bar.getByRole('button', { name: 'End chat' }).waitFor();
+  assert.equal(await bar.locator('[part="handoff-text"]').isHidden(), true);
+
+  // The agent types: the indicator names them.
+  await desk.send({ command: 'typing', conversation: chatId });
+  const typing = inWidget(page, '[part="typing"]');
+  await typing.waitFor();
+  assert.equal(await typing.getAttribute('aria-label'), 'Ada is typing…');
+
+  // The agent's message, with their name, rendered from the server's HTML.
+  await desk.send({ command: 'send', conversation: chatId, text: 'Hello, I am **Ada** from customer care.' });
+  const agentMessage = inWidget(page, '.msg-agent').filter({ hasText: 'from customer care' });
+  await agentMessage.waitFor();
+  assert.equal(await agentMessage.locator('[part~="agent-name"]').textContent(), 'Ada');
+  assert.equal(await agentMessage.locator('.bubble strong').textContent(), 'Ada');
+  await typing.waitFor({ state: 'hidden' });
+
+  // The visitor answers; the agent gets it.
+  await say(page, 'My parcel has not arrived');
+  const fromVisitor = await desk.next('MESSAGE', (f) => f.from === 'visitor');
+  assert.equal(fromVisitor.text, 'My parcel has not arrived');
+  assert.deepEqual(await axe(page), [], 'with the agent');
+  await page.screenshot({ path: join(artifactsDir, 'handoff-agent.png') });
+
+  // A reload keeps the live conversation and who has it.
+  await page.reload();
+  await widget(page).ready();
+  await agentMessage.waitFor();
+  await until('the header still names the agent', async () => (await inWidget(page, '[part="status"]').textContent()) === 'Chatting with Ada');
+  assert.equal(await handoffPhase(page), 'agent');
+
+  // The agent ends the conversation: the restart notice, and the bar goes.
+  await desk.send({ command: 'end', conversation: chatId });
+  const ended = inWidget(page, '.notice').filter({ hasText: 'Ada ended the chat.' });
+  await ended.waitFor();
+  await ended.getByRole('button', { name: 'Start a new conversation' }).waitFor();
+  await bar.waitFor({ state: 'hidden' });
+  assert.equal(await handoffPhase(page), 'ended');
+  assert.notEqual(await inWidget(page, '[part="status"]').textContent(), 'Chatting with Ada');
+
+  assert.deepEqual(errors, []);
+  await context.close();
+  await desk.close();
+});
