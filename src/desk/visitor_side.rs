@@ -167,7 +167,16 @@ pub async fn request(
             position: status.position,
             estimated_wait_s: status.estimated_wait_s,
         },
-        RequestOutcome::Offered => HandoffAnswer::Offered,
+        RequestOutcome::Offered => {
+            // Every tab learns the visitor is waiting, even when an agent is offered the
+            // conversation at once: first in line, no wait expected.
+            let next = EventKind::QueueUpdate {
+                position: 1,
+                estimated_wait_s: 0,
+            };
+            append(state, &record.conversation_id, vec![next], None).await?;
+            HandoffAnswer::Offered
+        }
         RequestOutcome::Closed {
             reason,
             next_opening,

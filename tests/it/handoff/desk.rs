@@ -752,3 +752,20 @@ async fn consoles_learn_who_joins_the_desk_and_admins_read_any_conversation() {
     assert!(transcript["handoff_seq"].is_null(), "{transcript}");
     assert!(transcript["messages"].as_array().unwrap().len() >= 3);
 }
+
+#[tokio::test]
+async fn an_offer_made_at_once_still_tells_every_tab_the_visitor_is_next() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    assert_eq!(ask_for_human(&visitor).await["outcome"], "offered");
+    let update = visitor_event(&visitor, "queue_update").await;
+    assert_eq!(
+        (
+            update["position"].as_u64(),
+            update["estimated_wait_s"].as_u64()
+        ),
+        (Some(1), Some(0))
+    );
+    ada.offer().await;
+}
