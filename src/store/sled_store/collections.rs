@@ -1,49 +1,45 @@
 //! Sets with an exact member count kept beside them, and schedules (ordered sets of
 //! deadlines) kept in two trees: by member for upserts, by deadline for range scans.
 
-use sled::Transactional;
 use sled::transaction::ConflictableTransactionError;
 
-use super::SledStore;
+use super::backend::Backend;
 use super::codec;
-use crate::store::{StoreError, StoreResult};
+use super::writes::{TxResult, TxTrees};
+use crate::store::StoreResult;
 
-impl SledStore {
-    pub(super) fn add_member(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.change_membership(set, member, true)
-    }
-
-    pub(super) fn remove_member(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.change_membership(set, member, false)
-    }
-
-    /// Adds (`present`) or removes a member and keeps the count in step; true on a change.
-    fn change_membership(&self, set: &str, member: &str, present: bool) -> StoreResult<bool> {
+impl Backend {
+    /// Adds (`present`) or removes a member and keeps the count in step, as a step of a
+    /// transaction; true on a change.
+    pub(super) fn membership_step(
+        &self,
+        tx: &TxTrees<'_>,
+        set: &str,
+        member: &str,
+        present: bool,
+    ) -> TxResult<bool> {
+        let (members, lens) = (tx.set_members, tx.set_lens);
         let key = codec::composite(set, member.as_bytes());
-        (&self.trees.set_members, &self.trees.set_lens)
-            .transaction(|(members, lens)| {
-                if members.get(&key)?.is_some() == present {
-                    return Ok(false);
-                }
-                let count = match lens.get(set.as_bytes())? {
-                    None => 0,
-                    Some(bytes) => codec::decode_u64(&bytes, "set length").map_err(|reason| {
-                        ConflictableTransactionError::Abort(self.corrupt("set_lens", reason))
-                    })?,
-                };
-                if present {
-                    members.insert(key.as_slice(), &[])?;
-                    lens.insert(set.as_bytes(), &count.saturating_add(1).to_be_bytes())?;
-                } else {
-                    members.remove(key.as_slice())?;
-                    match count.saturating_sub(1) {
-                        0 => lens.remove(set.as_bytes())?,
-                        left => lens.insert(set.as_bytes(), &left.to_be_bytes())?,
-                    };
-                }
-                Ok(true)
-            })
-            .map_err(|error| self.transaction_error(error))
+        if members.get(&key)?.is_some() == present {
+            return Ok(false);
+        }
+        let count = match lens.get(set.as_bytes())? {
+            None => 0,
+            Some(bytes) => codec::decode_u64(&bytes, "set length").map_err(|reason| {
+                ConflictableTransactionError::Abort(self.corrupt("set_lens", reason))
+            })?,
+        };
+        if present {
+            members.insert(key.as_slice(), &[])?;
+            lens.insert(set.as_bytes(), &count.saturating_add(1).to_be_bytes())?;
+        } else {
+            members.remove(key.as_slice())?;
+            match count.saturating_sub(1) {
+                0 => lens.remove(set.as_bytes())?,
+                left => lens.insert(set.as_bytes(), &left.to_be_bytes())?,
+            };
+        }
+        Ok(true)
     }
 
     pub(super) fn member_count(&self, set: &str) -> StoreResult<u64> {
@@ -73,47 +69,49 @@ impl SledStore {
             .collect()
     }
 
-    pub(super) fn set_deadline(
+    /// Sets the deadline of `member` (insert or move), as a step of a transaction.
+    pub(super) fn schedule_step(
         &self,
+        tx: &TxTrees<'_>,
         schedule: &str,
         member: &str,
         due_ms: i64,
-    ) -> StoreResult<()> {
+    ) -> TxResult<()> {
+        let (by_member, by_due) = (tx.schedule_by_member, tx.schedule_by_due);
         let member_key = codec::composite(schedule, member.as_bytes());
         let due_key = |due: i64| {
             let mut rest = codec::sortable(due).to_vec();
             rest.extend_from_slice(member.as_bytes());
             codec::composite(schedule, &rest)
         };
-        (&self.trees.schedule_by_member, &self.trees.schedule_by_due)
-            .transaction(|(by_member, by_due)| {
-                if let Some(old) = by_member.get(&member_key)? {
-                    let old_due = self.decode_due(&old)?;
-                    by_due.remove(due_key(old_due))?;
-                }
-                by_member.insert(member_key.as_slice(), &codec::sortable(due_ms))?;
-                by_due.insert(due_key(due_ms), &[])?;
-                Ok(())
-            })
-            .map_err(|error| self.transaction_error(error))
+        if let Some(old) = by_member.get(&member_key)? {
+            let old_due = self.decode_due(&old)?;
+            by_due.remove(due_key(old_due))?;
+        }
+        by_member.insert(member_key.as_slice(), &codec::sortable(due_ms))?;
+        by_due.insert(due_key(due_ms), &[])?;
+        Ok(())
     }
 
-    pub(super) fn remove_deadline(&self, schedule: &str, member: &str) -> StoreResult<bool> {
+    /// Removes `member` from a schedule, as a step of a transaction; true when it was there.
+    pub(super) fn unschedule_step(
+        &self,
+        tx: &TxTrees<'_>,
+        schedule: &str,
+        member: &str,
+    ) -> TxResult<bool> {
+        let (by_member, by_due) = (tx.schedule_by_member, tx.schedule_by_due);
         let member_key = codec::composite(schedule, member.as_bytes());
-        (&self.trees.schedule_by_member, &self.trees.schedule_by_due)
-            .transaction(|(by_member, by_due)| {
-                let Some(old) = by_member.remove(member_key.as_slice())? else {
-                    return Ok(false);
-                };
-                let mut rest = codec::sortable(self.decode_due(&old)?).to_vec();
-                rest.extend_from_slice(member.as_bytes());
-                by_due.remove(codec::composite(schedule, &rest))?;
-                Ok(true)
-            })
-            .map_err(|error| self.transaction_error(error))
+        let Some(old) = by_member.remove(member_key.as_slice())? else {
+            return Ok(false);
+        };
+        let mut rest = codec::sortable(self.decode_due(&old)?).to_vec();
+        rest.extend_from_slice(member.as_bytes());
+        by_due.remove(codec::composite(schedule, &rest))?;
+        Ok(true)
     }
 
-    fn decode_due(&self, bytes: &[u8]) -> Result<i64, ConflictableTransactionError<StoreError>> {
+    fn decode_due(&self, bytes: &[u8]) -> TxResult<i64> {
         codec::decode_u64(bytes, "deadline")
             .map(|raw| codec::from_sortable(raw.to_be_bytes()))
             .map_err(|reason| {

@@ -1,85 +1,75 @@
-//! Append-only logs: one transaction assigns the next seqs, remembers the client message id
+//! Append-only logs: one transaction step assigns the next seqs, remembers the client message id
 //! and compare-and-sets the optional record, so a crash leaves all of it or none of it.
 
-use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::SledStore;
+use super::backend::Backend;
 use super::codec;
 use super::records::RecordCas;
-use crate::store::{AppendBatch, AppendOutcome, LogEntry, StoreError, StoreResult};
+use super::writes::{TxResult, TxTrees};
+use crate::store::{AppendBatch, AppendOutcome, LogEntry, StoreResult};
 
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
-
-impl SledStore {
-    pub(super) fn append_batch(
+impl Backend {
+    /// One append (entries, dedupe, optional record compare-and-set), as a step of a
+    /// transaction.
+    pub(super) fn append_step(
         &self,
+        tx: &TxTrees<'_>,
         log: &str,
         batch: &AppendBatch,
-    ) -> StoreResult<AppendOutcome> {
-        let now_ms = self.now_ms();
-        let trees = &self.trees;
-        (
-            &trees.logs,
-            &trees.log_heads,
-            &trees.dedupe,
-            &trees.records,
-            &trees.expiry,
-        )
-            .transaction(|(logs, heads, dedupe, records, expiry)| {
-                let dedupe_key = batch
-                    .client_message_id
-                    .as_deref()
-                    .map(|id| codec::composite(log, id.as_bytes()));
-                if let Some(key) = &dedupe_key
-                    && let Some(seen) = dedupe.get(key)?
-                {
-                    return self.replay(logs, log, batch, &seen);
-                }
-                let cas = batch.record.as_ref().map(|write| RecordCas {
-                    store: self,
-                    write,
-                    now_ms,
-                });
-                let previous = match &cas {
-                    None => None,
-                    Some(cas) => match cas.check(records)? {
-                        Ok(previous) => Some(previous),
-                        Err(current) => return Ok(AppendOutcome::RecordConflict { current }),
-                    },
-                };
-                let head = match heads.get(log.as_bytes())? {
-                    None => 0,
-                    Some(bytes) => self.decode_seq(&bytes, "log_heads")?,
-                };
-                let count = u64::try_from(batch.entries.len()).unwrap_or(u64::MAX);
-                let first_seq = head.saturating_add(1);
-                let last_seq = head.saturating_add(count);
-                for (seq, body) in (first_seq..=last_seq).zip(&batch.entries) {
-                    logs.insert(codec::composite(log, &seq.to_be_bytes()), body.as_ref())?;
-                }
-                heads.insert(log.as_bytes(), &last_seq.to_be_bytes())?;
-                if let Some(key) = dedupe_key {
-                    let seen = codec::Seen {
-                        first_seq,
-                        last_seq,
-                        fingerprint: batch.fingerprint.as_ref().map(|f| f.to_vec()),
-                    };
-                    dedupe.insert(key, seen.encode())?;
-                }
-                let record_version = match (&cas, previous) {
-                    (Some(cas), Some(previous)) => {
-                        Some(cas.write(records, expiry, previous.as_ref())?)
-                    }
-                    _ => None,
-                };
-                Ok(AppendOutcome::Appended {
-                    first_seq,
-                    last_seq,
-                    record_version,
-                })
-            })
-            .map_err(|error| self.transaction_error(error))
+        now_ms: i64,
+    ) -> TxResult<AppendOutcome> {
+        let (logs, heads, dedupe, records, expiry) =
+            (tx.logs, tx.log_heads, tx.dedupe, tx.records, tx.expiry);
+        let dedupe_key = batch
+            .client_message_id
+            .as_deref()
+            .map(|id| codec::composite(log, id.as_bytes()));
+        if let Some(key) = &dedupe_key
+            && let Some(seen) = dedupe.get(key)?
+        {
+            return self.replay(logs, log, batch, &seen);
+        }
+        let cas = batch.record.as_ref().map(|write| RecordCas {
+            store: self,
+            write,
+            now_ms,
+        });
+        let previous = match &cas {
+            None => None,
+            Some(cas) => match cas.check(records)? {
+                Ok(previous) => Some(previous),
+                Err(current) => return Ok(AppendOutcome::RecordConflict { current }),
+            },
+        };
+        let head = match heads.get(log.as_bytes())? {
+            None => 0,
+            Some(bytes) => self.decode_seq(&bytes, "log_heads")?,
+        };
+        let count = u64::try_from(batch.entries.len()).unwrap_or(u64::MAX);
+        let first_seq = head.saturating_add(1);
+        let last_seq = head.saturating_add(count);
+        for (seq, body) in (first_seq..=last_seq).zip(&batch.entries) {
+            logs.insert(codec::composite(log, &seq.to_be_bytes()), body.as_ref())?;
+        }
+        heads.insert(log.as_bytes(), &last_seq.to_be_bytes())?;
+        if let Some(key) = dedupe_key {
+            let seen = codec::Seen {
+                first_seq,
+                last_seq,
+                fingerprint: batch.fingerprint.as_ref().map(|f| f.to_vec()),
+            };
+            dedupe.insert(key, seen.encode())?;
+        }
+        let record_version = match (&cas, previous) {
+            (Some(cas), Some(previous)) => Some(cas.write(records, expiry, previous.as_ref())?),
+            _ => None,
+        };
+        Ok(AppendOutcome::Appended {
+            first_seq,
+            last_seq,
+            record_version,
+        })
     }
 
     /// The outcome for a client message id seen before: the original seqs when the

@@ -4,23 +4,22 @@
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
-use super::SledStore;
+use super::backend::Backend;
 use super::codec::{self, ExpiryKind, StoredRecord};
+use super::writes::{TxResult, TxTrees};
 use crate::store::{CasOutcome, RecordWrite, StoreError, StoreResult, Versioned};
 
 /// Most expired names removed by one sweep; the rest wait for the next.
 const SWEEP_BATCH: usize = 512;
-
-type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
 
 fn abort<T>(error: StoreError) -> TxResult<T> {
     Err(ConflictableTransactionError::Abort(error))
 }
 
 /// Compare-and-set of one record inside a transaction over `(records, expiry)`.
-/// Shared by [`SledStore::put_record`] and the append transaction.
+/// Shared by [`Backend::put_step`] and the append step.
 pub(super) struct RecordCas<'a> {
-    pub(super) store: &'a SledStore,
+    pub(super) store: &'a Backend,
     pub(super) write: &'a RecordWrite,
     pub(super) now_ms: i64,
 }
@@ -96,7 +95,7 @@ fn to_versioned(record: &StoredRecord) -> Versioned {
     }
 }
 
-impl SledStore {
+impl Backend {
     pub(super) fn get_record(&self, key: &str) -> StoreResult<Option<Versioned>> {
         let Some(bytes) = self
             .trees
@@ -111,92 +110,97 @@ impl SledStore {
         Ok(record.is_live(self.now_ms()).then(|| to_versioned(&record)))
     }
 
-    pub(super) fn put_record(&self, write: &RecordWrite) -> StoreResult<CasOutcome> {
-        if let Some(ttl) = write.ttl {
-            crate::store::ttl_ms(ttl)?;
-        }
+    /// Compare-and-set of one record, as a step of a transaction.
+    pub(super) fn put_step(
+        &self,
+        tx: &TxTrees<'_>,
+        write: &RecordWrite,
+        now_ms: i64,
+    ) -> TxResult<CasOutcome> {
         let cas = RecordCas {
             store: self,
             write,
-            now_ms: self.now_ms(),
+            now_ms,
         };
-        (&self.trees.records, &self.trees.expiry)
-            .transaction(|(records, expiry)| match cas.check(records)? {
-                Err(current) => Ok(CasOutcome::Conflict { current }),
-                Ok(previous) => Ok(CasOutcome::Written {
-                    version: cas.write(records, expiry, previous.as_ref())?,
-                }),
-            })
-            .map_err(|error| self.transaction_error(error))
+        match cas.check(tx.records)? {
+            Err(current) => Ok(CasOutcome::Conflict { current }),
+            Ok(previous) => Ok(CasOutcome::Written {
+                version: cas.write(tx.records, tx.expiry, previous.as_ref())?,
+            }),
+        }
     }
 
-    pub(super) fn delete_record(&self, key: &str, expected: Option<u64>) -> StoreResult<bool> {
-        let now = self.now_ms();
-        (&self.trees.records, &self.trees.expiry)
-            .transaction(|(records, expiry)| {
-                let Some(bytes) = records.get(key.as_bytes())? else {
-                    return Ok(false);
-                };
-                let stored = match StoredRecord::decode(&bytes) {
-                    Ok(record) => record,
-                    Err(reason) => return abort(self.corrupt("records", reason)),
-                };
-                let live = stored.is_live(now);
-                if live && expected.is_some_and(|version| version != stored.version) {
-                    return Ok(false);
-                }
-                records.remove(key.as_bytes())?;
-                if let Some(at) = stored.expires_at_ms {
-                    expiry.remove(codec::expiry_key(at, ExpiryKind::Record, key))?;
-                }
-                Ok(live)
-            })
-            .map_err(|error| self.transaction_error(error))
+    /// Deletes a record (any, or only one at `expected`), as a step of a transaction; true
+    /// when a live record was removed.
+    pub(super) fn delete_step(
+        &self,
+        tx: &TxTrees<'_>,
+        key: &str,
+        expected: Option<u64>,
+        now_ms: i64,
+    ) -> TxResult<bool> {
+        let Some(bytes) = tx.records.get(key.as_bytes())? else {
+            return Ok(false);
+        };
+        let stored = match StoredRecord::decode(&bytes) {
+            Ok(record) => record,
+            Err(reason) => return abort(self.corrupt("records", reason)),
+        };
+        let live = stored.is_live(now_ms);
+        if live && expected.is_some_and(|version| version != stored.version) {
+            return Ok(false);
+        }
+        tx.records.remove(key.as_bytes())?;
+        if let Some(at) = stored.expires_at_ms {
+            tx.expiry
+                .remove(codec::expiry_key(at, ExpiryKind::Record, key))?;
+        }
+        Ok(live)
     }
 
-    pub(super) fn increment(&self, counter: &str, by: i64, ttl_ms: i64) -> StoreResult<i64> {
-        let now = self.now_ms();
-        (&self.trees.counters, &self.trees.expiry)
-            .transaction(|(counters, expiry)| {
-                let stored = match counters.get(counter.as_bytes())? {
-                    None => None,
-                    Some(bytes) => match codec::decode_counter(&bytes) {
-                        Ok(pair) => Some(pair),
-                        Err(reason) => return abort(self.corrupt("counters", reason)),
-                    },
+    /// Adds `by` to a fixed-window counter, as a step of a transaction.
+    pub(super) fn increment_step(
+        &self,
+        tx: &TxTrees<'_>,
+        counter: &str,
+        by: i64,
+        ttl_ms: i64,
+        now: i64,
+    ) -> TxResult<i64> {
+        let stored = match tx.counters.get(counter.as_bytes())? {
+            None => None,
+            Some(bytes) => match codec::decode_counter(&bytes) {
+                Ok(pair) => Some(pair),
+                Err(reason) => return abort(self.corrupt("counters", reason)),
+            },
+        };
+        let (value, expires_at) = match stored {
+            Some((value, expires_at)) if expires_at > now => {
+                let Some(sum) = value.checked_add(by) else {
+                    return abort(StoreError::invalid(format!(
+                        "counter {counter:?} would overflow ({value} + {by})"
+                    )));
                 };
-                let (value, expires_at) = match stored {
-                    Some((value, expires_at)) if expires_at > now => {
-                        let Some(sum) = value.checked_add(by) else {
-                            return abort(StoreError::invalid(format!(
-                                "counter {counter:?} would overflow ({value} + {by})"
-                            )));
-                        };
-                        (sum, expires_at)
-                    }
-                    expired_or_absent => {
-                        if let Some((_, old_at)) = expired_or_absent {
-                            expiry.remove(codec::expiry_key(
-                                old_at,
-                                ExpiryKind::Counter,
-                                counter,
-                            ))?;
-                        }
-                        let expires_at = now.saturating_add(ttl_ms);
-                        expiry.insert(
-                            codec::expiry_key(expires_at, ExpiryKind::Counter, counter),
-                            &[],
-                        )?;
-                        (by, expires_at)
-                    }
-                };
-                counters.insert(
-                    counter.as_bytes(),
-                    &codec::encode_counter(value, expires_at),
+                (sum, expires_at)
+            }
+            expired_or_absent => {
+                if let Some((_, old_at)) = expired_or_absent {
+                    tx.expiry
+                        .remove(codec::expiry_key(old_at, ExpiryKind::Counter, counter))?;
+                }
+                let expires_at = now.saturating_add(ttl_ms);
+                tx.expiry.insert(
+                    codec::expiry_key(expires_at, ExpiryKind::Counter, counter),
+                    &[],
                 )?;
-                Ok(value)
-            })
-            .map_err(|error| self.transaction_error(error))
+                (by, expires_at)
+            }
+        };
+        tx.counters.insert(
+            counter.as_bytes(),
+            &codec::encode_counter(value, expires_at),
+        )?;
+        Ok(value)
     }
 
     /// Removes up to [`SWEEP_BATCH`] records and counters whose deadline is at or before
@@ -268,7 +272,7 @@ mod tests {
             .incr("login:bob", 1, Duration::from_secs(5))
             .await
             .unwrap();
-        assert_eq!(store.trees.expiry.len(), 2);
+        assert_eq!(store.backend.trees.expiry.len(), 2);
 
         time.advance(Duration::from_secs(120));
         store
@@ -276,10 +280,24 @@ mod tests {
             .await
             .unwrap();
 
-        assert!(!store.trees.records.contains_key("session:1").unwrap());
-        assert!(!store.trees.counters.contains_key("login:bob").unwrap());
+        assert!(
+            !store
+                .backend
+                .trees
+                .records
+                .contains_key("session:1")
+                .unwrap()
+        );
+        assert!(
+            !store
+                .backend
+                .trees
+                .counters
+                .contains_key("login:bob")
+                .unwrap()
+        );
         assert_eq!(
-            store.trees.expiry.len(),
+            store.backend.trees.expiry.len(),
             1,
             "only the live counter stays indexed"
         );
@@ -300,8 +318,8 @@ mod tests {
         time.advance(Duration::from_secs(120));
         write.ttl = None;
         store.put(write).await.unwrap();
-        store.sweep_expired(time.now_ms()).unwrap();
+        store.backend.sweep_expired(time.now_ms()).unwrap();
         assert!(store.get("k").await.unwrap().is_some());
-        assert!(store.trees.expiry.is_empty());
+        assert!(store.backend.trees.expiry.is_empty());
     }
 }
