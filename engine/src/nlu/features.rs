@@ -6,8 +6,9 @@
 //! - character features: 3- to 5-grams of each accent-folded word padded with `<` `>`,
 //!   which carry most of the typo tolerance ("ordr" shares `<or`, `ord` with "order").
 //!
-//! Each group gets sublinear TF (`1 + ln tf`) times IDF and is L2-normalized on its own,
-//! then weighted, so long and short texts compare. Features never seen in training count in
+//! Each group gets sublinear TF (`1 + ln tf`) times IDF (damped to its square root for
+//! character n-grams, see [`FeatureParams::char_idf_power`]) and is L2-normalized on its
+//! own, then weighted, so long and short texts compare. Features never seen in training count in
 //! the norm but are dropped from the vector: a message made mostly of unknown words gets a
 //! short vector, low logits and so a low confidence, which is what out-of-scope detection
 //! needs.
@@ -18,6 +19,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 const WORD_GROUP: u8 = 1;
 const BIGRAM_GROUP: u8 = 2;
 const CHAR_GROUP: u8 = 3;
+const TEXT_GROUP: u8 = 4;
 const SENTENCE_EDGE: &str = "\u{2}";
 
 /// Shape of the feature space: n-gram sizes and the weight of each group.
@@ -27,6 +29,15 @@ pub(crate) struct FeatureParams {
     pub(crate) char_max: usize,
     pub(crate) word_weight: f32,
     pub(crate) char_weight: f32,
+    /// The IDF of word features is raised to this power (1: plain IDF). Damping it too
+    /// gained another 0.2 points on CLINC150 validation, but small dialogs need full IDF to
+    /// learn that "my" or "is" say nothing about the intent: with it damped, "my email is
+    /// ..." went to the demo shop's order status intent, above the default 0.5 threshold.
+    pub(crate) word_idf_power: f32,
+    /// The IDF of character n-grams is raised to this power. Plain IDF lets n-grams seen in
+    /// a handful of examples dominate a vector; its square root gained 0.2 points of top-1 on
+    /// the CLINC150 validation split (powers from 0.25 to 0.75 did about as well).
+    pub(crate) char_idf_power: f32,
 }
 
 impl Default for FeatureParams {
@@ -36,6 +47,8 @@ impl Default for FeatureParams {
             char_max: 5,
             word_weight: 1.0,
             char_weight: 1.0,
+            word_idf_power: 1.0,
+            char_idf_power: 0.5,
         }
     }
 }
@@ -89,6 +102,12 @@ pub(crate) fn extract(
     raw
 }
 
+/// A key for a whole text: the hash of its stems, in order. Texts that stem alike share it.
+pub(crate) fn text_key(stems: &[String]) -> u64 {
+    let parts: Vec<&str> = stems.iter().map(String::as_str).collect();
+    hash_parts(TEXT_GROUP, &parts)
+}
+
 /// FNV-1a over a group tag and the parts, with a separator between parts.
 fn hash_parts(group: u8, parts: &[&str]) -> u64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
@@ -139,8 +158,10 @@ pub(crate) struct SparseVector {
 pub(crate) struct FeatureSpace {
     columns: HashKeyed<u32>,
     idf: Vec<f32>,
-    /// The IDF a feature absent from training would have (document frequency 0).
-    unseen_idf: f32,
+    /// The IDF a word feature absent from training would have (document frequency 0).
+    unseen_word_idf: f32,
+    /// The same for a character n-gram.
+    unseen_char_idf: f32,
     params: FeatureParams,
 }
 
@@ -148,34 +169,41 @@ impl FeatureSpace {
     /// Builds the space from the training documents (document frequency -> IDF).
     pub(crate) fn fit(documents: &[RawFeatures], params: FeatureParams) -> FeatureSpace {
         let mut columns: HashKeyed<u32> = HashKeyed::default();
-        let mut document_frequency: Vec<u32> = Vec::new();
+        // Per column: document frequency and the IDF power of its group.
+        let mut document_frequency: Vec<(u32, f32)> = Vec::new();
         let mut unique = Vec::new();
         for document in documents {
-            unique.clear();
-            unique.extend(document.words.iter().chain(&document.chars).copied());
-            unique.sort_unstable();
-            unique.dedup();
-            for &feature in &unique {
-                let next = u32::try_from(document_frequency.len()).unwrap_or(u32::MAX);
-                let column = *columns.entry(feature).or_insert(next);
-                if column == next {
-                    document_frequency.push(0);
-                }
-                if let Some(df) = document_frequency.get_mut(column as usize) {
-                    *df += 1;
+            let groups = [
+                (&document.words, params.word_idf_power),
+                (&document.chars, params.char_idf_power),
+            ];
+            for (features, power) in groups {
+                unique.clear();
+                unique.extend(features.iter().copied());
+                unique.sort_unstable();
+                unique.dedup();
+                for &feature in &unique {
+                    let next = u32::try_from(document_frequency.len()).unwrap_or(u32::MAX);
+                    let column = *columns.entry(feature).or_insert(next);
+                    if column == next {
+                        document_frequency.push((0, power));
+                    }
+                    if let Some((df, _)) = document_frequency.get_mut(column as usize) {
+                        *df += 1;
+                    }
                 }
             }
         }
         let n = documents.len() as f32;
-        let idf = document_frequency
-            .iter()
-            .map(|&df| ((1.0 + n) / (1.0 + df as f32)).ln() + 1.0)
-            .collect();
-        let unseen_idf = (1.0 + n).ln() + 1.0;
+        let idf = |df: u32, power: f32| (((1.0 + n) / (1.0 + df as f32)).ln() + 1.0).powf(power);
         FeatureSpace {
             columns,
-            idf,
-            unseen_idf,
+            idf: document_frequency
+                .iter()
+                .map(|&(df, power)| idf(df, power))
+                .collect(),
+            unseen_word_idf: idf(0, params.word_idf_power),
+            unseen_char_idf: idf(0, params.char_idf_power),
             params,
         }
     }
@@ -188,8 +216,19 @@ impl FeatureSpace {
     /// The normalized TF-IDF vector of a document; unknown features are dropped.
     pub(crate) fn vectorize(&self, raw: &RawFeatures) -> SparseVector {
         let mut entries = Vec::with_capacity(raw.words.len() + raw.chars.len());
-        self.add_group(&raw.words, self.params.word_weight, &mut entries);
-        self.add_group(&raw.chars, self.params.char_weight, &mut entries);
+        let (words, chars) = (&raw.words, &raw.chars);
+        self.add_group(
+            words,
+            self.params.word_weight,
+            self.unseen_word_idf,
+            &mut entries,
+        );
+        self.add_group(
+            chars,
+            self.params.char_weight,
+            self.unseen_char_idf,
+            &mut entries,
+        );
         entries.sort_unstable_by_key(|&(column, _)| column);
         let mut vector = SparseVector::default();
         for (column, value) in entries {
@@ -210,7 +249,7 @@ impl FeatureSpace {
         vector
     }
 
-    fn add_group(&self, features: &[u64], weight: f32, out: &mut Vec<(u32, f32)>) {
+    fn add_group(&self, features: &[u64], weight: f32, unseen_idf: f32, out: &mut Vec<(u32, f32)>) {
         let mut sorted: Vec<u64> = features.to_vec();
         sorted.sort_unstable();
         let start = out.len();
@@ -224,7 +263,7 @@ impl FeatureSpace {
             let tf = 1.0 + ((j - i) as f32).ln();
             match self.columns.get(&sorted[i]) {
                 Some(&column) => out.push((column, tf * self.idf[column as usize])),
-                None => unknown_squares += (tf * self.unseen_idf).powi(2),
+                None => unknown_squares += (tf * unseen_idf).powi(2),
             }
             i = j;
         }

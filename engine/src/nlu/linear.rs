@@ -5,7 +5,16 @@
 //! a margin of 1, the right class gains the example's vector and that wrong class loses
 //! it. The returned weights are the average of the weights after every step, which
 //! regularizes much like an SVM and needs only a few passes. On CLINC150 this beat softmax
-//! regression trained by SGD (91.0% top-1 on validation) with 93.5%, in a third of the time.
+//! regression trained by SGD (91.0% top-1 on validation) by about two points, in a third of
+//! the time.
+//!
+//! A single averaged perceptron still depends on the order it sees the examples in: on the
+//! CLINC150 validation split, five shuffle seeds scored from 92.7% to 93.5% top-1. So
+//! [`LinearModel::train`] trains several of them on differently shuffled passes and averages
+//! their weights (an average of linear models is a linear model, so scoring costs the
+//! same). On CLINC150, three members gained 0.4 points of validation top-1 over one on
+//! average; members trained on fewer passes, or each on a different 80 % of the examples,
+//! did worse.
 //!
 //! Weights are stored feature-major (`weights[feature * classes + class]`), so scoring a
 //! sparse vector is a few contiguous row additions and an update touches two entries per
@@ -26,8 +35,10 @@ pub(crate) struct LinearParams {
     pub(crate) learning_rate: f32,
     /// Size of a bias update relative to a weight update.
     pub(crate) bias_rate: f32,
-    /// Seed of the shuffles.
+    /// Seed of the shuffles of the first member; the others derive theirs from it.
     pub(crate) seed: u64,
+    /// Averaged perceptrons trained (each on its own shuffles) and averaged together.
+    pub(crate) members: usize,
 }
 
 impl Default for LinearParams {
@@ -38,6 +49,7 @@ impl Default for LinearParams {
             learning_rate: 1.0,
             bias_rate: 0.1,
             seed: 0x5eed_0f57_affe_0077,
+            members: 3,
         }
     }
 }
@@ -63,13 +75,47 @@ impl LinearParams {
 
 impl LinearModel {
     /// Trains on `vectors` with class labels in `0..classes`; `features` is the number of
-    /// columns the vectors index into.
+    /// columns the vectors index into. The result averages [`LinearParams::members`]
+    /// averaged perceptrons (at least one), each trained on its own shuffles.
     pub(crate) fn train(
         vectors: &[SparseVector],
         labels: &[usize],
         classes: usize,
         features: usize,
         params: &LinearParams,
+    ) -> LinearModel {
+        let members = params.members.max(1);
+        let mut seeds = SplitMix64(params.seed);
+        let mut average =
+            Self::train_member(vectors, labels, classes, features, params, params.seed);
+        for _ in 1..members {
+            let member =
+                Self::train_member(vectors, labels, classes, features, params, seeds.next_u64());
+            average
+                .weights
+                .iter_mut()
+                .zip(&member.weights)
+                .for_each(|(a, m)| *a += m);
+            average
+                .bias
+                .iter_mut()
+                .zip(&member.bias)
+                .for_each(|(a, m)| *a += m);
+        }
+        let scale = 1.0 / members as f32;
+        average.weights.iter_mut().for_each(|w| *w *= scale);
+        average.bias.iter_mut().for_each(|b| *b *= scale);
+        average
+    }
+
+    /// One averaged perceptron, shuffled by `seed`.
+    fn train_member(
+        vectors: &[SparseVector],
+        labels: &[usize],
+        classes: usize,
+        features: usize,
+        params: &LinearParams,
+        seed: u64,
     ) -> LinearModel {
         let mut model = LinearModel {
             classes,
@@ -81,7 +127,7 @@ impl LinearModel {
         let mut sums = vec![0.0f32; features * classes];
         let mut bias_sums = vec![0.0f32; classes];
         let mut order: Vec<usize> = (0..vectors.len().min(labels.len())).collect();
-        let mut rng = SplitMix64(params.seed);
+        let mut rng = SplitMix64(seed);
         let mut logits = vec![0.0f32; classes];
         let mut steps = 1.0f32;
         let rate = params.learning_rate;

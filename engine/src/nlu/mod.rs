@@ -2,8 +2,9 @@
 //!
 //! No model download and no external service: [`IntentModel::train`] builds a TF-IDF
 //! feature space (Snowball stems, stem bigrams and accent-folded character n-grams) and a
-//! linear multiclass classifier (averaged perceptron on the hinge loss) from
-//! [`TrainingExample`]s, then turns its scores into confidences with a softmax whose
+//! linear multiclass classifier (three averaged perceptrons on the hinge loss, averaged)
+//! from [`TrainingExample`]s, adds nearest-neighbour evidence from the closest training
+//! example of each intent, then turns the scores into confidences with a softmax whose
 //! temperature is fitted on a held-out slice of those examples.
 //! [`IntentModel::classify`] returns the best intents with calibrated confidences and
 //! whether the best one clears the out-of-scope threshold.
@@ -14,6 +15,8 @@
 //! - `typo`: edit-distance-1 correction of unknown words against the training vocabulary;
 //! - `features`: hashed word and character features, TF-IDF, sparse vectors;
 //! - `linear`: the linear classifier and its deterministic training;
+//! - `neighbours`: nearest-neighbour evidence over rare features, and ties for texts that
+//!   are examples of several intents;
 //! - `calibrate`: temperature scaling;
 //! - `model`: [`IntentModel`], which ties them together;
 //! - `evaluation`: [`Evaluation`], the CLINC150 paper's metrics for a test set.
@@ -28,6 +31,7 @@ mod evaluation;
 mod features;
 mod linear;
 mod model;
+mod neighbours;
 mod stem;
 mod text;
 mod typo;

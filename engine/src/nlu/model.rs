@@ -5,8 +5,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::calibrate::{PRIOR_CENTER, fit_temperature};
-use super::features::{self, FeatureParams, FeatureSpace, RawFeatures};
+use super::features::{self, FeatureParams, FeatureSpace, RawFeatures, SparseVector};
 use super::linear::{LinearModel, LinearParams, softmax_in_place};
+use super::neighbours::{NeighbourIndex, NeighbourParams, SharedExamples};
 use super::stem::WordStemmer;
 use super::text::{self, fold_accents};
 use super::typo::TypoIndex;
@@ -32,7 +33,8 @@ pub struct IntentModel {
     out_of_scope_class: Option<usize>,
     analyzer: Analyzer,
     space: FeatureSpace,
-    classifier: LinearModel,
+    scorer: Scorer,
+    shared: SharedExamples,
     temperature: f32,
 }
 
@@ -66,6 +68,7 @@ impl IntentModel {
         let stemmer = WordStemmer::new(config.language);
         let mut documents = Vec::with_capacity(examples.len());
         let mut labels = Vec::with_capacity(examples.len());
+        let mut keys = Vec::with_capacity(examples.len());
         let mut vocabulary: Vec<(String, String)> = Vec::new();
         for example in examples {
             let words = text::words(&example.text, MAX_WORDS);
@@ -75,6 +78,7 @@ impl IntentModel {
             let analyzed = Analyzed::new(&stemmer, words, None);
             documents.push(analyzed.features(&FeatureParams::default()));
             labels.push(class_ids[example.intent.trim()]);
+            keys.push(features::text_key(&analyzed.stems));
             vocabulary.extend(analyzed.surfaces.into_iter().zip(analyzed.words));
         }
         if documents.is_empty() {
@@ -83,7 +87,7 @@ impl IntentModel {
         let typo = TypoIndex::build(vocabulary.iter().map(|(f, w)| (f.as_str(), w.as_str())));
         let params = LinearParams::default();
         // The calibration model and the final model are independent: train them side by side.
-        let (temperature, (space, classifier)) = std::thread::scope(|scope| {
+        let (temperature, (space, scorer)) = std::thread::scope(|scope| {
             let calibration =
                 scope.spawn(|| calibrate(&documents, &labels, classes.len(), &params));
             let fitted = fit(&documents, &labels, classes.len(), &params);
@@ -99,7 +103,8 @@ impl IntentModel {
             out_of_scope_class,
             analyzer: Analyzer { stemmer, typo },
             space,
-            classifier,
+            scorer,
+            shared: SharedExamples::build(keys.into_iter().zip(labels.iter().copied())),
             temperature,
         })
     }
@@ -121,8 +126,10 @@ impl IntentModel {
         if vector.indices.is_empty() {
             return Classification::out_of_scope();
         }
-        let mut logits = vec![0.0f32; self.classifier.classes()];
-        self.classifier.logits(&vector, &mut logits);
+        let mut logits = vec![0.0f32; self.scorer.classes()];
+        self.scorer.logits(&vector, &mut logits);
+        self.shared
+            .tie(features::text_key(&analyzed.stems), &mut logits);
         // Rank on the logits: probabilities of unlikely classes can underflow to equal zeros.
         let mut order: Vec<usize> = (0..logits.len())
             .filter(|&class| Some(class) != self.out_of_scope_class)
@@ -225,17 +232,42 @@ impl Analyzed {
     }
 }
 
-/// Builds the feature space of `documents` and trains the classifier on it.
+/// What turns a vector into logits: the linear model plus nearest-neighbour evidence.
+#[derive(Debug)]
+struct Scorer {
+    linear: LinearModel,
+    neighbours: NeighbourIndex,
+}
+
+impl Scorer {
+    fn classes(&self) -> usize {
+        self.linear.classes()
+    }
+
+    fn logits(&self, x: &SparseVector, out: &mut [f32]) {
+        self.linear.logits(x, out);
+        self.neighbours.add_scores(x, out);
+    }
+}
+
+/// Builds the feature space of `documents` and trains the scorer on it.
 fn fit(
     documents: &[RawFeatures],
     labels: &[usize],
     classes: usize,
     params: &LinearParams,
-) -> (FeatureSpace, LinearModel) {
+) -> (FeatureSpace, Scorer) {
     let space = FeatureSpace::fit(documents, FeatureParams::default());
     let vectors: Vec<_> = documents.iter().map(|d| space.vectorize(d)).collect();
-    let classifier = LinearModel::train(&vectors, labels, classes, space.len(), params);
-    (space, classifier)
+    let linear = LinearModel::train(&vectors, labels, classes, space.len(), params);
+    let neighbours = NeighbourIndex::build(
+        &vectors,
+        labels,
+        classes,
+        space.len(),
+        &NeighbourParams::default(),
+    );
+    (space, Scorer { linear, neighbours })
 }
 
 /// Fits the softmax temperature on every [`CALIBRATION_STRIDE`]-th example of each class,

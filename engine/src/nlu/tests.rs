@@ -234,3 +234,24 @@ fn the_model_can_be_shared_across_threads() {
     fn assert_send_sync<T: Send + Sync + std::fmt::Debug>() {}
     assert_send_sync::<IntentModel>();
 }
+
+#[test]
+fn a_text_given_under_two_intents_ranks_them_even() {
+    let mut examples = shop_examples();
+    examples.push(TrainingExample::new("my card", "block_card"));
+    examples.push(TrainingExample::new("block my card", "block_card"));
+    examples.push(TrainingExample::new("my card", "replace_card"));
+    examples.push(TrainingExample::new("replace my card", "replace_card"));
+    let model = IntentModel::train(&examples, &NluConfig::new(Language::En)).expect("trains");
+    let result = model.classify("My card");
+    let [first, second, ..] = result.ranked.as_slice() else {
+        panic!("two candidates expected: {result:?}");
+    };
+    assert_eq!(
+        (&*first.intent, &*second.intent),
+        ("block_card", "replace_card"),
+        "a tie lists the intents in name order"
+    );
+    assert_eq!(first.confidence, second.confidence);
+    assert_eq!(top(&model, "please block my card"), "block_card");
+}
