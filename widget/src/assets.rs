@@ -1,6 +1,6 @@
 //! HTTP routes for the browser assets: the launcher (`GET /widget.js`), the lazily loaded
 //! chat window (`GET /widget/chat.js`), the demo shop page (`GET /`) and its media
-//! (`GET /demo/media/{file}`).
+//! (`GET /demo/media/{file}`, which also answers byte ranges).
 //!
 //! Every response carries `Content-Type`, `X-Content-Type-Options: nosniff`, a strong
 //! `ETag` (answered with `304` on `If-None-Match`) and a `Cache-Control` fitting its URL:
@@ -12,6 +12,7 @@
 //! app state and uses none of it.
 
 mod catalog;
+mod range;
 
 #[cfg(test)]
 mod budget;
@@ -102,7 +103,11 @@ async fn demo_page_handler(headers: HeaderMap) -> Response {
 
 async fn media_handler(Path(file): Path<String>, headers: HeaderMap) -> Response {
     match demo_media(&file) {
-        Some(asset) => serve(asset, &headers, Caching::Day, Some(MEDIA_CSP)),
+        Some(asset) => range::answer(
+            serve(asset, &headers, Caching::Day, Some(MEDIA_CSP)),
+            asset,
+            &headers,
+        ),
         None => not_found(),
     }
 }

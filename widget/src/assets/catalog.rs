@@ -87,8 +87,8 @@ static DEMO: LazyLock<Asset> = LazyLock::new(|| {
 });
 
 /// `(file name, media type, bytes)` of every demo medium; all self-made (see
-/// `widget/assets/demo/make_media.py` for the two binary ones).
-const MEDIA_FILES: [(&str, &str, &[u8]); 7] = [
+/// `widget/assets/demo/make_media.py` for the PNG and the WAV, `make_video.sh` for the MP4).
+const MEDIA_FILES: [(&str, &str, &[u8]); 8] = [
     (
         "vase.svg",
         "image/svg+xml",
@@ -123,6 +123,11 @@ const MEDIA_FILES: [(&str, &str, &[u8]); 7] = [
         "chime.wav",
         "audio/wav",
         include_bytes!("../../assets/demo/media/chime.wav"),
+    ),
+    (
+        "workshop-tour.mp4",
+        "video/mp4",
+        include_bytes!("../../assets/demo/media/workshop-tour.mp4"),
     ),
 ];
 
