@@ -37,6 +37,8 @@ const MAX_RATE: u32 = 50_000;
 const MAX_DURATION_S: u64 = 60;
 /// Most sockets of a turns or throughput run.
 const MAX_SOCKETS: usize = 1_000;
+/// Quiet time between two measurements, after `sync`.
+const PHASE_GAP: Duration = Duration::from_secs(2);
 /// Bound on the whole run.
 const RUN_TIMEOUT: Duration = Duration::from_secs(900);
 
@@ -148,6 +150,9 @@ async fn run(args: &Args) -> Result<()> {
         report::idle(&idle);
     }
     if args.turns > 0 {
+        if args.idle > 0 {
+            settle().await?;
+        }
         let plan = turns::TurnsPlan {
             rate: args.turns,
             duration,
@@ -162,6 +167,9 @@ async fn run(args: &Args) -> Result<()> {
         report::turns(&plan, &turns)?;
     }
     if args.echo {
+        if args.idle > 0 || args.turns > 0 {
+            settle().await?;
+        }
         let plan = throughput::ThroughputPlan {
             sockets: args.echo_sockets,
             in_flight: args.in_flight,
@@ -175,5 +183,20 @@ async fn run(args: &Args) -> Result<()> {
         let comparison = throughput::run(&bin, &plan).await?;
         report::throughput(&comparison)?;
     }
+    Ok(())
+}
+
+/// Lets the previous measurement's leftovers drain before the next one starts, so that two
+/// measurements never share the machine: `sync` writes back what its server left in the page
+/// cache (its data folder is about 100 MiB after `--idle 10000`), then [`PHASE_GAP`] of quiet
+/// lets its closed sockets and exited threads settle.
+async fn settle() -> Result<()> {
+    let synced = tokio::task::spawn_blocking(|| std::process::Command::new("sync").status())
+        .await?
+        .map_err(|error| anyhow::anyhow!("running sync: {error}"))?;
+    if !synced.success() {
+        bail!("sync failed: {synced}");
+    }
+    tokio::time::sleep(PHASE_GAP).await;
     Ok(())
 }
