@@ -4,7 +4,8 @@
 //!
 //! - [`site_desk`]: config -> desk settings and resources; `update` (transition + deadline).
 //! - [`deliver`]: notices -> console frames, external desks, the visitor's log, job records.
-//! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff.
+//! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff;
+//!   [`conversation_log`]: the session link and the handoff entries of the conversation log.
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands).
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
@@ -16,6 +17,7 @@ pub mod agent_ws;
 pub mod bans;
 pub mod commands;
 pub mod connections;
+pub mod conversation_log;
 pub mod deliver;
 pub mod external;
 pub mod offline;

@@ -1,73 +1,30 @@
-//! The visitor's side of a handoff at the edge: asking for a human, leaving, messages while
-//! an agent has the conversation, and the visitor events of desk notices written into the
-//! conversation log (so every tab, a reload and the long-poll see them in seq order).
-//!
-//! A conversation in handoff is linked to its session under `handoff:{conversation}`, so
-//! desk notices (which name conversations) can reach the session record.
+//! The visitor's side of a handoff at the edge: asking for a human, leaving, messages and
+//! typing while an agent has the conversation, and the bot-transcript summary for the agent.
+//! What is written into the conversation log, and how, is [`super::conversation_log`].
 
 use bytes::Bytes;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
 use staffetta_handoff::desk::{HandoffRequest, RequestOutcome};
-use staffetta_handoff::visitor_event::{ClosedReason, EndedBy, VisitorEvent};
+use staffetta_handoff::visitor_event::ClosedReason;
 use staffetta_handoff::{ConversationId, DeskError, ResourceId};
 use staffetta_widget::protocol::{
-    Event, EventKind, MessageInput, MessageRequest, MessageResponse, OutputBody, Sender,
+    EventKind, MessageInput, MessageRequest, MessageResponse, OutputBody, Sender,
 };
 
+pub use super::conversation_log::{HandoffLink, append, apply_event, link, write_link};
+use super::conversation_log::{queue_closed_entry, set_status, system_message, system_text};
 use super::{deliver, site_desk};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, Versioned};
+use crate::store::{AppendBatch, AppendOutcome};
 use crate::visitor::bus::Notice as BusNotice;
 use crate::visitor::conversation::{self, now};
-use crate::visitor::record::{
-    IDLE_SCHEDULE, SESSION_RETENTION, SessionRecord, Status, conversation_log, session_key,
-};
+use crate::visitor::record::{SessionRecord, Status, conversation_log};
 use crate::visitor::turn::encode_entries;
 
-const CAS_ATTEMPTS: usize = 8;
 /// Log entries summarised for the agent when the handoff starts.
 const SUMMARY_ENTRIES: usize = 60;
-
-/// What links a conversation to its session (written at the start, updated by a handoff).
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct HandoffLink {
-    /// The visitor session.
-    pub session_id: String,
-    /// The first seq written after the (last) handoff began; 0 = never handed over.
-    pub handoff_seq: u64,
-}
-
-fn link_key(conversation: &str) -> String {
-    format!("handoff:{conversation}")
-}
-
-/// The session of a conversation that was handed off.
-pub async fn link(state: &AppState, conversation: &str) -> Result<Option<HandoffLink>, ApiError> {
-    let Some(found) = state.store.get(&link_key(conversation)).await? else {
-        return Ok(None);
-    };
-    Ok(serde_json::from_slice(&found.value).ok())
-}
-
-/// Links a conversation to its session (the agent transcript and desk notices find the
-/// session through it).
-pub async fn write_link(
-    state: &AppState,
-    conversation: &str,
-    link: &HandoffLink,
-) -> Result<(), ApiError> {
-    let current = state.store.get(&link_key(conversation)).await?;
-    let write = RecordWrite {
-        key: link_key(conversation),
-        expected_version: current.map(|c| c.version),
-        value: Bytes::from(serde_json::to_vec(link).unwrap_or_default()),
-        ttl: Some(SESSION_RETENTION),
-    };
-    state.store.put(write).await?;
-    Ok(())
-}
 
 /// The answer to a handoff request, as the visitor API returns it.
 #[derive(Clone, Debug, Serialize)]
@@ -386,211 +343,6 @@ pub fn input_text(input: &MessageInput) -> String {
         .or_else(|| input.option.clone())
         .or_else(|| input.date.clone())
         .unwrap_or_default()
-}
-
-/// Writes the visitor event of a desk notice into the conversation log.
-pub async fn apply_event(
-    state: &AppState,
-    conversation: &ConversationId,
-    event: VisitorEvent,
-) -> Result<(), ApiError> {
-    let id = conversation.as_str();
-    let (entry, status) = match event {
-        VisitorEvent::AgentTyping { .. } => {
-            let typing = Event {
-                seq: None,
-                kind: EventKind::Typing {
-                    from: Sender::Agent,
-                    typing: true,
-                },
-            };
-            state
-                .bus
-                .publish(id, BusNotice::Ephemeral(Box::new(typing)));
-            return Ok(());
-        }
-        VisitorEvent::QueueUpdate {
-            position,
-            estimated_wait_s,
-        } => (
-            EventKind::QueueUpdate {
-                position,
-                estimated_wait_s: u64::from(estimated_wait_s),
-            },
-            None,
-        ),
-        VisitorEvent::AgentJoined { display_name } => (
-            EventKind::AgentJoined {
-                agent_name: display_name,
-            },
-            None,
-        ),
-        VisitorEvent::AgentLeft { display_name } => (
-            EventKind::AgentLeft {
-                agent_name: display_name,
-            },
-            None,
-        ),
-        VisitorEvent::ConversationEnded { by: EndedBy::Agent } => (
-            EventKind::ConversationEnded { by: Sender::Agent },
-            Some(Status::Ended),
-        ),
-        // The visitor's own leave is written by `leave`, which knows whether the bot
-        // takes over again or the conversation ends.
-        VisitorEvent::ConversationEnded {
-            by: EndedBy::Visitor,
-        } => return Ok(()),
-        VisitorEvent::QueueClosed { reason } => {
-            let locale = match link(state, id).await? {
-                Some(link) => conversation::load(state, &link.session_id)
-                    .await
-                    .map(|(r, _)| r.locale)
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
-            (
-                queue_closed_entry(state, &locale, reason, None),
-                Some(Status::Bot),
-            )
-        }
-    };
-    append(state, id, vec![entry], status).await.map(|_| ())
-}
-
-/// Appends entries to a conversation's log, optionally changing its session's status in
-/// the same write; publishes the new head. Returns the last seq.
-pub async fn append(
-    state: &AppState,
-    conversation: &str,
-    entries: Vec<EventKind>,
-    status: Option<Status>,
-) -> Result<u64, ApiError> {
-    let log = conversation_log(conversation);
-    let session = match status {
-        Some(_) => link(state, conversation).await?.map(|l| l.session_id),
-        None => None,
-    };
-    for _ in 0..CAS_ATTEMPTS {
-        let record = match (&session, status) {
-            (Some(session_id), Some(status)) => {
-                let (mut record, versioned) = conversation::load(state, session_id).await?;
-                if record.status == Status::Ended {
-                    // Never reopen an ended conversation; the entries still go in.
-                    None
-                } else {
-                    let was_handoff = record.status == Status::Handoff;
-                    record.status = status;
-                    if status == Status::Bot && was_handoff {
-                        // The bot takes over again: the idle clock restarts now.
-                        record.bot.last_activity = now(state);
-                        record.bot.warned = false;
-                    }
-                    Some((session_id.clone(), record, versioned))
-                }
-            }
-            _ => None,
-        };
-        let write = record
-            .as_ref()
-            .map(|(session_id, record, versioned)| record_write(session_id, record, versioned));
-        let batch = AppendBatch {
-            client_message_id: None,
-            fingerprint: None,
-            entries: encode_entries(&entries),
-            record: write,
-        };
-        match state.store.append(&log, batch).await? {
-            AppendOutcome::Appended { last_seq, .. } => {
-                if let Some((session_id, record, _)) = &record {
-                    conversation::schedule_deadline(state, session_id, record).await?;
-                }
-                state
-                    .bus
-                    .publish(conversation, BusNotice::Appended { head: last_seq });
-                return Ok(last_seq);
-            }
-            AppendOutcome::RecordConflict { .. } => continue,
-            AppendOutcome::Duplicate { last_seq, .. } => return Ok(last_seq),
-            AppendOutcome::IdConflict => {
-                return Err(ApiError::internal(&"id conflict on an append without id"));
-            }
-        }
-    }
-    Err(ApiError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "busy",
-        "The conversation is busy; please retry.",
-    ))
-}
-
-async fn set_status(state: &AppState, session_id: &str, status: Status) -> Result<(), ApiError> {
-    for _ in 0..CAS_ATTEMPTS {
-        let (mut record, versioned) = conversation::load(state, session_id).await?;
-        if record.status == Status::Ended || record.status == status {
-            return Ok(());
-        }
-        record.status = status;
-        let write = record_write(session_id, &record, &versioned);
-        if let crate::store::CasOutcome::Written { .. } = state.store.put(write).await? {
-            if status == Status::Handoff {
-                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
-            } else {
-                conversation::schedule_deadline(state, session_id, &record).await?;
-            }
-            return Ok(());
-        }
-    }
-    Err(ApiError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "busy",
-        "The conversation is busy; please retry.",
-    ))
-}
-
-fn record_write(session_id: &str, record: &SessionRecord, versioned: &Versioned) -> RecordWrite {
-    RecordWrite {
-        key: session_key(session_id),
-        expected_version: Some(versioned.version),
-        value: Bytes::from(serde_json::to_vec(record).unwrap_or_default()),
-        ttl: Some(SESSION_RETENTION),
-    }
-}
-
-fn queue_closed_entry(
-    state: &AppState,
-    locale: &str,
-    reason: ClosedReason,
-    next_opening: Option<jiff::Timestamp>,
-) -> EventKind {
-    let (code, text_id) = match reason {
-        ClosedReason::OutsideHours => ("outside_hours", "handoff-closed-outside-hours"),
-        ClosedReason::NobodyAvailable => ("nobody_available", "handoff-closed-nobody-available"),
-        ClosedReason::WaitTooLong => ("wait_too_long", "handoff-closed-wait-too-long"),
-    };
-    EventKind::QueueClosed {
-        reason: code.to_owned(),
-        next_opening: next_opening.map(jiff::Timestamp::as_millisecond),
-        text: system_text(state, locale, text_id),
-    }
-}
-
-fn system_text(state: &AppState, locale: &str, id: &str) -> String {
-    let locale = if locale.is_empty() { "en" } else { locale };
-    state.bots.localizer().format_id(locale, id, &[])
-}
-
-fn system_message(state: &AppState, text: String) -> EventKind {
-    let html = staffetta_engine::markdown::render(&text).unwrap_or_default();
-    EventKind::Message {
-        from: Sender::System,
-        at: now(state).as_millisecond(),
-        client_message_id: None,
-        input: None,
-        output: Some(OutputBody {
-            generic: vec![staffetta_widget::protocol::GenericItem::Text { text, html }],
-        }),
-        agent_name: None,
-    }
 }
 
 /// A summary of the bot part of the transcript for the agent: the last visitor and bot

@@ -143,6 +143,22 @@ impl Console {
     }
 }
 
+/// `GET /api/v1/agent/conversations/{chat_id}` with `token`; panics unless 200.
+pub async fn transcript(app: &TestApp, token: &str, chat_id: &str) -> Value {
+    let response = app
+        .http
+        .get(format!(
+            "{}/api/v1/agent/conversations/{chat_id}",
+            app.base_url
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    response.json().await.unwrap()
+}
+
 /// The visitor's persisted events after `after`, as JSON (long-poll without waiting).
 pub async fn visitor_events(visitor: &crate::support::visitor::Visitor, after: u64) -> Vec<Value> {
     let answer = visitor.events(after, 0).await;

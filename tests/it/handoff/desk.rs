@@ -9,7 +9,7 @@ use super::console::{self, agent, visitor_event, visitor_events};
 use super::spawn_desk;
 use crate::support::visitor::ORIGIN;
 
-async fn ask_for_human(visitor: &crate::support::visitor::Visitor) -> Value {
+pub(super) async fn ask_for_human(visitor: &crate::support::visitor::Visitor) -> Value {
     let response = visitor
         .http
         .post(format!(
@@ -25,7 +25,7 @@ async fn ask_for_human(visitor: &crate::support::visitor::Visitor) -> Value {
     response.json().await.unwrap()
 }
 
-async fn leave_handoff(visitor: &crate::support::visitor::Visitor) -> u16 {
+pub(super) async fn leave_handoff(visitor: &crate::support::visitor::Visitor) -> u16 {
     visitor
         .http
         .delete(format!(
@@ -41,7 +41,7 @@ async fn leave_handoff(visitor: &crate::support::visitor::Visitor) -> u16 {
         .as_u16()
 }
 
-fn texts(events: &[Value], from: &str) -> Vec<String> {
+pub(super) fn texts(events: &[Value], from: &str) -> Vec<String> {
     events
         .iter()
         .filter(|e| e["type"] == "message" && e["from"] == from)
@@ -107,19 +107,7 @@ async fn the_dialog_hands_over_the_agent_accepts_they_chat_and_wrap_up_frees_the
     assert_eq!(message["seq"], reply["seq"]);
 
     // The transcript has the bot part before the handoff.
-    let transcript: Value = app
-        .http
-        .get(format!(
-            "{}/api/v1/agent/conversations/{chat_id}",
-            app.base_url
-        ))
-        .bearer_auth(&ada.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let transcript: Value = console::transcript(&app, &ada.token, &chat_id).await;
     let lines = transcript["messages"].as_array().unwrap();
     assert!(lines[0]["from"] == "bot", "{transcript}");
     assert!(lines.iter().any(|l| l["text"] == "talk to a human"));
@@ -240,19 +228,7 @@ async fn a_transfer_to_another_agent_keeps_the_history() {
         visitor_event(&visitor, "agent_left").await["agent_name"],
         "ada"
     );
-    let transcript: Value = app
-        .http
-        .get(format!(
-            "{}/api/v1/agent/conversations/{chat_id}",
-            app.base_url
-        ))
-        .bearer_auth(&bob.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let transcript: Value = console::transcript(&app, &bob.token, &chat_id).await;
     let texts: Vec<&str> = transcript["messages"]
         .as_array()
         .unwrap()
@@ -262,49 +238,6 @@ async fn a_transfer_to_another_agent_keeps_the_history() {
     assert!(
         texts.contains(&"hello") && texts.contains(&"Let me ask Bob."),
         "{texts:?}"
-    );
-}
-
-#[tokio::test]
-async fn the_visitor_cancels_waiting_and_the_bot_answers_again() {
-    let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    ada.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    ada.until("PAUSE").await;
-    let visitor = app.visitor().await;
-    let answer = ask_for_human(&visitor).await;
-    assert_eq!(answer["outcome"], "queued");
-    assert_eq!(answer["position"], 1);
-    assert_eq!(leave_handoff(&visitor).await, 204);
-    let events = visitor_events(&visitor, 0).await;
-    assert!(
-        texts(&events, "system")
-            .iter()
-            .any(|t| t.contains("left the queue")),
-        "{events:?}"
-    );
-    let reply = visitor.pick("profile").await;
-    assert!(
-        reply["output"]["generic"]
-            .to_string()
-            .contains("What's your name?")
-    );
-}
-
-#[tokio::test]
-async fn the_visitor_leaving_a_live_chat_clears_the_agent_connection() {
-    let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    ask_for_human(&visitor).await;
-    let offer = ada.offer().await;
-    ada.accept(&offer).await;
-    assert_eq!(leave_handoff(&visitor).await, 204);
-    assert_eq!(ada.until("CONNECTIONCLEARED").await["reason"], "visitor");
-    assert_eq!(
-        visitor_event(&visitor, "conversation_ended").await["by"],
-        "visitor"
     );
 }
 
@@ -321,119 +254,6 @@ async fn the_wrap_up_limit_finishes_the_job_without_a_disposition() {
     ada.until("CONNECTIONCLEARED").await;
     app.advance(Duration::from_secs(121));
     assert_eq!(ada.until("JOBFINISHED").await["reason"], "wrap_up_limit");
-}
-
-#[tokio::test]
-async fn with_nobody_logged_in_the_visitor_is_told_and_leaves_a_request_agents_see() {
-    let app = spawn_desk(10).await;
-    let visitor = app.visitor().await;
-    let answer = ask_for_human(&visitor).await;
-    assert_eq!(answer["outcome"], "closed");
-    assert_eq!(answer["reason"], "nobody_available");
-    let closed = visitor_event(&visitor, "queue_closed").await;
-    assert!(
-        closed["text"]
-            .as_str()
-            .unwrap()
-            .contains("Leave us a message")
-    );
-    // The bot still answers.
-    let reply = visitor.pick("profile").await;
-    assert!(
-        reply["output"]["generic"]
-            .to_string()
-            .contains("What's your name?")
-    );
-
-    let url = format!("{}/api/v1/sites/demo/offline-requests", app.base_url);
-    let bad = app
-        .http
-        .post(&url)
-        .header("origin", ORIGIN)
-        .json(&json!({"name": "", "email": "nope", "text": "Call me"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(bad.status(), 422);
-    let body: Value = bad.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "invalid_offline_request");
-    assert_eq!(
-        body["error"]["fields"],
-        json!(["name_missing", "email_invalid"])
-    );
-
-    let mut ada = agent(&app, "ada", "agent").await;
-    let created = app
-        .http
-        .post(&url)
-        .header("origin", ORIGIN)
-        .json(&json!({"name": "Giulia", "email": "giulia@example.org", "text": "Call me back", "session_id": visitor.id()}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(created.status(), 201);
-    let pushed = ada.until("OFFLINE_REQUEST").await;
-    assert_eq!(pushed["email"], "giulia@example.org");
-    let listed: Value = app
-        .http
-        .get(format!("{}/api/v1/agent/offline-requests", app.base_url))
-        .bearer_auth(&ada.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(listed["requests"][0]["name"], "Giulia");
-    assert_eq!(
-        listed["requests"][0]["chat_id"],
-        visitor.started.conversation_id.as_str()
-    );
-}
-
-#[tokio::test]
-async fn outside_office_hours_the_request_is_closed_with_the_next_opening() {
-    let app = crate::support::spawn_app_with(|settings| {
-        settings.agent.demo_operators = false;
-        settings.admin.token = staffetta::secret::Secret::new(super::ADMIN_TOKEN);
-        // Open one hour on Mondays only, in Rome.
-        let mut weekly = std::collections::BTreeMap::new();
-        weekly.insert(
-            staffetta::config::Weekday::Monday,
-            vec!["03:00-04:00".to_owned()],
-        );
-        settings.sites[0].resources[0].office_hours =
-            Some(staffetta::config::OfficeHoursSettings {
-                time_zone: "Europe/Rome".to_owned(),
-                weekly,
-                holidays: Vec::new(),
-            });
-    })
-    .await;
-    let _ada = agent(&app, "ada", "agent").await;
-    // Move to a Tuesday noon so the resource is surely closed.
-    let visitor = app.visitor().await;
-    let presence: Value = app
-        .http
-        .get(format!("{}/api/v1/sites/demo/presence", app.base_url))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    if presence["open"] == true {
-        // The test happens to run in the one open hour: move past it.
-        app.advance(Duration::from_secs(3600));
-    }
-    let answer = ask_for_human(&visitor).await;
-    assert_eq!(answer["outcome"], "closed", "{answer}");
-    assert_eq!(answer["reason"], "outside_hours");
-    assert!(answer["next_opening"].as_i64().is_some(), "{answer}");
-    let closed = visitor_event(&visitor, "queue_closed").await;
-    assert_eq!(closed["reason"], "outside_hours");
-    assert!(closed["next_opening"].as_i64().is_some());
 }
 
 #[tokio::test]
@@ -550,57 +370,6 @@ async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start
 }
 
 #[tokio::test]
-async fn repeated_misunderstandings_and_a_yes_hand_the_visitor_to_an_agent() {
-    let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    // The welcome's option question takes the first misunderstanding as a retry; the bot
-    // offers a person after the dialog's limit of misunderstandings.
-    let mut offered = false;
-    for gibberish in ["qwzx vrrp plonk", "blorf snark quux", "zzkt prrm vlox"] {
-        let answer = visitor.say(gibberish).await;
-        if answer["output"]["generic"]
-            .to_string()
-            .contains("talk to a person")
-        {
-            offered = true;
-            break;
-        }
-    }
-    assert!(
-        offered,
-        "the bot offers a person after repeated misunderstandings"
-    );
-    let answer = visitor.say("yes").await;
-    assert!(
-        answer["output"]["generic"]
-            .to_string()
-            .contains("connect_to_agent"),
-        "{answer}"
-    );
-    let offer = ada.offer().await;
-    let chat_id = ada.accept(&offer).await;
-    assert_eq!(chat_id, visitor.started.conversation_id);
-    let snapshot_summary = {
-        let transcript: Value = app
-            .http
-            .get(format!(
-                "{}/api/v1/agent/conversations/{chat_id}",
-                app.base_url
-            ))
-            .bearer_auth(&ada.token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        transcript["messages"].to_string()
-    };
-    assert!(snapshot_summary.contains("qwzx vrrp plonk"));
-}
-
-#[tokio::test]
 async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() {
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;
@@ -619,35 +388,6 @@ async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() 
         visitor_event(&visitor, "agent_left").await["agent_name"],
         "ada"
     );
-}
-
-#[tokio::test]
-async fn offline_requests_are_rate_limited_per_client_address() {
-    let app = spawn_desk(10).await;
-    let url = format!("{}/api/v1/sites/demo/offline-requests", app.base_url);
-    let body = json!({"name": "Flood", "email": "flood@example.org", "text": "again"});
-    let limit = app.state.settings.limits.new_sessions_per_minute;
-    for _ in 0..limit {
-        let created = app
-            .http
-            .post(&url)
-            .header("origin", ORIGIN)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(created.status(), 201);
-    }
-    let refused = app
-        .http
-        .post(&url)
-        .header("origin", ORIGIN)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 429);
-    assert!(refused.headers().get("retry-after").is_some());
 }
 
 #[tokio::test]
@@ -683,47 +423,6 @@ async fn logging_out_leaves_the_desk_but_not_while_a_conversation_is_online() {
 }
 
 #[tokio::test]
-async fn an_offline_request_for_an_unknown_resource_is_refused() {
-    let app = spawn_desk(10).await;
-    let refused = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/offline-requests",
-            app.base_url
-        ))
-        .header("origin", ORIGIN)
-        .json(&json!({"name": "A", "email": "a@example.org", "text": "hi", "resource": "nope"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(refused.status(), 422);
-    let body: Value = refused.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "unknown_resource");
-}
-
-#[tokio::test]
-async fn the_demo_dialog_hands_over_to_the_demo_site_queue() {
-    let app = crate::support::spawn_app_with(|settings| {
-        settings.admin.token = staffetta::secret::Secret::new(super::ADMIN_TOKEN);
-        settings.agent.demo_operators = false;
-        settings.paths.dialogs = crate::support::app::repo_dir().join("dialogs");
-        settings.sites[0].dialog = "bottega-aurora".to_owned();
-    })
-    .await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    let answer = visitor.say("I want to talk to a human").await;
-    assert!(
-        answer["output"]["generic"]
-            .to_string()
-            .contains("connect_to_agent"),
-        "{answer}"
-    );
-    let offer = ada.offer().await;
-    assert_eq!(ada.accept(&offer).await, visitor.started.conversation_id);
-}
-
-#[tokio::test]
 async fn consoles_learn_who_joins_the_desk_and_admins_read_any_conversation() {
     let app = spawn_desk(10).await;
     let mut boss = agent(&app, "boss", "admin").await;
@@ -751,21 +450,4 @@ async fn consoles_learn_who_joins_the_desk_and_admins_read_any_conversation() {
     let transcript: Value = transcript.json().await.unwrap();
     assert!(transcript["handoff_seq"].is_null(), "{transcript}");
     assert!(transcript["messages"].as_array().unwrap().len() >= 3);
-}
-
-#[tokio::test]
-async fn an_offer_made_at_once_still_tells_every_tab_the_visitor_is_next() {
-    let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    assert_eq!(ask_for_human(&visitor).await["outcome"], "offered");
-    let update = visitor_event(&visitor, "queue_update").await;
-    assert_eq!(
-        (
-            update["position"].as_u64(),
-            update["estimated_wait_s"].as_u64()
-        ),
-        (Some(1), Some(0))
-    );
-    ada.offer().await;
 }

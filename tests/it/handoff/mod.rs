@@ -1,10 +1,12 @@
-//! Live-agent handoff through the real server: operators, agent sessions.
+//! Live-agent handoff through the real server: operators, agent sessions, the desk with
+//! consoles (desk.rs), the visitor's side (visitor_side.rs), external desks.
 
 pub(crate) mod console;
 mod desk;
 mod external;
 mod login;
 mod operators;
+mod visitor_side;
 mod webhook;
 
 use crate::support::{TestApp, spawn_app_with};
