@@ -9,7 +9,7 @@ use staffetta_widget::protocol::{Event, EventKind, Sender, ServerFrame};
 use crate::handoff::console::{self, Console};
 use crate::handoff::{ADMIN_TOKEN, add_operator};
 use crate::support::redis_server::{RedisServer, private_redis_or_skip};
-use crate::support::visitor::{ORIGIN, Socket, Visitor};
+use crate::support::visitor::{Socket, Visitor};
 use crate::support::{TestApp, spawn_app_with};
 
 /// Two nodes sharing `redis`, with the admin API on and no demo operators.
@@ -121,18 +121,7 @@ async fn a_console_on_one_node_gets_the_popup_for_a_handoff_asked_on_the_other()
     let visitor = b.visitor().await;
     let mut tab_b = visitor.socket(Some(1)).await;
     wait_until_listening(&mut tab_b).await;
-    let asked = visitor
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/handoff",
-            visitor.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 200);
+    crate::handoff::desk::ask_for_human(&visitor).await;
 
     // The desk on node B offers the chat to Ada, whose console is on node A.
     let offer = ada.offer().await;

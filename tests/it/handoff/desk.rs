@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::console::{self, agent, visitor_event, visitor_events};
+use super::console::{self, Console, agent, visitor_event, visitor_events};
 use super::spawn_desk;
-use crate::support::visitor::ORIGIN;
+use crate::support::TestApp;
+use crate::support::visitor::{ORIGIN, Visitor};
 
-pub(super) async fn ask_for_human(visitor: &crate::support::visitor::Visitor) -> Value {
+pub(crate) async fn ask_for_human(visitor: &Visitor) -> Value {
     let response = visitor
         .http
         .post(format!(
@@ -25,7 +26,7 @@ pub(super) async fn ask_for_human(visitor: &crate::support::visitor::Visitor) ->
     response.json().await.unwrap()
 }
 
-pub(super) async fn leave_handoff(visitor: &crate::support::visitor::Visitor) -> u16 {
+pub(super) async fn leave_handoff(visitor: &Visitor) -> u16 {
     visitor
         .http
         .delete(format!(
@@ -39,6 +40,17 @@ pub(super) async fn leave_handoff(visitor: &crate::support::visitor::Visitor) ->
         .unwrap()
         .status()
         .as_u16()
+}
+
+/// Ada at her console, online with a visitor who asked for a human: (console, visitor,
+/// offer id, chat id).
+async fn live_chat(app: &TestApp) -> (Console, Visitor, String, String) {
+    let mut ada = agent(app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    ask_for_human(&visitor).await;
+    let offer = ada.offer().await;
+    let chat_id = ada.accept(&offer).await;
+    (ada, visitor, offer, chat_id)
 }
 
 pub(super) fn texts(events: &[Value], from: &str) -> Vec<String> {
@@ -244,11 +256,7 @@ async fn a_transfer_to_another_agent_keeps_the_history() {
 #[tokio::test]
 async fn the_wrap_up_limit_finishes_the_job_without_a_disposition() {
     let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    ask_for_human(&visitor).await;
-    let offer = ada.offer().await;
-    let chat_id = ada.accept(&offer).await;
+    let (mut ada, _visitor, _, chat_id) = live_chat(&app).await;
     ada.send(json!({"command": "end", "conversation": chat_id}))
         .await;
     ada.until("CONNECTIONCLEARED").await;
@@ -259,11 +267,7 @@ async fn the_wrap_up_limit_finishes_the_job_without_a_disposition() {
 #[tokio::test]
 async fn a_console_reconnects_with_the_refresh_cookie_and_keeps_its_conversations() {
     let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    ask_for_human(&visitor).await;
-    let offer = ada.offer().await;
-    let chat_id = ada.accept(&offer).await;
+    let (ada, _visitor, _, chat_id) = live_chat(&app).await;
     let cookie = ada.cookie.clone();
     ada.close().await;
     // The console refreshes without the password and reconnects within the grace period.
@@ -372,11 +376,7 @@ async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start
 #[tokio::test]
 async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() {
     let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    ask_for_human(&visitor).await;
-    let offer = ada.offer().await;
-    ada.accept(&offer).await;
+    let (_ada, visitor, _, _) = live_chat(&app).await;
     // What a restarted single node does before it serves: nobody's socket survived.
     staffetta::desk::timer::recover_after_restart(&app.state).await;
     let desk = staffetta::desk::site_desk::read(&app.state, "demo")
@@ -393,11 +393,7 @@ async fn after_a_restart_on_one_node_agents_get_the_grace_period_to_reconnect() 
 #[tokio::test]
 async fn logging_out_leaves_the_desk_but_not_while_a_conversation_is_online() {
     let app = spawn_desk(10).await;
-    let mut ada = agent(&app, "ada", "agent").await;
-    let visitor = app.visitor().await;
-    ask_for_human(&visitor).await;
-    let offer = ada.offer().await;
-    let chat_id = ada.accept(&offer).await;
+    let (mut ada, _visitor, _, chat_id) = live_chat(&app).await;
     let cookie = ada.cookie.clone();
     let logout = || {
         app.http

@@ -2,7 +2,7 @@
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), external desks.
 
 pub(crate) mod console;
-mod desk;
+pub(crate) mod desk;
 mod external;
 mod login;
 mod operators;
