@@ -49,6 +49,7 @@ impl Conversation {
             self.turn
         );
         let batch = AppendBatch {
+            schedule: None,
             client_message_id: Some(format!("{}-{}", self.id, self.turn)),
             fingerprint: Some(Bytes::from(visitor.clone())),
             entries: vec![Bytes::from(visitor), Bytes::from(vec![b'r'; 300])],

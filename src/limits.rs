@@ -11,8 +11,9 @@
 //!
 //! # Layout
 //!
-//! - `limits/rate.rs`: [`RateLimiter`], fixed windows over the store's counters (shared by
-//!   every node when the store is Redis).
+//! - `limits/rate.rs`: [`RateLimiter`], fixed windows over the store's counters when the
+//!   store is shared by several nodes (Redis), over this node's memory when it is not (sled).
+//! - `limits/node_counters.rs`: the in-memory fixed-window counters.
 //! - `limits/connections.rs`: [`WsConnections`], an in-memory count of open websockets per
 //!   address on this node, released by an RAII guard.
 //! - `limits/client_key.rs`: [`ClientKey`], the address a limit is counted against (an IPv6
@@ -20,6 +21,7 @@
 
 mod client_key;
 mod connections;
+mod node_counters;
 mod rate;
 
 use axum::http::StatusCode;
@@ -28,7 +30,7 @@ use crate::error::ApiError;
 
 pub use client_key::ClientKey;
 pub use connections::{TooManyConnections, WsConnectionGuard, WsConnections};
-pub use rate::{Limited, RateLimitError, RateLimiter};
+pub use rate::{Counting, Limited, RateLimitError, RateLimiter};
 
 /// Websocket close code for a frame over `max_frame_bytes` (RFC 6455 "message too big").
 pub const CLOSE_FRAME_TOO_LARGE: u16 = 1009;

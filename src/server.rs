@@ -108,7 +108,11 @@ impl Server {
                 external,
                 connectors,
             },
-            rate_limiter: crate::limits::RateLimiter::new(settings.limits.clone(), clock.clone()),
+            rate_limiter: crate::limits::RateLimiter::new(
+                settings.limits.clone(),
+                clock.clone(),
+                crate::limits::Counting::for_store(store.as_ref()),
+            ),
             websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
             settings: Arc::new(settings),
             store,

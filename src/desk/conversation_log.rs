@@ -166,7 +166,12 @@ pub async fn append(
         let write = record
             .as_ref()
             .map(|(session_id, record, versioned)| record_write(session_id, record, versioned));
+        let deadline = record
+            .as_ref()
+            .map(|(session_id, record, _)| conversation::idle_deadline(state, session_id, record));
+        let wakes_timer = deadline.as_ref().is_some_and(|d| d.due_ms.is_some());
         let batch = AppendBatch {
+            schedule: deadline,
             client_message_id: None,
             fingerprint: None,
             entries: encode_entries(&entries),
@@ -174,8 +179,8 @@ pub async fn append(
         };
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended { last_seq, .. } => {
-                if let Some((session_id, record, _)) = &record {
-                    conversation::schedule_deadline(state, session_id, record).await?;
+                if wakes_timer {
+                    state.timer.notify_one();
                 }
                 state
                     .bus

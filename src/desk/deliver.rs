@@ -166,6 +166,7 @@ async fn store_job(
 ) -> Result<(), crate::store::StoreError> {
     let body = bytes::Bytes::from(serde_json::to_vec(record).unwrap_or_default());
     let batch = AppendBatch {
+        schedule: None,
         client_message_id: None,
         fingerprint: None,
         entries: vec![body],

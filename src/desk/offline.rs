@@ -61,6 +61,7 @@ pub async fn store(
         request,
     };
     let batch = AppendBatch {
+        schedule: None,
         client_message_id: None,
         fingerprint: None,
         entries: vec![Bytes::from(serde_json::to_vec(&stored).unwrap_or_default())],

@@ -237,6 +237,7 @@ pub async fn visitor_message(
     };
     let log = conversation_log(&record.conversation_id);
     let batch = AppendBatch {
+        schedule: None,
         client_message_id: Some(request.client_message_id.clone()),
         fingerprint: Some(fingerprint),
         entries: encode_entries(&[entry]),

@@ -1,5 +1,7 @@
-//! Fixed-window rate limits over the store's counters, so every node behind one Redis sees
-//! the same counts.
+//! Fixed-window rate limits. With a store that several nodes share (Redis) the counts live in
+//! the store, so every node sees the same counts; with a store of this node alone (sled) they
+//! live in the node's memory ([`Counting::Node`]), so a visitor message does not pay a durable
+//! write for its limit.
 //!
 //! Windows are aligned to the clock (`now / window`), and the counter name carries the window
 //! number: the answer to a refused request is exact (`Retry-After` is the time left in the
@@ -11,9 +13,12 @@ use std::time::Duration;
 
 use crate::config::LimitSettings;
 use crate::error::ApiError;
+use std::sync::Arc;
+
 use crate::store::{Clock, Store, StoreError};
 
 use super::ClientKey;
+use super::node_counters::NodeCounters;
 
 /// The window of the per-minute limits.
 const MINUTE: Duration = Duration::from_secs(60);
@@ -60,18 +65,46 @@ impl From<RateLimitError> for ApiError {
     }
 }
 
+/// Where a [`RateLimiter`] keeps its counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Counting {
+    /// In this node's memory: right when no other node serves the same visitors (sled).
+    Node,
+    /// In the store's counters ([`Store::incr`]): every node sharing the store sees them.
+    Store,
+}
+
+impl Counting {
+    /// The store's counters when other nodes may share the store, this node's memory when not.
+    pub fn for_store(store: &dyn Store) -> Self {
+        if store.is_shared() {
+            Self::Store
+        } else {
+            Self::Node
+        }
+    }
+}
+
 /// Counts requests per key in fixed windows. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct RateLimiter {
     limits: LimitSettings,
     clock: Clock,
+    /// `Some` for [`Counting::Node`].
+    node: Option<Arc<NodeCounters>>,
 }
 
 impl RateLimiter {
     /// A limiter applying `limits`, with windows aligned to `clock` (the same clock the
-    /// store uses, so tests can move both with one `ManualClock`).
-    pub fn new(limits: LimitSettings, clock: Clock) -> Self {
-        Self { limits, clock }
+    /// store uses, so tests can move both with one `ManualClock`), counting as `counting`
+    /// says.
+    pub fn new(limits: LimitSettings, clock: Clock, counting: Counting) -> Self {
+        let node = (counting == Counting::Node).then(|| Arc::new(NodeCounters::default()));
+        Self {
+            limits,
+            clock,
+            node,
+        }
     }
 
     /// Counts one request against `key` and refuses it when more than `limit` requests
@@ -92,9 +125,14 @@ impl RateLimiter {
             .max(now_ms.saturating_add(1));
         let remaining_ms = u64::try_from(window_end_ms - now_ms).unwrap_or(1).max(1);
         let counter = format!("rate:{key}:{window_ms}:{index}");
-        let count = store
-            .incr(&counter, 1, Duration::from_millis(remaining_ms))
-            .await?;
+        let count = match &self.node {
+            Some(node) => node.incr(&counter, 1, window_end_ms, now_ms),
+            None => {
+                store
+                    .incr(&counter, 1, Duration::from_millis(remaining_ms))
+                    .await?
+            }
+        };
         if count > i64::from(limit) {
             return Err(Limited {
                 retry_after_s: remaining_ms.div_ceil(1000).max(1),
@@ -152,13 +190,19 @@ mod tests {
         limiter: RateLimiter,
     }
 
+    /// A limiter counting in the store: the cases below run with [`Counting::Node`] (what
+    /// sled gets) and again in `counting_in_the_store_gives_the_same_answers`.
     async fn fixture(limits: LimitSettings) -> Fixture {
+        fixture_counting(limits, Counting::Node).await
+    }
+
+    async fn fixture_counting(limits: LimitSettings, counting: Counting) -> Fixture {
         let dir = tempfile::tempdir().expect("tempdir");
         let clock = ManualClock::new(START_MS);
         let store = SledStore::open(&dir.path().join("data"), clock.clock())
             .await
             .expect("open sled");
-        let limiter = RateLimiter::new(limits, clock.clock());
+        let limiter = RateLimiter::new(limits, clock.clock(), counting);
         Fixture {
             _dir: dir,
             store,
@@ -262,6 +306,33 @@ mod tests {
             .await
             .expect("next second");
         assert!(f.limiter.check(&f.store, "k", 1, MINUTE).await.is_err());
+    }
+
+    #[tokio::test]
+    async fn counting_in_the_store_gives_the_same_answers() {
+        let f = fixture_counting(limits(2, 10), Counting::Store).await;
+        f.limiter.check_message(&f.store, "s1").await.expect("1");
+        f.limiter.check_message(&f.store, "s1").await.expect("2");
+        f.clock.advance(Duration::from_secs(15));
+        let refused = f.limiter.check_message(&f.store, "s1").await.unwrap_err();
+        assert!(
+            matches!(
+                refused,
+                RateLimitError::Limited(Limited { retry_after_s: 45 })
+            ),
+            "{refused:?}"
+        );
+        f.clock.advance(Duration::from_secs(45));
+        f.limiter
+            .check_message(&f.store, "s1")
+            .await
+            .expect("a new window starts from zero");
+    }
+
+    #[tokio::test]
+    async fn a_store_of_this_node_alone_is_counted_in_memory() {
+        let f = fixture(limits(2, 10)).await;
+        assert_eq!(Counting::for_store(&f.store), Counting::Node);
     }
 
     #[test]

@@ -93,6 +93,21 @@ pub struct AppendBatch {
     pub entries: Vec<Bytes>,
     /// A record to compare-and-set in the same atomic write (e.g. the session state).
     pub record: Option<RecordWrite>,
+    /// A deadline to set or clear in the same atomic write (e.g. the session's idle timer),
+    /// applied only when the entries are appended (not on a duplicate or a conflict).
+    pub schedule: Option<ScheduleWrite>,
+}
+
+/// A change to an ordered set of deadlines, made as part of an [`AppendBatch`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScheduleWrite {
+    /// The schedule's name (as for [`Store::schedule`]).
+    pub schedule: String,
+    /// The member whose deadline changes.
+    pub member: String,
+    /// `Some(ms)`: set the deadline (insert or move), as [`Store::schedule`]; `None`: remove
+    /// it, as [`Store::unschedule`].
+    pub due_ms: Option<i64>,
 }
 
 /// Result of [`Store::append`].
@@ -197,6 +212,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// `"sled"` or `"redis"`.
     fn backend(&self) -> &'static str;
+
+    /// Whether other nodes may share this store (Redis), or it belongs to this process alone
+    /// (sled, which locks its folder).
+    fn is_shared(&self) -> bool;
 }
 
 /// Opens the store the settings ask for: Redis when `url` is set, otherwise sled under

@@ -22,7 +22,7 @@ use super::turn::{
 };
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, StoreError, Versioned};
+use crate::store::{AppendBatch, AppendOutcome, RecordWrite, ScheduleWrite, StoreError, Versioned};
 
 /// How often a send retries when another tab wrote the session in between.
 const CAS_ATTEMPTS: usize = 8;
@@ -107,8 +107,8 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     let public = record.bot.public_state(&dialog);
     let entries = turn_entries(now, None, &outputs);
     let output = output_body(&outputs);
-    schedule_deadline(state, &session_id, &record).await?;
     let batch = AppendBatch {
+        schedule: Some(idle_deadline(state, &session_id, &record)),
         client_message_id: None,
         fingerprint: None,
         entries: encode_entries(&entries),
@@ -123,6 +123,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
             &"a fresh conversation log was not empty",
         ));
     };
+    state.timer.notify_one();
     state
         .bus
         .publish(&conversation_id, Notice::Appended { head: last_seq });
@@ -228,8 +229,10 @@ pub async fn send(
             record.status = Status::Ended;
         }
         let entries = turn_entries(now, Some(&request), &outputs);
-        schedule_deadline(state, session_id, &record).await?;
+        let deadline = idle_deadline(state, session_id, &record);
+        let wakes_timer = deadline.due_ms.is_some();
         let batch = AppendBatch {
+            schedule: Some(deadline),
             client_message_id: Some(request.client_message_id.clone()),
             fingerprint: Some(fingerprint.clone()),
             entries: encode_entries(&entries),
@@ -241,6 +244,9 @@ pub async fn send(
                 last_seq,
                 ..
             } => {
+                if wakes_timer {
+                    state.timer.notify_one();
+                }
                 state
                     .bus
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });
@@ -298,6 +304,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
             by: Sender::Visitor,
         }];
         let batch = AppendBatch {
+            schedule: Some(idle_deadline(state, session_id, &record)),
             client_message_id: None,
             fingerprint: None,
             entries: encode_entries(&entries),
@@ -305,7 +312,6 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
         };
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended { last_seq, .. } => {
-                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
                 state
                     .bus
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });
@@ -369,13 +375,15 @@ async fn apply_tick(
         Input::Tick,
     );
     record.bot = bot;
-    schedule_deadline(state, session_id, &record).await?;
     if outputs.is_empty() {
+        // Nothing to say yet (e.g. the deadline moved): keep the schedule in step.
+        schedule_deadline(state, session_id, &record).await?;
         return Ok(TickOutcome::Done);
     }
     let log = conversation_log(&record.conversation_id);
     let entries = turn_entries(now, None, &outputs);
     let batch = AppendBatch {
+        schedule: Some(idle_deadline(state, session_id, &record)),
         client_message_id: None,
         fingerprint: None,
         entries: encode_entries(&entries),
@@ -383,6 +391,7 @@ async fn apply_tick(
     };
     match state.store.append(&log, batch).await? {
         AppendOutcome::Appended { last_seq, .. } => {
+            state.timer.notify_one();
             state
                 .bus
                 .publish(&record.conversation_id, Notice::Appended { head: last_seq });
@@ -494,27 +503,47 @@ pub(crate) fn record_write(
     }
 }
 
-/// Keeps the idle schedule in step with the session. Done before the append: a deadline
-/// left behind by a failed append only causes a tick that finds nothing due.
+/// The session's next idle deadline (warning or expiry), or none while the bot is not in
+/// charge: the schedule change an append of this record makes in the same atomic write, so
+/// a turn is one durable write. Whoever appends it wakes the timer once it is written.
+pub(crate) fn idle_deadline(
+    state: &AppState,
+    session_id: &str,
+    record: &SessionRecord,
+) -> ScheduleWrite {
+    let idle = state.bots.idle(&record.site);
+    let due_ms = (record.status == Status::Bot)
+        .then(|| record.bot.next_deadline(&idle))
+        .flatten()
+        .map(Timestamp::as_millisecond);
+    ScheduleWrite {
+        schedule: IDLE_SCHEDULE.to_owned(),
+        member: session_id.to_owned(),
+        due_ms,
+    }
+}
+
+/// Keeps the idle schedule in step with a session whose record was written without an
+/// append (a write of its own, after the record's).
 pub(crate) async fn schedule_deadline(
     state: &AppState,
     session_id: &str,
     record: &SessionRecord,
 ) -> Result<(), ApiError> {
-    let idle = state.bots.idle(&record.site);
-    let deadline = (record.status == Status::Bot)
-        .then(|| record.bot.next_deadline(&idle))
-        .flatten();
-    match deadline {
+    let deadline = idle_deadline(state, session_id, record);
+    match deadline.due_ms {
         Some(at) => {
             state
                 .store
-                .schedule(IDLE_SCHEDULE, session_id, at.as_millisecond())
+                .schedule(&deadline.schedule, &deadline.member, at)
                 .await?;
             state.timer.notify_one();
         }
         None => {
-            state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+            state
+                .store
+                .unschedule(&deadline.schedule, &deadline.member)
+                .await?;
         }
     }
     Ok(())

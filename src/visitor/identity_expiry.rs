@@ -80,6 +80,7 @@ pub async fn apply(state: &AppState, session_id: &str) -> Result<(), ApiError> {
     }
     let body = serde_json::to_vec(&EventKind::IdentityExpired {}).unwrap_or_default();
     let batch = AppendBatch {
+        schedule: None,
         client_message_id: None,
         fingerprint: None,
         entries: vec![Bytes::from(body)],

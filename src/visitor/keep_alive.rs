@@ -54,6 +54,7 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
         }
         // Too late: the turn expired the session. Persist the notice with the record.
         let batch = AppendBatch {
+            schedule: None,
             client_message_id: None,
             fingerprint: None,
             entries: encode_entries(&turn_entries(now, None, &outputs)),

@@ -1,13 +1,15 @@
 -- One atomic append: dedupe by client message id, optional record compare-and-set, then the
--- entries at the next seqs. The log is a list, so seq N is list index N-1 and seqs are gapless.
--- KEYS: log, dedupe hash, record, version counter.
+-- entries at the next seqs and the optional deadline. The log is a list, so seq N is list
+-- index N-1 and seqs are gapless.
+-- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set).
 -- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
 --       has record ('0'/'1'), expected version ('' = must not exist), record value,
---       record ttl ms ('0' = none), entries...
+--       record ttl ms ('0' = none), schedule change ('0' none, '1' set, '2' clear),
+--       scheduled member, deadline ms, entries...
 -- The dedupe hash maps an id to 'first:last' or, with a fingerprint, 'first:last:fingerprint'.
-local log, dedupe, record, versions = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local log, dedupe, record, versions, schedule = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local has_fingerprint = ARGV[3] == '1'
-local first_entry = 9
+local first_entry = 12
 local count = #ARGV - first_entry + 1
 
 if ARGV[1] == '1' then
@@ -49,4 +51,9 @@ if ARGV[1] == '1' then
 end
 local version = 0
 if ARGV[5] == '1' then version = write_record(record, versions, ARGV[7], ARGV[8]) end
+if ARGV[9] == '1' then
+  redis.call('ZADD', schedule, ARGV[11], ARGV[10])
+elseif ARGV[9] == '2' then
+  redis.call('ZREM', schedule, ARGV[10])
+end
 return {'appended', first, last, version}

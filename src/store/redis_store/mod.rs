@@ -248,7 +248,13 @@ impl Store for RedisStore {
                     .as_ref()
                     .map_or_else(|| VERSION_KEY.to_owned(), |r| key("rec", &r.key)),
             )
-            .key(VERSION_KEY);
+            .key(VERSION_KEY)
+            .key(
+                batch
+                    .schedule
+                    .as_ref()
+                    .map_or_else(|| VERSION_KEY.to_owned(), |s| key("sched", &s.schedule)),
+            );
         match &batch.client_message_id {
             Some(id) => invocation.arg("1").arg(id.as_str()),
             None => invocation.arg("0").arg(""),
@@ -264,6 +270,13 @@ impl Store for RedisStore {
                 .arg(record.value.as_ref())
                 .arg(ttl_arg(record.ttl)?),
             None => invocation.arg("0").arg("").arg("").arg("0"),
+        };
+        match &batch.schedule {
+            Some(change) => match change.due_ms {
+                Some(due_ms) => invocation.arg("1").arg(change.member.as_str()).arg(due_ms),
+                None => invocation.arg("2").arg(change.member.as_str()).arg("0"),
+            },
+            None => invocation.arg("0").arg("").arg("0"),
         };
         for entry in &batch.entries {
             invocation.arg(entry.as_ref());
@@ -411,5 +424,9 @@ impl Store for RedisStore {
 
     fn backend(&self) -> &'static str {
         "redis"
+    }
+
+    fn is_shared(&self) -> bool {
+        true
     }
 }

@@ -20,6 +20,7 @@ const WRITERS: usize = 100;
 
 fn turn(writer: usize) -> AppendBatch {
     AppendBatch {
+        schedule: None,
         client_message_id: Some(format!("m{writer}")),
         fingerprint: None,
         entries: vec![

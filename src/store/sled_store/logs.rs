@@ -1,5 +1,6 @@
-//! Append-only logs: one transaction step assigns the next seqs, remembers the client message id
-//! and compare-and-sets the optional record, so a crash leaves all of it or none of it.
+//! Append-only logs: one transaction step assigns the next seqs, remembers the client message id,
+//! compare-and-sets the optional record and moves the optional deadline, so a crash leaves all
+//! of it or none of it.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -10,8 +11,8 @@ use super::writes::{TxResult, TxTrees};
 use crate::store::{AppendBatch, AppendOutcome, LogEntry, StoreResult};
 
 impl Backend {
-    /// One append (entries, dedupe, optional record compare-and-set), as a step of a
-    /// transaction.
+    /// One append (entries, dedupe, optional record compare-and-set, optional deadline), as a
+    /// step of a transaction.
     pub(super) fn append_step(
         &self,
         tx: &TxTrees<'_>,
@@ -65,6 +66,14 @@ impl Backend {
             (Some(cas), Some(previous)) => Some(cas.write(records, expiry, previous.as_ref())?),
             _ => None,
         };
+        if let Some(change) = &batch.schedule {
+            match change.due_ms {
+                Some(due_ms) => self.schedule_step(tx, &change.schedule, &change.member, due_ms)?,
+                None => {
+                    self.unschedule_step(tx, &change.schedule, &change.member)?;
+                }
+            }
+        }
         Ok(AppendOutcome::Appended {
             first_seq,
             last_seq,

@@ -246,6 +246,10 @@ impl Store for SledStore {
     fn backend(&self) -> &'static str {
         "sled"
     }
+
+    fn is_shared(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]

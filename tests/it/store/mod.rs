@@ -17,6 +17,7 @@ macro_rules! conformance_suite {
             same_client_id_with_other_entries_is_an_id_conflict,
             a_failed_record_compare_and_set_writes_nothing,
             an_append_writes_its_record_in_the_same_step,
+            an_append_moves_its_deadline_only_when_it_is_written,
             concurrent_appends_from_eight_tasks_get_unique_gapless_seqs,
             concurrent_retries_of_one_client_id_append_once,
             read_log_pages_after_a_seq,

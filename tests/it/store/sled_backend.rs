@@ -23,6 +23,7 @@ fn settings(path: &std::path::Path) -> StoreSettings {
 
 fn message(id: &str, body: &str) -> AppendBatch {
     AppendBatch {
+        schedule: None,
         client_message_id: Some(id.to_owned()),
         fingerprint: None,
         entries: vec![Bytes::copy_from_slice(body.as_bytes())],

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use staffetta::store::{AppendOutcome, RecordWrite, Versioned};
+use staffetta::store::{AppendOutcome, RecordWrite, ScheduleWrite, Versioned};
 
 use super::{appended, batch, bodies, versioned, write, written};
 use crate::store::subject::Subject;
@@ -152,6 +152,60 @@ pub(crate) async fn an_append_writes_its_record_in_the_same_step(s: &Subject) {
         store.get("session:c1").await.unwrap(),
         versioned(v1, "after m1")
     );
+}
+
+fn deadline(member: &str, due_ms: Option<i64>) -> Option<ScheduleWrite> {
+    Some(ScheduleWrite {
+        schedule: "idle".to_owned(),
+        member: member.to_owned(),
+        due_ms,
+    })
+}
+
+pub(crate) async fn an_append_moves_its_deadline_only_when_it_is_written(s: &Subject) {
+    let store = &*s.store;
+    let mut first = batch(Some("m1"), &["hi"]);
+    first.record = Some(write("session:c1", None, "after m1"));
+    first.schedule = deadline("s1", Some(500));
+    appended(store, "c1", first.clone()).await;
+    assert_eq!(
+        store.due("idle", i64::MAX, 10).await.unwrap(),
+        vec![("s1".to_owned(), 500)]
+    );
+
+    // A duplicate writes nothing: the deadline stays where the original put it.
+    let mut retry = first.clone();
+    retry.schedule = deadline("s1", Some(900));
+    assert!(matches!(
+        store.append("c1", retry).await.unwrap(),
+        AppendOutcome::Duplicate { .. }
+    ));
+    // A failed compare-and-set writes nothing either.
+    let mut stale = batch(Some("m2"), &["again"]);
+    stale.record = Some(write("session:c1", None, "stale"));
+    stale.schedule = deadline("s1", Some(900));
+    assert!(matches!(
+        store.append("c1", stale).await.unwrap(),
+        AppendOutcome::RecordConflict { .. }
+    ));
+    assert_eq!(
+        store.next_due("idle").await.unwrap(),
+        Some(("s1".to_owned(), 500))
+    );
+
+    // A written append moves the deadline, and one with `due_ms: None` clears it.
+    let mut moved = batch(Some("m3"), &["later"]);
+    moved.schedule = deadline("s1", Some(700));
+    appended(store, "c1", moved).await;
+    assert_eq!(
+        store.next_due("idle").await.unwrap(),
+        Some(("s1".to_owned(), 700))
+    );
+    let mut cleared = batch(None, &["ended"]);
+    cleared.schedule = deadline("s1", None);
+    appended(store, "c1", cleared).await;
+    assert_eq!(store.next_due("idle").await.unwrap(), None);
+    assert_eq!(bodies(store, "c1").await.len(), 3);
 }
 
 pub(crate) async fn concurrent_appends_from_eight_tasks_get_unique_gapless_seqs(s: &Subject) {

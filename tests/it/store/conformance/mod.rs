@@ -30,6 +30,7 @@ pub(super) fn write(key: &str, expected_version: Option<u64>, value: &str) -> Re
 
 pub(super) fn batch(client_message_id: Option<&str>, bodies: &[&str]) -> AppendBatch {
     AppendBatch {
+        schedule: None,
         client_message_id: client_message_id.map(str::to_owned),
         fingerprint: None,
         entries: bodies
