@@ -1,7 +1,6 @@
 //! `--idle N`: N sessions, each with an open websocket that has answered one `ping`, held idle;
 //! the server's resident memory before, after the session starts, and with every socket open.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, FrameHead, Ws};
-use crate::server::Served;
+use crate::server::{Served, Target};
 use crate::stats;
 
 /// Session starts in flight at once (each costs one durable store write).
@@ -77,8 +76,8 @@ fn per(kib: u64, count: usize) -> f64 {
 }
 
 /// Runs the idle measurement against a fresh server.
-pub(crate) async fn run(bin: &Path, sessions: usize) -> Result<IdleReport> {
-    let mut server = Served::start(bin)?;
+pub(crate) async fn run(target: &Target, sessions: usize) -> Result<IdleReport> {
+    let mut server = Served::start(target)?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let baseline_kib = stats::rss_kib(server.pid())?;
 

@@ -69,6 +69,10 @@ struct Args {
     /// Messages in flight per socket in the throughput comparison.
     #[arg(long, default_value_t = 4)]
     in_flight: usize,
+    /// Run the server on the Redis backend at this URL (`redis://127.0.0.1:PORT`, a Redis
+    /// you started; the tool never starts one) instead of sled in a fresh folder.
+    #[arg(long)]
+    store_url: Option<String>,
     /// What the visitor types each turn (the demo bot answers it without changing state).
     #[arg(long, default_value = "what are your opening hours?")]
     text: String,
@@ -143,10 +147,20 @@ async fn run(args: &Args) -> Result<()> {
     // The server runs in its data folder: a relative path would not resolve there.
     let bin = std::fs::canonicalize(&args.bin)?;
     report::machine(&bin);
+    if let Some(url) = &args.store_url {
+        if !url.starts_with("redis://127.0.0.1:") {
+            bail!("--store-url must be a loopback Redis: redis://127.0.0.1:PORT");
+        }
+        println!("store: Redis at {url}");
+    }
+    let target = server::Target {
+        bin: bin.clone(),
+        store_url: args.store_url.clone(),
+    };
     let duration = Duration::from_secs(args.duration);
     if args.idle > 0 {
         println!("\n## idle sessions ({})", args.idle);
-        let idle = idle::run(&bin, args.idle).await?;
+        let idle = idle::run(&target, args.idle).await?;
         report::idle(&idle);
     }
     if args.turns > 0 {
@@ -163,7 +177,7 @@ async fn run(args: &Args) -> Result<()> {
             "\n## open-loop turns ({}/s for {} s over {} sockets)",
             plan.rate, args.duration, plan.sockets
         );
-        let turns = turns::run(&bin, &plan).await?;
+        let turns = turns::run(&target, &plan).await?;
         report::turns(&plan, &turns)?;
     }
     if args.echo {
@@ -180,7 +194,7 @@ async fn run(args: &Args) -> Result<()> {
             "\n## closed-loop throughput vs bare echo ({} sockets x {} in flight, {} s each)",
             plan.sockets, plan.in_flight, args.duration
         );
-        let comparison = throughput::run(&bin, &plan).await?;
+        let comparison = throughput::run(&target, &plan).await?;
         report::throughput(&comparison)?;
     }
     Ok(())

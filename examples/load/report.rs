@@ -126,6 +126,10 @@ pub(crate) fn turns(plan: &TurnsPlan, report: &TurnsReport) -> Result<()> {
 pub(crate) fn throughput(comparison: &Comparison) -> Result<()> {
     for (name, side) in [
         ("staffetta (bot turn, done at ack)", &comparison.staffetta),
+        (
+            "staffetta (websocket layer: ping, done at pong)",
+            &comparison.channel,
+        ),
         ("bare echo", &comparison.echo),
     ] {
         println!(
@@ -135,9 +139,13 @@ pub(crate) fn throughput(comparison: &Comparison) -> Result<()> {
             per_message(side.server_cpu, side.completed)
         );
     }
-    for side in [&comparison.staffetta, &comparison.echo] {
+    for side in [&comparison.staffetta, &comparison.channel, &comparison.echo] {
         failed(side)?;
     }
+    println!(
+        "  websocket layer alone: {:.1}% of the bare echo (not a target; shows where the turn's cost is)",
+        comparison.channel_ratio() * 100.0
+    );
     verdict(
         &format!(
             "throughput >= 50% of the bare echo (ratio {:.1}%)",

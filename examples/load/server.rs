@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -21,6 +21,15 @@ const LIFTED_LIMITS: [(&str, &str); 3] = [
     ("STAFFETTA__LIMITS__MAX_WEBSOCKETS_PER_IP", "1000000"),
 ];
 
+/// What to start: the binary, and the store it uses.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    /// The `staffetta` binary (an absolute path: the server runs in its data folder).
+    pub(crate) bin: PathBuf,
+    /// `redis://...` for the Redis backend; `None`: sled in the fresh data folder.
+    pub(crate) store_url: Option<String>,
+}
+
 /// A running `staffetta serve`.
 #[derive(Debug)]
 pub(crate) struct Served {
@@ -34,10 +43,12 @@ pub(crate) struct Served {
 }
 
 impl Served {
-    /// Starts `bin serve --listen 127.0.0.1:0 --data-dir <fresh folder>` in the current folder
+    /// Starts `bin serve --listen 127.0.0.1:0 --data-dir <fresh folder>` (with the store URL of
+    /// `target`, if any) in the current folder
     /// (the repository root: the server reads `./locales` and `./dialogs`) and waits (bounded)
     /// for the `Staffetta listening on` line.
-    pub(crate) fn start(bin: &Path) -> Result<Served> {
+    pub(crate) fn start(target: &Target) -> Result<Served> {
+        let bin = &target.bin;
         let data = tempfile::tempdir().context("creating a data folder")?;
         let mut command = Command::new(bin);
         for (name, _) in std::env::vars() {
@@ -50,6 +61,12 @@ impl Served {
             .arg(data.path().join("store"))
             .envs(LIFTED_LIMITS)
             .env("RUST_LOG", "error")
+            .envs(
+                target
+                    .store_url
+                    .iter()
+                    .map(|url| ("STAFFETTA__STORE__URL", url)),
+            )
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -1,8 +1,9 @@
 //! `--echo`: closed-loop maximum throughput, K messages in flight per socket, first against the
-//! real server (a message is done at its `ack`), then against the bare echo server (done when
-//! it comes back), in the same run; the ratio is the framework's cost.
+//! real server with bot turns (a message is done at its `ack`), then against the real server
+//! with the application ping (done at its `pong`: the visitor websocket layer alone, no engine
+//! and no store write), then against the bare echo server (done when it comes back), in the
+//! same run; the ratios to the echo are the costs of the turn and of the websocket layer.
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -12,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, FrameHead, Ws};
 use crate::echo::EchoServer;
-use crate::server::Served;
+use crate::server::{Served, Target};
 use crate::stats::{self, Summary};
 use crate::turns::open_sessions;
 
@@ -57,30 +58,62 @@ impl Side {
     }
 }
 
-/// Both sides.
+/// Every side.
 #[derive(Debug)]
 pub(crate) struct Comparison {
     /// The real server (bot turns).
     pub(crate) staffetta: Side,
+    /// The real server's visitor websocket answering the application ping.
+    pub(crate) channel: Side,
     /// The bare echo server.
     pub(crate) echo: Side,
 }
 
 impl Comparison {
-    /// Staffetta's throughput as a fraction of the echo's.
+    /// Staffetta's bot turns as a fraction of the echo's messages.
     pub(crate) fn ratio(&self) -> f64 {
         self.staffetta.rate() / self.echo.rate().max(1e-9)
     }
+
+    /// Staffetta's ping/pong messages as a fraction of the echo's.
+    pub(crate) fn channel_ratio(&self) -> f64 {
+        self.channel.rate() / self.echo.rate().max(1e-9)
+    }
+}
+
+/// What each message of a closed loop is, and which answer completes it.
+#[derive(Clone, Copy, Debug)]
+enum Probe<'a> {
+    /// A visitor message with this text, done at its `ack` (or, for the echo, at itself).
+    Turn {
+        text: &'a str,
+        done_kind: &'static str,
+    },
+    /// `{"type":"ping"}`, done at the next `pong` (the socket answers in order).
+    Ping,
 }
 
 /// Runs the closed loop against a fresh server, then against the echo server.
-pub(crate) async fn run(bin: &Path, plan: &ThroughputPlan) -> Result<Comparison> {
+pub(crate) async fn run(target: &Target, plan: &ThroughputPlan) -> Result<Comparison> {
     let staffetta = {
-        let mut server = Served::start(bin)?;
+        let mut server = Served::start(target)?;
         let sockets = open_sessions(&server, plan.sockets).await?;
         tokio::time::sleep(Duration::from_millis(500)).await;
         let pid = server.pid();
-        let side = measure(sockets, plan, "ack", || stats::process_cpu(pid)).await?;
+        let probe = Probe::Turn {
+            text: &plan.text,
+            done_kind: "ack",
+        };
+        let side = measure(sockets, plan, probe, || stats::process_cpu(pid)).await?;
+        server.check_alive()?;
+        side
+    };
+    let channel = {
+        let mut server = Served::start(target)?;
+        let sockets = open_sessions(&server, plan.sockets).await?;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let pid = server.pid();
+        let side = measure(sockets, plan, Probe::Ping, || stats::process_cpu(pid)).await?;
         server.check_alive()?;
         side
     };
@@ -91,15 +124,23 @@ pub(crate) async fn run(bin: &Path, plan: &ThroughputPlan) -> Result<Comparison>
             sockets.push(client::connect(server.addr, client::source_address(index), "/").await?);
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-        measure(sockets, plan, "message", || server.cpu()).await?
+        let probe = Probe::Turn {
+            text: &plan.text,
+            done_kind: "message",
+        };
+        measure(sockets, plan, probe, || server.cpu()).await?
     };
-    Ok(Comparison { staffetta, echo })
+    Ok(Comparison {
+        staffetta,
+        channel,
+        echo,
+    })
 }
 
 async fn measure(
     sockets: Vec<Ws>,
     plan: &ThroughputPlan,
-    done_kind: &'static str,
+    probe: Probe<'_>,
     cpu: impl Fn() -> Result<Duration>,
 ) -> Result<Side> {
     let cpu_before = cpu()?;
@@ -109,10 +150,13 @@ async fn measure(
         .into_iter()
         .enumerate()
         .map(|(index, ws)| {
-            let text = plan.text.clone();
             let in_flight = plan.in_flight;
+            let (text, done_kind) = match probe {
+                Probe::Turn { text, done_kind } => (Some(text.to_owned()), done_kind),
+                Probe::Ping => (None, "pong"),
+            };
             tokio::spawn(async move {
-                closed_loop(ws, index, in_flight, &text, done_kind, window_end).await
+                closed_loop(ws, index, in_flight, text.as_deref(), done_kind, window_end).await
             })
         })
         .collect();
@@ -138,13 +182,14 @@ async fn measure(
 }
 
 /// Keeps `in_flight` messages outstanding until the window ends, then waits for the rest.
-/// Returns the latencies of the messages completed inside the window, and the error that
-/// ended the loop early, if any.
+/// A message is a visitor message with `text` (matched to its answer by id) or, without a
+/// text, the application ping (answered in order). Returns the latencies of the messages
+/// completed inside the window, and the error that ended the loop early, if any.
 async fn closed_loop(
     mut ws: Ws,
     index: usize,
     in_flight: usize,
-    text: &str,
+    text: Option<&str>,
     done_kind: &str,
     window_end: Instant,
 ) -> (Vec<Duration>, Option<String>) {
@@ -156,7 +201,11 @@ async fn closed_loop(
             while outstanding.len() < in_flight && Instant::now() < window_end {
                 let id = format!("c{index}-{next}");
                 next += 1;
-                ws.send(client::message_frame(&id, text)).await?;
+                let frame = match text {
+                    Some(text) => client::message_frame(&id, text),
+                    None => client::ping_frame(),
+                };
+                ws.send(frame).await?;
                 outstanding.push_back((id, Instant::now()));
             }
             let Some((id, sent)) = outstanding.front() else {
@@ -175,7 +224,7 @@ async fn closed_loop(
             if head.kind != done_kind {
                 continue;
             }
-            if head.client_message_id.as_deref() != Some(id.as_str()) {
+            if text.is_some() && head.client_message_id.as_deref() != Some(id.as_str()) {
                 anyhow::bail!("answer out of order: expected {id}, got {frame}");
             }
             let now = Instant::now();

@@ -3,7 +3,6 @@
 //! are doing; its latency runs from the send to the `ack` frame (the server acks after the
 //! visitor message, the bot outputs and the session state are durable).
 
-use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -13,7 +12,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::client::{self, FrameHead, Ws};
-use crate::server::Served;
+use crate::server::{Served, Target};
 use crate::stats::{self, Summary};
 
 /// Time allowed after the last due send for the last acks.
@@ -78,8 +77,8 @@ struct SocketResult {
 }
 
 /// Runs the open loop against a fresh server.
-pub(crate) async fn run(bin: &Path, plan: &TurnsPlan) -> Result<TurnsReport> {
-    let mut server = Served::start(bin)?;
+pub(crate) async fn run(target: &Target, plan: &TurnsPlan) -> Result<TurnsReport> {
+    let mut server = Served::start(target)?;
     let sockets = open_sessions(&server, plan.sockets).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
