@@ -72,6 +72,19 @@ impl Server {
         Self::build_with_clock(settings, Clock::system()).await
     }
 
+    /// Everything `serve` checks before it opens anything: dialogs, identity keys, the geo
+    /// database, the desks and the connectors. `config check` runs it, so a config it accepts
+    /// does not fail at start-up for a reason it could have seen.
+    pub fn check_settings(settings: &Settings) -> Result<(), StartError> {
+        Bots::load(settings)?;
+        IdentityVerifier::from_settings(settings)?;
+        crate::visitor::metadata::MetadataCollector::from_settings(settings)?;
+        crate::desk::site_desk::SiteDesks::from_settings(settings).map_err(StartError::Agent)?;
+        crate::connector::Connectors::from_settings(settings, &Clock::system())
+            .map_err(|e| StartError::Agent(e.to_string()))?;
+        Ok(())
+    }
+
     /// Like [`Server::build`], with an injected clock (tests move time by hand).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Server, StartError> {
         // Everything that can be checked without side effects comes before the store.

@@ -69,7 +69,8 @@ enum DialogsCommand {
 #[derive(Debug, Subcommand)]
 enum ConfigCommand {
     /// Validate a config file (or the one from --config / STAFFETTA_CONFIG) plus the
-    /// environment, and print the effective settings with secrets redacted.
+    /// environment, and what it points to (dialogs, identity keys, geo database, desks,
+    /// connectors), and print the effective settings with secrets redacted.
     Check {
         /// The file to check.
         file: Option<PathBuf>,
@@ -83,10 +84,16 @@ pub fn main() -> ExitCode {
         Command::Serve(ref args) => serve::serve(&cli, args),
         Command::Config(ConfigCommand::Check { ref file }) => {
             match load_settings(file.as_deref().or(cli.config.as_deref())) {
-                Ok(settings) => {
-                    println!("configuration is valid\n{settings:#?}");
-                    ExitCode::SUCCESS
-                }
+                Ok(settings) => match crate::server::Server::check_settings(&settings) {
+                    Ok(()) => {
+                        println!("configuration is valid\n{settings:#?}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(err) => {
+                        eprintln!("error: invalid configuration: {err}");
+                        ExitCode::from(EXIT_CONFIG)
+                    }
+                },
                 Err(code) => code,
             }
         }

@@ -18,7 +18,7 @@ fn workdir() -> tempfile::TempDir {
 
 #[test]
 fn default_config_prints_a_file_that_config_check_accepts() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workdir();
     let output = command(dir.path()).arg("default-config").output().unwrap();
     assert!(output.status.success());
     let file = dir.path().join("staffetta.toml");
@@ -75,8 +75,35 @@ fn serve_with_a_bad_environment_value_exits_2() {
 }
 
 #[test]
+fn config_check_refuses_an_identity_key_that_serve_could_not_use() {
+    let dir = workdir();
+    let output = command(dir.path()).arg("default-config").output().unwrap();
+    // Appended, the key belongs to the last (and only) site: the demo site. PEM-shaped, so
+    // settings validation passes, but not an RSA key: only the identity verifier sees it.
+    let mut config = String::from_utf8(output.stdout).unwrap();
+    config.push_str(concat!(
+        "\n[[sites.identity.keys]]\nkid = \"2026-11\"\n",
+        "public_key_pem = \"\"\"\n-----BEGIN PUBLIC KEY-----\nbm90IGEga2V5\n",
+        "-----END PUBLIC KEY-----\n\"\"\"\n",
+    ));
+    let file = dir.path().join("staffetta.toml");
+    std::fs::write(&file, config).unwrap();
+    let check = command(dir.path())
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        stderr.contains("identity key `2026-11`") && stderr.contains("site `demo`"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn config_check_redacts_secrets() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = workdir();
     let output = command(dir.path())
         .env("STAFFETTA__ADMIN__TOKEN", "very-secret-admin-token")
         .env(
