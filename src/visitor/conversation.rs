@@ -107,8 +107,10 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     let public = record.bot.public_state(&dialog);
     let entries = turn_entries(now, None, &outputs);
     let output = output_body(&outputs);
+    let deadline = idle_deadline(state, &session_id, &record);
+    let deadline_ms = deadline.due_ms;
     let batch = AppendBatch {
-        schedule: Some(idle_deadline(state, &session_id, &record)),
+        schedule: Some(deadline),
         client_message_id: None,
         fingerprint: None,
         entries: encode_entries(&entries),
@@ -123,7 +125,9 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
             &"a fresh conversation log was not empty",
         ));
     };
-    state.timer.notify_one();
+    if let Some(due_ms) = deadline_ms {
+        super::timer::wake_for(state, due_ms);
+    }
     state
         .bus
         .publish(&conversation_id, Notice::Appended { head: last_seq });
@@ -230,7 +234,7 @@ pub async fn send(
         }
         let entries = turn_entries(now, Some(&request), &outputs);
         let deadline = idle_deadline(state, session_id, &record);
-        let wakes_timer = deadline.due_ms.is_some();
+        let deadline_ms = deadline.due_ms;
         let batch = AppendBatch {
             schedule: Some(deadline),
             client_message_id: Some(request.client_message_id.clone()),
@@ -244,8 +248,8 @@ pub async fn send(
                 last_seq,
                 ..
             } => {
-                if wakes_timer {
-                    state.timer.notify_one();
+                if let Some(due_ms) = deadline_ms {
+                    super::timer::wake_for(state, due_ms);
                 }
                 state
                     .bus
@@ -382,8 +386,10 @@ async fn apply_tick(
     }
     let log = conversation_log(&record.conversation_id);
     let entries = turn_entries(now, None, &outputs);
+    let deadline = idle_deadline(state, session_id, &record);
+    let deadline_ms = deadline.due_ms;
     let batch = AppendBatch {
-        schedule: Some(idle_deadline(state, session_id, &record)),
+        schedule: Some(deadline),
         client_message_id: None,
         fingerprint: None,
         entries: encode_entries(&entries),
@@ -391,7 +397,9 @@ async fn apply_tick(
     };
     match state.store.append(&log, batch).await? {
         AppendOutcome::Appended { last_seq, .. } => {
-            state.timer.notify_one();
+            if let Some(due_ms) = deadline_ms {
+                super::timer::wake_for(state, due_ms);
+            }
             state
                 .bus
                 .publish(&record.conversation_id, Notice::Appended { head: last_seq });
@@ -505,7 +513,8 @@ pub(crate) fn record_write(
 
 /// The session's next idle deadline (warning or expiry), or none while the bot is not in
 /// charge: the schedule change an append of this record makes in the same atomic write, so
-/// a turn is one durable write. Whoever appends it wakes the timer once it is written.
+/// a turn is one durable write. Whoever appends it calls [`super::timer::wake_for`] once it
+/// is written.
 pub(crate) fn idle_deadline(
     state: &AppState,
     session_id: &str,
@@ -537,7 +546,7 @@ pub(crate) async fn schedule_deadline(
                 .store
                 .schedule(&deadline.schedule, &deadline.member, at)
                 .await?;
-            state.timer.notify_one();
+            super::timer::wake_for(state, at);
         }
         None => {
             state

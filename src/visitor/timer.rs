@@ -19,6 +19,21 @@ pub const MAX_SLEEP: Duration = Duration::from_secs(1);
 /// Most sessions handled per pass.
 const BATCH: usize = 100;
 
+/// Wakes the timer for a deadline just scheduled at `due_ms`, but only when it could be
+/// late otherwise: the timer never sleeps longer than [`MAX_SLEEP`], so a deadline at least
+/// that far away is seen in time without a wake-up. A bot turn pushes its session's idle
+/// deadline minutes ahead, so turns do not run a timer pass each.
+pub fn wake_for(state: &AppState, due_ms: i64) {
+    if needs_wake(state.clock.now_ms(), due_ms) {
+        state.timer.notify_one();
+    }
+}
+
+fn needs_wake(now_ms: i64, due_ms: i64) -> bool {
+    let horizon = i64::try_from(MAX_SLEEP.as_millis()).unwrap_or(i64::MAX);
+    due_ms < now_ms.saturating_add(horizon)
+}
+
 /// Runs until shutdown begins.
 pub async fn run(state: AppState) {
     loop {
@@ -78,4 +93,22 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
         let wait = u64::try_from(at.saturating_sub(now_ms)).unwrap_or(0);
         Duration::from_millis(wait).min(MAX_SLEEP)
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_deadline_within_the_longest_sleep_wakes_the_timer() {
+        assert!(needs_wake(10_000, 10_000));
+        assert!(needs_wake(10_000, 10_999));
+        assert!(needs_wake(10_000, 5_000), "already due");
+    }
+
+    #[test]
+    fn a_deadline_beyond_the_longest_sleep_does_not() {
+        assert!(!needs_wake(10_000, 11_000));
+        assert!(!needs_wake(10_000, 10_000 + 540_000));
+    }
 }
