@@ -190,8 +190,8 @@ mod tests {
         limiter: RateLimiter,
     }
 
-    /// A limiter counting in the store: the cases below run with [`Counting::Node`] (what
-    /// sled gets) and again in `counting_in_the_store_gives_the_same_answers`.
+    /// A limiter counting as sled's limiter does ([`Counting::Node`]); the first case runs
+    /// with both countings.
     async fn fixture(limits: LimitSettings) -> Fixture {
         fixture_counting(limits, Counting::Node).await
     }
@@ -221,27 +221,29 @@ mod tests {
 
     #[tokio::test]
     async fn messages_over_the_limit_are_refused_until_the_window_ends() {
-        let f = fixture(limits(3, 10)).await;
-        for _ in 0..3 {
+        for counting in [Counting::Node, Counting::Store] {
+            let f = fixture_counting(limits(3, 10), counting).await;
+            for _ in 0..3 {
+                f.limiter
+                    .check_message(&f.store, "s1")
+                    .await
+                    .expect("within limit");
+            }
+            f.clock.advance(Duration::from_secs(20));
+            let refused = f.limiter.check_message(&f.store, "s1").await.unwrap_err();
+            assert!(
+                matches!(
+                    refused,
+                    RateLimitError::Limited(Limited { retry_after_s: 40 })
+                ),
+                "{counting:?}: {refused:?}"
+            );
+            f.clock.advance(Duration::from_secs(40));
             f.limiter
                 .check_message(&f.store, "s1")
                 .await
-                .expect("within limit");
+                .expect("a new window starts from zero");
         }
-        f.clock.advance(Duration::from_secs(20));
-        let refused = f.limiter.check_message(&f.store, "s1").await.unwrap_err();
-        assert!(
-            matches!(
-                refused,
-                RateLimitError::Limited(Limited { retry_after_s: 40 })
-            ),
-            "{refused:?}"
-        );
-        f.clock.advance(Duration::from_secs(40));
-        f.limiter
-            .check_message(&f.store, "s1")
-            .await
-            .expect("a new window starts from zero");
     }
 
     #[tokio::test]
@@ -306,27 +308,6 @@ mod tests {
             .await
             .expect("next second");
         assert!(f.limiter.check(&f.store, "k", 1, MINUTE).await.is_err());
-    }
-
-    #[tokio::test]
-    async fn counting_in_the_store_gives_the_same_answers() {
-        let f = fixture_counting(limits(2, 10), Counting::Store).await;
-        f.limiter.check_message(&f.store, "s1").await.expect("1");
-        f.limiter.check_message(&f.store, "s1").await.expect("2");
-        f.clock.advance(Duration::from_secs(15));
-        let refused = f.limiter.check_message(&f.store, "s1").await.unwrap_err();
-        assert!(
-            matches!(
-                refused,
-                RateLimitError::Limited(Limited { retry_after_s: 45 })
-            ),
-            "{refused:?}"
-        );
-        f.clock.advance(Duration::from_secs(45));
-        f.limiter
-            .check_message(&f.store, "s1")
-            .await
-            .expect("a new window starts from zero");
     }
 
     #[tokio::test]
