@@ -80,7 +80,7 @@ impl Server {
         IdentityVerifier::from_settings(settings)?;
         crate::visitor::metadata::MetadataCollector::from_settings(settings)?;
         crate::desk::site_desk::SiteDesks::from_settings(settings).map_err(StartError::Agent)?;
-        crate::connector::Connectors::from_settings(settings, &Clock::system())
+        crate::connector::Connectors::check(settings)
             .map_err(|e| StartError::Agent(e.to_string()))?;
         Ok(())
     }
@@ -101,16 +101,10 @@ impl Server {
         let desks = crate::desk::site_desk::SiteDesks::from_settings(&settings)
             .map_err(StartError::Agent)?;
         let connectors = Arc::new(
-            crate::connector::Connectors::from_settings(&settings, &clock)
+            crate::connector::Connectors::from_settings(&settings, &clock, &store)
                 .map_err(|e| StartError::Agent(e.to_string()))?,
         );
-        let external = crate::desk::external::ExternalDesks::new(connectors.iter().map(
-            |(site, connector)| {
-                let connector: Arc<dyn staffetta_handoff::connector::Connector> =
-                    Arc::clone(connector) as _;
-                (site.to_owned(), connector)
-            },
-        ));
+        let external = crate::desk::external::ExternalDesks::new(&connectors);
         let state = AppState {
             agents: crate::agent::AgentHub {
                 keys,

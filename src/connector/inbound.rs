@@ -1,8 +1,15 @@
 //! Commands from an external contact centre, checked without HTTP: the signature headers,
 //! the timestamp window, the body, replays, and the bounded queue `next_command` reads.
+//!
+//! Replays are remembered in the store, one record per accepted command
+//! (`webhook-command:{site}:{key}`, created only if absent, expiring with the timestamp
+//! window), so every node sharing the store agrees: a command retried to another node is
+//! applied once.
 
-use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
 
 use serde::Deserialize;
 use staffetta_handoff::AgentId;
@@ -12,6 +19,7 @@ use staffetta_handoff::connector::{
 use tokio::sync::mpsc;
 
 use crate::secret::Secret;
+use crate::store::{CasOutcome, RecordWrite, Store};
 
 /// Header with the Unix time (seconds) at which the body was signed.
 pub const TIMESTAMP_HEADER: &str = "x-staffetta-timestamp";
@@ -20,9 +28,6 @@ pub const SIGNATURE_HEADER: &str = "x-staffetta-signature";
 /// Commands accepted but not yet taken by `next_command`; beyond this the endpoint answers
 /// 503 `busy`.
 pub const COMMAND_QUEUE_CAPACITY: usize = 256;
-/// Request keys remembered for replay detection per site; beyond this (all still inside the
-/// tolerance window) the endpoint answers 503 `busy`.
-pub const REPLAY_MEMORY: usize = 20_000;
 /// Longest command `id`, in bytes.
 pub const MAX_COMMAND_ID_LEN: usize = 128;
 
@@ -55,9 +60,12 @@ pub enum InboundError {
     /// The body is not a command.
     #[error("the body is not a command: {0}")]
     BadCommand(String),
-    /// The queue or the replay memory is full.
+    /// The queue is full.
     #[error("too many commands are waiting; retry shortly")]
     Busy,
+    /// The store, which remembers accepted commands, cannot be reached.
+    #[error("the store cannot be reached; retry shortly")]
+    Unavailable,
     /// The connector was closed (the node is shutting down).
     #[error("the connector is closed")]
     Closed,
@@ -133,38 +141,50 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// Keys of recently accepted commands, each with the Unix second after which it is stale
-/// anyway (its timestamp plus the tolerance).
-#[derive(Debug, Default)]
+/// Keys of recently accepted commands of one site, in the store: a record per key that
+/// lives as long as the command's timestamp window.
+#[derive(Debug)]
 pub(crate) struct ReplayGuard {
-    seen: Mutex<HashMap<String, i64>>,
+    store: Arc<dyn Store>,
+    site: String,
 }
 
 impl ReplayGuard {
-    /// Records `key` unless it is known; `Ok(false)` for a replay.
-    pub(crate) fn claim(
-        &self,
-        key: String,
-        expires_s: i64,
-        now_s: i64,
-    ) -> Result<bool, InboundError> {
-        let mut seen = lock(&self.seen);
-        if seen.get(&key).is_some_and(|&until| until >= now_s) {
-            return Ok(false);
+    pub(crate) fn new(store: Arc<dyn Store>, site: &str) -> Self {
+        Self {
+            store,
+            site: site.to_owned(),
         }
-        if seen.len() >= REPLAY_MEMORY {
-            seen.retain(|_, until| *until >= now_s);
-            if seen.len() >= REPLAY_MEMORY {
-                return Err(InboundError::Busy);
+    }
+
+    fn record_key(&self, key: &str) -> String {
+        format!("webhook-command:{}:{key}", self.site)
+    }
+
+    /// Records `key` for `window` unless it is known (on any node); `Ok(false)` for a
+    /// replay.
+    pub(crate) async fn claim(&self, key: &str, window: Duration) -> Result<bool, InboundError> {
+        let write = RecordWrite {
+            key: self.record_key(key),
+            expected_version: None,
+            value: Bytes::from_static(b"1"),
+            ttl: Some(window),
+        };
+        match self.store.put(write).await {
+            Ok(CasOutcome::Written { .. }) => Ok(true),
+            Ok(CasOutcome::Conflict { .. }) => Ok(false),
+            Err(err) => {
+                tracing::warn!(site = %self.site, error = %err, "a webhook command was refused: the store cannot be reached");
+                Err(InboundError::Unavailable)
             }
         }
-        seen.insert(key, expires_s);
-        Ok(true)
     }
 
     /// Forgets a key whose command could not be queued, so a retry is not a replay.
-    pub(crate) fn release(&self, key: &str) {
-        lock(&self.seen).remove(key);
+    pub(crate) async fn release(&self, key: &str) {
+        if let Err(err) = self.store.delete(&self.record_key(key), None).await {
+            tracing::warn!(site = %self.site, error = %err, "a refused webhook command's replay record stays until it expires");
+        }
     }
 }
 
@@ -326,30 +346,40 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_key_is_a_replay_until_it_expires_and_a_released_key_is_not() {
-        let guard = ReplayGuard::default();
-        assert_eq!(guard.claim("k".into(), 100, 50), Ok(true));
-        assert_eq!(guard.claim("k".into(), 100, 60), Ok(false));
-        assert_eq!(guard.claim("k".into(), 200, 101), Ok(true));
-        guard.release("k");
-        assert_eq!(guard.claim("k".into(), 200, 102), Ok(true));
+    async fn sled(clock: &crate::store::ManualClock) -> (tempfile::TempDir, Arc<dyn Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SledStore::open(&dir.path().join("store"), clock.clock())
+            .await
+            .unwrap();
+        (dir, Arc::new(store))
     }
 
-    #[test]
-    fn a_full_replay_memory_drops_expired_keys_before_refusing() {
-        let guard = ReplayGuard::default();
-        for index in 0..REPLAY_MEMORY {
-            assert_eq!(guard.claim(format!("old-{index}"), 10, 0), Ok(true));
-        }
-        assert_eq!(guard.claim("fresh".into(), 100, 11), Ok(true));
-        for index in 1..REPLAY_MEMORY {
-            assert_eq!(guard.claim(format!("new-{index}"), 100, 11), Ok(true));
-        }
-        assert_eq!(
-            guard.claim("one-more".into(), 100, 11),
-            Err(InboundError::Busy)
-        );
+    #[tokio::test]
+    async fn a_key_is_a_replay_until_its_window_passes_and_a_released_key_is_not() {
+        let clock = crate::store::ManualClock::new(1_800_000_000_000);
+        let (_dir, store) = sled(&clock).await;
+        let guard = ReplayGuard::new(store, "demo");
+        let window = Duration::from_secs(300);
+        assert_eq!(guard.claim("k", window).await, Ok(true));
+        clock.advance(Duration::from_secs(299));
+        assert_eq!(guard.claim("k", window).await, Ok(false));
+        clock.advance(Duration::from_secs(2));
+        assert_eq!(guard.claim("k", window).await, Ok(true));
+        guard.release("k").await;
+        assert_eq!(guard.claim("k", window).await, Ok(true));
+    }
+
+    #[tokio::test]
+    async fn two_guards_on_one_store_agree_and_sites_do_not_share_keys() {
+        let clock = crate::store::ManualClock::new(1_800_000_000_000);
+        let (_dir, store) = sled(&clock).await;
+        let node_a = ReplayGuard::new(Arc::clone(&store), "demo");
+        let node_b = ReplayGuard::new(Arc::clone(&store), "demo");
+        let other_site = ReplayGuard::new(store, "shop");
+        let window = Duration::from_secs(60);
+        assert_eq!(node_a.claim("id:c-1", window).await, Ok(true));
+        assert_eq!(node_b.claim("id:c-1", window).await, Ok(false));
+        assert_eq!(other_site.claim("id:c-1", window).await, Ok(true));
     }
 
     #[tokio::test]

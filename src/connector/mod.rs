@@ -7,18 +7,24 @@
 //!   centre, signed commands in (contract: docs/connectors.md).
 //! - `webhook_routes.rs`: `POST /api/v1/connectors/webhook/{site}/commands`, the endpoint
 //!   the contact centre posts commands to ([`router`]).
-//! - `inbound.rs`: the endpoint's checks without HTTP (signature, window, body, replays)
-//!   and the bounded command queue.
+//! - `inbound.rs`: the endpoint's checks without HTTP (signature, window, body, replays
+//!   remembered in the store) and the bounded command queue.
+//! - `outbox.rs`: the durable per-site outbox in the store (log, cursor, lease).
+//! - `delivery.rs`: the loop that sends the outbox in order and moves the cursor.
 //! - `retry.rs`: which delivery failures are retried, and the backoff.
 //!
 //! [`Connectors`] holds one connector per site that configures one, built once at start
 //! from the settings.
 
+mod delivery;
 mod inbound;
+mod outbox;
 mod retry;
 mod webhook;
 mod webhook_routes;
 
+#[cfg(test)]
+mod delivery_tests;
 #[cfg(test)]
 mod webhook_tests;
 
@@ -28,15 +34,16 @@ use std::sync::Arc;
 use staffetta_handoff::connector::Connector;
 
 pub use inbound::{
-    COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, REPLAY_MEMORY, Received,
-    SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, Received, SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
 };
-pub use retry::{MAX_BACKOFF, RetryPolicy, Verdict, verdict_for};
+pub use outbox::{LEASE_RENEW, LEASE_TTL, log_name as outbox_log};
+pub use retry::{MAX_BACKOFF, MIN_ROUND_PAUSE, RetryPolicy, Verdict, verdict_for};
 pub use webhook::{WebhookConnector, WebhookSetupError};
 pub use webhook_routes::{COMMAND_BODY_LIMIT, COMMANDS_PATH, router};
 
 use crate::config::Settings;
-use crate::store::Clock;
+use crate::store::{Clock, Store};
 
 /// Why the connectors cannot be built from the settings.
 #[derive(Debug, thiserror::Error)]
@@ -61,23 +68,41 @@ pub struct Connectors {
 
 impl Connectors {
     /// A connector for every site with a `webhook` section; `clock` dates and checks
-    /// signatures.
-    pub fn from_settings(settings: &Settings, clock: &Clock) -> Result<Self, ConnectorSetupError> {
+    /// signatures; `store` holds their outboxes and command replay records.
+    pub fn from_settings(
+        settings: &Settings,
+        clock: &Clock,
+        store: &Arc<dyn Store>,
+    ) -> Result<Self, ConnectorSetupError> {
         let mut webhooks = BTreeMap::new();
         for site in &settings.sites {
             let Some(webhook) = &site.webhook else {
                 continue;
             };
             let connector =
-                WebhookConnector::new(&site.id, webhook, clock.clone()).map_err(|source| {
+                WebhookConnector::new(&site.id, webhook, clock.clone(), Arc::clone(store))
+                    .map_err(|source| ConnectorSetupError::Webhook {
+                        site: site.id.clone(),
+                        source,
+                    })?;
+            webhooks.insert(site.id.clone(), Arc::new(connector));
+        }
+        Ok(Self { webhooks })
+    }
+
+    /// What [`Connectors::from_settings`] checks, without a store (for `config check`).
+    pub fn check(settings: &Settings) -> Result<(), ConnectorSetupError> {
+        for site in &settings.sites {
+            if let Some(webhook) = &site.webhook {
+                WebhookConnector::check(webhook).map_err(|source| {
                     ConnectorSetupError::Webhook {
                         site: site.id.clone(),
                         source,
                     }
                 })?;
-            webhooks.insert(site.id.clone(), Arc::new(connector));
+            }
         }
-        Ok(Self { webhooks })
+        Ok(())
     }
 
     /// The site's external connector, if it has one.
@@ -120,27 +145,41 @@ mod tests {
         settings
     }
 
-    #[test]
-    fn only_sites_with_a_webhook_get_a_connector() {
-        let connectors = Connectors::from_settings(&Settings::default(), &Clock::system()).unwrap();
+    async fn store() -> (tempfile::TempDir, Arc<dyn Store>) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::SledStore::open(&dir.path().join("store"), Clock::system())
+            .await
+            .unwrap();
+        (dir, Arc::new(store))
+    }
+
+    #[tokio::test]
+    async fn only_sites_with_a_webhook_get_a_connector() {
+        let (_dir, store) = store().await;
+        let connectors =
+            Connectors::from_settings(&Settings::default(), &Clock::system(), &store).unwrap();
         assert!(connectors.get("demo").is_none());
         let settings = settings_with_webhook("http://127.0.0.1:9/hook");
-        let connectors = Connectors::from_settings(&settings, &Clock::system()).unwrap();
+        let connectors = Connectors::from_settings(&settings, &Clock::system(), &store).unwrap();
         assert_eq!(connectors.get("demo").unwrap().name(), "webhook");
         assert_eq!(connectors.webhook("demo").unwrap().site(), "demo");
         assert!(connectors.webhook("other").is_none());
         assert_eq!(connectors.iter().count(), 1);
     }
 
-    #[test]
-    fn an_invalid_webhook_names_its_site_and_never_its_secret() {
+    #[tokio::test]
+    async fn an_invalid_webhook_names_its_site_and_never_its_secret() {
+        let (_dir, store) = store().await;
         let settings = settings_with_webhook("https://desk.example/hook");
-        let err = Connectors::from_settings(&settings, &Clock::system()).unwrap_err();
+        let err = Connectors::from_settings(&settings, &Clock::system(), &store).unwrap_err();
         let message = err.to_string();
         assert!(
             message.starts_with("site `demo`: `webhook.url`"),
             "{message}"
         );
         assert!(!message.contains("registry-test-secret"));
+        let checked = Connectors::check(&settings).unwrap_err().to_string();
+        assert_eq!(checked, message);
+        Connectors::check(&settings_with_webhook("http://127.0.0.1:9/hook")).unwrap();
     }
 }

@@ -7,6 +7,9 @@ use axum::http::StatusCode;
 
 /// Longest wait between two attempts, whatever the configured backoff.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Shortest pause of the outbox between two failed rounds of attempts, even with a zero
+/// backoff, so a dead receiver is never polled in a busy loop.
+pub const MIN_ROUND_PAUSE: Duration = Duration::from_millis(100);
 
 /// Attempts and waits of one delivery.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +46,22 @@ impl RetryPolicy {
                 .unwrap_or(MAX_BACKOFF)
                 .min(MAX_BACKOFF),
         )
+    }
+
+    /// The outbox's pause after `failed_rounds` (1 or more) rounds of `max_attempts`
+    /// attempts each failed: the doubling goes on where the round stopped (the wait an
+    /// attempt `max_attempts + failed_rounds` would have had), from at least
+    /// [`MIN_ROUND_PAUSE`], up to [`MAX_BACKOFF`].
+    pub fn pause_after_failed_rounds(&self, failed_rounds: u32) -> Duration {
+        let base = self.first_backoff.max(MIN_ROUND_PAUSE);
+        let doublings = self
+            .max_attempts
+            .saturating_sub(1)
+            .saturating_add(failed_rounds.saturating_sub(1));
+        let factor = 2u32.checked_pow(doublings).unwrap_or(u32::MAX);
+        base.checked_mul(factor)
+            .unwrap_or(MAX_BACKOFF)
+            .min(MAX_BACKOFF)
     }
 }
 
@@ -97,6 +116,30 @@ mod tests {
             first_backoff: Duration::from_secs(1),
         };
         assert_eq!(huge.backoff_before(u32::MAX), Some(MAX_BACKOFF));
+    }
+
+    #[test]
+    fn the_outbox_pause_goes_on_doubling_after_each_failed_round_up_to_the_cap() {
+        let policy = policy(3, 500);
+        assert_eq!(
+            policy.pause_after_failed_rounds(1),
+            Duration::from_millis(2_000)
+        );
+        assert_eq!(
+            policy.pause_after_failed_rounds(2),
+            Duration::from_millis(4_000)
+        );
+        assert_eq!(policy.pause_after_failed_rounds(5), MAX_BACKOFF);
+        assert_eq!(policy.pause_after_failed_rounds(u32::MAX), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn a_zero_backoff_still_pauses_between_rounds() {
+        assert_eq!(policy(1, 0).pause_after_failed_rounds(1), MIN_ROUND_PAUSE);
+        assert_eq!(
+            policy(1, 0).pause_after_failed_rounds(2),
+            MIN_ROUND_PAUSE * 2
+        );
     }
 
     #[test]

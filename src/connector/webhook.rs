@@ -1,21 +1,28 @@
-//! The webhook connector for external contact centres: every [`Outbound`] item is POSTed,
-//! signed, to the site's URL; agents' commands arrive on the commands endpoint
-//! (`webhook_routes.rs`), are verified and queued, and `next_command` yields them.
+//! The webhook connector for external contact centres: every [`Outbound`] item for the
+//! site's agents is first stored in the site's outbox (`outbox.rs`), then POSTed, signed, to
+//! the site's URL by the delivery loop (`delivery.rs`); agents' commands arrive on the
+//! commands endpoint (`webhook_routes.rs`), are verified, checked against the store's replay
+//! records and queued, and `next_command` yields them.
 //!
 //! Body of a delivery (`Content-Type: application/json`):
 //!
 //! ```json
-//! {"delivery": "2b0c…", "site": "demo", "agent": "ada", "item": {"kind": "event", "event": "POPUP", ...}}
+//! {"delivery": "2b0c…", "seq": 7, "site": "demo", "agent": "ada", "item": {"kind": "event", "event": "POPUP", ...}}
 //! ```
 //!
-//! `delivery` is a UUID that stays the same across the retries of one item, so a receiver
-//! can drop duplicates; `item` is the JSON of [`Outbound`]. Headers
+//! `delivery` is a UUID drawn when the item was stored and `seq` its position in the site's
+//! outbox: both stay the same across retries and restarts, so a receiver can drop
+//! duplicates (delivery is at least once); `item` is the JSON of [`Outbound`]. Headers
 //! [`TIMESTAMP_HEADER`] (Unix seconds, fresh on each attempt) and [`SIGNATURE_HEADER`]
 //! (`webhook_signature(secret, timestamp, body)`). Each attempt is bounded by the configured
 //! timeout; network errors, timeouts, 408, 429 and 5xx are retried with a doubling backoff;
 //! redirects are not followed. Bodies and secrets are never logged.
+//!
+//! [`Connector::deliver`] (the trait, used by the conformance story) posts one item
+//! directly, without the outbox and without `seq`; the server never uses it.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -27,10 +34,11 @@ use staffetta_handoff::connector::{
 
 use super::inbound::{self, CommandQueue, InboundError, Received, ReplayGuard};
 use super::inbound::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use super::outbox::{Outbox, OutboxEntry};
 use super::retry::{RetryPolicy, Verdict, verdict_for};
 use crate::config::{WebhookSettings, WebhookSettingsError};
 use crate::secret::Secret;
-use crate::store::Clock;
+use crate::store::{Clock, Store, StoreResult};
 
 /// Why a webhook connector cannot be built.
 #[derive(Debug, thiserror::Error)]
@@ -47,7 +55,9 @@ pub enum WebhookSetupError {
 /// The JSON body of one delivery.
 #[derive(Serialize)]
 struct Delivery<'a> {
-    delivery: String,
+    delivery: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seq: Option<u64>,
     site: &'a str,
     agent: &'a AgentId,
     item: &'a Outbound,
@@ -64,6 +74,11 @@ pub struct WebhookConnector {
     clock: Clock,
     queue: CommandQueue,
     replay: ReplayGuard,
+    outbox: Outbox,
+    /// Wakes the delivery loop when this node stored an item.
+    wake: tokio::sync::Notify,
+    /// This process's id in the outbox lease.
+    node: String,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -78,22 +93,15 @@ impl fmt::Debug for WebhookConnector {
 }
 
 impl WebhookConnector {
-    /// A connector for `site`; `clock` dates signatures and checks incoming ones.
+    /// A connector for `site`; `clock` dates signatures and checks incoming ones; `store`
+    /// holds the outbox and the replay records of commands.
     pub fn new(
         site: &str,
         settings: &WebhookSettings,
         clock: Clock,
+        store: Arc<dyn Store>,
     ) -> Result<Self, WebhookSetupError> {
-        settings.validate()?;
-        let url = settings.parsed_url()?;
-        let timeout = Duration::from_millis(settings.timeout_ms);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("staffetta-webhook/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| WebhookSetupError::Client(err.without_url().to_string()))?;
+        let (url, client) = Self::client(settings)?;
         Ok(Self {
             site: site.to_owned(),
             url,
@@ -106,8 +114,33 @@ impl WebhookConnector {
             client,
             clock,
             queue: CommandQueue::new(),
-            replay: ReplayGuard::default(),
+            replay: ReplayGuard::new(Arc::clone(&store), site),
+            outbox: Outbox::new(store, site),
+            wake: tokio::sync::Notify::new(),
+            node: uuid::Uuid::new_v4().to_string(),
         })
+    }
+
+    /// Checks `settings` and builds the HTTP client, as [`WebhookConnector::new`] does,
+    /// without a store (for `config check`).
+    pub fn check(settings: &WebhookSettings) -> Result<(), WebhookSetupError> {
+        Self::client(settings).map(drop)
+    }
+
+    fn client(
+        settings: &WebhookSettings,
+    ) -> Result<(url::Url, reqwest::Client), WebhookSetupError> {
+        settings.validate()?;
+        let url = settings.parsed_url()?;
+        let timeout = Duration::from_millis(settings.timeout_ms);
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("staffetta-webhook/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|err| WebhookSetupError::Client(err.without_url().to_string()))?;
+        Ok((url, client))
     }
 
     /// The site this connector serves.
@@ -115,9 +148,41 @@ impl WebhookConnector {
         &self.site
     }
 
+    /// The retry policy of one round of attempts.
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
+    pub(crate) fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub(crate) fn node(&self) -> &str {
+        &self.node
+    }
+
+    pub(crate) async fn woken(&self) {
+        self.wake.notified().await;
+    }
+
+    /// Stores one item for the contact centre in the site's outbox (durable when this
+    /// returns) and wakes the delivery loop; the item's `seq`.
+    pub async fn record(&self, agent: &AgentId, item: &Outbound) -> StoreResult<u64> {
+        let seq = self.outbox.push(agent, item).await?;
+        self.wake.notify_one();
+        Ok(seq)
+    }
+
+    /// Delivers the site's outbox until `stopping` resolves (one such loop per node; on a
+    /// shared store the lease lets one node at a time send).
+    pub async fn run_deliveries(&self, stopping: impl std::future::Future<Output = ()>) {
+        super::delivery::run(self, stopping).await;
+    }
+
     /// Checks and queues one posted command (what the commands endpoint calls): the two
-    /// signature headers, the timestamp against the clock, the body, then replays.
-    pub fn receive(
+    /// signature headers, the timestamp against the clock, the body, then replays (in the
+    /// store, so every node sharing it agrees).
+    pub async fn receive(
         &self,
         timestamp: Option<&str>,
         signature: Option<&str>,
@@ -142,12 +207,16 @@ impl WebhookConnector {
         let tolerance = i64::try_from(self.tolerance_s).unwrap_or(i64::MAX);
         let now_s = now.as_second();
         let expires_s = signed_at.max(now_s).saturating_add(tolerance);
-        if !self.replay.claim(key.clone(), expires_s, now_s)? {
+        let window = Duration::from_secs(u64::try_from(expires_s - now_s).unwrap_or(1).max(1));
+        if self.queue.is_closed() {
+            return Err(InboundError::Closed);
+        }
+        if !self.replay.claim(&key, window).await? {
             tracing::debug!(site = %self.site, agent = %command.agent, "duplicate webhook command dropped");
             return Ok(Received::Duplicate);
         }
         if let Err(err) = self.queue.push(command) {
-            self.replay.release(&key);
+            self.replay.release(&key).await;
             return Err(err);
         }
         Ok(Received::Queued)
@@ -159,12 +228,37 @@ impl WebhookConnector {
         self.queue.close();
     }
 
+    /// Posts one item directly, with a fresh delivery id and no `seq` (the trait's
+    /// `deliver`).
     async fn post(&self, agent: &AgentId, item: &Outbound) -> Result<(), ConnectorError> {
+        let delivery = uuid::Uuid::new_v4().to_string();
+        self.send(&delivery, None, agent, item).await
+    }
+
+    /// One round of attempts for a stored entry: its delivery id and its seq.
+    pub(crate) async fn send_entry(
+        &self,
+        seq: u64,
+        entry: &OutboxEntry,
+    ) -> Result<(), ConnectorError> {
+        self.send(&entry.delivery, Some(seq), &entry.agent, &entry.item)
+            .await
+    }
+
+    /// Posts one body with up to `max_attempts` attempts.
+    async fn send(
+        &self,
+        delivery: &str,
+        seq: Option<u64>,
+        agent: &AgentId,
+        item: &Outbound,
+    ) -> Result<(), ConnectorError> {
         if self.queue.is_closed() {
             return Err(ConnectorError::Closed);
         }
         let body = Delivery {
-            delivery: uuid::Uuid::new_v4().to_string(),
+            delivery,
+            seq,
             site: &self.site,
             agent,
             item,

@@ -81,6 +81,7 @@ async fn receive_command(
             header_text(&headers, SIGNATURE_HEADER),
             &body,
         )
+        .await
         .map_err(|err| {
             tracing::debug!(site = %site, reason = %err, "webhook command refused");
             refusal(err)
@@ -125,6 +126,11 @@ fn refusal(err: InboundError) -> Response {
             "Too many commands are waiting; retry after Retry-After seconds.",
             1,
         ),
+        InboundError::Unavailable => unavailable(
+            "connector_busy",
+            "Accepted commands cannot be checked right now; retry after Retry-After seconds.",
+            1,
+        ),
         InboundError::Closed => unavailable(
             "connector_closed",
             "The server is shutting down; retry later.",
@@ -155,19 +161,27 @@ mod tests {
     struct Fixture {
         connectors: Arc<Connectors>,
         clock: ManualClock,
+        _dir: tempfile::TempDir,
     }
 
-    fn fixture() -> Fixture {
+    async fn fixture() -> Fixture {
         let mut settings = Settings::default();
         settings.sites[0].webhook = Some(WebhookSettings::new(
             "http://127.0.0.1:9/hook",
             Secret::new(SECRET),
         ));
         let clock = ManualClock::new(NOW_MS);
-        let connectors = Connectors::from_settings(&settings, &clock.clock()).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn crate::store::Store> = Arc::new(
+            crate::store::SledStore::open(&dir.path().join("store"), clock.clock())
+                .await
+                .unwrap(),
+        );
+        let connectors = Connectors::from_settings(&settings, &clock.clock(), &store).unwrap();
         Fixture {
             connectors: Arc::new(connectors),
             clock,
+            _dir: dir,
         }
     }
 
@@ -222,7 +236,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_signed_command_is_queued_for_next_command() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let (status, _, body) = send(&fixture, logout("ada")).await;
         assert_eq!(status, StatusCode::ACCEPTED);
         assert_eq!(body, json!({ "status": "queued" }));
@@ -236,7 +250,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_replayed_request_is_acknowledged_but_queued_once() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let body = logout("ada");
         let headers = signed(SECRET, NOW_MS / 1_000, &body);
         for expected in ["queued", "duplicate"] {
@@ -274,7 +288,7 @@ mod tests {
 
     #[tokio::test]
     async fn missing_or_wrong_signatures_are_refused_as_bad_signature() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let body = logout("ada");
         let now_s = NOW_MS / 1_000;
         let good = signed(SECRET, now_s, &body);
@@ -296,7 +310,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_timestamp_outside_the_tolerance_is_refused_as_stale() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let body = logout("ada");
         let headers = signed(SECRET, NOW_MS / 1_000, &body);
         fixture.clock.advance(Duration::from_secs(301));
@@ -315,7 +329,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_signed_body_that_is_not_a_command_is_a_bad_command() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         for body in [
             b"not json".to_vec(),
             br#"{"agent":"ada","command":{"command":"fly"}}"#.to_vec(),
@@ -331,7 +345,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_site_without_a_webhook_is_not_found() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let body = logout("ada");
         let headers = signed(SECRET, NOW_MS / 1_000, &body);
         let (status, _, answer) = post_command(&fixture, "elsewhere", &headers, body).await;
@@ -343,7 +357,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_refused_before_verification() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         let body = vec![b' '; COMMAND_BODY_LIMIT + 1];
         let (status, _, answer) = send(&fixture, body).await;
         assert_eq!(
@@ -354,7 +368,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_closed_connector_asks_to_retry_later() {
-        let fixture = fixture();
+        let fixture = fixture().await;
         fixture.connectors.close_all();
         let (status, headers, answer) = send(&fixture, logout("ada")).await;
         assert_eq!(

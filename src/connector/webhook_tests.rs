@@ -1,5 +1,6 @@
 //! Deliveries of the webhook connector against a loopback receiver: body and signature,
-//! retries of transient failures, bounded attempts, refusals, timeouts, closing.
+//! retries of transient failures, bounded attempts, refusals, timeouts, closing. The
+//! receiver is shared with the outbox tests (`delivery_tests.rs`).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -21,19 +22,21 @@ use crate::config::WebhookSettings;
 use crate::secret::Secret;
 use crate::store::ManualClock;
 
-const SECRET: &str = "delivery-test-secret";
-const NOW_MS: i64 = 1_800_000_000_000;
+pub(super) const SECRET: &str = "delivery-test-secret";
+pub(super) const NOW_MS: i64 = 1_800_000_000_000;
 
 /// What the receiver answers, in order (then 204), and what it got.
 #[derive(Clone, Default)]
-struct Receiver {
+pub(super) struct Receiver {
     script: Arc<Mutex<VecDeque<StatusCode>>>,
     got: Arc<Mutex<Vec<(HeaderMap, Bytes)>>>,
     delay: Option<Duration>,
+    /// While set, every request is answered 503 (after the script).
+    pub(super) failing: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Receiver {
-    fn answering(statuses: &[u16]) -> Self {
+    pub(super) fn answering(statuses: &[u16]) -> Self {
         let script = statuses
             .iter()
             .map(|s| StatusCode::from_u16(*s).unwrap())
@@ -44,7 +47,7 @@ impl Receiver {
         }
     }
 
-    fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
+    pub(super) fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
         self.got.lock().unwrap().clone()
     }
 }
@@ -55,11 +58,15 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
         tokio::time::sleep(delay).await;
     }
     let next = receiver.script.lock().unwrap().pop_front();
-    next.unwrap_or(StatusCode::NO_CONTENT)
+    let failing = receiver
+        .failing
+        .load(std::sync::atomic::Ordering::SeqCst)
+        .then_some(StatusCode::SERVICE_UNAVAILABLE);
+    next.or(failing).unwrap_or(StatusCode::NO_CONTENT)
 }
 
 /// Serves `receiver` on 127.0.0.1:0; the URL of its hook.
-async fn serve(receiver: Receiver) -> String {
+pub(super) async fn serve(receiver: Receiver) -> String {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     // Any path: the receiver is not part of the server's routes (which the OpenAPI
@@ -69,15 +76,26 @@ async fn serve(receiver: Receiver) -> String {
     format!("http://{address}/hook")
 }
 
-fn connector(url: &str, max_attempts: u32, timeout_ms: u64) -> WebhookConnector {
+/// A connector for `url` on a fresh sled store (kept in the returned folder).
+async fn connector(
+    url: &str,
+    max_attempts: u32,
+    timeout_ms: u64,
+) -> (WebhookConnector, tempfile::TempDir) {
     let mut settings = WebhookSettings::new(url, Secret::new(SECRET));
     settings.max_attempts = max_attempts;
     settings.timeout_ms = timeout_ms;
     settings.backoff_ms = 0;
-    WebhookConnector::new("demo", &settings, ManualClock::new(NOW_MS).clock()).unwrap()
+    let clock = ManualClock::new(NOW_MS).clock();
+    let dir = tempfile::tempdir().unwrap();
+    let store = crate::store::SledStore::open(&dir.path().join("store"), clock.clone())
+        .await
+        .unwrap();
+    let connector = WebhookConnector::new("demo", &settings, clock, Arc::new(store)).unwrap();
+    (connector, dir)
 }
 
-fn agent() -> AgentId {
+pub(super) fn agent() -> AgentId {
     AgentId::parse("ada").unwrap()
 }
 
@@ -90,18 +108,23 @@ fn message() -> Outbound {
     })
 }
 
-fn verify(headers: &HeaderMap, body: &[u8]) {
+pub(super) fn verify(headers: &HeaderMap, body: &[u8]) {
+    verify_at(headers, body, NOW_MS);
+}
+
+/// Checks the signature headers of a request signed when the clock read `now_ms`.
+pub(super) fn verify_at(headers: &HeaderMap, body: &[u8], now_ms: i64) {
     let timestamp: i64 = headers[TIMESTAMP_HEADER].to_str().unwrap().parse().unwrap();
-    assert_eq!(timestamp, NOW_MS / 1_000);
+    assert_eq!(timestamp, now_ms / 1_000);
     let signature = headers[SIGNATURE_HEADER].to_str().unwrap();
-    let now = jiff::Timestamp::from_millisecond(NOW_MS).unwrap();
+    let now = jiff::Timestamp::from_millisecond(now_ms).unwrap();
     verify_webhook_signature(SECRET.as_bytes(), timestamp, body, signature, now, 0).unwrap();
 }
 
 #[tokio::test]
 async fn a_delivery_posts_the_signed_envelope_once() {
     let receiver = Receiver::default();
-    let webhook = connector(&serve(receiver.clone()).await, 3, 5_000);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 3, 5_000).await;
     webhook.deliver(&agent(), &message()).await.unwrap();
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1);
@@ -121,7 +144,7 @@ async fn a_delivery_posts_the_signed_envelope_once() {
 #[tokio::test]
 async fn a_receiver_failing_twice_gets_the_same_delivery_a_third_time() {
     let receiver = Receiver::answering(&[503, 500]);
-    let webhook = connector(&serve(receiver.clone()).await, 3, 5_000);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 3, 5_000).await;
     webhook.deliver(&agent(), &message()).await.unwrap();
     let requests = receiver.requests();
     assert_eq!(requests.len(), 3);
@@ -134,7 +157,7 @@ async fn a_receiver_failing_twice_gets_the_same_delivery_a_third_time() {
 #[tokio::test]
 async fn attempts_are_bounded_and_the_last_failure_is_reported() {
     let receiver = Receiver::answering(&[500, 502, 503, 504, 500]);
-    let webhook = connector(&serve(receiver.clone()).await, 3, 5_000);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 3, 5_000).await;
     let err = webhook.deliver(&agent(), &message()).await.unwrap_err();
     assert_eq!(
         err,
@@ -146,7 +169,7 @@ async fn attempts_are_bounded_and_the_last_failure_is_reported() {
 #[tokio::test]
 async fn rate_limits_are_retried() {
     let receiver = Receiver::answering(&[429]);
-    let webhook = connector(&serve(receiver.clone()).await, 2, 5_000);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 2, 5_000).await;
     webhook.deliver(&agent(), &message()).await.unwrap();
     assert_eq!(receiver.requests().len(), 2);
 }
@@ -155,7 +178,7 @@ async fn rate_limits_are_retried() {
 async fn a_client_error_is_a_refusal_and_is_not_retried() {
     for status in [400, 401, 404, 302] {
         let receiver = Receiver::answering(&[status]);
-        let webhook = connector(&serve(receiver.clone()).await, 3, 5_000);
+        let (webhook, _dir) = connector(&serve(receiver.clone()).await, 3, 5_000).await;
         let err = webhook.deliver(&agent(), &message()).await.unwrap_err();
         assert!(
             matches!(&err, ConnectorError::Refused(why) if why.starts_with(&format!("HTTP {status}"))),
@@ -171,7 +194,7 @@ async fn an_unreachable_receiver_fails_after_every_attempt_without_naming_the_ur
     let address = listener.local_addr().unwrap();
     drop(listener);
     let url = format!("http://user:pass@{address}/hook?token=t0k3n");
-    let webhook = connector(&url, 2, 1_000);
+    let (webhook, _dir) = connector(&url, 2, 1_000).await;
     let err = webhook.deliver(&agent(), &message()).await.unwrap_err();
     let ConnectorError::Unreachable(why) = &err else {
         panic!("expected unreachable, got {err:?}");
@@ -190,7 +213,7 @@ async fn a_receiver_slower_than_the_timeout_counts_as_a_failed_attempt() {
         delay: Some(Duration::from_secs(30)),
         ..Receiver::default()
     };
-    let webhook = connector(&serve(receiver.clone()).await, 1, 100);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 1, 100).await;
     let err = webhook.deliver(&agent(), &message()).await.unwrap_err();
     assert!(
         matches!(&err, ConnectorError::Unreachable(why) if why.starts_with("timed out")),
@@ -202,7 +225,7 @@ async fn a_receiver_slower_than_the_timeout_counts_as_a_failed_attempt() {
 #[tokio::test]
 async fn a_closed_connector_delivers_nothing_and_yields_no_more_commands() {
     let receiver = Receiver::default();
-    let webhook = connector(&serve(receiver.clone()).await, 3, 5_000);
+    let (webhook, _dir) = connector(&serve(receiver.clone()).await, 3, 5_000).await;
     webhook.close();
     assert_eq!(
         webhook.deliver(&agent(), &message()).await,

@@ -115,8 +115,9 @@ pub async fn to_agent(
         }),
     };
     state.agents.connections.send(site, agent.as_str(), &frame);
-    // An external desk may be slow: its deliveries are queued and keep their order.
-    state.agents.external.enqueue(site, agent, item);
+    // An external desk may be slow: its items are stored in its outbox, in order, and
+    // delivered from there.
+    state.agents.external.enqueue(site, agent, item).await;
 }
 
 /// An AgentDesktop event as the console gets it. Edge fields: POPUP carries the offer's

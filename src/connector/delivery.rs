@@ -1,0 +1,176 @@
+//! The delivery loop of a site's webhook outbox: while this node holds the lease, send the
+//! entries after the cursor in seq order, each until the contact centre answers 2xx (or
+//! refuses it for good), and move the cursor past it.
+//!
+//! One entry is sent as a round of [`RetryPolicy`] attempts (the backoff of `retry.rs`);
+//! when a whole round fails the loop pauses ([`RetryPolicy::pause_after_failed_rounds`],
+//! doubling up to 30 s) and sends the same entry again, for as long as it takes: later
+//! entries wait, so the order holds and nothing is dropped. A refusal (a 4xx, a redirect)
+//! or an entry that cannot be read is logged and skipped, as the contract says. The lease
+//! is renewed while a send or a pause is under way; when it is lost the send is abandoned
+//! (the new holder sends the entry again: at least once). Memory stays bounded whatever the
+//! backlog: entries are read [`BATCH`] at a time.
+
+use std::future::Future;
+use std::time::Duration;
+
+use staffetta_handoff::connector::ConnectorError;
+
+use super::outbox::{Lease, OutboxEntry};
+use super::webhook::WebhookConnector;
+
+/// Entries read from the store at a time.
+pub(crate) const BATCH: usize = 64;
+/// How often an idle holder looks for entries other nodes appended (its own appends wake
+/// it at once), and how often a node without the lease tries to take it.
+pub(crate) const POLL: Duration = Duration::from_millis(250);
+/// The pause after a store error before the loop tries again.
+const STORE_RETRY: Duration = Duration::from_secs(1);
+
+/// What became of one entry.
+enum Sent {
+    /// Acknowledged, refused for good, or unreadable: the cursor moves past it.
+    Done,
+    /// The lease was lost while sending: another node takes over.
+    LostLease,
+    /// The connector was closed (shutdown).
+    Closed,
+}
+
+/// Delivers the site's outbox until `stopping` resolves, then gives the lease up.
+pub(crate) async fn run(connector: &WebhookConnector, stopping: impl Future<Output = ()>) {
+    let mut lease = Lease::new(
+        std::sync::Arc::clone(connector.outbox().store()),
+        connector.site(),
+        connector.node(),
+    );
+    tokio::select! {
+        () = deliver_while_leased(connector, &mut lease) => {}
+        () = stopping => {}
+    }
+    lease.release().await;
+}
+
+/// The loop proper; returns only once the connector is closed.
+pub(crate) async fn deliver_while_leased(connector: &WebhookConnector, lease: &mut Lease) {
+    let site = connector.site().to_owned();
+    loop {
+        match lease.hold().await {
+            Ok(true) => {}
+            Ok(false) => {
+                tokio::time::sleep(POLL).await;
+                continue;
+            }
+            Err(err) => {
+                tracing::warn!(%site, error = %err, "the webhook outbox lease cannot be read");
+                tokio::time::sleep(STORE_RETRY).await;
+                continue;
+            }
+        }
+        match deliver_batch(connector, lease).await {
+            Ok(Some(Sent::Closed)) => return,
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                tokio::select! {
+                    () = connector.woken() => {}
+                    () = tokio::time::sleep(POLL) => {}
+                }
+            }
+            Err(err) => {
+                tracing::warn!(%site, error = %err, "the webhook outbox cannot be read");
+                tokio::time::sleep(STORE_RETRY).await;
+            }
+        }
+    }
+}
+
+/// Sends the next batch after the cursor; `None` when there was nothing to send.
+async fn deliver_batch(
+    connector: &WebhookConnector,
+    lease: &mut Lease,
+) -> Result<Option<Sent>, crate::store::StoreError> {
+    let outbox = connector.outbox();
+    let mut cursor = outbox.cursor().await?;
+    let entries = outbox.read(cursor.seq, BATCH).await?;
+    if entries.is_empty() {
+        return Ok(None);
+    }
+    for entry in entries {
+        let sent = match serde_json::from_slice::<OutboxEntry>(&entry.body) {
+            Ok(stored) => send_until_done(connector, lease, entry.seq, &stored).await,
+            Err(err) => {
+                tracing::warn!(site = connector.site(), seq = entry.seq, error = %err, "an unreadable webhook outbox entry is skipped");
+                Sent::Done
+            }
+        };
+        match sent {
+            Sent::Done => match outbox.advance(cursor, entry.seq).await? {
+                Some(moved) => cursor = moved,
+                // Another node moved the cursor: re-read where it stands.
+                None => return Ok(Some(Sent::LostLease)),
+            },
+            other => return Ok(Some(other)),
+        }
+    }
+    Ok(Some(Sent::Done))
+}
+
+/// Sends one entry, round after round, until it is done or the lease is lost.
+async fn send_until_done(
+    connector: &WebhookConnector,
+    lease: &mut Lease,
+    seq: u64,
+    entry: &OutboxEntry,
+) -> Sent {
+    let mut failed_rounds = 0u32;
+    loop {
+        let Some(outcome) = leased(lease, connector.send_entry(seq, entry)).await else {
+            return Sent::LostLease;
+        };
+        match outcome {
+            Ok(()) | Err(ConnectorError::Refused(_) | ConnectorError::Protocol(_)) => {
+                return Sent::Done;
+            }
+            Err(ConnectorError::Closed) => return Sent::Closed,
+            Err(_) => {}
+        }
+        failed_rounds = failed_rounds.saturating_add(1);
+        let pause = connector.policy().pause_after_failed_rounds(failed_rounds);
+        tracing::warn!(
+            site = connector.site(),
+            seq,
+            failed_rounds,
+            ?pause,
+            "the webhook receiver is unreachable; the outbox waits"
+        );
+        if leased(lease, tokio::time::sleep(pause)).await.is_none() {
+            return Sent::LostLease;
+        }
+    }
+}
+
+/// Runs `work` while renewing the lease on time; `None` when the lease was lost (then
+/// `work` is dropped).
+async fn leased<F: Future>(lease: &mut Lease, work: F) -> Option<F::Output> {
+    let mut work = std::pin::pin!(work);
+    loop {
+        let Some(renew_at) = lease.renew_at() else {
+            return Some(work.await);
+        };
+        tokio::select! {
+            output = &mut work => return Some(output),
+            () = tokio::time::sleep_until(renew_at) => {
+                match lease.renew().await {
+                    Ok(true) => {}
+                    Ok(false) => return None,
+                    // The store is away: keep going; the lease still runs for a while and
+                    // the cursor's compare-and-set catches a takeover.
+                    Err(err) => {
+                        tracing::warn!(error = %err, "the webhook outbox lease was not renewed");
+                        lease.postpone();
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,279 @@
+//! The durable outbox of a site's webhook: every item for the contact centre is appended
+//! to a store log before the desk's change counts as handed to the connector; a cursor
+//! record says how far the contact centre has acknowledged; a lease record says which node
+//! delivers (on a shared store).
+//!
+//! Store names, per site:
+//!
+//! - log `webhook-outbox:{site}`: one entry per item, `{"delivery", "agent", "item"}`; its
+//!   seq is the item's `seq` on the wire, the `delivery` UUID is drawn once when appended;
+//! - record `webhook-outbox-cursor:{site}`: the last seq acknowledged (or refused for good),
+//!   as decimal digits, moved forward by compare-and-set;
+//! - record `webhook-outbox-lease:{site}`: the delivering node's id, with a TTL of
+//!   [`LEASE_TTL`], renewed by compare-and-set while it delivers.
+//!
+//! Entries at or below the cursor stay in the log: the store has no trim (see
+//! docs/connectors.md, Retention).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use staffetta_handoff::AgentId;
+use staffetta_handoff::connector::Outbound;
+use tokio::time::Instant;
+
+use crate::store::{
+    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, Store, StoreError, StoreResult,
+};
+
+/// How long a delivering node's lease lasts without a renewal: another node takes over
+/// at most this long after the holder died.
+pub const LEASE_TTL: Duration = Duration::from_secs(15);
+/// How often the holder renews its lease (a third of [`LEASE_TTL`]).
+pub const LEASE_RENEW: Duration = Duration::from_secs(5);
+
+/// The log of a site's outbox.
+pub fn log_name(site: &str) -> String {
+    format!("webhook-outbox:{site}")
+}
+
+fn cursor_key(site: &str) -> String {
+    format!("webhook-outbox-cursor:{site}")
+}
+
+fn lease_key(site: &str) -> String {
+    format!("webhook-outbox-lease:{site}")
+}
+
+/// One stored item: what the contact centre gets, with the delivery id it keeps across
+/// every retry and restart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct OutboxEntry {
+    /// A UUID drawn once, when the item was stored.
+    pub(crate) delivery: String,
+    /// The agent the item is for.
+    pub(crate) agent: AgentId,
+    /// The item.
+    pub(crate) item: Outbound,
+}
+
+/// Where the cursor stands: the last acknowledged seq and the record's version (`None`:
+/// never written, nothing acknowledged yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cursor {
+    pub(crate) seq: u64,
+    pub(crate) version: Option<u64>,
+}
+
+/// A site's outbox in the store.
+#[derive(Debug, Clone)]
+pub(crate) struct Outbox {
+    store: Arc<dyn Store>,
+    site: String,
+}
+
+impl Outbox {
+    pub(crate) fn new(store: Arc<dyn Store>, site: &str) -> Self {
+        Self {
+            store,
+            site: site.to_owned(),
+        }
+    }
+
+    pub(crate) fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Appends one item (durable when this returns); its seq.
+    pub(crate) async fn push(&self, agent: &AgentId, item: &Outbound) -> StoreResult<u64> {
+        let entry = OutboxEntry {
+            delivery: uuid::Uuid::new_v4().to_string(),
+            agent: agent.clone(),
+            item: item.clone(),
+        };
+        let body = serde_json::to_vec(&entry)
+            .map_err(|err| StoreError::invalid(format!("outbox entry: {err}")))?;
+        let batch = AppendBatch {
+            client_message_id: None,
+            fingerprint: None,
+            entries: vec![Bytes::from(body)],
+            record: None,
+            schedule: None,
+        };
+        match self.store.append(&log_name(&self.site), batch).await? {
+            AppendOutcome::Appended { last_seq, .. }
+            | AppendOutcome::Duplicate { last_seq, .. } => Ok(last_seq),
+            // Neither happens without an id or a record; say so rather than guess a seq.
+            AppendOutcome::IdConflict | AppendOutcome::RecordConflict { .. } => Err(
+                StoreError::invalid("an outbox append without an id or record conflicted"),
+            ),
+        }
+    }
+
+    /// Up to `limit` entries after `after`, oldest first.
+    pub(crate) async fn read(&self, after: u64, limit: usize) -> StoreResult<Vec<LogEntry>> {
+        self.store
+            .read_log(&log_name(&self.site), after, limit)
+            .await
+    }
+
+    /// How far the contact centre has acknowledged. An unreadable cursor counts as 0: the
+    /// items are sent again rather than lost.
+    pub(crate) async fn cursor(&self) -> StoreResult<Cursor> {
+        let Some(record) = self.store.get(&cursor_key(&self.site)).await? else {
+            return Ok(Cursor {
+                seq: 0,
+                version: None,
+            });
+        };
+        let seq = std::str::from_utf8(&record.value)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| {
+                tracing::warn!(site = %self.site, "the webhook outbox cursor is unreadable; starting over");
+                0
+            });
+        Ok(Cursor {
+            seq,
+            version: Some(record.version),
+        })
+    }
+
+    /// Moves the cursor from `from` to `seq`; the new cursor, or `None` when another node
+    /// moved it in between (then nothing was written).
+    pub(crate) async fn advance(&self, from: Cursor, seq: u64) -> StoreResult<Option<Cursor>> {
+        let write = RecordWrite {
+            key: cursor_key(&self.site),
+            expected_version: from.version,
+            value: Bytes::from(seq.to_string()),
+            ttl: None,
+        };
+        Ok(match self.store.put(write).await? {
+            CasOutcome::Written { version } => Some(Cursor {
+                seq,
+                version: Some(version),
+            }),
+            CasOutcome::Conflict { .. } => None,
+        })
+    }
+}
+
+/// Who may deliver a site's outbox. On a store of this process alone (sled) the node always
+/// may; on a shared store (Redis) the holder of the lease record may.
+#[derive(Debug)]
+pub(crate) struct Lease {
+    store: Arc<dyn Store>,
+    key: String,
+    holder: String,
+    shared: bool,
+    ttl: Duration,
+    /// The version of our lease record and when we wrote it, while we hold it.
+    held: Option<(u64, Instant)>,
+}
+
+impl Lease {
+    /// The lease of `site` for the node `holder` (a random id per process).
+    pub(crate) fn new(store: Arc<dyn Store>, site: &str, holder: &str) -> Self {
+        let shared = store.is_shared();
+        Self::with(store, site, holder, shared, LEASE_TTL)
+    }
+
+    /// A lease with an explicit kind and TTL (tests run a shared lease on sled).
+    pub(crate) fn with(
+        store: Arc<dyn Store>,
+        site: &str,
+        holder: &str,
+        shared: bool,
+        ttl: Duration,
+    ) -> Self {
+        Self {
+            store,
+            key: lease_key(site),
+            holder: holder.to_owned(),
+            shared,
+            ttl,
+            held: None,
+        }
+    }
+
+    /// When the lease must be renewed next, while held (`None`: no renewal needed).
+    pub(crate) fn renew_at(&self) -> Option<Instant> {
+        let renew_every = self.ttl / 3;
+        self.held.map(|(_, written)| written + renew_every)
+    }
+
+    /// Takes the lease, or renews it when a third of its TTL has passed; whether this node
+    /// holds it now.
+    pub(crate) async fn hold(&mut self) -> StoreResult<bool> {
+        if !self.shared {
+            return Ok(true);
+        }
+        if self.renew_at().is_some_and(|at| Instant::now() < at) {
+            return Ok(true);
+        }
+        self.renew().await
+    }
+
+    /// Writes the lease again (take or renew); whether this node holds it.
+    pub(crate) async fn renew(&mut self) -> StoreResult<bool> {
+        if !self.shared {
+            return Ok(true);
+        }
+        let expected = self.held.map(|(version, _)| version);
+        let written = self.write(expected).await?;
+        if written {
+            return Ok(true);
+        }
+        if expected.is_none() {
+            return Ok(false);
+        }
+        // Our version is gone (expired, or taken): try once as a newcomer.
+        self.write(None).await
+    }
+
+    async fn write(&mut self, expected_version: Option<u64>) -> StoreResult<bool> {
+        let write = RecordWrite {
+            key: self.key.clone(),
+            expected_version,
+            value: Bytes::from(self.holder.clone()),
+            ttl: Some(self.ttl),
+        };
+        let now = Instant::now();
+        match self.store.put(write).await? {
+            CasOutcome::Written { version } => {
+                self.held = Some((version, now));
+                Ok(true)
+            }
+            CasOutcome::Conflict { .. } => {
+                self.held = None;
+                Ok(false)
+            }
+        }
+    }
+
+    /// After a renewal failed for a reason other than a conflict (the store is away):
+    /// try again in a second rather than at once.
+    pub(crate) fn postpone(&mut self) {
+        let renew_every = self.ttl / 3;
+        if let Some((_, written)) = &mut self.held {
+            let retry_at = Instant::now() + Duration::from_secs(1);
+            if let Some(shifted) = retry_at.checked_sub(renew_every) {
+                *written = shifted;
+            }
+        }
+    }
+
+    /// Gives the lease up (at shutdown), so another node need not wait for it to expire.
+    pub(crate) async fn release(&mut self) {
+        let Some((version, _)) = self.held.take() else {
+            return;
+        };
+        if self.shared
+            && let Err(err) = self.store.delete(&self.key, Some(version)).await
+        {
+            tracing::debug!(error = %err, "the webhook outbox lease was not released; it expires");
+        }
+    }
+}
