@@ -136,10 +136,20 @@ async fn login(
     };
     login_guard::record_success(store, &body.site_id, operator.login.as_str()).await?;
     tracing::info!(site = %body.site_id, agent = %operator.id.as_str(), "agent logged in");
-    session_response(&state, &operator).await
+    session_response(&state, &operator, tokens::new_family()).await
 }
 
-async fn session_response(state: &AppState, operator: &Operator) -> Result<Response, ApiError> {
+/// How long refresh tokens (and the records of used ones) live.
+fn refresh_ttl(state: &AppState) -> Duration {
+    Duration::from_secs(u64::from(state.settings.agent.refresh_token_ttl_s.max(60)))
+}
+
+/// A new access token and a new refresh token of `family` (one family per login).
+async fn session_response(
+    state: &AppState,
+    operator: &Operator,
+    family: String,
+) -> Result<Response, ApiError> {
     let settings = &state.settings.agent;
     let claims = AgentClaims {
         sub: operator.id.as_str().to_owned(),
@@ -150,8 +160,9 @@ async fn session_response(state: &AppState, operator: &Operator) -> Result<Respo
     let grant = RefreshGrant {
         site: claims.site.clone(),
         login: claims.login.clone(),
+        family,
     };
-    let ttl = Duration::from_secs(u64::from(settings.refresh_token_ttl_s.max(60)));
+    let ttl = refresh_ttl(state);
     let refresh = tokens::issue_refresh(state.store.as_ref(), &grant, ttl).await?;
     let body = SessionBody {
         access_token: state.agents.keys.issue(&claims),
@@ -214,29 +225,46 @@ async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
     check_csrf(&headers)?;
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh", "Log in again.");
     let token = refresh_cookie(&headers).ok_or_else(invalid)?;
-    let grant = tokens::consume_refresh(state.store.as_ref(), &token)
-        .await?
-        .ok_or_else(invalid)?;
+    let rotated = tokens::rotate_refresh(
+        state.store.as_ref(),
+        &token,
+        state.clock.now_ms(),
+        refresh_ttl(&state),
+    )
+    .await?;
+    let grant = match rotated {
+        Ok(grant) => grant,
+        Err(refusal) => {
+            if refusal == tokens::RefreshRefusal::Reused {
+                tracing::warn!("a rotated refresh token was used again: its family is revoked");
+            }
+            return Err(invalid());
+        }
+    };
     let login = Login::parse(&grant.login).map_err(|_| invalid())?;
     let (operator, _) = operators::get(state.store.as_ref(), &grant.site, &login)
         .await
         .map_err(|e| ApiError::internal(&e))?
         .ok_or_else(invalid)?;
-    session_response(&state, &operator).await
+    // Tokens from before families get one now.
+    let family = if grant.family.is_empty() {
+        tokens::new_family()
+    } else {
+        grant.family
+    };
+    session_response(&state, &operator, family).await
 }
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     check_csrf(&headers)?;
     if let Some(token) = refresh_cookie(&headers) {
-        let grant = state
-            .store
-            .get(&tokens::refresh_key_of(&token))
-            .await?
-            .and_then(|record| serde_json::from_slice::<tokens::RefreshGrant>(&record.value).ok());
+        let grant = tokens::peek_refresh(state.store.as_ref(), &token).await?;
         if let Some(grant) = grant {
             // Leaves the desk first: refused (409) while the agent still has conversations,
             // and then the session stays valid so the console can end them.
             crate::desk::agent_ws::leave_desk(&state, &grant.site, &grant.login).await?;
+            // Every token of this login goes, including one another tab may hold.
+            tokens::revoke_family(state.store.as_ref(), &grant.family, refresh_ttl(&state)).await?;
         }
         tokens::consume_refresh(state.store.as_ref(), &token).await?;
     }

@@ -2,8 +2,14 @@
 //! kept in the store as SHA-256 digests.
 //!
 //! Expiry of access tokens is checked against the node's [`Clock`], not the OS clock, so
-//! tests can move time. A refresh token is single use: [`rotate`] deletes it before a new one
-//! is issued, and a token that was already used is refused.
+//! tests can move time.
+//!
+//! Refresh tokens rotate: [`rotate_refresh`] marks a token as used before a new one is issued.
+//! Every token descends from one login, its *family*. Two console tabs of one browser share
+//! the cookie and may both refresh with the same token at once, so a token used again within
+//! [`REUSE_WINDOW_MS`] of its rotation is still exchanged (for a fresh token of the same
+//! family). Used again later, it is taken as stolen: the whole family is revoked and every
+//! token of it, the newest included, is refused from then on.
 
 use std::time::Duration;
 
@@ -115,6 +121,9 @@ pub fn random_token() -> String {
     )
 }
 
+/// How long a rotated refresh token may still be exchanged (concurrent refreshes of two tabs).
+pub const REUSE_WINDOW_MS: i64 = 30_000;
+
 /// What a refresh token stands for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefreshGrant {
@@ -122,13 +131,64 @@ pub struct RefreshGrant {
     pub site: String,
     /// The login.
     pub login: String,
+    /// The login this token descends from (empty for tokens issued before families).
+    #[serde(default)]
+    pub family: String,
+}
+
+/// A stored refresh token: its grant and, once used, when it was rotated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct RefreshRecord {
+    #[serde(flatten)]
+    grant: RefreshGrant,
+    /// Milliseconds since the epoch of the first exchange.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rotated_at: Option<i64>,
+}
+
+/// Why a refresh token was not exchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RefreshRefusal {
+    /// Unknown, expired, logged out or malformed.
+    #[error("the refresh token is not known")]
+    Unknown,
+    /// Its family was revoked after a reuse.
+    #[error("the refresh token's family was revoked")]
+    Revoked,
+    /// Used again after the reuse window: taken as stolen, the family is now revoked.
+    #[error("the refresh token was used again after its rotation")]
+    Reused,
+}
+
+/// What a stored token allows at `now_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Verdict {
+    /// First use: mark it rotated, then exchange it.
+    Rotate,
+    /// Rotated moments ago (another tab): exchange it again.
+    WithinWindow,
+    /// Rotated earlier than the window allows.
+    Reuse,
+}
+
+fn verdict(rotated_at: Option<i64>, now_ms: i64) -> Verdict {
+    match rotated_at {
+        None => Verdict::Rotate,
+        Some(at) if now_ms.saturating_sub(at) <= REUSE_WINDOW_MS => Verdict::WithinWindow,
+        Some(_) => Verdict::Reuse,
+    }
+}
+
+/// A new family id (one per login).
+pub fn new_family() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+fn revoked_key(family: &str) -> String {
+    format!("agent_refresh_revoked:{family}")
 }
 
 /// The store key of a refresh token (a digest: the token itself is never stored).
-pub fn refresh_key_of(token: &str) -> String {
-    refresh_key(token)
-}
-
 fn refresh_key(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
@@ -151,6 +211,84 @@ pub async fn issue_refresh(
     match store.put(write).await? {
         CasOutcome::Written { .. } | CasOutcome::Conflict { .. } => Ok(token),
     }
+}
+
+/// Exchanges a refresh token at `now_ms`: its grant, for a new token of the same family.
+/// The used token stays stored (for `ttl`) as rotated, so a late reuse is recognised and
+/// revokes the family.
+pub async fn rotate_refresh(
+    store: &dyn Store,
+    token: &str,
+    now_ms: i64,
+    ttl: Duration,
+) -> Result<Result<RefreshGrant, RefreshRefusal>, StoreError> {
+    let key = refresh_key(token);
+    loop {
+        let Some(stored) = store.get(&key).await? else {
+            return Ok(Err(RefreshRefusal::Unknown));
+        };
+        let Ok(record) = serde_json::from_slice::<RefreshRecord>(&stored.value) else {
+            return Ok(Err(RefreshRefusal::Unknown));
+        };
+        let family = record.grant.family.clone();
+        if !family.is_empty() && store.get(&revoked_key(&family)).await?.is_some() {
+            return Ok(Err(RefreshRefusal::Revoked));
+        }
+        match verdict(record.rotated_at, now_ms) {
+            Verdict::WithinWindow => return Ok(Ok(record.grant)),
+            Verdict::Reuse => {
+                revoke_family(store, &family, ttl).await?;
+                return Ok(Err(RefreshRefusal::Reused));
+            }
+            Verdict::Rotate => {
+                let rotated = RefreshRecord {
+                    rotated_at: Some(now_ms),
+                    ..record
+                };
+                let write = RecordWrite {
+                    key: key.clone(),
+                    expected_version: Some(stored.version),
+                    value: Bytes::from(serde_json::to_vec(&rotated).unwrap_or_default()),
+                    ttl: Some(ttl),
+                };
+                // On a conflict another tab rotated it first: read again (within the window).
+                if let CasOutcome::Written { .. } = store.put(write).await? {
+                    return Ok(Ok(rotated.grant));
+                }
+            }
+        }
+    }
+}
+
+/// Revokes every refresh token of `family` (logout, or a reuse taken as theft).
+pub async fn revoke_family(
+    store: &dyn Store,
+    family: &str,
+    ttl: Duration,
+) -> Result<(), StoreError> {
+    if family.is_empty() {
+        return Ok(());
+    }
+    let write = RecordWrite {
+        key: revoked_key(family),
+        expected_version: None,
+        value: Bytes::from_static(b"1"),
+        ttl: Some(ttl),
+    };
+    // A conflict means it is revoked already.
+    store.put(write).await?;
+    Ok(())
+}
+
+/// The grant of a stored refresh token, used or not.
+pub async fn peek_refresh(
+    store: &dyn Store,
+    token: &str,
+) -> Result<Option<RefreshGrant>, StoreError> {
+    Ok(store
+        .get(&refresh_key(token))
+        .await?
+        .and_then(|record| serde_json::from_slice(&record.value).ok()))
 }
 
 /// Consumes a refresh token: returns its grant once; a second use finds nothing.
@@ -192,6 +330,41 @@ mod tests {
         let token = keys.issue(&claims(1000));
         assert_eq!(keys.verify(&token, 999_000).unwrap(), claims(1000));
         assert_eq!(keys.verify(&token, 1_000_000), Err(TokenError::Expired));
+    }
+
+    #[test]
+    fn a_rotated_token_may_be_exchanged_again_only_within_the_window() {
+        assert_eq!(verdict(None, 5_000), Verdict::Rotate);
+        assert_eq!(verdict(Some(5_000), 5_000), Verdict::WithinWindow);
+        assert_eq!(
+            verdict(Some(5_000), 5_000 + REUSE_WINDOW_MS),
+            Verdict::WithinWindow
+        );
+        assert_eq!(
+            verdict(Some(5_000), 5_001 + REUSE_WINDOW_MS),
+            Verdict::Reuse
+        );
+    }
+
+    #[test]
+    fn records_without_a_family_or_rotation_still_read() {
+        let old: RefreshRecord = serde_json::from_str(r#"{"site":"demo","login":"ada"}"#).unwrap();
+        assert_eq!((old.grant.family.as_str(), old.rotated_at), ("", None));
+        let grant = RefreshGrant {
+            site: "demo".into(),
+            login: "ada".into(),
+            family: "f1".into(),
+        };
+        let rotated = RefreshRecord {
+            grant: grant.clone(),
+            rotated_at: Some(7),
+        };
+        let text = serde_json::to_string(&rotated).unwrap();
+        assert_eq!(
+            serde_json::from_str::<RefreshGrant>(&text).unwrap(),
+            grant,
+            "a rotated record still reads as its grant"
+        );
     }
 
     #[test]

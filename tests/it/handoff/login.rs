@@ -58,28 +58,95 @@ async fn wrong_password_unknown_login_and_unknown_site_all_answer_invalid_creden
     }
 }
 
+/// `POST /api/v1/agent/refresh` with `cookie` (`staffetta_refresh=...`).
+async fn refresh(app: &crate::support::TestApp, cookie: &str) -> reqwest::Response {
+    app.http
+        .post(format!("{}/api/v1/agent/refresh", app.base_url))
+        .header("cookie", cookie)
+        .header("x-staffetta-csrf", "1")
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn console_reconnects_with_the_refresh_cookie_which_rotates() {
     let app = spawn_desk(10).await;
     add_operator(&app, "ada", "pass-ada", "agent").await;
     let first = refresh_cookie(&login(&app, "ada", "pass-ada").await);
-    let refresh = |cookie: String| {
-        app.http
-            .post(format!("{}/api/v1/agent/refresh", app.base_url))
-            .header("cookie", cookie)
-            .header("x-staffetta-csrf", "1")
-            .send()
-    };
-    let renewed = refresh(first.clone()).await.unwrap();
+    let renewed = refresh(&app, &first).await;
     assert_eq!(renewed.status(), 200);
     let second = refresh_cookie(&renewed);
     assert_ne!(first, second);
     let body: serde_json::Value = renewed.json().await.unwrap();
     assert_eq!(body["agent"]["login"], "ada");
+    let third = refresh_cookie(&refresh(&app, &second).await);
+    assert_ne!(third, second);
+    assert_eq!(refresh(&app, &third).await.status(), 200);
+}
 
-    let reused = refresh(first).await.unwrap();
-    assert_eq!(reused.status(), 401, "a used refresh token is dead");
-    assert_eq!(refresh(second).await.unwrap().status(), 200);
+#[tokio::test]
+async fn two_tabs_refreshing_with_the_same_token_both_stay_signed_in() {
+    let app = spawn_desk(10).await;
+    add_operator(&app, "ada", "pass-ada", "agent").await;
+    let shared = refresh_cookie(&login(&app, "ada", "pass-ada").await);
+    // Both tabs send the cookie they share at the same moment.
+    let (one, two) = tokio::join!(refresh(&app, &shared), refresh(&app, &shared));
+    assert_eq!((one.status().as_u16(), two.status().as_u16()), (200, 200));
+    let (one, two) = (refresh_cookie(&one), refresh_cookie(&two));
+    assert_ne!(one, two, "each exchange hands out a fresh token");
+    // A tab late by almost the whole window still gets through.
+    app.advance(std::time::Duration::from_secs(29));
+    let late = refresh(&app, &shared).await;
+    assert_eq!(late.status(), 200);
+    // Whichever cookie the browser kept works on.
+    for cookie in [one, two, refresh_cookie(&late)] {
+        assert_eq!(refresh(&app, &cookie).await.status(), 200);
+    }
+}
+
+#[tokio::test]
+async fn a_rotated_token_used_after_the_window_revokes_the_whole_family() {
+    let app = spawn_desk(10).await;
+    add_operator(&app, "ada", "pass-ada", "agent").await;
+    let stolen = refresh_cookie(&login(&app, "ada", "pass-ada").await);
+    let current = refresh_cookie(&refresh(&app, &stolen).await);
+    // Another login of the same operator is another family: it is not touched.
+    let elsewhere = refresh_cookie(&login(&app, "ada", "pass-ada").await);
+    app.advance(std::time::Duration::from_secs(31));
+    let reused = refresh(&app, &stolen).await;
+    assert_eq!(reused.status(), 401);
+    let body: serde_json::Value = reused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_refresh");
+    assert_eq!(
+        refresh(&app, &current).await.status(),
+        401,
+        "the newest token of a family whose old token was replayed is dead too"
+    );
+    assert_eq!(refresh(&app, &stolen).await.status(), 401);
+    assert_eq!(refresh(&app, &elsewhere).await.status(), 200);
+}
+
+#[tokio::test]
+async fn signing_out_ends_every_token_of_the_login() {
+    let app = spawn_desk(10).await;
+    add_operator(&app, "ada", "pass-ada", "agent").await;
+    let first = refresh_cookie(&login(&app, "ada", "pass-ada").await);
+    // Two tabs raced: one cookie each; one tab signs out.
+    let (one, two) = tokio::join!(refresh(&app, &first), refresh(&app, &first));
+    let (one, two) = (refresh_cookie(&one), refresh_cookie(&two));
+    let out = app
+        .http
+        .post(format!("{}/api/v1/agent/logout", app.base_url))
+        .header("cookie", &one)
+        .header("x-staffetta-csrf", "1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), 204);
+    assert_eq!(refresh(&app, &one).await.status(), 401);
+    assert_eq!(refresh(&app, &two).await.status(), 401);
+    assert_eq!(refresh(&app, &first).await.status(), 401);
 }
 
 #[tokio::test]
