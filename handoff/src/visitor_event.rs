@@ -52,10 +52,13 @@ pub enum VisitorEvent {
         /// The agent's display name.
         display_name: String,
     },
-    /// The agent is typing.
+    /// The agent started or stopped typing.
     AgentTyping {
         /// The agent's display name.
         display_name: String,
+        /// Started (`true`, also when absent) or stopped.
+        #[serde(default = "typing_started")]
+        typing: bool,
     },
     /// The conversation with the agent is over.
     ConversationEnded {
@@ -67,6 +70,11 @@ pub enum VisitorEvent {
         /// Why.
         reason: ClosedReason,
     },
+}
+
+/// An `agent_typing` event without `typing` is a start.
+fn typing_started() -> bool {
+    true
 }
 
 #[cfg(test)]
@@ -99,8 +107,9 @@ mod tests {
             (
                 VisitorEvent::AgentTyping {
                     display_name: "Ada".into(),
+                    typing: false,
                 },
-                json!({ "type": "agent_typing", "display_name": "Ada" }),
+                json!({ "type": "agent_typing", "display_name": "Ada", "typing": false }),
             ),
             (
                 VisitorEvent::ConversationEnded { by: EndedBy::Agent },

@@ -247,6 +247,7 @@ mod tests {
             kind: EventKind::Typing {
                 from: Sender::Visitor,
                 typing: true,
+                agent_name: None,
             },
         };
         let message = Message::Notice {

@@ -69,12 +69,16 @@ pub async fn apply_event(
 ) -> Result<(), ApiError> {
     let id = conversation.as_str();
     let (entry, status) = match event {
-        VisitorEvent::AgentTyping { .. } => {
+        VisitorEvent::AgentTyping {
+            display_name,
+            typing,
+        } => {
             let typing = Event {
                 seq: None,
                 kind: EventKind::Typing {
                     from: Sender::Agent,
-                    typing: true,
+                    typing,
+                    agent_name: Some(display_name),
                 },
             };
             state

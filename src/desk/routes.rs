@@ -480,7 +480,8 @@ mod tests {
                 5,
                 EventKind::Typing {
                     from: Sender::Agent,
-                    typing: true
+                    typing: true,
+                    agent_name: Some("Ada".into()),
                 }
             )
             .is_none()

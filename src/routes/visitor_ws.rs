@@ -207,6 +207,7 @@ impl Connection {
                         kind: EventKind::Typing {
                             from: Sender::Visitor,
                             typing,
+                            agent_name: None,
                         },
                     })),
                 );

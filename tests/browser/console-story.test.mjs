@@ -163,13 +163,21 @@ describe('a day at the desk, end to end', () => {
     await conv.getByText('The visitor is typing…').waitFor({ state: 'detached' }).catch(() => {});
     assert.equal(await conv.locator('.typing').textContent(), '', 'the indicator stops with the message');
 
-    // The agent types: one typing command for a burst of keys, and the widget shows it.
+    // The agent types: one typing command for a burst of keys, and the widget shows it
+    // with the agent's name.
     const before = desk.commands.filter((c) => c.command === 'typing').length;
     await conv.getByLabel('Message').pressSequentially('Hello, I am **Demo**');
-    const typing = desk.commands.filter((c) => c.command === 'typing').slice(before);
-    assert.deepEqual(typing, [{ command: 'typing', conversation: story.chat1 }], 'at most one typing command every 2 s');
-    await inWidget(visitor, '[part="typing"]:not([hidden])').waitFor();
+    const typing = () => desk.commands.filter((c) => c.command === 'typing').slice(before);
+    assert.deepEqual(typing(), [{ command: 'typing', conversation: story.chat1, typing: true }], 'at most one typing command every 2 s');
+    const indicator = inWidget(visitor, '[part="typing"]');
+    await indicator.waitFor();
+    assert.equal(await indicator.getAttribute('aria-label'), 'Demo Agent is typing…');
+    // Sending stops it first.
     await conv.getByLabel('Message').press('Enter');
+    await until('the stop before the message', async () => typing().length === 2);
+    assert.deepEqual(typing()[1], { command: 'typing', conversation: story.chat1, typing: false });
+    const sent = desk.commands.map((c) => c.command);
+    assert.ok(sent.lastIndexOf('typing') < sent.lastIndexOf('send'), 'typing: false goes before the message');
     const echoed = conv.locator('.msg-agent', { hasText: 'Hello, I am' });
     await echoed.waitFor();
     assert.equal(await echoed.locator('strong').textContent(), 'Demo', 'agent HTML from the server');

@@ -3,7 +3,7 @@
 // but paused, so the visitor who asks for a human waits in the queue and sees their
 // position and estimated wait with "Stop waiting"; stopping brings the bot back; asking
 // again and the agent taking the conversation shows agent_joined, the agent's name in the
-// header, the agent typing (named), the agent's message with their name, the visitor's reply
+// header, the agent typing (named) and stopping, the agent's message with their name, the visitor's reply
 // reaching the agent, a reload keeping the live conversation, and the agent ending it.
 // axe-core reports no violation while waiting and while the agent has the conversation.
 import { after, before, test } from 'node:test';
@@ -80,11 +80,15 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   await bar.getByRole('button', { name: 'End chat' }).waitFor();
   assert.equal(await bar.locator('[part="handoff-text"]').isHidden(), true);
 
-  // The agent types: the indicator names them.
+  // The agent types: the indicator names them; when they stop it goes at once.
   await desk.send({ command: 'typing', conversation: chatId });
   const typing = inWidget(page, '[part="typing"]');
   await typing.waitFor();
   assert.equal(await typing.getAttribute('aria-label'), 'Ada is typing…');
+  await desk.send({ command: 'typing', conversation: chatId, typing: false });
+  await typing.waitFor({ state: 'hidden', timeout: 3000 });
+  await desk.send({ command: 'typing', conversation: chatId, typing: true });
+  await typing.waitFor();
 
   // The agent's message, with their name, rendered from the server's HTML.
   await desk.send({ command: 'send', conversation: chatId, text: 'Hello, I am **Ada** from customer care.' });

@@ -269,7 +269,8 @@ C._onEvent = function (e) {
       return;
     }
     case 'typing':
-      if (e.from !== 'visitor') this._typing(e.typing !== false, e.from === 'agent' ? agentName : '');
+      if (e.from === 'agent') this._agentTyping(e);
+      else if (e.from !== 'visitor') this._typing(e.typing !== false, '');
       return;
     case 'agent_joined':
       this._setHandoff('agent', { agent: agentName });

@@ -62,6 +62,13 @@ C._handoffMessage = function (from, items, agentName) {
   else if (phase === 'waiting' || phase === 'ended') this._setHandoff('bot', { agent: '', text: '' });
 };
 
+/** The agent started or stopped (`typing: false`) typing; the event names them
+ * (`agent_name`). Shown only while an agent has the conversation. */
+C._agentTyping = function (e) {
+  var on = e.typing !== false && this.handoff.phase === 'agent';
+  this._typing(on, e.agent_name || this.handoff.agent || this.t('agent-default-name'));
+};
+
 /** "Talk to a person": POST .../handoff. Resolves with the server's answer ({outcome, ...});
  * `closed` shows up as a queue_closed notice from the event stream. */
 C.requestAgent = function (resource) {

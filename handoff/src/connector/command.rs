@@ -38,10 +38,13 @@ pub enum AgentCommand {
         /// The text.
         text: String,
     },
-    /// The agent is typing.
+    /// The agent started typing (`typing` true, the default) or stopped.
     Typing {
         /// The conversation.
         conversation: ConversationId,
+        /// Started (`true`, also when absent) or stopped.
+        #[serde(default = "typing_started")]
+        typing: bool,
     },
     /// End the conversation.
     End {
@@ -66,6 +69,12 @@ pub enum AgentCommand {
     },
     /// Log out.
     Logout,
+}
+
+/// A `typing` command without the field means the agent started typing (the first
+/// version of the contract had no stop).
+fn typing_started() -> bool {
+    true
 }
 
 /// A command together with the agent who sent it (authenticated by the connector).
@@ -110,7 +119,10 @@ pub fn apply_command(
                 message: Some(message),
             });
         }
-        AgentCommand::Typing { conversation } => desk.agent_typing(agent, conversation)?,
+        AgentCommand::Typing {
+            conversation,
+            typing,
+        } => desk.agent_typing(agent, conversation, *typing)?,
         AgentCommand::End { conversation } => desk.end_by_agent(now, agent, conversation)?,
         AgentCommand::WrapUpDone { job, wrap_up } => {
             desk.submit_wrap_up(now, agent, *job, wrap_up.clone())?
@@ -184,6 +196,27 @@ mod tests {
             json!({ "command": "send", "conversation": "c1", "text": "hi" }),
         );
         round_trip(&AgentCommand::Logout, json!({ "command": "logout" }));
+    }
+
+    #[test]
+    fn typing_without_the_flag_is_a_start_and_false_is_a_stop() {
+        let conversation = ConversationId::parse("c1").unwrap();
+        let start: AgentCommand =
+            serde_json::from_value(json!({ "command": "typing", "conversation": "c1" })).unwrap();
+        assert_eq!(
+            start,
+            AgentCommand::Typing {
+                conversation: conversation.clone(),
+                typing: true
+            }
+        );
+        round_trip(
+            &AgentCommand::Typing {
+                conversation,
+                typing: false,
+            },
+            json!({ "command": "typing", "conversation": "c1", "typing": false }),
+        );
     }
 
     #[test]

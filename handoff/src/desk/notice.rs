@@ -109,6 +109,7 @@ mod tests {
             &ConversationId::parse("c1").unwrap(),
             VisitorEvent::AgentTyping {
                 display_name: "Ada".into(),
+                typing: true,
             },
         );
         assert_eq!(
@@ -117,7 +118,7 @@ mod tests {
                 { "to": "agent", "agent": "ada", "event": { "event": "FORCED" } },
                 {
                     "to": "visitor", "conversation": "c1",
-                    "event": { "type": "agent_typing", "display_name": "Ada" }
+                    "event": { "type": "agent_typing", "display_name": "Ada", "typing": true }
                 }
             ])
         );

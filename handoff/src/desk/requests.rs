@@ -201,11 +201,13 @@ impl Desk {
         }
     }
 
-    /// The agent typing in a conversation they are online with: tells the visitor.
+    /// The agent started (`typing`) or stopped typing in a conversation they are online
+    /// with: tells the visitor, with the agent's name.
     pub fn agent_typing(
         &self,
         agent: &AgentId,
         conversation: &ConversationId,
+        typing: bool,
     ) -> Result<Vec<Notice>, DeskError> {
         self.check_may_write(agent, conversation)?;
         let display_name = self
@@ -215,7 +217,13 @@ impl Desk {
             .as_str()
             .to_owned();
         let mut notices = Vec::new();
-        notices.push_visitor(conversation, VisitorEvent::AgentTyping { display_name });
+        notices.push_visitor(
+            conversation,
+            VisitorEvent::AgentTyping {
+                display_name,
+                typing,
+            },
+        );
         Ok(notices)
     }
 

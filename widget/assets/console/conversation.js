@@ -2,7 +2,8 @@
  * both directions, composer, end, transfer, IP ban and the wrap-up form. Apache-2.0. */
 import { Transcript } from './transcript.js';
 
-const TYPING_EVERY_MS = 2000; // the agent's typing command, at most this often
+const TYPING_EVERY_MS = 2000; // while the agent types, `typing: true` at most this often
+const TYPING_IDLE_MS = 3000; // no key for this long: `typing: false`
 const VISITOR_TYPING_MS = 6000; // the visitor's indicator fades without news
 
 const PHASES = { online: ['Live', 'ok'], wrap_up: ['Wrap-up', 'warn'] };
@@ -21,7 +22,8 @@ export class Conversation {
     this.jobId = c.job_id;
     this.queue = c.queue;
     this.phase = null;
-    this.lastTypingSent = 0;
+    this.lastTypingSent = 0; // when `typing: true` was last sent; 0 = not typing
+    this.typingIdleTimer = null;
     this.typingTimer = null;
     this.loaded = false;
     this.n = (uid += 1);
@@ -60,10 +62,10 @@ export class Conversation {
       event.preventDefault();
       const text = this.textarea.value.trim();
       if (!text || this.phase !== 'online') return;
+      this.stopTyping();
       if (this.desk.send({ command: 'send', conversation: this.chatId, text }, this.chatId)) {
         this.unconfirmed = text;
         this.textarea.value = '';
-        this.lastTypingSent = 0;
       }
     });
     this.textarea.addEventListener('keydown', (event) => {
@@ -72,13 +74,7 @@ export class Conversation {
         composer.requestSubmit();
       }
     });
-    this.textarea.addEventListener('input', () => {
-      const now = Date.now();
-      if (this.phase === 'online' && this.textarea.value.trim() && now - this.lastTypingSent >= TYPING_EVERY_MS) {
-        this.lastTypingSent = now;
-        this.desk.send({ command: 'typing', conversation: this.chatId }, this.chatId);
-      }
-    });
+    this.textarea.addEventListener('input', () => this.typed());
     q('.end').addEventListener('click', () => {
       if (this.desk.send({ command: 'end', conversation: this.chatId }, this.chatId)) this.say('Ending the chat…');
     });
@@ -137,6 +133,34 @@ export class Conversation {
     if ([...select.options].some((o) => o.value === previous)) select.value = previous;
   }
 
+  /**
+   * A key in the reply box: the visitor sees "<name> is typing" - `typing: true` when the
+   * agent starts and again every 2 s while they go on, `typing: false` after 3 s without a
+   * key, when the box is emptied, and before the message is sent.
+   */
+  typed() {
+    if (this.phase !== 'online') return;
+    if (!this.textarea.value.trim()) {
+      this.stopTyping();
+      return;
+    }
+    const now = Date.now();
+    if (now - this.lastTypingSent >= TYPING_EVERY_MS) {
+      this.lastTypingSent = now;
+      this.desk.send({ command: 'typing', conversation: this.chatId, typing: true }, this.chatId);
+    }
+    clearTimeout(this.typingIdleTimer);
+    this.typingIdleTimer = setTimeout(() => this.stopTyping(), TYPING_IDLE_MS);
+  }
+
+  /** Tells the visitor the agent stopped typing (once; only if they were told it started). */
+  stopTyping() {
+    clearTimeout(this.typingIdleTimer);
+    if (!this.lastTypingSent) return;
+    this.lastTypingSent = 0;
+    if (this.phase === 'online') this.desk.send({ command: 'typing', conversation: this.chatId, typing: false }, this.chatId);
+  }
+
   /** A status line under the title (also announced). */
   say(text) {
     this.status.textContent = text;
@@ -145,6 +169,11 @@ export class Conversation {
   setPhase(phase, deadline) {
     if (this.phase === phase) return;
     const focusWasHere = this.root.contains(document.activeElement);
+    if (phase !== 'online') {
+      // The chat is over: the visitor no longer sees the indicator, nothing to stop.
+      clearTimeout(this.typingIdleTimer);
+      this.lastTypingSent = 0;
+    }
     this.phase = phase;
     const pill = this.q('.conv-phase');
     const [label, kind] = PHASES[phase] || [phase, ''];
@@ -275,6 +304,7 @@ export class Conversation {
 
   remove() {
     clearTimeout(this.typingTimer);
+    clearTimeout(this.typingIdleTimer);
     this.root.remove();
   }
 }

@@ -60,6 +60,9 @@ pub enum EventKind {
         from: Sender,
         /// Started (`true`) or stopped.
         typing: bool,
+        /// The agent's display name (agent typing only).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        agent_name: Option<String>,
     },
     /// An agent joined the conversation.
     AgentJoined {
@@ -114,5 +117,42 @@ impl EventKind {
     /// Whether the event is stored in the conversation log (and so has a `seq`).
     pub fn is_persistent(&self) -> bool {
         !matches!(self, EventKind::Typing { .. })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn agent_typing_carries_the_name_and_older_typing_events_still_read() {
+        let event = Event {
+            seq: None,
+            kind: EventKind::Typing {
+                from: Sender::Agent,
+                typing: false,
+                agent_name: Some("Ada".into()),
+            },
+        };
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "typing", "from": "agent", "typing": false, "agent_name": "Ada"})
+        );
+        let old: Event =
+            serde_json::from_str(r#"{"type":"typing","from":"visitor","typing":true}"#).unwrap();
+        assert_eq!(
+            old.kind,
+            EventKind::Typing {
+                from: Sender::Visitor,
+                typing: true,
+                agent_name: None
+            }
+        );
+        assert_eq!(
+            serde_json::to_string(&old).unwrap(),
+            r#"{"type":"typing","from":"visitor","typing":true}"#,
+            "no name, no field"
+        );
     }
 }

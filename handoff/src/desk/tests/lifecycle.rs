@@ -403,14 +403,23 @@ fn only_the_owner_may_write_or_type() {
         desk.check_may_write(&aid("bob"), &cid("c1")),
         Err(DeskError::NotYourConversation(cid("c1")))
     );
-    let notices = desk.agent_typing(&aid("ada"), &cid("c1")).unwrap();
+    let notices = desk.agent_typing(&aid("ada"), &cid("c1"), true).unwrap();
     assert_eq!(
         told(&notices, "c1"),
         [VisitorEvent::AgentTyping {
-            display_name: "ADA".into()
+            display_name: "ADA".into(),
+            typing: true,
         }]
     );
-    assert!(desk.agent_typing(&aid("bob"), &cid("c1")).is_err());
+    let notices = desk.agent_typing(&aid("ada"), &cid("c1"), false).unwrap();
+    assert_eq!(
+        told(&notices, "c1"),
+        [VisitorEvent::AgentTyping {
+            display_name: "ADA".into(),
+            typing: false,
+        }]
+    );
+    assert!(desk.agent_typing(&aid("bob"), &cid("c1"), false).is_err());
 }
 
 #[test]
