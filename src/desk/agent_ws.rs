@@ -185,19 +185,23 @@ async fn connect(state: &AppState, operator: &Operator) -> Result<Value, ApiErro
         .agent_profile()
         .map_err(|e| ApiError::internal(&e))?;
     let outcome = site_desk::update(state, operator.site.as_str(), |desk, now| {
-        let notices = match desk.agent(profile.id()) {
+        let (notices, reconnected) = match desk.agent(profile.id()) {
             Some(agent) if agent.disconnected_at().is_some() => {
-                desk.agent_reconnected(now, profile.id())?
+                (desk.agent_reconnected(now, profile.id())?, true)
             }
-            Some(_) => Vec::new(),
-            None => desk.login(now, profile.clone())?,
+            Some(_) => (Vec::new(), false),
+            None => (desk.login(now, profile.clone())?, false),
         };
-        Ok((snapshot(desk, operator), notices))
+        Ok(((snapshot(desk, operator), reconnected), notices))
     })
     .await?;
-    let (snapshot, notices) =
+    let ((snapshot, reconnected), notices) =
         outcome.map_err(|e| ApiError::new(StatusCode::CONFLICT, e.code(), e.to_string()))?;
     deliver::deliver(state, operator.site.as_str(), notices).await;
+    if reconnected {
+        // Back within the grace period: colleagues see the agent connected again.
+        deliver::push_roster(state, operator.site.as_str()).await;
+    }
     Ok(snapshot)
 }
 
@@ -254,13 +258,17 @@ async fn disconnect(state: &AppState, operator: &Operator, id: u64) {
     }
     let outcome = site_desk::update(state, site, |desk, now| match desk.agent(&operator.id) {
         Some(agent) if agent.disconnected_at().is_none() => {
-            Ok(((), desk.agent_disconnected(now, &operator.id)?))
+            Ok((true, desk.agent_disconnected(now, &operator.id)?))
         }
-        _ => Ok(((), Vec::new())),
+        _ => Ok((false, Vec::new())),
     })
     .await;
-    if let Ok(Ok(((), notices))) = outcome {
+    if let Ok(Ok((grace_started, notices))) = outcome {
         deliver::deliver(state, site, notices).await;
+        if grace_started {
+            // Colleagues see the agent as disconnected.
+            deliver::push_roster(state, site).await;
+        }
     }
 }
 
@@ -325,7 +333,7 @@ pub fn snapshot(desk: &Desk, operator: &Operator) -> Value {
     let colleagues: Vec<Value> = desk
         .agents()
         .filter(|a| a.profile().id() != &operator.id)
-        .map(|a| json!({"id": a.profile().id().as_str(), "display_name": a.profile().display_name().as_str()}))
+        .map(deliver::roster_entry)
         .collect();
     json!({
         "event": "SNAPSHOT",

@@ -8,7 +8,7 @@
 //! CAS loop inside [`visitor_side::append`].
 
 use serde_json::{Value, json};
-use staffetta_handoff::agent::JobPhase;
+use staffetta_handoff::agent::{Agent, JobPhase};
 use staffetta_handoff::connector::{Author, Outbound};
 use staffetta_handoff::desk::JobRecord;
 use staffetta_handoff::event::{AgentEvent, EventName};
@@ -23,12 +23,10 @@ pub fn jobs_log(site: &str) -> String {
     format!("jobs:{site}")
 }
 
-/// Delivers notices in order.
+/// Delivers notices in order; when one of them changed how an agent appears in the roster,
+/// the site's consoles get a new `AGENTS` frame after them.
 pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
-    let roster_changed = notices.iter().any(|n| {
-        matches!(n, Notice::Agent { event, .. }
-            if matches!(event.event, EventName::LoggedIn | EventName::LoggedOut))
-    });
+    let roster_changed = notices.iter().any(changes_roster);
     for notice in notices {
         match notice {
             Notice::Agent { agent, event } => {
@@ -54,21 +52,53 @@ pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
     }
 }
 
-/// Tells the site's consoles who is at the desk (for the transfer menu): an `AGENTS` frame.
-async fn push_roster(state: &AppState, site: &str) {
+/// Whether a notice changes an agent's roster entry: their state (login, ready, pause,
+/// forced pause, logout) or their load (a conversation taken, ended, or its after-chat
+/// work done). Offers alone do not.
+fn changes_roster(notice: &Notice) -> bool {
+    let Notice::Agent { event, .. } = notice else {
+        return false;
+    };
+    match event.event {
+        EventName::LoggedIn
+        | EventName::LoggedOut
+        | EventName::Pause
+        | EventName::PauseSubstate
+        | EventName::Forced
+        | EventName::JobStarted
+        | EventName::ConnectionCleared
+        | EventName::JobFinished => true,
+        EventName::JobChanged => event.job_state.is_some(),
+        _ => false,
+    }
+}
+
+/// One agent as the roster shows them: id, name, state (with the pause reason), how many
+/// conversations they have online and in after-chat work, and whether a console of theirs is
+/// connected (`false` during the disconnect grace period).
+pub fn roster_entry(agent: &Agent) -> Value {
+    let wrap_up = agent
+        .jobs()
+        .values()
+        .filter(|job| matches!(job.phase, JobPhase::Offline { .. }))
+        .count();
+    json!({
+        "id": agent.profile().id().as_str(),
+        "display_name": agent.profile().display_name().as_str(),
+        "state": agent.state(),
+        "online": agent.online_count(),
+        "wrap_up": wrap_up,
+        "connected": agent.disconnected_at().is_none(),
+    })
+}
+
+/// Tells the site's consoles who is at the desk and how they are (the team list and the
+/// transfer menu): an `AGENTS` frame with every agent at the desk.
+pub async fn push_roster(state: &AppState, site: &str) {
     let Ok(desk) = site_desk::read(state, site).await else {
         return;
     };
-    let agents: Vec<Value> = desk
-        .agents()
-        .map(|a| {
-            json!({
-                "id": a.profile().id().as_str(),
-                "display_name": a.profile().display_name().as_str(),
-                "state": a.state(),
-            })
-        })
-        .collect();
+    let agents: Vec<Value> = desk.agents().map(roster_entry).collect();
     state
         .agents
         .connections

@@ -187,6 +187,44 @@ describe('the console over scripted frames', () => {
     await context.close();
   });
 
+  test('the team list follows AGENTS frames: pauses with their reason, live chats, wrap-up, a lost console', async () => {
+    const context = await browser.newContext(desktop);
+    await consoleAssets(context);
+    const sockets = [];
+    const bob = (over) => ({ id: 'op-2', display_name: 'Bob', state: { state: 'ready' }, online: 0, wrap_up: 0, connected: true, ...over });
+    await context.routeWebSocket(/\/api\/v1\/agent\/ws/, (ws) => {
+      sockets.push(ws);
+      ws.send(JSON.stringify({
+        event: 'SNAPSHOT', state: 'ready', pause_reasons: [{ code: 1701, label: 'Break' }], conversations: [], offers: [],
+        agents: [bob()], agent: { id: 'op-1', display_name: 'Ada', role: 'agent', can_see_ip: false },
+      }));
+    });
+    const page = await context.newPage();
+    await page.goto(`${server.url}/agent`);
+    await signIn(page, server);
+    const [socket] = sockets;
+    const team = page.getByRole('region', { name: 'Team' });
+    const row = team.locator('li[data-agent="op-2"]');
+    await row.getByText('Ready').waitFor();
+    const me = { id: 'op-1', display_name: 'Ada', state: { state: 'ready' }, online: 0, wrap_up: 0, connected: true };
+    const roster = (...agents) => socket.send(JSON.stringify({ event: 'AGENTS', agents: [me, ...agents] }));
+    roster(bob({ state: { state: 'paused', reason: 1701 } }));
+    await row.getByText('Paused: Break').waitFor();
+    roster(bob({ online: 2 }));
+    await row.getByText('2 live chats').waitFor();
+    roster(bob({ online: 1, wrap_up: 1 }));
+    await row.getByText('1 live chat · 1 in wrap-up').waitFor();
+    roster(bob({ state: { state: 'forced' } }));
+    await row.getByText('Paused: missed an offer').waitFor();
+    roster(bob({ connected: false }));
+    await row.getByText('Away - reconnecting').waitFor();
+    assert.equal(await team.locator('li').count(), 1, 'the agent is not listed as their own colleague');
+    roster();
+    await row.waitFor({ state: 'detached' });
+    await team.getByText('Nobody else is signed in at the desk.').waitFor();
+    await context.close();
+  });
+
   test('a connection that stops sending its PING heartbeat is replaced (a half-open link)', async () => {
     const context = await browser.newContext(desktop);
     await consoleAssets(context);

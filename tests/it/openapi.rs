@@ -2,7 +2,7 @@
 //! written, describe exactly the routes of the router, are valid JSON Schema, and accept
 //! what the real server sends and their own examples.
 
-mod contract;
+pub(crate) mod contract;
 mod coverage;
 mod frames;
 mod responses;

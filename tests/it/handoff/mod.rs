@@ -6,6 +6,7 @@ pub(crate) mod desk;
 mod external;
 mod login;
 mod operators;
+mod roster;
 mod typing;
 mod visitor_side;
 mod webhook;

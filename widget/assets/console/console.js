@@ -278,8 +278,8 @@ function applySnapshot(f) {
   S.pauseReasons = Array.isArray(f.pause_reasons) ? f.pause_reasons : [];
   S.resources = Array.isArray(f.resources) ? f.resources : [];
   S.me = f.agent && f.agent.id;
-  setColleagues(f.agents);
   renderStateOptions();
+  setColleagues(f.agents);
   showState(f.state, f.pause_reason);
   const live = new Set();
   for (const c of f.conversations || []) {
@@ -297,11 +297,52 @@ function applySnapshot(f) {
   for (const offer of f.offers || []) offers.add(offer);
 }
 
-/** Who else is at the desk (transfer targets): from SNAPSHOT, then AGENTS frames. */
+/**
+ * Who else is at the desk and how they are (the team list and the transfer targets): from
+ * the SNAPSHOT, then from every AGENTS frame (sent whenever someone's state or load changes).
+ */
 function setColleagues(agents) {
   const me = S.me || (net.agent() || {}).id;
   S.agents = (Array.isArray(agents) ? agents : []).filter((a) => a.id !== me);
   for (const conv of S.conversations.values()) conv.renderTargets();
+  renderTeam();
+}
+
+/** A colleague's state in words: "Ready", "Paused: Break", "Away - reconnecting"... */
+function colleagueState(a) {
+  const state = (a.state && a.state.state) || 'logged_out';
+  if (a.connected === false) return ['Away - reconnecting', 'bad'];
+  if (state === 'paused') {
+    const reason = a.state.reason;
+    const label = (S.pauseReasons.find((r) => r.code === reason) || {}).label;
+    return [label ? `Paused: ${label}` : 'Paused', 'warn'];
+  }
+  if (state === 'ready') return ['Ready', 'ok'];
+  return [STATE_TEXT[state] || state, state === 'forced' ? 'warn' : ''];
+}
+
+function renderTeam() {
+  const list = $('team-list');
+  list.replaceChildren(...S.agents.map((a) => {
+    const item = document.createElement('li');
+    item.dataset.agent = a.id;
+    const name = document.createElement('span');
+    name.className = 'name';
+    name.textContent = a.display_name || a.id;
+    const [text, kind] = colleagueState(a);
+    const pill = document.createElement('span');
+    pill.className = `pill ${kind}`;
+    pill.textContent = text;
+    const load = document.createElement('span');
+    load.className = 'load';
+    load.textContent = [
+      a.online ? `${a.online} live chat${a.online === 1 ? '' : 's'}` : '',
+      a.wrap_up ? `${a.wrap_up} in wrap-up` : '',
+    ].filter(Boolean).join(' · ');
+    item.append(name, pill, load);
+    return item;
+  }));
+  $('team-empty').hidden = S.agents.length > 0;
 }
 
 // ---------- conversations ----------
