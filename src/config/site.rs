@@ -176,6 +176,10 @@ pub struct HandoffSettings {
     pub pause_reasons: Vec<PauseReasonSettings>,
     /// Seconds an agent whose console lost its connection keeps their conversations.
     pub disconnect_grace_s: u32,
+    /// Seconds a visitor waiting for an agent keeps their place in the queue after their
+    /// last tab (websocket or long-poll, on any node) went away; then the wait is cancelled
+    /// as if they had stopped waiting. 10-3600.
+    pub visitor_gone_s: u32,
 }
 
 impl Default for HandoffSettings {
@@ -193,6 +197,7 @@ impl Default for HandoffSettings {
                 },
             ],
             disconnect_grace_s: 60,
+            visitor_gone_s: 60,
         }
     }
 }

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use staffetta_handoff::ConversationId;
 use staffetta_handoff::visitor_event::{ClosedReason, EndedBy, VisitorEvent};
-use staffetta_widget::protocol::{Event, EventKind, OutputBody, Sender};
+use staffetta_widget::protocol::{Event, EventKind, Sender};
 
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -260,21 +260,94 @@ pub(crate) fn queue_closed_entry(
     }
 }
 
+/// Why a wait for an agent was cancelled (the `reason` of `handoff_cancelled`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CancelReason {
+    /// The visitor stopped waiting ("Stop waiting", `DELETE .../handoff`).
+    VisitorCancelled,
+    /// Every connection of the visitor was gone for the site's `handoff.visitor_gone_s`.
+    VisitorGone,
+}
+
+impl CancelReason {
+    /// The stable code written into the event.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::VisitorCancelled => "visitor_cancelled",
+            Self::VisitorGone => "visitor_gone",
+        }
+    }
+
+    /// Who cancelled: the visitor, or Staffetta on their behalf.
+    pub fn by(self) -> Sender {
+        match self {
+            Self::VisitorCancelled => Sender::Visitor,
+            Self::VisitorGone => Sender::System,
+        }
+    }
+
+    fn text_id(self) -> &'static str {
+        match self {
+            Self::VisitorCancelled => "handoff-cancelled",
+            Self::VisitorGone => "handoff-cancelled-gone",
+        }
+    }
+}
+
+/// The `handoff_cancelled` entry, with the notice in the visitor's locale.
+pub(crate) fn cancelled_entry(state: &AppState, locale: &str, reason: CancelReason) -> EventKind {
+    EventKind::HandoffCancelled {
+        by: reason.by(),
+        reason: reason.code().to_owned(),
+        text: system_text(state, locale, reason.text_id()),
+    }
+}
+
 pub(crate) fn system_text(state: &AppState, locale: &str, id: &str) -> String {
     let locale = if locale.is_empty() { "en" } else { locale };
     state.bots.localizer().format_id(locale, id, &[])
 }
 
-pub(crate) fn system_message(state: &AppState, text: String) -> EventKind {
-    let html = staffetta_engine::markdown::render(&text).unwrap_or_default();
-    EventKind::Message {
-        from: Sender::System,
-        at: now(state).as_millisecond(),
-        client_message_id: None,
-        input: None,
-        output: Some(OutputBody {
-            generic: vec![staffetta_widget::protocol::GenericItem::Text { text, html }],
-        }),
-        agent_name: None,
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cancelled_wait_says_who_and_why_in_a_stable_shape() {
+        let cases = [
+            (
+                CancelReason::VisitorCancelled,
+                "visitor",
+                "visitor_cancelled",
+            ),
+            (CancelReason::VisitorGone, "system", "visitor_gone"),
+        ];
+        for (reason, by, code) in cases {
+            assert_eq!(reason.code(), code);
+            let entry = EventKind::HandoffCancelled {
+                by: reason.by(),
+                reason: reason.code().to_owned(),
+                text: "You left the queue.".to_owned(),
+            };
+            let json = serde_json::to_value(&entry).unwrap();
+            assert_eq!(
+                json,
+                serde_json::json!({
+                    "type": "handoff_cancelled", "by": by, "reason": code,
+                    "text": "You left the queue.",
+                })
+            );
+            let back: EventKind = serde_json::from_value(json).unwrap();
+            assert_eq!(back, entry);
+            assert!(back.is_persistent());
+        }
+    }
+
+    #[test]
+    fn each_reason_has_its_own_localized_text() {
+        assert_ne!(
+            CancelReason::VisitorCancelled.text_id(),
+            CancelReason::VisitorGone.text_id()
+        );
     }
 }

@@ -10,7 +10,8 @@
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands).
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
 //! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
-//!   [`presence`]: which console sockets are open on any node.
+//!   [`presence`]: which console sockets are open on any node; [`visitor_presence`]:
+//!   waiting visitors who went away leave the queue.
 //! - [`routes`]: the HTTP routes of all of the above.
 
 pub mod agent_ws;
@@ -25,4 +26,5 @@ pub mod presence;
 pub mod routes;
 pub mod site_desk;
 pub mod timer;
+pub mod visitor_presence;
 pub mod visitor_side;

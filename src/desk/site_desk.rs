@@ -104,6 +104,13 @@ pub fn site_desk(site: &SiteSettings) -> Result<SiteDesk, String> {
     if site.handoff.disconnect_grace_s > 3600 {
         return Err("`handoff.disconnect_grace_s` must be at most 3600".to_owned());
     }
+    if !(10..=3600).contains(&site.handoff.visitor_gone_s) {
+        return Err(format!(
+            "`handoff.visitor_gone_s` must be between 10 and 3600 (it is {}): a visitor who \
+             reloads the page needs a few seconds to reconnect",
+            site.handoff.visitor_gone_s
+        ));
+    }
     let config = DeskConfig {
         default_resource,
         pause_reasons,
@@ -338,6 +345,28 @@ mod tests {
             ..bad_range.resources[0].clone()
         }];
         assert!(site_desk(&bad_range).unwrap_err().contains("resources[0]"));
+    }
+
+    #[test]
+    fn a_visitor_gone_grace_outside_10_to_3600_seconds_is_refused() {
+        let mut site = site();
+        assert_eq!(site.handoff.visitor_gone_s, 60);
+        for (seconds, ok) in [
+            (0, false),
+            (9, false),
+            (10, true),
+            (3600, true),
+            (3601, false),
+        ] {
+            site.handoff.visitor_gone_s = seconds;
+            match site_desk(&site) {
+                Ok(_) => assert!(ok, "{seconds} accepted"),
+                Err(message) => {
+                    assert!(!ok, "{seconds} refused");
+                    assert!(message.contains("handoff.visitor_gone_s"), "{message}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Desk deadlines (offer timeouts, wrap-up limits, reconnection graces, maximum waits):
 //! each site's next deadline is in the store's `desk` schedule; the node's timer task calls
-//! [`apply_due`] on every pass, which ticks each due desk and delivers what it says.
+//! [`apply_due`] on every pass, which ticks each due desk and delivers what it says, then
+//! looks at waiting visitors who may have gone away ([`super::visitor_presence`]).
 
 use super::deliver;
 use super::site_desk::{self, DESK_SCHEDULE};
@@ -10,7 +11,8 @@ use crate::store::StoreError;
 /// Most desks ticked per pass.
 const BATCH: usize = 100;
 
-/// Ticks every desk whose deadline passed; returns the earliest remaining deadline (ms).
+/// Ticks every desk whose deadline passed and looks at waiting visitors who may be gone;
+/// returns the earliest remaining deadline of either (ms).
 pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
     let now_ms = state.clock.now_ms();
     for (site, at) in state.store.due(DESK_SCHEDULE, now_ms, BATCH).await? {
@@ -32,7 +34,9 @@ pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
             state.store.unschedule(DESK_SCHEDULE, &site).await?;
         }
     }
-    Ok(state.store.next_due(DESK_SCHEDULE).await?.map(|(_, at)| at))
+    let next_look = super::visitor_presence::apply_due(state).await?;
+    let next_desk = state.store.next_due(DESK_SCHEDULE).await?.map(|(_, at)| at);
+    Ok(next_desk.into_iter().chain(next_look).min())
 }
 
 /// On a single node (the embedded store) no console socket survives a restart: every agent

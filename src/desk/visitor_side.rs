@@ -12,9 +12,9 @@ use staffetta_widget::protocol::{
     EventKind, MessageInput, MessageRequest, MessageResponse, OutputBody, Sender,
 };
 
+use super::conversation_log::{CancelReason, cancelled_entry, queue_closed_entry, set_status};
 pub use super::conversation_log::{HandoffLink, append, apply_event, link, write_link};
-use super::conversation_log::{queue_closed_entry, set_status, system_message, system_text};
-use super::{deliver, site_desk};
+use super::{deliver, site_desk, visitor_presence};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{AppendBatch, AppendOutcome};
@@ -153,11 +153,13 @@ pub async fn request(
         }
     };
     deliver::deliver(state, &record.site, notices).await;
+    // A visitor who never connects (or closes the tab at once) leaves the queue too.
+    visitor_presence::expect(state, &record.site, session_id).await;
     Ok(answer)
 }
 
-/// The visitor cancels waiting (back to the bot) or leaves the agent (the conversation
-/// ends). A conversation not in handoff is left as it is.
+/// The visitor cancels waiting (back to the bot, `handoff_cancelled`) or leaves the agent
+/// (the conversation ends). A conversation not in handoff is left as it is.
 pub async fn leave(state: &AppState, session_id: &str) -> Result<(), ApiError> {
     let (record, _) = conversation::load(state, session_id).await?;
     if record.status != Status::Handoff {
@@ -192,16 +194,61 @@ pub async fn leave(state: &AppState, session_id: &str) -> Result<(), ApiError> {
         )
         .await?;
     } else {
-        let text = system_text(state, &record.locale, "handoff-cancelled");
+        let entry = cancelled_entry(state, &record.locale, CancelReason::VisitorCancelled);
         append(
             state,
             &record.conversation_id,
-            vec![system_message(state, text)],
+            vec![entry],
             Some(Status::Bot),
         )
         .await?;
     }
+    visitor_presence::forget(state, session_id).await;
     Ok(())
+}
+
+/// The visitor went away while waiting for an agent: the wait is cancelled as the
+/// visitor's own "stop waiting" does (an offer is withdrawn, `handoff_cancelled` by
+/// `system`, reason `visitor_gone`), unless an agent has the conversation by now (a live
+/// chat keeps its own rules) or it is no longer in handoff. Returns whether it cancelled.
+pub async fn abandon(state: &AppState, session_id: &str) -> Result<bool, ApiError> {
+    let (record, _) = conversation::load(state, session_id).await?;
+    if record.status != Status::Handoff {
+        return Ok(false);
+    }
+    let conversation =
+        ConversationId::parse(&record.conversation_id).map_err(|e| ApiError::internal(&e))?;
+    let outcome = site_desk::update(state, &record.site, |desk, now| {
+        if desk.owner_of(&conversation).is_some() {
+            return Ok((false, Vec::new()));
+        }
+        Ok((true, desk.end_by_visitor(now, &conversation)?))
+    })
+    .await?;
+    match outcome {
+        Ok((true, notices)) => deliver::deliver(state, &record.site, notices).await,
+        Ok((false, _)) => return Ok(false),
+        // The desk no longer has it although the session still says handoff: the wait is
+        // over either way, so the bot takes the conversation back.
+        Err(DeskError::UnknownConversation(_)) => {}
+        Err(other) => return Err(desk_refusal(&other)),
+    }
+    let reason = CancelReason::VisitorGone;
+    let entry = cancelled_entry(state, &record.locale, reason);
+    append(
+        state,
+        &record.conversation_id,
+        vec![entry],
+        Some(Status::Bot),
+    )
+    .await?;
+    tracing::info!(
+        session.id = %session_id,
+        site = %record.site,
+        reason = reason.code(),
+        "visitor taken out of the queue"
+    );
+    Ok(true)
 }
 
 /// The visitor ends the whole conversation while in handoff: the desk lets go of it.
@@ -253,7 +300,12 @@ pub async fn visitor_message(
                 &record.conversation_id,
                 BusNotice::Appended { head: last_seq },
             );
-            forward_to_agent(state, record, &request.input, first_seq, now).await;
+            if !forward_to_agent(state, record, &request.input, first_seq, now).await {
+                // A message while waiting keeps the place in the queue.
+                if let Ok(Some(link)) = link(state, &record.conversation_id).await {
+                    visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
+                }
+            }
             first_seq
         }
         AppendOutcome::Duplicate { first_seq, .. } => first_seq,
@@ -282,21 +334,23 @@ pub async fn visitor_message(
     })
 }
 
+/// Passes a visitor message to the agent who has the conversation; false when none has it
+/// (still waiting) or the desk could not be read.
 async fn forward_to_agent(
     state: &AppState,
     record: &SessionRecord,
     input: &MessageInput,
     seq: u64,
     now: jiff::Timestamp,
-) {
+) -> bool {
     let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
-        return;
+        return false;
     };
     let Ok(desk) = site_desk::read(state, &record.site).await else {
-        return;
+        return false;
     };
     let Some(agent) = desk.owner_of(&conversation).cloned() else {
-        return;
+        return false;
     };
     let message = ChatMessage {
         conversation,
@@ -312,6 +366,7 @@ async fn forward_to_agent(
         Some(seq),
     )
     .await;
+    true
 }
 
 /// The visitor is typing while an agent has the conversation.

@@ -209,7 +209,7 @@ async fn long_poll(
     let Query(query) =
         query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
     let record = session_of_site(&state, &site, &session_id).await?;
-    let conversation = record.conversation_id;
+    let conversation = record.conversation_id.clone();
     // Subscribe before reading so an append between the read and the wait is not missed.
     let mut notices = state.bus.subscribe(&conversation);
     let log = crate::visitor::record::conversation_log(&conversation);
@@ -222,6 +222,9 @@ async fn long_poll(
         }));
     }
     let wait = state.settings.limits.long_poll_wait(Some(query.wait));
+    // A poll of a session waiting for an agent keeps its place in the queue.
+    let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
+    crate::desk::visitor_presence::polled(&state, &session_id, &record, wait_ms).await;
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let events = conversation::events(&state, &conversation, query.after).await?;

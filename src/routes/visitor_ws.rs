@@ -2,7 +2,9 @@
 //! connection limit), then one loop over client frames, conversation notices, a heartbeat
 //! and shutdown. Persisted events are read from the log by seq, so a reconnect with
 //! `resume {after}` replays exactly what was missed (G4), and on shutdown the socket closes
-//! with 1012 so the widget reconnects elsewhere.
+//! with 1012 so the widget reconnects elsewhere. While the session waits for an agent the
+//! socket holds a [lease](crate::desk::visitor_presence) on its place in the queue, renewed
+//! by the heartbeat; closing the last one starts the grace after which the wait is cancelled.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,10 +20,11 @@ use tokio::sync::broadcast::error::RecvError;
 
 use super::sessions::session_of_site;
 use crate::app::AppState;
+use crate::desk::visitor_presence::{self, Lease};
 use crate::error::ApiError;
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation;
-use crate::visitor::record::conversation_log;
+use crate::visitor::record::{SessionRecord, Status, conversation_log};
 
 /// Interval between server pings.
 const HEARTBEAT: Duration = Duration::from_secs(20);
@@ -58,9 +61,12 @@ pub async fn upgrade(
         .on_upgrade(move |socket| {
             let connection = Connection {
                 state,
+                lease: Lease::new(&record.site, &session_id),
                 session_id,
-                conversation: record.conversation_id,
+                conversation: record.conversation_id.clone(),
                 cursor: None,
+                watch_from: 0,
+                handoff: (record.status == Status::Handoff).then_some(record),
             };
             async move {
                 // Tracked, so shutdown waits for the close frame to go out.
@@ -80,6 +86,12 @@ struct Connection {
     conversation: String,
     /// Last seq sent to this socket; `None` only when the store could not say at connect.
     cursor: Option<u64>,
+    /// The log head at connect: later events tell whether the session waits for an agent.
+    watch_from: u64,
+    /// The session at connect, when it was in handoff (waiting or with an agent).
+    handoff: Option<SessionRecord>,
+    /// The socket's hold on the session's place in the queue while it waits.
+    lease: Lease,
 }
 
 enum Flow {
@@ -87,29 +99,51 @@ enum Flow {
     Close(Option<CloseFrame>),
 }
 
+/// Why the socket loop ended.
+#[derive(PartialEq, Eq)]
+enum Ending {
+    /// The visitor's side closed or broke, or the socket was closed for cause.
+    Gone,
+    /// The server is restarting: the visitor reconnects elsewhere, the lease runs out.
+    Restart,
+}
+
 impl Connection {
     async fn run(mut self, socket: WebSocket, after: Option<u64>) {
+        let ending = self.serve(socket, after).await;
+        if ending == Ending::Gone {
+            self.lease.closed(&self.state).await;
+        }
+    }
+
+    async fn serve(&mut self, socket: WebSocket, after: Option<u64>) -> Ending {
         let (mut sink, mut stream) = socket.split();
         let mut notices = self.state.bus.subscribe(&self.conversation);
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
         let mut last_heard = tokio::time::Instant::now();
         let mut out = Vec::new();
+        let mut restarting = false;
+        let log = conversation_log(&self.conversation);
+        let head = self.state.store.log_head(&log).await;
+        self.watch_from = head.as_ref().map_or(0, |h| *h);
+        if let Some(record) = self.handoff.take()
+            && visitor_presence::is_waiting(&self.state, &record).await
+        {
+            self.lease.hold(&self.state).await;
+        }
         match after {
             Some(after) => self.resume(after, &mut out).await,
-            None => {
-                // Without a resume point the socket carries what happens from now on.
-                let log = conversation_log(&self.conversation);
-                match self.state.store.log_head(&log).await {
-                    Ok(head) => self.cursor = Some(head),
-                    Err(err) => out.push(error_frame("unavailable", &err.to_string(), None)),
-                }
-            }
+            // Without a resume point the socket carries what happens from now on.
+            None => match head {
+                Ok(head) => self.cursor = Some(head),
+                Err(err) => out.push(error_frame("unavailable", &err.to_string(), None)),
+            },
         }
         loop {
             for frame in out.drain(..) {
                 if sink.send(frame).await.is_err() {
-                    return;
+                    return Ending::Gone;
                 }
             }
             let flow = tokio::select! {
@@ -121,7 +155,7 @@ impl Connection {
                     Some(Err(err)) if is_too_big(&err) => {
                         Flow::Close(Some(close(close_code::SIZE, "frame too large")))
                     }
-                    Some(Err(_)) | None => return,
+                    Some(Err(_)) | None => return Ending::Gone,
                 },
                 notice = notices.recv() => {
                     self.on_notice(notice, &mut out).await;
@@ -132,10 +166,14 @@ impl Connection {
                         Flow::Close(Some(close(close_code::AWAY, "idle")))
                     } else {
                         out.push(Message::Ping(Default::default()));
+                        if self.lease.is_held() {
+                            self.lease.hold(&self.state).await;
+                        }
                         Flow::Continue
                     }
                 }
                 () = self.state.lifecycle.stopping() => {
+                    restarting = true;
                     Flow::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))
                 }
             };
@@ -144,7 +182,11 @@ impl Connection {
                     let _ = sink.send(frame).await;
                 }
                 let _ = sink.send(Message::Close(frame)).await;
-                return;
+                return if restarting {
+                    Ending::Restart
+                } else {
+                    Ending::Gone
+                };
             }
         }
     }
@@ -263,17 +305,22 @@ impl Connection {
         }
     }
 
-    /// Sends every persisted event after the cursor, in seq order.
+    /// Sends every persisted event after the cursor, in seq order; events newer than the
+    /// connection say whether the session now waits for an agent (the lease follows).
     async fn catch_up(&mut self, out: &mut Vec<Message>) {
         let Some(mut cursor) = self.cursor else {
             return;
         };
+        let mut waiting = None;
         loop {
             match conversation::events(&self.state, &self.conversation, cursor).await {
                 Ok(events) if events.is_empty() => break,
                 Ok(events) => {
                     for event in events {
                         cursor = event.seq.unwrap_or(cursor);
+                        if cursor > self.watch_from {
+                            waiting = waiting_after(&event.kind).or(waiting);
+                        }
                         out.push(server_frame(&ServerFrame::Event { event }));
                     }
                 }
@@ -284,6 +331,25 @@ impl Connection {
             }
         }
         self.cursor = Some(cursor);
+        match waiting {
+            Some(true) if !self.lease.is_held() => self.lease.hold(&self.state).await,
+            Some(false) => self.lease.release(&self.state).await,
+            _ => {}
+        }
+    }
+}
+
+/// Whether the session waits for an agent after this event (`None`: the event says nothing).
+fn waiting_after(kind: &EventKind) -> Option<bool> {
+    match kind {
+        // Queued, or back in the queue after a transfer or a lost agent.
+        EventKind::QueueUpdate { .. } | EventKind::AgentLeft { .. } => Some(true),
+        EventKind::AgentJoined { .. }
+        | EventKind::QueueClosed { .. }
+        | EventKind::HandoffCancelled { .. }
+        | EventKind::ConversationEnded { .. }
+        | EventKind::SessionExpired { .. } => Some(false),
+        _ => None,
     }
 }
 

@@ -289,6 +289,9 @@ C._onEvent = function (e) {
     case 'queue_closed':
       this._queueClosed(e);
       return;
+    case 'handoff_cancelled':
+      this._handoffCancelled(e);
+      return;
     case 'session_expiring':
       this._notice('session-expiring', {}, 'continue', e.text);
       this.i._emit('session:expiring', { event: e });

@@ -115,6 +115,15 @@ C._queueClosed = function (e) {
   this.i._emit('queue:closed', { reason: e.reason, nextOpening: next || null, text: e.text });
 };
 
+/** The wait was cancelled (`by` visitor: "Stop waiting", maybe in another tab; `by` system:
+ * the visitor had gone away): the bot has the conversation again and the server's text is
+ * shown as a system line. */
+C._handoffCancelled = function (e) {
+  if (this.handoff.phase === 'waiting') this._setHandoff('bot', { agent: '', text: '' });
+  if (e.text) this._enqueue({ id: uid('n'), from: 'system', notice: { text: e.text } });
+  this.i._emit('handoff:cancelled', { by: e.by, reason: e.reason, text: e.text });
+};
+
 /** A moment in the visitor's locale and time zone: "Monday, November 23 at 9:00 AM". */
 C._when = function (ms) {
   var opts = { weekday: 'long', day: 'numeric', month: 'long', hour: 'numeric', minute: '2-digit' };

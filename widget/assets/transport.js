@@ -15,7 +15,7 @@
  *   on long-poll; kept pending and sent again once connected if the network is down.
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
- * queue_update, queue_closed, session_expiring, session_expired, conversation_ended,
+ * queue_update, queue_closed, handoff_cancelled, session_expiring, session_expired, conversation_ended,
  * identity_expired, resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
  * Bot replies are rendered from the event stream only (never from the POST answer), so a
  * reply is shown once whichever path delivers it first. */

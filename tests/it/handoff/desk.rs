@@ -44,7 +44,7 @@ pub(super) async fn leave_handoff(visitor: &Visitor) -> u16 {
 
 /// Ada at her console, online with a visitor who asked for a human: (console, visitor,
 /// offer id, chat id).
-async fn live_chat(app: &TestApp) -> (Console, Visitor, String, String) {
+pub(super) async fn live_chat(app: &TestApp) -> (Console, Visitor, String, String) {
     let mut ada = agent(app, "ada", "agent").await;
     let visitor = app.visitor().await;
     ask_for_human(&visitor).await;

@@ -1,6 +1,8 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
-//! consoles (desk.rs), the visitor's side (visitor_side.rs), external desks.
+//! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
+//! (abandon.rs), external desks.
 
+mod abandon;
 pub(crate) mod console;
 pub(crate) mod desk;
 mod external;

@@ -22,13 +22,19 @@ async fn the_visitor_cancels_waiting_and_the_bot_answers_again() {
     assert_eq!(answer["outcome"], "queued");
     assert_eq!(answer["position"], 1);
     assert_eq!(leave_handoff(&visitor).await, 204);
-    let events = visitor_events(&visitor, 0).await;
+    let cancelled = visitor_event(&visitor, "handoff_cancelled").await;
+    assert_eq!(cancelled["by"], "visitor");
+    assert_eq!(cancelled["reason"], "visitor_cancelled");
     assert!(
-        texts(&events, "system")
-            .iter()
-            .any(|t| t.contains("left the queue")),
-        "{events:?}"
+        cancelled["text"]
+            .as_str()
+            .unwrap()
+            .contains("left the queue"),
+        "{cancelled}"
     );
+    // The notice is the event: no plain system message beside it.
+    let events = visitor_events(&visitor, 0).await;
+    assert!(texts(&events, "system").is_empty(), "{events:?}");
     let reply = visitor.pick("profile").await;
     assert!(
         reply["output"]["generic"]

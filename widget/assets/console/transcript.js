@@ -22,6 +22,7 @@ export function eventText(event) {
       return `Waiting for an agent: position ${event.position}${wait}.`;
     }
     case 'queue_closed': return event.text || 'Nobody could take the chat.';
+    case 'handoff_cancelled': return event.reason === 'visitor_gone' ? 'The visitor went away and left the queue.' : 'The visitor stopped waiting.';
     case 'conversation_ended': return `The chat was ended by the ${FROM[event.by] ? FROM[event.by].toLowerCase() : 'system'}.`;
     case 'session_expiring':
     case 'session_expired': return event.text || 'The visitor\'s session expired.';

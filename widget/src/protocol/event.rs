@@ -92,6 +92,17 @@ pub enum EventKind {
         /// Localized notice.
         text: String,
     },
+    /// The wait for an agent was cancelled and the bot has the conversation again: the
+    /// visitor stopped waiting, or went away (closed every tab) for longer than the site's
+    /// `handoff.visitor_gone_s`. The widget shows `text`.
+    HandoffCancelled {
+        /// `visitor` (they stopped waiting) or `system` (they had gone away).
+        by: Sender,
+        /// `visitor_cancelled` or `visitor_gone`.
+        reason: String,
+        /// Localized notice.
+        text: String,
+    },
     /// The session will expire for inactivity unless the visitor continues.
     SessionExpiring {
         /// Milliseconds since the Unix epoch.
