@@ -119,6 +119,11 @@ pub async fn request(
         set_status(state, session_id, Status::Bot).await?;
     }
     let (outcome, notices) = outcome.map_err(|e| request_refusal(&e))?;
+    if !matches!(outcome, RequestOutcome::Closed { .. }) {
+        // A visitor who never connects (or closes the tab at once) leaves the queue too.
+        // Scheduled before the visitor's tabs hear of the wait, so their leases come after.
+        visitor_presence::expect(state, &record.site, session_id).await;
+    }
     let answer = match outcome {
         RequestOutcome::Queued(status) => HandoffAnswer::Queued {
             position: status.position,
@@ -153,8 +158,6 @@ pub async fn request(
         }
     };
     deliver::deliver(state, &record.site, notices).await;
-    // A visitor who never connects (or closes the tab at once) leaves the queue too.
-    visitor_presence::expect(state, &record.site, session_id).await;
     Ok(answer)
 }
 

@@ -1,7 +1,8 @@
 //! Visitors who go away while waiting for an agent: after `handoff.visitor_gone_s` without a
 //! websocket or long-poll of their session the wait is cancelled (the offer to the agent is
 //! withdrawn, `handoff_cancelled` by `system`, reason `visitor_gone`); a reconnect within the
-//! grace keeps the place; a live chat is not touched; the deadline survives a restart.
+//! grace keeps the place, and so does a tab on another node; a live chat is not touched;
+//! the deadline survives a restart.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,6 +16,7 @@ use super::console::{Console, agent, open, transcript, visitor_events};
 use super::desk::{ask_for_human, live_chat};
 use staffetta::visitor::record::conversation_log;
 
+use crate::support::redis_server::private_redis_or_skip;
 use crate::support::visitor::Visitor;
 use crate::support::{TestApp, spawn_app_with, wait_for};
 
@@ -288,4 +290,74 @@ async fn the_grace_after_a_closed_socket_survives_a_restart() {
     ada.send(json!({"command": "set_state", "state": "ready"}))
         .await;
     assert!(!ada.gets_within("POPUP", Duration::from_millis(300)).await);
+}
+
+/// How many connections of the visitor's session hold a lease, read from the store.
+async fn leases(app: &TestApp, visitor: &Visitor) -> usize {
+    let key = format!("visitor-sockets:{}", visitor.started.session_id);
+    app.state
+        .store
+        .due(&key, i64::MAX, 100)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn a_tab_still_open_on_another_node_keeps_the_visitor_queued() {
+    let Some(redis) = private_redis_or_skip("abandon_two_nodes").await else {
+        return;
+    };
+    let node = || {
+        let url = redis.url();
+        spawn_app_with(move |settings| {
+            configure(settings);
+            settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+        })
+    };
+    let (a, b) = (node().await, node().await);
+    let _ada = paused_agent(&a).await;
+    let visitor = a.visitor().await;
+    let on_b = Visitor {
+        base_url: b.base_url.clone(),
+        http: b.http.clone(),
+        started: visitor.started.clone(),
+    };
+    let tab_a = visitor.socket(None).await;
+    let tab_b = on_b.socket(None).await;
+    assert_eq!(ask_for_human(&visitor).await["outcome"], "queued");
+    wait_for("a lease per tab", Duration::from_secs(5), || async {
+        (leases(&a, &visitor).await == 2).then_some(())
+    })
+    .await;
+
+    // The tab on node A closes; node B's tab still holds its lease: the look stays late.
+    drop(tab_a);
+    wait_for("tab A's lease dropped", Duration::from_secs(5), || async {
+        (leases(&a, &visitor).await == 1).then_some(())
+    })
+    .await;
+    let grace_end = a.clock.now_ms() + GONE_S as i64 * 1000;
+    assert!(next_look(&a).await.unwrap() > grace_end);
+    for node in [&a, &b] {
+        node.advance(Duration::from_secs(GONE_S + 1));
+    }
+    assert!(cancelled_soon(&a, &visitor).await.is_none());
+
+    // The last tab closes, on node B: after the grace the wait is cancelled.
+    drop(tab_b);
+    wait_for(
+        "the look moves to the grace",
+        Duration::from_secs(5),
+        || async {
+            let limit = b.clock.now_ms() + GONE_S as i64 * 1000;
+            next_look(&b).await.filter(|at| *at <= limit)
+        },
+    )
+    .await;
+    for node in [&a, &b] {
+        node.advance(Duration::from_secs(GONE_S + 1));
+    }
+    let cancelled = logged_soon(&a, &visitor, "handoff_cancelled").await;
+    assert_eq!(cancelled["reason"], "visitor_gone");
 }
