@@ -102,12 +102,22 @@ pub async fn apply_event(
             },
             None,
         ),
-        VisitorEvent::AgentLeft { display_name } => (
-            EventKind::AgentLeft {
-                agent_name: display_name,
-            },
-            None,
-        ),
+        VisitorEvent::AgentLeft { display_name } => {
+            // Back in the queue (a transfer or a lost agent): the visitor may have closed
+            // every tab during the chat, so a look is due as when they first asked (before
+            // the event, so an open tab's lease comes after it).
+            if let Some(link) = link(state, id).await?
+                && let Ok((record, _)) = conversation::load(state, &link.session_id).await
+            {
+                super::visitor_presence::expect(state, &record.site, &link.session_id).await;
+            }
+            (
+                EventKind::AgentLeft {
+                    agent_name: display_name,
+                },
+                None,
+            )
+        }
         VisitorEvent::ConversationEnded { by: EndedBy::Agent } => (
             EventKind::ConversationEnded { by: Sender::Agent },
             Some(Status::Ended),

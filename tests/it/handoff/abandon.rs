@@ -361,3 +361,42 @@ async fn a_tab_still_open_on_another_node_keeps_the_visitor_queued() {
     let cancelled = logged_soon(&a, &visitor, "handoff_cancelled").await;
     assert_eq!(cancelled["reason"], "visitor_gone");
 }
+
+#[tokio::test]
+async fn a_visitor_who_left_during_the_chat_leaves_the_queue_when_the_agent_is_lost() {
+    let app = spawn_app_with(|settings| {
+        configure(settings);
+        settings.sites[0].handoff.disconnect_grace_s = 20;
+    })
+    .await;
+    // Bob, paused, keeps the team open once Ada is gone.
+    let mut bob = agent(&app, "bob", "agent").await;
+    bob.send(json!({"command": "set_state", "state": "pause"}))
+        .await;
+    bob.until("PAUSE").await;
+    let (ada, visitor, _, _) = live_chat(&app).await;
+    // The look the request scheduled finds the live chat and ends.
+    app.advance(Duration::from_secs(35 + GONE_S + 1));
+    wait_for("no look left", Duration::from_secs(5), || async {
+        next_look(&app).await.is_none().then_some(())
+    })
+    .await;
+
+    // Ada's console is lost: after her grace the visitor is back in the queue, with no tab.
+    ada.close().await;
+    wait_for("Ada's console is lost", Duration::from_secs(5), || async {
+        let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+            .await
+            .unwrap();
+        desk.agents()
+            .any(|a| a.disconnected_at().is_some())
+            .then_some(())
+    })
+    .await;
+    app.advance(Duration::from_secs(21));
+    logged_soon(&app, &visitor, "agent_left").await;
+    assert!(next_look(&app).await.is_some());
+    app.advance(Duration::from_secs(35 + GONE_S + 1));
+    let cancelled = logged_soon(&app, &visitor, "handoff_cancelled").await;
+    assert_eq!(cancelled["reason"], "visitor_gone");
+}
