@@ -14,11 +14,14 @@
 //!   the last socket (no live lease left on any node) moves the look to now plus that grace.
 //! - the node timer ([`apply_due`], through [`super::timer`]) looks: with a live lease the
 //!   look moves to the latest lease end plus the grace; without one the wait is cancelled
-//!   ([`super::visitor_side::abandon`]), unless an agent has the conversation by now.
+//!   ([`abandon`]), unless an agent has the conversation by now.
 //!
 //! The look lives in the store, so it survives a restart and any node may apply it; a node
 //! that dies leaves leases that simply run out.
 
+use staffetta_handoff::{ConversationId, DeskError};
+
+use super::conversation_log::{CancelReason, append, cancelled_entry};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::StoreError;
@@ -193,7 +196,7 @@ pub async fn polled(state: &AppState, session_id: &str, record: &SessionRecord, 
 /// Whether a session in handoff is still waiting (no agent has it). An unreadable desk
 /// counts as waiting: a lease too many is harmless.
 pub async fn is_waiting(state: &AppState, record: &SessionRecord) -> bool {
-    let Ok(conversation) = staffetta_handoff::ConversationId::parse(&record.conversation_id) else {
+    let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
         return false;
     };
     match super::site_desk::read(state, &record.site).await {
@@ -262,8 +265,52 @@ async fn look(state: &AppState, session_id: &str) -> Result<Option<i64>, ApiErro
     if let Some(until) = live_until(state, session_id).await? {
         return Ok(Some(until.saturating_add(grace_ms(state, &record.site))));
     }
-    super::visitor_side::abandon(state, session_id).await?;
+    abandon(state, session_id).await?;
     Ok(None)
+}
+
+/// The visitor went away while waiting for an agent: the wait is cancelled as the
+/// visitor's own "stop waiting" does (an offer is withdrawn, `handoff_cancelled` by
+/// `system`, reason `visitor_gone`), unless an agent has the conversation by now (a live
+/// chat keeps its own rules) or it is no longer in handoff. Returns whether it cancelled.
+pub async fn abandon(state: &AppState, session_id: &str) -> Result<bool, ApiError> {
+    let (record, _) = crate::visitor::conversation::load(state, session_id).await?;
+    if record.status != Status::Handoff {
+        return Ok(false);
+    }
+    let conversation =
+        ConversationId::parse(&record.conversation_id).map_err(|e| ApiError::internal(&e))?;
+    let outcome = super::site_desk::update(state, &record.site, |desk, now| {
+        if desk.owner_of(&conversation).is_some() {
+            return Ok((false, Vec::new()));
+        }
+        Ok((true, desk.end_by_visitor(now, &conversation)?))
+    })
+    .await?;
+    match outcome {
+        Ok((true, notices)) => super::deliver::deliver(state, &record.site, notices).await,
+        Ok((false, _)) => return Ok(false),
+        // The desk no longer has it although the session still says handoff: the wait is
+        // over either way, so the bot takes the conversation back.
+        Err(DeskError::UnknownConversation(_)) => {}
+        Err(other) => return Err(super::visitor_side::desk_refusal(&other)),
+    }
+    let reason = CancelReason::VisitorGone;
+    let entry = cancelled_entry(state, &record.locale, reason);
+    append(
+        state,
+        &record.conversation_id,
+        vec![entry],
+        Some(Status::Bot),
+    )
+    .await?;
+    tracing::info!(
+        session.id = %session_id,
+        site = %record.site,
+        reason = reason.code(),
+        "visitor taken out of the queue"
+    );
+    Ok(true)
 }
 
 #[cfg(test)]

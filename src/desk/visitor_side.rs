@@ -210,50 +210,6 @@ pub async fn leave(state: &AppState, session_id: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The visitor went away while waiting for an agent: the wait is cancelled as the
-/// visitor's own "stop waiting" does (an offer is withdrawn, `handoff_cancelled` by
-/// `system`, reason `visitor_gone`), unless an agent has the conversation by now (a live
-/// chat keeps its own rules) or it is no longer in handoff. Returns whether it cancelled.
-pub async fn abandon(state: &AppState, session_id: &str) -> Result<bool, ApiError> {
-    let (record, _) = conversation::load(state, session_id).await?;
-    if record.status != Status::Handoff {
-        return Ok(false);
-    }
-    let conversation =
-        ConversationId::parse(&record.conversation_id).map_err(|e| ApiError::internal(&e))?;
-    let outcome = site_desk::update(state, &record.site, |desk, now| {
-        if desk.owner_of(&conversation).is_some() {
-            return Ok((false, Vec::new()));
-        }
-        Ok((true, desk.end_by_visitor(now, &conversation)?))
-    })
-    .await?;
-    match outcome {
-        Ok((true, notices)) => deliver::deliver(state, &record.site, notices).await,
-        Ok((false, _)) => return Ok(false),
-        // The desk no longer has it although the session still says handoff: the wait is
-        // over either way, so the bot takes the conversation back.
-        Err(DeskError::UnknownConversation(_)) => {}
-        Err(other) => return Err(desk_refusal(&other)),
-    }
-    let reason = CancelReason::VisitorGone;
-    let entry = cancelled_entry(state, &record.locale, reason);
-    append(
-        state,
-        &record.conversation_id,
-        vec![entry],
-        Some(Status::Bot),
-    )
-    .await?;
-    tracing::info!(
-        session.id = %session_id,
-        site = %record.site,
-        reason = reason.code(),
-        "visitor taken out of the queue"
-    );
-    Ok(true)
-}
-
 /// The visitor ends the whole conversation while in handoff: the desk lets go of it.
 pub async fn end_conversation(state: &AppState, record: &SessionRecord) {
     let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
