@@ -1,7 +1,8 @@
 // The visitor's side of a live-agent handoff in the real widget against the real server and
 // desk (issue 6 item 5): an agent is logged in at the desk (over the real agent websocket)
 // but paused, so the visitor who asks for a human waits in the queue and sees their
-// position and estimated wait with "Stop waiting"; stopping brings the bot back; asking
+// position and estimated wait with "Stop waiting"; stopping (handoff_cancelled: a system
+// line and the instance's handoff:cancelled) brings the bot back; asking
 // again and the agent taking the conversation shows agent_joined, the agent's name in the
 // header, the agent typing (named) and stopping, the agent's message with their name, the visitor's reply
 // reaching the agent, a reload keeping the live conversation, and the agent ending it.
@@ -55,9 +56,16 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   assert.equal(await handoffPhase(page), 'waiting');
   assert.deepEqual(await axe(page), [], 'waiting in the queue');
 
-  // Stop waiting: the server writes its notice and the bot answers again.
+  // Stop waiting: the server writes handoff_cancelled, its text is a system line, the
+  // instance says why, and the bot answers again.
+  await page.evaluate(() => {
+    window.cancelled = [];
+    window.Staffetta.instances.default.on('handoff:cancelled', (e) => window.cancelled.push(e));
+  });
   await stop.click();
   await inWidget(page, '.msg-system').filter({ hasText: 'You left the queue' }).waitFor();
+  const cancelled = await page.evaluate(() => window.cancelled.map((e) => [e.by, e.reason]));
+  assert.deepEqual(cancelled, [['visitor', 'visitor_cancelled']]);
   await bar.waitFor({ state: 'hidden' });
   assert.equal(await handoffPhase(page), 'bot');
   assert.equal(await page.evaluate(() => document.querySelector('.staffetta-root').shadowRoot.activeElement?.tagName), 'TEXTAREA',
