@@ -150,7 +150,9 @@ impl Connection {
                 incoming = stream.next() => match incoming {
                     Some(Ok(message)) => {
                         last_heard = tokio::time::Instant::now();
-                        self.on_message(message, &mut out).await
+                        // Boxed: a turn's future is large (the dialog step, the store write,
+                        // the desk), and an unboxed one would size every idle socket's task.
+                        Box::pin(self.on_message(message, &mut out)).await
                     }
                     Some(Err(err)) if is_too_big(&err) => {
                         Flow::Close(Some(close(close_code::SIZE, "frame too large")))
@@ -158,7 +160,7 @@ impl Connection {
                     Some(Err(_)) | None => return Ending::Gone,
                 },
                 notice = notices.recv() => {
-                    self.on_notice(notice, &mut out).await;
+                    Box::pin(self.on_notice(notice, &mut out)).await;
                     Flow::Continue
                 }
                 _ = heartbeat.tick() => {
@@ -167,7 +169,7 @@ impl Connection {
                     } else {
                         out.push(Message::Ping(Default::default()));
                         if self.lease.is_held() {
-                            self.lease.hold(&self.state).await;
+                            Box::pin(self.lease.hold(&self.state)).await;
                         }
                         Flow::Continue
                     }
