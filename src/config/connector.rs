@@ -2,7 +2,11 @@
 //! (`webhook = { url = "...", secret = "..." }` in a `[[sites]]` table).
 //!
 //! The contract itself (headers, body, signature, retries, the commands endpoint) is in
-//! docs/connectors.md; the connector is `crate::connector::WebhookConnector`.
+//! docs/connectors.md; the connector is `crate::connector::WebhookConnector`, which also
+//! reads `ca_file` (these checks need no file system).
+
+use std::net::IpAddr;
+use std::path::PathBuf;
 
 use serde::Deserialize;
 
@@ -15,9 +19,15 @@ pub const MIN_WEBHOOK_SECRET_LEN: usize = 16;
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookSettings {
-    /// Where events are POSTed: an `http://` URL (TLS is not built in; terminate it in a
-    /// proxy next to the contact centre's receiver or next to Staffetta).
+    /// Where events are POSTed: an `https://` URL (verified against the Mozilla roots built
+    /// into the binary, plus `ca_file`), or `http://` (warned about at start unless the host
+    /// is loopback: the payloads carry visitor messages).
     pub url: String,
+    /// A PEM file of one or more CA certificates trusted for `url` in addition to the
+    /// built-in roots (a contact centre behind an internal CA). Read at start; a missing or
+    /// unparsable file stops the server (and `config check`).
+    #[serde(default)]
+    pub ca_file: Option<PathBuf>,
     /// Shared secret of the HMAC-SHA256 signatures, both directions; at least 16 bytes.
     pub secret: Secret,
     /// Milliseconds one delivery attempt may take, connection included (100-60000).
@@ -56,11 +66,8 @@ pub enum WebhookSettingsError {
     /// The URL does not parse or has no host.
     #[error("`webhook.url` is not an absolute URL with a host: {0}")]
     InvalidUrl(String),
-    /// The URL is not plain HTTP.
-    #[error(
-        "`webhook.url` must use http:// (this build has no TLS client; put a TLS-terminating \
-         proxy in front of the receiver), got {0}://"
-    )]
+    /// The URL is neither HTTPS nor plain HTTP.
+    #[error("`webhook.url` must use https:// or http://, got {0}://")]
     UnsupportedScheme(String),
     /// The secret is too short.
     #[error("`webhook.secret` must have at least {MIN_WEBHOOK_SECRET_LEN} bytes")]
@@ -82,6 +89,7 @@ impl WebhookSettings {
     pub fn new(url: impl Into<String>, secret: Secret) -> Self {
         Self {
             url: url.into(),
+            ca_file: None,
             secret,
             timeout_ms: default_timeout_ms(),
             max_attempts: default_max_attempts(),
@@ -95,7 +103,7 @@ impl WebhookSettings {
         // The parse error never echoes the URL (it may hold credentials).
         let url = url::Url::parse(&self.url)
             .map_err(|err| WebhookSettingsError::InvalidUrl(err.to_string()))?;
-        if url.scheme() != "http" {
+        if !matches!(url.scheme(), "https" | "http") {
             return Err(WebhookSettingsError::UnsupportedScheme(
                 url.scheme().to_owned(),
             ));
@@ -104,6 +112,28 @@ impl WebhookSettings {
             return Err(WebhookSettingsError::InvalidUrl("no host".to_owned()));
         }
         Ok(url)
+    }
+
+    /// Whether deliveries would cross a network unencrypted: a plain `http://` URL whose host
+    /// is not loopback (`localhost`, `*.localhost`, 127.0.0.0/8, `::1`). `false` for an
+    /// invalid URL (that is refused anyway).
+    pub fn sends_in_clear_off_loopback(&self) -> bool {
+        let Ok(url) = self.parsed_url() else {
+            return false;
+        };
+        if url.scheme() != "http" {
+            return false;
+        }
+        let loopback = match url.host() {
+            Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+            Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+            Some(url::Host::Domain(name)) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost" || name.ends_with(".localhost")
+            }
+            None => false,
+        };
+        !loopback
     }
 
     /// Semantic checks serde cannot express.
@@ -156,14 +186,56 @@ mod tests {
     }
 
     #[test]
-    fn https_is_refused_with_a_hint_because_no_tls_client_is_built_in() {
-        let settings = WebhookSettings::new("https://desk.example/hook", Secret::new(SECRET));
-        let err = settings.validate().unwrap_err();
+    fn https_and_http_are_accepted_other_schemes_are_refused() {
+        for url in ["https://desk.example/hook", "http://desk.example:9000/hook"] {
+            let settings = WebhookSettings::new(url, Secret::new(SECRET));
+            assert_eq!(settings.validate(), Ok(()), "{url}");
+        }
+        let ftp = WebhookSettings::new("ftp://desk.example/hook", Secret::new(SECRET));
+        let err = ftp.validate().unwrap_err();
         assert_eq!(
             err,
-            WebhookSettingsError::UnsupportedScheme("https".to_owned())
+            WebhookSettingsError::UnsupportedScheme("ftp".to_owned())
         );
-        assert!(err.to_string().contains("proxy"));
+        assert_eq!(
+            err.to_string(),
+            "`webhook.url` must use https:// or http://, got ftp://"
+        );
+    }
+
+    #[test]
+    fn ca_file_is_an_optional_path() {
+        let text = format!(
+            "url = \"https://desk.example/hook\"\nsecret = \"{SECRET}\"\nca_file = \"/etc/staffetta/desk-ca.pem\""
+        );
+        let settings = parse(&text).unwrap();
+        assert_eq!(
+            settings.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/staffetta/desk-ca.pem"))
+        );
+        let without = WebhookSettings::new("https://desk.example/hook", Secret::new(SECRET));
+        assert_eq!(without.ca_file, None);
+    }
+
+    #[test]
+    fn only_plain_http_to_a_host_off_loopback_sends_in_clear() {
+        for (url, in_clear) in [
+            ("http://desk.example/hook", true),
+            ("http://10.0.0.7:9000/hook", true),
+            ("http://[2001:db8::1]/hook", true),
+            ("http://localhost.example/hook", true),
+            ("https://desk.example/hook", false),
+            ("http://127.0.0.1:9000/hook", false),
+            ("http://127.8.0.1/hook", false),
+            ("http://[::1]:9000/hook", false),
+            ("http://localhost:9000/hook", false),
+            ("http://LocalHost./hook", false),
+            ("http://desk.localhost/hook", false),
+            ("not a url", false),
+        ] {
+            let settings = WebhookSettings::new(url, Secret::new(SECRET));
+            assert_eq!(settings.sends_in_clear_off_loopback(), in_clear, "{url}");
+        }
     }
 
     #[test]

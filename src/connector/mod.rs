@@ -5,6 +5,8 @@
 //!
 //! - `webhook.rs`: [`WebhookConnector`], signed webhooks out to an external contact
 //!   centre, signed commands in (contract: docs/connectors.md).
+//! - `webhook_client.rs`: its HTTP client, `http://` or `https://` (rustls, the built-in
+//!   Mozilla roots plus the site's `ca_file`).
 //! - `webhook_routes.rs`: `POST /api/v1/connectors/webhook/{site}/commands`, the endpoint
 //!   the contact centre posts commands to ([`router`]).
 //! - `inbound.rs`: the endpoint's checks without HTTP (signature, window, body, replays
@@ -21,6 +23,7 @@ mod inbound;
 mod outbox;
 mod retry;
 mod webhook;
+mod webhook_client;
 mod webhook_routes;
 
 #[cfg(test)]
@@ -170,7 +173,7 @@ mod tests {
     #[tokio::test]
     async fn an_invalid_webhook_names_its_site_and_never_its_secret() {
         let (_dir, store) = store().await;
-        let settings = settings_with_webhook("https://desk.example/hook");
+        let settings = settings_with_webhook("ftp://desk.example/hook");
         let err = Connectors::from_settings(&settings, &Clock::system(), &store).unwrap_err();
         let message = err.to_string();
         assert!(

@@ -1,5 +1,12 @@
 //! When a webhook delivery is tried again, and how long to wait first: pure rules, so they
 //! are tested without a network or a clock.
+//!
+//! An attempt that gets no HTTP answer (no connection, a timeout, a TLS handshake that fails:
+//! unknown issuer, expired certificate, host name mismatch) is always a transient failure:
+//! certificates get fixed (renewed on the receiver, or its CA added to `webhook.ca_file` and
+//! the server restarted), and an item refused for good would be lost for good. The outbox
+//! keeps the item at its head meanwhile, so nothing behind it is lost either; the failure is
+//! logged every round with its reason.
 
 use std::time::Duration;
 

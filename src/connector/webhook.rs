@@ -15,8 +15,10 @@
 //! duplicates (delivery is at least once); `item` is the JSON of [`Outbound`]. Headers
 //! [`TIMESTAMP_HEADER`] (Unix seconds, fresh on each attempt) and [`SIGNATURE_HEADER`]
 //! (`webhook_signature(secret, timestamp, body)`). Each attempt is bounded by the configured
-//! timeout; network errors, timeouts, 408, 429 and 5xx are retried with a doubling backoff;
-//! redirects are not followed. Bodies and secrets are never logged.
+//! timeout; network errors (TLS failures such as an unknown issuer or a name mismatch
+//! included), timeouts, 408, 429 and 5xx are retried with a doubling backoff; redirects are
+//! not followed. Bodies and secrets are never logged. The client (`webhook_client.rs`)
+//! speaks `http://` and `https://`.
 //!
 //! [`Connector::deliver`] (the trait, used by the conformance story) posts one item
 //! directly, without the outbox and without `seq`; the server never uses it.
@@ -47,6 +49,15 @@ pub enum WebhookSetupError {
     /// The settings are invalid.
     #[error(transparent)]
     Settings(#[from] WebhookSettingsError),
+    /// `ca_file` cannot be read, holds no PEM certificate, or a certificate in it is not
+    /// usable as a trust anchor.
+    #[error("`webhook.ca_file` {path}: {reason}")]
+    CaFile {
+        /// The configured path.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The HTTP client could not be built (for example, no usable resolver).
     #[error("cannot build the webhook HTTP client: {0}")]
     Client(String),
@@ -101,7 +112,15 @@ impl WebhookConnector {
         clock: Clock,
         store: Arc<dyn Store>,
     ) -> Result<Self, WebhookSetupError> {
-        let (url, client) = Self::client(settings)?;
+        let (url, client) = super::webhook_client::build(settings)?;
+        if settings.sends_in_clear_off_loopback() {
+            tracing::warn!(
+                site,
+                host = url.host_str().unwrap_or_default(),
+                "webhook.url is plain http:// to a host that is not loopback: visitor messages \
+                 cross the network unencrypted; use https://"
+            );
+        }
         Ok(Self {
             site: site.to_owned(),
             url,
@@ -124,23 +143,7 @@ impl WebhookConnector {
     /// Checks `settings` and builds the HTTP client, as [`WebhookConnector::new`] does,
     /// without a store (for `config check`).
     pub fn check(settings: &WebhookSettings) -> Result<(), WebhookSetupError> {
-        Self::client(settings).map(drop)
-    }
-
-    fn client(
-        settings: &WebhookSettings,
-    ) -> Result<(url::Url, reqwest::Client), WebhookSetupError> {
-        settings.validate()?;
-        let url = settings.parsed_url()?;
-        let timeout = Duration::from_millis(settings.timeout_ms);
-        let client = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("staffetta-webhook/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|err| WebhookSetupError::Client(err.without_url().to_string()))?;
-        Ok((url, client))
+        super::webhook_client::build(settings).map(drop)
     }
 
     /// The site this connector serves.
@@ -309,25 +312,48 @@ impl WebhookConnector {
     }
 }
 
-/// A transport error in a few words, without the URL (it may carry credentials).
+/// A transport error in a few words, without the URL (it may carry credentials). A TLS
+/// handshake that failed (rustls reports it as invalid data while connecting) is named as
+/// such, with rustls's reason (for example `invalid peer certificate: UnknownIssuer`).
 fn describe(err: &reqwest::Error) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    let mut deepest = None;
+    let mut invalid_data = false;
+    while let Some(inner) = cause {
+        deepest = Some(inner.to_string());
+        invalid_data |= inner
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(is_invalid_data);
+        cause = inner.source();
+    }
     let kind = if err.is_timeout() {
         "timed out"
+    } else if err.is_connect() && invalid_data {
+        "TLS handshake failed"
     } else if err.is_connect() {
         "connection failed"
     } else {
         "request failed"
     };
-    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(err);
-    let mut deepest = None;
-    while let Some(inner) = cause {
-        deepest = Some(inner.to_string());
-        cause = inner.source();
-    }
     match deepest {
         Some(detail) => format!("{kind}: {detail}"),
         None => kind.to_owned(),
     }
+}
+
+/// Whether `err`, or an I/O error it wraps (hyper-rustls wraps rustls's in another), is
+/// `InvalidData`: what a failed TLS handshake is.
+fn is_invalid_data(err: &std::io::Error) -> bool {
+    let mut io = Some(err);
+    while let Some(current) = io {
+        if current.kind() == std::io::ErrorKind::InvalidData {
+            return true;
+        }
+        io = current
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+    }
+    false
 }
 
 impl Connector for WebhookConnector {

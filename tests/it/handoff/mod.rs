@@ -1,6 +1,6 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
-//! (abandon.rs), external desks.
+//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs).
 
 mod abandon;
 pub(crate) mod console;
@@ -12,6 +12,7 @@ mod roster;
 mod typing;
 mod visitor_side;
 mod webhook;
+mod webhook_tls;
 
 use crate::support::{TestApp, spawn_app_with};
 
