@@ -283,7 +283,7 @@ impl WebhookConnector {
                 Err(err) => err,
             };
             let Some(wait) = self.policy.backoff_before(attempt + 1) else {
-                tracing::warn!(site = %self.site, %agent, attempt, failure, "webhook delivery failed; giving up");
+                tracing::warn!(site = %self.site, %agent, attempt, failure, "webhook delivery failed on every attempt");
                 return Err(ConnectorError::Unreachable(format!(
                     "{failure} (after {attempt} attempts)"
                 )));
