@@ -35,10 +35,21 @@ async fn receive(State(inbox): State<Inbox>, body: axum::body::Bytes) -> StatusC
 }
 
 async fn command(app: &TestApp, agent: &str, command: Value) {
-    let body = serde_json::to_vec(&json!({"agent": agent, "command": command})).unwrap();
+    let body = json!({"agent": agent, "command": command});
+    let response = post_signed_command(app, SECRET, &body).await;
+    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+}
+
+/// Posts `body` to the demo site's webhook command endpoint as a contact centre would: signed
+/// with `secret` over the test clock's timestamp.
+pub(super) async fn post_signed_command(
+    app: &TestApp,
+    secret: &str,
+    body: &Value,
+) -> reqwest::Response {
+    let body = serde_json::to_vec(body).unwrap();
     let timestamp = app.clock.now_ms() / 1000;
-    let response = app
-        .http
+    app.http
         .post(format!(
             "{}{}",
             app.base_url,
@@ -48,13 +59,12 @@ async fn command(app: &TestApp, agent: &str, command: Value) {
         .header(TIMESTAMP_HEADER, timestamp)
         .header(
             SIGNATURE_HEADER,
-            webhook_signature(SECRET.as_bytes(), timestamp, &body),
+            webhook_signature(secret.as_bytes(), timestamp, &body),
         )
         .body(body)
         .send()
         .await
-        .unwrap();
-    assert_eq!(response.status(), 202, "{}", response.text().await.unwrap());
+        .unwrap()
 }
 
 async fn delivered(inbox: &Inbox, what: &str, matches: impl Fn(&Value) -> bool) -> Value {

@@ -5,7 +5,7 @@
 mod abandon;
 pub(crate) mod console;
 pub(crate) mod desk;
-mod external;
+pub(crate) mod external;
 mod login;
 mod operators;
 mod roster;

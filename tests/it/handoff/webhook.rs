@@ -237,12 +237,11 @@ mod outbox {
     use bytes::Bytes;
     use serde_json::{Value, json};
     use staffetta::config::{Settings, WebhookSettings};
-    use staffetta::connector::{COMMANDS_PATH, SIGNATURE_HEADER, TIMESTAMP_HEADER};
     use staffetta::secret::Secret;
-    use staffetta_handoff::connector::webhook_signature;
 
     use super::{SECRET, serve};
     use crate::handoff::console::visitor_events;
+    use crate::handoff::external::post_signed_command;
     use crate::handoff::{ADMIN_TOKEN, add_operator};
     use crate::support::redis_server::private_redis_or_skip;
     use crate::support::visitor::{ORIGIN, Visitor};
@@ -358,25 +357,7 @@ mod outbox {
         if let Some(id) = id {
             body["id"] = json!(id);
         }
-        let body = serde_json::to_vec(&body).unwrap();
-        let timestamp = app.clock.now_ms() / 1_000;
-        let response = app
-            .http
-            .post(format!(
-                "{}{}",
-                app.base_url,
-                COMMANDS_PATH.replace("{site}", "demo")
-            ))
-            .header("content-type", "application/json")
-            .header(TIMESTAMP_HEADER, timestamp)
-            .header(
-                SIGNATURE_HEADER,
-                webhook_signature(SECRET.as_bytes(), timestamp, &body),
-            )
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+        let response = post_signed_command(app, SECRET, &body).await;
         assert_eq!(response.status(), 202);
         let answer: Value = response.json().await.unwrap();
         answer["status"].as_str().unwrap().to_owned()

@@ -20,18 +20,19 @@ use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
 use serde_json::{Value, json};
 use staffetta::config::{Settings, WebhookSettings};
-use staffetta::connector::{COMMANDS_PATH, Connectors, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use staffetta::connector::{Connectors, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use staffetta::secret::Secret;
 use staffetta::store::Clock;
 use staffetta_handoff::AgentId;
 use staffetta_handoff::connector::{
-    Author, ChatMessage, ConnectorError, Outbound, verify_webhook_signature, webhook_signature,
+    Author, ChatMessage, ConnectorError, Outbound, verify_webhook_signature,
 };
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::ServerConfig;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 
+use crate::handoff::external::post_signed_command;
 use crate::handoff::{ADMIN_TOKEN, add_operator};
 use crate::support::binary::command as staffetta_command;
 use crate::support::{TestApp, spawn_app_with, wait_for};
@@ -286,28 +287,8 @@ async fn node(url: &str, ca_file: Option<PathBuf>, store: PathBuf) -> TestApp {
 
 /// Posts a signed `set_state ready` of `agent`; the command is queued.
 async fn ready(app: &TestApp, agent: &str) {
-    let body = serde_json::to_vec(
-        &json!({ "agent": agent, "command": { "command": "set_state", "state": "ready" } }),
-    )
-    .unwrap();
-    let timestamp = app.clock.now_ms() / 1_000;
-    let response = app
-        .http
-        .post(format!(
-            "{}{}",
-            app.base_url,
-            COMMANDS_PATH.replace("{site}", "demo")
-        ))
-        .header("content-type", "application/json")
-        .header(TIMESTAMP_HEADER, timestamp)
-        .header(
-            SIGNATURE_HEADER,
-            webhook_signature(SECRET.as_bytes(), timestamp, &body),
-        )
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let body = json!({ "agent": agent, "command": { "command": "set_state", "state": "ready" } });
+    let response = post_signed_command(app, SECRET, &body).await;
     assert_eq!(response.status(), 202);
 }
 
