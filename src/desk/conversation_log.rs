@@ -180,9 +180,9 @@ pub async fn append(
         let write = record
             .as_ref()
             .map(|(session_id, record, versioned)| record_write(session_id, record, versioned));
-        let deadline = record
-            .as_ref()
-            .map(|(session_id, record, _)| conversation::idle_deadline(state, session_id, record));
+        let deadline = record.as_ref().map(|(session_id, record, _)| {
+            crate::visitor::timer::idle_deadline(state, session_id, record)
+        });
         let wakes_timer = deadline.as_ref().is_some_and(|d| d.due_ms.is_some());
         let batch = AppendBatch {
             schedule: deadline,
@@ -231,7 +231,7 @@ pub(crate) async fn set_status(
             if status == Status::Handoff {
                 state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
             } else {
-                conversation::schedule_deadline(state, session_id, &record).await?;
+                crate::visitor::timer::schedule_deadline(state, session_id, &record).await?;
             }
             return Ok(());
         }

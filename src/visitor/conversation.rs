@@ -22,7 +22,7 @@ use super::turn::{
 };
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, ScheduleWrite, StoreError, Versioned};
+use crate::store::{AppendBatch, AppendOutcome, RecordWrite, StoreError, Versioned};
 
 /// How often a send retries when another tab wrote the session in between.
 const CAS_ATTEMPTS: usize = 8;
@@ -107,7 +107,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     let public = record.bot.public_state(&dialog);
     let entries = turn_entries(now, None, &outputs);
     let output = output_body(&outputs);
-    let deadline = idle_deadline(state, &session_id, &record);
+    let deadline = super::timer::idle_deadline(state, &session_id, &record);
     let deadline_ms = deadline.due_ms;
     let batch = AppendBatch {
         schedule: Some(deadline),
@@ -233,7 +233,7 @@ pub async fn send(
             record.status = Status::Ended;
         }
         let entries = turn_entries(now, Some(&request), &outputs);
-        let deadline = idle_deadline(state, session_id, &record);
+        let deadline = super::timer::idle_deadline(state, session_id, &record);
         let deadline_ms = deadline.due_ms;
         let batch = AppendBatch {
             schedule: Some(deadline),
@@ -308,7 +308,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
             by: Sender::Visitor,
         }];
         let batch = AppendBatch {
-            schedule: Some(idle_deadline(state, session_id, &record)),
+            schedule: Some(super::timer::idle_deadline(state, session_id, &record)),
             client_message_id: None,
             fingerprint: None,
             entries: encode_entries(&entries),
@@ -381,12 +381,12 @@ async fn apply_tick(
     record.bot = bot;
     if outputs.is_empty() {
         // Nothing to say yet (e.g. the deadline moved): keep the schedule in step.
-        schedule_deadline(state, session_id, &record).await?;
+        super::timer::schedule_deadline(state, session_id, &record).await?;
         return Ok(TickOutcome::Done);
     }
     let log = conversation_log(&record.conversation_id);
     let entries = turn_entries(now, None, &outputs);
-    let deadline = idle_deadline(state, session_id, &record);
+    let deadline = super::timer::idle_deadline(state, session_id, &record);
     let deadline_ms = deadline.due_ms;
     let batch = AppendBatch {
         schedule: Some(deadline),
@@ -509,53 +509,6 @@ pub(crate) fn record_write(
         value: Bytes::from(serde_json::to_vec(record).unwrap_or_default()),
         ttl: Some(SESSION_RETENTION),
     }
-}
-
-/// The session's next idle deadline (warning or expiry), or none while the bot is not in
-/// charge: the schedule change an append of this record makes in the same atomic write, so
-/// a turn is one durable write. Whoever appends it calls [`super::timer::wake_for`] once it
-/// is written.
-pub(crate) fn idle_deadline(
-    state: &AppState,
-    session_id: &str,
-    record: &SessionRecord,
-) -> ScheduleWrite {
-    let idle = state.bots.idle(&record.site);
-    let due_ms = (record.status == Status::Bot)
-        .then(|| record.bot.next_deadline(&idle))
-        .flatten()
-        .map(Timestamp::as_millisecond);
-    ScheduleWrite {
-        schedule: IDLE_SCHEDULE.to_owned(),
-        member: session_id.to_owned(),
-        due_ms,
-    }
-}
-
-/// Keeps the idle schedule in step with a session whose record was written without an
-/// append (a write of its own, after the record's).
-pub(crate) async fn schedule_deadline(
-    state: &AppState,
-    session_id: &str,
-    record: &SessionRecord,
-) -> Result<(), ApiError> {
-    let deadline = idle_deadline(state, session_id, record);
-    match deadline.due_ms {
-        Some(at) => {
-            state
-                .store
-                .schedule(&deadline.schedule, &deadline.member, at)
-                .await?;
-            super::timer::wake_for(state, at);
-        }
-        None => {
-            state
-                .store
-                .unschedule(&deadline.schedule, &deadline.member)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 /// The dialog's `connect_to_agent` in a turn's outputs: the resource it names and the note

@@ -9,8 +9,9 @@
 use staffetta_engine::step::Input;
 
 use super::bus::Notice;
-use super::conversation::{self, load, now, record_write, run_step, schedule_deadline};
+use super::conversation::{self, load, now, record_write, run_step};
 use super::record::{Status, conversation_log};
+use super::timer::schedule_deadline;
 use super::turn::{encode_entries, turn_entries};
 use crate::app::AppState;
 use crate::error::ApiError;

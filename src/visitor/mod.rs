@@ -9,7 +9,7 @@
 //! - [`turn`]: visitor input -> engine input, engine outputs -> log entries.
 //! - [`record`]: the stored session and its keys; the opaque restore state.
 //! - [`bus`]: fan-out of conversation activity to this node's subscribers.
-//! - [`timer`]: the one idle-deadline task.
+//! - [`timer`]: idle deadlines (the next one of a session) and the one task applying them.
 //! - [`origin`]: origin checks and CORS.
 //! - [`identity_expiry`]: `identity_expired` events and fresh tokens mid-conversation.
 //! - [`keep_alive`]: "Continue" on the idle warning, activity without a message.

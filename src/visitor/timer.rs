@@ -1,16 +1,22 @@
-//! The one timer task of a node: it sleeps until the earliest idle deadline in the store's
-//! ordered set, feeds each due session to the engine as a tick (warning or expiry), ticks
-//! the desks whose deadline passed (offers, wrap-up, graces: [`crate::desk::timer`]), and
-//! wakes early when a new deadline is scheduled. Deadlines live in the store, so they
+//! Idle deadlines: what a session's next one is ([`idle_deadline`], written with the turn's
+//! append, or [`schedule_deadline`] on its own), and the one timer task of a node: it sleeps
+//! until the earliest idle deadline in the store's ordered set, feeds each due session to the
+//! engine as a tick (warning or expiry), ticks the desks whose deadline passed (offers,
+//! wrap-up, graces: [`crate::desk::timer`]), and wakes early for a deadline closer than its
+//! longest sleep ([`wake_for`]). Deadlines live in the store, so they
 //! survive restarts and are shared by every node on Redis (compare-and-set on the session
 //! keeps two nodes from applying the same tick twice).
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use super::conversation;
 use super::identity_expiry::IDENTITY_SCHEDULE;
-use super::record::IDLE_SCHEDULE;
+use super::record::{IDLE_SCHEDULE, SessionRecord, Status};
 use crate::app::AppState;
+use crate::error::ApiError;
+use crate::store::ScheduleWrite;
 
 /// Longest sleep between two looks at the schedule: bounds how late a deadline set by
 /// another node (which cannot wake this one) is applied.
@@ -32,6 +38,52 @@ pub fn wake_for(state: &AppState, due_ms: i64) {
 fn needs_wake(now_ms: i64, due_ms: i64) -> bool {
     let horizon = i64::try_from(MAX_SLEEP.as_millis()).unwrap_or(i64::MAX);
     due_ms < now_ms.saturating_add(horizon)
+}
+
+/// The session's next idle deadline (warning or expiry), or none while the bot is not in
+/// charge: the schedule change an append of this record makes in the same atomic write, so
+/// a turn is one durable write. Whoever appends it calls [`wake_for`] once it is written.
+pub(crate) fn idle_deadline(
+    state: &AppState,
+    session_id: &str,
+    record: &SessionRecord,
+) -> ScheduleWrite {
+    let idle = state.bots.idle(&record.site);
+    let due_ms = (record.status == Status::Bot)
+        .then(|| record.bot.next_deadline(&idle))
+        .flatten()
+        .map(Timestamp::as_millisecond);
+    ScheduleWrite {
+        schedule: IDLE_SCHEDULE.to_owned(),
+        member: session_id.to_owned(),
+        due_ms,
+    }
+}
+
+/// Keeps the idle schedule in step with a session whose record was written without an
+/// append (a write of its own, after the record's).
+pub(crate) async fn schedule_deadline(
+    state: &AppState,
+    session_id: &str,
+    record: &SessionRecord,
+) -> Result<(), ApiError> {
+    let deadline = idle_deadline(state, session_id, record);
+    match deadline.due_ms {
+        Some(at) => {
+            state
+                .store
+                .schedule(&deadline.schedule, &deadline.member, at)
+                .await?;
+            wake_for(state, at);
+        }
+        None => {
+            state
+                .store
+                .unschedule(&deadline.schedule, &deadline.member)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs until shutdown begins.
