@@ -97,13 +97,6 @@ async fn start_session(
         },
     )
     .await?;
-    start::remember_conversation(
-        &state,
-        &site.id,
-        &prepared.identity.key,
-        &started.conversation_id,
-    )
-    .await?;
     let idle = state.bots.idle(&site.id);
     let body = SessionStarted {
         session_id: started.session_id,

@@ -131,13 +131,23 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     state
         .bus
         .publish(&conversation_id, Notice::Appended { head: last_seq });
-    // Agents reach the session of any conversation (previous conversations, transcripts).
+    // Agents reach the session of any conversation (previous conversations, transcripts),
+    // and the visitor's conversations are listed for them. Written together: concurrent
+    // writes share one group commit instead of waiting for a flush each.
     let link = crate::desk::visitor_side::HandoffLink {
         session_id: session_id.clone(),
         handoff_seq: 0,
     };
-    crate::desk::visitor_side::write_link(state, &conversation_id, &link).await?;
-    super::identity_expiry::schedule(state, &session_id, new.identity_expires_at).await?;
+    tokio::try_join!(
+        crate::desk::visitor_side::write_link(state, &conversation_id, &link),
+        super::start::remember_conversation(
+            state,
+            &record.site,
+            &record.identity_key,
+            &conversation_id
+        ),
+        super::identity_expiry::schedule(state, &session_id, new.identity_expires_at),
+    )?;
     Ok(Started {
         session_id,
         conversation_id,
