@@ -27,7 +27,7 @@ use crate::routes::sessions::session_of_site;
 use crate::visitor::record::conversation_log;
 use crate::visitor::{conversation, origin, start};
 
-/// Most log entries a transcript returns.
+/// Most log entries one transcript answer covers (the latest ones; `?before=` pages back).
 const MAX_TRANSCRIPT: usize = 2000;
 
 /// The visitor's handoff routes (origin-guarded like the other visitor routes).
@@ -235,13 +235,24 @@ async fn list_requests(
     Ok(Json(json!({ "requests": requests })))
 }
 
+#[derive(Debug, Deserialize)]
+struct TranscriptQuery {
+    /// Only lines older than this seq (the `seq` of the first line of a page already read).
+    #[serde(default)]
+    before: Option<u64>,
+}
+
 /// The transcript and visitor info of a conversation the agent has (offered, online or in
-/// wrap-up), or of any conversation of the site for admins and supervisors.
+/// wrap-up), or of any conversation of the site for admins and supervisors. A long
+/// conversation comes back as its latest [`MAX_TRANSCRIPT`] log entries with `earlier: true`;
+/// `?before=SEQ` pages back.
 async fn transcript(
     State(state): State<AppState>,
     auth: AgentAuth,
     Path(chat_id): Path<String>,
+    query: Result<Query<TranscriptQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request("invalid_query", e.body_text()))?;
     let operator = auth.operator;
     let not_found = || ApiError::not_found("conversation_not_found", "No such conversation.");
     let conversation = ConversationId::parse(&chat_id).map_err(|_| not_found())?;
@@ -264,7 +275,7 @@ async fn transcript(
     if record.site != site {
         return Err(not_found());
     }
-    let messages = read_messages(&state, &chat_id).await?;
+    let (messages, earlier) = read_messages(&state, &chat_id, query.before).await?;
     let metadata = &record.metadata;
     let mut visitor = json!({
         "page_url": metadata.get("page_url"),
@@ -301,22 +312,33 @@ async fn transcript(
         "chat_id": chat_id,
         "status": record.status,
         "messages": messages,
+        "earlier": earlier,
         "handoff_seq": (link.handoff_seq > 0).then_some(link.handoff_seq),
         "visitor": visitor,
     })))
 }
 
-async fn read_messages(state: &AppState, chat_id: &str) -> Result<Vec<Value>, ApiError> {
+/// The transcript lines of the latest [`MAX_TRANSCRIPT`] log entries before `before` (or up
+/// to the head), and whether older entries exist.
+async fn read_messages(
+    state: &AppState,
+    chat_id: &str,
+    before: Option<u64>,
+) -> Result<(Vec<Value>, bool), ApiError> {
     let log = conversation_log(chat_id);
-    let mut after = 0;
+    let head = state.store.log_head(&log).await?;
+    let last = before.map_or(head, |before| before.saturating_sub(1).min(head));
+    let window = u64::try_from(MAX_TRANSCRIPT).unwrap_or(u64::MAX);
+    let mut after = last.saturating_sub(window);
+    let earlier = after > 0;
     let mut messages = Vec::new();
-    while messages.len() < MAX_TRANSCRIPT {
-        let entries = state
-            .store
-            .read_log(&log, after, conversation::EVENT_PAGE)
-            .await?;
-        let Some(last) = entries.last() else { break };
-        after = last.seq;
+    while after < last {
+        let page = usize::try_from(last - after)
+            .unwrap_or(usize::MAX)
+            .min(conversation::EVENT_PAGE);
+        let entries = state.store.read_log(&log, after, page).await?;
+        let Some(read) = entries.last() else { break };
+        after = read.seq;
         for entry in &entries {
             if let Ok(kind) = serde_json::from_slice::<EventKind>(&entry.body)
                 && let Some(message) = transcript_line(entry.seq, kind)
@@ -325,7 +347,7 @@ async fn read_messages(state: &AppState, chat_id: &str) -> Result<Vec<Value>, Ap
             }
         }
     }
-    Ok(messages)
+    Ok((messages, earlier))
 }
 
 /// One transcript line for the console; events other than messages become system lines.

@@ -1,6 +1,7 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
-//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs).
+//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs), long transcripts
+//! (transcript.rs).
 
 mod abandon;
 pub(crate) mod console;
@@ -9,6 +10,7 @@ pub(crate) mod external;
 mod login;
 mod operators;
 mod roster;
+mod transcript;
 mod typing;
 mod visitor_side;
 mod webhook;

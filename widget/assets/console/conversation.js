@@ -233,6 +233,7 @@ export class Conversation {
       if (!this.loaded) this.transcript.note(`The history could not be loaded (${data.error.status || 'network'}).`);
       return;
     }
+    if (data.earlier) this.transcript.noteEarlier('Earlier messages of this long conversation are not shown.');
     this.loaded = true;
     this.transcript.setHandoffSeq(data.handoff_seq);
     for (const m of data.messages || []) this.transcript.add(m);

@@ -80,6 +80,12 @@ export class Transcript {
     return true;
   }
 
+  /** A line above every other: the conversation has older lines than the ones shown. */
+  noteEarlier(text) {
+    if (this.keys.has(0)) return;
+    this.insert(0, this.render({ from: 'system', text }));
+  }
+
   /** A line the console adds itself (no seq): after everything else. */
   note(text) {
     this.add({ from: 'system', text, at: Date.now() });
