@@ -16,8 +16,8 @@ use staffetta::secret::Secret;
 use staffetta_handoff::connector::webhook_signature;
 
 use super::console::visitor_event;
+use super::desk::ask_for_human;
 use super::{ADMIN_TOKEN, add_operator};
-use crate::support::visitor::ORIGIN;
 use crate::support::{TestApp, spawn_app_with, wait_for};
 
 const SECRET: &str = "external-desk-secret-0123";
@@ -104,18 +104,7 @@ async fn an_external_desk_logs_in_accepts_and_chats_through_signed_webhooks() {
     delivered(&inbox, "LOGGEDIN", |d| d["item"]["event"] == "LOGGEDIN").await;
 
     let visitor = app.visitor().await;
-    let asked = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/handoff",
-            app.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 200);
+    ask_for_human(&visitor).await;
     let popup = delivered(&inbox, "POPUP", |d| d["item"]["event"] == "POPUP").await;
     let offer = popup["item"]["id"].as_str().unwrap().to_owned();
     let chat_id = popup["item"]["chat_id"].as_str().unwrap().to_owned();

@@ -241,10 +241,10 @@ mod outbox {
 
     use super::{SECRET, serve};
     use crate::handoff::console::visitor_events;
+    use crate::handoff::desk::ask_for_human;
     use crate::handoff::external::post_signed_command;
     use crate::handoff::{ADMIN_TOKEN, add_operator};
     use crate::support::redis_server::private_redis_or_skip;
-    use crate::support::visitor::{ORIGIN, Visitor};
     use crate::support::{TestApp, spawn_app_with, wait_for};
 
     /// A contact centre: answers 503 while `failing` or for the first `fail_first`
@@ -363,21 +363,6 @@ mod outbox {
         answer["status"].as_str().unwrap().to_owned()
     }
 
-    async fn ask_for_human(app: &TestApp, visitor: &Visitor) {
-        let asked = app
-            .http
-            .post(format!(
-                "{}/api/v1/sites/demo/sessions/{}/handoff",
-                app.base_url,
-                visitor.id()
-            ))
-            .header("origin", ORIGIN)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(asked.status(), 200);
-    }
-
     #[tokio::test]
     async fn events_survive_a_restart_between_the_desk_change_and_the_acknowledgement() {
         let centre = Centre::default();
@@ -428,7 +413,7 @@ mod outbox {
         let ready = json!({ "command": "set_state", "state": "ready" });
         assert_eq!(command(&app, None, "ext-ada", ready).await, "queued");
         let visitor = app.visitor().await;
-        ask_for_human(&app, &visitor).await;
+        ask_for_human(&visitor).await;
         centre.until_kept("POPUP").await;
         centre.assert_once_in_order();
         let names = centre.kept_names();
@@ -465,7 +450,7 @@ mod outbox {
         centre.until_kept("LOGGEDIN").await;
 
         let visitor = a.visitor().await;
-        ask_for_human(&a, &visitor).await;
+        ask_for_human(&visitor).await;
         centre.until_kept("POPUP").await;
         let popup = centre
             .kept()
