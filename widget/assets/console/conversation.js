@@ -1,6 +1,6 @@
 /*! Staffetta agent console: one conversation column - visitor box, transcript, typing in
  * both directions, composer, end, transfer, IP ban and the wrap-up form. Apache-2.0. */
-import { Transcript } from './transcript.js';
+import { EarlierLines, Transcript } from './transcript.js';
 
 const TYPING_EVERY_MS = 2000; // while the agent types, `typing: true` at most this often
 const TYPING_IDLE_MS = 3000; // no key for this long: `typing: false`
@@ -30,6 +30,7 @@ export class Conversation {
     this.root = document.getElementById('conversation-template').content.firstElementChild.cloneNode(true);
     this.q = (selector) => this.root.querySelector(selector);
     this.transcript = new Transcript(this.q('.transcript'));
+    this.earlier = new EarlierLines(this.transcript, (before) => this.fetchTranscript(this.chatId, before), desk.announce);
     this.typing = this.q('.typing');
     this.textarea = this.q('.composer textarea');
     this.status = this.q('.conv-status');
@@ -226,17 +227,23 @@ export class Conversation {
     if (on) this.typingTimer = setTimeout(() => this.showTyping(false), VISITOR_TYPING_MS);
   }
 
+  /** A transcript call: the latest lines of a conversation, or those before seq `before`. */
+  fetchTranscript(chatId, before = null) {
+    const query = before === null ? '' : `?before=${encodeURIComponent(before)}`;
+    return this.desk.getJson(`/conversations/${encodeURIComponent(chatId)}${query}`);
+  }
+
   /** The transcript and visitor info (again after a reconnect: missed lines are merged). */
   async load() {
-    const data = await this.desk.getJson(`/conversations/${encodeURIComponent(this.chatId)}`);
+    const data = await this.fetchTranscript(this.chatId);
     if (data.error) {
       if (!this.loaded) this.transcript.note(`The history could not be loaded (${data.error.status || 'network'}).`);
       return;
     }
-    if (data.earlier) this.transcript.noteEarlier('Earlier messages of this long conversation are not shown.');
     this.loaded = true;
     this.transcript.setHandoffSeq(data.handoff_seq);
-    for (const m of data.messages || []) this.transcript.add(m);
+    this.transcript.addAll(data.messages || []);
+    this.earlier.page(data);
     this.renderVisitor(data.visitor || {});
   }
 
@@ -290,7 +297,8 @@ export class Conversation {
     details.addEventListener('toggle', async () => {
       if (!details.open || details.dataset.loaded) return;
       details.dataset.loaded = '1';
-      const data = await this.desk.getJson(`/conversations/${encodeURIComponent(chatId)}`);
+      const data = await this.fetchTranscript(chatId);
+      lines.replaceChildren(); // a retry after a failure starts over
       const earlier = new Transcript(lines);
       if (data.error) {
         earlier.note(data.error.status === 404 ? 'No transcript: this chat never reached a person.' : 'The chat could not be loaded.');
@@ -298,7 +306,8 @@ export class Conversation {
         return;
       }
       earlier.setHandoffSeq(data.handoff_seq);
-      for (const m of data.messages || []) earlier.add(m);
+      earlier.addAll(data.messages || []);
+      new EarlierLines(earlier, (before) => this.fetchTranscript(chatId, before), this.desk.announce).page(data);
     });
     return details;
   }

@@ -1,7 +1,9 @@
 /*! Staffetta agent console: one conversation's transcript, kept in `seq` order whatever
  * order the history call and the live MESSAGE frames arrive in, without duplicates, with a
- * divider where the bot handed over. Visitor text is rendered as text; bot and agent HTML
- * comes sanitized from the server and is cleaned again here. Apache-2.0. */
+ * divider where the bot handed over, and "Load earlier messages" for a long conversation
+ * (the transcript call answers its latest 2000 log entries). Visitor text is rendered as
+ * text; bot and agent HTML comes sanitized from the server and is cleaned again here.
+ * Apache-2.0. */
 
 export const FROM = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
 
@@ -60,6 +62,7 @@ export class Transcript {
   constructor(list) {
     this.list = list;
     this.keys = new Map(); // sort key -> <li>
+    this.order = []; // the sort keys, ascending (the order of the list's items)
     this.handoffSeq = null;
     this.localCount = 0;
   }
@@ -72,18 +75,44 @@ export class Transcript {
     this.insert(seq - 0.5, el('li', 'handoff-mark', 'Handed over from the bot to a person'));
   }
 
-  /** Adds a MESSAGE frame or a line of the transcript call; false when already shown. */
-  add(m) {
+  /**
+   * Adds a MESSAGE frame or a line of the transcript call; false when already shown. A new
+   * last line scrolls the list to the bottom unless `follow` is false.
+   */
+  add(m, follow = true) {
     const key = typeof m.seq === 'number' ? m.seq : Number.MAX_SAFE_INTEGER - 1e6 + (this.localCount += 1);
     if (this.keys.has(key)) return false;
-    this.insert(key, this.render(m));
+    this.insert(key, this.render(m), follow);
     return true;
   }
 
-  /** A line above every other: the conversation has older lines than the ones shown. */
-  noteEarlier(text) {
-    if (this.keys.has(0)) return;
-    this.insert(0, this.render({ from: 'system', text }));
+  /** Adds the lines of a transcript call (scrolled once, to the bottom when a new last line came). */
+  addAll(lines) {
+    const last = this.order[this.order.length - 1];
+    let added = 0;
+    for (const m of lines) if (this.add(m, false)) added += 1;
+    if (this.order[this.order.length - 1] !== last) this.list.scrollTop = this.list.scrollHeight;
+    return added;
+  }
+
+  /**
+   * Adds older lines (a page of `?before=`) above the ones shown, keeping the line the
+   * reader is at in the same place on screen. Returns how many lines were new.
+   */
+  addEarlier(lines) {
+    const anchor = this.firstVisible();
+    const top = anchor ? anchor.getBoundingClientRect().top : 0;
+    let added = 0;
+    for (const m of lines) if (this.add(m, false)) added += 1;
+    if (anchor) this.list.scrollTop += anchor.getBoundingClientRect().top - top;
+    return added;
+  }
+
+  /** The first item of the list that is (partly) in view, or null. */
+  firstVisible() {
+    const top = this.list.getBoundingClientRect().top;
+    for (const item of this.list.children) if (item.getBoundingClientRect().bottom > top) return item;
+    return null;
   }
 
   /** A line the console adds itself (no seq): after everything else. */
@@ -110,20 +139,112 @@ export class Transcript {
     return item;
   }
 
-  insert(key, item) {
-    item.dataset.key = String(key);
-    let before = null;
-    for (const [other, node] of this.keys) {
-      if (other > key && (!before || other < Number(before.dataset.key))) before = node;
+  /** The position of `key` in the sorted keys (binary search). */
+  position(key) {
+    let low = 0;
+    let high = this.order.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (this.order[middle] < key) low = middle + 1; else high = middle;
     }
+    return low;
+  }
+
+  insert(key, item, follow = true) {
+    item.dataset.key = String(key);
+    const at = this.position(key);
+    const before = at < this.order.length ? this.keys.get(this.order[at]) : null;
     this.list.insertBefore(item, before);
+    this.order.splice(at, 0, key);
     this.keys.set(key, item);
-    if (!before) this.list.scrollTop = this.list.scrollHeight;
+    if (!before && follow) this.list.scrollTop = this.list.scrollHeight;
   }
 
   remove(key) {
     const node = this.keys.get(key);
-    if (node) node.remove();
+    if (!node) return;
+    node.remove();
     this.keys.delete(key);
+    this.order.splice(this.position(key), 1);
+  }
+}
+
+/** Log entries one transcript answer covers (docs/agent-api.md: "the 2000 entries before it"). */
+const PAGE = 2000;
+const count = (n) => new Intl.NumberFormat().format(n);
+let pagerId = 0;
+
+/**
+ * "Load earlier messages" above a transcript whose conversation has older lines than the
+ * ones shown. `fetchPage(before)` resolves a transcript answer or `{error: {status}}`;
+ * `announce(text)` speaks through the console's live region. Feed every answer of the
+ * transcript call to `page()`, the first one included.
+ */
+export class EarlierLines {
+  constructor(transcript, fetchPage, announce) {
+    this.transcript = transcript;
+    this.fetchPage = fetchPage;
+    this.announce = announce;
+    this.before = null; // the seq of the oldest line shown: the next page ends before it
+    this.more = false;
+    this.busy = false;
+    pagerId += 1;
+    this.button = el('button', 'load-earlier', 'Load earlier messages');
+    this.button.type = 'button';
+    this.status = el('p', 'earlier-status');
+    this.status.id = `earlier-status-${pagerId}`;
+    this.status.setAttribute('role', 'status');
+    this.button.setAttribute('aria-describedby', this.status.id);
+    this.root = el('div', 'earlier-bar');
+    this.root.hidden = true;
+    this.root.append(this.button, this.status);
+    transcript.list.before(this.root);
+    this.button.addEventListener('click', () => this.load());
+  }
+
+  /**
+   * An answer of the transcript call (`before`: the `?before=` it was asked with, or null):
+   * the button shows while older lines exist. An answer that does not reach further back
+   * than the lines shown (the latest page again, after a reconnect) changes nothing.
+   */
+  page(data, before = null) {
+    const seqs = (data.messages || []).map((m) => m.seq).filter((seq) => typeof seq === 'number');
+    let first = seqs.length ? seqs.reduce((a, b) => Math.min(a, b)) : null;
+    // A page without lines still covers its entries: the next one ends where it began.
+    if (first === null && before !== null) first = Math.max(1, before - PAGE);
+    if (first === null || (this.before !== null && first >= this.before)) return;
+    this.before = first;
+    this.more = Boolean(data.earlier) && first > 1;
+    this.root.hidden = !this.more;
+  }
+
+  /** Reads the page before the oldest line shown; on failure says so and stays to be retried. */
+  async load() {
+    if (this.busy || !this.more) return;
+    this.busy = true;
+    const before = this.before;
+    this.button.setAttribute('aria-disabled', 'true');
+    this.status.classList.remove('error');
+    this.status.textContent = 'Loading earlier messages…';
+    const data = await this.fetchPage(before);
+    this.busy = false;
+    this.button.removeAttribute('aria-disabled');
+    if (data.error) {
+      this.status.classList.add('error');
+      this.status.textContent = `Earlier messages could not be loaded (${data.error.status || 'network'}). Try again.`;
+      return;
+    }
+    this.status.textContent = '';
+    const added = this.transcript.addEarlier(data.messages || []);
+    const hadFocus = document.activeElement === this.button;
+    this.page(data, before);
+    const lines = `${count(added)} earlier ${added === 1 ? 'line' : 'lines'}`;
+    this.announce(this.more ? `Added ${lines}.` : `Added ${lines}: this is the start of the conversation.`);
+    if (!this.more && hadFocus) {
+      // The button is gone: focus moves to the transcript, where the reader is.
+      const { list } = this.transcript;
+      if (!list.hasAttribute('tabindex')) list.tabIndex = -1;
+      list.focus({ preventScroll: true });
+    }
   }
 }
