@@ -59,7 +59,8 @@ pub enum CasOutcome {
 /// One entry of an append-only log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogEntry {
-    /// 1-based, gapless position in its log.
+    /// 1-based, gapless position in its log. A [`Store::trim_log`] removes a prefix of the
+    /// log; the entries it keeps keep their seqs.
     pub seq: u64,
     /// The stored bytes.
     pub body: Bytes,
@@ -161,12 +162,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// the optional record compare-and-set succeeds with it or nothing is written.
     async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome>;
 
-    /// Up to `limit` entries with `seq > after_seq`, ascending.
+    /// Up to `limit` entries with `seq > after_seq`, ascending. After a trim, only kept
+    /// entries are returned: reading from before the trimmed point starts at the first kept
+    /// entry.
     async fn read_log(&self, log: &str, after_seq: u64, limit: usize)
     -> StoreResult<Vec<LogEntry>>;
 
-    /// Seq of the last entry; 0 for an empty or unknown log.
+    /// Seq of the last entry appended; 0 for an unknown log. A trim does not change it (a
+    /// log trimmed to nothing keeps its head).
     async fn log_head(&self, log: &str) -> StoreResult<u64>;
+
+    /// Drops the entries with `seq <= through_seq`, durably, and returns how many it
+    /// dropped (0 when they were gone already: a trim is idempotent). A `through_seq` past
+    /// the head trims through the head only, so the next append still gets `head + 1`. The
+    /// kept entries keep their seqs, and appends keep numbering after the head.
+    ///
+    /// Client message ids of dropped entries stay remembered (as long as the log, like every
+    /// id): a retry of a dropped append is still a [`AppendOutcome::Duplicate`] with its
+    /// original seqs and is never appended again. Its dropped entries can no longer be
+    /// compared, so a retry without a fingerprint is judged by its number of entries and by
+    /// those of its entries that are kept; a fingerprint is compared as before.
+    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64>;
 
     /// Adds a member; true when it was not there.
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool>;

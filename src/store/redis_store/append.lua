@@ -1,13 +1,15 @@
 -- One atomic append: dedupe by client message id, optional record compare-and-set, then the
--- entries at the next seqs and the optional deadline. The log is a list, so seq N is list
--- index N-1 and seqs are gapless.
--- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set).
+-- entries at the next seqs and the optional deadline. The log is a list whose first element
+-- is seq base + 1 (base: how many entries trims removed, see trim.lua; 0 when the key is
+-- absent), so seq N is list index N - base - 1 and seqs are gapless.
+-- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base.
 -- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
 --       has record ('0'/'1'), expected version ('' = must not exist), record value,
 --       record ttl ms ('0' = none), schedule change ('0' none, '1' set, '2' clear),
 --       scheduled member, deadline ms, entries...
 -- The dedupe hash maps an id to 'first:last' or, with a fingerprint, 'first:last:fingerprint'.
 local log, dedupe, record, versions, schedule = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local base = tonumber(redis.call('GET', KEYS[6]) or '0')
 local has_fingerprint = ARGV[3] == '1'
 local first_entry = 12
 local count = #ARGV - first_entry + 1
@@ -26,9 +28,13 @@ if ARGV[1] == '1' then
       return {'id_conflict'}
     end
     if last - first + 1 ~= count then return {'id_conflict'} end
-    local stored = redis.call('LRANGE', log, first - 1, last - 1)
-    for i = 1, count do
-      if stored[i] ~= ARGV[first_entry + i - 1] then return {'id_conflict'} end
+    -- Entries at or below the base were trimmed and cannot be compared; the kept ones are.
+    local from = math.max(first, base + 1)
+    if from <= last then
+      local stored = redis.call('LRANGE', log, from - base - 1, last - base - 1)
+      for i = 1, last - from + 1 do
+        if stored[i] ~= ARGV[first_entry + from - first + i - 1] then return {'id_conflict'} end
+      end
     end
     return {'duplicate', first, last}
   end
@@ -39,10 +45,11 @@ if ARGV[5] == '1' then
   if conflict then return conflict end
 end
 
-local last = 0
+local length = 0
 for i = first_entry, #ARGV, 500 do
-  last = redis.call('RPUSH', log, unpack(ARGV, i, math.min(i + 499, #ARGV)))
+  length = redis.call('RPUSH', log, unpack(ARGV, i, math.min(i + 499, #ARGV)))
 end
+local last = base + length
 local first = last - count + 1
 if ARGV[1] == '1' then
   local seen = string.format('%d:%d', first, last)

@@ -1,9 +1,13 @@
 //! The Redis backend, for several stateless nodes sharing one Redis (run it with AOF).
 //!
-//! Every key starts with `stf:<kind>:` (`rec`, `log`, `dedupe`, `set`, `ctr`, `sched`), so
-//! kinds never collide and other tenants of the same Redis are left alone. Steps that touch
-//! several keys (compare-and-set, append with dedupe and record) are Lua scripts, which Redis
-//! runs atomically; a reply means the write was acknowledged. Expiry is server-side
+//! Every key starts with `stf:<kind>:` (`rec`, `log`, `logbase`, `dedupe`, `set`, `ctr`,
+//! `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
+//! that touch several keys (compare-and-set, append with dedupe and record, trim, and the
+//! log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
+//! means the write was acknowledged.
+//!
+//! A log is a list plus `stf:logbase:<name>`, how many entries trims removed from the
+//! list's head (absent: none): seq N is list index N - base - 1, so a trim never renumbers. Expiry is server-side
 //! (`PEXPIRE`), so this backend ignores the [`Clock`](crate::store::Clock).
 
 mod reply;
@@ -34,6 +38,9 @@ struct Scripts {
     append: Script,
     delete: Script,
     incr: Script,
+    trim: Script,
+    read: Script,
+    head: Script,
 }
 
 impl Scripts {
@@ -44,6 +51,9 @@ impl Scripts {
             append: Script::new(&[record, include_str!("append.lua")].concat()),
             delete: Script::new(include_str!("delete.lua")),
             incr: Script::new(include_str!("incr.lua")),
+            trim: Script::new(include_str!("trim.lua")),
+            read: Script::new(include_str!("read.lua")),
+            head: Script::new(include_str!("head.lua")),
         }
     }
 }
@@ -254,7 +264,8 @@ impl Store for RedisStore {
                     .schedule
                     .as_ref()
                     .map_or_else(|| VERSION_KEY.to_owned(), |s| key("sched", &s.schedule)),
-            );
+            )
+            .key(key("logbase", log));
         match &batch.client_message_id {
             Some(id) => invocation.arg("1").arg(id.as_str()),
             None => invocation.arg("0").arg(""),
@@ -299,16 +310,18 @@ impl Store for RedisStore {
         if limit == 0 || after_seq >= i64::MAX.cast_unsigned() {
             return Ok(Vec::new());
         }
-        // Seq s is list index s - 1: seqs after_seq+1 ..= after_seq+limit are indexes
-        // after_seq ..= after_seq+limit-1.
-        let last_index = after_seq.saturating_add(u64::try_from(limit - 1).unwrap_or(u64::MAX));
-        let mut command = redis::cmd("LRANGE");
-        command
-            .arg(key("log", log))
+        let mut connection = self.connection.clone();
+        let (first_seq, bodies): (u64, Vec<Vec<u8>>) = self
+            .scripts
+            .read
+            .key(key("log", log))
+            .key(key("logbase", log))
             .arg(redis_int(after_seq))
-            .arg(redis_int(last_index));
-        let bodies: Vec<Vec<u8>> = self.query(&command).await?;
-        Ok((after_seq + 1..)
+            .arg(redis_int(u64::try_from(limit).unwrap_or(u64::MAX)))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        Ok((first_seq..)
             .zip(bodies)
             .map(|(seq, body)| LogEntry {
                 seq,
@@ -318,9 +331,26 @@ impl Store for RedisStore {
     }
 
     async fn log_head(&self, log: &str) -> StoreResult<u64> {
-        let mut command = redis::cmd("LLEN");
-        command.arg(key("log", log));
-        self.query(&command).await
+        let mut connection = self.connection.clone();
+        self.scripts
+            .head
+            .key(key("log", log))
+            .key(key("logbase", log))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))
+    }
+
+    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
+        let mut connection = self.connection.clone();
+        self.scripts
+            .trim
+            .key(key("log", log))
+            .key(key("logbase", log))
+            .arg(through_seq.to_string())
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))
     }
 
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {

@@ -100,6 +100,43 @@ impl StoredRecord {
     }
 }
 
+/// Where a log stands, in the `log_heads` tree: `head(8)`, or `head(8) ++ trimmed(8)` once
+/// a trim dropped the entries up to `trimmed` (an untrimmed log keeps the 8-byte layout).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct LogHead {
+    /// Seq of the last entry appended.
+    pub(super) head: u64,
+    /// Every entry with a seq at or below this one was trimmed (0: none).
+    pub(super) trimmed: u64,
+}
+
+impl LogHead {
+    pub(super) fn encode(self) -> Vec<u8> {
+        let mut bytes = self.head.to_be_bytes().to_vec();
+        if self.trimmed > 0 {
+            bytes.extend_from_slice(&self.trimmed.to_be_bytes());
+        }
+        bytes
+    }
+
+    pub(super) fn decode(bytes: &[u8]) -> Result<Self, String> {
+        let (head, trimmed) = match bytes.len() {
+            8 => (decode_u64(bytes, "log head")?, 0),
+            16 => (
+                u64::from_be_bytes(eight(bytes, "log head")?),
+                u64::from_be_bytes(eight(&bytes[8..], "log trim")?),
+            ),
+            other => return Err(format!("log head: expected 8 or 16 bytes, found {other}")),
+        };
+        if trimmed > head {
+            return Err(format!(
+                "log head: trimmed through {trimmed}, past head {head}"
+            ));
+        }
+        Ok(Self { head, trimmed })
+    }
+}
+
 /// What the dedupe tree remembers of an append with a client message id:
 /// `first_seq(8) ++ last_seq(8) [++ 1 ++ fingerprint]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -236,6 +273,25 @@ mod tests {
             assert_eq!(Seen::decode(&seen.encode()).unwrap(), seen);
         }
         assert!(Seen::decode(&[0; 12]).is_err());
+    }
+
+    #[test]
+    fn log_heads_round_trip_and_an_untrimmed_log_keeps_eight_bytes() {
+        let untrimmed = LogHead {
+            head: 9,
+            trimmed: 0,
+        };
+        assert_eq!(untrimmed.encode(), 9u64.to_be_bytes());
+        let trimmed = LogHead {
+            head: 9,
+            trimmed: 4,
+        };
+        for head in [untrimmed, trimmed] {
+            assert_eq!(LogHead::decode(&head.encode()).unwrap(), head);
+        }
+        let past_head = [5u64.to_be_bytes(), 6u64.to_be_bytes()].concat();
+        assert!(LogHead::decode(&past_head).is_err());
+        assert!(LogHead::decode(&[0; 12]).is_err());
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! Append-only logs: one transaction step assigns the next seqs, remembers the client message id,
 //! compare-and-sets the optional record and moves the optional deadline, so a crash leaves all
-//! of it or none of it.
+//! of it or none of it. A trim is a step too: it removes the entries up to a seq and records
+//! how far the log was trimmed next to its head (`codec::LogHead`), so later appends keep
+//! numbering from the head and the removal never needs a range scan inside the transaction.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -26,10 +28,11 @@ impl Backend {
             .client_message_id
             .as_deref()
             .map(|id| codec::composite(log, id.as_bytes()));
+        let stand = self.log_stand(heads, log)?;
         if let Some(key) = &dedupe_key
             && let Some(seen) = dedupe.get(key)?
         {
-            return self.replay(logs, log, batch, &seen);
+            return self.replay(logs, log, stand.trimmed, batch, &seen);
         }
         let cas = batch.record.as_ref().map(|write| RecordCas {
             store: self,
@@ -43,17 +46,18 @@ impl Backend {
                 Err(current) => return Ok(AppendOutcome::RecordConflict { current }),
             },
         };
-        let head = match heads.get(log.as_bytes())? {
-            None => 0,
-            Some(bytes) => self.decode_seq(&bytes, "log_heads")?,
-        };
+        let head = stand.head;
         let count = u64::try_from(batch.entries.len()).unwrap_or(u64::MAX);
         let first_seq = head.saturating_add(1);
         let last_seq = head.saturating_add(count);
         for (seq, body) in (first_seq..=last_seq).zip(&batch.entries) {
             logs.insert(codec::composite(log, &seq.to_be_bytes()), body.as_ref())?;
         }
-        heads.insert(log.as_bytes(), &last_seq.to_be_bytes())?;
+        let moved = codec::LogHead {
+            head: last_seq,
+            ..stand
+        };
+        heads.insert(log.as_bytes(), moved.encode())?;
         if let Some(key) = dedupe_key {
             let seen = codec::Seen {
                 first_seq,
@@ -81,13 +85,44 @@ impl Backend {
         })
     }
 
+    /// One trim, as a step of a transaction: removes the entries after the previous trim up
+    /// to `through_seq` (at most the head) and returns how many it removed.
+    pub(super) fn trim_step(&self, tx: &TxTrees<'_>, log: &str, through_seq: u64) -> TxResult<u64> {
+        let stand = self.log_stand(tx.log_heads, log)?;
+        let through = through_seq.min(stand.head);
+        if through <= stand.trimmed {
+            return Ok(0);
+        }
+        for seq in stand.trimmed + 1..=through {
+            tx.logs.remove(codec::composite(log, &seq.to_be_bytes()))?;
+        }
+        let trimmed = codec::LogHead {
+            trimmed: through,
+            ..stand
+        };
+        tx.log_heads.insert(log.as_bytes(), trimmed.encode())?;
+        Ok(through - stand.trimmed)
+    }
+
+    /// Where `log` stands inside a transaction (an unknown log: head 0, nothing trimmed).
+    fn log_stand(&self, heads: &TransactionalTree, log: &str) -> TxResult<codec::LogHead> {
+        match heads.get(log.as_bytes())? {
+            None => Ok(codec::LogHead::default()),
+            Some(bytes) => codec::LogHead::decode(&bytes).map_err(|reason| {
+                ConflictableTransactionError::Abort(self.corrupt("log_heads", reason))
+            }),
+        }
+    }
+
     /// The outcome for a client message id seen before: the original seqs when the
     /// fingerprints (or, without them, the entries) are byte-for-byte the same, otherwise a
-    /// conflict.
+    /// conflict. Entries at or below `trimmed` are gone and cannot be compared: the number
+    /// of entries and the ones still kept decide.
     fn replay(
         &self,
         logs: &TransactionalTree,
         log: &str,
+        trimmed: u64,
         batch: &AppendBatch,
         seen: &[u8],
     ) -> TxResult<AppendOutcome> {
@@ -109,18 +144,16 @@ impl Backend {
         if u64::try_from(batch.entries.len()).ok() != Some(original_len) {
             return Ok(AppendOutcome::IdConflict);
         }
-        for (seq, body) in (seen.first_seq..=seen.last_seq).zip(&batch.entries) {
+        let kept = (seen.first_seq..=seen.last_seq)
+            .zip(&batch.entries)
+            .filter(|(seq, _)| *seq > trimmed);
+        for (seq, body) in kept {
             let stored = logs.get(codec::composite(log, &seq.to_be_bytes()))?;
             if stored.as_deref() != Some(body.as_ref()) {
                 return Ok(AppendOutcome::IdConflict);
             }
         }
         Ok(duplicate)
-    }
-
-    fn decode_seq(&self, bytes: &[u8], tree: &str) -> TxResult<u64> {
-        codec::decode_u64(bytes, "seq")
-            .map_err(|reason| ConflictableTransactionError::Abort(self.corrupt(tree, reason)))
     }
 
     pub(super) fn read_entries(
@@ -162,7 +195,8 @@ impl Backend {
             .map_err(|error| self.sled_error(error))?
         {
             None => Ok(0),
-            Some(bytes) => codec::decode_u64(&bytes, "log head")
+            Some(bytes) => codec::LogHead::decode(&bytes)
+                .map(|stand| stand.head)
                 .map_err(|reason| self.corrupt("log_heads", reason)),
         }
     }

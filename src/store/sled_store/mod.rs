@@ -164,6 +164,15 @@ impl Store for SledStore {
         self.backend.head_of(log)
     }
 
+    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
+        let log = log.to_owned();
+        // A batched write like any other: one transaction step, flushed with its group.
+        self.durably(false, move |backend, tx| {
+            backend.trim_step(tx, &log, through_seq)
+        })
+        .await
+    }
+
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
         let (set, member) = (set.to_owned(), member.to_owned());
         self.durably(false, move |backend, tx| {

@@ -120,6 +120,31 @@ async fn data_survives_closing_and_reopening_the_store() {
 }
 
 #[tokio::test]
+async fn a_trim_survives_closing_and_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let time = ManualClock::new(1_700_000_000_000);
+    {
+        let store = store::open(&settings(dir.path()), time.clock())
+            .await
+            .unwrap();
+        for (id, body) in [("m1", "one"), ("m2", "two"), ("m3", "three")] {
+            store.append("c1", message(id, body)).await.unwrap();
+        }
+        assert_eq!(store.trim_log("c1", 2).await.unwrap(), 2);
+    }
+    let store = reopen(dir.path(), time.clock()).await.unwrap();
+    let kept = store.read_log("c1", 0, 10).await.unwrap();
+    assert_eq!(kept.iter().map(|e| e.seq).collect::<Vec<_>>(), [3]);
+    assert_eq!(store.log_head("c1").await.unwrap(), 3);
+    assert_eq!(store.trim_log("c1", 2).await.unwrap(), 0, "already trimmed");
+    let next = store.append("c1", message("m4", "four")).await.unwrap();
+    assert!(
+        matches!(next, AppendOutcome::Appended { first_seq: 4, .. }),
+        "{next:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_data_dir_open_twice_is_locked_and_the_error_names_it() {
     let dir = tempfile::tempdir().unwrap();
     let _first = store::open(&settings(dir.path()), Clock::system())

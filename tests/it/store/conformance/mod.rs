@@ -1,10 +1,12 @@
 //! The store conformance suite: every backend must pass every case. Each case takes a fresh
 //! [`Subject`] and states one fact of the `Store` contract. Cases live by kind of data in
-//! `records.rs`, `logs.rs` and `collections.rs`; the ones that span kinds are here.
+//! `records.rs`, `logs.rs` (and `trims.rs`, log trims) and `collections.rs`; the ones that
+//! span kinds are here.
 
 mod collections;
 mod logs;
 mod records;
+mod trims;
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use staffetta::store::{
 pub(crate) use collections::*;
 pub(crate) use logs::*;
 pub(crate) use records::*;
+pub(crate) use trims::*;
 
 use super::subject::Subject;
 
