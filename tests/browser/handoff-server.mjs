@@ -13,9 +13,11 @@ export const ADMIN_TOKEN = randomBytes(24).toString('hex');
 
 /**
  * Writes the config and points STAFFETTA_CONFIG at it (call before setUp()). officeHours:
- * `{ timeZone, weekly: { monday: ['09:00-10:00'] } }` for the demo site's queue.
+ * `{ timeZone, weekly: { monday: ['09:00-10:00'] } }` for the demo site's queue;
+ * visitorGoneS: the site's `handoff.visitor_gone_s`; moreResources: further queues
+ * `[{ id, name, maxWaitS }]` after "customer-care" (the default one).
  */
-export function useHandoffConfig({ officeHours } = {}) {
+export function useHandoffConfig({ officeHours, visitorGoneS, moreResources = [] } = {}) {
   const toml = [
     '[paths]',
     `dialogs = ${JSON.stringify(join(repoRoot, 'dialogs'))}`,
@@ -34,14 +36,17 @@ export function useHandoffConfig({ officeHours } = {}) {
     'dialog = "bottega-aurora"',
     'default_locale = "en"',
     '',
-    '[[sites.resources]]',
-    'id = "customer-care"',
-    'name = "Customer care"',
   ];
+  if (visitorGoneS) toml.push('[sites.handoff]', `visitor_gone_s = ${visitorGoneS}`, '');
+  toml.push('[[sites.resources]]', 'id = "customer-care"', 'name = "Customer care"');
   if (officeHours) {
     toml.push('[sites.resources.office_hours]', `time_zone = ${JSON.stringify(officeHours.timeZone)}`);
     const days = Object.entries(officeHours.weekly).map(([day, spans]) => `${day} = ${JSON.stringify(spans)}`);
     toml.push(`weekly = { ${days.join(', ')} }`);
+  }
+  for (const r of moreResources) {
+    toml.push('', '[[sites.resources]]', `id = ${JSON.stringify(r.id)}`, `name = ${JSON.stringify(r.name)}`);
+    if (r.maxWaitS) toml.push(`max_wait_s = ${r.maxWaitS}`);
   }
   const file = join(mkdtempSync(join(tmpdir(), 'staffetta-handoff-')), 'staffetta.toml');
   writeFileSync(file, `${toml.join('\n')}\n`);
@@ -49,13 +54,16 @@ export function useHandoffConfig({ officeHours } = {}) {
   return file;
 }
 
-/** Creates an operator through the admin API and signs them in: resolves with the access token. */
-export async function createAgent(server, { login, displayName }) {
+/**
+ * Creates an operator (role `agent` unless told) through the admin API and signs them in:
+ * resolves with the access token.
+ */
+export async function createAgent(server, { login, displayName, role = 'agent' }) {
   const password = `pw-${randomBytes(8).toString('hex')}`;
   const created = await fetch(`${server}/api/v1/admin/sites/demo/operators`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ login, password, display_name: displayName, role: 'agent' }),
+    body: JSON.stringify({ login, password, display_name: displayName, role }),
   });
   if (created.status !== 201) throw new Error(`operator creation answered ${created.status}: ${await created.text()}`);
   const signedIn = await fetch(`${server}/api/v1/agent/login`, {

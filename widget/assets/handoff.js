@@ -32,8 +32,10 @@ C._buildHandoff = function () {
   this.handoffButton.addEventListener('click', function () { self.leaveHandoff(); });
 };
 
-/** Moves to `phase` (bot, waiting, agent, ended), merging `patch` ({agent, text}). */
+/** Moves to `phase` (bot, waiting, agent, ended), merging `patch` ({agent, text}). An
+ * agent who leaves (transfer, end) stops typing for the visitor at once. */
 C._setHandoff = function (phase, patch) {
+  if (this.handoff.phase === 'agent' && phase !== 'agent') this._typing(false);
   var h = Object.assign(this.handoff, patch || {}, { phase: phase });
   this.store.setItem(this.handoffKey, JSON.stringify(h));
   this._syncHandoff();
