@@ -10,13 +10,22 @@
 //! is renewed while a send or a pause is under way; when it is lost the send is abandoned
 //! (the new holder sends the entry again: at least once). Memory stays bounded whatever the
 //! backlog: entries are read [`BATCH`] at a time.
+//!
+//! Delivered entries are trimmed from the log ([`Trim`]) after the cursor moved past them,
+//! when the loop would wait anyway (it caught up, or it pauses before another round for a
+//! failing entry) and, while a backlog keeps it busy, once [`TRIM_EVERY`] entries were
+//! delivered since the last trim. A trim is a store write of its own; trimming after every
+//! item would double the loop's writes (cursor + trim) on a busy site, while this costs one
+//! trim per [`TRIM_EVERY`] items under load and one per burst on a quiet site, where writes
+//! are cheap. Only entries at or below a cursor this node read or wrote are trimmed, so an
+//! entry not yet acknowledged (or refused) is never dropped.
 
 use std::future::Future;
 use std::time::Duration;
 
 use staffetta_handoff::connector::ConnectorError;
 
-use super::outbox::{Lease, OutboxEntry};
+use super::outbox::{Lease, Outbox, OutboxEntry};
 use super::webhook::WebhookConnector;
 
 /// Entries read from the store at a time.
@@ -26,6 +35,40 @@ pub(crate) const BATCH: usize = 64;
 pub(crate) const POLL: Duration = Duration::from_millis(250);
 /// The pause after a store error before the loop tries again.
 const STORE_RETRY: Duration = Duration::from_secs(1);
+/// Delivered entries a busy loop leaves in the log before it trims them (a batch).
+pub(crate) const TRIM_EVERY: u64 = BATCH as u64;
+
+/// What this loop has trimmed: entries at or below `through` are known to be gone.
+#[derive(Debug, Default)]
+struct Trim {
+    through: u64,
+}
+
+impl Trim {
+    /// Trims through `cursor` (the last delivered seq) if anything delivered may be left.
+    /// A failed trim is logged and tried again at the next chance; delivery goes on.
+    async fn delivered(&mut self, outbox: &Outbox, site: &str, cursor: u64) {
+        if cursor <= self.through {
+            return;
+        }
+        match outbox.trim(cursor).await {
+            Ok(dropped) => {
+                tracing::debug!(%site, through = cursor, dropped, "webhook outbox trimmed");
+                self.through = cursor;
+            }
+            Err(err) => {
+                tracing::warn!(%site, error = %err, "delivered webhook outbox entries were not trimmed; trying again later");
+            }
+        }
+    }
+
+    /// [`Trim::delivered`] once [`TRIM_EVERY`] entries were delivered since the last trim.
+    async fn every_batch(&mut self, outbox: &Outbox, site: &str, cursor: u64) {
+        if cursor.saturating_sub(self.through) >= TRIM_EVERY {
+            self.delivered(outbox, site, cursor).await;
+        }
+    }
+}
 
 /// What became of one entry.
 enum Sent {
@@ -54,6 +97,7 @@ pub(crate) async fn run(connector: &WebhookConnector, stopping: impl Future<Outp
 /// The loop proper; returns only once the connector is closed.
 pub(crate) async fn deliver_while_leased(connector: &WebhookConnector, lease: &mut Lease) {
     let site = connector.site().to_owned();
+    let mut trim = Trim::default();
     loop {
         match lease.hold().await {
             Ok(true) => {}
@@ -67,7 +111,7 @@ pub(crate) async fn deliver_while_leased(connector: &WebhookConnector, lease: &m
                 continue;
             }
         }
-        match deliver_batch(connector, lease).await {
+        match deliver_batch(connector, lease, &mut trim).await {
             Ok(Some(Sent::Closed)) => return,
             Ok(Some(_)) => {}
             Ok(None) => {
@@ -84,20 +128,27 @@ pub(crate) async fn deliver_while_leased(connector: &WebhookConnector, lease: &m
     }
 }
 
-/// Sends the next batch after the cursor; `None` when there was nothing to send.
+/// Sends the next batch after the cursor, trimming what was delivered (see [`Trim`]);
+/// `None` when there was nothing to send.
 async fn deliver_batch(
     connector: &WebhookConnector,
     lease: &mut Lease,
+    trim: &mut Trim,
 ) -> Result<Option<Sent>, crate::store::StoreError> {
     let outbox = connector.outbox();
+    let site = connector.site();
     let mut cursor = outbox.cursor().await?;
     let entries = outbox.read(cursor.seq, BATCH).await?;
     if entries.is_empty() {
+        trim.delivered(outbox, site, cursor.seq).await;
         return Ok(None);
     }
     for entry in entries {
         let sent = match serde_json::from_slice::<OutboxEntry>(&entry.body) {
-            Ok(stored) => send_until_done(connector, lease, entry.seq, &stored).await,
+            Ok(stored) => {
+                let delivered = (&mut *trim, cursor.seq);
+                send_until_done(connector, lease, entry.seq, &stored, delivered).await
+            }
             Err(err) => {
                 tracing::warn!(site = connector.site(), seq = entry.seq, error = %err, "an unreadable webhook outbox entry is skipped");
                 Sent::Done
@@ -105,7 +156,10 @@ async fn deliver_batch(
         };
         match sent {
             Sent::Done => match outbox.advance(cursor, entry.seq).await? {
-                Some(moved) => cursor = moved,
+                Some(moved) => {
+                    cursor = moved;
+                    trim.every_batch(outbox, site, cursor.seq).await;
+                }
                 // Another node moved the cursor: re-read where it stands.
                 None => return Ok(Some(Sent::LostLease)),
             },
@@ -115,13 +169,17 @@ async fn deliver_batch(
     Ok(Some(Sent::Done))
 }
 
-/// Sends one entry, round after round, until it is done or the lease is lost.
+/// Sends one entry, round after round, until it is done or the lease is lost. Before the
+/// first pause the entries delivered before it (up to `delivered.1`, the cursor) are trimmed:
+/// the loop waits anyway.
 async fn send_until_done(
     connector: &WebhookConnector,
     lease: &mut Lease,
     seq: u64,
     entry: &OutboxEntry,
+    delivered: (&mut Trim, u64),
 ) -> Sent {
+    let (trim, cursor) = delivered;
     let mut failed_rounds = 0u32;
     loop {
         let Some(outcome) = leased(lease, connector.send_entry(seq, entry)).await else {
@@ -143,6 +201,10 @@ async fn send_until_done(
             ?pause,
             "the webhook receiver is unreachable; the outbox waits"
         );
+        if failed_rounds == 1 {
+            trim.delivered(connector.outbox(), connector.site(), cursor)
+                .await;
+        }
         if leased(lease, tokio::time::sleep(pause)).await.is_none() {
             return Sent::LostLease;
         }

@@ -300,3 +300,129 @@ async fn on_a_store_of_its_own_a_node_needs_no_lease() {
         None
     );
 }
+
+/// The seqs the outbox log still holds.
+async fn kept_seqs(node: &WebhookConnector) -> Vec<u64> {
+    let kept = node.outbox().read(0, 10_000).await.unwrap();
+    kept.iter().map(|entry| entry.seq).collect()
+}
+
+#[tokio::test]
+async fn delivered_items_are_trimmed_from_the_log_and_later_items_keep_their_seqs() {
+    let fixture = fixture(Receiver::default()).await;
+    let node = fixture.node(3);
+    for text in ["one", "two", "three"] {
+        node.record(&agent(), &message(text)).await.unwrap();
+    }
+    let _loop = start(&node);
+    until("the delivered items trimmed", async || {
+        fixture.cursor(&node).await == 3 && kept_seqs(&node).await.is_empty()
+    })
+    .await;
+    let outbox_log = super::outbox::log_name("demo");
+    assert_eq!(fixture.store.log_head(&outbox_log).await.unwrap(), 3);
+
+    assert_eq!(node.record(&agent(), &message("four")).await.unwrap(), 4);
+    until("the fourth item delivered and trimmed", async || {
+        fixture.cursor(&node).await == 4 && kept_seqs(&node).await.is_empty()
+    })
+    .await;
+    let sent: Vec<u64> = summary(&fixture.bodies()).iter().map(|s| s.0).collect();
+    assert_eq!(sent, [1, 2, 3, 4], "a trim renumbers nothing on the wire");
+}
+
+#[tokio::test]
+async fn an_item_not_yet_acknowledged_is_never_trimmed() {
+    let receiver = Receiver::answering(&[204]);
+    receiver.failing.store(true, Ordering::SeqCst);
+    let fixture = fixture(receiver).await;
+    let node = fixture.node(1);
+    node.record(&agent(), &message("taken")).await.unwrap();
+    node.record(&agent(), &message("failing")).await.unwrap();
+    let _loop = start(&node);
+    // The first item is acknowledged, the second fails round after round: while the loop
+    // pauses, the delivered item is trimmed and the failing one stays.
+    until("the acknowledged item trimmed", async || {
+        kept_seqs(&node).await == [2]
+    })
+    .await;
+    until("three rounds for the failing item", async || {
+        fixture.receiver.requests().len() >= 4
+    })
+    .await;
+    assert_eq!(fixture.cursor(&node).await, 1);
+    assert_eq!(kept_seqs(&node).await, [2], "still there after more rounds");
+
+    fixture.receiver.failing.store(false, Ordering::SeqCst);
+    until("the second item delivered and trimmed", async || {
+        fixture.cursor(&node).await == 2 && kept_seqs(&node).await.is_empty()
+    })
+    .await;
+    assert_eq!(deduped_texts(&fixture.bodies()), ["taken", "failing"]);
+}
+
+#[tokio::test]
+async fn a_node_restarting_after_a_trim_delivers_the_rest_in_order() {
+    let fixture = fixture(Receiver::default()).await;
+    let first = fixture.node(1);
+    first.record(&agent(), &message("one")).await.unwrap();
+    first.record(&agent(), &message("two")).await.unwrap();
+    let crashed = start(&first);
+    until("the first two trimmed", async || {
+        fixture.cursor(&first).await == 2 && kept_seqs(&first).await.is_empty()
+    })
+    .await;
+    fixture.receiver.failing.store(true, Ordering::SeqCst);
+    first.record(&agent(), &message("three")).await.unwrap();
+    first.record(&agent(), &message("four")).await.unwrap();
+    until("an attempt at the third item", async || {
+        fixture.receiver.requests().len() >= 3
+    })
+    .await;
+    crashed.abort();
+    let _ = crashed.await;
+    assert_eq!(kept_seqs(&first).await, [3, 4]);
+
+    fixture.receiver.failing.store(false, Ordering::SeqCst);
+    let second = fixture.node(1);
+    let _loop = start(&second);
+    until("the rest delivered and trimmed", async || {
+        fixture.cursor(&second).await == 4 && kept_seqs(&second).await.is_empty()
+    })
+    .await;
+    let bodies = fixture.bodies();
+    assert_eq!(deduped_texts(&bodies), ["one", "two", "three", "four"]);
+    let seqs: Vec<u64> = summary(&bodies).iter().map(|s| s.0).collect();
+    let mut in_order = seqs.clone();
+    in_order.sort_unstable();
+    assert_eq!(seqs, in_order, "sent in seq order across the restart");
+}
+
+#[tokio::test]
+async fn a_long_delivered_backlog_is_trimmed_in_chunks_and_only_up_to_the_cursor() {
+    use super::outbox::TRIM_CHUNK;
+    let fixture = fixture(Receiver::default()).await;
+    let node = fixture.node(1);
+    let backlog = 2 * TRIM_CHUNK + 50;
+    let batch = crate::store::AppendBatch {
+        client_message_id: None,
+        fingerprint: None,
+        entries: (0..backlog)
+            .map(|n| bytes::Bytes::from(n.to_string()))
+            .collect(),
+        record: None,
+        schedule: None,
+    };
+    let outbox_log = super::outbox::log_name("demo");
+    fixture.store.append(&outbox_log, batch).await.unwrap();
+    let cursor = backlog - 10;
+    assert_eq!(node.outbox().trim(cursor).await.unwrap(), cursor);
+    let kept = kept_seqs(&node).await;
+    assert_eq!(kept.first(), Some(&(cursor + 1)));
+    assert_eq!(kept.len(), 10);
+    assert_eq!(
+        node.outbox().trim(cursor).await.unwrap(),
+        0,
+        "nothing left to trim"
+    );
+}

@@ -12,8 +12,10 @@
 //! - record `webhook-outbox-lease:{site}`: the delivering node's id, with a TTL of
 //!   [`LEASE_TTL`], renewed by compare-and-set while it delivers.
 //!
-//! Entries at or below the cursor stay in the log: the store has no trim (see
-//! docs/connectors.md, Retention).
+//! Entries at or below the cursor have been delivered: the delivery loop trims them from the
+//! log ([`Outbox::trim`]; when, see `delivery.rs`), so the log holds what is not yet
+//! acknowledged plus at most a batch of delivered entries. A trim keeps the seqs of the
+//! entries after it, so the cursor and the seqs on the wire are unaffected.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,6 +35,11 @@ use crate::store::{
 pub const LEASE_TTL: Duration = Duration::from_secs(15);
 /// How often the holder renews its lease (a third of [`LEASE_TTL`]).
 pub const LEASE_RENEW: Duration = Duration::from_secs(5);
+
+/// Most entries one store write trims: a long delivered backlog (after an outage, or the
+/// first trim of an outbox older than trimming) goes in several writes, so no single write
+/// holds the store (sled's write lock, Redis's one thread) for long.
+pub(crate) const TRIM_CHUNK: u64 = 1_024;
 
 /// The log of a site's outbox.
 pub fn log_name(site: &str) -> String {
@@ -117,6 +124,30 @@ impl Outbox {
         self.store
             .read_log(&log_name(&self.site), after, limit)
             .await
+    }
+
+    /// Drops the delivered entries up to `through` (at most the cursor: the caller passes a
+    /// cursor it read or wrote) from the log, [`TRIM_CHUNK`] at a time; how many it dropped.
+    /// Nothing is written when the log holds no entry at or below `through`.
+    pub(crate) async fn trim(&self, through: u64) -> StoreResult<u64> {
+        let log = log_name(&self.site);
+        let Some(first_kept) = self
+            .store
+            .read_log(&log, 0, 1)
+            .await?
+            .first()
+            .map(|e| e.seq)
+        else {
+            return Ok(0);
+        };
+        let mut trimmed_through = first_kept.saturating_sub(1);
+        let mut dropped = 0;
+        while trimmed_through < through {
+            let next = through.min(trimmed_through.saturating_add(TRIM_CHUNK));
+            dropped += self.store.trim_log(&log, next).await?;
+            trimmed_through = next;
+        }
+        Ok(dropped)
     }
 
     /// How far the contact centre has acknowledged. An unreadable cursor counts as 0: the
