@@ -2,11 +2,15 @@
 //! load, apply a transition, write with the expected version, retry on a conflict. Two
 //! nodes (or two tasks) applying transitions at once never lose one, so two agents accepting
 //! the same offer at once see exactly one winner.
+//!
+//! A transition's output may come with log entries to store with the desk ([`LogAppend`],
+//! the site's webhook outbox): then the desk's compare-and-set is the `record` of one
+//! [`Store::append`], so the change and those entries are stored together or not at all.
 
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
-use crate::store::{CasOutcome, RecordWrite, Store, StoreError};
+use crate::store::{AppendBatch, AppendOutcome, CasOutcome, RecordWrite, Store, StoreError};
 
 /// Why a desk update failed.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +48,15 @@ pub async fn load(
     }
 }
 
+/// Entries to append to a log in the same atomic write as the desk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogAppend {
+    /// The log (e.g. `webhook-outbox:{site}`).
+    pub log: String,
+    /// The entries, in order; none means a plain desk write.
+    pub entries: Vec<Bytes>,
+}
+
 /// Applies `transition` to the stored desk of `site` until the write wins the race.
 /// `transition` may run several times (on fresh copies) and must not have side effects;
 /// its result from the winning attempt is returned. An `Err` from it leaves the desk as is.
@@ -51,7 +64,20 @@ pub async fn update<T, E>(
     store: &dyn Store,
     site: &SiteId,
     config: &DeskConfig,
+    transition: impl FnMut(&mut Desk) -> Result<T, E>,
+) -> Result<Result<T, E>, DeskStoreError> {
+    update_with_log(store, site, config, transition, |_| Ok(None)).await
+}
+
+/// [`update`], where `along` says what to append to a log with each attempt's output: the
+/// desk's compare-and-set and those entries are then one atomic write, retried together on
+/// a conflict (so only the winning attempt's entries are stored).
+pub async fn update_with_log<T, E>(
+    store: &dyn Store,
+    site: &SiteId,
+    config: &DeskConfig,
     mut transition: impl FnMut(&mut Desk) -> Result<T, E>,
+    along: impl Fn(&T) -> Result<Option<LogAppend>, StoreError>,
 ) -> Result<Result<T, E>, DeskStoreError> {
     for _ in 0..MAX_ATTEMPTS {
         let (mut desk, version) = load(store, site, config).await?;
@@ -67,9 +93,43 @@ pub async fn update<T, E>(
             value: Bytes::from(value),
             ttl: None,
         };
-        if let CasOutcome::Written { .. } = store.put(write).await? {
+        let won = match along(&output)? {
+            Some(append) if !append.entries.is_empty() => {
+                write_with_log(store, write, append).await?
+            }
+            _ => matches!(store.put(write).await?, CasOutcome::Written { .. }),
+        };
+        if won {
             return Ok(Ok(output));
         }
     }
     Err(DeskStoreError::Busy(site.as_str().to_owned()))
 }
+
+/// The desk's compare-and-set as the record of an append of `append`'s entries; whether it
+/// won (false: the desk changed meanwhile, nothing was written).
+async fn write_with_log(
+    store: &dyn Store,
+    write: RecordWrite,
+    append: LogAppend,
+) -> Result<bool, StoreError> {
+    let batch = AppendBatch {
+        client_message_id: None,
+        fingerprint: None,
+        entries: append.entries,
+        record: Some(write),
+        schedule: None,
+    };
+    match store.append(&append.log, batch).await? {
+        AppendOutcome::Appended { .. } => Ok(true),
+        AppendOutcome::RecordConflict { .. } => Ok(false),
+        // Only an append with a client message id is a duplicate or an id conflict.
+        AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => Err(StoreError::Backend(
+            "an append without a client message id was taken for a retry".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+#[path = "desk_store_tests.rs"]
+mod tests;

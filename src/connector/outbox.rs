@@ -66,6 +66,19 @@ pub(crate) struct OutboxEntry {
     pub(crate) item: Outbound,
 }
 
+/// One item as the log stores it, with its delivery id drawn now (once: retries and
+/// restarts send the stored id).
+pub(crate) fn encode_entry(agent: &AgentId, item: &Outbound) -> StoreResult<Bytes> {
+    let entry = OutboxEntry {
+        delivery: uuid::Uuid::new_v4().to_string(),
+        agent: agent.clone(),
+        item: item.clone(),
+    };
+    serde_json::to_vec(&entry)
+        .map(Bytes::from)
+        .map_err(|err| StoreError::invalid(format!("outbox entry: {err}")))
+}
+
 /// Where the cursor stands: the last acknowledged seq and the record's version (`None`:
 /// never written, nothing acknowledged yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,19 +106,17 @@ impl Outbox {
         &self.store
     }
 
+    /// The log's name.
+    pub(crate) fn log(&self) -> String {
+        log_name(&self.site)
+    }
+
     /// Appends one item (durable when this returns); its seq.
     pub(crate) async fn push(&self, agent: &AgentId, item: &Outbound) -> StoreResult<u64> {
-        let entry = OutboxEntry {
-            delivery: uuid::Uuid::new_v4().to_string(),
-            agent: agent.clone(),
-            item: item.clone(),
-        };
-        let body = serde_json::to_vec(&entry)
-            .map_err(|err| StoreError::invalid(format!("outbox entry: {err}")))?;
         let batch = AppendBatch {
             client_message_id: None,
             fingerprint: None,
-            entries: vec![Bytes::from(body)],
+            entries: vec![encode_entry(agent, item)?],
             record: None,
             schedule: None,
         };

@@ -176,6 +176,27 @@ impl WebhookConnector {
         Ok(seq)
     }
 
+    /// The outbox log and the stored form of `items`, for a caller that appends them in a
+    /// write of its own (the desk appends its events with its own compare-and-set, so the
+    /// change and its events are stored together or not at all). Call
+    /// [`WebhookConnector::wake`] once that write is durable.
+    pub fn outbox_entries(
+        &self,
+        items: &[(AgentId, Outbound)],
+    ) -> StoreResult<(String, Vec<Bytes>)> {
+        let entries = items
+            .iter()
+            .map(|(agent, item)| super::outbox::encode_entry(agent, item))
+            .collect::<StoreResult<_>>()?;
+        Ok((self.outbox.log(), entries))
+    }
+
+    /// Wakes the delivery loop after items were appended to the outbox by
+    /// another write than [`WebhookConnector::record`].
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
     /// Delivers the site's outbox until `stopping` resolves (one such loop per node; on a
     /// shared store the lease lets one node at a time send).
     pub async fn run_deliveries(&self, stopping: impl std::future::Future<Output = ()>) {

@@ -1,6 +1,7 @@
 //! Delivering desk notices after the desk write won: AgentDesktop events to the agent's
-//! console sockets (and the site's external connector), visitor events into the
-//! conversation log, finished jobs into the site's job log.
+//! console sockets (the site's external connector got them in the desk write itself, see
+//! `site_desk::update`), visitor events into the conversation log, finished jobs into the
+//! site's job log.
 //!
 //! Notices are delivered in the order the desk returned them. A failed delivery is logged
 //! and the rest still go out: the desk state is already stored, a console that missed an
@@ -24,13 +25,15 @@ pub fn jobs_log(site: &str) -> String {
 }
 
 /// Delivers notices in order; when one of them changed how an agent appears in the roster,
-/// the site's consoles get a new `AGENTS` frame after them.
+/// the site's consoles get a new `AGENTS` frame after them. The notices come from
+/// [`site_desk::update`], which already stored the agent events in the outbox of the site's
+/// external desk (if any) with the desk's write: here they go to the consoles only.
 pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
     let roster_changed = notices.iter().any(changes_roster);
     for notice in notices {
         match notice {
             Notice::Agent { agent, event } => {
-                to_agent(state, site, &agent, &Outbound::Event(event), None).await;
+                to_consoles(state, site, &agent, &Outbound::Event(event), None).await;
             }
             Notice::Visitor {
                 conversation,
@@ -105,8 +108,24 @@ pub async fn push_roster(state: &AppState, site: &str) {
         .send_site(site, &json!({"event": "AGENTS", "agents": agents}));
 }
 
-/// Sends one item to an agent's consoles on this node (and the site's external desk).
+/// Sends one item to an agent's consoles on this node and stores it in the outbox of the
+/// site's external desk (for messages and typing; the desk's events are stored with the
+/// desk's write, see [`deliver`]).
 pub async fn to_agent(
+    state: &AppState,
+    site: &str,
+    agent: &AgentId,
+    item: &Outbound,
+    seq: Option<u64>,
+) {
+    to_consoles(state, site, agent, item, seq).await;
+    // An external desk may be slow: its items are stored in its outbox, in order, and
+    // delivered from there.
+    state.agents.external.enqueue(site, agent, item).await;
+}
+
+/// Sends one item to an agent's consoles on this node.
+async fn to_consoles(
     state: &AppState,
     site: &str,
     agent: &AgentId,
@@ -145,9 +164,6 @@ pub async fn to_agent(
         }),
     };
     state.agents.connections.send(site, agent.as_str(), &frame);
-    // An external desk may be slow: its items are stored in its outbox, in order, and
-    // delivered from there.
-    state.agents.external.enqueue(site, agent, item).await;
 }
 
 /// An AgentDesktop event as the console gets it. Edge fields: POPUP carries the offer's

@@ -2,20 +2,24 @@
 //! its webhook connector instead of, or besides, the built-in console.
 //!
 //! Every item for such a site's agents is stored in the site's durable outbox (see
-//! `crate::connector`) before the desk's change counts as handed over; one task per site
-//! delivers the outbox in order (on a shared store, on the node holding the site's lease),
-//! and another takes the agents' commands from [`Connector::next_command`] and applies them
-//! like console commands. The built-in console does not go through this registry: its
+//! `crate::connector`) before the desk's change counts as handed over: the desk's events in
+//! the desk's own write ([`ExternalDesks::events_to_store`], so a change is never stored
+//! without its events), messages and typing right after the conversation's write
+//! ([`ExternalDesks::enqueue`]). One task per site delivers the outbox in order (on a shared
+//! store, on the node holding the site's lease), and another takes the agents' commands from
+//! [`Connector::next_command`] and applies them like console commands. The built-in console does not go through this registry: its
 //! sockets live in [`super::connections`] and answer each command on the same socket.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use staffetta_handoff::AgentId;
 use staffetta_handoff::connector::{Connector, Outbound};
+use staffetta_handoff::{AgentId, Notice};
 
+use crate::agent::desk_store::LogAppend;
 use crate::app::AppState;
 use crate::connector::{Connectors, WebhookConnector};
+use crate::store::StoreResult;
 
 /// External desks by site.
 #[derive(Clone, Debug, Default)]
@@ -49,6 +53,40 @@ impl ExternalDesks {
         };
         if let Err(err) = connector.record(agent, item).await {
             tracing::warn!(site, error = %err, "an item for the external desk could not be stored; it is lost");
+        }
+    }
+
+    /// The outbox entries of the agent events among `notices`, to append in the desk's own
+    /// write; `None` when the site has no external desk or there is no agent event. Each call
+    /// draws new delivery ids (one call per attempt of the desk's compare-and-set).
+    pub fn events_to_store(
+        &self,
+        site: &str,
+        notices: &[Notice],
+    ) -> StoreResult<Option<LogAppend>> {
+        let Some(connector) = self.by_site.get(site) else {
+            return Ok(None);
+        };
+        let events: Vec<(AgentId, Outbound)> = notices
+            .iter()
+            .filter_map(|notice| match notice {
+                Notice::Agent { agent, event } => {
+                    Some((agent.clone(), Outbound::Event(event.clone())))
+                }
+                _ => None,
+            })
+            .collect();
+        if events.is_empty() {
+            return Ok(None);
+        }
+        let (log, entries) = connector.outbox_entries(&events)?;
+        Ok(Some(LogAppend { log, entries }))
+    }
+
+    /// Wakes the site's delivery loop after the desk's write stored events in its outbox.
+    pub fn wake(&self, site: &str) {
+        if let Some(connector) = self.by_site.get(site) {
+            connector.wake();
         }
     }
 

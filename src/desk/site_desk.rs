@@ -208,7 +208,10 @@ fn sync(desk: &mut Desk, now: Timestamp, wanted: &SiteDesk) -> Vec<Notice> {
 
 /// Applies `transition` to the site's stored desk (config applied first) and schedules the
 /// desk's next deadline. Returns the transition's value and the notices to deliver, in
-/// order; a refused transition leaves the desk untouched.
+/// order; a refused transition leaves the desk untouched. On a site with an external desk
+/// the agent events among the notices are appended to its outbox in the desk's own write
+/// (see [`crate::desk::external`]): [`super::deliver::deliver`] sends them to the consoles
+/// only.
 pub async fn update<T>(
     state: &AppState,
     site: &str,
@@ -221,13 +224,20 @@ pub async fn update<T>(
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
     let now = crate::visitor::conversation::now(state);
     let mut next_deadline = None;
-    let outcome = desk_store::update(state.store.as_ref(), &wanted.site, &wanted.config, |desk| {
-        let mut notices = sync(desk, now, wanted);
-        let (value, more) = transition(desk, now)?;
-        notices.extend(more);
-        next_deadline = desk.next_deadline();
-        Ok::<_, DeskError>((value, notices))
-    })
+    let external = &state.agents.external;
+    let outcome = desk_store::update_with_log(
+        state.store.as_ref(),
+        &wanted.site,
+        &wanted.config,
+        |desk| {
+            let mut notices = sync(desk, now, wanted);
+            let (value, more) = transition(desk, now)?;
+            notices.extend(more);
+            next_deadline = desk.next_deadline();
+            Ok::<_, DeskError>((value, notices))
+        },
+        |(_, notices)| external.events_to_store(site, notices),
+    )
     .await
     .map_err(|e| match e {
         desk_store::DeskStoreError::Store(err) => ApiError::from(err),
@@ -238,6 +248,11 @@ pub async fn update<T>(
         ),
         other => ApiError::internal(&other),
     })?;
+    if let Ok((_, notices)) = &outcome
+        && notices.iter().any(|n| matches!(n, Notice::Agent { .. }))
+    {
+        external.wake(site);
+    }
     if outcome.is_ok() {
         match next_deadline {
             Some(at) => {
