@@ -24,12 +24,16 @@ use crate::desk::visitor_presence::{self, Lease};
 use crate::error::ApiError;
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation;
-use crate::visitor::record::{SessionRecord, Status, conversation_log};
+use crate::visitor::record::{Status, conversation_log};
 
 /// Interval between server pings.
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// A socket silent for this long is closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(60);
+/// Frames queued for one socket are encoded into one buffer and written with one `send`
+/// when flushed (an ack and a turn's events go out together); a larger batch is written as
+/// it fills. The buffer keeps the capacity of the largest batch a socket has sent.
+const WRITE_BATCH: usize = 16 * 1024;
 
 /// Query of the upgrade request.
 #[derive(Debug, Deserialize)]
@@ -55,7 +59,7 @@ pub async fn upgrade(
     let lifecycle = state.lifecycle.clone();
     Ok(upgrade
         .read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BATCH)
         .max_message_size(limits.max_frame_len())
         .max_frame_size(limits.max_frame_len())
         .on_upgrade(move |socket| {
@@ -66,7 +70,6 @@ pub async fn upgrade(
                 conversation: record.conversation_id.clone(),
                 cursor: None,
                 watch_from: 0,
-                handoff: (record.status == Status::Handoff).then_some(record),
             };
             async move {
                 // Tracked, so shutdown waits for the close frame to go out.
@@ -88,8 +91,6 @@ struct Connection {
     cursor: Option<u64>,
     /// The log head at connect: later events tell whether the session waits for an agent.
     watch_from: u64,
-    /// The session at connect, when it was in handoff (waiting or with an agent).
-    handoff: Option<SessionRecord>,
     /// The socket's hold on the session's place in the queue while it waits.
     lease: Lease,
 }
@@ -127,7 +128,11 @@ impl Connection {
         let log = conversation_log(&self.conversation);
         let head = self.state.store.log_head(&log).await;
         self.watch_from = head.as_ref().map_or(0, |h| *h);
-        if let Some(record) = self.handoff.take()
+        // The session is read after the head: a wait that began before the head shows in the
+        // record (its status turns to handoff before the queue hears of it), a later one in
+        // the events after `watch_from`. The record read at the upgrade may predate both.
+        if let Ok((record, _)) = conversation::load(&self.state, &self.session_id).await
+            && record.status == Status::Handoff
             && visitor_presence::is_waiting(&self.state, &record).await
         {
             self.lease.hold(&self.state).await;
@@ -141,10 +146,8 @@ impl Connection {
             },
         }
         loop {
-            for frame in out.drain(..) {
-                if sink.send(frame).await.is_err() {
-                    return Ending::Gone;
-                }
+            if !out.is_empty() && send_all(&mut sink, &mut out).await.is_err() {
+                return Ending::Gone;
             }
             let flow = tokio::select! {
                 incoming = stream.next() => match incoming {
@@ -180,10 +183,8 @@ impl Connection {
                 }
             };
             if let Flow::Close(frame) = flow {
-                for frame in out.drain(..) {
-                    let _ = sink.send(frame).await;
-                }
-                let _ = sink.send(Message::Close(frame)).await;
+                out.push(Message::Close(frame));
+                let _ = send_all(&mut sink, &mut out).await;
                 return if restarting {
                     Ending::Restart
                 } else {
@@ -318,12 +319,17 @@ impl Connection {
             match conversation::events(&self.state, &self.conversation, cursor).await {
                 Ok(events) if events.is_empty() => break,
                 Ok(events) => {
+                    // A short page is the log's end: no second read to learn it.
+                    let last_page = events.len() < conversation::EVENT_PAGE;
                     for event in events {
                         cursor = event.seq.unwrap_or(cursor);
                         if cursor > self.watch_from {
                             waiting = waiting_after(&event.kind).or(waiting);
                         }
                         out.push(server_frame(&ServerFrame::Event { event }));
+                    }
+                    if last_page {
+                        break;
                     }
                 }
                 Err(err) => {
@@ -339,6 +345,17 @@ impl Connection {
             _ => {}
         }
     }
+}
+
+/// Writes the queued frames with one flush (one `send` for a batch under [`WRITE_BATCH`]).
+async fn send_all<S>(sink: &mut S, out: &mut Vec<Message>) -> Result<(), axum::Error>
+where
+    S: futures_util::Sink<Message, Error = axum::Error> + Unpin,
+{
+    for frame in out.drain(..) {
+        sink.feed(frame).await?;
+    }
+    sink.flush().await
 }
 
 /// Whether the session waits for an agent after this event (`None`: the event says nothing).

@@ -158,15 +158,27 @@ impl Visitor {
         answer(response).await
     }
 
-    /// Opens the websocket (optionally resuming after `after`).
+    /// Opens the websocket (optionally resuming after `after`) and returns once the server's
+    /// socket loop answers a `ping`: it has read the log head and the session, and hears of
+    /// every later event. Frames before the `pong` (a resume's replay) stay queued.
     pub async fn socket(&self, after: Option<u64>) -> Socket {
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
         let url = self
             .url(&format!("/ws{query}"))
             .replacen("http://", "ws://", 1);
-        Socket::connect(&url, ORIGIN)
+        let mut socket = Socket::connect(&url, ORIGIN)
             .await
-            .expect("websocket opens")
+            .expect("websocket opens");
+        socket.send(json!({ "type": "ping" })).await;
+        let mut early = std::collections::VecDeque::new();
+        loop {
+            match socket.next().await {
+                ServerFrame::Pong {} => break,
+                frame => early.push_back(frame),
+            }
+        }
+        socket.early = early;
+        socket
     }
 }
 
@@ -174,6 +186,8 @@ impl Visitor {
 #[derive(Debug)]
 pub struct Socket {
     inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Frames read while waiting for the server to be ready, handed out first by `next`.
+    early: std::collections::VecDeque<ServerFrame>,
 }
 
 impl Socket {
@@ -184,7 +198,10 @@ impl Socket {
             .headers_mut()
             .insert("origin", origin.parse().expect("origin header"));
         let (inner, _) = tokio_tungstenite::connect_async(request).await?;
-        Ok(Socket { inner })
+        Ok(Socket {
+            inner,
+            early: std::collections::VecDeque::new(),
+        })
     }
 
     /// Sends a client frame.
@@ -197,6 +214,9 @@ impl Socket {
 
     /// The next server frame (pings skipped), within 5 s.
     pub async fn next(&mut self) -> ServerFrame {
+        if let Some(frame) = self.early.pop_front() {
+            return frame;
+        }
         loop {
             let message = tokio::time::timeout(Duration::from_secs(5), self.inner.next())
                 .await
