@@ -8,6 +8,7 @@
 //! | messages per session per minute | 429 `rate_limited` + `Retry-After` ([`RateLimiter`]) |
 //! | new sessions per address per minute | 429 `rate_limited` + `Retry-After` ([`RateLimiter`]) |
 //! | websockets per address | 429 `too_many_connections` ([`WsConnections`]) |
+//! | waiting long-polls per session | 429 `too_many_polls` ([`LongPolls`]) |
 //!
 //! # Layout
 //!
@@ -16,11 +17,14 @@
 //! - `limits/node_counters.rs`: the in-memory fixed-window counters.
 //! - `limits/connections.rs`: [`WsConnections`], an in-memory count of open websockets per
 //!   address on this node, released by an RAII guard.
+//! - `limits/long_polls.rs`: [`LongPolls`], an in-memory count of waiting long-polls per
+//!   session on this node, reached through [`WsConnections::long_polls`].
 //! - `limits/client_key.rs`: [`ClientKey`], the address a limit is counted against (an IPv6
 //!   client counts by its /64, since one host usually owns the whole /64).
 
 mod client_key;
 mod connections;
+mod long_polls;
 mod node_counters;
 mod rate;
 
@@ -30,6 +34,7 @@ use crate::error::ApiError;
 
 pub use client_key::ClientKey;
 pub use connections::{TooManyConnections, WsConnectionGuard, WsConnections};
+pub use long_polls::{LongPolls, MAX_WAITING_POLLS_PER_SESSION, TooManyPolls, WaitingPoll};
 pub use rate::{Counting, Limited, RateLimitError, RateLimiter};
 
 /// Websocket close code for a frame over `max_frame_bytes` (RFC 6455 "message too big").

@@ -2,7 +2,9 @@
 //! [`WsConnectionGuard`]; dropping it (the socket task ends, however it ends) frees the slot.
 //!
 //! The count is per node, not shared through the store: a websocket lives on one node, and a
-//! crashed node must not leave slots taken forever in a shared counter.
+//! crashed node must not leave slots taken forever in a shared counter. The node's waiting
+//! long-polls per session ([`LongPolls`]) are counted alongside, reached through
+//! [`WsConnections::long_polls`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use crate::error::ApiError;
 
 use super::ClientKey;
+use super::long_polls::LongPolls;
 
 /// Seconds a refused client is told to wait before trying again.
 const RETRY_AFTER_S: u64 = 30;
@@ -20,6 +23,7 @@ const RETRY_AFTER_S: u64 = 30;
 #[derive(Clone)]
 pub struct WsConnections {
     inner: Arc<Inner>,
+    long_polls: LongPolls,
 }
 
 struct Inner {
@@ -66,7 +70,13 @@ impl WsConnections {
                 max_per_client,
                 open: Mutex::new(HashMap::new()),
             }),
+            long_polls: LongPolls::default(),
         }
+    }
+
+    /// The long-polls waiting on this node, per session.
+    pub fn long_polls(&self) -> &LongPolls {
+        &self.long_polls
     }
 
     /// Takes a slot for a websocket from `ip`, or refuses when the address (IPv6: its /64)
@@ -129,6 +139,7 @@ impl fmt::Debug for WsConnections {
         f.debug_struct("WsConnections")
             .field("max_per_client", &self.inner.max_per_client)
             .field("total", &self.total())
+            .field("long_polls", &self.long_polls)
             .finish()
     }
 }

@@ -219,6 +219,8 @@ async fn long_poll(
     let wait_ms = i64::try_from(wait.as_millis()).unwrap_or(i64::MAX);
     crate::desk::visitor_presence::polled(&state, &session_id, &record, wait_ms).await;
     let deadline = tokio::time::Instant::now() + wait;
+    // A poll that waits holds one of the session's few slots until it answers (W-06).
+    let mut slot = None;
     loop {
         let events = conversation::events(&state, &conversation, query.after).await?;
         if !events.is_empty() || tokio::time::Instant::now() >= deadline {
@@ -228,6 +230,9 @@ async fn long_poll(
                 next_after,
                 resync: false,
             }));
+        }
+        if slot.is_none() {
+            slot = Some(state.websockets.long_polls().try_wait(&session_id)?);
         }
         tokio::select! {
             notice = notices.recv() => {

@@ -2,6 +2,7 @@
 //! `Origin` is not one of the site's allowed origins gets 403 `origin_not_allowed`. Matching
 //! is exact on scheme, host and port ([`crate::config::OriginPattern`]).
 
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -35,14 +36,22 @@ pub fn origin_allowed(
     }
 }
 
-/// Middleware for `/api/v1/sites/{site}/...`: unknown site -> 404, bad origin -> 403,
+/// Middleware for `/api/v1/sites/{site}/...`: a path that does not decode (percent-encoded
+/// bytes that are not UTF-8) -> 400 `invalid_path`, unknown site -> 404, bad origin -> 403,
 /// preflight answered here, CORS headers added to every allowed response.
 pub async fn guard(
     State(state): State<AppState>,
-    Path(params): Path<Vec<(String, String)>>,
+    params: Result<Path<Vec<(String, String)>>, PathRejection>,
     request: Request,
     next: Next,
 ) -> Response {
+    let Ok(Path(params)) = params else {
+        return ApiError::bad_request(
+            "invalid_path",
+            "The URL path does not decode to UTF-8 text.",
+        )
+        .into_response();
+    };
     let site_id = params
         .iter()
         .find(|(name, _)| name == "site")

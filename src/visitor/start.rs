@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use axum::Json;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
 use serde::Deserialize;
@@ -206,9 +207,11 @@ pub struct ConfigQuery {
 pub async fn site_config(
     State(state): State<AppState>,
     Path(site): Path<String>,
-    Query(query): Query<ConfigQuery>,
+    query: Result<Query<ConfigQuery>, QueryRejection>,
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let Query(query) =
+        query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
     let site = state
         .settings
         .site(&site)

@@ -13,6 +13,7 @@ mod identity;
 mod locales;
 mod mau;
 mod openapi;
+mod security;
 mod server;
 mod store;
 mod visitor;
