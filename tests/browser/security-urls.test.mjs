@@ -1,0 +1,74 @@
+// K-03: no visitor credential in a URL. The widget talks to the real server over the
+// websocket and, with websockets blocked, over the long-poll; every URL it requests is
+// recorded and checked: the session id, the conversation id and the restore state never
+// appear in a query string or a fragment, and the session id appears only as the path
+// segment after `/sessions/` (the API's addressing; see docs/security.md, K-03).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { desktop, inWidget, setUp, widget } from './harness.mjs';
+
+let env;
+let apiMissing = 'not probed yet';
+before(async () => {
+  env = await setUp();
+  const r = await fetch(`${env.server}/api/v1/sites/demo/config`, { headers: { origin: env.fixtures } });
+  apiMissing = r.status === 404 ? `GET /api/v1/sites/demo/config answered ${r.status}` : false;
+});
+after(async () => { await env?.stop(); });
+
+/** Opens the widget, says hello, waits for the reply; returns every URL and the session start. */
+async function converse(context) {
+  const page = await context.newPage();
+  const urls = [];
+  let started = null;
+  page.on('request', (request) => urls.push(request.url()));
+  page.on('websocket', (socket) => urls.push(socket.url()));
+  page.on('response', async (response) => {
+    const { pathname } = new URL(response.url());
+    if (response.request().method() === 'POST' && pathname.endsWith('/sessions')) {
+      started = await response.json().catch(() => null);
+    }
+  });
+  await page.goto(`${env.fixtures}/plain`);
+  await widget(page).ready();
+  await inWidget(page, '.launcher-button').click();
+  await inWidget(page, '.msg-bot .bubble').first().waitFor({ timeout: 15_000 });
+  const before = await inWidget(page, '.msg-bot .bubble, .msg-bot .group').count();
+  await inWidget(page, 'textarea').fill('hello');
+  await inWidget(page, 'textarea').press('Enter');
+  await page.waitForFunction(
+    ([n]) => document.querySelector('.staffetta-root').shadowRoot
+      .querySelectorAll('.msg-bot .bubble, .msg-bot .group').length > n,
+    [before], { timeout: 15_000 },
+  );
+  return { page, urls, started };
+}
+
+test('no visitor credential travels in a URL, over the websocket or the long-poll', async (t) => {
+  if (apiMissing) return t.skip(apiMissing);
+  for (const blocked of [false, true]) {
+    const context = await env.browser.newContext(desktop);
+    if (blocked) await context.routeWebSocket(/./, (ws) => ws.close({ code: 1008, reason: 'blocked by the test' }));
+    const { urls, started } = await converse(context);
+    assert.ok(started && started.session_id, 'the session start was seen');
+    const secrets = [started.session_id, started.conversation_id, started.state].filter(Boolean);
+    const ws = env.server.replace(/^http/, 'ws');
+    const api = urls.filter((u) => u.startsWith(env.server) || u.startsWith(ws));
+    assert.ok(api.some((u) => u.includes(blocked ? '/events' : '/ws')), `${blocked ? 'long-poll' : 'websocket'} used: ${api.join(' ')}`);
+    for (const raw of api) {
+      const url = new URL(raw);
+      assert.equal(url.username + url.password, '', raw);
+      for (const secret of secrets) {
+        assert.ok(!url.search.includes(secret), `a credential in the query of ${raw}`);
+        assert.ok(!url.hash.includes(secret), `a credential in the fragment of ${raw}`);
+      }
+      const segments = url.pathname.split('/');
+      segments.forEach((segment, i) => {
+        if (segment === started.session_id) assert.equal(segments[i - 1], 'sessions', raw);
+        assert.notEqual(segment, started.state, raw);
+        assert.notEqual(segment, started.conversation_id, raw);
+      });
+    }
+    await context.close();
+  }
+});
