@@ -17,6 +17,8 @@
 //! - `limits/node_counters.rs`: the in-memory fixed-window counters.
 //! - `limits/connections.rs`: [`WsConnections`], an in-memory count of open websockets per
 //!   address on this node, released by an RAII guard.
+//! - `limits/shared_slots.rs`: [`SharedSlots`], the same count across nodes that share the
+//!   store (Redis), as leases in the store that a crashed node's sockets let run out.
 //! - `limits/long_polls.rs`: [`LongPolls`], an in-memory count of waiting long-polls per
 //!   session on this node, reached through [`WsConnections::long_polls`].
 //! - `limits/client_key.rs`: [`ClientKey`], the address a limit is counted against (an IPv6
@@ -27,15 +29,17 @@ mod connections;
 mod long_polls;
 mod node_counters;
 mod rate;
+mod shared_slots;
 
 use axum::http::StatusCode;
 
 use crate::error::ApiError;
 
 pub use client_key::ClientKey;
-pub use connections::{TooManyConnections, WsConnectionGuard, WsConnections};
+pub use connections::{TooManyConnections, WsConnectionGuard, WsConnections, WsSlot};
 pub use long_polls::{LongPolls, MAX_WAITING_POLLS_PER_SESSION, TooManyPolls, WaitingPoll};
 pub use rate::{Counting, Limited, RateLimitError, RateLimiter};
+pub use shared_slots::{SharedSlot, SharedSlots};
 
 /// Websocket close code for a frame over `max_frame_bytes` (RFC 6455 "message too big").
 pub const CLOSE_FRAME_TOO_LARGE: u16 = 1009;

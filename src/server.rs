@@ -52,6 +52,26 @@ pub struct Server {
     cluster: crate::cluster::Cluster,
 }
 
+/// The websocket count per client address: this node's, and the store's too when nodes share
+/// it, so the limit holds across nodes.
+fn websockets(
+    settings: &Settings,
+    store: &Arc<dyn store::Store>,
+    clock: &Clock,
+) -> crate::limits::WsConnections {
+    let max = settings.limits.max_websockets_per_ip;
+    let node = crate::limits::WsConnections::new(max);
+    if store.is_shared() {
+        node.shared_with(crate::limits::SharedSlots::new(
+            Arc::clone(store),
+            clock.clone(),
+            max,
+        ))
+    } else {
+        node
+    }
+}
+
 /// Creates the demo operators when the `demo` site is configured and has none.
 async fn seed_demo(
     settings: &Settings,
@@ -120,7 +140,7 @@ impl Server {
                 clock.clone(),
                 crate::limits::Counting::for_store(store.as_ref()),
             ),
-            websockets: crate::limits::WsConnections::new(settings.limits.max_websockets_per_ip),
+            websockets: websockets(&settings, &store, &clock),
             settings: Arc::new(settings),
             store,
             lifecycle: Lifecycle::new(),

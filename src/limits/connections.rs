@@ -1,10 +1,11 @@
 //! Open websockets per client address on this node. A connection holds a
 //! [`WsConnectionGuard`]; dropping it (the socket task ends, however it ends) frees the slot.
 //!
-//! The count is per node, not shared through the store: a websocket lives on one node, and a
-//! crashed node must not leave slots taken forever in a shared counter. The node's waiting
-//! long-polls per session ([`LongPolls`]) are counted alongside, reached through
-//! [`WsConnections::long_polls`].
+//! The count is exact on one node. When several nodes share the store (Redis), a socket also
+//! takes a lease in the store ([`super::shared_slots`]) so the limit holds across nodes, and a
+//! crashed node's leases run out instead of keeping slots taken for good: [`WsConnections::acquire`]
+//! checks both. The node's waiting long-polls per session ([`LongPolls`]) are counted
+//! alongside, reached through [`WsConnections::long_polls`].
 
 use std::collections::HashMap;
 use std::fmt;
@@ -15,6 +16,7 @@ use crate::error::ApiError;
 
 use super::ClientKey;
 use super::long_polls::LongPolls;
+use super::shared_slots::{SharedSlot, SharedSlots};
 
 /// Seconds a refused client is told to wait before trying again.
 const RETRY_AFTER_S: u64 = 30;
@@ -24,6 +26,8 @@ const RETRY_AFTER_S: u64 = 30;
 pub struct WsConnections {
     inner: Arc<Inner>,
     long_polls: LongPolls,
+    /// The count across nodes, when the store is shared.
+    shared: Option<SharedSlots>,
 }
 
 struct Inner {
@@ -62,6 +66,24 @@ pub struct WsConnectionGuard {
     client: ClientKey,
 }
 
+/// One open websocket's slots on this node and, with a shared store, across nodes. Dropping
+/// it frees both.
+#[must_use = "the slot is freed as soon as the guard is dropped"]
+#[derive(Debug)]
+pub struct WsSlot {
+    _node: WsConnectionGuard,
+    shared: Option<SharedSlot>,
+}
+
+impl WsSlot {
+    /// Keeps the shared slot's lease alive (the socket's heartbeat); nothing on one node.
+    pub async fn renew(&self) {
+        if let Some(shared) = &self.shared {
+            shared.renew().await;
+        }
+    }
+}
+
 impl WsConnections {
     /// A counter allowing `max_per_client` open websockets per client address.
     pub fn new(max_per_client: u32) -> Self {
@@ -71,7 +93,29 @@ impl WsConnections {
                 open: Mutex::new(HashMap::new()),
             }),
             long_polls: LongPolls::default(),
+            shared: None,
         }
+    }
+
+    /// Counts sockets across every node sharing `shared`'s store as well.
+    #[must_use]
+    pub fn shared_with(mut self, shared: SharedSlots) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Takes a slot for a websocket from `ip` on this node and, when the store is shared,
+    /// across nodes; refuses when the address (IPv6: its /64) already has the maximum open.
+    pub async fn acquire(&self, ip: IpAddr) -> Result<WsSlot, TooManyConnections> {
+        let node = self.try_acquire(ip)?;
+        let shared = match &self.shared {
+            Some(shared) => shared.acquire(node.client).await?,
+            None => None,
+        };
+        Ok(WsSlot {
+            _node: node,
+            shared,
+        })
     }
 
     /// The long-polls waiting on this node, per session.
@@ -140,6 +184,7 @@ impl fmt::Debug for WsConnections {
             .field("max_per_client", &self.inner.max_per_client)
             .field("total", &self.total())
             .field("long_polls", &self.long_polls)
+            .field("shared", &self.shared)
             .finish()
     }
 }

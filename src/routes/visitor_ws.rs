@@ -22,6 +22,7 @@ use super::sessions::session_of_site;
 use crate::app::AppState;
 use crate::desk::visitor_presence::{self, Lease};
 use crate::error::ApiError;
+use crate::limits::WsSlot;
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation;
 use crate::visitor::record::{Status, conversation_log};
@@ -54,7 +55,7 @@ pub async fn upgrade(
 ) -> Result<Response, ApiError> {
     let record = session_of_site(&state, &site, &session_id).await?;
     let ip = state.metadata.client_ip(&headers, peer);
-    let slot = state.websockets.try_acquire(ip)?;
+    let slot = state.websockets.acquire(ip).await?;
     let limits = &state.settings.limits;
     let lifecycle = state.lifecycle.clone();
     Ok(upgrade
@@ -75,8 +76,7 @@ pub async fn upgrade(
                 // Tracked, so shutdown waits for the close frame to go out.
                 let _ = lifecycle
                     .spawn(async move {
-                        let _slot = slot;
-                        connection.run(socket, query.after).await;
+                        connection.run(socket, query.after, slot).await;
                     })
                     .await;
             }
@@ -110,14 +110,14 @@ enum Ending {
 }
 
 impl Connection {
-    async fn run(mut self, socket: WebSocket, after: Option<u64>) {
-        let ending = self.serve(socket, after).await;
+    async fn run(mut self, socket: WebSocket, after: Option<u64>, slot: WsSlot) {
+        let ending = self.serve(socket, after, &slot).await;
         if ending == Ending::Gone {
             self.lease.closed(&self.state).await;
         }
     }
 
-    async fn serve(&mut self, socket: WebSocket, after: Option<u64>) -> Ending {
+    async fn serve(&mut self, socket: WebSocket, after: Option<u64>, slot: &WsSlot) -> Ending {
         let (mut sink, mut stream) = socket.split();
         let mut notices = self.state.bus.subscribe(&self.conversation);
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
@@ -171,6 +171,7 @@ impl Connection {
                         Flow::Close(Some(close(close_code::AWAY, "idle")))
                     } else {
                         out.push(Message::Ping(Default::default()));
+                        Box::pin(slot.renew()).await;
                         if self.lease.is_held() {
                             Box::pin(self.lease.hold(&self.state)).await;
                         }

@@ -213,3 +213,48 @@ async fn closing_a_console_on_one_node_keeps_the_agent_who_has_one_on_the_other(
     )
     .await;
 }
+
+/// Opens a websocket of `visitor` on `node` without waiting for the loop; the HTTP refusal
+/// status, if any.
+async fn try_socket(node: &TestApp, visitor: &Visitor) -> Result<Socket, u16> {
+    let url = format!(
+        "{}/api/v1/sites/demo/sessions/{}/ws",
+        node.base_url.replacen("http://", "ws://", 1),
+        visitor.id()
+    );
+    match Socket::connect(&url, crate::support::visitor::ORIGIN).await {
+        Ok(socket) => Ok(socket),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("websocket failed: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_websocket_limit_per_address_holds_across_nodes() {
+    let Some(redis) = private_redis_or_skip("cluster_websocket_limit").await else {
+        return;
+    };
+    let node = || {
+        let url = redis.url();
+        spawn_app_with(move |settings| {
+            settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+            settings.limits.max_websockets_per_ip = 2;
+        })
+    };
+    let (a, b) = (node().await, node().await);
+    let visitor = a.visitor().await;
+    let _on_a = visitor.socket(None).await;
+    let on_b = through(&b, &visitor).socket(None).await;
+    // Each node holds one socket of this address: a third is refused on either node.
+    assert_eq!(try_socket(&a, &visitor).await.err(), Some(429));
+    assert_eq!(try_socket(&b, &visitor).await.err(), Some(429));
+
+    // Closing the socket on B frees its slot for a socket on A.
+    drop(on_b);
+    crate::support::wait_for("the closed socket's slot", Duration::from_secs(5), || async {
+        try_socket(&a, &visitor).await.ok()
+    })
+    .await;
+}
