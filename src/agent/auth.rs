@@ -1,6 +1,12 @@
 //! [`AgentAuth`]: the operator behind an `Authorization: Bearer <access token>` header (or
 //! the `token` query parameter of the websocket), loaded fresh from the store so a removed
 //! operator loses access at once.
+//!
+//! A token is refused when it is malformed, expired, names an operator that no longer exists
+//! (or was removed and created again), was issued before the operator's current password,
+//! or belongs to a login (refresh-token family) that was signed out or revoked. The same
+//! check runs for HTTP calls, the websocket upgrade and, through [`AgentAuth::recheck`],
+//! every command of an open console socket.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -8,7 +14,7 @@ use axum::http::{StatusCode, header};
 use staffetta_handoff::operator::{Login, Operator};
 
 use super::operators;
-use super::tokens::TokenError;
+use super::tokens::{self, AgentClaims, TokenError};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -17,6 +23,10 @@ use crate::error::ApiError;
 pub struct AgentAuth {
     /// The operator, as stored now.
     pub operator: Operator,
+    /// The login (refresh-token family) the token descends from; empty for older tokens.
+    pub family: String,
+    /// The password version the token was issued under; empty for older tokens.
+    pub password_version: String,
 }
 
 impl AgentAuth {
@@ -32,17 +42,69 @@ impl AgentAuth {
                     unauthorized("invalid_token", "The access token is invalid.")
                 }
             })?;
-        let gone = || unauthorized("invalid_token", "The operator no longer exists.");
-        let login = Login::parse(&claims.login).map_err(|_| gone())?;
-        let (operator, _) = operators::get(state.store.as_ref(), &claims.site, &login)
-            .await
-            .map_err(|e| ApiError::internal(&e))?
-            .ok_or_else(gone)?;
-        if operator.id.as_str() != claims.sub {
-            return Err(gone());
-        }
-        Ok(Self { operator })
+        let AgentClaims {
+            sub,
+            site,
+            login,
+            fam,
+            pwv,
+            ..
+        } = claims;
+        let auth = Self {
+            operator: load(state, &site, &login, &sub).await?,
+            family: fam,
+            password_version: pwv,
+        };
+        auth.check_session(state).await?;
+        Ok(auth)
     }
+
+    /// Checks again, against the store as it is now, that this session still stands: the
+    /// operator exists with the same id, their password is the one the token was issued
+    /// under and the login was not signed out. Returns the operator as stored now.
+    /// An open console socket runs it before every command and on its heartbeat.
+    pub async fn recheck(&self, state: &AppState) -> Result<Operator, ApiError> {
+        let current = Self {
+            operator: load(
+                state,
+                self.operator.site.as_str(),
+                self.operator.login.as_str(),
+                self.operator.id.as_str(),
+            )
+            .await?,
+            family: self.family.clone(),
+            password_version: self.password_version.clone(),
+        };
+        current.check_session(state).await?;
+        Ok(current.operator)
+    }
+
+    async fn check_session(&self, state: &AppState) -> Result<(), ApiError> {
+        let ended = || unauthorized("invalid_token", "This session was ended; log in again.");
+        if !self.password_version.is_empty()
+            && self.password_version != tokens::password_version(&self.operator.password_hash)
+        {
+            return Err(ended());
+        }
+        if tokens::family_revoked(state.store.as_ref(), &self.family).await? {
+            return Err(ended());
+        }
+        Ok(())
+    }
+}
+
+/// The operator `site`/`login`, if it still exists with the id `sub`.
+async fn load(state: &AppState, site: &str, login: &str, sub: &str) -> Result<Operator, ApiError> {
+    let gone = || unauthorized("invalid_token", "The operator no longer exists.");
+    let login = Login::parse(login).map_err(|_| gone())?;
+    let (operator, _) = operators::get(state.store.as_ref(), site, &login)
+        .await
+        .map_err(|e| ApiError::internal(&e))?
+        .ok_or_else(gone)?;
+    if operator.id.as_str() != sub {
+        return Err(gone());
+    }
+    Ok(operator)
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {

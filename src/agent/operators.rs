@@ -1,6 +1,9 @@
 //! Operator accounts in the store: `operator:{site}:{login}` holds the JSON of a
 //! [`Operator`] (with its Argon2id hash), the set `operators:{site}` lists the logins.
 //! Hashing and verifying run on the blocking pool: Argon2id is deliberately slow.
+//! [`stand_in_hash`] gives logins that name nobody a hash of the same cost to check.
+
+use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
 use staffetta_handoff::operator::{Login, Operator};
@@ -48,6 +51,33 @@ pub async fn hash_password(
         .await
         .map_err(|_| OperatorStoreError::Interrupted)?
         .map_err(OperatorStoreError::from)
+}
+
+/// A hash made with `policy` of a random password nobody knows, made once per policy and
+/// kept: a login for an unknown site or login is checked against it, so it costs what a
+/// wrong password for a real operator costs.
+pub async fn stand_in_hash(policy: PasswordPolicy) -> Result<PasswordHash, OperatorStoreError> {
+    static MADE: Mutex<Vec<(PasswordPolicy, PasswordHash)>> = Mutex::new(Vec::new());
+    let cached = |made: &[(PasswordPolicy, PasswordHash)]| {
+        made.iter()
+            .find(|(p, _)| *p == policy)
+            .map(|(_, hash)| hash.clone())
+    };
+    if let Some(hash) = cached(&MADE.lock().unwrap_or_else(PoisonError::into_inner)) {
+        return Ok(hash);
+    }
+    let unguessable = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
+    let hash = hash_password(policy, unguessable).await?;
+    let mut made = MADE.lock().unwrap_or_else(PoisonError::into_inner);
+    // Two first logins at once: keep one hash.
+    Ok(cached(&made).unwrap_or_else(|| {
+        made.push((policy, hash.clone()));
+        hash
+    }))
 }
 
 /// Whether `password` matches `hash`, checked on the blocking pool.
@@ -147,4 +177,31 @@ pub async fn list(store: &dyn Store, site: &str) -> Result<Vec<Operator>, Operat
 
 fn encode(operator: &Operator) -> Bytes {
     Bytes::from(serde_json::to_vec(operator).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `$argon2id$v=19$m=...,t=...,p=...`: everything that decides a check's cost.
+    fn cost(hash: &PasswordHash) -> String {
+        hash.as_phc()
+            .split('$')
+            .take(4)
+            .collect::<Vec<_>>()
+            .join("$")
+    }
+
+    #[tokio::test]
+    async fn logins_naming_nobody_are_checked_against_a_hash_of_the_same_cost() {
+        for policy in [PasswordPolicy::test_cheap(), PasswordPolicy::recommended()] {
+            let stand_in = stand_in_hash(policy).await.unwrap();
+            let real = hash_password(policy, "a real password".to_owned())
+                .await
+                .unwrap();
+            assert_eq!(cost(&stand_in), cost(&real));
+            assert_eq!(stand_in_hash(policy).await.unwrap(), stand_in, "made once");
+            assert!(!password_matches("a real password".to_owned(), stand_in).await);
+        }
+    }
 }

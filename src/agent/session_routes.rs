@@ -2,7 +2,8 @@
 //!
 //! The refresh token travels only in the `staffetta_refresh` cookie (HttpOnly, Secure,
 //! SameSite=Strict, Path=/api/v1/agent). Refresh and logout also require the header
-//! `X-Staffetta-CSRF: 1` and, when the browser sends an `Origin`, the server's own origin.
+//! `X-Staffetta-CSRF: 1`, when the browser sends an `Origin`, the server's own origin, and
+//! when it sends `Sec-Fetch-Site`, `same-origin`.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -121,14 +122,16 @@ async fn login(
         }
         _ => None,
     };
-    let verified = match found {
-        Some((operator, _)) => {
-            let ok =
-                operators::password_matches(body.password, operator.password_hash.clone()).await;
-            ok.then_some(operator)
-        }
-        None => None,
+    // An unknown site or login costs the same hash check as a wrong password, so the
+    // answer's latency does not tell which logins exist.
+    let hash = match &found {
+        Some((operator, _)) => operator.password_hash.clone(),
+        None => operators::stand_in_hash(state.settings.agent.password_hashing.policy())
+            .await
+            .map_err(|e| ApiError::internal(&e))?,
     };
+    let matches = operators::password_matches(body.password, hash).await;
+    let verified = found.map(|(operator, _)| operator).filter(|_| matches);
     let Some(operator) = verified else {
         login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
         tracing::info!(site = %body.site_id, %ip, "agent login failed");
@@ -151,16 +154,20 @@ async fn session_response(
     family: String,
 ) -> Result<Response, ApiError> {
     let settings = &state.settings.agent;
+    let password_version = tokens::password_version(&operator.password_hash);
     let claims = AgentClaims {
         sub: operator.id.as_str().to_owned(),
         site: operator.site.as_str().to_owned(),
         login: operator.login.as_str().to_owned(),
         exp: tokens::expiry(&state.clock, settings.access_token_ttl_s),
+        fam: family.clone(),
+        pwv: password_version.clone(),
     };
     let grant = RefreshGrant {
         site: claims.site.clone(),
         login: claims.login.clone(),
         family,
+        pwv: password_version,
     };
     let ttl = refresh_ttl(state);
     let refresh = tokens::issue_refresh(state.store.as_ref(), &grant, ttl).await?;
@@ -187,6 +194,13 @@ async fn session_response(
 /// preflight (which this server never grants), and a present `Origin` must be our own host.
 fn check_csrf(headers: &HeaderMap) -> Result<(), ApiError> {
     let forbidden = || ApiError::new(StatusCode::FORBIDDEN, "csrf", "Cross-site request refused.");
+    // Fetch metadata: a browser says where the request comes from; the console is served
+    // from this origin, so only `same-origin` (or `none`, typed by the user) passes.
+    if let Some(site) = headers.get("sec-fetch-site")
+        && !matches!(site.to_str(), Ok("same-origin" | "none"))
+    {
+        return Err(forbidden());
+    }
     if headers
         .get("x-staffetta-csrf")
         .and_then(|v| v.to_str().ok())
@@ -246,6 +260,11 @@ async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
         .await
         .map_err(|e| ApiError::internal(&e))?
         .ok_or_else(invalid)?;
+    // A password set after this login ends it, in every tab.
+    if !grant.pwv.is_empty() && grant.pwv != tokens::password_version(&operator.password_hash) {
+        tokens::revoke_family(state.store.as_ref(), &grant.family, refresh_ttl(&state)).await?;
+        return Err(invalid());
+    }
     // Tokens from before families get one now.
     let family = if grant.family.is_empty() {
         tokens::new_family()
@@ -263,8 +282,10 @@ async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Res
             // Leaves the desk first: refused (409) while the agent still has conversations,
             // and then the session stays valid so the console can end them.
             crate::desk::agent_ws::leave_desk(&state, &grant.site, &grant.login).await?;
-            // Every token of this login goes, including one another tab may hold.
+            // Every token of this login goes, including one another tab may hold; its
+            // access tokens are refused from now on and its open console sockets close.
             tokens::revoke_family(state.store.as_ref(), &grant.family, refresh_ttl(&state)).await?;
+            crate::desk::agent_ws::end_sessions(&state, &grant.site, &grant.login).await;
         }
         tokens::consume_refresh(state.store.as_ref(), &token).await?;
     }

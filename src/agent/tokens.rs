@@ -34,6 +34,15 @@ pub struct AgentClaims {
     pub login: String,
     /// Expiry, seconds since the epoch.
     pub exp: i64,
+    /// The login (refresh-token family) this token descends from: revoking the family at
+    /// logout, or after a refresh token was replayed, refuses its access tokens too. Empty in
+    /// tokens issued before families were carried.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fam: String,
+    /// [`password_version`] of the operator's password when the token was issued: a new
+    /// password refuses every token issued before it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pwv: String,
 }
 
 /// Why a token was refused.
@@ -112,6 +121,22 @@ impl TokenKeys {
     }
 }
 
+/// A short fingerprint of a password hash (16 hex digits of its SHA-256), carried in tokens:
+/// when an admin sets a new password the fingerprint changes and every earlier token of the
+/// operator is refused. The hash itself never leaves the server.
+pub fn password_version(hash: &staffetta_handoff::password::PasswordHash) -> String {
+    let digest = Sha256::digest(hash.as_phc().as_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `family` was revoked (logout, or a refresh token replayed after its rotation).
+pub async fn family_revoked(store: &dyn Store, family: &str) -> Result<bool, StoreError> {
+    if family.is_empty() {
+        return Ok(false);
+    }
+    Ok(store.get(&revoked_key(family)).await?.is_some())
+}
+
 /// 64 hex digits from the OS random source (two UUID v4, 244 random bits).
 pub fn random_token() -> String {
     format!(
@@ -134,6 +159,10 @@ pub struct RefreshGrant {
     /// The login this token descends from (empty for tokens issued before families).
     #[serde(default)]
     pub family: String,
+    /// [`password_version`] of the operator's password at login (empty for tokens issued
+    /// before it was recorded): a new password refuses the refresh token.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub pwv: String,
 }
 
 /// A stored refresh token: its grant and, once used, when it was rotated.
@@ -321,6 +350,8 @@ mod tests {
             site: "demo".into(),
             login: "ada".into(),
             exp,
+            fam: "f1".into(),
+            pwv: "0123456789abcdef".into(),
         }
     }
 
@@ -354,6 +385,7 @@ mod tests {
             site: "demo".into(),
             login: "ada".into(),
             family: "f1".into(),
+            pwv: String::new(),
         };
         let rotated = RefreshRecord {
             grant: grant.clone(),
@@ -365,6 +397,30 @@ mod tests {
             grant,
             "a rotated record still reads as its grant"
         );
+    }
+
+    #[test]
+    fn a_new_password_has_another_version() {
+        let policy = staffetta_handoff::password::PasswordPolicy::test_cheap();
+        let one = policy.hash("first pass").unwrap();
+        let two = policy.hash("first pass").unwrap();
+        assert_eq!(password_version(&one), password_version(&one.clone()));
+        assert_ne!(password_version(&one), password_version(&two));
+        assert_eq!(password_version(&one).len(), 16);
+    }
+
+    #[test]
+    fn access_tokens_issued_before_families_and_versions_still_verify() {
+        let keys = TokenKeys::new(&Secret::new("k"));
+        let old = serde_json::json!({"sub": "op-1", "site": "demo", "login": "ada", "exp": 1000});
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &old,
+            &EncodingKey::from_secret(b"k"),
+        )
+        .unwrap();
+        let claims = keys.verify(&token, 0).unwrap();
+        assert_eq!((claims.fam.as_str(), claims.pwv.as_str()), ("", ""));
     }
 
     #[test]

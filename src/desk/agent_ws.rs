@@ -6,6 +6,10 @@
 //! `MESSAGE` and `TYPING` frames arrive as they happen and commands are applied as they
 //! come. When the agent's last socket closes the desk starts the disconnect grace period.
 //! On shutdown the socket closes with 1012 so the console reconnects elsewhere.
+//!
+//! The session is checked again before every command, on every heartbeat and when asked
+//! ([`recheck_sessions`]: sign-out, new password, operator removed): a socket whose session
+//! ended gets an `ERROR` frame (`invalid_token`) and closes with 1008.
 
 use std::time::Duration;
 
@@ -19,7 +23,7 @@ use staffetta_handoff::Desk;
 use staffetta_handoff::agent::{AgentState, JobPhase};
 use staffetta_handoff::operator::{Action, Operator};
 
-use super::{commands, deliver, presence, site_desk};
+use super::{commands, connections, deliver, presence, site_desk};
 use crate::agent::auth::AgentAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -38,7 +42,7 @@ pub async fn upgrade(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let operator = auth.operator;
+    let operator = auth.operator.clone();
     operator
         .permits(&operator.site, Action::TakeConversations)
         .map_err(|_| {
@@ -60,7 +64,7 @@ pub async fn upgrade(
         .max_frame_size(MAX_FRAME)
         .on_upgrade(move |socket| async move {
             let _ = lifecycle
-                .spawn(async move { run(state, operator, socket).await })
+                .spawn(async move { run(state, auth, socket).await })
                 .await;
         }))
 }
@@ -91,7 +95,8 @@ fn check_same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     }
 }
 
-async fn run(state: AppState, operator: Operator, socket: WebSocket) {
+async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
+    let operator = auth.operator.clone();
     let site = operator.site.as_str().to_owned();
     let agent = operator.id.as_str().to_owned();
     let mut registration = state.agents.connections.register(&site, &agent);
@@ -128,7 +133,12 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(frame))) => {
                     last_heard = tokio::time::Instant::now();
-                    if let Some(reply) = on_command(&state, &operator, frame.as_str()).await {
+                    // Every command is authorised as an HTTP call would be, now.
+                    let Ok(current) = auth.recheck(&state).await else {
+                        end_session(&mut sink).await;
+                        break;
+                    };
+                    if let Some(reply) = on_command(&state, &current, frame.as_str()).await {
                         out.push(text(&reply));
                     }
                 }
@@ -139,6 +149,12 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
                 Some(Err(_)) | None => break,
             },
             frame = registration.frames.recv() => match frame {
+                Some(frame) if &*frame == connections::RECHECK => {
+                    if auth.recheck(&state).await.is_err() {
+                        end_session(&mut sink).await;
+                        break;
+                    }
+                }
                 Some(frame) => out.push(Message::Text(frame.as_ref().into())),
                 // Dropped for falling behind: the console reconnects and gets a SNAPSHOT.
                 None => {
@@ -149,6 +165,12 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > IDLE_CLOSE {
                     let _ = sink.send(Message::Close(Some(close(close_code::AWAY, "idle")))).await;
+                    break;
+                }
+                // A session ended on another node (or while no command came) ends here
+                // within a heartbeat.
+                if auth.recheck(&state).await.is_err() {
+                    end_session(&mut sink).await;
                     break;
                 }
                 out.push(Message::Ping(Default::default()));
@@ -166,6 +188,44 @@ async fn run(state: AppState, operator: Operator, socket: WebSocket) {
         }
     }
     disconnect(&state, &operator, registration.id).await;
+}
+
+/// Tells the console its session is over (signed out, revoked, new password, operator
+/// removed) and closes with 1008: it refreshes, is refused and shows the login form.
+async fn end_session<S>(sink: &mut S)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let frame = json!({
+        "event": "ERROR",
+        "code": "invalid_token",
+        "message": "This session was ended; log in again.",
+    });
+    let _ = sink.send(text(&frame)).await;
+    let _ = sink
+        .send(Message::Close(Some(close(
+            close_code::POLICY,
+            "session ended",
+        ))))
+        .await;
+}
+
+/// Makes every console socket of `agent`, on every node, check its session again now (after a
+/// sign-out, a new password or the operator's removal); those whose session ended close.
+pub fn recheck_sessions(state: &AppState, site: &str, agent: &str) {
+    state.agents.connections.ask_to_recheck(site, agent);
+}
+
+/// [`recheck_sessions`] for the operator `login` of `site`, if it exists.
+pub async fn end_sessions(state: &AppState, site: &str, login: &str) {
+    let Ok(login) = staffetta_handoff::operator::Login::parse(login) else {
+        return;
+    };
+    if let Ok(Some((operator, _))) =
+        crate::agent::operators::get(state.store.as_ref(), site, &login).await
+    {
+        recheck_sessions(state, site, operator.id.as_str());
+    }
 }
 
 async fn on_command(state: &AppState, operator: &Operator, frame: &str) -> Option<Value> {

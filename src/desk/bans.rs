@@ -2,6 +2,7 @@
 //! conversation's visitor, for good or until a time. A banned address cannot start new
 //! sessions on the site (403 `ip_banned`). Bans are stored as `ban:{site}:{ip}` with the
 //! end time in the value (the node clock decides; the store TTL only cleans up).
+//! The address of a trusted reverse proxy is never banned (`ip_not_bannable`).
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -63,6 +64,16 @@ pub async fn ban_conversation(
             code: "ip_unknown".to_owned(),
             message: "The visitor's address is not known.".to_owned(),
         })?;
+    // A visitor who shows up with the address of one of our own reverse proxies came
+    // through it without `X-Forwarded-For`: banning it would ban everyone behind it.
+    if crate::config::any_contains(&state.settings.server.trusted_proxies, ip) {
+        return Err(Refusal {
+            code: "ip_not_bannable".to_owned(),
+            message: "The visitor's address is one of this server's trusted proxies; \
+                      banning it would ban every visitor behind it."
+                .to_owned(),
+        });
+    }
     let now_ms = state.clock.now_ms();
     let until_ms = expires_s
         .map(|s| now_ms.saturating_add(i64::try_from(s).unwrap_or(i64::MAX).saturating_mul(1000)));

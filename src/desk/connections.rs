@@ -15,6 +15,10 @@ use crate::cluster::{Fanout, Message};
 /// Frames queued for one console socket before it is considered stuck.
 pub const QUEUE: usize = 256;
 
+/// Not a frame: asks a socket to check its session again ([`AgentConnections::ask_to_recheck`]).
+/// The socket's task consumes it; consoles never see it.
+pub const RECHECK: &str = "\u{0}recheck";
+
 type Key = (String, String);
 
 /// One registered socket.
@@ -114,6 +118,20 @@ impl AgentConnections {
     /// full is dropped: its writer sees the channel close and disconnects.
     pub fn send(&self, site: &str, agent: &str, frame: &serde_json::Value) -> usize {
         let text: Arc<str> = Arc::from(frame.to_string());
+        if self.fanout.is_enabled() {
+            self.fanout.publish(Message::Agent {
+                site: site.to_owned(),
+                agent: agent.to_owned(),
+                frame: Arc::clone(&text),
+            });
+        }
+        self.deliver_local(site, agent, &text)
+    }
+
+    /// Asks every socket of the agent, on this node and the others, to check its session
+    /// again (sign-out, new password, operator removed); returns how many sockets here got it.
+    pub fn ask_to_recheck(&self, site: &str, agent: &str) -> usize {
+        let text: Arc<str> = Arc::from(RECHECK);
         if self.fanout.is_enabled() {
             self.fanout.publish(Message::Agent {
                 site: site.to_owned(),

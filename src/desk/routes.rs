@@ -51,12 +51,22 @@ pub fn visitor_router(state: AppState) -> Router<AppState> {
         .route_layer(middleware::from_fn_with_state(state, origin::guard))
 }
 
-/// The console's routes.
+/// The console's routes. Their answers carry visitors' messages and details: never stored
+/// by a browser or proxy cache (`Cache-Control: no-store`).
 pub fn agent_router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/agent/ws", get(agent_ws::upgrade))
         .route("/api/v1/agent/conversations/{chat_id}", get(transcript))
         .route("/api/v1/agent/offline-requests", get(list_requests))
+        .layer(middleware::map_response(no_store))
+}
+
+async fn no_store(mut response: axum::response::Response) -> axum::response::Response {
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
+    response
 }
 
 async fn preflight() -> StatusCode {

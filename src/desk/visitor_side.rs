@@ -62,13 +62,7 @@ pub async fn request(
     }
     match record.status {
         Status::Ended => return Err(conversation_ended()),
-        Status::Handoff => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "already_in_handoff",
-                "This conversation is already with the team or waiting for it.",
-            ));
-        }
+        Status::Handoff => return Err(already_in_handoff()),
         Status::Bot => {}
     }
     let dispatch_to = resource
@@ -115,10 +109,17 @@ pub async fn request(
             return Err(err);
         }
     };
-    if outcome.is_err() {
-        set_status(state, session_id, Status::Bot).await?;
-    }
-    let (outcome, notices) = outcome.map_err(|e| request_refusal(&e))?;
+    let outcome = match outcome {
+        // A request of the same visitor that raced this one is with the desk already: the
+        // conversation stays in handoff (putting the bot back would strand it there).
+        Err(DeskError::ConversationExists(_)) => return Err(already_in_handoff()),
+        Err(refused) => {
+            set_status(state, session_id, Status::Bot).await?;
+            return Err(request_refusal(&refused));
+        }
+        Ok(outcome) => outcome,
+    };
+    let (outcome, notices) = outcome;
     if !matches!(outcome, RequestOutcome::Closed { .. }) {
         // A visitor who never connects (or closes the tab at once) leaves the queue too.
         // Scheduled before the visitor's tabs hear of the wait, so their leases come after.
@@ -432,6 +433,14 @@ pub fn desk_refusal(err: &DeskError) -> ApiError {
         axum::http::StatusCode::CONFLICT,
         err.code(),
         err.to_string(),
+    )
+}
+
+fn already_in_handoff() -> ApiError {
+    ApiError::new(
+        axum::http::StatusCode::CONFLICT,
+        "already_in_handoff",
+        "This conversation is already with the team or waiting for it.",
     )
 }
 

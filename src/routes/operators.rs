@@ -1,5 +1,9 @@
 //! `/api/v1/admin/sites/{site}/operators`: create, list and remove operators and reset
 //! their passwords (guarded by [`AdminAuth`]). Password hashes never leave the server.
+//!
+//! Removing an operator or setting a new password ends their sessions: tokens are refused
+//! and open console sockets close. A new password also lifts a failed-login lock on the
+//! account.
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -10,6 +14,7 @@ use serde::Deserialize;
 use staffetta_handoff::operator::Login;
 
 use super::admin::AdminAuth;
+use crate::agent::login_guard;
 use crate::agent::operators::{self, OperatorStoreError};
 use crate::agent::provision::{self, NewOperator, ProvisionError};
 use crate::agent::session_routes::AgentView;
@@ -96,9 +101,18 @@ async fn remove(
     Path((site, login)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     known_site(&state, &site)?;
-    operators::remove(state.store.as_ref(), &site, &login_of(&login)?)
+    let login = login_of(&login)?;
+    let existing = operators::get(state.store.as_ref(), &site, &login)
         .await
         .map_err(store_error)?;
+    operators::remove(state.store.as_ref(), &site, &login)
+        .await
+        .map_err(store_error)?;
+    // Their tokens are refused from now on; open consoles close (and their conversations
+    // go back to the queue after the disconnect grace period).
+    if let Some((operator, _)) = existing {
+        crate::desk::agent_ws::recheck_sessions(&state, &site, operator.id.as_str());
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -126,5 +140,14 @@ async fn set_password(
     operators::set_password(state.store.as_ref(), &site, &login, hash)
         .await
         .map_err(store_error)?;
+    // A new password ends every session of the old one (tokens carry the password's
+    // version) and lifts a lock that failed guesses put on the account.
+    login_guard::record_success(state.store.as_ref(), &site, login.as_str()).await?;
+    if let Some((operator, _)) = operators::get(state.store.as_ref(), &site, &login)
+        .await
+        .map_err(store_error)?
+    {
+        crate::desk::agent_ws::recheck_sessions(&state, &site, operator.id.as_str());
+    }
     Ok(StatusCode::NO_CONTENT)
 }

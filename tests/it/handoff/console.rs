@@ -34,6 +34,11 @@ pub async fn agent(app: &TestApp, name: &str, role: &str) -> Console {
 /// Logs in an existing operator and opens their console.
 pub async fn open(app: &TestApp, name: &str) -> Console {
     let response = login(app, name, &format!("pass-{name}")).await;
+    from_login(app, response).await
+}
+
+/// Opens the console of a successful login answer (any site).
+pub async fn from_login(app: &TestApp, response: reqwest::Response) -> Console {
     assert_eq!(response.status(), 200);
     let cookie = response
         .headers()
@@ -135,6 +140,24 @@ impl Console {
             .await;
         let established = self.until("ESTABLISHED").await;
         established["chat_id"].as_str().unwrap().to_owned()
+    }
+
+    /// Reads until the server closes the socket (within 5 s); the close code, if one came.
+    pub async fn closed(&mut self) -> Option<u16> {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(5), self.socket.next())
+                .await
+                .expect("the console socket closes within 5 s");
+            match message {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(Message::Text(text))) => {
+                    self.pending
+                        .push(serde_json::from_str(&text).expect("JSON frame"));
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return None,
+            }
+        }
     }
 
     /// Closes the socket.

@@ -1,7 +1,7 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
 //! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs), long transcripts
-//! (transcript.rs).
+//! (transcript.rs); the security catalogue's agent-side rows (security_*.rs).
 
 mod abandon;
 pub(crate) mod console;
@@ -10,6 +10,13 @@ pub(crate) mod external;
 mod login;
 mod operators;
 mod roster;
+mod security_leaks;
+mod security_login;
+mod security_pages;
+mod security_races;
+mod security_sessions;
+mod security_support;
+mod security_tenants;
 mod transcript;
 mod typing;
 mod visitor_side;
