@@ -9,6 +9,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use axum::extract::rejection::QueryRejection;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::HeaderMap;
@@ -31,6 +33,14 @@ use crate::visitor::record::{Status, conversation_log};
 const HEARTBEAT: Duration = Duration::from_secs(20);
 /// A socket silent for this long is closed.
 const IDLE_CLOSE: Duration = Duration::from_secs(60);
+/// How long a socket the server closes may take to answer the close frame.
+const CLOSE_DRAIN: Duration = Duration::from_secs(2);
+/// Refusals for the message rate in a row after which the socket is closed with 1008: a
+/// client that keeps sending past `rate_limited` answers is not a widget.
+const MAX_RATE_REFUSALS: u32 = 20;
+/// Typing frames closer together than this are dropped (the widget sends one per 3 s at
+/// most); a change back to "not typing" always goes through.
+const TYPING_GAP: Duration = Duration::from_millis(1000);
 /// Frames queued for one socket are encoded into one buffer and written with one `send`
 /// when flushed (an ack and a turn's events go out together); a larger batch is written as
 /// it fills. The buffer keeps the capacity of the largest batch a socket has sent.
@@ -50,9 +60,14 @@ pub async fn upgrade(
     Path((site, session_id)): Path<(String, String)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Query(query): Query<WsQuery>,
-    upgrade: WebSocketUpgrade,
+    query: Result<Query<WsQuery>, QueryRejection>,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Result<Response, ApiError> {
+    let Query(query) =
+        query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
+    let upgrade = upgrade.map_err(|err| {
+        ApiError::new(err.status(), "websocket_upgrade_required", err.body_text())
+    })?;
     let record = session_of_site(&state, &site, &session_id).await?;
     let ip = state.metadata.client_ip(&headers, peer);
     let slot = state.websockets.acquire(ip).await?;
@@ -71,6 +86,8 @@ pub async fn upgrade(
                 conversation: record.conversation_id.clone(),
                 cursor: None,
                 watch_from: 0,
+                rate_refusals: 0,
+                typing_sent: None,
             };
             async move {
                 // Tracked, so shutdown waits for the close frame to go out.
@@ -93,6 +110,10 @@ struct Connection {
     watch_from: u64,
     /// The socket's hold on the session's place in the queue while it waits.
     lease: Lease,
+    /// Message-rate refusals in a row.
+    rate_refusals: u32,
+    /// The last typing state passed on, and when.
+    typing_sent: Option<(bool, tokio::time::Instant)>,
 }
 
 enum Flow {
@@ -160,6 +181,9 @@ impl Connection {
                     Some(Err(err)) if is_too_big(&err) => {
                         Flow::Close(Some(close(close_code::SIZE, "frame too large")))
                     }
+                    Some(Err(err)) if is_invalid_utf8(&err) => {
+                        Flow::Close(Some(close(close_code::INVALID, "text frame is not UTF-8")))
+                    }
                     Some(Err(_)) | None => return Ending::Gone,
                 },
                 notice = notices.recv() => {
@@ -184,8 +208,21 @@ impl Connection {
                 }
             };
             if let Flow::Close(frame) = flow {
+                let answered = frame.is_none();
                 out.push(Message::Close(frame));
-                let _ = send_all(&mut sink, &mut out).await;
+                if send_all(&mut sink, &mut out).await.is_ok() && !answered {
+                    // Read (and drop) what the client still sends until it answers the close:
+                    // closing with unread data would reset the connection, and the client
+                    // would never read the close code.
+                    let _ = tokio::time::timeout(CLOSE_DRAIN, async {
+                        while let Some(Ok(message)) = stream.next().await {
+                            if matches!(message, Message::Close(_)) {
+                                break;
+                            }
+                        }
+                    })
+                    .await;
+                }
                 return if restarting {
                     Ending::Restart
                 } else {
@@ -225,13 +262,13 @@ impl Connection {
                     client_message_id: client_message_id.clone(),
                     input,
                 };
-                let result =
-                    match crate::visitor::start::check_message_rate(&self.state, &self.session_id)
-                        .await
-                    {
-                        Ok(()) => conversation::send(&self.state, &self.session_id, request).await,
-                        Err(err) => Err(err),
-                    };
+                let result = match self.check_rate().await {
+                    Ok(()) => conversation::send(&self.state, &self.session_id, request).await,
+                    Err(err) => Err(err),
+                };
+                if self.rate_refusals > MAX_RATE_REFUSALS {
+                    return Flow::Close(Some(close(close_code::POLICY, "too many messages")));
+                }
                 match result {
                     Ok(response) => out.push(server_frame(&ServerFrame::Ack {
                         client_message_id,
@@ -246,6 +283,9 @@ impl Connection {
                 // The turn's events arrive through the bus notice.
             }
             ClientFrame::Typing { typing } => {
+                if !self.typing_passes(typing) {
+                    return Flow::Continue;
+                }
                 self.state.bus.publish(
                     &self.conversation,
                     Notice::Ephemeral(Box::new(Event {
@@ -262,7 +302,14 @@ impl Connection {
                 }
             }
             ClientFrame::Ack { .. } => {}
-            ClientFrame::Resume { after } => self.resume(after, out).await,
+            // A resume replays the log: it costs like a message and counts against the rate.
+            ClientFrame::Resume { after } => match self.check_rate().await {
+                Ok(()) => self.resume(after, out).await,
+                Err(_) if self.rate_refusals > MAX_RATE_REFUSALS => {
+                    return Flow::Close(Some(close(close_code::POLICY, "too many messages")));
+                }
+                Err(err) => out.push(error_frame(err.code(), err.message(), None)),
+            },
             ClientFrame::Identity { identity_token } => {
                 let refreshed = crate::visitor::identity_expiry::refresh(
                     &self.state,
@@ -283,6 +330,32 @@ impl Connection {
             }
         }
         Flow::Continue
+    }
+
+    /// The session's message rate; refusals in a row are counted for the socket.
+    async fn check_rate(&mut self) -> Result<(), ApiError> {
+        let checked =
+            crate::visitor::start::check_message_rate(&self.state, &self.session_id).await;
+        match &checked {
+            Err(err) if err.code() == "rate_limited" => self.rate_refusals += 1,
+            _ => self.rate_refusals = 0,
+        }
+        checked
+    }
+
+    /// Whether a typing frame is passed on: a change of state, or the same state after
+    /// [`TYPING_GAP`]; a stop after a start always goes, so no one is left "typing".
+    fn typing_passes(&mut self, typing: bool) -> bool {
+        let now = tokio::time::Instant::now();
+        let passes = match self.typing_sent {
+            None => true,
+            Some((last, _)) if last && !typing => true,
+            Some((_, at)) => now.duration_since(at) >= TYPING_GAP,
+        };
+        if passes {
+            self.typing_sent = Some((typing, now));
+        }
+        passes
     }
 
     async fn on_notice(&mut self, notice: Result<Notice, RecvError>, out: &mut Vec<Message>) {
@@ -378,6 +451,12 @@ fn is_too_big(err: &axum::Error) -> bool {
     std::error::Error::source(err)
         .and_then(|source| source.downcast_ref::<tungstenite::Error>())
         .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
+}
+
+fn is_invalid_utf8(err: &axum::Error) -> bool {
+    std::error::Error::source(err)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Utf8(_)))
 }
 
 fn close(code: u16, reason: &'static str) -> CloseFrame {

@@ -420,7 +420,8 @@ async fn apply_tick(
     }
 }
 
-/// Persisted events of a conversation after `after`, at most [`EVENT_PAGE`].
+/// Persisted events of a conversation after `after`, at most [`EVENT_PAGE`], as the visitor
+/// sees them ([`Event::for_visitor`]).
 pub async fn events(
     state: &AppState,
     conversation_id: &str,
@@ -439,7 +440,8 @@ pub async fn events(
             Ok(Event {
                 seq: Some(entry.seq),
                 kind,
-            })
+            }
+            .for_visitor())
         })
         .collect()
 }
@@ -468,7 +470,7 @@ async fn replay_response(
     let public = record.bot.public_state(dialog);
     Ok(MessageResponse {
         seq: first_seq,
-        output: OutputBody { generic },
+        output: OutputBody { generic }.for_visitor(),
         context: serde_json::to_value(&public).unwrap_or_default(),
         state: encode_restore_state(&record.site, &public),
     })

@@ -65,6 +65,7 @@ pub(crate) fn turn_entries(
     entries
 }
 
+/// The turn's items as the visitor's answer shows them (no note for the agent).
 pub(crate) fn output_body(outputs: &[Output]) -> OutputBody {
     OutputBody {
         generic: outputs
@@ -72,6 +73,7 @@ pub(crate) fn output_body(outputs: &[Output]) -> OutputBody {
             .filter_map(GenericItem::from_output)
             .collect(),
     }
+    .for_visitor()
 }
 
 pub(crate) fn encode_entries(entries: &[EventKind]) -> Vec<Bytes> {

@@ -406,7 +406,6 @@ async fn malformed_query_strings_get_400_invalid_query() {
 }
 
 #[tokio::test]
-#[ignore = "bug: GET .../ws?after=abc and a GET .../ws without upgrade headers get axum's plain-text 400, not the JSON error shape, lead fixes in visitor_ws.rs"]
 async fn the_websocket_route_refuses_a_bad_query_or_a_plain_get_with_a_json_code() {
     let app = roomy_app().await;
     let visitor = app.visitor().await;

@@ -166,8 +166,9 @@ async fn a_message_flood_is_answered_with_rate_limited_errors_and_other_visitors
     let visitor = app.visitor().await;
     let bystander = app.visitor().await;
     let mut socket = RawSocket::connect(&app, &visitor).await;
-    let (acks, limited) = flood_messages(&mut socket, 300).await;
-    assert_eq!((acks, limited), (5, 295));
+    // Twenty refusals in a row are answered; the socket is closed after that (next test).
+    let (acks, limited) = flood_messages(&mut socket, 25).await;
+    assert_eq!((acks, limited), (5, 20));
     // Every refused frame was answered and nothing else was stored.
     let events = visitor.events(0, 0).await.body["events"].clone();
     let visitor_lines = events
@@ -181,7 +182,6 @@ async fn a_message_flood_is_answered_with_rate_limited_errors_and_other_visitors
 }
 
 #[tokio::test]
-#[ignore = "bug: a socket that keeps flooding past the message rate gets rate_limited error frames forever and is never closed with 1008, lead fixes in visitor_ws.rs"]
 async fn a_socket_that_keeps_flooding_past_the_rate_limit_is_closed_with_1008() {
     let app = spawn_app_with(|s| s.limits.messages_per_minute = 5).await;
     let visitor = app.visitor().await;
@@ -204,7 +204,6 @@ async fn a_socket_that_keeps_flooding_past_the_rate_limit_is_closed_with_1008() 
 }
 
 #[tokio::test]
-#[ignore = "bug: typing frames are not rate limited; 1,000 of them from one visitor fill the agent's console queue and the console is closed with 1013 too slow, lead fixes in visitor_ws.rs"]
 async fn a_typing_flood_from_a_visitor_neither_floods_nor_disconnects_the_agents_console() {
     let app = spawn_app_with(|s| {
         s.admin.token = staffetta::secret::Secret::new(crate::handoff::ADMIN_TOKEN);

@@ -31,6 +31,17 @@ pub struct Event {
     pub kind: EventKind,
 }
 
+impl Event {
+    /// What the visitor may see of the event (see [`OutputBody::for_visitor`]).
+    #[must_use]
+    pub fn for_visitor(mut self) -> Self {
+        if let EventKind::Message { output, .. } = &mut self.kind {
+            *output = output.take().map(OutputBody::for_visitor);
+        }
+        self
+    }
+}
+
 /// What happened, tagged by `type`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -10,6 +10,23 @@ pub struct OutputBody {
     pub generic: Vec<GenericItem>,
 }
 
+impl OutputBody {
+    /// What the visitor may see: the dialog's note for the agent (`message_to_agent`) is
+    /// for the agent only and is left out. The log keeps it for the agent's transcript.
+    #[must_use]
+    pub fn for_visitor(mut self) -> Self {
+        for item in &mut self.generic {
+            if let GenericItem::ConnectToAgent {
+                message_to_agent, ..
+            } = item
+            {
+                message_to_agent.clear();
+            }
+        }
+        self
+    }
+}
+
 /// One response item, tagged by `response_type`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "response_type", rename_all = "snake_case")]
@@ -55,7 +72,8 @@ pub enum GenericItem {
     },
     /// The bot hands the conversation to a human.
     ConnectToAgent {
-        /// What the agent is told.
+        /// What the agent is told (agents only: absent in what visitors receive).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         message_to_agent: String,
         /// Resource (queue) requested by the dialog.
         #[serde(skip_serializing_if = "Option::is_none")]
