@@ -59,6 +59,7 @@ impl Conversation {
                 value: Bytes::from(vec![b's'; 1024]),
                 ttl: Some(Duration::from_secs(1800)),
             }),
+            also: Vec::new(),
         };
         match self.store.append(&self.id, batch).await {
             Ok(AppendOutcome::Appended { record_version, .. }) => {

@@ -119,6 +119,7 @@ async fn write_with_log(
         entries: append.entries,
         record: Some(write),
         schedule: None,
+        also: Vec::new(),
     };
     match store.append(&append.log, batch).await? {
         AppendOutcome::Appended { .. } => Ok(true),

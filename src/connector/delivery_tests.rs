@@ -412,6 +412,7 @@ async fn a_long_delivered_backlog_is_trimmed_in_chunks_and_only_up_to_the_cursor
             .collect(),
         record: None,
         schedule: None,
+        also: Vec::new(),
     };
     let outbox_log = super::outbox::log_name("demo");
     fixture.store.append(&outbox_log, batch).await.unwrap();

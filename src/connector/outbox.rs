@@ -119,6 +119,7 @@ impl Outbox {
             entries: vec![encode_entry(agent, item)?],
             record: None,
             schedule: None,
+            also: Vec::new(),
         };
         match self.store.append(&log_name(&self.site), batch).await? {
             AppendOutcome::Appended { last_seq, .. }

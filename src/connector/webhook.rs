@@ -177,9 +177,10 @@ impl WebhookConnector {
     }
 
     /// The outbox log and the stored form of `items`, for a caller that appends them in a
-    /// write of its own (the desk appends its events with its own compare-and-set, so the
-    /// change and its events are stored together or not at all). Call
-    /// [`WebhookConnector::wake`] once that write is durable.
+    /// write of its own (the desk appends its events with its own compare-and-set, a chat
+    /// message's item is a side append of the conversation's append, so each is stored
+    /// together with what it tells of, or not at all). Call [`WebhookConnector::wake`] once
+    /// that write is durable.
     pub fn outbox_entries(
         &self,
         items: &[(AgentId, Outbound)],

@@ -1,6 +1,7 @@
 //! Agent commands, from a console socket or an external desk: parsed, permission-checked,
 //! applied to the site's desk under compare-and-set, and their results delivered. An
-//! agent's chat message goes into the conversation log before anyone is told about it.
+//! agent's chat message goes into the conversation log (with its item for the site's external
+//! desk, in the same write) before anyone is told about it.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -233,8 +234,8 @@ async fn post_agent_message(
     message: ChatMessage,
     agent_name: String,
 ) -> Result<(), Refusal> {
-    let conversation = message.conversation.as_str();
-    let link = visitor_side::link(state, conversation)
+    let conversation = message.conversation.as_str().to_owned();
+    let link = visitor_side::link(state, &conversation)
         .await?
         .ok_or_else(|| Refusal::new("unknown_conversation", "No such conversation."))?;
     let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
@@ -260,13 +261,27 @@ async fn post_agent_message(
         }),
         agent_name: Some(agent_name),
     };
-    let seq = visitor_side::append(state, conversation, vec![entry], None).await?;
-    let shown = ChatMessage {
+    let shown = Outbound::Message(ChatMessage {
         text,
         from: Author::Agent(agent.clone()),
         ..message
-    };
-    deliver::to_agent(state, site, agent, &Outbound::Message(shown), Some(seq)).await;
+    });
+    // On a site with an external desk, the message's outbox item is stored by the same
+    // write as the message.
+    let also = state
+        .agents
+        .external
+        .item_to_store(site, agent, &shown)
+        .map_err(ApiError::from)?;
+    let seq = visitor_side::append_with(
+        state,
+        &conversation,
+        vec![entry],
+        None,
+        Vec::from_iter(also),
+    )
+    .await?;
+    deliver::message_stored(state, site, agent, &shown, seq).await;
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! The conversation log side of the handoff: which session a conversation belongs to
 //! (`handoff:{conversation}`, written at the start and updated by a handoff), writing
-//! entries with an optional change of the session's status in the same write, and turning
-//! the visitor events of desk notices into log entries (so every tab, a reload and the
-//! long-poll see them in seq order).
+//! entries with an optional change of the session's status (and optional entries for other
+//! logs, e.g. a webhook outbox) in the same write, and turning the visitor events of desk
+//! notices into log entries (so every tab, a reload and the long-poll see them in seq order).
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -12,7 +12,7 @@ use staffetta_widget::protocol::{Event, EventKind, Sender};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, Versioned};
+use crate::store::{AppendBatch, AppendOutcome, RecordWrite, SideAppend, Versioned};
 use crate::visitor::bus::Notice as BusNotice;
 use crate::visitor::conversation::{self, now};
 use crate::visitor::record::{
@@ -152,7 +152,20 @@ pub async fn append(
     entries: Vec<EventKind>,
     status: Option<Status>,
 ) -> Result<u64, ApiError> {
+    append_with(state, conversation, entries, status, Vec::new()).await
+}
+
+/// [`append`], with entries for other logs in the same write (`also`: the outbox item of an
+/// agent's message for the site's external desk), stored exactly when the entries are.
+pub async fn append_with(
+    state: &AppState,
+    conversation: &str,
+    entries: Vec<EventKind>,
+    status: Option<Status>,
+    also: Vec<SideAppend>,
+) -> Result<u64, ApiError> {
     let log = conversation_log(conversation);
+    let entries = encode_entries(&entries);
     let session = match status {
         Some(_) => link(state, conversation).await?.map(|l| l.session_id),
         None => None,
@@ -188,8 +201,9 @@ pub async fn append(
             schedule: deadline,
             client_message_id: None,
             fingerprint: None,
-            entries: encode_entries(&entries),
+            entries: entries.clone(),
             record: write,
+            also: also.clone(),
         };
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended { last_seq, .. } => {

@@ -1,7 +1,8 @@
 //! Delivering desk notices after the desk write won: AgentDesktop events to the agent's
 //! console sockets (the site's external connector got them in the desk write itself, see
 //! `site_desk::update`), visitor events into the conversation log, finished jobs into the
-//! site's job log.
+//! site's job log. Chat messages for an agent go out after the conversation's write
+//! ([`message_stored`]; the external connector got them in that write).
 //!
 //! Notices are delivered in the order the desk returned them. A failed delivery is logged
 //! and the rest still go out: the desk state is already stored, a console that missed an
@@ -108,20 +109,20 @@ pub async fn push_roster(state: &AppState, site: &str) {
         .send_site(site, &json!({"event": "AGENTS", "agents": agents}));
 }
 
-/// Sends one item to an agent's consoles on this node and stores it in the outbox of the
-/// site's external desk (for messages and typing; the desk's events are stored with the
-/// desk's write, see [`deliver`]).
-pub async fn to_agent(
+/// Delivers a chat message to the agent once the conversation's write that stored it (at
+/// `seq`) is durable: to the agent's consoles on this node, and to the site's external desk
+/// by waking its delivery loop. That write carried the message's outbox item as a side
+/// append ([`crate::desk::external::ExternalDesks::item_to_store`]), so the item is stored
+/// exactly when the message is; nothing is written here.
+pub async fn message_stored(
     state: &AppState,
     site: &str,
     agent: &AgentId,
     item: &Outbound,
-    seq: Option<u64>,
+    seq: u64,
 ) {
-    to_consoles(state, site, agent, item, seq).await;
-    // An external desk may be slow: its items are stored in its outbox, in order, and
-    // delivered from there.
-    state.agents.external.enqueue(site, agent, item).await;
+    to_consoles(state, site, agent, item, Some(seq)).await;
+    state.agents.external.wake(site);
 }
 
 /// Sends one item to an agent's consoles on this node.
@@ -218,6 +219,7 @@ async fn store_job(
         fingerprint: None,
         entries: vec![body],
         record: None,
+        also: Vec::new(),
     };
     match state.store.append(&jobs_log(site), batch).await? {
         AppendOutcome::Appended { .. } | AppendOutcome::Duplicate { .. } => Ok(()),

@@ -2,12 +2,14 @@
 //! its webhook connector instead of, or besides, the built-in console.
 //!
 //! Every item for such a site's agents is stored in the site's durable outbox (see
-//! `crate::connector`) before the desk's change counts as handed over: the desk's events in
-//! the desk's own write ([`ExternalDesks::events_to_store`], so a change is never stored
-//! without its events), messages and typing right after the conversation's write
-//! ([`ExternalDesks::enqueue`]). One task per site delivers the outbox in order (on a shared
-//! store, on the node holding the site's lease), and another takes the agents' commands from
-//! [`Connector::next_command`] and applies them like console commands. The built-in console does not go through this registry: its
+//! `crate::connector`) in the same store write as what it tells of: the desk's events in the
+//! desk's own write ([`ExternalDesks::events_to_store`], so a change is never stored without
+//! its events), a chat message in the conversation's append that stores it
+//! ([`ExternalDesks::item_to_store`], a side append of that write, so a stored message is
+//! never missing from the outbox and a message that was not stored is not in it). One task per
+//! site delivers the outbox in order (on a shared store, on the node holding the site's
+//! lease), and another takes the agents' commands from [`Connector::next_command`] and applies
+//! them like console commands. The built-in console does not go through this registry: its
 //! sockets live in [`super::connections`] and answer each command on the same socket.
 
 use std::collections::BTreeMap;
@@ -19,7 +21,7 @@ use staffetta_handoff::{AgentId, Notice};
 use crate::agent::desk_store::LogAppend;
 use crate::app::AppState;
 use crate::connector::{Connectors, WebhookConnector};
-use crate::store::StoreResult;
+use crate::store::{SideAppend, StoreResult};
 
 /// External desks by site.
 #[derive(Clone, Debug, Default)]
@@ -45,15 +47,22 @@ impl ExternalDesks {
         self.by_site.contains_key(site)
     }
 
-    /// Stores an item in the outbox of the site's external desk, if it has one; returns
-    /// once it is durable. A store failure is logged: the item is then lost.
-    pub async fn enqueue(&self, site: &str, agent: &AgentId, item: &Outbound) {
+    /// The outbox entry of one item for `agent` (a chat message), to append in the
+    /// conversation's own write as a side append ([`crate::store::AppendBatch::also`]), so
+    /// the message and its item are stored together or not at all; `None` when the site has
+    /// no external desk. Draws the item's delivery id now: retries of that write (a record
+    /// conflict) store it once, with this id.
+    pub fn item_to_store(
+        &self,
+        site: &str,
+        agent: &AgentId,
+        item: &Outbound,
+    ) -> StoreResult<Option<SideAppend>> {
         let Some(connector) = self.by_site.get(site) else {
-            return;
+            return Ok(None);
         };
-        if let Err(err) = connector.record(agent, item).await {
-            tracing::warn!(site, error = %err, "an item for the external desk could not be stored; it is lost");
-        }
+        let (log, entries) = connector.outbox_entries(&[(agent.clone(), item.clone())])?;
+        Ok(Some(SideAppend { log, entries }))
     }
 
     /// The outbox entries of the agent events among `notices`, to append in the desk's own
@@ -83,7 +92,8 @@ impl ExternalDesks {
         Ok(Some(LogAppend { log, entries }))
     }
 
-    /// Wakes the site's delivery loop after the desk's write stored events in its outbox.
+    /// Wakes the site's delivery loop after a write (the desk's, or a conversation's)
+    /// stored items in its outbox; nothing for a site without an external desk.
     pub fn wake(&self, site: &str) {
         if let Some(connector) = self.by_site.get(site) {
             connector.wake();

@@ -66,6 +66,7 @@ pub async fn store(
         fingerprint: None,
         entries: vec![Bytes::from(serde_json::to_vec(&stored).unwrap_or_default())],
         record: None,
+        also: Vec::new(),
     };
     match state.store.append(&log(site), batch).await? {
         AppendOutcome::Appended { .. } => {}

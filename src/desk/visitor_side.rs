@@ -7,13 +7,15 @@ use serde::Serialize;
 use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
 use staffetta_handoff::desk::{HandoffRequest, RequestOutcome};
 use staffetta_handoff::visitor_event::ClosedReason;
-use staffetta_handoff::{ConversationId, DeskError, ResourceId};
+use staffetta_handoff::{AgentId, ConversationId, DeskError, ResourceId};
 use staffetta_widget::protocol::{
     EventKind, MessageInput, MessageRequest, MessageResponse, OutputBody, Sender,
 };
 
 use super::conversation_log::{CancelReason, cancelled_entry, queue_closed_entry, set_status};
-pub use super::conversation_log::{HandoffLink, append, apply_event, link, write_link};
+pub use super::conversation_log::{
+    HandoffLink, append, append_with, apply_event, link, write_link,
+};
 use super::{deliver, site_desk, visitor_presence};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -227,6 +229,11 @@ pub async fn end_conversation(state: &AppState, record: &SessionRecord) {
 
 /// A visitor message while the conversation is in handoff: stored (idempotent by
 /// `client_message_id`) and passed to the agent who has it. The bot stays silent.
+///
+/// The agent is the one who has the conversation just before the write: on a site with an
+/// external desk, the message's outbox item for that agent is a side append of the write
+/// that stores the message, so both are stored or neither (a retry that is a duplicate
+/// stores no second item).
 pub async fn visitor_message(
     state: &AppState,
     record: &SessionRecord,
@@ -243,12 +250,23 @@ pub async fn visitor_message(
         agent_name: None,
     };
     let log = conversation_log(&record.conversation_id);
+    let for_agent = message_for_agent(state, record, &request.input, now).await;
+    let also = match &for_agent {
+        Some((agent, item)) => state
+            .agents
+            .external
+            .item_to_store(&record.site, agent, item)?
+            .into_iter()
+            .collect(),
+        None => Vec::new(),
+    };
     let batch = AppendBatch {
         schedule: None,
         client_message_id: Some(request.client_message_id.clone()),
         fingerprint: Some(fingerprint),
         entries: encode_entries(&[entry]),
         record: None,
+        also,
     };
     let seq = match state.store.append(&log, batch).await? {
         AppendOutcome::Appended {
@@ -260,11 +278,11 @@ pub async fn visitor_message(
                 &record.conversation_id,
                 BusNotice::Appended { head: last_seq },
             );
-            if !forward_to_agent(state, record, &request.input, first_seq, now).await {
+            if let Some((agent, item)) = &for_agent {
+                deliver::message_stored(state, &record.site, agent, item, first_seq).await;
+            } else if let Ok(Some(link)) = link(state, &record.conversation_id).await {
                 // A message while waiting keeps the place in the queue.
-                if let Ok(Some(link)) = link(state, &record.conversation_id).await {
-                    visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
-                }
+                visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
             }
             first_seq
         }
@@ -294,39 +312,24 @@ pub async fn visitor_message(
     })
 }
 
-/// Passes a visitor message to the agent who has the conversation; false when none has it
-/// (still waiting) or the desk could not be read.
-async fn forward_to_agent(
+/// A visitor message as the agent who has the conversation gets it, with that agent;
+/// `None` when none has it (still waiting) or the desk could not be read.
+async fn message_for_agent(
     state: &AppState,
     record: &SessionRecord,
     input: &MessageInput,
-    seq: u64,
     now: jiff::Timestamp,
-) -> bool {
-    let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
-        return false;
-    };
-    let Ok(desk) = site_desk::read(state, &record.site).await else {
-        return false;
-    };
-    let Some(agent) = desk.owner_of(&conversation).cloned() else {
-        return false;
-    };
+) -> Option<(AgentId, Outbound)> {
+    let conversation = ConversationId::parse(&record.conversation_id).ok()?;
+    let desk = site_desk::read(state, &record.site).await.ok()?;
+    let agent = desk.owner_of(&conversation).cloned()?;
     let message = ChatMessage {
         conversation,
         from: Author::Visitor,
         text: input_text(input),
         at: now,
     };
-    deliver::to_agent(
-        state,
-        &record.site,
-        &agent,
-        &Outbound::Message(message),
-        Some(seq),
-    )
-    .await;
-    true
+    Some((agent, Outbound::Message(message)))
 }
 
 /// The visitor is typing while an agent has the conversation.

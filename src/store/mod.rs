@@ -97,7 +97,26 @@ pub struct AppendBatch {
     /// A deadline to set or clear in the same atomic write (e.g. the session's idle timer),
     /// applied only when the entries are appended (not on a duplicate or a conflict).
     pub schedule: Option<ScheduleWrite>,
+    /// Entries for other logs in the same atomic write (e.g. a message's item in a webhook
+    /// outbox), appended only when this batch's entries are (never on a
+    /// [`AppendOutcome::Duplicate`], an [`AppendOutcome::IdConflict`] or an
+    /// [`AppendOutcome::RecordConflict`]). Empty for a plain append (no allocation).
+    pub also: Vec<SideAppend>,
 }
+
+/// Entries appended to another log as part of an [`AppendBatch`]. They are numbered after
+/// that log's head (a trimmed log included), in order, like an append without a client
+/// message id; their seqs are not returned (read the log for them).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SideAppend {
+    /// The other log; not the batch's own log.
+    pub log: String,
+    /// Entries to append, in order; at least one.
+    pub entries: Vec<Bytes>,
+}
+
+/// Most side logs one [`AppendBatch`] may append to (each is a key of the Redis script).
+pub const MAX_SIDE_LOGS: usize = 8;
 
 /// A change to an ordered set of deadlines, made as part of an [`AppendBatch`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -160,6 +179,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One atomic durable write: the entries get the next seqs of `log` (1-based, gapless),
     /// the append is deduplicated by `client_message_id` (remembered as long as the log), and
     /// the optional record compare-and-set succeeds with it or nothing is written.
+    /// `batch.also` appends to other logs in that same write, only when the entries are
+    /// appended.
     async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome>;
 
     /// Up to `limit` entries with `seq > after_seq`, ascending. After a trim, only kept
@@ -268,17 +289,45 @@ fn ttl_ms(ttl: Duration) -> StoreResult<i64> {
     Ok(ms)
 }
 
-/// Rejects batches that cannot be appended.
-fn check_batch(batch: &AppendBatch) -> StoreResult<()> {
+/// Rejects batches that cannot be appended to `log`.
+fn check_batch(log: &str, batch: &AppendBatch) -> StoreResult<()> {
     if batch.entries.is_empty() {
         return Err(StoreError::invalid(
             "an append batch needs at least one entry",
         ));
     }
+    if !batch.also.is_empty() {
+        check_side_appends(log, &batch.also)?;
+    }
     if let Some(record) = &batch.record
         && let Some(ttl) = record.ttl
     {
         ttl_ms(ttl)?;
+    }
+    Ok(())
+}
+
+/// Rejects side appends that cannot go with a batch for `log`: too many side logs, one
+/// without entries, or the batch's own log (its numbering would depend on the order).
+fn check_side_appends(log: &str, also: &[SideAppend]) -> StoreResult<()> {
+    if also.len() > MAX_SIDE_LOGS {
+        return Err(StoreError::invalid(format!(
+            "an append batch may append to at most {MAX_SIDE_LOGS} other logs, not {}",
+            also.len()
+        )));
+    }
+    for side in also {
+        if side.entries.is_empty() {
+            return Err(StoreError::invalid(format!(
+                "the side append to {:?} needs at least one entry",
+                side.log
+            )));
+        }
+        if side.log == log {
+            return Err(StoreError::invalid(format!(
+                "a side append goes to another log than the batch's own ({log:?})"
+            )));
+        }
     }
     Ok(())
 }

@@ -115,6 +115,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
         fingerprint: None,
         entries: encode_entries(&entries),
         record: Some(record_write(&session_id, None, &record)),
+        also: Vec::new(),
     };
     let outcome = state
         .store
@@ -251,6 +252,7 @@ pub async fn send(
             fingerprint: Some(fingerprint.clone()),
             entries: encode_entries(&entries),
             record: Some(record_write(session_id, Some(versioned.version), &record)),
+            also: Vec::new(),
         };
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended {
@@ -323,6 +325,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
             fingerprint: None,
             entries: encode_entries(&entries),
             record: Some(record_write(session_id, Some(versioned.version), &record)),
+            also: Vec::new(),
         };
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended { last_seq, .. } => {
@@ -404,6 +407,7 @@ async fn apply_tick(
         fingerprint: None,
         entries: encode_entries(&entries),
         record: Some(record_write(session_id, Some(versioned.version), &record)),
+        also: Vec::new(),
     };
     match state.store.append(&log, batch).await? {
         AppendOutcome::Appended { last_seq, .. } => {

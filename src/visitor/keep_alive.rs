@@ -60,6 +60,7 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
             fingerprint: None,
             entries: encode_entries(&turn_entries(now, None, &outputs)),
             record: Some(write),
+            also: Vec::new(),
         };
         match state
             .store

@@ -1,18 +1,32 @@
 -- One atomic append: dedupe by client message id, optional record compare-and-set, then the
--- entries at the next seqs and the optional deadline. The log is a list whose first element
--- is seq base + 1 (base: how many entries trims removed, see trim.lua; 0 when the key is
--- absent), so seq N is list index N - base - 1 and seqs are gapless.
--- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base.
+-- entries at the next seqs, the optional side entries and the optional deadline. The log is
+-- a list whose first element is seq base + 1 (base: how many entries trims removed, see
+-- trim.lua; 0 when the key is absent), so seq N is list index N - base - 1 and seqs are
+-- gapless.
+-- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base, then
+--       the side logs (lists), if any.
 -- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
 --       has record ('0'/'1'), expected version ('' = must not exist), record value,
 --       record ttl ms ('0' = none), schedule change ('0' none, '1' set, '2' clear),
---       scheduled member, deadline ms, entries...
+--       scheduled member, deadline ms, then
+--       without side logs: the entries...;
+--       with side logs: the number of entries, the number of entries of each side log, the
+--       entries..., then each side log's entries in turn.
 -- The dedupe hash maps an id to 'first:last' or, with a fingerprint, 'first:last:fingerprint'.
+-- Side entries go to the tail of their list: seq base + list length, whatever that log's
+-- base, so the script needs no side base key. The side logs are keys of their own that may
+-- hash to other slots: this needs one Redis (or a primary with replicas), not Redis Cluster.
 local log, dedupe, record, versions, schedule = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local base = tonumber(redis.call('GET', KEYS[6]) or '0')
 local has_fingerprint = ARGV[3] == '1'
+local sides = #KEYS - 6
 local first_entry = 12
 local count = #ARGV - first_entry + 1
+if sides > 0 then
+  first_entry = 13 + sides
+  count = tonumber(ARGV[12])
+end
+local last_entry = first_entry + count - 1
 
 if ARGV[1] == '1' then
   local seen = redis.call('HGET', dedupe, ARGV[2])
@@ -46,8 +60,18 @@ if ARGV[5] == '1' then
 end
 
 local length = 0
-for i = first_entry, #ARGV, 500 do
-  length = redis.call('RPUSH', log, unpack(ARGV, i, math.min(i + 499, #ARGV)))
+for i = first_entry, last_entry, 500 do
+  length = redis.call('RPUSH', log, unpack(ARGV, i, math.min(i + 499, last_entry)))
+end
+if sides > 0 then
+  local from = last_entry + 1
+  for side = 1, sides do
+    local to = from + tonumber(ARGV[12 + side]) - 1
+    for i = from, to, 500 do
+      redis.call('RPUSH', KEYS[6 + side], unpack(ARGV, i, math.min(i + 499, to)))
+    end
+    from = to + 1
+  end
 end
 local last = base + length
 local first = last - count + 1

@@ -1,5 +1,8 @@
 //! The Redis backend, for several stateless nodes sharing one Redis (run it with AOF).
 //!
+//! One Redis (or a primary with replicas), not Redis Cluster: a script touches keys that may
+//! hash to different slots (an append's record, schedule and side logs).
+//!
 //! Every key starts with `stf:<kind>:` (`rec`, `log`, `logbase`, `dedupe`, `set`, `ctr`,
 //! `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
 //! that touch several keys (compare-and-set, append with dedupe and record, trim, and the
@@ -247,7 +250,7 @@ impl Store for RedisStore {
     }
 
     async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
-        super::check_batch(&batch)?;
+        super::check_batch(log, &batch)?;
         let mut invocation = self.scripts.append.prepare_invoke();
         invocation
             .key(key("log", log))
@@ -266,6 +269,9 @@ impl Store for RedisStore {
                     .map_or_else(|| VERSION_KEY.to_owned(), |s| key("sched", &s.schedule)),
             )
             .key(key("logbase", log));
+        for side in &batch.also {
+            invocation.key(key("log", &side.log));
+        }
         match &batch.client_message_id {
             Some(id) => invocation.arg("1").arg(id.as_str()),
             None => invocation.arg("0").arg(""),
@@ -289,7 +295,17 @@ impl Store for RedisStore {
             },
             None => invocation.arg("0").arg("").arg("0"),
         };
+        if !batch.also.is_empty() {
+            // Where the entries end and each side log's begin (see append.lua).
+            invocation.arg(batch.entries.len());
+            for side in &batch.also {
+                invocation.arg(side.entries.len());
+            }
+        }
         for entry in &batch.entries {
+            invocation.arg(entry.as_ref());
+        }
+        for entry in batch.also.iter().flat_map(|side| &side.entries) {
             invocation.arg(entry.as_ref());
         }
         let mut connection = self.connection.clone();

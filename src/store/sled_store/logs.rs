@@ -1,8 +1,9 @@
 //! Append-only logs: one transaction step assigns the next seqs, remembers the client message id,
-//! compare-and-sets the optional record and moves the optional deadline, so a crash leaves all
-//! of it or none of it. A trim is a step too: it removes the entries up to a seq and records
-//! how far the log was trimmed next to its head (`codec::LogHead`), so later appends keep
-//! numbering from the head and the removal never needs a range scan inside the transaction.
+//! compare-and-sets the optional record, appends the optional side entries to their own logs
+//! and moves the optional deadline, so a crash leaves all of it or none of it. A trim is a
+//! step too: it removes the entries up to a seq and records how far the log was trimmed next
+//! to its head (`codec::LogHead`), so later appends keep numbering from the head and the
+//! removal never needs a range scan inside the transaction.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -10,11 +11,11 @@ use super::backend::Backend;
 use super::codec;
 use super::records::RecordCas;
 use super::writes::{TxResult, TxTrees};
-use crate::store::{AppendBatch, AppendOutcome, LogEntry, StoreResult};
+use crate::store::{AppendBatch, AppendOutcome, LogEntry, SideAppend, StoreResult};
 
 impl Backend {
-    /// One append (entries, dedupe, optional record compare-and-set, optional deadline), as a
-    /// step of a transaction.
+    /// One append (entries, dedupe, optional record compare-and-set, side entries, optional
+    /// deadline), as a step of a transaction.
     pub(super) fn append_step(
         &self,
         tx: &TxTrees<'_>,
@@ -58,6 +59,9 @@ impl Backend {
             ..stand
         };
         heads.insert(log.as_bytes(), moved.encode())?;
+        for side in &batch.also {
+            self.side_append_step(logs, heads, side)?;
+        }
         if let Some(key) = dedupe_key {
             let seen = codec::Seen {
                 first_seq,
@@ -83,6 +87,29 @@ impl Backend {
             last_seq,
             record_version,
         })
+    }
+
+    /// The entries of a side append after the head of their log, as part of the step that
+    /// appends the batch they came with (a side log trimmed before keeps its numbering: its
+    /// head is read from `log_heads`, which a trim never lowers).
+    fn side_append_step(
+        &self,
+        logs: &TransactionalTree,
+        heads: &TransactionalTree,
+        side: &SideAppend,
+    ) -> TxResult<()> {
+        let stand = self.log_stand(heads, &side.log)?;
+        let mut seq = stand.head;
+        for body in &side.entries {
+            seq = seq.saturating_add(1);
+            logs.insert(
+                codec::composite(&side.log, &seq.to_be_bytes()),
+                body.as_ref(),
+            )?;
+        }
+        let moved = codec::LogHead { head: seq, ..stand };
+        heads.insert(side.log.as_bytes(), moved.encode())?;
+        Ok(())
     }
 
     /// One trim, as a step of a transaction: removes the entries after the previous trim up

@@ -141,7 +141,7 @@ impl Store for SledStore {
     }
 
     async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
-        super::check_batch(&batch)?;
+        super::check_batch(log, &batch)?;
         let log = log.to_owned();
         // Duplicates wait for a flush too: the original may still be waiting for its own.
         let expires = batch.record.is_some();

@@ -1,6 +1,7 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
-//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs), long transcripts
+//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its
+//! outbox item in one write: webhook_messages.rs), long transcripts
 //! (transcript.rs); the security catalogue's agent-side rows (security_*.rs).
 
 mod abandon;
@@ -21,6 +22,7 @@ mod transcript;
 mod typing;
 mod visitor_side;
 mod webhook;
+mod webhook_messages;
 mod webhook_tls;
 
 use crate::support::{TestApp, spawn_app_with};

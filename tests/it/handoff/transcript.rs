@@ -28,6 +28,7 @@ async fn append_visitor_lines(app: &TestApp, chat_id: &str, count: usize) {
         entries,
         record: None,
         schedule: None,
+        also: Vec::new(),
     };
     app.state
         .store

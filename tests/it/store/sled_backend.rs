@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use staffetta::store::{
-    self, AppendBatch, AppendOutcome, Clock, ManualClock, RecordWrite, SledStore, Store,
-    StoreError, StoreResult, StoreSettings,
+    self, AppendBatch, AppendOutcome, Clock, ManualClock, RecordWrite, SideAppend, SledStore,
+    Store, StoreError, StoreResult, StoreSettings,
 };
 
 use super::subject::Subject;
@@ -28,6 +28,7 @@ fn message(id: &str, body: &str) -> AppendBatch {
         fingerprint: None,
         entries: vec![Bytes::copy_from_slice(body.as_bytes())],
         record: None,
+        also: Vec::new(),
     }
 }
 
@@ -140,6 +141,41 @@ async fn a_trim_survives_closing_and_reopening_the_store() {
     let next = store.append("c1", message("m4", "four")).await.unwrap();
     assert!(
         matches!(next, AppendOutcome::Appended { first_seq: 4, .. }),
+        "{next:?}"
+    );
+}
+
+#[tokio::test]
+async fn side_entries_survive_closing_and_reopening_the_store_with_their_log_head() {
+    let dir = tempfile::tempdir().unwrap();
+    let time = ManualClock::new(1_700_000_000_000);
+    {
+        let store = store::open(&settings(dir.path()), time.clock())
+            .await
+            .unwrap();
+        store
+            .append("outbox", message("e1", "event"))
+            .await
+            .unwrap();
+        assert_eq!(store.trim_log("outbox", 1).await.unwrap(), 1);
+        let with_item = AppendBatch {
+            also: vec![SideAppend {
+                log: "outbox".to_owned(),
+                entries: vec![Bytes::from_static(b"item")],
+            }],
+            ..message("m1", "hello")
+        };
+        store.append("c1", with_item).await.unwrap();
+    }
+    let store = reopen(dir.path(), time.clock()).await.unwrap();
+    let outbox = store.read_log("outbox", 0, 10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!((outbox[0].seq, &outbox[0].body[..]), (2, &b"item"[..]));
+    assert_eq!(store.log_head("outbox").await.unwrap(), 2);
+    assert_eq!(store.read_log("c1", 0, 10).await.unwrap().len(), 1);
+    let next = store.append("outbox", message("e2", "next")).await.unwrap();
+    assert!(
+        matches!(next, AppendOutcome::Appended { first_seq: 3, .. }),
         "{next:?}"
     );
 }

@@ -1,11 +1,12 @@
 //! The store conformance suite: every backend must pass every case. Each case takes a fresh
 //! [`Subject`] and states one fact of the `Store` contract. Cases live by kind of data in
-//! `records.rs`, `logs.rs` (and `trims.rs`, log trims) and `collections.rs`; the ones that
-//! span kinds are here.
+//! `records.rs`, `logs.rs` (with `trims.rs`, log trims, and `side_appends.rs`, entries for
+//! other logs in one append) and `collections.rs`; the ones that span kinds are here.
 
 mod collections;
 mod logs;
 mod records;
+mod side_appends;
 mod trims;
 
 use std::time::Duration;
@@ -18,6 +19,7 @@ use staffetta::store::{
 pub(crate) use collections::*;
 pub(crate) use logs::*;
 pub(crate) use records::*;
+pub(crate) use side_appends::*;
 pub(crate) use trims::*;
 
 use super::subject::Subject;
@@ -41,6 +43,7 @@ pub(super) fn batch(client_message_id: Option<&str>, bodies: &[&str]) -> AppendB
             .map(|body| Bytes::copy_from_slice(body.as_bytes()))
             .collect(),
         record: None,
+        also: Vec::new(),
     }
 }
 

@@ -1,0 +1,340 @@
+//! A chat message during a handoff to an external desk and its item in the site's webhook
+//! outbox are ONE store write (the item is a side append of the conversation's append), on
+//! sled: a store that watches the node's writes sees one append carry both, and a store that
+//! fails that write leaves neither the message nor its item behind.
+//!
+//! The node's own state runs the real code paths (`conversation::send` for the visitor,
+//! `commands::apply_external` for the contact centre's agent) with its store wrapped. The
+//! webhook points at a closed port, so nothing is delivered or trimmed while the test reads
+//! the outbox.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use staffetta::app::AppState;
+use staffetta::config::{Settings, WebhookSettings};
+use staffetta::connector::outbox_log;
+use staffetta::desk::commands::apply_external;
+use staffetta::secret::Secret;
+use staffetta::store::{
+    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, Store, StoreError, StoreResult,
+    Versioned,
+};
+use staffetta::visitor::conversation;
+use staffetta::visitor::record::conversation_log;
+use staffetta_handoff::connector::Inbound;
+use staffetta_widget::protocol::{MessageInput, MessageRequest};
+
+use super::desk::ask_for_human;
+use super::{ADMIN_TOKEN, add_operator};
+use crate::support::visitor::Visitor;
+use crate::support::{TestApp, spawn_app_with};
+
+/// One append the store was asked for: its log and the logs of its side appends.
+type Seen = Arc<Mutex<Vec<(String, Vec<String>)>>>;
+
+/// The node's store, watched: notes every append; with `fail_outbox_write` set, the next
+/// append that would write to the outbox (as its log or a side log) fails without writing.
+#[derive(Debug)]
+struct Watched {
+    inner: Arc<dyn Store>,
+    outbox: String,
+    appends: Seen,
+    fail_outbox_write: AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl Store for Watched {
+    async fn get(&self, key: &str) -> StoreResult<Option<Versioned>> {
+        self.inner.get(key).await
+    }
+    async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome> {
+        self.inner.put(write).await
+    }
+    async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool> {
+        self.inner.delete(key, expected_version).await
+    }
+    async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
+        let sides: Vec<String> = batch.also.iter().map(|s| s.log.clone()).collect();
+        let touches_outbox = log == self.outbox || sides.contains(&self.outbox);
+        self.appends.lock().unwrap().push((log.to_owned(), sides));
+        if touches_outbox && self.fail_outbox_write.swap(false, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable {
+                target: "watched store".to_owned(),
+                reason: "the write with the outbox item failed".to_owned(),
+            });
+        }
+        self.inner.append(log, batch).await
+    }
+    async fn read_log(&self, log: &str, after: u64, limit: usize) -> StoreResult<Vec<LogEntry>> {
+        self.inner.read_log(log, after, limit).await
+    }
+    async fn log_head(&self, log: &str) -> StoreResult<u64> {
+        self.inner.log_head(log).await
+    }
+    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
+        self.inner.trim_log(log, through_seq).await
+    }
+    async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
+        self.inner.set_add(set, member).await
+    }
+    async fn set_len(&self, set: &str) -> StoreResult<u64> {
+        self.inner.set_len(set).await
+    }
+    async fn set_members(&self, set: &str) -> StoreResult<Vec<String>> {
+        self.inner.set_members(set).await
+    }
+    async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool> {
+        self.inner.set_remove(set, member).await
+    }
+    async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
+        self.inner.incr(counter, by, ttl).await
+    }
+    async fn schedule(&self, schedule: &str, member: &str, due_ms: i64) -> StoreResult<()> {
+        self.inner.schedule(schedule, member, due_ms).await
+    }
+    async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool> {
+        self.inner.unschedule(schedule, member).await
+    }
+    async fn due(
+        &self,
+        schedule: &str,
+        up_to: i64,
+        limit: usize,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        self.inner.due(schedule, up_to, limit).await
+    }
+    async fn next_due(&self, schedule: &str) -> StoreResult<Option<(String, i64)>> {
+        self.inner.next_due(schedule).await
+    }
+    async fn ping(&self) -> StoreResult<()> {
+        self.inner.ping().await
+    }
+    async fn flush(&self) -> StoreResult<()> {
+        self.inner.flush().await
+    }
+    fn backend(&self) -> &'static str {
+        self.inner.backend()
+    }
+    fn is_shared(&self) -> bool {
+        self.inner.is_shared()
+    }
+}
+
+/// A chat between a visitor and `ext-ada` of the site's external desk, with the node's
+/// state on a watched store.
+struct Chat {
+    app: TestApp,
+    visitor: Visitor,
+    state: AppState,
+    watched: Arc<Watched>,
+}
+
+impl Chat {
+    async fn start() -> Self {
+        // A port nobody listens on: every delivery fails and the outbox keeps its items.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/hook", closed.local_addr().unwrap());
+        drop(closed);
+        let app = spawn_app_with(move |settings: &mut Settings| {
+            settings.admin.token = Secret::new(ADMIN_TOKEN);
+            settings.agent.demo_operators = false;
+            settings.sites[0].webhook =
+                Some(WebhookSettings::new(url, Secret::new("s".repeat(32))));
+        })
+        .await;
+        assert_eq!(app.state.store.backend(), "sled");
+        add_operator(&app, "ext-ada", "pass-ext-ada", "agent").await;
+        let ready = json!({"command": "set_state", "state": "ready"});
+        apply_external(&app.state, "demo", inbound(&ready)).await;
+        let visitor = app.visitor().await;
+        ask_for_human(&visitor).await;
+        let popup = outbox_items(&app.state)
+            .await
+            .into_iter()
+            .find(|item| item["event"] == "POPUP")
+            .expect("the offer is in the outbox");
+        let accept = json!({"command": "accept", "offer": popup["id"]});
+        apply_external(&app.state, "demo", inbound(&accept)).await;
+        assert!(
+            outbox_items(&app.state)
+                .await
+                .iter()
+                .any(|item| item["event"] == "JOBSTARTED"),
+            "ext-ada has the chat"
+        );
+        let watched = Arc::new(Watched {
+            inner: Arc::clone(&app.state.store),
+            outbox: outbox_log("demo"),
+            appends: Seen::default(),
+            fail_outbox_write: AtomicBool::new(false),
+        });
+        let mut state = app.state.clone();
+        state.store = Arc::clone(&watched) as Arc<dyn Store>;
+        Self {
+            app,
+            visitor,
+            state,
+            watched,
+        }
+    }
+
+    fn conversation(&self) -> &str {
+        &self.visitor.started.conversation_id
+    }
+
+    async fn visitor_says(&self, id: &str, text: &str) -> Result<u64, String> {
+        let request = MessageRequest {
+            client_message_id: id.to_owned(),
+            input: MessageInput {
+                text: Some(text.to_owned()),
+                ..MessageInput::default()
+            },
+        };
+        conversation::send(&self.state, self.visitor.id(), request)
+            .await
+            .map(|answer| answer.seq)
+            .map_err(|err| err.code().to_owned())
+    }
+
+    async fn agent_says(&self, text: &str) {
+        let send = json!({"command": "send", "conversation": self.conversation(), "text": text});
+        apply_external(&self.state, "demo", inbound(&send)).await;
+    }
+
+    /// Texts of the conversation's messages.
+    async fn conversation_texts(&self) -> Vec<String> {
+        let log = conversation_log(self.conversation());
+        let entries = self.app.state.store.read_log(&log, 0, 1_000).await.unwrap();
+        entries
+            .iter()
+            .map(|e| serde_json::from_slice::<Value>(&e.body).unwrap())
+            .filter(|e| e["type"] == "message")
+            .map(|e| {
+                e["input"]["text"]
+                    .as_str()
+                    .or(e["output"]["generic"][0]["text"].as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    /// Texts of the outbox's message items.
+    async fn outbox_texts(&self) -> Vec<String> {
+        outbox_items(&self.app.state)
+            .await
+            .iter()
+            .filter(|item| item["kind"] == "message")
+            .map(|item| item["text"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    }
+
+    /// The appends seen since the last call.
+    fn appends(&self) -> Vec<(String, Vec<String>)> {
+        std::mem::take(&mut *self.watched.appends.lock().unwrap())
+    }
+}
+
+fn inbound(command: &Value) -> Inbound {
+    serde_json::from_value(json!({"agent": "ext-ada", "command": command})).unwrap()
+}
+
+/// The items of the demo site's outbox, in seq order.
+async fn outbox_items(state: &AppState) -> Vec<Value> {
+    let entries = state
+        .store
+        .read_log(&outbox_log("demo"), 0, 1_000)
+        .await
+        .unwrap();
+    entries
+        .iter()
+        .map(|e| serde_json::from_slice::<Value>(&e.body).unwrap()["item"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_visitor_message_and_its_outbox_item_are_one_store_write() {
+    let chat = Chat::start().await;
+    let outbox_head = chat
+        .app
+        .state
+        .store
+        .log_head(&outbox_log("demo"))
+        .await
+        .unwrap();
+    chat.visitor_says("m-1", "Is my order late?").await.unwrap();
+    let conversation = conversation_log(chat.conversation());
+    assert_eq!(
+        chat.appends(),
+        [(conversation, vec![outbox_log("demo")])],
+        "one append: the message, with its outbox item as a side append"
+    );
+    assert_eq!(chat.outbox_texts().await, ["Is my order late?"]);
+    assert!(
+        chat.conversation_texts()
+            .await
+            .contains(&"Is my order late?".to_owned())
+    );
+    let head = chat
+        .app
+        .state
+        .store
+        .log_head(&outbox_log("demo"))
+        .await
+        .unwrap();
+    assert_eq!(head, outbox_head + 1, "nothing else went to the outbox");
+
+    // A retry of the same message is a duplicate: no second item.
+    chat.visitor_says("m-1", "Is my order late?").await.unwrap();
+    assert_eq!(chat.outbox_texts().await, ["Is my order late?"]);
+}
+
+#[tokio::test]
+async fn a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item() {
+    let chat = Chat::start().await;
+    let before = chat.conversation_texts().await;
+    chat.watched.fail_outbox_write.store(true, Ordering::SeqCst);
+    let refused = chat.visitor_says("m-1", "Lost?").await.unwrap_err();
+    assert_eq!(refused, "unavailable");
+    assert_eq!(chat.conversation_texts().await, before, "no message");
+    assert!(chat.outbox_texts().await.is_empty(), "no item");
+
+    // The visitor's retry stores both, once.
+    chat.visitor_says("m-1", "Lost?").await.unwrap();
+    assert_eq!(chat.outbox_texts().await, ["Lost?"]);
+    let stored = chat.conversation_texts().await;
+    assert_eq!(stored.iter().filter(|t| *t == "Lost?").count(), 1);
+}
+
+#[tokio::test]
+async fn an_agent_message_and_its_outbox_item_are_one_store_write_or_none() {
+    let chat = Chat::start().await;
+    chat.agent_says("Your parcel left today.").await;
+    assert_eq!(
+        chat.appends(),
+        [(
+            conversation_log(chat.conversation()),
+            vec![outbox_log("demo")]
+        )],
+        "one append: the message, with its outbox item as a side append"
+    );
+    assert_eq!(chat.outbox_texts().await, ["Your parcel left today."]);
+    assert!(
+        chat.conversation_texts()
+            .await
+            .contains(&"Your parcel left today.".to_owned())
+    );
+
+    chat.watched.fail_outbox_write.store(true, Ordering::SeqCst);
+    chat.agent_says("Never stored.").await;
+    assert_eq!(chat.outbox_texts().await, ["Your parcel left today."]);
+    assert!(
+        !chat
+            .conversation_texts()
+            .await
+            .contains(&"Never stored.".to_owned())
+    );
+}
