@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::console::{self, agent, visitor_event, visitor_events};
 use super::desk::{ask_for_human, texts};
-use super::security_support::{console_on, desk_settings};
+use super::security_support::{claims_of, console_on, desk_settings};
 use super::spawn_desk;
 use crate::support::visitor::{ORIGIN, Visitor};
 use crate::support::{TestApp, spawn_app_with, wait_for};
@@ -96,12 +96,7 @@ async fn nothing_only_agents_see_reaches_the_visitor_on_any_transport() {
     )
     .await;
     let polled = visitor.events(0, 0).await.body.to_string();
-    let claims = app
-        .state
-        .agents
-        .keys
-        .verify(&ada.token, app.clock.now_ms())
-        .unwrap();
+    let claims = claims_of(&app, &ada.token);
     let secrets = [
         "INTERNAL-NOTE-7f3a",
         ada.id.as_str(),

@@ -11,7 +11,8 @@ use staffetta::config::Settings;
 
 use super::console::{Console, agent};
 use super::security_support::{
-    cookie_of, desk_settings, login_on, logout, refresh, set_password, status_and_code,
+    CSRF_HEADER, console_post, cookie_of, desk_settings, handoff_request, login_on, logout,
+    refresh, set_password, status_and_code,
 };
 use super::{add_operator, login};
 use crate::support::{TestApp, spawn_app_with};
@@ -225,17 +226,7 @@ async fn chat_from(app: &TestApp, agent: &mut Console, forwarded: Option<&str>) 
     let (status, started) = start_session(app, forwarded).await;
     assert_eq!(status, 201, "{started}");
     let session = started["session_id"].as_str().unwrap();
-    let asked = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{session}/handoff",
-            app.base_url
-        ))
-        .header("origin", crate::support::visitor::ORIGIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 200);
+    assert_eq!(handoff_request(app, "demo", session).await.0, 200);
     let offer = agent.offer().await;
     agent.accept(&offer).await
 }
@@ -265,17 +256,10 @@ async fn a_ban_never_hits_a_trusted_proxy_but_does_hit_the_client_behind_it() {
 async fn console_posts_from_another_site_are_refused() {
     let app = spawn_guarded(100, 100, |_| {}).await;
     let ada = agent(&app, "ada", "agent").await;
-    let post = |path: &'static str, headers: Vec<(&'static str, &'static str)>| {
-        let mut request = app
-            .http
-            .post(format!("{}/api/v1/agent/{path}", app.base_url))
-            .header("cookie", &ada.cookie);
-        for (name, value) in headers {
-            request = request.header(name, value);
-        }
-        async move { status_and_code(request.send().await.unwrap()).await }
+    let post = async |path: &str, headers: Vec<(&str, &str)>| {
+        status_and_code(console_post(&app, path, &ada.cookie, &headers).await).await
     };
-    let csrf = ("x-staffetta-csrf", "1");
+    let csrf = CSRF_HEADER;
     for path in ["refresh", "logout"] {
         for headers in [
             vec![],

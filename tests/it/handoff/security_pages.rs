@@ -2,40 +2,9 @@
 //! before upgrading; the console page cannot be framed, runs only its own scripts (no
 //! inline code, so no nonce to reuse) and is revalidated; agent API answers are not cached.
 
-use serde_json::Value;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-
 use super::console::agent;
+use super::security_support::agent_ws_status_from;
 use super::spawn_desk;
-use crate::support::TestApp;
-
-/// The agent websocket's answer to `origin` (none: no header): 101, or the refusal's
-/// status and error code.
-async fn upgrade_from(app: &TestApp, token: &str, origin: Option<&str>) -> (u16, String) {
-    let url = format!("ws://{}/api/v1/agent/ws?token={token}", app.addr);
-    let mut request = url.into_client_request().unwrap();
-    if let Some(origin) = origin {
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().unwrap());
-    }
-    match tokio_tungstenite::connect_async(request).await {
-        Ok(_) => (101, String::new()),
-        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-            let body: Value = response
-                .body()
-                .as_deref()
-                .and_then(|b| serde_json::from_slice(b).ok())
-                .unwrap_or(Value::Null);
-            let code = body["error"]["code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (response.status().as_u16(), code)
-        }
-        Err(other) => panic!("no HTTP answer: {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn the_agent_websocket_refuses_pages_of_other_origins_before_upgrading() {
@@ -50,15 +19,18 @@ async fn the_agent_websocket_refuses_pages_of_other_origins_before_upgrading() {
         format!("http://{}", app.addr).replace("127.0.0.1", "localhost"),
     ] {
         assert_eq!(
-            upgrade_from(&app, &ada.token, Some(&foreign)).await,
+            agent_ws_status_from(&app, &ada.token, Some(&foreign)).await,
             (403, "origin_not_allowed".to_owned()),
             "{foreign}"
         );
     }
-    assert_eq!(upgrade_from(&app, &ada.token, Some(&own)).await.0, 101);
+    assert_eq!(
+        agent_ws_status_from(&app, &ada.token, Some(&own)).await.0,
+        101
+    );
     // Without an Origin (not a browser page) the token alone decides: it is never sent
     // by a browser on its own (no cookie opens this socket).
-    assert_eq!(upgrade_from(&app, &ada.token, None).await.0, 101);
+    assert_eq!(agent_ws_status_from(&app, &ada.token, None).await.0, 101);
 }
 
 #[tokio::test]

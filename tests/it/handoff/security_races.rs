@@ -9,10 +9,10 @@ use serde_json::{Value, json};
 
 use super::console::{self, Console, agent, visitor_events};
 use super::desk::{ask_for_human, live_chat, texts};
-use super::security_support::{login_on, refresh, spawn_roomy_desk};
+use super::security_support::{
+    handoff_request, login_on, refresh, spawn_roomy_desk, until_a_console_is_lost,
+};
 use super::{ADMIN_TOKEN, spawn_desk};
-use crate::support::visitor::ORIGIN;
-use crate::support::{TestApp, wait_for};
 
 /// Rounds of the accept race.
 const TRIALS: usize = 50;
@@ -38,6 +38,16 @@ fn count(frames: &[Value], event: &str, command: Option<&str>) -> usize {
         .count()
 }
 
+/// Ends the chat `chat` of offer `offer` and finishes its after-chat work.
+async fn end_and_wrap_up(tab: &mut Console, chat: &str, offer: &str) {
+    tab.send(json!({"command": "end", "conversation": chat}))
+        .await;
+    tab.until("CONNECTIONCLEARED").await;
+    tab.send(json!({"command": "wrapup_done", "job": offer, "disposition": "solved"}))
+        .await;
+    tab.until("JOBFINISHED").await;
+}
+
 #[tokio::test]
 async fn two_tabs_accepting_the_same_offer_at_once_start_exactly_one_chat_every_time() {
     let app = spawn_roomy_desk().await;
@@ -59,13 +69,7 @@ async fn two_tabs_accepting_the_same_offer_at_once_start_exactly_one_chat_every_
             .unwrap();
         let ada = desk.agents().next().unwrap();
         assert_eq!(ada.online_count(), 1, "trial {trial}");
-        let chat = visitor.started.conversation_id.clone();
-        one.send(json!({"command": "end", "conversation": chat}))
-            .await;
-        one.until("CONNECTIONCLEARED").await;
-        one.send(json!({"command": "wrapup_done", "job": offer, "disposition": "solved"}))
-            .await;
-        one.until("JOBFINISHED").await;
+        end_and_wrap_up(&mut one, &visitor.started.conversation_id, &offer).await;
         frames_until_probe(&mut one).await;
         frames_until_probe(&mut two).await;
     }
@@ -134,29 +138,13 @@ async fn a_burst_of_visitors_never_gives_an_agent_more_chats_than_their_capacity
     assert_eq!(queued, 4, "the other four wait in the queue");
 }
 
-/// `POST .../handoff` for `visitor`: status and body.
-async fn ask(app: &TestApp, session: &str) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{session}/handoff",
-            app.base_url
-        ))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 #[tokio::test]
 async fn a_visitor_asking_ten_times_at_once_is_queued_once_and_stays_with_the_agent() {
     let app = spawn_roomy_desk().await;
     let mut ada = agent(&app, "ada", "agent").await;
     for round in 0..5 {
         let visitor = app.visitor().await;
-        let answers = join_all((0..10).map(|_| ask(&app, visitor.id()))).await;
+        let answers = join_all((0..10).map(|_| handoff_request(&app, "demo", visitor.id()))).await;
         let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
         assert_eq!(accepted, 1, "round {round}: {answers:?}");
         for (status, body) in &answers {
@@ -185,12 +173,7 @@ async fn a_visitor_asking_ten_times_at_once_is_queued_once_and_stays_with_the_ag
             "round {round}: the bot stays silent"
         );
         assert_eq!(ada.until("MESSAGE").await["text"], "hello Ada");
-        ada.send(json!({"command": "end", "conversation": chat}))
-            .await;
-        ada.until("CONNECTIONCLEARED").await;
-        ada.send(json!({"command": "wrapup_done", "job": offer, "disposition": "solved"}))
-            .await;
-        ada.until("JOBFINISHED").await;
+        end_and_wrap_up(&mut ada, &chat, &offer).await;
     }
 }
 
@@ -200,19 +183,7 @@ async fn what_the_visitor_writes_while_the_console_is_lost_is_there_when_it_retu
     let (ada, visitor, _, chat) = live_chat(&app).await;
     let cookie = ada.cookie.clone();
     ada.close().await;
-    wait_for(
-        "the desk to see the console gone",
-        Duration::from_secs(5),
-        || async {
-            let desk = staffetta::desk::site_desk::read(&app.state, "demo")
-                .await
-                .unwrap();
-            desk.agents()
-                .any(|a| a.disconnected_at().is_some())
-                .then_some(())
-        },
-    )
-    .await;
+    until_a_console_is_lost(&app).await;
     let written = visitor
         .send_raw("while-away", json!({"text": "are you still there?"}))
         .await;

@@ -12,11 +12,10 @@ use super::console::{self, agent, visitor_event};
 use super::desk::live_chat;
 use super::login;
 use super::security_support::{
-    agent_get, agent_ws_status, cookie_of, logout, refresh, remove_operator, set_password,
-    status_and_code,
+    agent_get, agent_ws_status, claims_of, cookie_of, logout, refresh, remove_operator,
+    set_password, status_and_code, until_a_console_is_lost,
 };
 use super::spawn_desk;
-use crate::support::wait_for;
 
 const REQUESTS: &str = "/api/v1/agent/offline-requests";
 
@@ -53,19 +52,7 @@ async fn a_removed_operator_is_refused_everywhere_and_their_open_console_closes(
     assert_eq!(refresh(&app, &ada.cookie).await.status(), 401);
     // The conversation is not stuck with a removed agent: after the grace period the
     // visitor is told and it goes back to the queue.
-    wait_for(
-        "the desk to see ada's console gone",
-        Duration::from_secs(5),
-        || async {
-            let desk = staffetta::desk::site_desk::read(&app.state, "demo")
-                .await
-                .unwrap();
-            desk.agents()
-                .any(|a| a.disconnected_at().is_some())
-                .then_some(())
-        },
-    )
-    .await;
+    until_a_console_is_lost(&app).await;
     app.advance(Duration::from_secs(61));
     assert_eq!(
         visitor_event(&visitor, "agent_left").await["agent_name"],
@@ -119,12 +106,7 @@ async fn a_command_on_a_socket_whose_session_was_revoked_elsewhere_is_refused_an
     let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
     // Revoked in the store only (as another node would), without telling this node's
     // sockets: the next command finds out.
-    let claims = app
-        .state
-        .agents
-        .keys
-        .verify(&ada.token, app.clock.now_ms())
-        .unwrap();
+    let claims = claims_of(&app, &ada.token);
     staffetta::agent::tokens::revoke_family(
         app.state.store.as_ref(),
         &claims.fam,
@@ -176,12 +158,7 @@ async fn refused_tokens(app: &crate::support::TestApp) -> Vec<(&'static str, Str
     add_operator_and_login(app, "gone").await;
     let now_s = app.clock.now_ms() / 1000;
     let valid = add_operator_and_login(app, "ada").await;
-    let claims = app
-        .state
-        .agents
-        .keys
-        .verify(&valid.0, app.clock.now_ms())
-        .unwrap();
+    let claims = claims_of(app, &valid.0);
     let with = |change: &dyn Fn(&mut AgentClaims)| {
         let mut claims = claims.clone();
         change(&mut claims);

@@ -1,14 +1,20 @@
 //! Helpers of the security tests (security_*.rs): two sites with their own operators, admin
-//! calls on any site, and probes that answer with the status and error code of an agent
-//! route or of the agent websocket's upgrade.
+//! calls on any site, the console's own posts, a visitor asking for a human, and probes that
+//! answer with the status and error code of an agent route or of the agent websocket's
+//! upgrade.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
-use staffetta::config::{Settings, SiteSettings};
+use staffetta::agent::tokens::AgentClaims;
+use staffetta::config::Settings;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::ADMIN_TOKEN;
 use super::console::Console;
+use crate::security::support::add_copy_of_first_site;
 use crate::support::visitor::ORIGIN;
-use crate::support::{TestApp, spawn_app_with};
+use crate::support::{TestApp, spawn_app_with, wait_for};
 
 /// The second site of [`spawn_two_sites`].
 pub const SHOP: &str = "shop";
@@ -33,11 +39,7 @@ pub async fn spawn_roomy_desk() -> TestApp {
 pub async fn spawn_two_sites() -> TestApp {
     spawn_app_with(|settings| {
         desk_settings(settings);
-        let shop = SiteSettings {
-            id: SHOP.to_owned(),
-            ..settings.sites[0].clone()
-        };
-        settings.sites.push(shop);
+        add_copy_of_first_site(settings, SHOP);
     })
     .await
 }
@@ -94,15 +96,28 @@ pub fn cookie_of(response: &reqwest::Response) -> String {
         .to_owned()
 }
 
+/// The claims of an access token this node issued (verified now).
+pub fn claims_of(app: &TestApp, token: &str) -> AgentClaims {
+    app.state
+        .agents
+        .keys
+        .verify(token, app.clock.now_ms())
+        .unwrap()
+}
+
+/// The error code of a JSON error body (empty when there is none).
+fn error_code(body: &Value) -> String {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// Status and error code of a JSON answer (empty code when there is none).
 pub async fn status_and_code(response: reqwest::Response) -> (u16, String) {
     let status = response.status().as_u16();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    let code = body["error"]["code"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
-    (status, code)
+    (status, error_code(&body))
 }
 
 /// `GET {path}` with `Authorization: Bearer {token}`: status and error code.
@@ -120,7 +135,23 @@ pub async fn agent_get(app: &TestApp, path: &str, token: &str) -> (u16, String) 
 /// The agent websocket's answer to `token`: 101 when it upgrades, else the refusal's status
 /// and error code.
 pub async fn agent_ws_status(app: &TestApp, token: &str) -> (u16, String) {
-    match super::console::connect(app, token).await {
+    agent_ws_status_from(app, token, None).await
+}
+
+/// [`agent_ws_status`] for a page of `origin` (`None`: no `Origin` header, not a browser page).
+pub async fn agent_ws_status_from(
+    app: &TestApp,
+    token: &str,
+    origin: Option<&str>,
+) -> (u16, String) {
+    let url = format!("ws://{}/api/v1/agent/ws?token={token}", app.addr);
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
         Ok(_socket) => (101, String::new()),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             let body: Value = response
@@ -128,11 +159,7 @@ pub async fn agent_ws_status(app: &TestApp, token: &str) -> (u16, String) {
                 .as_deref()
                 .and_then(|bytes| serde_json::from_slice(bytes).ok())
                 .unwrap_or(Value::Null);
-            let code = body["error"]["code"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned();
-            (response.status().as_u16(), code)
+            (response.status().as_u16(), error_code(&body))
         }
         Err(other) => panic!("the agent websocket failed without an HTTP answer: {other:?}"),
     }
@@ -169,26 +196,69 @@ pub async fn set_password(app: &TestApp, site: &str, login: &str, password: &str
     assert_eq!(response.status(), 204);
 }
 
+/// The header the console adds to its own posts.
+pub const CSRF_HEADER: (&str, &str) = ("x-staffetta-csrf", "1");
+
+/// `POST /api/v1/agent/{action}` (`refresh`, `logout`) with `cookie` and `headers`.
+pub async fn console_post(
+    app: &TestApp,
+    action: &str,
+    cookie: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(format!("{}/api/v1/agent/{action}", app.base_url))
+        .header("cookie", cookie);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
 /// `POST /api/v1/agent/logout` with `cookie` as the console sends it.
 pub async fn logout(app: &TestApp, cookie: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}/api/v1/agent/logout", app.base_url))
-        .header("cookie", cookie)
-        .header("x-staffetta-csrf", "1")
-        .send()
-        .await
-        .unwrap()
+    console_post(app, "logout", cookie, &[CSRF_HEADER]).await
 }
 
 /// `POST /api/v1/agent/refresh` with `cookie` as the console sends it.
 pub async fn refresh(app: &TestApp, cookie: &str) -> reqwest::Response {
-    app.http
-        .post(format!("{}/api/v1/agent/refresh", app.base_url))
-        .header("cookie", cookie)
-        .header("x-staffetta-csrf", "1")
+    console_post(app, "refresh", cookie, &[CSRF_HEADER]).await
+}
+
+/// `POST /api/v1/sites/{site}/sessions/{session}/handoff` from the widget's page: status and
+/// body.
+pub async fn handoff_request(app: &TestApp, site: &str, session: &str) -> (u16, Value) {
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/sites/{site}/sessions/{session}/handoff",
+            app.base_url
+        ))
+        .header("origin", ORIGIN)
         .send()
         .await
-        .unwrap()
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Waits (5 s at most) until the demo site's desk sees an agent whose last console is gone
+/// (the disconnect grace period has begun).
+pub async fn until_a_console_is_lost(app: &TestApp) {
+    wait_for(
+        "the desk to see a console gone",
+        Duration::from_secs(5),
+        || async {
+            let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+                .await
+                .unwrap();
+            desk.agents()
+                .any(|a| a.disconnected_at().is_some())
+                .then_some(())
+        },
+    )
+    .await;
 }
 
 /// Starts an anonymous visitor session on `site` and asks for a human; returns
@@ -206,17 +276,7 @@ pub async fn visitor_asking_on(app: &TestApp, site: &str) -> (String, String) {
     assert_eq!(started.status, 201, "{:?}", started.body);
     let session = started.body["session_id"].as_str().unwrap().to_owned();
     let conversation = started.body["conversation_id"].as_str().unwrap().to_owned();
-    let asked = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/{site}/sessions/{session}/handoff",
-            app.base_url
-        ))
-        .header("origin", ORIGIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(asked.status(), 200);
+    assert_eq!(handoff_request(app, site, &session).await.0, 200);
     (session, conversation)
 }
 

@@ -12,7 +12,7 @@ use staffetta_handoff::connector::webhook_signature;
 
 use super::security_support::{
     SHOP, add_operator_on, agent_get, console_on, desk_settings, login_on, session_events,
-    spawn_two_sites, visitor_asking_on,
+    set_password, spawn_two_sites, visitor_asking_on,
 };
 use crate::support::visitor::ORIGIN;
 use crate::support::{TestApp, spawn_app_with, wait_for};
@@ -120,18 +120,7 @@ async fn one_login_on_two_sites_is_two_accounts_with_their_own_passwords() {
     let on_demo = add_operator_on(&app, "demo", "ada", "agent").await;
     let on_shop = add_operator_on(&app, SHOP, "ada", "agent").await;
     assert_ne!(on_demo, on_shop);
-    let reset = app
-        .http
-        .put(format!(
-            "{}/api/v1/admin/sites/{SHOP}/operators/ada/password",
-            app.base_url
-        ))
-        .bearer_auth(super::ADMIN_TOKEN)
-        .json(&json!({"password": "shop-password"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(reset.status(), 204);
+    set_password(&app, SHOP, "ada", "shop-password").await;
     assert_eq!(
         login_on(&app, "demo", "ada", "pass-ada").await.status(),
         200

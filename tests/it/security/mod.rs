@@ -8,6 +8,7 @@ mod inert;
 mod raw_http;
 mod raw_ws;
 mod supply_chain;
+pub(crate) mod support;
 mod visitor_authz;
 mod visitor_cors;
 mod visitor_dos;

@@ -166,6 +166,14 @@ pub fn frame(fin: bool, rsv1: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
     bytes
 }
 
+/// One masked, final text frame per JSON value, back to back (to be written at once).
+pub fn text_frames(frames: impl IntoIterator<Item = serde_json::Value>) -> Vec<u8> {
+    frames
+        .into_iter()
+        .flat_map(|frame| self::frame(true, false, TEXT, frame.to_string().as_bytes()))
+        .collect()
+}
+
 /// The header of a masked client frame declaring `len` payload bytes (the payload itself is
 /// not included, so the length may lie).
 pub fn header(fin: bool, rsv1: bool, opcode: u8, len: u64) -> Vec<u8> {

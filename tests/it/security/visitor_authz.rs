@@ -4,22 +4,15 @@
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-use staffetta::config::SiteSettings;
 
 use super::raw_ws::{RawSocket, TEXT};
+use super::support::{add_copy_of_first_site, call};
 use crate::support::visitor::{ORIGIN, Socket, Visitor};
 use crate::support::{TestApp, spawn_app, spawn_app_with};
 
 /// A node with two sites, `demo` and `shop`, sharing the dialog and the allowed origins.
 async fn spawn_two_sites() -> TestApp {
-    spawn_app_with(|settings| {
-        let shop = SiteSettings {
-            id: "shop".to_owned(),
-            ..settings.sites[0].clone()
-        };
-        settings.sites.push(shop);
-    })
-    .await
+    spawn_app_with(|settings| add_copy_of_first_site(settings, "shop")).await
 }
 
 /// Status and body of `method` on `/api/v1/sites/{site}/sessions/{session}{tail}`.
@@ -35,22 +28,9 @@ async fn on_session(
         "/identity" => Some(json!({ "identity_token": "a.b.c" })),
         _ => None,
     };
-    let mut request = app
-        .http
-        .request(
-            method,
-            format!(
-                "{}/api/v1/sites/{site}/sessions/{session}{tail}",
-                app.base_url
-            ),
-        )
-        .header("origin", ORIGIN);
-    if let Some(body) = &body {
-        request = request.json(body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or_default())
+    let path = format!("/api/v1/sites/{site}/sessions/{session}{tail}");
+    let answer = call(app, method, &path, body.as_ref()).await;
+    (answer.status, answer.body)
 }
 
 const SESSION_ROUTES: [(Method, &str); 7] = [

@@ -9,7 +9,8 @@ use reqwest::header::HeaderValue;
 use serde_json::json;
 
 use super::raw_http;
-use crate::support::visitor::Socket;
+use super::support::call_from;
+use crate::support::visitor::{Answer, Socket};
 use crate::support::{TestApp, spawn_app_with};
 
 const SHOP: &str = "https://shop.example.com";
@@ -30,6 +31,16 @@ async fn start_from(app: &TestApp, origin: HeaderValue) -> reqwest::Response {
         .send()
         .await
         .unwrap()
+}
+
+/// The id of a session started from the shop's page.
+async fn session_from_shop(app: &TestApp) -> String {
+    let started: serde_json::Value = start_from(app, HeaderValue::from_static(SHOP))
+        .await
+        .json()
+        .await
+        .unwrap();
+    started["session_id"].as_str().unwrap().to_owned()
 }
 
 #[tokio::test]
@@ -124,15 +135,10 @@ async fn look_alike_origins_are_refused_before_any_work() {
 #[tokio::test]
 async fn a_websocket_upgrade_from_a_look_alike_origin_is_refused() {
     let app = app_for_shop().await;
-    let started: serde_json::Value = start_from(&app, HeaderValue::from_static(SHOP))
-        .await
-        .json()
-        .await
-        .unwrap();
     let url = format!(
         "{}/api/v1/sites/demo/sessions/{}/ws",
         app.base_url.replacen("http://", "ws://", 1),
-        started["session_id"].as_str().unwrap()
+        session_from_shop(&app).await
     );
     for origin in [
         "https://shop.example.com.",
@@ -154,25 +160,18 @@ async fn a_websocket_upgrade_from_a_look_alike_origin_is_refused() {
     );
 }
 
-/// `method path` on the visitor API with an optional `Origin`.
-async fn request(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    origin: Option<&str>,
-) -> reqwest::Response {
-    let mut request = app.http.request(method, format!("{}{path}", app.base_url));
-    if let Some(origin) = origin {
-        request = request.header("origin", origin);
-    }
-    if path.ends_with("/message") {
-        request = request.json(&json!({ "client_message_id": "c", "input": { "text": "hi" } }));
+/// `method path` on the visitor API with an optional `Origin` (and the body the route needs).
+async fn request(app: &TestApp, method: Method, path: &str, origin: Option<&str>) -> Answer {
+    let body = if path.ends_with("/message") {
+        Some(json!({ "client_message_id": "c", "input": { "text": "hi" } }))
     } else if path.ends_with("/offline-requests") {
-        request = request.json(&json!({ "name": "Ada", "email": "a@example.test", "text": "hi" }));
+        Some(json!({ "name": "Ada", "email": "a@example.test", "text": "hi" }))
     } else if path.ends_with("/sessions") {
-        request = request.json(&json!({ "anonymous_id": "anon-0123456789abcdef" }));
-    }
-    request.send().await.unwrap()
+        Some(json!({ "anonymous_id": "anon-0123456789abcdef" }))
+    } else {
+        None
+    };
+    call_from(app, method, path, origin, body.as_ref()).await
 }
 
 /// Every visitor route, for a session `id`.
@@ -197,15 +196,10 @@ fn routes(id: &str) -> Vec<(Method, String)> {
 #[tokio::test]
 async fn every_visitor_route_echoes_only_an_allowed_origin_with_vary_and_without_credentials() {
     let app = app_for_shop().await;
-    let started: serde_json::Value = start_from(&app, HeaderValue::from_static(SHOP))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = started["session_id"].as_str().unwrap();
-    for (method, path) in routes(id) {
+    let id = session_from_shop(&app).await;
+    for (method, path) in routes(&id) {
         let allowed = request(&app, method.clone(), &path, Some(SHOP)).await;
-        let headers = allowed.headers();
+        let headers = &allowed.headers;
         assert_eq!(
             headers["access-control-allow-origin"], SHOP,
             "{method} {path}"
@@ -223,13 +217,8 @@ async fn every_visitor_route_echoes_only_an_allowed_origin_with_vary_and_without
         assert!(headers.get("access-control-allow-credentials").is_none());
 
         let foreign = request(&app, method.clone(), &path, Some("https://evil.test")).await;
-        assert_eq!(foreign.status(), 403, "{method} {path}");
-        assert!(
-            foreign
-                .headers()
-                .get("access-control-allow-origin")
-                .is_none()
-        );
+        assert_eq!(foreign.status, 403, "{method} {path}");
+        assert!(foreign.headers.get("access-control-allow-origin").is_none());
 
         let preflight = app
             .http
@@ -248,14 +237,9 @@ async fn every_visitor_route_echoes_only_an_allowed_origin_with_vary_and_without
         );
     }
     // Without an Origin (no browser page) nothing CORS-related is said.
-    let (method, path) = routes(id).remove(0);
+    let (method, path) = routes(&id).remove(0);
     let silent = request(&app, method, &path, None).await;
-    assert!(
-        silent
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    assert!(silent.headers.get("access-control-allow-origin").is_none());
 }
 
 #[tokio::test]
@@ -268,15 +252,10 @@ async fn refusals_to_an_allowed_origin_still_carry_cors_so_the_widget_can_read_t
         Some(SHOP),
     )
     .await;
-    assert_eq!(missing.status(), 404);
-    assert_eq!(missing.headers()["access-control-allow-origin"], SHOP);
+    assert_eq!(missing.status, 404);
+    assert_eq!(missing.headers["access-control-allow-origin"], SHOP);
     // An unknown site says nothing about CORS (it does not exist to allow anyone).
     let unknown = request(&app, Method::GET, "/api/v1/sites/nope/config", Some(SHOP)).await;
-    assert_eq!(unknown.status(), 404);
-    assert!(
-        unknown
-            .headers()
-            .get("access-control-allow-origin")
-            .is_none()
-    );
+    assert_eq!(unknown.status, 404);
+    assert!(unknown.headers.get("access-control-allow-origin").is_none());
 }

@@ -6,19 +6,12 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use super::inert::assert_all_html_inert;
+use super::support::roomy_app;
+use crate::support::TestApp;
 use crate::support::visitor::ORIGIN;
-use crate::support::{TestApp, spawn_app_with};
 
 /// The longest message of the test node (the default).
 const MAX_CHARS: usize = 4000;
-
-async fn roomy_app() -> TestApp {
-    spawn_app_with(|s| {
-        s.limits.new_sessions_per_minute = 10_000;
-        s.limits.messages_per_minute = 10_000;
-    })
-    .await
-}
 
 /// The catalogue's pathological markdown (pulldown-cmark #82, #246-#255, md4c #57, #238),
 /// each repeated far past the message cap and then cut to it.
@@ -111,6 +104,12 @@ async fn post_raw(app: &TestApp, method: Method, path: &str, body: Vec<u8>) -> (
     )
 }
 
+/// A body refused for its size: 413 `payload_too_large`, or the connection closed while the
+/// body was still being sent (status 0, see [`post_raw`]).
+fn refused_for_size(status: u16, code: &str) -> bool {
+    matches!((status, code), (413, "payload_too_large") | (0, ""))
+}
+
 /// Every visitor route that reads a JSON body, for session `id`.
 fn body_routes(id: &str) -> Vec<(Method, String)> {
     let session = format!("/api/v1/sites/demo/sessions/{id}");
@@ -158,10 +157,7 @@ async fn json_nested_past_the_parsers_depth_limit_gets_400_on_every_route() {
         )
         .await;
         assert!(
-            matches!(
-                (status, code.as_str()),
-                (413, "payload_too_large") | (0, "")
-            ),
+            refused_for_size(status, &code),
             "{method} {path}: {status} {code}"
         );
     }
@@ -180,10 +176,7 @@ async fn body_bombs_are_refused_with_413_or_a_specific_code_on_every_route() {
             let (status, code) =
                 post_raw(&app, method.clone(), &path, bomb.clone().into_bytes()).await;
             assert!(
-                matches!(
-                    (status, code.as_str()),
-                    (413, "payload_too_large") | (0, "")
-                ),
+                refused_for_size(status, &code),
                 "{method} {path}: {status} {code}"
             );
         }

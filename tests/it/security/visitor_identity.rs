@@ -9,8 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, EncodingKey};
 use serde_json::{Value, json};
-use staffetta::config::{IdentityKey, SiteSettings};
+use staffetta::config::IdentityKey;
 
+use super::support::add_copy_of_first_site;
 use crate::handoff::console;
 use crate::support::{TestApp, spawn_app_with};
 
@@ -39,11 +40,7 @@ async fn spawn_with_keys(required: bool) -> TestApp {
             kid: KID.to_owned(),
             public_key_pem: fixture("registered_public.pem"),
         }];
-        let shop = SiteSettings {
-            id: "shop".to_owned(),
-            ..settings.sites[0].clone()
-        };
-        settings.sites.push(shop);
+        add_copy_of_first_site(settings, "shop");
     })
     .await
 }
@@ -90,8 +87,22 @@ async fn start(app: &TestApp, site: &str, body: Value) -> (u16, String, Value) {
     )
 }
 
+/// (status, code, body) of a session start on `site` with `token` as the only identity.
+async fn start_with_token(app: &TestApp, site: &str, token: &str) -> (u16, String, Value) {
+    start(app, site, json!({ "identity_token": token })).await
+}
+
+/// A token for `demo` signed with the registered key whose header names `alg` (raw JSON: a
+/// string, a list, ...) and the registered kid.
+fn with_alg(alg: &str) -> String {
+    sign_raw(
+        &format!(r#"{{"alg":{alg},"kid":"{KID}"}}"#),
+        &claims_json("a"),
+    )
+}
+
 async fn assert_refused(app: &TestApp, what: &str, token: &str) {
-    let (status, code, body) = start(app, "demo", json!({ "identity_token": token })).await;
+    let (status, code, body) = start_with_token(app, "demo", token).await;
     assert_eq!(
         (status, code.as_str()),
         (401, "invalid_identity_token"),
@@ -113,7 +124,7 @@ fn flip_bit(part: &str, byte: usize) -> String {
 async fn tampered_unsigned_and_non_canonical_tokens_are_refused() {
     let app = spawn_with_keys(false).await;
     let valid = valid_token("customer-7");
-    let (status, _, body) = start(&app, "demo", json!({ "identity_token": valid })).await;
+    let (status, _, body) = start_with_token(&app, "demo", &valid).await;
     assert_eq!(status, 201, "the control token works: {body}");
     let parts: Vec<&str> = valid.split('.').collect();
     let padded = |part: &str| {
@@ -187,41 +198,11 @@ async fn tampered_unsigned_and_non_canonical_tokens_are_refused() {
                 ),
             ),
         ),
-        (
-            "lowercase alg",
-            sign_raw(
-                &format!(r#"{{"alg":"rs256","kid":"{KID}"}}"#),
-                &claims_json("a"),
-            ),
-        ),
-        (
-            "alg with a blank",
-            sign_raw(
-                &format!(r#"{{"alg":"RS256 ","kid":"{KID}"}}"#),
-                &claims_json("a"),
-            ),
-        ),
-        (
-            "ES256 header",
-            sign_raw(
-                &format!(r#"{{"alg":"ES256","kid":"{KID}"}}"#),
-                &claims_json("a"),
-            ),
-        ),
-        (
-            "PS256 header",
-            sign_raw(
-                &format!(r#"{{"alg":"PS256","kid":"{KID}"}}"#),
-                &claims_json("a"),
-            ),
-        ),
-        (
-            "alg as an array",
-            sign_raw(
-                &format!(r#"{{"alg":["RS256"],"kid":"{KID}"}}"#),
-                &claims_json("a"),
-            ),
-        ),
+        ("lowercase alg", with_alg(r#""rs256""#)),
+        ("alg with a blank", with_alg(r#""RS256 ""#)),
+        ("ES256 header", with_alg(r#""ES256""#)),
+        ("PS256 header", with_alg(r#""PS256""#)),
+        ("alg as an array", with_alg(r#"["RS256"]"#)),
         (
             "8 KiB plus one",
             format!("{valid}{}", "A".repeat(8 * 1024 + 1 - valid.len())),
@@ -231,12 +212,8 @@ async fn tampered_unsigned_and_non_canonical_tokens_are_refused() {
         assert_refused(&app, what, token).await;
     }
     // A megabyte token does not reach the verifier: the body limit refuses it.
-    let (status, code, _) = start(
-        &app,
-        "demo",
-        json!({ "identity_token": format!("{valid}{}", "A".repeat(1 << 20)) }),
-    )
-    .await;
+    let megabyte = format!("{valid}{}", "A".repeat(1 << 20));
+    let (status, code, _) = start_with_token(&app, "demo", &megabyte).await;
     assert_eq!((status, code.as_str()), (413, "payload_too_large"));
 }
 
@@ -330,9 +307,9 @@ async fn time_audience_issuer_and_subject_claims_of_the_wrong_type_are_refused()
 async fn a_token_for_one_site_is_refused_on_another_that_trusts_the_same_key_and_kid() {
     let app = spawn_with_keys(false).await;
     let for_demo = valid_token("customer-7");
-    let (status, _, _) = start(&app, "demo", json!({ "identity_token": for_demo })).await;
+    let (status, _, _) = start_with_token(&app, "demo", &for_demo).await;
     assert_eq!(status, 201);
-    let (status, code, _) = start(&app, "shop", json!({ "identity_token": for_demo })).await;
+    let (status, code, _) = start_with_token(&app, "shop", &for_demo).await;
     assert_eq!((status, code.as_str()), (401, "invalid_identity_token"));
     // A list of audiences must name this site (the identity provider meant it for several
     // sites); a list naming only others is refused.
@@ -340,12 +317,8 @@ async fn a_token_for_one_site_is_refused_on_another_that_trusts_the_same_key_and
         r#"{{"iss":"{ISSUER}","sub":"a","aud":["demo","other"],"exp":{}}}"#,
         now_s() + 600
     );
-    let (status, code, _) = start(
-        &app,
-        "shop",
-        json!({ "identity_token": sign_raw(&header_json(), &others) }),
-    )
-    .await;
+    let (status, code, _) =
+        start_with_token(&app, "shop", &sign_raw(&header_json(), &others)).await;
     assert_eq!((status, code.as_str()), (401, "invalid_identity_token"));
 }
 
@@ -426,21 +399,11 @@ async fn an_enforcing_site_never_falls_back_to_unsigned_identity() {
 #[tokio::test]
 async fn a_user_id_equal_to_a_verified_subject_never_sees_the_verified_visitors_conversations() {
     let app = spawn_with_keys(false).await;
-    let (status, _, verified) = start(
-        &app,
-        "demo",
-        json!({ "identity_token": valid_token("customer-7") }),
-    )
-    .await;
+    let (status, _, verified) = start_with_token(&app, "demo", &valid_token("customer-7")).await;
     assert_eq!(status, 201);
     let (status, _, claimed) = start(&app, "demo", json!({ "user_id": "customer-7" })).await;
     assert_eq!(status, 201);
-    let (status, _, again) = start(
-        &app,
-        "demo",
-        json!({ "identity_token": valid_token("customer-7") }),
-    )
-    .await;
+    let (status, _, again) = start_with_token(&app, "demo", &valid_token("customer-7")).await;
     assert_eq!(status, 201);
     let admin = console::agent(&app, "root", "admin").await;
     let previous = |transcript: &Value| -> Vec<String> {

@@ -6,8 +6,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use super::support::{call, roomy_app};
 use crate::support::visitor::{Answer, ORIGIN, Visitor};
-use crate::support::{TestApp, spawn_app_with};
 
 /// Values that are not what a field expects (or are strings no id may be).
 fn hostile_values() -> Vec<Value> {
@@ -33,33 +33,6 @@ fn hostile_values() -> Vec<Value> {
 /// a string field must refuse it.
 fn is_wrong_type(value: &Value) -> bool {
     !value.is_string() && !value.is_null()
-}
-
-async fn roomy_app() -> TestApp {
-    spawn_app_with(|s| {
-        s.limits.new_sessions_per_minute = 10_000;
-        s.limits.messages_per_minute = 10_000;
-    })
-    .await
-}
-
-async fn call(app: &TestApp, method: Method, path: &str, body: Option<&Value>) -> Answer {
-    let mut request = app
-        .http
-        .request(method, format!("{}{path}", app.base_url))
-        .header("origin", ORIGIN);
-    if let Some(body) = body {
-        request = request.json(body);
-    }
-    let response = request.send().await.expect("sent");
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.expect("body");
-    Answer {
-        status,
-        headers,
-        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    }
 }
 
 /// A refusal: a 4xx with a JSON error code.

@@ -129,22 +129,19 @@ async fn permessage_deflate_is_never_negotiated_and_a_compressed_frame_ends_that
 
 // --- W-02: floods from one socket ---
 
-/// Sends `count` message frames in one write; returns (acks, rate_limited errors).
-async fn flood_messages(socket: &mut RawSocket, count: usize) -> (usize, usize) {
-    let mut bytes = Vec::new();
-    for i in 0..count {
-        let frame = json!({
+/// `count` message frames (each one a turn: an option no step offers), back to back.
+fn message_flood(count: usize) -> Vec<u8> {
+    raw_ws::text_frames((0..count).map(|i| {
+        json!({
             "type": "message", "client_message_id": format!("flood-{i}"),
             "input": { "option": "no-such-option" },
-        });
-        bytes.extend(raw_ws::frame(
-            true,
-            false,
-            TEXT,
-            frame.to_string().as_bytes(),
-        ));
-    }
-    assert!(socket.write(&bytes).await);
+        })
+    }))
+}
+
+/// Sends `count` message frames in one write; returns (acks, rate_limited errors).
+async fn flood_messages(socket: &mut RawSocket, count: usize) -> (usize, usize) {
+    assert!(socket.write(&message_flood(count)).await);
     let (mut acks, mut limited) = (0, 0);
     while acks + limited < count {
         let frame = socket.next_json().await;
@@ -186,20 +183,7 @@ async fn a_socket_that_keeps_flooding_past_the_rate_limit_is_closed_with_1008() 
     let app = spawn_app_with(|s| s.limits.messages_per_minute = 5).await;
     let visitor = app.visitor().await;
     let mut socket = RawSocket::connect(&app, &visitor).await;
-    let mut bytes = Vec::new();
-    for i in 0..1_000 {
-        let frame = json!({
-            "type": "message", "client_message_id": format!("flood-{i}"),
-            "input": { "option": "no-such-option" },
-        });
-        bytes.extend(raw_ws::frame(
-            true,
-            false,
-            TEXT,
-            frame.to_string().as_bytes(),
-        ));
-    }
-    let _ = socket.write(&bytes).await;
+    let _ = socket.write(&message_flood(1_000)).await;
     assert_eq!(socket.ending().await, Ending::Close(1008));
 }
 
@@ -216,22 +200,12 @@ async fn a_typing_flood_from_a_visitor_neither_floods_nor_disconnects_the_agents
     let offer = ada.offer().await;
     ada.accept(&offer).await;
     let mut socket = RawSocket::connect(&app, &visitor).await;
-    let mut bytes = Vec::new();
-    for i in 0..1_000 {
-        let frame = json!({ "type": "typing", "typing": i % 2 == 0 });
-        bytes.extend(raw_ws::frame(
-            true,
-            false,
-            TEXT,
-            frame.to_string().as_bytes(),
-        ));
-    }
+    let flood = (0..1_000).map(|i| json!({ "type": "typing", "typing": i % 2 == 0 }));
     // A message after the flood marks its end on the console.
     let end = json!({
         "type": "message", "client_message_id": "after-flood", "input": { "text": "done" },
     });
-    bytes.extend(raw_ws::frame(true, false, TEXT, end.to_string().as_bytes()));
-    assert!(socket.write(&bytes).await);
+    assert!(socket.write(&raw_ws::text_frames(flood.chain([end]))).await);
     let mut typing = 0;
     loop {
         let frame = ada.next().await;
