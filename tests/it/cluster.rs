@@ -253,8 +253,10 @@ async fn the_websocket_limit_per_address_holds_across_nodes() {
 
     // Closing the socket on B frees its slot for a socket on A.
     drop(on_b);
-    crate::support::wait_for("the closed socket's slot", Duration::from_secs(5), || async {
-        try_socket(&a, &visitor).await.ok()
-    })
+    crate::support::wait_for(
+        "the closed socket's slot",
+        Duration::from_secs(5),
+        || async { try_socket(&a, &visitor).await.ok() },
+    )
     .await;
 }
