@@ -70,6 +70,7 @@ pub fn app(state: AppState) -> Router {
             &state.agents.connectors,
         )))
         .merge(staffetta_widget::assets::router())
+        .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)
         .with_state(state)
         .layer(CatchPanicLayer::new())

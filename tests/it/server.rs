@@ -102,3 +102,30 @@ async fn on_redis_a_conversation_works_and_readyz_turns_degraded_when_redis_goes
     assert_eq!(refused.status, 503);
     assert_eq!(refused.code(), "unavailable");
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_gets_the_json_error_shape_on_every_route() {
+    let app = spawn_app().await;
+    for path in [
+        "/api/v1/admin/sites/%FF%FE/mau?month=2026-11",
+        "/api/v1/agent/conversations/%FF",
+    ] {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 400, "{path}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "invalid_path", "{path}: {body}");
+    }
+    let command = app
+        .http
+        .post(format!(
+            "{}/api/v1/connectors/webhook/%FF/commands",
+            app.base_url
+        ))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(command.status(), 400);
+    let body: serde_json::Value = command.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "invalid_path", "{body}");
+}
