@@ -4,45 +4,42 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
 use super::{LogAppend, update, update_with_log};
 use crate::store::{
-    AppendBatch, AppendOutcome, CasOutcome, LogEntry, ManualClock, RecordWrite, SledStore, Store,
-    StoreResult, Versioned,
+    AppendBatch, ManualClock, Observed, RecordWrite, SledStore, Store, StoreResult, WriteObserver,
 };
 
 /// One write the store was asked for: `put <key>`, or `append <log> +<n> record <key>`.
 type Written = Arc<Mutex<Vec<String>>>;
 
-/// A sled store that notes its writes; with `interfere`, the first append with a record is
-/// preceded by another writer's change of that record (a fresh desk, so it conflicts).
+/// Notes the store's writes; with `interfere`, the first append with a record is preceded by
+/// another writer's change of that record (a fresh desk, so it conflicts).
 #[derive(Debug)]
 struct Recording {
-    inner: SledStore,
     written: Written,
     interfere: AtomicUsize,
 }
 
 #[async_trait::async_trait]
-impl Store for Recording {
-    async fn get(&self, key: &str) -> StoreResult<Option<Versioned>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome> {
+impl WriteObserver for Recording {
+    async fn before_put(&self, _inner: &dyn Store, write: &RecordWrite) -> StoreResult<()> {
         self.written
             .lock()
             .unwrap()
             .push(format!("put {}", write.key));
-        self.inner.put(write).await
+        Ok(())
     }
-    async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool> {
-        self.inner.delete(key, expected_version).await
-    }
-    async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
+
+    async fn before_append(
+        &self,
+        inner: &dyn Store,
+        log: &str,
+        batch: &AppendBatch,
+    ) -> StoreResult<()> {
         let record = batch.record.as_ref().map(|r| r.key.clone());
         self.written.lock().unwrap().push(format!(
             "append {log} +{} record {}",
@@ -55,7 +52,7 @@ impl Store for Recording {
                 .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
                 .is_ok()
         {
-            let current = self.inner.get(&key).await?.map(|r| r.version);
+            let current = inner.get(&key).await?.map(|r| r.version);
             let other = RecordWrite {
                 key,
                 expected_version: current,
@@ -64,77 +61,26 @@ impl Store for Recording {
                 ),
                 ttl: None,
             };
-            self.inner.put(other).await?;
+            inner.put(other).await?;
         }
-        self.inner.append(log, batch).await
-    }
-    async fn read_log(&self, log: &str, after: u64, limit: usize) -> StoreResult<Vec<LogEntry>> {
-        self.inner.read_log(log, after, limit).await
-    }
-    async fn log_head(&self, log: &str) -> StoreResult<u64> {
-        self.inner.log_head(log).await
-    }
-    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
-        self.inner.trim_log(log, through_seq).await
-    }
-    async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.inner.set_add(set, member).await
-    }
-    async fn set_len(&self, set: &str) -> StoreResult<u64> {
-        self.inner.set_len(set).await
-    }
-    async fn set_members(&self, set: &str) -> StoreResult<Vec<String>> {
-        self.inner.set_members(set).await
-    }
-    async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.inner.set_remove(set, member).await
-    }
-    async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
-        self.inner.incr(counter, by, ttl).await
-    }
-    async fn schedule(&self, schedule: &str, member: &str, due_ms: i64) -> StoreResult<()> {
-        self.inner.schedule(schedule, member, due_ms).await
-    }
-    async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool> {
-        self.inner.unschedule(schedule, member).await
-    }
-    async fn due(
-        &self,
-        schedule: &str,
-        up_to: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<(String, i64)>> {
-        self.inner.due(schedule, up_to, limit).await
-    }
-    async fn next_due(&self, schedule: &str) -> StoreResult<Option<(String, i64)>> {
-        self.inner.next_due(schedule).await
-    }
-    async fn ping(&self) -> StoreResult<()> {
-        self.inner.ping().await
-    }
-    async fn flush(&self) -> StoreResult<()> {
-        self.inner.flush().await
-    }
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn is_shared(&self) -> bool {
-        self.inner.is_shared()
+        Ok(())
     }
 }
 
-async fn recording(interfere: usize) -> (Recording, Written, tempfile::TempDir) {
+async fn recording(interfere: usize) -> (Observed<Recording>, Written, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let clock = ManualClock::new(1_800_000_000_000);
     let inner = SledStore::open(&dir.path().join("store"), clock.clock())
         .await
         .unwrap();
     let written = Written::default();
-    let store = Recording {
-        inner,
-        written: Arc::clone(&written),
-        interfere: AtomicUsize::new(interfere),
-    };
+    let store = Observed::new(
+        Arc::new(inner),
+        Recording {
+            written: Arc::clone(&written),
+            interfere: AtomicUsize::new(interfere),
+        },
+    );
     (store, written, dir)
 }
 

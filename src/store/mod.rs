@@ -15,6 +15,7 @@
 
 mod clock;
 mod error;
+mod observed;
 mod redis_store;
 mod settings;
 mod sled_store;
@@ -26,6 +27,7 @@ use bytes::Bytes;
 
 pub use clock::{Clock, ManualClock};
 pub use error::{StoreError, StoreResult};
+pub use observed::{Observed, WriteObserver};
 pub use redis_store::RedisStore;
 pub use settings::{RedisUrl, RedisUrlError, StoreSettings};
 pub use sled_store::SledStore;

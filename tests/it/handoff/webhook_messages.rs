@@ -10,7 +10,6 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use serde_json::{Value, json};
 use staffetta::app::AppState;
@@ -18,10 +17,7 @@ use staffetta::config::{Settings, WebhookSettings};
 use staffetta::connector::outbox_log;
 use staffetta::desk::commands::apply_external;
 use staffetta::secret::Secret;
-use staffetta::store::{
-    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, Store, StoreError, StoreResult,
-    Versioned,
-};
+use staffetta::store::{AppendBatch, Observed, Store, StoreError, StoreResult, WriteObserver};
 use staffetta::visitor::conversation;
 use staffetta::visitor::record::conversation_log;
 use staffetta_handoff::connector::Inbound;
@@ -35,28 +31,23 @@ use crate::support::{TestApp, spawn_app_with};
 /// One append the store was asked for: its log and the logs of its side appends.
 type Seen = Arc<Mutex<Vec<(String, Vec<String>)>>>;
 
-/// The node's store, watched: notes every append; with `fail_outbox_write` set, the next
+/// Watches the node's store: notes every append; with `fail_outbox_write` set, the next
 /// append that would write to the outbox (as its log or a side log) fails without writing.
 #[derive(Debug)]
 struct Watched {
-    inner: Arc<dyn Store>,
     outbox: String,
     appends: Seen,
     fail_outbox_write: AtomicBool,
 }
 
 #[async_trait::async_trait]
-impl Store for Watched {
-    async fn get(&self, key: &str) -> StoreResult<Option<Versioned>> {
-        self.inner.get(key).await
-    }
-    async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome> {
-        self.inner.put(write).await
-    }
-    async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool> {
-        self.inner.delete(key, expected_version).await
-    }
-    async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome> {
+impl WriteObserver for Watched {
+    async fn before_append(
+        &self,
+        _inner: &dyn Store,
+        log: &str,
+        batch: &AppendBatch,
+    ) -> StoreResult<()> {
         let sides: Vec<String> = batch.also.iter().map(|s| s.log.clone()).collect();
         let touches_outbox = log == self.outbox || sides.contains(&self.outbox);
         self.appends.lock().unwrap().push((log.to_owned(), sides));
@@ -66,60 +57,7 @@ impl Store for Watched {
                 reason: "the write with the outbox item failed".to_owned(),
             });
         }
-        self.inner.append(log, batch).await
-    }
-    async fn read_log(&self, log: &str, after: u64, limit: usize) -> StoreResult<Vec<LogEntry>> {
-        self.inner.read_log(log, after, limit).await
-    }
-    async fn log_head(&self, log: &str) -> StoreResult<u64> {
-        self.inner.log_head(log).await
-    }
-    async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
-        self.inner.trim_log(log, through_seq).await
-    }
-    async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.inner.set_add(set, member).await
-    }
-    async fn set_len(&self, set: &str) -> StoreResult<u64> {
-        self.inner.set_len(set).await
-    }
-    async fn set_members(&self, set: &str) -> StoreResult<Vec<String>> {
-        self.inner.set_members(set).await
-    }
-    async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool> {
-        self.inner.set_remove(set, member).await
-    }
-    async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
-        self.inner.incr(counter, by, ttl).await
-    }
-    async fn schedule(&self, schedule: &str, member: &str, due_ms: i64) -> StoreResult<()> {
-        self.inner.schedule(schedule, member, due_ms).await
-    }
-    async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool> {
-        self.inner.unschedule(schedule, member).await
-    }
-    async fn due(
-        &self,
-        schedule: &str,
-        up_to: i64,
-        limit: usize,
-    ) -> StoreResult<Vec<(String, i64)>> {
-        self.inner.due(schedule, up_to, limit).await
-    }
-    async fn next_due(&self, schedule: &str) -> StoreResult<Option<(String, i64)>> {
-        self.inner.next_due(schedule).await
-    }
-    async fn ping(&self) -> StoreResult<()> {
-        self.inner.ping().await
-    }
-    async fn flush(&self) -> StoreResult<()> {
-        self.inner.flush().await
-    }
-    fn backend(&self) -> &'static str {
-        self.inner.backend()
-    }
-    fn is_shared(&self) -> bool {
-        self.inner.is_shared()
+        Ok(())
     }
 }
 
@@ -129,7 +67,7 @@ struct Chat {
     app: TestApp,
     visitor: Visitor,
     state: AppState,
-    watched: Arc<Watched>,
+    watched: Arc<Observed<Watched>>,
 }
 
 impl Chat {
@@ -165,12 +103,14 @@ impl Chat {
                 .any(|item| item["event"] == "JOBSTARTED"),
             "ext-ada has the chat"
         );
-        let watched = Arc::new(Watched {
-            inner: Arc::clone(&app.state.store),
-            outbox: outbox_log("demo"),
-            appends: Seen::default(),
-            fail_outbox_write: AtomicBool::new(false),
-        });
+        let watched = Arc::new(Observed::new(
+            Arc::clone(&app.state.store),
+            Watched {
+                outbox: outbox_log("demo"),
+                appends: Seen::default(),
+                fail_outbox_write: AtomicBool::new(false),
+            },
+        ));
         let mut state = app.state.clone();
         state.store = Arc::clone(&watched) as Arc<dyn Store>;
         Self {
@@ -234,7 +174,7 @@ impl Chat {
 
     /// The appends seen since the last call.
     fn appends(&self) -> Vec<(String, Vec<String>)> {
-        std::mem::take(&mut *self.watched.appends.lock().unwrap())
+        std::mem::take(&mut *self.watched.observer().appends.lock().unwrap())
     }
 }
 
@@ -296,7 +236,10 @@ async fn a_visitor_message_and_its_outbox_item_are_one_store_write() {
 async fn a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item() {
     let chat = Chat::start().await;
     let before = chat.conversation_texts().await;
-    chat.watched.fail_outbox_write.store(true, Ordering::SeqCst);
+    chat.watched
+        .observer()
+        .fail_outbox_write
+        .store(true, Ordering::SeqCst);
     let refused = chat.visitor_says("m-1", "Lost?").await.unwrap_err();
     assert_eq!(refused, "unavailable");
     assert_eq!(chat.conversation_texts().await, before, "no message");
@@ -328,7 +271,10 @@ async fn an_agent_message_and_its_outbox_item_are_one_store_write_or_none() {
             .contains(&"Your parcel left today.".to_owned())
     );
 
-    chat.watched.fail_outbox_write.store(true, Ordering::SeqCst);
+    chat.watched
+        .observer()
+        .fail_outbox_write
+        .store(true, Ordering::SeqCst);
     chat.agent_says("Never stored.").await;
     assert_eq!(chat.outbox_texts().await, ["Your parcel left today."]);
     assert!(
