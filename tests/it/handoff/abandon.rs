@@ -45,9 +45,7 @@ async fn spawn(store: Option<PathBuf>) -> TestApp {
 /// Ada at her console, paused, so a visitor who asks waits in the queue.
 async fn paused_agent(app: &TestApp) -> Console {
     let mut ada = agent(app, "ada", "agent").await;
-    ada.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    ada.until("PAUSE").await;
+    ada.pause().await;
     ada
 }
 
@@ -371,9 +369,7 @@ async fn a_visitor_who_left_during_the_chat_leaves_the_queue_when_the_agent_is_l
     .await;
     // Bob, paused, keeps the team open once Ada is gone.
     let mut bob = agent(&app, "bob", "agent").await;
-    bob.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    bob.until("PAUSE").await;
+    bob.pause().await;
     let (ada, visitor, _, _) = live_chat(&app).await;
     // The look the request scheduled finds the live chat and ends.
     app.advance(Duration::from_secs(35 + GONE_S + 1));

@@ -121,6 +121,13 @@ impl Console {
         }
     }
 
+    /// Goes on pause and waits for the desk's PAUSE, so visitors who ask wait in the queue.
+    pub async fn pause(&mut self) -> Value {
+        self.send(json!({"command": "set_state", "state": "pause"}))
+            .await;
+        self.until("PAUSE").await
+    }
+
     /// Whether a frame named `name` arrives within `wait`.
     pub async fn gets_within(&mut self, name: &str, wait: Duration) -> bool {
         tokio::time::timeout(wait, self.until(name)).await.is_ok()

@@ -306,9 +306,7 @@ async fn a_lost_console_past_the_grace_period_gives_the_conversation_back_to_the
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;
     let mut bob = agent(&app, "bob", "agent").await;
-    bob.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    bob.until("PAUSE").await;
+    bob.pause().await;
     let visitor = app.visitor().await;
     ask_for_human(&visitor).await;
     let offer = ada.offer().await;

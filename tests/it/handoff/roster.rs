@@ -40,9 +40,7 @@ async fn roster_until(
 async fn a_supervisor_sees_every_state_change_of_a_colleague() {
     let app = spawn_desk(10).await;
     let mut boss = agent(&app, "boss", "supervisor").await;
-    boss.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    boss.until("PAUSE").await;
+    boss.pause().await;
     let mut ada = agent(&app, "ada", "agent").await;
     let snapshot = ada.until("SNAPSHOT").await;
     assert_valid(

@@ -64,9 +64,7 @@ async fn nothing_only_agents_see_reaches_the_visitor_on_any_transport() {
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;
     let mut boss = agent(&app, "boss", "admin").await;
-    boss.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    boss.until("PAUSE").await;
+    boss.pause().await;
     let visitor = app.visitor().await;
     let socket = Captured::open(&app, &visitor).await;
     let mut answers = vec![visitor.say("hello there").await.to_string()];

@@ -120,9 +120,7 @@ async fn guesses_from_many_addresses_lock_the_account_but_not_its_open_sessions(
     let locked = login_via(&app, &app.http, Some("203.0.113.9"), "ada", "pass-ada").await;
     assert_eq!(locked, (403, "account_blocked".to_owned()));
     // The attacker cannot throw the agent out: the console and its cookie keep working.
-    ada.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    assert_eq!(ada.until("PAUSE").await["event"], "PAUSE");
+    assert_eq!(ada.pause().await["event"], "PAUSE");
     let renewed = refresh(&app, &ada.cookie).await;
     assert_eq!(renewed.status(), 200);
     // The lock is temporary.

@@ -14,9 +14,7 @@ use crate::support::visitor::ORIGIN;
 async fn the_visitor_cancels_waiting_and_the_bot_answers_again() {
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;
-    ada.send(json!({"command": "set_state", "state": "pause"}))
-        .await;
-    ada.until("PAUSE").await;
+    ada.pause().await;
     let visitor = app.visitor().await;
     let answer = ask_for_human(&visitor).await;
     assert_eq!(answer["outcome"], "queued");
