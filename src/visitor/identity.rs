@@ -13,8 +13,10 @@
 //! public key as secret, and every other algorithm are refused before any key is touched);
 //! a `kid` registered for this site (another site's `kid` is unknown here); no embedded key
 //! material (`jwk`, `jku`, `x5u`, `x5c`) and no `crit`; claims `iss`, `sub`, `exp` and `aud`
-//! present; `aud` names the configured audience (the site id by default); `iss` equals the
-//! configured issuer when there is one; `exp` and `nbf` checked against the given time with
+//! present; `aud` is exactly the configured audience (the site id by default): a string equal
+//! to it, or a list holding it and nothing else (RFC 7519 lets `aud` be a list, but a token
+//! meant for several relying parties could be replayed here by any of them, so the catalogue's
+//! exact match wins); `iss` equals the configured issuer when there is one; `exp` and `nbf` checked against the given time with
 //! [`LEEWAY`].
 
 use std::collections::HashMap;
@@ -116,8 +118,8 @@ pub enum TokenProblem {
     /// The `iss` claim is not the configured issuer.
     #[error("the token's `iss` is not the expected issuer")]
     WrongIssuer,
-    /// The `aud` claim does not name this site's audience.
-    #[error("the token's `aud` does not name this site")]
+    /// The `aud` claim is not exactly this site's audience (a list must hold only it).
+    #[error("the token's `aud` is not exactly this site")]
     WrongAudience,
     /// `sub` is empty, longer than 256 bytes or contains control characters.
     #[error("the token's `sub` must be 1-256 bytes without control characters")]
@@ -241,6 +243,8 @@ fn install_crypto_provider() {
 pub struct SiteKeys {
     site: String,
     required: bool,
+    /// The one `aud` value accepted: the configured audience, or the site id.
+    audience: String,
     keys: HashMap<String, DecodingKey>,
     validation: Validation,
 }
@@ -291,14 +295,18 @@ impl SiteKeys {
         // `exp` is required too, but read here: the library would call an out-of-range one
         // missing.
         validation.set_required_spec_claims(&["iss", "sub", "aud"]);
+        // The library accepts a list that merely contains the audience; `verify_token` then
+        // insists on exactly it.
+        let audience = site.identity.audience.as_deref().unwrap_or(&site.id);
         validation.validate_aud = true;
-        validation.set_audience(&[site.identity.audience.as_deref().unwrap_or(&site.id)]);
+        validation.set_audience(&[audience]);
         if let Some(issuer) = &site.identity.issuer {
             validation.set_issuer(&[issuer]);
         }
         Ok(Self {
             site: site.id.clone(),
             required: site.identity.required,
+            audience: audience.to_owned(),
             keys,
             validation,
         })
@@ -363,6 +371,9 @@ impl SiteKeys {
         let data = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map_err(|error| problem_of(error.kind()))?;
         let claims = data.claims;
+        if !is_exactly(claims.aud.as_ref(), &self.audience) {
+            return Err(TokenProblem::WrongAudience.into());
+        }
 
         let sub = claims
             .sub
@@ -389,15 +400,28 @@ impl SiteKeys {
     }
 }
 
-/// The claims the server reads; `iss` and `aud` are checked by `jsonwebtoken`.
+/// The claims the server reads; `iss` is checked by `jsonwebtoken`, `aud` by both.
 #[derive(Deserialize)]
 struct Claims {
     #[serde(default)]
     sub: Option<String>,
     #[serde(default)]
+    aud: Option<serde_json::Value>,
+    #[serde(default)]
     exp: Option<f64>,
     #[serde(default)]
     nbf: Option<f64>,
+}
+
+/// Whether `aud` is `audience` itself or a one-element list holding it.
+fn is_exactly(aud: Option<&serde_json::Value>, audience: &str) -> bool {
+    match aud {
+        Some(serde_json::Value::String(single)) => single == audience,
+        Some(serde_json::Value::Array(list)) => {
+            matches!(list.as_slice(), [serde_json::Value::String(only)] if only == audience)
+        }
+        _ => false,
+    }
 }
 
 /// Checks the header without trusting it, and returns its `kid`.

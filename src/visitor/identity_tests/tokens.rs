@@ -27,12 +27,32 @@ fn a_token_made_by_jsonwebtoken_encode_is_accepted() {
 }
 
 #[test]
-fn an_audience_list_naming_the_site_is_accepted() {
-    let token = signed(
-        &rs256("demo-key"),
-        &with_claim("aud", json!(["other", "demo"])),
-    );
+fn a_one_element_audience_list_naming_the_site_is_accepted() {
+    let token = signed(&rs256("demo-key"), &with_claim("aud", json!(["demo"])));
     assert!(check(&token).is_ok());
+}
+
+#[test]
+fn an_audience_list_naming_the_site_among_others_is_refused() {
+    // A token meant for several relying parties could be replayed from any of them here.
+    for aud in [
+        json!(["other", "demo"]),
+        json!(["demo", "other"]),
+        json!(["demo", "demo"]),
+    ] {
+        let token = signed(&rs256("demo-key"), &with_claim("aud", aud.clone()));
+        assert_eq!(refused(&token), TokenProblem::WrongAudience, "{aud}");
+    }
+    // A list with values of other types is not an audience at all (`jsonwebtoken` reports it
+    // as missing); refused either way.
+    for aud in [json!(["demo", 7]), json!(["demo", null])] {
+        let token = signed(&rs256("demo-key"), &with_claim("aud", aud.clone()));
+        assert_eq!(
+            refused(&token),
+            TokenProblem::MissingClaim("aud".to_owned()),
+            "{aud}"
+        );
+    }
 }
 
 #[test]

@@ -311,8 +311,8 @@ async fn a_token_for_one_site_is_refused_on_another_that_trusts_the_same_key_and
     assert_eq!(status, 201);
     let (status, code, _) = start_with_token(&app, "shop", &for_demo).await;
     assert_eq!((status, code.as_str()), (401, "invalid_identity_token"));
-    // A list of audiences must name this site (the identity provider meant it for several
-    // sites); a list naming only others is refused.
+    // A list of audiences that does not name this site is refused too (lists that do name
+    // it: `an_audience_list_is_accepted_only_when_it_holds_this_site_alone`).
     let others = format!(
         r#"{{"iss":"{ISSUER}","sub":"a","aud":["demo","other"],"exp":{}}}"#,
         now_s() + 600
@@ -320,6 +320,34 @@ async fn a_token_for_one_site_is_refused_on_another_that_trusts_the_same_key_and
     let (status, code, _) =
         start_with_token(&app, "shop", &sign_raw(&header_json(), &others)).await;
     assert_eq!((status, code.as_str()), (401, "invalid_identity_token"));
+}
+
+#[tokio::test]
+async fn an_audience_list_is_accepted_only_when_it_holds_this_site_alone() {
+    let app = spawn_with_keys(false).await;
+    let with_aud = |aud: &str| {
+        let claims = format!(
+            r#"{{"iss":"{ISSUER}","sub":"a","aud":{aud},"exp":{}}}"#,
+            now_s() + 600
+        );
+        sign_raw(&header_json(), &claims)
+    };
+    let (status, _, _) = start_with_token(&app, "demo", &with_aud(r#"["demo"]"#)).await;
+    assert_eq!(status, 201);
+    // A token meant for several relying parties is refused even where it names this site:
+    // any of the others could replay it here (token confusion).
+    for aud in [
+        r#"["demo","other"]"#,
+        r#"["other","demo"]"#,
+        r#"["demo","demo"]"#,
+    ] {
+        let (status, code, _) = start_with_token(&app, "demo", &with_aud(aud)).await;
+        assert_eq!(
+            (status, code.as_str()),
+            (401, "invalid_identity_token"),
+            "{aud}"
+        );
+    }
 }
 
 #[tokio::test]
