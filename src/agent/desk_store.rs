@@ -3,14 +3,17 @@
 //! nodes (or two tasks) applying transitions at once never lose one, so two agents accepting
 //! the same offer at once see exactly one winner.
 //!
-//! A transition's output may come with log entries to store with the desk ([`LogAppend`],
-//! the site's webhook outbox): then the desk's compare-and-set is the `record` of one
-//! [`Store::append`], so the change and those entries are stored together or not at all.
+//! A transition's output may come with log entries to store with the desk (a
+//! [`SideAppend`] to the site's webhook outbox): then the desk's compare-and-set is the
+//! `record` of one [`Store::append`] to that log, so the change and those entries are stored
+//! together or not at all.
 
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
-use crate::store::{AppendBatch, AppendOutcome, CasOutcome, RecordWrite, Store, StoreError};
+use crate::store::{
+    AppendBatch, AppendOutcome, CasOutcome, RecordWrite, SideAppend, Store, StoreError,
+};
 
 /// Why a desk update failed.
 #[derive(Debug, thiserror::Error)]
@@ -48,15 +51,6 @@ pub async fn load(
     }
 }
 
-/// Entries to append to a log in the same atomic write as the desk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogAppend {
-    /// The log (e.g. `webhook-outbox:{site}`).
-    pub log: String,
-    /// The entries, in order; none means a plain desk write.
-    pub entries: Vec<Bytes>,
-}
-
 /// Applies `transition` to the stored desk of `site` until the write wins the race.
 /// `transition` may run several times (on fresh copies) and must not have side effects;
 /// its result from the winning attempt is returned. An `Err` from it leaves the desk as is.
@@ -69,15 +63,17 @@ pub async fn update<T, E>(
     update_with_log(store, site, config, transition, |_| Ok(None)).await
 }
 
-/// [`update`], where `along` says what to append to a log with each attempt's output: the
-/// desk's compare-and-set and those entries are then one atomic write, retried together on
-/// a conflict (so only the winning attempt's entries are stored).
+/// [`update`], where `along` says what to append to another log with each attempt's output
+/// (the same [`SideAppend`] a conversation's append carries in [`AppendBatch::also`]; here
+/// the desk is the write it goes with): the desk's compare-and-set and those entries are then
+/// one atomic write, retried together on a conflict (so only the winning attempt's entries
+/// are stored). No entries, like `None`, is a plain desk write.
 pub async fn update_with_log<T, E>(
     store: &dyn Store,
     site: &SiteId,
     config: &DeskConfig,
     mut transition: impl FnMut(&mut Desk) -> Result<T, E>,
-    along: impl Fn(&T) -> Result<Option<LogAppend>, StoreError>,
+    along: impl Fn(&T) -> Result<Option<SideAppend>, StoreError>,
 ) -> Result<Result<T, E>, DeskStoreError> {
     for _ in 0..MAX_ATTEMPTS {
         let (mut desk, version) = load(store, site, config).await?;
@@ -111,7 +107,7 @@ pub async fn update_with_log<T, E>(
 async fn write_with_log(
     store: &dyn Store,
     write: RecordWrite,
-    append: LogAppend,
+    append: SideAppend,
 ) -> Result<bool, StoreError> {
     let batch = AppendBatch {
         client_message_id: None,

@@ -8,9 +8,10 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
-use super::{LogAppend, update, update_with_log};
+use super::{update, update_with_log};
 use crate::store::{
-    AppendBatch, ManualClock, Observed, RecordWrite, SledStore, Store, StoreResult, WriteObserver,
+    AppendBatch, ManualClock, Observed, RecordWrite, SideAppend, SledStore, Store, StoreResult,
+    WriteObserver,
 };
 
 /// One write the store was asked for: `put <key>`, or `append <log> +<n> record <key>`.
@@ -100,7 +101,7 @@ async fn kept(store: &dyn Store, log: &str) -> Vec<String> {
 async fn the_desk_and_its_entries_are_one_store_write() {
     let (store, written, _dir) = recording(0).await;
     let along = |(): &()| {
-        Ok(Some(LogAppend {
+        Ok(Some(SideAppend {
             log: "outbox".to_owned(),
             entries: vec![
                 Bytes::from_static(b"LOGGEDIN"),
@@ -126,7 +127,7 @@ async fn a_desk_write_that_loses_the_race_stores_only_the_winning_attempts_entri
     let attempts = AtomicUsize::new(0);
     let along = |(): &()| {
         let attempt = attempts.fetch_add(1, Ordering::SeqCst) + 1;
-        Ok(Some(LogAppend {
+        Ok(Some(SideAppend {
             log: "outbox".to_owned(),
             entries: vec![Bytes::from(format!("event of attempt {attempt}"))],
         }))
@@ -143,7 +144,7 @@ async fn a_desk_write_that_loses_the_race_stores_only_the_winning_attempts_entri
 async fn without_entries_the_desk_is_a_plain_compare_and_set() {
     let (store, written, _dir) = recording(0).await;
     let empty = |(): &()| {
-        Ok(Some(LogAppend {
+        Ok(Some(SideAppend {
             log: "outbox".to_owned(),
             entries: Vec::new(),
         }))

@@ -18,7 +18,6 @@ use std::sync::Arc;
 use staffetta_handoff::connector::{Connector, Outbound};
 use staffetta_handoff::{AgentId, Notice};
 
-use crate::agent::desk_store::LogAppend;
 use crate::app::AppState;
 use crate::connector::{Connectors, WebhookConnector};
 use crate::store::{SideAppend, StoreResult};
@@ -72,7 +71,7 @@ impl ExternalDesks {
         &self,
         site: &str,
         notices: &[Notice],
-    ) -> StoreResult<Option<LogAppend>> {
+    ) -> StoreResult<Option<SideAppend>> {
         let Some(connector) = self.by_site.get(site) else {
             return Ok(None);
         };
@@ -89,7 +88,7 @@ impl ExternalDesks {
             return Ok(None);
         }
         let (log, entries) = connector.outbox_entries(&events)?;
-        Ok(Some(LogAppend { log, entries }))
+        Ok(Some(SideAppend { log, entries }))
     }
 
     /// Wakes the site's delivery loop after a write (the desk's, or a conversation's)
