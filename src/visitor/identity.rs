@@ -46,19 +46,9 @@ const MAX_SUB_BYTES: usize = 256;
 /// Header parameters that carry or point at key material; a token must not choose its key.
 const EMBEDDED_KEY_HEADERS: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
 
-/// The identity fields of a session start (part of the `POST /sessions` body).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
-pub struct IdentityRequest {
-    /// Widget-generated id kept in a first-party cookie: 16-128 of `[A-Za-z0-9_-]`.
-    #[serde(default)]
-    pub anonymous_id: Option<String>,
-    /// Id the host page asserts without proof: visible ASCII, at most 256 bytes.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// RS256 JWT signed by the site's identity provider. Wins over the other two.
-    #[serde(default)]
-    pub identity_token: Option<String>,
-}
+/// The identity fields of a session start: part of the wire contract, since
+/// [`StartSession`](staffetta_widget::protocol::StartSession) holds them.
+pub use staffetta_widget::protocol::IdentityRequest;
 
 /// How much the server knows about who the visitor is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use staffetta_widget::protocol::StartSession;
 
 use super::conversation;
-use super::identity::{IdentityRequest, VisitorIdentity};
+use super::identity::VisitorIdentity;
 use crate::app::AppState;
 use crate::config::{LocalizedText, SiteSettings};
 use crate::error::ApiError;
@@ -50,15 +50,7 @@ pub async fn prepare(
         .rate_limiter
         .check_new_session(state.store.as_ref(), ClientKey::of(client_ip))
         .await?;
-    let identity = state.identity.verify(
-        &site.id,
-        &IdentityRequest {
-            anonymous_id: request.anonymous_id.clone(),
-            user_id: request.user_id.clone(),
-            identity_token: request.identity_token.clone(),
-        },
-        now,
-    )?;
+    let identity = state.identity.verify(&site.id, &request.identity, now)?;
     super::mau::record(state.store.as_ref(), site, &identity.key, now).await?;
     let locale = negotiate_locale(state, site, request.locale.as_deref(), headers);
     Ok(Prepared {

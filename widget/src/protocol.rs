@@ -13,4 +13,6 @@ pub mod session;
 pub use event::{Event, EventKind, Sender};
 pub use frame::{ClientFrame, ServerFrame};
 pub use output::{GenericItem, OutputBody};
-pub use session::{MessageInput, MessageRequest, MessageResponse, SessionStarted, StartSession};
+pub use session::{
+    IdentityRequest, MessageInput, MessageRequest, MessageResponse, SessionStarted, StartSession,
+};

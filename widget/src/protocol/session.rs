@@ -8,15 +8,9 @@ use super::output::OutputBody;
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StartSession {
-    /// Widget-generated anonymous id (kept in a first-party cookie).
-    #[serde(default)]
-    pub anonymous_id: Option<String>,
-    /// The site's own user id.
-    #[serde(default)]
-    pub user_id: Option<String>,
-    /// RS256 JWT from the host page.
-    #[serde(default)]
-    pub identity_token: Option<String>,
+    /// Who the visitor says they are (its fields sit at the top level of the body).
+    #[serde(flatten)]
+    pub identity: IdentityRequest,
     /// The widget's locale (BCP 47); Accept-Language is used when absent.
     #[serde(default)]
     pub locale: Option<String>,
@@ -32,6 +26,20 @@ pub struct StartSession {
     /// The opaque `state` of an expired session, to seed the new one.
     #[serde(default)]
     pub restore: Option<String>,
+}
+
+/// The identity fields of a session start (at the top level of the [`StartSession`] body).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct IdentityRequest {
+    /// Widget-generated id kept in a first-party cookie: 16-128 of `[A-Za-z0-9_-]`.
+    #[serde(default)]
+    pub anonymous_id: Option<String>,
+    /// Id the host page asserts without proof: visible ASCII, at most 256 bytes.
+    #[serde(default)]
+    pub user_id: Option<String>,
+    /// RS256 JWT signed by the site's identity provider. Wins over the other two.
+    #[serde(default)]
+    pub identity_token: Option<String>,
 }
 
 /// Answer to a session start.
@@ -93,4 +101,47 @@ pub struct MessageResponse {
     pub context: serde_json::Value,
     /// Opaque state for restore.
     pub state: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_start_reads_its_identity_fields_from_the_top_level_of_the_body() {
+        let start: StartSession = serde_json::from_str(
+            r#"{"anonymous_id": "anon-0123456789abcdef", "user_id": "customer-7",
+                "identity_token": "a.b.c", "locale": "it"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            start.identity,
+            IdentityRequest {
+                anonymous_id: Some("anon-0123456789abcdef".to_owned()),
+                user_id: Some("customer-7".to_owned()),
+                identity_token: Some("a.b.c".to_owned()),
+            }
+        );
+        assert_eq!(start.locale.as_deref(), Some("it"));
+        let written = serde_json::to_value(&start).unwrap();
+        assert_eq!(written["user_id"], "customer-7");
+        assert!(written.get("identity").is_none());
+    }
+
+    #[test]
+    fn a_session_start_with_an_unknown_or_nested_field_is_refused() {
+        for body in [
+            r#"{"anonymus_id": "anon-0123456789abcdef"}"#,
+            r#"{"identity_token": "a.b.c", "email": "victim@example.test"}"#,
+            r#"{"identity": {"user_id": "customer-7"}}"#,
+        ] {
+            let refused = serde_json::from_str::<StartSession>(body).unwrap_err();
+            assert!(
+                refused.to_string().contains("unknown field"),
+                "{body}: {refused}"
+            );
+        }
+        let empty: StartSession = serde_json::from_str("{}").unwrap();
+        assert_eq!(empty.identity, IdentityRequest::default());
+    }
 }
