@@ -17,6 +17,8 @@ pub struct ApiError {
     message: String,
     retry_after_s: Option<u64>,
     fields: Option<Vec<String>>,
+    /// A 401 for a bearer credential: answered with `WWW-Authenticate: Bearer`.
+    bearer_challenge: bool,
 }
 
 #[derive(Serialize)]
@@ -41,12 +43,20 @@ impl ApiError {
             message: message.into(),
             retry_after_s: None,
             fields: None,
+            bearer_challenge: false,
         }
     }
 
     /// Names the invalid fields of a form (`"fields": [...]` in the body).
     pub fn with_fields(mut self, fields: Vec<String>) -> Self {
         self.fields = Some(fields);
+        self
+    }
+
+    /// Adds `WWW-Authenticate: Bearer` to the answer (RFC 6750), for a missing or refused
+    /// bearer token.
+    pub fn with_bearer_challenge(mut self) -> Self {
+        self.bearer_challenge = true;
         self
     }
 
@@ -121,6 +131,12 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        if self.bearer_challenge {
+            response.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"staffetta\""),
+            );
         }
         response
     }

@@ -33,6 +33,16 @@ impl Secret {
     }
 }
 
+/// 64 hex digits from the OS random source (two UUID v4, 244 random bits): refresh tokens,
+/// visitor session tokens.
+pub fn random_token() -> String {
+    format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("[redacted]")

@@ -39,13 +39,21 @@ pub(crate) fn ws_config() -> WebSocketConfig {
         .write_buffer_size(0)
 }
 
+/// A started session: its id and the token every call on it presents.
+pub(crate) struct Session {
+    /// Session id (in the path).
+    pub(crate) id: String,
+    /// Session token (`Authorization: Bearer`).
+    pub(crate) token: String,
+}
+
 /// Starts `count` anonymous sessions on the demo site, `concurrency` at a time, and returns
-/// their ids in order.
+/// them in order.
 pub(crate) async fn start_sessions(
     base_url: &str,
     count: usize,
     concurrency: usize,
-) -> Result<Vec<String>> {
+) -> Result<Vec<Session>> {
     let http = reqwest::Client::builder()
         .timeout(CALL_TIMEOUT)
         .pool_max_idle_per_host(concurrency)
@@ -59,7 +67,7 @@ pub(crate) async fn start_sessions(
         .await
 }
 
-async fn start_session(http: &reqwest::Client, url: &str, index: usize) -> Result<String> {
+async fn start_session(http: &reqwest::Client, url: &str, index: usize) -> Result<Session> {
     let body = json!({ "anonymous_id": format!("load-visitor-{index:08}"), "locale": "en" });
     let response = http
         .post(url)
@@ -75,10 +83,16 @@ async fn start_session(http: &reqwest::Client, url: &str, index: usize) -> Resul
     }
     let started: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("session start {index} answered {text}"))?;
-    started["session_id"]
-        .as_str()
-        .map(str::to_owned)
-        .with_context(|| format!("session start {index} has no session_id: {text}"))
+    let field = |name: &str| {
+        started[name]
+            .as_str()
+            .map(str::to_owned)
+            .with_context(|| format!("session start {index} has no {name}: {text}"))
+    };
+    Ok(Session {
+        id: field("session_id")?,
+        token: field("session_token")?,
+    })
 }
 
 /// The loopback source address of the `index`-th client socket.
@@ -87,9 +101,14 @@ pub(crate) fn source_address(index: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 0, 0, octet))
 }
 
-/// Opens a websocket to `ws://{server}{path}` from `source` with the [`ORIGIN`] header,
-/// within [`CALL_TIMEOUT`].
-pub(crate) async fn connect(server: SocketAddr, source: IpAddr, path: &str) -> Result<Ws> {
+/// Opens a websocket to `ws://{server}{path}` from `source` with the [`ORIGIN`] header (and
+/// `Authorization: Bearer <token>` when given), within [`CALL_TIMEOUT`].
+pub(crate) async fn connect(
+    server: SocketAddr,
+    source: IpAddr,
+    path: &str,
+    token: Option<&str>,
+) -> Result<Ws> {
     let open = async {
         let socket = TcpSocket::new_v4()?;
         socket.set_reuseaddr(true)?;
@@ -100,6 +119,11 @@ pub(crate) async fn connect(server: SocketAddr, source: IpAddr, path: &str) -> R
         request
             .headers_mut()
             .insert("origin", HeaderValue::from_static(ORIGIN));
+        if let Some(token) = token {
+            request
+                .headers_mut()
+                .insert("authorization", format!("Bearer {token}").parse()?);
+        }
         let (ws, _) =
             tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config())).await?;
         anyhow::Ok(ws)

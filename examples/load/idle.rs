@@ -82,7 +82,7 @@ pub(crate) async fn run(target: &Target, sessions: usize) -> Result<IdleReport> 
     let baseline_kib = stats::rss_kib(server.pid())?;
 
     let started = Instant::now();
-    let ids = tokio::time::timeout(
+    let accepted = tokio::time::timeout(
         STEP_TIMEOUT,
         client::start_sessions(&server.base_url, sessions, START_CONCURRENCY),
     )
@@ -104,15 +104,16 @@ pub(crate) async fn run(target: &Target, sessions: usize) -> Result<IdleReport> 
     let addr = server.addr;
     let holders: Vec<tokio::task::JoinHandle<()>> = tokio::time::timeout(
         STEP_TIMEOUT,
-        futures_util::stream::iter(ids.iter().enumerate())
-            .map(|(index, id)| {
+        futures_util::stream::iter(accepted.iter().enumerate())
+            .map(|(index, session)| {
                 let stop = stop_rx.clone();
                 let dropped = Arc::clone(&dropped);
                 async move {
                     let mut ws = client::connect(
                         addr,
                         client::source_address(index),
-                        &client::session_ws_path(id),
+                        &client::session_ws_path(&session.id),
+                        Some(&session.token),
                     )
                     .await?;
                     ping(&mut ws)

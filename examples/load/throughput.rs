@@ -121,7 +121,9 @@ pub(crate) async fn run(target: &Target, plan: &ThroughputPlan) -> Result<Compar
         let server = EchoServer::start()?;
         let mut sockets = Vec::with_capacity(plan.sockets);
         for index in 0..plan.sockets {
-            sockets.push(client::connect(server.addr, client::source_address(index), "/").await?);
+            sockets.push(
+                client::connect(server.addr, client::source_address(index), "/", None).await?,
+            );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
         let probe = Probe::Turn {

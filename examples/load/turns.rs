@@ -136,14 +136,15 @@ pub(crate) async fn run(target: &Target, plan: &TurnsPlan) -> Result<TurnsReport
 
 /// Starts `count` sessions and opens a websocket on each.
 pub(crate) async fn open_sessions(server: &Served, count: usize) -> Result<Vec<Ws>> {
-    let ids = client::start_sessions(&server.base_url, count, 16).await?;
+    let sessions = client::start_sessions(&server.base_url, count, 16).await?;
     let mut sockets = Vec::with_capacity(count);
-    for (index, id) in ids.iter().enumerate() {
+    for (index, session) in sessions.iter().enumerate() {
         sockets.push(
             client::connect(
                 server.addr,
                 client::source_address(index),
-                &client::session_ws_path(id),
+                &client::session_ws_path(&session.id),
+                Some(&session.token),
             )
             .await?,
         );

@@ -137,14 +137,7 @@ pub async fn family_revoked(store: &dyn Store, family: &str) -> Result<bool, Sto
     Ok(store.get(&revoked_key(family)).await?.is_some())
 }
 
-/// 64 hex digits from the OS random source (two UUID v4, 244 random bits).
-pub fn random_token() -> String {
-    format!(
-        "{}{}",
-        uuid::Uuid::new_v4().simple(),
-        uuid::Uuid::new_v4().simple()
-    )
-}
+pub use crate::secret::random_token;
 
 /// How long a rotated refresh token may still be exchanged (concurrent refreshes of two tabs).
 pub const REUSE_WINDOW_MS: i64 = 30_000;

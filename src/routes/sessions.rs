@@ -19,6 +19,7 @@ use crate::error::{ApiError, ApiJson};
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation::{self, NewConversation};
 use crate::visitor::record::{SessionRecord, decode_restore_state};
+use crate::visitor::session_token::VisitorSession;
 use crate::visitor::{origin, start};
 
 /// The visitor routes.
@@ -100,6 +101,7 @@ async fn start_session(
     let idle = state.bots.idle(&site.id);
     let body = SessionStarted {
         session_id: started.session_id,
+        session_token: started.session_token.expose().to_owned(),
         conversation_id: started.conversation_id,
         locale,
         timeout_s: u64::try_from(idle.timeout.as_secs()).unwrap_or(0),
@@ -131,43 +133,39 @@ pub async fn session_of_site(
 
 async fn send_message(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: VisitorSession,
     ApiJson(request): ApiJson<MessageRequest>,
 ) -> Result<Json<MessageResponse>, ApiError> {
-    session_of_site(&state, &site, &session_id).await?;
-    start::check_message_rate(&state, &session_id).await?;
-    conversation::send(&state, &session_id, request)
+    start::check_message_rate(&state, &session.id).await?;
+    conversation::send(&state, &session.id, request)
         .await
         .map(Json)
 }
 
 async fn refresh_identity(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: VisitorSession,
     ApiJson(body): ApiJson<crate::visitor::identity_expiry::IdentityRefresh>,
 ) -> Result<StatusCode, ApiError> {
-    session_of_site(&state, &site, &session_id).await?;
-    crate::visitor::identity_expiry::refresh(&state, &session_id, &body.identity_token).await?;
+    crate::visitor::identity_expiry::refresh(&state, &session.id, &body.identity_token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// "Continue" on the idle warning: visitor activity without a message (204).
 async fn continue_session(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: VisitorSession,
 ) -> Result<StatusCode, ApiError> {
-    session_of_site(&state, &site, &session_id).await?;
-    start::check_message_rate(&state, &session_id).await?;
-    crate::visitor::keep_alive::keep_alive(&state, &session_id).await?;
+    start::check_message_rate(&state, &session.id).await?;
+    crate::visitor::keep_alive::keep_alive(&state, &session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 async fn end_session(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: VisitorSession,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    session_of_site(&state, &site, &session_id).await?;
-    let seq = conversation::end(&state, &session_id).await?;
+    let seq = conversation::end(&state, &session.id).await?;
     Ok(Json(serde_json::json!({ "ended": true, "seq": seq })))
 }
 
@@ -196,12 +194,15 @@ struct EventsPage {
 
 async fn long_poll(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
     query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+    session: Result<VisitorSession, ApiError>,
 ) -> Result<Json<EventsPage>, ApiError> {
     let Query(query) =
         query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
-    let record = session_of_site(&state, &site, &session_id).await?;
+    let VisitorSession {
+        id: session_id,
+        record,
+    } = session?;
     let conversation = record.conversation_id.clone();
     // Subscribe before reading so an append between the read and the wait is not missed.
     let mut notices = state.bus.subscribe(&conversation);

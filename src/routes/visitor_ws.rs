@@ -12,7 +12,7 @@ use std::time::Duration;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{ConnectInfo, Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
@@ -20,7 +20,6 @@ use serde::Deserialize;
 use staffetta_widget::protocol::{ClientFrame, Event, EventKind, Sender, ServerFrame};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::sessions::session_of_site;
 use crate::app::AppState;
 use crate::desk::visitor_presence::{self, Lease};
 use crate::error::ApiError;
@@ -28,6 +27,7 @@ use crate::limits::WsSlot;
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation;
 use crate::visitor::record::{Status, conversation_log};
+use crate::visitor::session_token::{self, VisitorSession};
 
 /// Interval between server pings.
 const HEARTBEAT: Duration = Duration::from_secs(20);
@@ -57,23 +57,28 @@ pub struct WsQuery {
 /// `GET /api/v1/sites/{site}/sessions/{session}/ws`.
 pub async fn upgrade(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     query: Result<Query<WsQuery>, QueryRejection>,
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    session: Result<VisitorSession, ApiError>,
 ) -> Result<Response, ApiError> {
     let Query(query) =
         query.map_err(|err| ApiError::bad_request("invalid_query", err.body_text()))?;
     let upgrade = upgrade.map_err(|err| {
         ApiError::new(err.status(), "websocket_upgrade_required", err.body_text())
     })?;
-    let record = session_of_site(&state, &site, &session_id).await?;
+    // Authenticated before the upgrade: a refused token never becomes a socket.
+    let VisitorSession {
+        id: session_id,
+        record,
+    } = session?;
     let ip = state.metadata.client_ip(&headers, peer);
     let slot = state.websockets.acquire(ip).await?;
     let limits = &state.settings.limits;
     let lifecycle = state.lifecycle.clone();
     Ok(upgrade
+        .protocols([session_token::WS_PROTOCOL])
         .read_buffer_size(4096)
         .write_buffer_size(WRITE_BATCH)
         .max_message_size(limits.max_frame_len())

@@ -68,6 +68,8 @@ pub struct NewConversation {
 pub struct Started {
     /// New session id.
     pub session_id: String,
+    /// The session's bearer token (only its digest is stored).
+    pub session_token: crate::secret::Secret,
     /// New conversation id.
     pub conversation_id: String,
     /// Last seq written (the welcome).
@@ -92,6 +94,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     };
     let (session, outputs) = run_step(state, &new.site, &new.locale, now, session, Input::Start);
     let session_id = uuid::Uuid::new_v4().simple().to_string();
+    let token = super::session_token::issue();
     let conversation_id = uuid::Uuid::now_v7().to_string();
     let record = SessionRecord {
         site: new.site,
@@ -103,6 +106,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
         metadata: new.metadata,
         status: Status::Bot,
         bot: session,
+        token_digest: Some(token.digest),
     };
     let public = record.bot.public_state(&dialog);
     let entries = turn_entries(now, None, &outputs);
@@ -151,6 +155,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
     )?;
     Ok(Started {
         session_id,
+        session_token: token.token,
         conversation_id,
         seq: last_seq,
         output,

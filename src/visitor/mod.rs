@@ -8,6 +8,7 @@
 //! - [`conversation`]: start, message, end, tick: one engine turn, one durable write.
 //! - [`turn`]: visitor input -> engine input, engine outputs -> log entries.
 //! - [`record`]: the stored session and its keys; the opaque restore state.
+//! - [`session_token`]: the bearer token every call on a session presents.
 //! - [`bus`]: fan-out of conversation activity to this node's subscribers.
 //! - [`timer`]: idle deadlines (the next one of a session) and the one task applying them.
 //! - [`origin`]: origin checks and CORS.
@@ -27,6 +28,7 @@ pub mod mau;
 pub mod metadata;
 pub mod origin;
 pub mod record;
+pub mod session_token;
 pub mod start;
 pub mod timer;
 pub mod turn;

@@ -78,7 +78,7 @@ pub async fn guard(
         );
         headers.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            HeaderValue::from_static("content-type, accept-language"),
+            HeaderValue::from_static("content-type, accept-language, authorization"),
         );
         headers.insert(
             header::ACCESS_CONTROL_EXPOSE_HEADERS,

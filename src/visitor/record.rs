@@ -59,6 +59,10 @@ pub struct SessionRecord {
     pub status: Status,
     /// The dialog engine's session.
     pub bot: Session,
+    /// SHA-256 digest of the session token ([`super::session_token`]); absent on sessions
+    /// stored before tokens existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_digest: Option<String>,
 }
 
 /// Why a restore state could not be read.

@@ -183,7 +183,9 @@ export class HttpVisitor {
   }
 
   headers() {
-    return { 'content-type': 'application/json', origin: this.origin };
+    const headers = { 'content-type': 'application/json', origin: this.origin };
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    return headers;
   }
 
   async start(anonymousId, pageUrl) {
@@ -194,6 +196,7 @@ export class HttpVisitor {
     if (r.status !== 201) throw new Error(`session start answered ${r.status}: ${await r.text()}`);
     const body = await r.json();
     this.sessionId = body.session_id;
+    this.token = body.session_token;
     this.chatId = body.conversation_id;
     return body;
   }
@@ -224,7 +227,7 @@ export class HttpVisitor {
   }
 
   async events() {
-    const r = await fetch(`${this.server.url}/api/v1/sites/demo/sessions/${this.sessionId}/events?after=0`, { headers: { origin: this.origin } });
+    const r = await fetch(`${this.server.url}/api/v1/sites/demo/sessions/${this.sessionId}/events?after=0`, { headers: this.headers() });
     const body = await r.json();
     return body.events || [];
   }

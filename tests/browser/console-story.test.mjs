@@ -310,6 +310,11 @@ describe('a day at the desk, end to end', () => {
     });
     const back = new HttpVisitor(server, fixtures.url);
     back.sessionId = (await widget(visitor).state()).conversation.sessionId;
+    // The session token as the widget keeps it (never in the public state).
+    back.token = await visitor.evaluate(() => {
+      const key = Object.keys(sessionStorage).find((k) => k.endsWith(':session'));
+      return JSON.parse(sessionStorage.getItem(key)).token;
+    });
     assert.equal((await back.askForHuman()).outcome, 'offered');
     await admin.page.locator('.offer').getByRole('button', { name: 'Accept' }).click();
     const conv3 = admin.page.locator('.conversation').nth(1);

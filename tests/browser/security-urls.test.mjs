@@ -1,8 +1,8 @@
 // K-03: no visitor credential in a URL. The widget talks to the real server over the
 // websocket and, with websockets blocked, over the long-poll; every URL it requests is
-// recorded and checked: the session id, the conversation id and the restore state never
-// appear in a query string or a fragment, and the session id appears only as the path
-// segment after `/sessions/` (the API's addressing; see docs/security.md, K-03).
+// recorded and checked: the session token (the credential), the conversation id and the
+// restore state appear nowhere in a URL; the session id appears only as the path segment
+// after `/sessions/` (the API's addressing), and the id alone opens nothing (401).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { desktop, inWidget, setUp, widget } from './harness.mjs';
@@ -49,8 +49,9 @@ test('no visitor credential travels in a URL, over the websocket or the long-pol
   for (const blocked of [false, true]) {
     const context = await env.browser.newContext(desktop);
     if (blocked) await context.routeWebSocket(/./, (ws) => ws.close({ code: 1008, reason: 'blocked by the test' }));
-    const { urls, started } = await converse(context);
+    const { page, urls, started } = await converse(context);
     assert.ok(started && started.session_id, 'the session start was seen');
+    assert.match(started.session_token || '', /^[0-9a-f]{64}$/, 'the session start returns a token');
     const secrets = [started.session_id, started.conversation_id, started.state].filter(Boolean);
     const ws = env.server.replace(/^http/, 'ws');
     const api = urls.filter((u) => u.startsWith(env.server) || u.startsWith(ws));
@@ -62,6 +63,7 @@ test('no visitor credential travels in a URL, over the websocket or the long-pol
         assert.ok(!url.search.includes(secret), `a credential in the query of ${raw}`);
         assert.ok(!url.hash.includes(secret), `a credential in the fragment of ${raw}`);
       }
+      assert.ok(!raw.includes(started.session_token), `the session token in ${raw}`);
       const segments = url.pathname.split('/');
       segments.forEach((segment, i) => {
         if (segment === started.session_id) assert.equal(segments[i - 1], 'sessions', raw);
@@ -69,6 +71,16 @@ test('no visitor credential travels in a URL, over the websocket or the long-pol
         assert.notEqual(segment, started.conversation_id, raw);
       });
     }
+    if (!blocked) {
+      const status = await page.evaluate(() => window.Staffetta.instances.default.getState().conversation.transport);
+      assert.equal(status, 'websocket', 'the socket with the token subprotocol opened');
+    }
+    // What a proxy log shows (the URL) is not enough to read the conversation.
+    const events = `${env.server}/api/v1/sites/demo/sessions/${started.session_id}/events?after=0`;
+    const bare = await fetch(events, { headers: { origin: env.fixtures } });
+    assert.equal(bare.status, 401);
+    assert.equal((await bare.json()).error.code, 'session_token_required');
+    assert.match(bare.headers.get('www-authenticate') || '', /^Bearer/);
     await context.close();
   }
 });

@@ -55,9 +55,15 @@ test('a widget on long-poll returns to the websocket when it works again, withou
   // Another tab sends a message just before the socket comes back: its events may arrive by
   // the last long-poll or by the websocket's resume, and are shown once either way.
   const { sessionId } = (await w.state()).conversation;
+  // The session token as the widget keeps it (never in the public state).
+  const token = await page.evaluate(() => {
+    const key = Object.keys(sessionStorage).find((k) => k.endsWith(':session'));
+    return JSON.parse(sessionStorage.getItem(key)).token;
+  });
+  const authorization = `Bearer ${token}`;
   const sent = await fetch(`${env.server}/api/v1/sites/demo/sessions/${sessionId}/message`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', origin: env.fixtures },
+    headers: { 'content-type': 'application/json', origin: env.fixtures, authorization },
     body: JSON.stringify({ client_message_id: 'other-tab-1', input: { option: 'visit' } }),
   });
   assert.equal(sent.status, 200);
@@ -77,7 +83,7 @@ test('a widget on long-poll returns to the websocket when it works again, withou
   await page.waitForTimeout(500);
   assert.equal(polls.filter((at) => at > switchedAt + 100).length, 0, 'the long-poll stopped');
 
-  const log = await (await fetch(`${env.server}/api/v1/sites/demo/sessions/${sessionId}/events?after=0`, { headers: { origin: env.fixtures } })).json();
+  const log = await (await fetch(`${env.server}/api/v1/sites/demo/sessions/${sessionId}/events?after=0`, { headers: { origin: env.fixtures, authorization } })).json();
   const head = log.events.at(-1).seq;
   assert.equal((await w.state()).conversation.lastSeq, head, 'every event up to the head was taken');
   const counts = await page.evaluate(() => {

@@ -222,7 +222,7 @@ async fn try_socket(node: &TestApp, visitor: &Visitor) -> Result<Socket, u16> {
         node.base_url.replacen("http://", "ws://", 1),
         visitor.id()
     );
-    match Socket::connect(&url, crate::support::visitor::ORIGIN).await {
+    match Socket::connect_as(&url, crate::support::visitor::ORIGIN, visitor.token()).await {
         Ok(socket) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             Err(response.status().as_u16())

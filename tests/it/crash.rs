@@ -45,6 +45,8 @@ async fn every_acknowledged_message_survives_kill_9_once_and_in_order_over_20_cy
         .await
         .unwrap();
     let session = started["session_id"].as_str().unwrap().to_owned();
+    // Every later call presents the session token, as the widget does.
+    let http = with_session_token(started["session_token"].as_str().unwrap());
 
     // (client_message_id, acknowledged seq), in acknowledgement order.
     let mut acked: Vec<(String, u64)> = Vec::new();
@@ -111,6 +113,20 @@ async fn every_acknowledged_message_survives_kill_9_once_and_in_order_over_20_cy
     );
     node.signal("TERM");
     assert_eq!(node.wait_exit(Duration::from_secs(15)), Some(0));
+}
+
+/// A client whose every request carries `Authorization: Bearer <token>`.
+fn with_session_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 async fn send(http: &reqwest::Client, base: &str, session: &str, id: &str) -> Option<u64> {

@@ -69,7 +69,7 @@ function Transport(hooks) {
 var T = Transport.prototype;
 
 T._read = function () {
-  var base = { sessionId: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  var base = { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
   try {
     var saved = JSON.parse(this.h.storage.getItem(this.h.key) || 'null');
     return saved && typeof saved === 'object' ? Object.assign(base, saved) : base;
@@ -95,9 +95,13 @@ T._later = function (name, fn, ms) {
   this.timers[name] = setTimeout(fn.bind(this), ms);
 };
 
-/** A JSON request; `signal` overrides the shared abort signal (the long-poll has its own). */
+/** A JSON request; `signal` overrides the shared abort signal (the long-poll has its own).
+ * Calls on the session (and an offline request linked to it) carry the session token in
+ * `Authorization`: the session id in the URL grants nothing by itself. */
 T._fetch = function (method, path, body, signal) {
   var init = { method: method, headers: { accept: 'application/json' }, credentials: 'omit' };
+  var linked = path.indexOf('/sessions/') === 0 || (body && body.session_id);
+  if (this.s.token && linked) init.headers.authorization = 'Bearer ' + this.s.token;
   if (body !== undefined) {
     init.headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -143,6 +147,7 @@ T._create = function (restore) {
     self.creating = null;
     res = res || {};
     self.s.sessionId = String(res.session_id || '');
+    self.s.token = String(res.session_token || '');
     self.s.conversationId = String(res.conversation_id || '');
     self.s.timeoutS = Number(res.timeout_s) || 0;
     self.s.lastSeq = Number(res.seq) || 0;
@@ -166,6 +171,11 @@ T._create = function (restore) {
 T._failed = function (err, retry) {
   if (err && err.name === 'AbortError') return;
   if (err instanceof HttpError) {
+    if (err.code === 'session_token_required' || err.code === 'invalid_session_token') {
+      // The stored session cannot be used (its token is gone): start over like an expiry.
+      this._expire();
+      return;
+    }
     if (err.code === 'identity_token_expired' || err.code === 'identity_token_invalid' || err.status === 401) {
       this._pendingRetry = retry;
       this._setStatus('identity');
@@ -297,7 +307,7 @@ T._openWs = function (probe) {
   var opened = false;
   var ws;
   try {
-    ws = new WebSocket(this._wsUrl());
+    ws = this.s.token ? new WebSocket(this._wsUrl(), ['staffetta.v1', 'staffetta.session.' + this.s.token]) : new WebSocket(this._wsUrl());
   } catch (e) {
     if (probe) this._scheduleProbe();
     else this._usePoll();
@@ -504,6 +514,7 @@ T.restore = function () {
   var state = this.s.state;
   this._closeStream();
   this.s.sessionId = '';
+  this.s.token = '';
   this.s.expired = false;
   this._write();
   this.stopped = false;
@@ -529,7 +540,7 @@ T.end = function () {
   var id = this.s.sessionId;
   this._closeStream();
   if (id) this._fetch('DELETE', '/sessions/' + encodeURIComponent(id)).catch(function () {});
-  this.s = { sessionId: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  this.s = { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
   this._write();
   this._setStatus('idle');
 };

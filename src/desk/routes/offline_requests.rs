@@ -20,6 +20,7 @@ use crate::desk::offline;
 use crate::error::{ApiError, ApiJson};
 use crate::limits::ClientKey;
 use crate::routes::sessions::session_of_site;
+use crate::visitor::session_token;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -58,7 +59,13 @@ pub(super) async fn leave_request(
     let mut resource = parse_resource(body.resource.as_deref())?;
     let mut conversation = None;
     if let Some(session_id) = &body.session_id {
+        // Linking the request to a conversation shows that conversation with it: only the
+        // session's own token may do that.
         let record = session_of_site(&state, &site, session_id).await?;
+        session_token::check(
+            record.token_digest.as_deref(),
+            session_token::presented(&headers)?,
+        )?;
         conversation = ConversationId::parse(&record.conversation_id).ok();
         if resource.is_none() {
             resource = parse_resource(record.dispatch_to.as_deref())?;

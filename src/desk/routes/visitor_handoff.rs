@@ -12,8 +12,8 @@ use crate::app::AppState;
 use crate::desk::site_desk;
 use crate::desk::visitor_side::{self, HandoffAnswer};
 use crate::error::ApiError;
-use crate::routes::sessions::session_of_site;
 use crate::visitor::conversation;
+use crate::visitor::session_token::VisitorSession;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +24,7 @@ struct HandoffBody {
 
 pub(super) async fn request_handoff(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: Result<VisitorSession, ApiError>,
     body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Json<HandoffAnswer>, ApiError> {
     let body = body.map_err(|rejection| {
@@ -34,7 +34,7 @@ pub(super) async fn request_handoff(
             "The body is too large; send at most {\"resource\": \"...\"}.",
         )
     })?;
-    session_of_site(&state, &site, &session_id).await?;
+    let session_id = session?.id;
     // The body is optional: no body asks for the default resource.
     let body: HandoffBody = if body.iter().all(u8::is_ascii_whitespace) {
         HandoffBody::default()
@@ -55,10 +55,9 @@ pub(super) async fn request_handoff(
 
 pub(super) async fn leave_handoff(
     State(state): State<AppState>,
-    Path((site, session_id)): Path<(String, String)>,
+    session: VisitorSession,
 ) -> Result<StatusCode, ApiError> {
-    session_of_site(&state, &site, &session_id).await?;
-    visitor_side::leave(&state, &session_id).await?;
+    visitor_side::leave(&state, &session.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,17 +8,11 @@ use serde_json::{Value, json};
 use super::console::{self, Console, agent, visitor_event, visitor_events};
 use super::spawn_desk;
 use crate::support::TestApp;
-use crate::support::visitor::{ORIGIN, Visitor};
+use crate::support::visitor::Visitor;
 
 pub(crate) async fn ask_for_human(visitor: &Visitor) -> Value {
     let response = visitor
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/handoff",
-            visitor.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
+        .request(reqwest::Method::POST, "/handoff")
         .send()
         .await
         .unwrap();
@@ -28,13 +22,7 @@ pub(crate) async fn ask_for_human(visitor: &Visitor) -> Value {
 
 pub(super) async fn leave_handoff(visitor: &Visitor) -> u16 {
     visitor
-        .http
-        .delete(format!(
-            "{}/api/v1/sites/demo/sessions/{}/handoff",
-            visitor.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
+        .request(reqwest::Method::DELETE, "/handoff")
         .send()
         .await
         .unwrap()

@@ -9,14 +9,13 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::console::{self, agent, visitor_event, visitor_events};
 use super::desk::{ask_for_human, texts};
 use super::security_support::{claims_of, console_on, desk_settings};
 use super::spawn_desk;
-use crate::support::visitor::{ORIGIN, Visitor};
-use crate::support::{TestApp, spawn_app_with, wait_for};
+use crate::support::visitor::{ORIGIN, Visitor, ws_request};
+use crate::support::{spawn_app_with, wait_for};
 
 /// Every text frame the visitor's websocket receives, collected in the background.
 struct Captured {
@@ -25,16 +24,8 @@ struct Captured {
 }
 
 impl Captured {
-    async fn open(app: &TestApp, visitor: &Visitor) -> Self {
-        let url = format!(
-            "ws://{}/api/v1/sites/demo/sessions/{}/ws?after=0",
-            app.addr,
-            visitor.id()
-        );
-        let mut request = url.into_client_request().unwrap();
-        request
-            .headers_mut()
-            .insert("origin", ORIGIN.parse().unwrap());
+    async fn open(visitor: &Visitor) -> Self {
+        let request = ws_request(&visitor.ws_url("?after=0"), ORIGIN, visitor.token());
         let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
         let frames: Arc<Mutex<Vec<String>>> = Arc::default();
         let sink = Arc::clone(&frames);
@@ -66,7 +57,7 @@ async fn nothing_only_agents_see_reaches_the_visitor_on_any_transport() {
     let mut boss = agent(&app, "boss", "admin").await;
     boss.pause().await;
     let visitor = app.visitor().await;
-    let socket = Captured::open(&app, &visitor).await;
+    let socket = Captured::open(&visitor).await;
     let mut answers = vec![visitor.say("hello there").await.to_string()];
     answers.push(ask_for_human(&visitor).await.to_string());
     let offer = ada.offer().await;
@@ -133,7 +124,7 @@ async fn the_dialogs_note_for_the_agent_never_reaches_the_visitor() {
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;
     let visitor = app.visitor().await;
-    let socket = Captured::open(&app, &visitor).await;
+    let socket = Captured::open(&visitor).await;
     let answer = visitor.say("talk to a human").await.to_string();
     ada.offer().await;
     wait_for("the turn on the socket", Duration::from_secs(5), || async {

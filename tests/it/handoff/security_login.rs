@@ -224,7 +224,8 @@ async fn chat_from(app: &TestApp, agent: &mut Console, forwarded: Option<&str>) 
     let (status, started) = start_session(app, forwarded).await;
     assert_eq!(status, 201, "{started}");
     let session = started["session_id"].as_str().unwrap();
-    assert_eq!(handoff_request(app, "demo", session).await.0, 200);
+    let token = started["session_token"].as_str().unwrap();
+    assert_eq!(handoff_request(app, "demo", session, token).await.0, 200);
     let offer = agent.offer().await;
     agent.accept(&offer).await
 }

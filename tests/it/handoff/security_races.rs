@@ -144,7 +144,9 @@ async fn a_visitor_asking_ten_times_at_once_is_queued_once_and_stays_with_the_ag
     let mut ada = agent(&app, "ada", "agent").await;
     for round in 0..5 {
         let visitor = app.visitor().await;
-        let answers = join_all((0..10).map(|_| handoff_request(&app, "demo", visitor.id()))).await;
+        let answers =
+            join_all((0..10).map(|_| handoff_request(&app, "demo", visitor.id(), visitor.token())))
+                .await;
         let accepted = answers.iter().filter(|(status, _)| *status == 200).count();
         assert_eq!(accepted, 1, "round {round}: {answers:?}");
         for (status, body) in &answers {

@@ -228,7 +228,12 @@ pub async fn refresh(app: &TestApp, cookie: &str) -> reqwest::Response {
 
 /// `POST /api/v1/sites/{site}/sessions/{session}/handoff` from the widget's page: status and
 /// body.
-pub async fn handoff_request(app: &TestApp, site: &str, session: &str) -> (u16, Value) {
+pub async fn handoff_request(
+    app: &TestApp,
+    site: &str,
+    session: &str,
+    token: &str,
+) -> (u16, Value) {
     let response = app
         .http
         .post(format!(
@@ -236,6 +241,7 @@ pub async fn handoff_request(app: &TestApp, site: &str, session: &str) -> (u16, 
             app.base_url
         ))
         .header("origin", ORIGIN)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap();
@@ -261,9 +267,18 @@ pub async fn until_a_console_is_lost(app: &TestApp) {
     .await;
 }
 
-/// Starts an anonymous visitor session on `site` and asks for a human; returns
-/// (session id, conversation id).
-pub async fn visitor_asking_on(app: &TestApp, site: &str) -> (String, String) {
+/// A visitor session started on a site: what later calls need.
+pub struct SiteSession {
+    /// The session id.
+    pub id: String,
+    /// The session token.
+    pub token: String,
+    /// The conversation id.
+    pub conversation: String,
+}
+
+/// Starts an anonymous visitor session on `site` and asks for a human.
+pub async fn visitor_asking_on(app: &TestApp, site: &str) -> SiteSession {
     let started = app
         .start_session_raw(
             site,
@@ -274,21 +289,32 @@ pub async fn visitor_asking_on(app: &TestApp, site: &str) -> (String, String) {
         )
         .await;
     assert_eq!(started.status, 201, "{:?}", started.body);
-    let session = started.body["session_id"].as_str().unwrap().to_owned();
-    let conversation = started.body["conversation_id"].as_str().unwrap().to_owned();
-    assert_eq!(handoff_request(app, site, &session).await.0, 200);
-    (session, conversation)
+    let text = |field: &str| started.body[field].as_str().unwrap().to_owned();
+    let session = SiteSession {
+        id: text("session_id"),
+        token: text("session_token"),
+        conversation: text("conversation_id"),
+    };
+    let asked = handoff_request(app, site, &session.id, &session.token).await;
+    assert_eq!(asked.0, 200);
+    session
 }
 
 /// The events of a visitor session on `site` after `after` (long-poll without waiting).
-pub async fn session_events(app: &TestApp, site: &str, session: &str, after: u64) -> Vec<Value> {
+pub async fn session_events(
+    app: &TestApp,
+    site: &str,
+    session: &SiteSession,
+    after: u64,
+) -> Vec<Value> {
     let response = app
         .http
         .get(format!(
-            "{}/api/v1/sites/{site}/sessions/{session}/events?after={after}&wait=0",
-            app.base_url
+            "{}/api/v1/sites/{site}/sessions/{}/events?after={after}&wait=0",
+            app.base_url, session.id
         ))
         .header("origin", ORIGIN)
+        .bearer_auth(&session.token)
         .send()
         .await
         .unwrap();

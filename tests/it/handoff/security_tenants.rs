@@ -21,7 +21,8 @@ use crate::support::{TestApp, spawn_app_with, wait_for};
 async fn an_admin_of_one_site_cannot_read_write_transfer_end_or_ban_on_another() {
     let app = spawn_two_sites().await;
     let mut sam = console_on(&app, SHOP, "sam", "agent").await;
-    let (session, chat) = visitor_asking_on(&app, SHOP).await;
+    let session = visitor_asking_on(&app, SHOP).await;
+    let chat = session.conversation.clone();
     let offer = sam.offer().await;
     assert_eq!(sam.accept(&offer).await, chat);
     let mut boss = console_on(&app, "demo", "boss", "admin").await;
@@ -67,7 +68,7 @@ async fn a_conversation_cannot_be_transferred_to_an_agent_of_another_site() {
     let app = spawn_two_sites().await;
     let mut sam = console_on(&app, SHOP, "sam", "agent").await;
     let mut ada = console_on(&app, "demo", "ada", "agent").await;
-    let (_, chat) = visitor_asking_on(&app, "demo").await;
+    let chat = visitor_asking_on(&app, "demo").await.conversation;
     let offer = ada.offer().await;
     ada.accept(&offer).await;
     ada.send(

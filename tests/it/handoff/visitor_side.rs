@@ -101,6 +101,7 @@ async fn with_nobody_logged_in_the_visitor_is_told_and_leaves_a_request_agents_s
         .http
         .post(&url)
         .header("origin", ORIGIN)
+        .bearer_auth(visitor.token())
         .json(&json!({"name": "Giulia", "email": "giulia@example.org", "text": "Call me back", "session_id": visitor.id()}))
         .send()
         .await

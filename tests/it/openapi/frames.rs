@@ -10,7 +10,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::contract::{assert_documented, assert_valid, frame_def, is_valid, openapi, ws_frames};
 use crate::support::spawn_app;
-use crate::support::visitor::ORIGIN;
+use crate::support::visitor::{ORIGIN, ws_request};
 
 const WS: &str = "/api/v1/sites/{site}/sessions/{session}/ws";
 
@@ -44,15 +44,7 @@ async fn real_websocket_frames_match_the_frame_schema() {
     let client_schema = frame_def(&frames_doc, "ClientFrame");
     let server_schema = frame_def(&frames_doc, "ServerFrame");
     let visitor = app.visitor().await;
-    let url = format!(
-        "ws://{}/api/v1/sites/demo/sessions/{}/ws?after=0",
-        app.addr,
-        visitor.id()
-    );
-    let mut request = url.into_client_request().expect("request");
-    request
-        .headers_mut()
-        .insert("origin", ORIGIN.parse().expect("origin"));
+    let request = ws_request(&visitor.ws_url("?after=0"), ORIGIN, visitor.token());
     let (socket, _) = tokio_tungstenite::connect_async(request)
         .await
         .expect("websocket opens");
@@ -144,19 +136,46 @@ async fn refused_websocket_upgrades_are_documented_responses() {
     let app = spawn_app().await;
     let doc = openapi();
     let visitor = app.visitor().await;
-    for (site, session, origin, status) in [
-        ("demo", visitor.id().to_owned(), "https://evil.test", 403),
-        ("nowhere", visitor.id().to_owned(), ORIGIN, 404),
-        ("demo", "0".repeat(32), ORIGIN, 404),
+    let other = app.visitor().await;
+    for (site, session, origin, token, status) in [
+        (
+            "demo",
+            visitor.id().to_owned(),
+            "https://evil.test",
+            Some(visitor.token()),
+            403,
+        ),
+        (
+            "nowhere",
+            visitor.id().to_owned(),
+            ORIGIN,
+            Some(visitor.token()),
+            404,
+        ),
+        ("demo", "0".repeat(32), ORIGIN, Some(visitor.token()), 404),
+        ("demo", visitor.id().to_owned(), ORIGIN, None, 401),
+        (
+            "demo",
+            visitor.id().to_owned(),
+            ORIGIN,
+            Some(other.token()),
+            401,
+        ),
     ] {
         let url = format!(
             "ws://{}/api/v1/sites/{site}/sessions/{session}/ws",
             app.addr
         );
-        let mut request = url.into_client_request().expect("request");
-        request
-            .headers_mut()
-            .insert("origin", origin.parse().expect("origin"));
+        let request = match token {
+            Some(token) => ws_request(&url, origin, token),
+            None => {
+                let mut request = url.into_client_request().expect("request");
+                request
+                    .headers_mut()
+                    .insert("origin", origin.parse().expect("origin"));
+                request
+            }
+        };
         let refusal = tokio_tungstenite::connect_async(request)
             .await
             .expect_err("refused");

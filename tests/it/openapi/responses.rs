@@ -221,13 +221,8 @@ async fn real_visitor_answers_match_the_documented_responses() {
         too_long.status.as_u16(),
         &too_long.body,
     );
-    let not_json = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/message",
-            app.base_url,
-            visitor.id()
-        ))
+    let not_json = visitor
+        .request(reqwest::Method::POST, "/message")
         .header("content-type", "application/json")
         .body("{not json")
         .send()
@@ -258,6 +253,11 @@ async fn real_visitor_answers_match_the_documented_responses() {
         visitor.id()
     );
     let (status, body) = get(&app, &path, Some(ORIGIN)).await;
+    assert_documented(&doc, "get", EVENTS, status, &body);
+    // The session id alone (no token) opens nothing.
+    let path = format!("/api/v1/sites/demo/sessions/{}/events", visitor.id());
+    let (status, body) = get(&app, &path, Some(ORIGIN)).await;
+    assert_eq!(status, 401);
     assert_documented(&doc, "get", EVENTS, status, &body);
     let (status, body) = get(
         &app,

@@ -39,8 +39,9 @@ pub enum Ending {
 }
 
 impl RawSocket {
-    /// Upgrades the visitor's websocket with `extra` request headers; returns the response
-    /// head and, on 101, the socket.
+    /// Upgrades the visitor's websocket with `extra` request headers (the session token goes
+    /// in `Authorization`, as a non-browser client sends it); returns the response head and,
+    /// on 101, the socket.
     pub async fn open(
         app: &TestApp,
         visitor: &Visitor,
@@ -51,8 +52,9 @@ impl RawSocket {
         let request = format!(
             "GET {path} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
              Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
-             Origin: {ORIGIN}\r\n{extra}\r\n",
-            app.addr
+             Origin: {ORIGIN}\r\nAuthorization: Bearer {}\r\n{extra}\r\n",
+            app.addr,
+            visitor.token()
         );
         stream.write_all(request.as_bytes()).await.expect("written");
         let mut buffered = Vec::new();

@@ -1,6 +1,6 @@
-//! a visitor reaches only their own conversation (the session id is the only
-//! credential, bound to one site), and a conversation that ended takes nothing more on any
-//! transport.
+//! and K-03: a visitor reaches only their own conversation (a session id is bound
+//! to one site and opens nothing without its session token, which never travels in a URL),
+//! and a conversation that ended takes nothing more on any transport.
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -262,11 +262,15 @@ async fn assert_nothing_more_is_taken(app: &TestApp, visitor: &Visitor) {
     };
     assert_eq!(error["code"], "conversation_ended", "{error}");
     assert_eq!(error["client_message_id"], "late-ws");
-    let handoff = on_session(app, Method::POST, "demo", visitor.id(), "/handoff").await;
-    assert_eq!(handoff.0, StatusCode::CONFLICT, "{:?}", handoff.1);
-    assert_eq!(handoff.1["error"]["code"], "conversation_ended");
-    let keep_alive = on_session(app, Method::POST, "demo", visitor.id(), "/continue").await;
-    assert_eq!(keep_alive.0, StatusCode::CONFLICT, "{:?}", keep_alive.1);
+    for tail in ["/handoff", "/continue"] {
+        let answer = visitor.request(Method::POST, tail).send().await.unwrap();
+        assert_eq!(answer.status(), StatusCode::CONFLICT, "{tail}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(
+            body["error"]["code"], "conversation_ended",
+            "{tail}: {body}"
+        );
+    }
     // Nothing was queued or stored.
     assert_eq!(head(visitor).await, before);
 }
@@ -285,4 +289,142 @@ async fn after_the_bot_ends_the_conversation_no_transport_takes_a_message() {
     let visitor = app.visitor().await;
     visitor.pick("bye").await;
     assert_nothing_more_is_taken(&app, &visitor).await;
+}
+
+/// `method` on the visitor's session with `authorization` as the header value (or none).
+async fn with_authorization(
+    visitor: &Visitor,
+    method: Method,
+    tail: &str,
+    authorization: Option<&str>,
+) -> (StatusCode, Value, Option<String>) {
+    let mut request = visitor
+        .http
+        .request(
+            method,
+            format!(
+                "{}/api/v1/sites/demo/sessions/{}{tail}",
+                visitor.base_url,
+                visitor.id()
+            ),
+        )
+        .header("origin", ORIGIN);
+    if let Some(value) = authorization {
+        request = request.header("authorization", value);
+    }
+    if tail == "/message" {
+        request = request.json(&json!({ "client_message_id": "m-1", "input": { "text": "hi" } }));
+    }
+    let response = request.send().await.expect("sent");
+    let status = response.status();
+    let challenge = response
+        .headers()
+        .get("www-authenticate")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response.json().await.unwrap_or(Value::Null);
+    (status, body, challenge)
+}
+
+#[tokio::test]
+async fn the_session_id_alone_opens_nothing_on_any_route_or_transport() {
+    let app = spawn_app().await;
+    let visitor = app.visitor().await;
+    let other = app.visitor().await;
+    let others = format!("Bearer {}", other.token());
+    for (method, tail) in SESSION_ROUTES {
+        for (authorization, code) in [
+            (None, "session_token_required"),
+            (Some(others.as_str()), "invalid_session_token"),
+            (Some("Basic dXNlcjpwYXNz"), "invalid_session_token"),
+            (Some("Bearer "), "invalid_session_token"),
+        ] {
+            let (status, body, challenge) =
+                with_authorization(&visitor, method.clone(), tail, authorization).await;
+            assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {tail}: {body}");
+            assert_eq!(body["error"]["code"], code, "{method} {tail}");
+            assert!(
+                challenge.is_some_and(|c| c.starts_with("Bearer")),
+                "{method} {tail}: no WWW-Authenticate"
+            );
+        }
+    }
+    let url = visitor.ws_url("");
+    match Socket::connect(&url, ORIGIN).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401);
+        }
+        other => panic!("expected 401 before the upgrade, got {other:?}"),
+    }
+    match Socket::connect_as(&url, ORIGIN, other.token()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status(), 401);
+        }
+        other => panic!("expected 401 before the upgrade, got {other:?}"),
+    }
+    // An offline request may not link itself to the conversation with the id alone.
+    let form = json!({
+        "name": "Mallory", "email": "m@example.org", "text": "send me the transcript",
+        "session_id": visitor.id(),
+    });
+    let linked = call(
+        &app,
+        Method::POST,
+        "/api/v1/sites/demo/offline-requests",
+        Some(&form),
+    )
+    .await;
+    assert_eq!(linked.status, StatusCode::UNAUTHORIZED, "{:?}", linked.body);
+    // None of it touched the session: the welcome is still the last event, and its own
+    // token still works on every transport.
+    assert_eq!(visitor.events(0, 0).await.body["next_after"], 1);
+    assert!(visitor.say("still mine").await["seq"].as_u64().is_some());
+    let mut socket = visitor.socket(Some(0)).await;
+    assert!(matches!(
+        socket.next().await,
+        staffetta_widget::protocol::ServerFrame::Event { .. }
+    ));
+}
+
+#[tokio::test]
+async fn the_websocket_selects_the_protocol_and_never_echoes_the_token() {
+    let app = spawn_app().await;
+    let visitor = app.visitor().await;
+    let request = crate::support::visitor::ws_request(&visitor.ws_url(""), ORIGIN, visitor.token());
+    let (_, response) = tokio_tungstenite::connect_async(request)
+        .await
+        .expect("upgraded");
+    let selected = response
+        .headers()
+        .get("sec-websocket-protocol")
+        .and_then(|v| v.to_str().ok());
+    assert_eq!(selected, Some("staffetta.v1"));
+    for (name, value) in response.headers() {
+        let value = value.to_str().unwrap_or_default();
+        assert!(!value.contains(visitor.token()), "{name}: {value}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_stored_before_tokens_existed_still_opens_with_its_id() {
+    let app = spawn_app().await;
+    let visitor = app.visitor().await;
+    let key = format!("session:{}", visitor.id());
+    let stored = app.state.store.get(&key).await.unwrap().unwrap();
+    let mut record: Value = serde_json::from_slice(&stored.value).unwrap();
+    assert!(record["token_digest"].is_string(), "{record}");
+    record.as_object_mut().unwrap().remove("token_digest");
+    app.state
+        .store
+        .put(staffetta::store::RecordWrite {
+            key,
+            expected_version: Some(stored.version),
+            value: serde_json::to_vec(&record).unwrap().into(),
+            ttl: None,
+        })
+        .await
+        .unwrap();
+    let (status, body, _) = with_authorization(&visitor, Method::GET, "/events", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["next_after"], 1);
 }

@@ -34,13 +34,15 @@ async fn start_from(app: &TestApp, origin: HeaderValue) -> reqwest::Response {
 }
 
 /// The id of a session started from the shop's page.
-async fn session_from_shop(app: &TestApp) -> String {
+/// A session started from the shop's page: (session id, session token).
+async fn session_from_shop(app: &TestApp) -> (String, String) {
     let started: serde_json::Value = start_from(app, HeaderValue::from_static(SHOP))
         .await
         .json()
         .await
         .unwrap();
-    started["session_id"].as_str().unwrap().to_owned()
+    let text = |field: &str| started[field].as_str().unwrap().to_owned();
+    (text("session_id"), text("session_token"))
 }
 
 #[tokio::test]
@@ -135,10 +137,10 @@ async fn look_alike_origins_are_refused_before_any_work() {
 #[tokio::test]
 async fn a_websocket_upgrade_from_a_look_alike_origin_is_refused() {
     let app = app_for_shop().await;
+    let (id, token) = session_from_shop(&app).await;
     let url = format!(
-        "{}/api/v1/sites/demo/sessions/{}/ws",
+        "{}/api/v1/sites/demo/sessions/{id}/ws",
         app.base_url.replacen("http://", "ws://", 1),
-        session_from_shop(&app).await
     );
     for origin in [
         "https://shop.example.com.",
@@ -154,7 +156,7 @@ async fn a_websocket_upgrade_from_a_look_alike_origin_is_refused() {
         }
     }
     assert!(
-        Socket::connect(&url, "HTTPS://SHOP.EXAMPLE.COM:443")
+        Socket::connect_as(&url, "HTTPS://SHOP.EXAMPLE.COM:443", &token)
             .await
             .is_ok()
     );
@@ -196,7 +198,7 @@ fn routes(id: &str) -> Vec<(Method, String)> {
 #[tokio::test]
 async fn every_visitor_route_echoes_only_an_allowed_origin_with_vary_and_without_credentials() {
     let app = app_for_shop().await;
-    let id = session_from_shop(&app).await;
+    let (id, _) = session_from_shop(&app).await;
     for (method, path) in routes(&id) {
         let allowed = request(&app, method.clone(), &path, Some(SHOP)).await;
         let headers = &allowed.headers;

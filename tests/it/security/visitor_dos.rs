@@ -81,11 +81,19 @@ async fn a_message_one_character_over_the_cap_is_refused_before_any_parsing() {
 
 /// Status and error code; status 0 when the server closed the connection while the body
 /// was still being sent (it answers 413 from `Content-Length` without reading the body).
-async fn post_raw(app: &TestApp, method: Method, path: &str, body: Vec<u8>) -> (u16, String) {
+/// `token` is the session token (sent on every route; only session routes read it).
+async fn post_raw(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Vec<u8>,
+) -> (u16, String) {
     let sent = app
         .http
         .request(method, format!("{}{path}", app.base_url))
         .header("origin", ORIGIN)
+        .bearer_auth(token)
         .header("content-type", "application/json")
         .body(body)
         .send()
@@ -139,7 +147,14 @@ async fn json_nested_past_the_parsers_depth_limit_gets_400_on_every_route() {
                 "]".repeat(3_000)
             ),
         ] {
-            let (status, code) = post_raw(&app, method.clone(), &path, nested.into_bytes()).await;
+            let (status, code) = post_raw(
+                &app,
+                visitor.token(),
+                method.clone(),
+                &path,
+                nested.into_bytes(),
+            )
+            .await;
             assert!(
                 matches!(
                     (status, code.as_str()),
@@ -151,6 +166,7 @@ async fn json_nested_past_the_parsers_depth_limit_gets_400_on_every_route() {
         // A hundred thousand brackets do not even reach the parser.
         let (status, code) = post_raw(
             &app,
+            visitor.token(),
             method.clone(),
             &path,
             "[".repeat(100_000).into_bytes(),
@@ -173,8 +189,14 @@ async fn body_bombs_are_refused_with_413_or_a_specific_code_on_every_route() {
     let million_digits = format!(r#"{{"client_message_id":{}}}"#, "9".repeat(1_000_000));
     for (method, path) in body_routes(visitor.id()) {
         for bomb in [&two_megabytes, &hundred_thousand_items, &million_digits] {
-            let (status, code) =
-                post_raw(&app, method.clone(), &path, bomb.clone().into_bytes()).await;
+            let (status, code) = post_raw(
+                &app,
+                visitor.token(),
+                method.clone(),
+                &path,
+                bomb.clone().into_bytes(),
+            )
+            .await;
             assert!(
                 refused_for_size(status, &code),
                 "{method} {path}: {status} {code}"
@@ -186,7 +208,14 @@ async fn body_bombs_are_refused_with_413_or_a_specific_code_on_every_route() {
             format!(r#"{{"client_message_id":{}}}"#, "9".repeat(10_000)),
             format!(r#"{{"anonymous_id":{}}}"#, "1e999999"),
         ] {
-            let (status, code) = post_raw(&app, method.clone(), &path, small.into_bytes()).await;
+            let (status, code) = post_raw(
+                &app,
+                visitor.token(),
+                method.clone(),
+                &path,
+                small.into_bytes(),
+            )
+            .await;
             assert!(
                 (400..500).contains(&status) && !code.is_empty(),
                 "{method} {path}: {status} {code}"

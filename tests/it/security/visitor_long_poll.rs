@@ -16,11 +16,21 @@ fn path(visitor: &Visitor, tail: &str) -> String {
     format!("/api/v1/sites/demo/sessions/{}{tail}", visitor.id())
 }
 
-/// Writes `head` + `body` without `Connection: close` and reads the answer.
-async fn send_keep_alive(app: &TestApp, head: &str, body: &[u8]) -> (RawAnswer, TcpStream) {
+/// Writes `head` + `body` without `Connection: close` (with the visitor's session token) and
+/// reads the answer.
+async fn send_keep_alive(
+    app: &TestApp,
+    visitor: &Visitor,
+    head: &str,
+    body: &[u8],
+) -> (RawAnswer, TcpStream) {
     let mut stream = TcpStream::connect(app.addr).await.expect("connects");
-    let mut request =
-        format!("{head}\r\nHost: {}\r\nOrigin: {ORIGIN}\r\n\r\n", app.addr).into_bytes();
+    let mut request = format!(
+        "{head}\r\nHost: {}\r\nOrigin: {ORIGIN}\r\nAuthorization: Bearer {}\r\n\r\n",
+        app.addr,
+        visitor.token()
+    )
+    .into_bytes();
     request.extend_from_slice(body);
     let _ = stream.write_all(&request).await;
     let answer = raw_http::read_answer(&mut stream, Duration::from_secs(10)).await;
@@ -48,7 +58,7 @@ async fn a_poll_declaring_a_hundred_megabyte_body_is_answered_and_its_connection
         "GET {} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 104857600",
         path(&visitor, "/events?after=0&wait=0")
     );
-    let (answer, mut stream) = send_keep_alive(&app, &head, &[b'x'; 64 * 1024]).await;
+    let (answer, mut stream) = send_keep_alive(&app, &visitor, &head, &[b'x'; 64 * 1024]).await;
     assert_eq!(answer.status, 200, "{}", answer.head);
     assert_eq!(answer.json()["next_after"], 1);
     // The unread body is never read to its end: the server drops the connection instead.
@@ -63,7 +73,7 @@ async fn a_message_body_declaring_a_hundred_megabytes_is_refused_with_413_while_
         "POST {} HTTP/1.1\r\nContent-Type: application/json\r\nContent-Length: 104857600",
         path(&visitor, "/message")
     );
-    let (answer, mut stream) = send_keep_alive(&app, &head, &[b' '; 64 * 1024]).await;
+    let (answer, mut stream) = send_keep_alive(&app, &visitor, &head, &[b' '; 64 * 1024]).await;
     assert_eq!(answer.status, 413, "{}", answer.head);
     assert_eq!(answer.code(), "payload_too_large");
     assert!(closes(&mut stream).await, "the connection stayed open");
@@ -78,7 +88,7 @@ async fn a_message_body_declaring_a_hundred_megabytes_is_refused_with_413_while_
         chunks.extend_from_slice(&[b' '; 8 * 1024]);
         chunks.extend_from_slice(b"\r\n");
     }
-    let (answer, _) = send_keep_alive(&app, &head, &chunks).await;
+    let (answer, _) = send_keep_alive(&app, &visitor, &head, &chunks).await;
     assert_eq!(answer.status, 413, "{}", answer.head);
 }
 
@@ -111,7 +121,7 @@ async fn a_body_of_many_tiny_json_packets_or_binary_bytes_gets_a_code() {
             "POST {message} HTTP/1.1\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close",
             body.len()
         );
-        let (answer, _) = send_keep_alive(&app, &head, &body).await;
+        let (answer, _) = send_keep_alive(&app, &visitor, &head, &body).await;
         let got = (answer.status, answer.code());
         assert!(
             expected
@@ -137,9 +147,13 @@ fn start_polls(
                 app.base_url,
                 path(visitor, "/events?after=1&wait=20")
             );
-            let http = app.http.clone();
+            let request = app
+                .http
+                .get(url)
+                .header("origin", ORIGIN)
+                .bearer_auth(visitor.token());
             tokio::spawn(async move {
-                let response = http.get(url).header("origin", ORIGIN).send().await.unwrap();
+                let response = request.send().await.unwrap();
                 let status = response.status().as_u16();
                 let body: serde_json::Value = response.json().await.unwrap_or_default();
                 (status, body)

@@ -97,6 +97,26 @@ impl Visitor {
         &self.started.session_id
     }
 
+    /// The session token every call on the session presents.
+    pub fn token(&self) -> &str {
+        &self.started.session_token
+    }
+
+    /// A request on the session (`tail` after `/sessions/{id}`) from [`ORIGIN`] with the
+    /// session's token, as the widget sends it.
+    pub fn request(&self, method: reqwest::Method, tail: &str) -> reqwest::RequestBuilder {
+        self.http
+            .request(method, self.url(tail))
+            .header("origin", ORIGIN)
+            .bearer_auth(self.token())
+    }
+
+    /// The websocket URL of the session (`query` with its `?`, or empty).
+    pub fn ws_url(&self, query: &str) -> String {
+        self.url(&format!("/ws{query}"))
+            .replacen("http://", "ws://", 1)
+    }
+
     fn url(&self, tail: &str) -> String {
         format!(
             "{}/api/v1/sites/demo/sessions/{}{tail}",
@@ -107,9 +127,7 @@ impl Visitor {
     /// Sends `input` with `client_message_id`.
     pub async fn send_raw(&self, client_message_id: &str, input: Value) -> Answer {
         let response = self
-            .http
-            .post(self.url("/message"))
-            .header("origin", ORIGIN)
+            .request(reqwest::Method::POST, "/message")
             .json(&json!({ "client_message_id": client_message_id, "input": input }))
             .send()
             .await
@@ -137,9 +155,10 @@ impl Visitor {
     /// Long-poll: `GET .../events?after=&wait=`.
     pub async fn events(&self, after: u64, wait_s: u64) -> Answer {
         let response = self
-            .http
-            .get(self.url(&format!("/events?after={after}&wait={wait_s}")))
-            .header("origin", ORIGIN)
+            .request(
+                reqwest::Method::GET,
+                &format!("/events?after={after}&wait={wait_s}"),
+            )
             .send()
             .await
             .expect("sent");
@@ -149,9 +168,7 @@ impl Visitor {
     /// `DELETE` the session.
     pub async fn end(&self) -> Answer {
         let response = self
-            .http
-            .delete(self.url(""))
-            .header("origin", ORIGIN)
+            .request(reqwest::Method::DELETE, "")
             .send()
             .await
             .expect("sent");
@@ -163,10 +180,7 @@ impl Visitor {
     /// every later event. Frames before the `pong` (a resume's replay) stay queued.
     pub async fn socket(&self, after: Option<u64>) -> Socket {
         let query = after.map(|a| format!("?after={a}")).unwrap_or_default();
-        let url = self
-            .url(&format!("/ws{query}"))
-            .replacen("http://", "ws://", 1);
-        let mut socket = Socket::connect(&url, ORIGIN)
+        let mut socket = Socket::connect_as(&self.ws_url(&query), ORIGIN, self.token())
             .await
             .expect("websocket opens");
         socket.send(json!({ "type": "ping" })).await;
@@ -182,6 +196,21 @@ impl Visitor {
     }
 }
 
+/// The upgrade request the widget sends for `url`: `Origin` and the session token as the
+/// subprotocol `staffetta.session.<token>` next to `staffetta.v1`.
+pub fn ws_request(url: &str, origin: &str, token: &str) -> tungstenite::handshake::client::Request {
+    let mut request = url.into_client_request().expect("websocket URL");
+    let headers = request.headers_mut();
+    headers.insert("origin", origin.parse().expect("origin header"));
+    headers.insert(
+        "sec-websocket-protocol",
+        format!("staffetta.v1, staffetta.session.{token}")
+            .parse()
+            .expect("protocol header"),
+    );
+    request
+}
+
 /// A visitor websocket.
 #[derive(Debug)]
 pub struct Socket {
@@ -191,12 +220,29 @@ pub struct Socket {
 }
 
 impl Socket {
-    /// Connects with an `Origin` header; the error is the HTTP refusal, if any.
+    /// Connects with an `Origin` header and no session token; the error is the HTTP
+    /// refusal, if any.
     pub async fn connect(url: &str, origin: &str) -> Result<Socket, tungstenite::Error> {
         let mut request = url.into_client_request()?;
         request
             .headers_mut()
             .insert("origin", origin.parse().expect("origin header"));
+        Self::open(request).await
+    }
+
+    /// Connects as the widget does: `Origin`, and the session token in the subprotocols
+    /// `staffetta.v1, staffetta.session.<token>` (the server selects `staffetta.v1`).
+    pub async fn connect_as(
+        url: &str,
+        origin: &str,
+        token: &str,
+    ) -> Result<Socket, tungstenite::Error> {
+        Self::open(ws_request(url, origin, token)).await
+    }
+
+    async fn open(
+        request: tungstenite::handshake::client::Request,
+    ) -> Result<Socket, tungstenite::Error> {
         let (inner, _) = tokio_tungstenite::connect_async(request).await?;
         Ok(Socket {
             inner,

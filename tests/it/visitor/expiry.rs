@@ -86,6 +86,7 @@ async fn idle_deadlines_survive_a_restart() {
                 "{}/api/v1/sites/demo/sessions/{}/events?after=1",
                 again.base_url, session.session_id
             ))
+            .bearer_auth(&session.session_token)
             .send()
             .await
             .ok()?;

@@ -6,7 +6,6 @@ use std::time::Duration;
 use serde_json::json;
 
 use crate::identity::{live_token, spawn_with_keys};
-use crate::support::visitor::ORIGIN;
 use crate::support::wait_for;
 
 #[tokio::test]
@@ -35,15 +34,8 @@ async fn an_expiring_token_is_announced_refused_and_refreshed_without_losing_the
 
     // The test clock ran ahead of the real one by 121 s: sign the new token past it.
     let fresh = live_token("registered_private.pem", 600);
-    let url = format!(
-        "{}/api/v1/sites/demo/sessions/{}/identity",
-        app.base_url,
-        visitor.id()
-    );
-    let put = app
-        .http
-        .put(&url)
-        .header("origin", ORIGIN)
+    let put = visitor
+        .request(reqwest::Method::PUT, "/identity")
         .json(&json!({ "identity_token": fresh }))
         .send()
         .await
@@ -60,19 +52,12 @@ async fn an_expiring_token_is_announced_refused_and_refreshed_without_losing_the
 async fn a_fresh_token_for_another_visitor_or_a_bad_token_is_refused() {
     let app = spawn_with_keys(false).await;
     let visitor = app.visitor().await;
-    let url = format!(
-        "{}/api/v1/sites/demo/sessions/{}/identity",
-        app.base_url,
-        visitor.id()
-    );
     for (token, status) in [
         (live_token("registered_private.pem", 600), 403),
         ("not-a-jwt".to_owned(), 401),
     ] {
-        let answer = app
-            .http
-            .put(&url)
-            .header("origin", ORIGIN)
+        let answer = visitor
+            .request(reqwest::Method::PUT, "/identity")
             .json(&json!({ "identity_token": token }))
             .send()
             .await

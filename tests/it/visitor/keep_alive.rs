@@ -13,13 +13,7 @@ use crate::support::{TestApp, spawn_app, wait_for};
 /// `POST .../sessions/{id}/continue`: (status, JSON body or Null).
 async fn press_continue(visitor: &Visitor) -> (u16, Value) {
     let response = visitor
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/continue",
-            visitor.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
+        .request(reqwest::Method::POST, "/continue")
         .send()
         .await
         .expect("sent");

@@ -92,8 +92,9 @@ async fn a_websocket_from_a_foreign_origin_is_refused_before_the_upgrade() {
         app.base_url.replacen("http://", "ws://", 1),
         started["session_id"].as_str().unwrap()
     );
+    let token = started["session_token"].as_str().unwrap();
     assert!(
-        Socket::connect(&url, "https://shop.example.com")
+        Socket::connect_as(&url, "https://shop.example.com", token)
             .await
             .is_ok()
     );
@@ -102,7 +103,7 @@ async fn a_websocket_from_a_foreign_origin_is_refused_before_the_upgrade() {
         "null",
         "https://shop.example.com:1",
     ] {
-        match Socket::connect(&url, origin).await {
+        match Socket::connect_as(&url, origin, token).await {
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 assert_eq!(response.status(), 403, "{origin}");
             }

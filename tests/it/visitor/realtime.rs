@@ -157,13 +157,8 @@ async fn long_poll_with_nothing_new_and_no_wait_returns_empty_at_once() {
     let answer = visitor.events(1, 0).await;
     assert_eq!(answer.body["events"], json!([]));
     assert_eq!(answer.body["next_after"], 1);
-    let bad = app
-        .http
-        .get(format!(
-            "{}/api/v1/sites/demo/sessions/{}/events?after=-1",
-            app.base_url,
-            visitor.id()
-        ))
+    let bad = visitor
+        .request(reqwest::Method::GET, "/events?after=-1")
         .send()
         .await
         .unwrap();
@@ -193,14 +188,10 @@ async fn two_hundred_clients_reconnecting_at_once_all_resume_correctly() {
     let mut tasks = Vec::new();
     for round in 0..10 {
         for visitor in &visitors {
-            let url = format!(
-                "{}/api/v1/sites/demo/sessions/{}/ws?after={}",
-                visitor.base_url.replacen("http://", "ws://", 1),
-                visitor.id(),
-                round % 3
-            );
+            let url = visitor.ws_url(&format!("?after={}", round % 3));
+            let token = visitor.token().to_owned();
             tasks.push(tokio::spawn(async move {
-                let mut socket = Socket::connect(&url, crate::support::visitor::ORIGIN)
+                let mut socket = Socket::connect_as(&url, crate::support::visitor::ORIGIN, &token)
                     .await
                     .unwrap();
                 let events = socket.events_until(3).await;
@@ -230,12 +221,12 @@ async fn too_many_websockets_from_one_address_are_refused_before_the_upgrade() {
     let visitor = app.visitor().await;
     let _a = visitor.socket(None).await;
     let _b = visitor.socket(None).await;
-    let url = format!(
-        "{}/api/v1/sites/demo/sessions/{}/ws",
-        app.base_url.replacen("http://", "ws://", 1),
-        visitor.id()
-    );
-    let refused = Socket::connect(&url, crate::support::visitor::ORIGIN).await;
+    let refused = Socket::connect_as(
+        &visitor.ws_url(""),
+        crate::support::visitor::ORIGIN,
+        visitor.token(),
+    )
+    .await;
     match refused {
         Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
             assert_eq!(response.status(), 429)

@@ -130,14 +130,8 @@ async fn bad_message_bodies_get_specific_errors() {
         .send_raw("not valid!", json!({ "text": "hi" }))
         .await;
     assert_eq!(bad_id.code(), "invalid_client_message_id");
-    let not_json = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/sessions/{}/message",
-            app.base_url,
-            visitor.id()
-        ))
-        .header("origin", ORIGIN)
+    let not_json = visitor
+        .request(reqwest::Method::POST, "/message")
         .header("content-type", "application/json")
         .body("{not json")
         .send()

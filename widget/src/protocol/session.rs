@@ -45,8 +45,13 @@ pub struct IdentityRequest {
 /// Answer to a session start.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionStarted {
-    /// Session id (path parameter of the other calls).
+    /// Session id (path parameter of the other calls). It names the session; it grants
+    /// nothing without `session_token`.
     pub session_id: String,
+    /// Bearer token of the session, sent with every call on it: `Authorization: Bearer
+    /// <session_token>`, or on the websocket the subprotocol `staffetta.session.<token>`
+    /// offered next to `staffetta.v1`. Keep it out of URLs and logs.
+    pub session_token: String,
     /// Conversation id (shown to agents, used in transcripts).
     pub conversation_id: String,
     /// The negotiated locale.
