@@ -207,6 +207,15 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// those of its entries that are kept; a fingerprint is compared as before.
     async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64>;
 
+    /// Deletes a log with everything the store keeps for it, durably and in one step: its
+    /// entries, its head and trim base, and the client message ids it remembers. The name is
+    /// then unknown: [`Store::log_head`] is 0, [`Store::read_log`] is empty, and a later
+    /// append starts again at seq 1 with no client id remembered (so a retry of an append
+    /// made before the delete is appended anew). True when anything was deleted; false for
+    /// an unknown log (a delete is idempotent). Other logs, records, sets and schedules are
+    /// left alone, including the logs the deleted one side-appended to.
+    async fn delete_log(&self, log: &str) -> StoreResult<bool>;
+
     /// Adds a member; true when it was not there.
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool>;
 

@@ -78,6 +78,9 @@ impl<O: WriteObserver> Store for Observed<O> {
     async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
         self.inner.trim_log(log, through_seq).await
     }
+    async fn delete_log(&self, log: &str) -> StoreResult<bool> {
+        self.inner.delete_log(log).await
+    }
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
         self.inner.set_add(set, member).await
     }

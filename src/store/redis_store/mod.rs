@@ -369,6 +369,17 @@ impl Store for RedisStore {
             .map_err(|error| self.error(&error))
     }
 
+    async fn delete_log(&self, log: &str) -> StoreResult<bool> {
+        // One DEL of the log's three keys is atomic: no node ever sees entries without their
+        // base, or a client id of a deleted entry.
+        let mut command = redis::cmd("DEL");
+        command
+            .arg(key("log", log))
+            .arg(key("dedupe", log))
+            .arg(key("logbase", log));
+        Ok(self.query::<i64>(&command).await? > 0)
+    }
+
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
         let mut command = redis::cmd("SADD");
         command.arg(key("set", set)).arg(member);

@@ -3,7 +3,8 @@
 //! and moves the optional deadline, so a crash leaves all of it or none of it. A trim is a
 //! step too: it removes the entries up to a seq and records how far the log was trimmed next
 //! to its head (`codec::LogHead`), so later appends keep numbering from the head and the
-//! removal never needs a range scan inside the transaction.
+//! removal never needs a range scan inside the transaction. A delete removes all of a log
+//! (entries, head, client ids) in one step.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -131,6 +132,51 @@ impl Backend {
         Ok(through - stand.trimmed)
     }
 
+    /// What a delete needs to know before its step: the log's head as stored and the keys
+    /// of its client ids (a transaction cannot scan, so they are read first, on the
+    /// caller's thread). The head is read before the scan, so an append committed after the
+    /// scan shows as a changed head in [`Backend::delete_log_step`].
+    pub(super) fn snapshot_for_delete(&self, log: &str) -> StoreResult<LogSnapshot> {
+        let head = self
+            .trees
+            .log_heads
+            .get(log.as_bytes())
+            .map_err(|error| self.sled_error(error))?;
+        let ids = self
+            .trees
+            .dedupe
+            .scan_prefix(codec::name_prefix(log))
+            .keys()
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| self.sled_error(error))?;
+        Ok(LogSnapshot { head, ids })
+    }
+
+    /// One log delete, as a step of a transaction: removes the kept entries, the head (with
+    /// the trim base) and the client ids of `seen`; `Some(true)` when any of them existed.
+    /// `None`, writing nothing, when the head is not the one `seen` read: something was
+    /// appended (with client ids `seen` lacks), trimmed or deleted since, committed or by
+    /// an earlier step of this group. The caller takes a new snapshot and tries again.
+    pub(super) fn delete_log_step(
+        &self,
+        tx: &TxTrees<'_>,
+        log: &str,
+        seen: &LogSnapshot,
+    ) -> TxResult<Option<bool>> {
+        if tx.log_heads.get(log.as_bytes())? != seen.head {
+            return Ok(None);
+        }
+        let stand = self.log_stand(tx.log_heads, log)?;
+        for seq in stand.trimmed + 1..=stand.head {
+            tx.logs.remove(codec::composite(log, &seq.to_be_bytes()))?;
+        }
+        let had_head = tx.log_heads.remove(log.as_bytes())?.is_some();
+        for key in &seen.ids {
+            tx.dedupe.remove(key)?;
+        }
+        Ok(Some(had_head || !seen.ids.is_empty()))
+    }
+
     /// Where `log` stands inside a transaction (an unknown log: head 0, nothing trimmed).
     fn log_stand(&self, heads: &TransactionalTree, log: &str) -> TxResult<codec::LogHead> {
         match heads.get(log.as_bytes())? {
@@ -227,4 +273,10 @@ impl Backend {
                 .map_err(|reason| self.corrupt("log_heads", reason)),
         }
     }
+}
+
+/// A log as a delete saw it before its step ([`Backend::snapshot_for_delete`]).
+pub(super) struct LogSnapshot {
+    head: Option<sled::IVec>,
+    ids: Vec<sled::IVec>,
 }

@@ -36,6 +36,9 @@ use super::{
     StoreResult, Versioned,
 };
 
+/// How often a log delete takes a new snapshot when appends keep changing the log.
+const DELETE_ATTEMPTS: usize = 32;
+
 /// The sled store. Open one per data dir; a second open of the same dir fails with
 /// [`StoreError::Locked`].
 pub struct SledStore {
@@ -171,6 +174,24 @@ impl Store for SledStore {
             backend.trim_step(tx, &log, through_seq)
         })
         .await
+    }
+
+    async fn delete_log(&self, log: &str) -> StoreResult<bool> {
+        // Appends racing the delete change the head between the snapshot and the step; each
+        // try takes a new snapshot.
+        for _ in 0..DELETE_ATTEMPTS {
+            let seen = self.backend.snapshot_for_delete(log)?;
+            let name = log.to_owned();
+            let step = move |backend: &Backend, tx: &TxTrees<'_>| {
+                backend.delete_log_step(tx, &name, &seen)
+            };
+            if let Some(deleted) = self.durably(false, step).await? {
+                return Ok(deleted);
+            }
+        }
+        Err(StoreError::Backend(format!(
+            "log {log:?} kept changing while it was being deleted; try again"
+        )))
     }
 
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {

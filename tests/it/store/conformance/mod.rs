@@ -1,9 +1,11 @@
 //! The store conformance suite: every backend must pass every case. Each case takes a fresh
 //! [`Subject`] and states one fact of the `Store` contract. Cases live by kind of data in
-//! `records.rs`, `logs.rs` (with `trims.rs`, log trims, and `side_appends.rs`, entries for
-//! other logs in one append) and `collections.rs`; the ones that span kinds are here.
+//! `records.rs`, `logs.rs` (with `trims.rs`, log trims, `deletes.rs`, log deletes, and
+//! `side_appends.rs`, entries for other logs in one append) and `collections.rs`; the ones
+//! that span kinds are here.
 
 mod collections;
+mod deletes;
 mod logs;
 mod records;
 mod side_appends;
@@ -17,6 +19,7 @@ use staffetta::store::{
 };
 
 pub(crate) use collections::*;
+pub(crate) use deletes::*;
 pub(crate) use logs::*;
 pub(crate) use records::*;
 pub(crate) use side_appends::*;
