@@ -1,6 +1,14 @@
-//! Offline requests ("leave a request", seed 003): validated by the handoff crate, stored in
-//! the site's log `offline-requests:{site}`, pushed to every console of the site that is
-//! open (`OFFLINE_REQUEST`) and listed newest first for agents.
+//! Offline requests ("leave a request", seed 003): validated by the handoff crate, pushed to
+//! every console of the site that is open (`OFFLINE_REQUEST`) and listed newest first for
+//! agents.
+//!
+//! Each request is a record `offline-request:{site}:{id}` (so it can be deleted on its own,
+//! docs/retention.md), listed in the order they came by the site's log
+//! `offline-requests:{site}`, whose entries only point at them (`{"id", "at"}`); record and
+//! entry are one write. A request left from a conversation is also in the set
+//! `offline-requests-of:{conversation}`, so deleting the conversation deletes it. Entries of
+//! older versions hold the whole request and are listed as they are, unless their
+//! conversation was deleted.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -10,7 +18,7 @@ use staffetta_handoff::{ConversationId, ResourceId};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome};
+use crate::store::{AppendBatch, AppendOutcome, LogEntry, RecordWrite};
 
 /// Most requests one listing returns.
 pub const MAX_LIST: usize = 200;
@@ -25,8 +33,31 @@ pub struct StoredRequest {
     pub request: OfflineRequest,
 }
 
+/// A log entry: which request, and when it was left (ms since the Unix epoch).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct Pointer {
+    id: String,
+    at: i64,
+}
+
+/// A log entry as written now (a pointer) or by older versions (the whole request).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Entry {
+    Whole(StoredRequest),
+    Pointer(Pointer),
+}
+
 fn log(site: &str) -> String {
     format!("offline-requests:{site}")
+}
+
+fn record_key(site: &str, id: &str) -> String {
+    format!("offline-request:{site}:{id}")
+}
+
+fn of_conversation(conversation: &str) -> String {
+    format!("offline-requests-of:{conversation}")
 }
 
 /// Stores a request and notifies the site's consoles; returns its id.
@@ -60,12 +91,30 @@ pub async fn store(
         id: uuid::Uuid::now_v7().to_string(),
         request,
     };
+    if let Some(conversation) = &stored.request.conversation {
+        // Before the request itself: a request is never stored without it.
+        state
+            .store
+            .set_add(&of_conversation(conversation.as_str()), &stored.id)
+            .await?;
+    }
+    let pointer = Pointer {
+        id: stored.id.clone(),
+        at: stored.request.created_at.as_millisecond(),
+    };
     let batch = AppendBatch {
         schedule: None,
         client_message_id: None,
         fingerprint: None,
-        entries: vec![Bytes::from(serde_json::to_vec(&stored).unwrap_or_default())],
-        record: None,
+        entries: vec![Bytes::from(
+            serde_json::to_vec(&pointer).unwrap_or_default(),
+        )],
+        record: Some(RecordWrite {
+            key: record_key(site, &stored.id),
+            expected_version: None,
+            value: Bytes::from(serde_json::to_vec(&stored).unwrap_or_default()),
+            ttl: None,
+        }),
         also: Vec::new(),
     };
     match state.store.append(&log(site), batch).await? {
@@ -98,7 +147,8 @@ pub fn view(stored: &StoredRequest) -> serde_json::Value {
     })
 }
 
-/// The newest `limit` requests of a site, newest first.
+/// The requests among the newest `limit` left on a site, newest first (a deleted request
+/// is left out, so there may be fewer).
 pub async fn list(
     state: &AppState,
     site: &str,
@@ -109,10 +159,57 @@ pub async fn list(
     let head = state.store.log_head(&log).await?;
     let after = head.saturating_sub(limit as u64);
     let entries = state.store.read_log(&log, after, limit).await?;
-    let mut requests: Vec<StoredRequest> = entries
+    let reads = entries.iter().map(|entry| resolve(state, site, entry));
+    let mut requests: Vec<StoredRequest> = futures_util::future::try_join_all(reads)
+        .await?
         .into_iter()
-        .filter_map(|e| serde_json::from_slice(&e.body).ok())
+        .flatten()
         .collect();
     requests.reverse();
     Ok(requests)
+}
+
+/// The request a log entry stands for, unless it was deleted.
+async fn resolve(
+    state: &AppState,
+    site: &str,
+    entry: &LogEntry,
+) -> Result<Option<StoredRequest>, ApiError> {
+    match serde_json::from_slice::<Entry>(&entry.body) {
+        Ok(Entry::Whole(stored)) => {
+            // Written whole by an older version, so it cannot be deleted on its own: it is
+            // left out once its conversation was deleted (its log is gone).
+            if let Some(conversation) = &stored.request.conversation {
+                let log = crate::visitor::record::conversation_log(conversation.as_str());
+                if state.store.log_head(&log).await? == 0 {
+                    return Ok(None);
+                }
+            }
+            Ok(Some(stored))
+        }
+        Ok(Entry::Pointer(pointer)) => {
+            let Some(record) = state.store.get(&record_key(site, &pointer.id)).await? else {
+                return Ok(None);
+            };
+            Ok(serde_json::from_slice(&record.value).ok())
+        }
+        Err(_) => Ok(None),
+    }
+}
+
+/// Deletes the requests left from `conversation`; how many there were.
+pub async fn forget_conversation(
+    state: &AppState,
+    site: &str,
+    conversation: &str,
+) -> Result<u64, ApiError> {
+    let set = of_conversation(conversation);
+    let mut deleted = 0;
+    for id in state.store.set_members(&set).await? {
+        if state.store.delete(&record_key(site, &id), None).await? {
+            deleted += 1;
+        }
+        state.store.set_remove(&set, &id).await?;
+    }
+    Ok(deleted)
 }

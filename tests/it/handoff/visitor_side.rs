@@ -126,6 +126,63 @@ async fn with_nobody_logged_in_the_visitor_is_told_and_leaves_a_request_agents_s
     );
 }
 
+/// Versions before requests became records kept the whole request in the site's log: such
+/// entries are listed with the new ones, in the order they came.
+#[tokio::test]
+async fn requests_stored_whole_in_the_log_by_older_versions_are_still_listed() {
+    let app = spawn_desk(10).await;
+    let old = json!({
+        "id": "0190aaaa-0000-7000-8000-000000000001",
+        "name": "Old Timer", "email": "old@example.org", "text": "From before",
+        "resource": null, "conversation": null, "created_at": "2025-01-02T03:04:05Z",
+    });
+    let batch = staffetta::store::AppendBatch {
+        schedule: None,
+        client_message_id: None,
+        fingerprint: None,
+        entries: vec![bytes::Bytes::from(old.to_string())],
+        record: None,
+        also: Vec::new(),
+    };
+    app.state
+        .store
+        .append("offline-requests:demo", batch)
+        .await
+        .unwrap();
+    let created = app
+        .http
+        .post(format!(
+            "{}/api/v1/sites/demo/offline-requests",
+            app.base_url
+        ))
+        .header("origin", ORIGIN)
+        .json(&json!({"name": "Giulia", "email": "giulia@example.org", "text": "Call me back"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let new_id = created.json::<Value>().await.unwrap()["id"].clone();
+
+    let ada = agent(&app, "ada", "agent").await;
+    let listed: Value = app
+        .http
+        .get(format!("{}/api/v1/agent/offline-requests", app.base_url))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let requests = listed["requests"].as_array().unwrap();
+    assert_eq!(requests.len(), 2, "{listed}");
+    assert_eq!(requests[0]["id"], new_id);
+    assert_eq!(requests[0]["text"], "Call me back");
+    assert_eq!(requests[1]["id"], old["id"]);
+    assert_eq!(requests[1]["name"], "Old Timer");
+    assert_eq!(requests[1]["created_at"], 1_735_787_045_000_i64);
+}
+
 #[tokio::test]
 async fn outside_office_hours_the_request_is_closed_with_the_next_opening() {
     let app = crate::support::spawn_app_with(|settings| {
