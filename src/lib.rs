@@ -17,6 +17,7 @@
 //! - [`shutdown`]: signals and the lifecycle of long-lived tasks.
 //! - [`telemetry`]: the tracing subscriber.
 //! - [`secret`]: values that never print.
+//! - [`retention`]: deleting conversations (retention) and visitors (erasure).
 //! - [`visitor`]: the visitor channel (identity, MAU, sessions).
 
 pub mod agent;
@@ -28,6 +29,7 @@ pub mod connector;
 pub mod desk;
 pub mod error;
 pub mod limits;
+pub mod retention;
 pub mod routes;
 pub mod secret;
 pub mod server;

@@ -61,6 +61,11 @@ pub async fn write_link(
     Ok(())
 }
 
+/// Deletes the link of a deleted conversation; true when it existed.
+pub async fn delete_link(state: &AppState, conversation: &str) -> Result<bool, ApiError> {
+    Ok(state.store.delete(&link_key(conversation), None).await?)
+}
+
 /// Writes the visitor event of a desk notice into the conversation log.
 pub async fn apply_event(
     state: &AppState,

@@ -5,6 +5,9 @@
 //!   of a site in a UTC calendar month (default: the current one), as JSON
 //!   `{"site", "month", "unique_users"}` or, with `Accept: text/csv`, as CSV
 //!   `site,month,unique_users`.
+//! - `DELETE /api/v1/admin/sites/{site}/users/{user_key}`: erases a visitor (their
+//!   conversations with everything that belongs to them, their index of conversations,
+//!   their key in the MAU sets; docs/retention.md) and answers what was deleted.
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -12,16 +15,22 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{delete, get};
 use serde::{Deserialize, Serialize};
 
 use crate::app::AppState;
 use crate::error::{ApiError, ApiJson};
+use crate::retention::erase::{self, Erased};
 use crate::visitor::mau;
 
 /// The admin routes, to merge into the app router.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/admin/sites/{site}/mau", get(site_mau))
+    Router::new()
+        .route("/api/v1/admin/sites/{site}/mau", get(site_mau))
+        .route(
+            "/api/v1/admin/sites/{site}/users/{user_key}",
+            delete(erase_user),
+        )
 }
 
 /// Proof that the request carries the configured admin token.
@@ -137,6 +146,43 @@ async fn site_mau(
         site: report.site,
         month: report.month,
         unique_users: report.count,
+    })
+    .into_response())
+}
+
+/// JSON body of an erasure: the visitor and how much of each kind was deleted.
+#[derive(Debug, Serialize)]
+struct ErasedBody {
+    site: String,
+    user_key: String,
+    #[serde(flatten)]
+    erased: Erased,
+}
+
+async fn erase_user(
+    _admin: AdminAuth,
+    State(state): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, ApiError> {
+    let Path((site, user_key)) =
+        path.map_err(|rejection| ApiError::bad_request("invalid_user_key", rejection.body_text()))?;
+    if state.settings.site(&site).is_none() {
+        return Err(ApiError::not_found(
+            "unknown_site",
+            format!("No site `{site}`."),
+        ));
+    }
+    if !erase::is_valid_visitor_key(&user_key) {
+        return Err(ApiError::bad_request(
+            "invalid_user_key",
+            "A user key is `u:<user_id>`, `s:<sub>` or `a:<anonymous_id>`, URL-encoded.",
+        ));
+    }
+    let erased = erase::erase_visitor(&state, &site, &user_key).await?;
+    Ok(ApiJson(ErasedBody {
+        site,
+        user_key,
+        erased,
     })
     .into_response())
 }

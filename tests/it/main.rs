@@ -13,6 +13,7 @@ mod identity;
 mod locales;
 mod mau;
 mod openapi;
+mod retention;
 mod security;
 mod server;
 mod store;

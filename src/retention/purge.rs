@@ -1,0 +1,146 @@
+//! Deleting one conversation with everything that belongs to it, for retention and for
+//! erasure. A live conversation is ended first, the way a visitor leaving ends it: the desk
+//! lets go (the agent's console gets CONNECTIONCLEARED, an offer is withdrawn, a wait is
+//! cancelled) and the log gets `conversation_ended` by `system`, so the visitor's open tabs
+//! can close the chat before it disappears.
+//!
+//! Then, in this order: the offline requests left from the conversation, the session
+//! record and its deadlines, the link from the conversation to its session, the log (with
+//! its client ids), and last the conversation in the visitor's index. Every step is
+//! idempotent and the index goes last, so a purge cut short (a crash, a store error) is
+//! completed by the next one: an erasure can simply be repeated.
+
+use staffetta_handoff::{ConversationId, DeskError};
+use staffetta_widget::protocol::{EventKind, Sender};
+
+use crate::app::AppState;
+use crate::desk::{deliver, offline, site_desk, visitor_presence, visitor_side};
+use crate::error::ApiError;
+use crate::visitor::conversation;
+use crate::visitor::identity_expiry::IDENTITY_SCHEDULE;
+use crate::visitor::record::{IDLE_SCHEDULE, SessionRecord, Status, conversation_log, session_key};
+use crate::visitor::start::visitor_conversations;
+
+/// What one purge found and deleted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// The conversation was live (with the bot, waiting for or talking to an agent) and was
+    /// ended first.
+    pub ended_live: bool,
+    /// Its log existed (false: it had been deleted before, the purge only tidied up).
+    pub log_deleted: bool,
+    /// Offline requests left from the conversation that were deleted.
+    pub offline_requests: u64,
+}
+
+/// Deletes `conversation` of the visitor `identity_key` on `site`, ending it first if it is
+/// live. Errors leave the rest for the next try (every step is idempotent).
+pub async fn purge(
+    state: &AppState,
+    site: &str,
+    identity_key: &str,
+    conversation: &str,
+) -> Result<Purged, ApiError> {
+    let session_id = visitor_side::link(state, conversation)
+        .await?
+        .map(|link| link.session_id);
+    let mut ended_live = false;
+    if let Some(session_id) = &session_id
+        && let Some(record) = session(state, session_id).await?
+    {
+        ended_live = end_if_live(state, session_id, &record).await?;
+    }
+    let offline_requests = offline::forget_conversation(state, site, conversation).await?;
+    if let Some(session_id) = &session_id {
+        forget_session(state, session_id).await?;
+    }
+    crate::desk::conversation_log::delete_link(state, conversation).await?;
+    let log_deleted = state
+        .store
+        .delete_log(&conversation_log(conversation))
+        .await?;
+    state
+        .store
+        .set_remove(&visitor_conversations(site, identity_key), conversation)
+        .await?;
+    tracing::info!(site, ended_live, "conversation deleted");
+    Ok(Purged {
+        ended_live,
+        log_deleted,
+        offline_requests,
+    })
+}
+
+/// The session record, if it still exists.
+pub(super) async fn session(
+    state: &AppState,
+    session_id: &str,
+) -> Result<Option<SessionRecord>, ApiError> {
+    match conversation::load(state, session_id).await {
+        Ok((record, _)) => Ok(Some(record)),
+        Err(err) if err.code() == "session_not_found" => Ok(None),
+        Err(err) => Err(err),
+    }
+}
+
+/// Whether a stored session can still take part in its conversation.
+pub(super) fn is_live(record: &SessionRecord) -> bool {
+    match record.status {
+        Status::Ended => false,
+        Status::Bot => !record.bot.expired,
+        Status::Handoff => true,
+    }
+}
+
+/// Ends a live conversation (desk first, then the log and the session's status); true when
+/// it was live.
+async fn end_if_live(
+    state: &AppState,
+    session_id: &str,
+    record: &SessionRecord,
+) -> Result<bool, ApiError> {
+    if !is_live(record) {
+        return Ok(false);
+    }
+    if record.status == Status::Handoff {
+        leave_desk(state, record).await?;
+        visitor_presence::forget(state, session_id).await;
+    }
+    let ended = EventKind::ConversationEnded { by: Sender::System };
+    visitor_side::append(
+        state,
+        &record.conversation_id,
+        vec![ended],
+        Some(Status::Ended),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// The desk lets go of the conversation, as when the visitor leaves; its notices go out
+/// (the agent's console sees the chat end).
+async fn leave_desk(state: &AppState, record: &SessionRecord) -> Result<(), ApiError> {
+    let conversation =
+        ConversationId::parse(&record.conversation_id).map_err(|e| ApiError::internal(&e))?;
+    let outcome = site_desk::update(state, &record.site, |desk, now| {
+        Ok(((), desk.end_by_visitor(now, &conversation)?))
+    })
+    .await?;
+    match outcome {
+        Ok(((), notices)) => deliver::deliver(state, &record.site, notices).await,
+        // Not at the desk (any more): nothing to end there.
+        Err(DeskError::UnknownConversation(_)) => {}
+        Err(other) => return Err(visitor_side::desk_refusal(&other)),
+    }
+    Ok(())
+}
+
+/// Deletes the session record and takes the session out of every schedule.
+async fn forget_session(state: &AppState, session_id: &str) -> Result<(), ApiError> {
+    let store = &state.store;
+    store.unschedule(IDLE_SCHEDULE, session_id).await?;
+    store.unschedule(IDENTITY_SCHEDULE, session_id).await?;
+    visitor_presence::forget(state, session_id).await;
+    store.delete(&session_key(session_id), None).await?;
+    Ok(())
+}
