@@ -39,6 +39,7 @@ async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) {
             app.base_url
         ))
         .header("origin", ORIGIN)
+        .bearer_auth(visitor.token())
         .json(&json!({
             "name": "Visitor", "email": "visitor@example.org", "text": text,
             "session_id": visitor.id(),
