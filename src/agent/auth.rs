@@ -27,6 +27,8 @@ pub struct AgentAuth {
     pub family: String,
     /// The password version the token was issued under; empty for older tokens.
     pub password_version: String,
+    /// When the access token expires, in milliseconds since the epoch (node clock).
+    pub expires_at_ms: i64,
 }
 
 impl AgentAuth {
@@ -48,12 +50,13 @@ impl AgentAuth {
             login,
             fam,
             pwv,
-            ..
+            exp,
         } = claims;
         let auth = Self {
             operator: load(state, &site, &login, &sub).await?,
             family: fam,
             password_version: pwv,
+            expires_at_ms: exp.saturating_mul(1000),
         };
         auth.check_session(state).await?;
         Ok(auth)
@@ -74,6 +77,7 @@ impl AgentAuth {
             .await?,
             family: self.family.clone(),
             password_version: self.password_version.clone(),
+            expires_at_ms: self.expires_at_ms,
         };
         current.check_session(state).await?;
         Ok(current.operator)

@@ -3,6 +3,10 @@
 //! fan-out](crate::cluster) to the tabs open on the other nodes. Each socket has a bounded
 //! queue: a console that cannot keep up is disconnected (it reconnects and gets a fresh
 //! SNAPSHOT) instead of making the server buffer without limit.
+//!
+//! Each socket may also have a token deadline (the warning before its access token expires,
+//! then the expiry): the node's timer calls [`AgentConnections::signal_token_deadlines`],
+//! which tells the sockets whose moment came ([`TOKEN_DUE`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,6 +23,10 @@ pub const QUEUE: usize = 256;
 /// The socket's task consumes it; consoles never see it.
 pub const RECHECK: &str = "\u{0}recheck";
 
+/// Not a frame: tells a socket that its token deadline came
+/// ([`AgentConnections::signal_token_deadlines`]). Local to this node; consoles never see it.
+pub const TOKEN_DUE: &str = "\u{0}token";
+
 type Key = (String, String);
 
 /// One registered socket.
@@ -26,6 +34,8 @@ type Key = (String, String);
 struct Socket {
     id: u64,
     frames: mpsc::Sender<Arc<str>>,
+    /// When to send [`TOKEN_DUE`] (ms, node clock); cleared once sent.
+    token_due_ms: Option<i64>,
 }
 
 /// Live console sockets by (site, agent id). The default is local only (one node).
@@ -71,7 +81,11 @@ impl AgentConnections {
             .entry((site.to_owned(), agent.to_owned()))
             .or_default();
         let first = list.is_empty();
-        list.push(Socket { id, frames: tx });
+        list.push(Socket {
+            id,
+            frames: tx,
+            token_due_ms: None,
+        });
         Registration {
             id,
             frames: rx,
@@ -92,6 +106,44 @@ impl AgentConnections {
             sockets.remove(&key);
         }
         last
+    }
+
+    /// Asks for [`TOKEN_DUE`] on socket `id` of `agent` once the node clock reaches `due_ms`
+    /// (replacing an earlier request).
+    pub fn set_token_due(&self, site: &str, agent: &str, id: u64, due_ms: i64) {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (site.to_owned(), agent.to_owned());
+        if let Some(socket) = sockets
+            .get_mut(&key)
+            .and_then(|list| list.iter_mut().find(|s| s.id == id))
+        {
+            socket.token_due_ms = Some(due_ms);
+        }
+    }
+
+    /// Queues [`TOKEN_DUE`] for every socket on this node whose token deadline is at or
+    /// before `now_ms` (once per deadline: the socket sets its next one); returns the
+    /// earliest deadline still ahead. A socket whose queue is full is dropped, as in
+    /// [`AgentConnections::send`].
+    pub fn signal_token_deadlines(&self, now_ms: i64) -> Option<i64> {
+        let due: Arc<str> = Arc::from(TOKEN_DUE);
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut next: Option<i64> = None;
+        for list in sockets.values_mut() {
+            list.retain_mut(|socket| match socket.token_due_ms {
+                Some(at) if at <= now_ms => {
+                    socket.token_due_ms = None;
+                    socket.frames.try_send(Arc::clone(&due)).is_ok()
+                }
+                Some(at) => {
+                    next = Some(next.map_or(at, |n| n.min(at)));
+                    true
+                }
+                None => true,
+            });
+        }
+        sockets.retain(|_, list| !list.is_empty());
+        next
     }
 
     /// Whether the agent has a console open on this node.
@@ -207,6 +259,24 @@ mod tests {
         }
         assert_eq!(connections.send("demo", "ada", &json!(1)), 0);
         drop(stuck);
+    }
+
+    #[tokio::test]
+    async fn a_token_deadline_is_signalled_once_to_its_socket_only() {
+        let connections = AgentConnections::default();
+        let mut ada = connections.register("demo", "ada");
+        let mut bob = connections.register("demo", "bob");
+        connections.set_token_due("demo", "ada", ada.id, 1_000);
+        connections.set_token_due("demo", "bob", bob.id, 5_000);
+        assert_eq!(connections.signal_token_deadlines(999), Some(1_000));
+        assert!(ada.frames.try_recv().is_err(), "not yet");
+        assert_eq!(connections.signal_token_deadlines(1_000), Some(5_000));
+        assert_eq!(&*ada.frames.recv().await.unwrap(), TOKEN_DUE);
+        assert!(bob.frames.try_recv().is_err());
+        assert_eq!(connections.signal_token_deadlines(2_000), Some(5_000));
+        assert!(ada.frames.try_recv().is_err(), "sent once per deadline");
+        connections.set_token_due("demo", "ada", ada.id, 3_000);
+        assert_eq!(connections.signal_token_deadlines(2_000), Some(3_000));
     }
 
     #[tokio::test]

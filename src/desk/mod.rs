@@ -7,7 +7,8 @@
 //! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff;
 //!   [`conversation_log`]: the session link and the handoff entries of the conversation log.
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
-//! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands).
+//! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
+//!   access token's expiry, the warning before it and the in-band renewal.
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
 //! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
 //!   [`presence`]: which console sockets are open on any node; [`visitor_presence`]:
@@ -25,6 +26,7 @@ pub mod offline;
 pub mod presence;
 pub mod routes;
 pub mod site_desk;
+pub mod socket_token;
 pub mod timer;
 pub mod visitor_presence;
 pub mod visitor_side;

@@ -2,8 +2,9 @@
 //! append, or [`schedule_deadline`] on its own), and the one timer task of a node: it sleeps
 //! until the earliest idle deadline in the store's ordered set, feeds each due session to the
 //! engine as a tick (warning or expiry), ticks the desks whose deadline passed (offers,
-//! wrap-up, graces: [`crate::desk::timer`]), and wakes early for a deadline closer than its
-//! longest sleep ([`wake_for`]). Deadlines live in the store, so they
+//! wrap-up, graces: [`crate::desk::timer`]), tells this node's console sockets whose access
+//! token is about to expire, or has ([`crate::desk::socket_token`]), and wakes early for a
+//! deadline closer than its longest sleep ([`wake_for`]). Deadlines live in the store, so they
 //! survive restarts and are shared by every node on Redis (compare-and-set on the session
 //! keeps two nodes from applying the same tick twice).
 
@@ -107,6 +108,8 @@ pub async fn run(state: AppState) {
 /// Applies every due deadline and returns how long to sleep before the next one.
 async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
     let now_ms = state.clock.now_ms();
+    // First, as it needs no store: a failing store does not keep expired console sockets open.
+    let next_token = state.agents.connections.signal_token_deadlines(now_ms);
     for (session_id, _) in state.store.due(IDENTITY_SCHEDULE, now_ms, BATCH).await? {
         if let Err(err) = super::identity_expiry::apply(state, &session_id).await {
             tracing::warn!(session.id = %session_id, code = err.code(), "identity expiry failed");
@@ -139,6 +142,7 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
         .chain(next_identity)
         .map(|(_, at)| at)
         .chain(next_desk)
+        .chain(next_token)
         .min();
     let now_ms = state.clock.now_ms();
     Ok(next.map_or(MAX_SLEEP, |at| {
