@@ -10,6 +10,10 @@
 //! The session is checked again before every command, on every heartbeat and when asked
 //! ([`recheck_sessions`]: sign-out, new password, operator removed): a socket whose session
 //! ended gets an `ERROR` frame (`invalid_token`) and closes with 1008.
+//!
+//! The socket also follows its access token's expiry ([`super::socket_token`]): the console is
+//! warned (`TOKEN_EXPIRING`) and renews the token in-band (`reauth`), or the socket gets
+//! `ERROR` `token_expired` and closes with 1008 at the expiry.
 
 use std::time::Duration;
 
@@ -23,7 +27,9 @@ use staffetta_handoff::Desk;
 use staffetta_handoff::agent::{AgentState, JobPhase};
 use staffetta_handoff::operator::{Action, Operator};
 
-use super::{commands, connections, deliver, presence, site_desk};
+use super::commands::{self, Request};
+use super::socket_token::{self, Due, SocketToken};
+use super::{connections, deliver, presence, site_desk};
 use crate::agent::auth::AgentAuth;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -119,6 +125,16 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
             return;
         }
     }
+    let mut session = SocketToken::new(auth, state.clock.now_ms());
+    let arm = |session: &mut SocketToken| {
+        let due = session.lifetime().next_due_ms();
+        state
+            .agents
+            .connections
+            .set_token_due(&site, &agent, registration.id, due);
+        crate::visitor::timer::wake_for(&state, due);
+    };
+    arm(&mut session);
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_heard = tokio::time::Instant::now();
@@ -133,13 +149,16 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(frame))) => {
                     last_heard = tokio::time::Instant::now();
-                    // Every command is authorised as an HTTP call would be, now.
-                    let Ok(current) = auth.recheck(&state).await else {
-                        end_session(&mut sink).await;
-                        break;
-                    };
-                    if let Some(reply) = on_command(&state, &current, frame.as_str()).await {
-                        out.push(text(&reply));
+                    match on_frame(&state, &mut session, frame.as_str()).await {
+                        Answer::Reply(reply) => out.extend(reply.as_ref().map(text)),
+                        Answer::Renewed(reply) => {
+                            out.push(text(&reply));
+                            arm(&mut session);
+                        }
+                        Answer::Close(frame, reason) => {
+                            refuse_and_close(&mut sink, &frame, reason).await;
+                            break;
+                        }
                     }
                 }
                 Some(Ok(Message::Binary(_))) => {
@@ -150,9 +169,22 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
             },
             frame = registration.frames.recv() => match frame {
                 Some(frame) if &*frame == connections::RECHECK => {
-                    if auth.recheck(&state).await.is_err() {
-                        end_session(&mut sink).await;
+                    if session.auth().recheck(&state).await.is_err() {
+                        refuse_and_close(&mut sink, &session_ended_frame(), "session ended").await;
                         break;
+                    }
+                }
+                Some(frame) if &*frame == connections::TOKEN_DUE => {
+                    match session.lifetime_mut().on_due(state.clock.now_ms()) {
+                        Due::Warn(warning) => {
+                            out.push(text(&warning));
+                            arm(&mut session);
+                        }
+                        Due::NotYet => arm(&mut session),
+                        Due::Expired => {
+                            refuse_and_close(&mut sink, &socket_token::expired_frame(), "token expired").await;
+                            break;
+                        }
                     }
                 }
                 Some(frame) => out.push(Message::Text(frame.as_ref().into())),
@@ -167,10 +199,15 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
                     let _ = sink.send(Message::Close(Some(close(close_code::AWAY, "idle")))).await;
                     break;
                 }
+                // The node timer normally closes an expired socket; this is the backstop.
+                if session.lifetime().expired(state.clock.now_ms()) {
+                    refuse_and_close(&mut sink, &socket_token::expired_frame(), "token expired").await;
+                    break;
+                }
                 // A session ended on another node (or while no command came) ends here
                 // within a heartbeat.
-                if auth.recheck(&state).await.is_err() {
-                    end_session(&mut sink).await;
+                if session.auth().recheck(&state).await.is_err() {
+                    refuse_and_close(&mut sink, &session_ended_frame(), "session ended").await;
                     break;
                 }
                 out.push(Message::Ping(Default::default()));
@@ -190,23 +227,65 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
     disconnect(&state, &operator, registration.id).await;
 }
 
-/// Tells the console its session is over (signed out, revoked, new password, operator
-/// removed) and closes with 1008: it refreshes, is refused and shows the login form.
-async fn end_session<S>(sink: &mut S)
-where
-    S: futures_util::Sink<Message> + Unpin,
-{
-    let frame = json!({
+/// What a console frame leads to.
+enum Answer {
+    /// Send this frame back, if any; the socket stays open.
+    Reply(Option<Value>),
+    /// A `reauth` was accepted: send `TOKEN_RENEWED` and move the token deadline.
+    Renewed(Value),
+    /// Send this `ERROR` frame and close with 1008 (the reason is the close frame's).
+    Close(Value, &'static str),
+}
+
+/// Handles one console frame. Past the token's expiry nothing is applied (not even a late
+/// `reauth`) and the socket closes. Every other command is authorised as an HTTP call would
+/// be, now; a `reauth` is judged by its own token ([`SocketToken::renew`]).
+async fn on_frame(state: &AppState, session: &mut SocketToken, frame: &str) -> Answer {
+    if session.lifetime().expired(state.clock.now_ms()) {
+        return Answer::Close(socket_token::expired_frame(), "token expired");
+    }
+    let (name, command) = match commands::parse(frame) {
+        Ok((_, Request::Reauth { token })) => {
+            return match session.renew(state, &token).await {
+                Ok(renewed) => Answer::Renewed(renewed),
+                Err(refusal) if refusal.closes() => Answer::Close(refusal.frame(), "token refused"),
+                Err(refusal) => Answer::Reply(Some(refusal.frame())),
+            };
+        }
+        Ok((name, Request::Command(command))) => (name, Ok(command)),
+        Err((name, refusal)) => (name, Err(refusal)),
+    };
+    let Ok(current) = session.auth().recheck(state).await else {
+        return Answer::Close(session_ended_frame(), "session ended");
+    };
+    let result = match command {
+        Ok(command) => commands::apply(state, &current, command).await,
+        Err(refusal) => Err(refusal),
+    };
+    match result {
+        Ok(reply) => Answer::Reply(reply),
+        Err(refusal) => Answer::Reply(Some(refusal.frame(&name))),
+    }
+}
+
+/// The `ERROR` frame of a socket whose session ended (signed out, revoked, new password,
+/// operator removed): the console refreshes, is refused and shows the login form.
+fn session_ended_frame() -> Value {
+    json!({
         "event": "ERROR",
         "code": "invalid_token",
         "message": "This session was ended; log in again.",
-    });
-    let _ = sink.send(text(&frame)).await;
+    })
+}
+
+/// Sends an `ERROR` frame and closes with 1008.
+async fn refuse_and_close<S>(sink: &mut S, frame: &Value, reason: &'static str)
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let _ = sink.send(text(frame)).await;
     let _ = sink
-        .send(Message::Close(Some(close(
-            close_code::POLICY,
-            "session ended",
-        ))))
+        .send(Message::Close(Some(close(close_code::POLICY, reason))))
         .await;
 }
 
@@ -225,17 +304,6 @@ pub async fn end_sessions(state: &AppState, site: &str, login: &str) {
         crate::agent::operators::get(state.store.as_ref(), site, &login).await
     {
         recheck_sessions(state, site, operator.id.as_str());
-    }
-}
-
-async fn on_command(state: &AppState, operator: &Operator, frame: &str) -> Option<Value> {
-    let (name, command) = match commands::parse(frame) {
-        Ok(parsed) => parsed,
-        Err((name, refusal)) => return Some(refusal.frame(&name)),
-    };
-    match commands::apply(state, operator, command).await {
-        Ok(reply) => reply,
-        Err(refusal) => Some(refusal.frame(&name)),
     }
 }
 

@@ -34,6 +34,27 @@ pub enum ConsoleCommand {
     },
 }
 
+/// What a console frame asks for: a command, or new credentials for the socket itself.
+#[derive(Debug)]
+pub enum Request {
+    /// A command for the desk or the edge.
+    Command(ConsoleCommand),
+    /// `{"command": "reauth", "token": "..."}`: a fresh access token for the open socket
+    /// (see [`super::socket_token`]).
+    Reauth {
+        /// The access token.
+        token: String,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReauthFrame {
+    #[allow(dead_code)]
+    command: String,
+    token: String,
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct BanIpFrame {
@@ -80,7 +101,7 @@ impl From<&DeskError> for Refusal {
 }
 
 /// Parses a command frame; the name of the command (for the error frame) comes with it.
-pub fn parse(text: &str) -> Result<(String, ConsoleCommand), (String, Refusal)> {
+pub fn parse(text: &str) -> Result<(String, Request), (String, Refusal)> {
     let value: Value = serde_json::from_str(text).map_err(|_| {
         (
             String::new(),
@@ -98,18 +119,22 @@ pub fn parse(text: &str) -> Result<(String, ConsoleCommand), (String, Refusal)> 
             Refusal::new("bad_command", format!("Invalid `{name}` command: {e}")),
         )
     };
+    if name == "reauth" {
+        let frame: ReauthFrame = serde_json::from_value(value).map_err(bad)?;
+        return Ok((name.clone(), Request::Reauth { token: frame.token }));
+    }
     if name == "ban_ip" {
         let frame: BanIpFrame = serde_json::from_value(value).map_err(bad)?;
         return Ok((
             name.clone(),
-            ConsoleCommand::BanIp {
+            Request::Command(ConsoleCommand::BanIp {
                 conversation: frame.conversation,
                 expires_s: frame.expires_s,
-            },
+            }),
         ));
     }
     let command: AgentCommand = serde_json::from_value(value).map_err(bad)?;
-    Ok((name, ConsoleCommand::Desk(command)))
+    Ok((name, Request::Command(ConsoleCommand::Desk(command))))
 }
 
 /// Applies a console command of `operator`. Results reach the agent's sockets through the
@@ -290,27 +315,38 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ban_ip_and_desk_commands_parse_and_bad_frames_are_named() {
+    fn ban_ip_reauth_and_desk_commands_parse_and_bad_frames_are_named() {
         let (name, command) =
             parse(r#"{"command":"ban_ip","conversation":"c1","expires_s":60}"#).unwrap();
         assert_eq!(name, "ban_ip");
         assert!(matches!(
             command,
-            ConsoleCommand::BanIp {
+            Request::Command(ConsoleCommand::BanIp {
                 expires_s: Some(60),
                 ..
-            }
+            })
         ));
         let (name, command) = parse(r#"{"command":"accept","offer":"7"}"#).unwrap();
         assert_eq!(name, "accept");
         assert!(matches!(
             command,
-            ConsoleCommand::Desk(AgentCommand::Accept { .. })
+            Request::Command(ConsoleCommand::Desk(AgentCommand::Accept { .. }))
         ));
         let (name, refusal) = parse(r#"{"command":"accept","offer":"zero"}"#).unwrap_err();
         assert_eq!(
             (name.as_str(), refusal.code.as_str()),
             ("accept", "bad_command")
+        );
+        let (_, refusal) = parse("not json").unwrap_err();
+        assert_eq!(refusal.code, "bad_command");
+        let (name, command) = parse(r#"{"command":"reauth","token":"t.o.k"}"#).unwrap();
+        assert_eq!(name, "reauth");
+        assert!(matches!(command, Request::Reauth { token } if token == "t.o.k"));
+        let (name, refusal) = parse(r#"{"command":"reauth"}"#).unwrap_err();
+        assert_eq!(
+            (name.as_str(), refusal.code.as_str()),
+            ("reauth", "bad_command"),
+            "a reauth without a token is a malformed command"
         );
         let (_, refusal) = parse("not json").unwrap_err();
         assert_eq!(refusal.code, "bad_command");

@@ -167,6 +167,17 @@ impl Console {
         }
     }
 
+    /// Opens a new socket with `token` in place of this one, as the console does after a
+    /// close (frames not read yet are dropped); returns the new socket's SNAPSHOT.
+    pub async fn reconnect(&mut self, app: &TestApp, token: &str) -> Value {
+        self.socket = connect(app, token).await.expect("console socket opens");
+        token.clone_into(&mut self.token);
+        self.pending.clear();
+        let snapshot = self.next().await;
+        assert_eq!(snapshot["event"], "SNAPSHOT", "{snapshot}");
+        snapshot
+    }
+
     /// Closes the socket.
     pub async fn close(mut self) {
         let _ = self.socket.close(None).await;

@@ -2,7 +2,8 @@
 //! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
 //! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its
 //! outbox item in one write: webhook_messages.rs), long transcripts
-//! (transcript.rs); the security catalogue's agent-side rows (security_*.rs).
+//! (transcript.rs); the security catalogue's agent-side rows (security_*.rs); access tokens
+//! that expire under an open console (token_expiry.rs).
 
 mod abandon;
 pub(crate) mod console;
@@ -18,6 +19,7 @@ mod security_races;
 mod security_sessions;
 mod security_support;
 mod security_tenants;
+mod token_expiry;
 mod transcript;
 mod typing;
 mod visitor_side;
