@@ -143,7 +143,10 @@ export async function getJson(path, onDenied) {
  * 'reconnecting'|'offline'), onDenied() when the refresh cookie is refused. Closing (network
  * loss, server restart) or a missing heartbeat reconnects with jittered exponential backoff;
  * every attempt first refreshes the access token through the cookie, so the password is
- * never asked again. PING frames are consumed here (heartbeat and clock skew).
+ * never asked again. PING frames are consumed here (heartbeat and clock skew), and so is the
+ * access token's renewal: on TOKEN_EXPIRING the token is refreshed and sent on the same
+ * socket (`reauth`); if the token still runs out (ERROR token_expired, close 1008) the
+ * socket is replaced at once, within the server's grace period, so state and chats stay.
  */
 export class DeskSocket {
   constructor(handlers) {
@@ -219,6 +222,21 @@ export class DeskSocket {
         noteServerTime(frame.at);
         return;
       }
+      if (frame.event === 'TOKEN_EXPIRING') {
+        this.renew(ws, frame.expires_at);
+        return;
+      }
+      if (frame.event === 'TOKEN_RENEWED') return;
+      if (frame.event === 'ERROR' && (frame.command === 'reauth' || (!frame.command && frame.code === 'token_expired'))) {
+        if (frame.code === 'unavailable') {
+          // The server could not check the token now; the socket stays open: ask again.
+          setTimeout(() => { if (this.ws === ws) this.send({ command: 'reauth', token: session.token }); }, 1000);
+        } else {
+          // A close (1008) follows: reconnect at once with a refreshed token.
+          ws.renewFailed = true;
+        }
+        return;
+      }
       if (frame.event === 'SNAPSHOT') {
         this.attempts = 0;
         this.handlers.onStatus('connected');
@@ -230,8 +248,24 @@ export class DeskSocket {
       this.ws = null;
       if (!this.wanted) return;
       this.handlers.onStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
-      this.schedule();
+      if (ws.renewFailed) this.retryNow();
+      else this.schedule();
     };
+  }
+
+  /**
+   * The server warned that this socket's access token expires at `expiresAt` (server ms):
+   * refresh over HTTP and hand the new token to the same socket. A refused cookie signs out;
+   * a network failure is retried until shortly before the expiry, after which the server
+   * closes the socket and the reconnect takes over.
+   */
+  async renew(ws, expiresAt) {
+    const outcome = await refresh();
+    if (this.ws !== ws || !this.wanted) return;
+    if (outcome === 'denied') { this.handlers.onDenied(); return; }
+    if (outcome === 'ok') { this.send({ command: 'reauth', token: session.token }); return; }
+    const left = expiresAt - serverNow();
+    if (left > 1000) setTimeout(() => this.renew(ws, expiresAt), Math.min(5000, left / 2));
   }
 
   schedule() {
