@@ -117,6 +117,55 @@ fn iframe_hosts_must_be_allowlisted_by_the_dialog_or_the_options() {
 }
 
 #[test]
+fn iframe_sources_must_be_https_even_on_an_allowlisted_or_loopback_host() {
+    // Browsers block an http:// frame on an https:// page (mixed content), and a plain-http
+    // frame can be rewritten on the way; the catalogue allows https only, with no
+    // development exception for loopback.
+    let options = LoadOptions {
+        iframe_hosts: vec![
+            "maps.example.org".to_owned(),
+            "localhost".to_owned(),
+            "127.0.0.1".to_owned(),
+        ],
+        localizer: None,
+    };
+    for source in [
+        "http://maps.example.org/embed",
+        "HTTP://maps.example.org/embed",
+        "http://localhost:8080/embed",
+        "http://127.0.0.1/embed",
+        "/demo/media/map.svg",
+    ] {
+        let body = format!("{WELCOME}iframe.source = \"{source}\"\n");
+        assert_eq!(
+            problems_with(&body, &options),
+            vec![format!(
+                "7:17: iframe source `{source}` must be an https:// URL"
+            )],
+        );
+    }
+    let https = format!("{WELCOME}iframe.source = \"https://localhost/embed\"\n");
+    assert_eq!(problems_with(&https, &options), Vec::<String>::new());
+}
+
+#[test]
+fn a_backslash_cannot_hide_an_iframes_real_host_behind_an_allowlisted_one() {
+    // Browsers read `\` as `/` in http(s) URLs: this frame would load evil.example.
+    let options = LoadOptions {
+        iframe_hosts: vec!["maps.example.org".to_owned()],
+        localizer: None,
+    };
+    let source = r"https://evil.example\@maps.example.org/embed";
+    let body = format!("{WELCOME}iframe.source = '{source}'\n");
+    assert_eq!(
+        problems_with(&body, &options),
+        vec![format!(
+            "7:17: `{source}` contains spaces, quotes, angle brackets, backslashes or control characters"
+        )],
+    );
+}
+
+#[test]
 fn unused_actions_and_intents_without_actions_are_errors() {
     let found = problems(&format!(
         "{WELCOME}say = \"hi\"\n[actions.lonely]\nsteps = [{{ say = \"x\" }}]\n[intents.orphan]\nexamples = {{ en = [\"a\"], it = [\"b\"] }}\n"

@@ -7,7 +7,9 @@ pub(crate) enum SourceProblem {
     Scheme,
     /// An absolute URL without a host.
     NoHost,
-    /// Spaces, quotes, angle brackets or control characters.
+    /// Spaces, quotes, angle brackets, backslashes or control characters. Browsers read a
+    /// backslash as `/` in http(s) URLs, so `https://evil.test\@allowed.test/` would load
+    /// evil.test while its text names an allowlisted host.
     Characters,
 }
 
@@ -19,7 +21,9 @@ impl SourceProblem {
             }
             SourceProblem::NoHost => format!("`{source}` has no host"),
             SourceProblem::Characters => {
-                format!("`{source}` contains spaces, quotes, angle brackets or control characters")
+                format!(
+                    "`{source}` contains spaces, quotes, angle brackets, backslashes or control characters"
+                )
             }
         }
     }
@@ -29,9 +33,9 @@ impl SourceProblem {
 /// Returns the host of absolute URLs (`None` for relative paths).
 pub(crate) fn check_source(source: &str) -> Result<Option<String>, SourceProblem> {
     if source.is_empty()
-        || source
-            .chars()
-            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>'))
+        || source.chars().any(|c| {
+            c.is_control() || c.is_whitespace() || matches!(c, '"' | '\'' | '<' | '>' | '\\')
+        })
     {
         return Err(SourceProblem::Characters);
     }
@@ -107,6 +111,10 @@ mod tests {
         assert_eq!(check_source("https:///x"), Err(SourceProblem::NoHost));
         assert_eq!(
             check_source("/a\"onerror=x"),
+            Err(SourceProblem::Characters)
+        );
+        assert_eq!(
+            check_source(r"https://evil.example\@maps.example.org/"),
             Err(SourceProblem::Characters)
         );
     }
