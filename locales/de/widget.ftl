@@ -32,6 +32,7 @@ widget-date-invalid = Das ist kein gültiges Datum. Verwende das Format { $examp
 widget-image-enlarge = Bild vergrößern: { $alt }
 widget-image-close = Bild schließen
 widget-iframe-title = Eingebetteter Inhalt
+widget-iframe-refused = „{ $title }“ kann im Chat nicht angezeigt werden.
 widget-agent-connecting = Du wirst mit einer Person verbunden…
 widget-agent-joined = { $name } ist dem Chat beigetreten.
 widget-agent-left = { $name } hat den Chat verlassen.

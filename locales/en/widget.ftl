@@ -32,6 +32,7 @@ widget-date-invalid = This is not a valid date. Use the format { $example }.
 widget-image-enlarge = Enlarge image: { $alt }
 widget-image-close = Close image
 widget-iframe-title = Embedded content
+widget-iframe-refused = “{ $title }” cannot be shown in the chat.
 widget-agent-connecting = Connecting you to an agent…
 widget-agent-joined = { $name } joined the chat.
 widget-agent-left = { $name } left the chat.

@@ -32,6 +32,7 @@ widget-date-invalid = Esta fecha no es válida. Usa el formato { $example }.
 widget-image-enlarge = Ampliar la imagen: { $alt }
 widget-image-close = Cerrar la imagen
 widget-iframe-title = Contenido incrustado
+widget-iframe-refused = «{ $title }» no se puede mostrar en el chat.
 widget-agent-connecting = Te estamos conectando con un agente…
 widget-agent-joined = { $name } se ha unido al chat.
 widget-agent-left = { $name } ha salido del chat.

@@ -32,6 +32,7 @@ widget-date-invalid = Cette date n'est pas valide. Utilisez le format { $example
 widget-image-enlarge = Agrandir l'image : { $alt }
 widget-image-close = Fermer l'image
 widget-iframe-title = Contenu intégré
+widget-iframe-refused = « { $title } » ne peut pas être affiché dans le chat.
 widget-agent-connecting = Mise en relation avec un conseiller…
 widget-agent-joined = { $name } a rejoint le chat.
 widget-agent-left = { $name } a quitté le chat.

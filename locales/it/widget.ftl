@@ -32,6 +32,7 @@ widget-date-invalid = Questa non è una data valida. Usa il formato { $example }
 widget-image-enlarge = Ingrandisci l'immagine: { $alt }
 widget-image-close = Chiudi l'immagine
 widget-iframe-title = Contenuto incorporato
+widget-iframe-refused = «{ $title }» non può essere mostrato nella chat.
 widget-agent-connecting = Ti sto mettendo in contatto con un operatore…
 widget-agent-joined = { $name } è entrato nella chat.
 widget-agent-left = { $name } ha lasciato la chat.

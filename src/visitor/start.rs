@@ -138,6 +138,7 @@ const WIDGET_STRING_IDS: &[&str] = &[
     "widget-image-enlarge",
     "widget-image-close",
     "widget-iframe-title",
+    "widget-iframe-refused",
     "widget-agent-connecting",
     "widget-agent-joined",
     "widget-agent-left",

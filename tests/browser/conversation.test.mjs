@@ -32,13 +32,15 @@ function everything() {
     { response_type: 'image', source: '/demo/media/vase.svg', title: 'Terracotta vase', alt_text: 'Terracotta vase with a blue band' },
     { response_type: 'audio', source: '/demo/media/chime.wav', title: 'The shop door chime' },
     { response_type: 'video', source: '/demo/media/chime.wav', title: 'Workshop tour (sound only)' },
-    { response_type: 'iframe', source: '/demo/media/map.svg', title: 'Map to the shop' },
+    { response_type: 'iframe', source: 'https://maps.example.test/embed', title: 'Map to the shop' },
     { response_type: 'connect_to_agent', message_to_agent: 'The visitor asks for a person' },
   ];
 }
 
 async function start(fake, options = desktop) {
   const context = await env.browser.newContext(options);
+  // The iframe item's https host, answered here (no network).
+  await context.route('https://maps.example.test/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<title>map</title>' }));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));

@@ -201,12 +201,25 @@ C._media = function (item, type) {
   return el('figure', { part: type + '-figure' }, [media, el('figcaption', { id: captionId, text: label })]);
 };
 
+/**
+ * An https frame, sandboxed and without a referrer (X-05). Any other source (http, a path
+ * resolved against a plain-http server, javascript:, data:) is never embedded, even if the
+ * server sent it: a notice names the frame instead, with the address as a plain link when it
+ * is http(s), so the visitor can still choose to open it in a new tab.
+ */
 C._iframe = function (item) {
-  var src = safeUrl(item.source, this.o.serverUrl);
-  if (!src) return null;
+  var title = String(item.title || item.description || this.t('iframe-title'));
+  var src = httpsUrl(item.source, this.o.serverUrl);
+  if (!src) {
+    var link = safeUrl(item.source, this.o.serverUrl);
+    return el('p', { class: 'notice', part: 'notice iframe-refused' }, [
+      this.t('iframe-refused', { title: title }),
+      link ? el('a', { href: link, target: '_blank', rel: 'noopener noreferrer', text: link }) : null,
+    ]);
+  }
   return el('iframe', {
     src: src,
-    title: String(item.title || item.description || this.t('iframe-title')),
+    title: title,
     sandbox: 'allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox',
     referrerpolicy: 'no-referrer',
     loading: 'lazy',

@@ -35,6 +35,7 @@ var CHAT_STRINGS = {
   'image-enlarge': 'Enlarge image: { $alt }',
   'image-close': 'Close image',
   'iframe-title': 'Embedded content',
+  'iframe-refused': '“{ $title }” cannot be shown in the chat.',
   'agent-connecting': 'Connecting you to an agent…',
   'agent-joined': '{ $name } joined the chat.',
   'agent-left': '{ $name } left the chat.',
@@ -155,7 +156,7 @@ var ICON_RESTART = 'M4 12a8 8 0 1 0 2.3-5.6M4 4v4h4';
 var ICON_SEND = 'M4 12l16-8-6 16-2-7z';
 var ICON_X = 'M6 6l12 12M18 6L6 18';
 
-/** Absolute http(s) URL or null: media and iframes never get other schemes. */
+/** Absolute http(s) URL or null: media and links never get other schemes. */
 function safeUrl(value, base) {
   try {
     var u = new URL(String(value), base);
@@ -163,6 +164,16 @@ function safeUrl(value, base) {
   } catch (e) {
     return null;
   }
+}
+
+/**
+ * Absolute https URL or null, for iframes: the dialog loader accepts nothing else, and an
+ * http frame would be mixed content or rewritten on the way, so a payload that did not come
+ * through the loader (a proxy, a connector) cannot embed one either.
+ */
+function httpsUrl(value, base) {
+  var url = safeUrl(value, base);
+  return url && url.slice(0, 8) === 'https://' ? url : null;
 }
 
 var URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"']*[^\s<>"'.,;:!?)\]]/g;
