@@ -254,7 +254,12 @@ async fn markup_in_a_dialogs_rich_responses_reaches_the_widget_as_plain_strings_
 #[tokio::test]
 async fn a_dialog_with_an_active_url_in_a_rich_response_stops_the_node_at_start_up() {
     let head = "id = \"xss\"\nlocales = [\"en\"]\n[settings]\nwelcome = \"welcome\"\n\
+                iframe_hosts = [\"maps.example.org\"]\n\
                 [actions.welcome]\n[[actions.welcome.steps]]\n";
+    let allowed = "iframe.source = \"https://maps.example.org/embed\"";
+    if let Err(err) = build_with_dialog(&format!("{head}{allowed}\n")).await {
+        panic!("an https frame on the allowlisted host was refused: {err}");
+    }
     for step in [
         "image.source = \"javascript:alert(1)\"",
         "image.source = \"data:image/svg+xml;base64,PHN2Zz4=\"",
@@ -262,6 +267,11 @@ async fn a_dialog_with_an_active_url_in_a_rich_response_stops_the_node_at_start_
         "iframe.source = \"javascript:alert(1)\"",
         "iframe.source = \"data:text/html,<script>alert(1)</script>\"",
         "iframe.source = \"https://unlisted.example.org/embed\"",
+        // An allowlisted host, but plain http (X-05: https only).
+        "iframe.source = \"http://maps.example.org/embed\"",
+        "iframe.source = \"/demo/media/map.svg\"",
+        // Browsers read `\` as `/`: this frame would load evil.example.
+        "iframe.source = 'https://evil.example\\@maps.example.org/embed'",
     ] {
         let refused = build_with_dialog(&format!("{head}{step}\n")).await;
         assert!(refused.is_err(), "{step} was accepted");
