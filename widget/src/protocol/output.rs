@@ -55,9 +55,10 @@ pub enum GenericItem {
     Audio(MediaItem),
     /// A video.
     Video(MediaItem),
-    /// An embedded page from an allowlisted host (render sandboxed).
+    /// An embedded https:// page from an allowlisted host (render sandboxed; embed no other
+    /// scheme).
     Iframe {
-        /// Page URL.
+        /// Page URL: always https://, on an allowlisted host.
         source: String,
         /// Accessible title.
         #[serde(skip_serializing_if = "Option::is_none")]
