@@ -54,7 +54,41 @@ impl Default for LoginFailureSettings {
     }
 }
 
+/// The largest accepted failure threshold: beyond it the counter no longer slows a guesser.
+const MAX_FAILURES: u32 = 10_000;
+/// The longest accepted window and block, in seconds (one day): a longer account lock would
+/// let a stranger keep an agent out with a few guesses a day.
+const MAX_SECONDS: u32 = 86_400;
+
 impl LoginFailureSettings {
+    /// Checks the ranges; the message names the key, the accepted range and the value.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        let checks = [
+            (
+                "max_failures_per_ip",
+                self.max_failures_per_ip,
+                MAX_FAILURES,
+                "",
+            ),
+            (
+                "max_failures_per_account",
+                self.max_failures_per_account,
+                MAX_FAILURES,
+                "",
+            ),
+            ("window_s", self.window_s, MAX_SECONDS, " seconds"),
+            ("block_s", self.block_s, MAX_SECONDS, " seconds"),
+        ];
+        for (key, value, max, unit) in checks {
+            if !(1..=max).contains(&value) {
+                return Err(format!(
+                    "key `agent.login_failures.{key}`: expected 1 to {max}{unit}, got {value}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// The handoff crate's policy.
     pub fn policy(&self) -> LoginFailurePolicy {
         LoginFailurePolicy {

@@ -82,6 +82,7 @@ impl Settings {
         if self.server.shutdown_grace_s > 3600 {
             return Err("key `server.shutdown_grace_s`: expected at most 3600 seconds".to_owned());
         }
+        self.agent.login_failures.validate()?;
         if self.sites.is_empty() {
             return Err("key `sites`: at least one site is required".to_owned());
         }

@@ -158,6 +158,54 @@ fn semantic_errors_name_the_site_and_key() {
 }
 
 #[test]
+fn login_failure_limits_are_checked_and_the_error_names_the_key_and_the_range() {
+    let cases = [
+        (
+            "max_failures_per_ip = 0",
+            "key `agent.login_failures.max_failures_per_ip`: expected 1 to 10000, got 0",
+        ),
+        (
+            "max_failures_per_account = 10001",
+            "key `agent.login_failures.max_failures_per_account`: expected 1 to 10000, got 10001",
+        ),
+        (
+            "window_s = 0",
+            "key `agent.login_failures.window_s`: expected 1 to 86400 seconds, got 0",
+        ),
+        (
+            "block_s = 0",
+            "key `agent.login_failures.block_s`: expected 1 to 86400 seconds, got 0",
+        ),
+        (
+            "block_s = 86401",
+            "key `agent.login_failures.block_s`: expected 1 to 86400 seconds, got 86401",
+        ),
+    ];
+    for (line, expected) in cases {
+        let file = write_config(&format!("[agent.login_failures]\n{line}\n"));
+        let err = Settings::load(Some(file.path()), no_env())
+            .unwrap_err()
+            .to_string();
+        assert_eq!(err, format!("{}: {expected}", file.path().display()));
+    }
+    let env = vec![(
+        "STAFFETTA__AGENT__LOGIN_FAILURES__BLOCK_S".to_owned(),
+        "-5".to_owned(),
+    )];
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(
+        err.starts_with(
+            "STAFFETTA__AGENT__LOGIN_FAILURES__BLOCK_S: key `agent.login_failures.block_s`"
+        ),
+        "{err}"
+    );
+    let file = write_config("[agent.login_failures]\nmax_failures_per_account = 3\nblock_s = 60\n");
+    let settings = Settings::load(Some(file.path()), no_env()).unwrap();
+    let policy = settings.agent.login_failures.policy();
+    assert_eq!((policy.max_failures_per_account, policy.block_s), (3, 60));
+}
+
+#[test]
 fn duplicate_site_ids_are_rejected() {
     let site = "[[sites]]\nid = \"a\"\nallowed_origins = [\"https://a.example\"]\n";
     let file = write_config(&format!("{site}{site}"));
