@@ -42,7 +42,16 @@ pub async fn gate(
     Ok(policy.check(now, ip_count.as_ref(), account.as_ref()))
 }
 
-/// Counts one failure against the IP and the account.
+/// The blocks one failure started (each `Some(until)`), for the audit log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NewBlocks {
+    /// The client IP is now blocked until then.
+    pub ip: Option<Timestamp>,
+    /// The account is now locked until then.
+    pub account: Option<Timestamp>,
+}
+
+/// Counts one failure against the IP and the account; says which of them it blocked.
 pub async fn record_failure(
     store: &dyn Store,
     policy: &LoginFailurePolicy,
@@ -50,16 +59,17 @@ pub async fn record_failure(
     ip: IpAddr,
     site: &str,
     login: &str,
-) -> Result<(), StoreError> {
-    bump(store, policy, now, BlockScope::Ip, &ip_key(ip)).await?;
-    bump(
+) -> Result<NewBlocks, StoreError> {
+    let ip = bump(store, policy, now, BlockScope::Ip, &ip_key(ip)).await?;
+    let account = bump(
         store,
         policy,
         now,
         BlockScope::Account,
         &account_key(site, login),
     )
-    .await
+    .await?;
+    Ok(NewBlocks { ip, account })
 }
 
 /// Clears the account counter after a successful login (the IP counter stays).
@@ -74,10 +84,14 @@ async fn bump(
     now: Timestamp,
     scope: BlockScope,
     key: &str,
-) -> Result<(), StoreError> {
+) -> Result<Option<Timestamp>, StoreError> {
     loop {
         let previous = load(store, key).await?;
         let version = previous.as_ref().map(|(_, v)| *v);
+        let was_blocked = previous
+            .as_ref()
+            .and_then(|(c, _)| c.blocked_until)
+            .is_some_and(|until| until > now);
         let count = policy.record_failure(now, scope, previous.map(|(c, _)| c));
         let forget = policy.forget_at(&count);
         let ttl_ms = forget
@@ -91,7 +105,7 @@ async fn bump(
             ttl: Some(Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1000))),
         };
         if let CasOutcome::Written { .. } = store.put(write).await? {
-            return Ok(());
+            return Ok(count.blocked_until.filter(|_| !was_blocked));
         }
     }
 }

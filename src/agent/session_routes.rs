@@ -5,7 +5,7 @@
 //! `X-Staffetta-CSRF: 1`, when the browser sends an `Origin`, the server's own origin, and
 //! when it sends `Sec-Fetch-Site`, `same-origin`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use axum::Router;
@@ -133,13 +133,55 @@ async fn login(
     let matches = operators::password_matches(body.password, hash).await;
     let verified = found.map(|(operator, _)| operator).filter(|_| matches);
     let Some(operator) = verified else {
-        login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
+        let blocked =
+            login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
         tracing::info!(site = %body.site_id, %ip, "agent login failed");
+        audit_new_blocks(&body.site_id, &login_key, ip, blocked, policy.block_s);
         return Err(invalid_credentials());
     };
     login_guard::record_success(store, &body.site_id, operator.login.as_str()).await?;
     tracing::info!(site = %body.site_id, agent = %operator.id.as_str(), "agent logged in");
     session_response(&state, &operator, tokens::new_family()).await
+}
+
+/// The longest site id or login an audit line quotes (both are whatever the client sent).
+const AUDIT_CHARS: usize = 64;
+
+/// Warn-level audit lines for the blocks a failed login started: the site and the login as
+/// sent (the login lowercased; both cut at [`AUDIT_CHARS`] and Debug-quoted, so no control
+/// character reaches the log), the client IP and how long the block lasts. Never the
+/// password.
+fn audit_new_blocks(
+    site: &str,
+    login: &str,
+    ip: IpAddr,
+    blocked: login_guard::NewBlocks,
+    block_s: u32,
+) {
+    let site: String = site.chars().take(AUDIT_CHARS).collect();
+    let login: String = login.chars().take(AUDIT_CHARS).collect();
+    if let Some(until) = blocked.account {
+        tracing::warn!(
+            audit = "agent_account_locked",
+            site = ?site,
+            login = ?login,
+            %ip,
+            block_s,
+            %until,
+            "agent account locked after too many failed logins"
+        );
+    }
+    if let Some(until) = blocked.ip {
+        tracing::warn!(
+            audit = "agent_login_ip_blocked",
+            site = ?site,
+            login = ?login,
+            %ip,
+            block_s,
+            %until,
+            "client address blocked after too many failed agent logins"
+        );
+    }
 }
 
 /// How long refresh tokens (and the records of used ones) live.

@@ -4,6 +4,7 @@
 //! cookie host-only, HttpOnly, Secure and SameSite=Strict.
 
 use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -127,6 +128,113 @@ async fn guesses_from_many_addresses_lock_the_account_but_not_its_open_sessions(
     app.advance(Duration::from_secs(901));
     let after = login_via(&app, &app.http, Some("203.0.113.9"), "ada", "pass-ada").await;
     assert_eq!(after.0, 200);
+}
+
+/// Log lines written on this thread while the guard of [`capture_logs`] lives.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// Captures the info-and-above lines of this thread: the test runtime has one thread, and the
+/// server under test runs on it.
+fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    (logs, tracing::subscriber::set_default(subscriber))
+}
+
+#[tokio::test]
+async fn an_account_lock_lasts_the_configured_block_and_logs_one_warning_without_the_password() {
+    let app = spawn_guarded(100, 3, |settings| {
+        settings.agent.login_failures.block_s = 60;
+        settings.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    add_operator(&app, "ada", "pass-ada", "agent").await;
+    let (logs, _guard) = capture_logs();
+    for _ in 0..3 {
+        let answer = login_via(
+            &app,
+            &app.http,
+            Some("198.51.100.7"),
+            "Ada",
+            "hunter2-guess",
+        )
+        .await;
+        assert_eq!(answer.0, 401);
+    }
+    let locked = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
+    assert_eq!(locked, (403, "account_blocked".to_owned()));
+    let lines = logs.lines();
+    let warnings: Vec<&String> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    for expected in [
+        "agent account locked after too many failed logins",
+        "audit=\"agent_account_locked\"",
+        "site=\"demo\"",
+        "login=\"ada\"",
+        "ip=198.51.100.7",
+        "block_s=60",
+    ] {
+        assert!(
+            warnings[0].contains(expected),
+            "{expected} in {}",
+            warnings[0]
+        );
+    }
+    assert!(!lines.iter().any(|l| l.contains("hunter2")), "{lines:#?}");
+    // The block is the configured 60 s, not the default 900 s.
+    app.advance(Duration::from_secs(59));
+    let still = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
+    assert_eq!(still.0, 403);
+    app.advance(Duration::from_secs(2));
+    let after = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
+    assert_eq!(after.0, 200);
+}
+
+#[tokio::test]
+async fn an_address_block_logs_one_warning_with_the_address() {
+    let app = spawn_guarded(2, 100, |_| {}).await;
+    let (logs, _guard) = capture_logs();
+    for n in 0..3 {
+        login_via(&app, &app.http, None, &format!("user{n}"), "guess").await;
+    }
+    let lines = logs.lines();
+    let warnings: Vec<&String> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    assert!(
+        warnings[0].contains("client address blocked after too many failed agent logins")
+            && warnings[0].contains("ip=127.0.0.1")
+            && warnings[0].contains("login=\"user1\""),
+        "{}",
+        warnings[0]
+    );
 }
 
 #[tokio::test]
