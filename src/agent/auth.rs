@@ -13,7 +13,7 @@ use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use staffetta_handoff::operator::{Login, Operator};
 
-use super::operators;
+use super::operators::{self, OperatorStoreError};
 use super::tokens::{self, AgentClaims, TokenError};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -103,7 +103,11 @@ async fn load(state: &AppState, site: &str, login: &str, sub: &str) -> Result<Op
     let login = Login::parse(login).map_err(|_| gone())?;
     let (operator, _) = operators::get(state.store.as_ref(), site, &login)
         .await
-        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| match e {
+            // A store that cannot answer now is a 503 to retry, not a broken server.
+            OperatorStoreError::Store(store) => ApiError::from(store),
+            other => ApiError::internal(&other),
+        })?
         .ok_or_else(gone)?;
     if operator.id.as_str() != sub {
         return Err(gone());

@@ -9,7 +9,9 @@
 //!
 //! The session is checked again before every command, on every heartbeat and when asked
 //! ([`recheck_sessions`]: sign-out, new password, operator removed): a socket whose session
-//! ended gets an `ERROR` frame (`invalid_token`) and closes with 1008.
+//! ended gets an `ERROR` frame (`invalid_token`) and closes with 1008. A check the store
+//! cannot answer ends nothing: that command gets `ERROR` `unavailable` (or the heartbeat
+//! looks again next time) and the socket stays open.
 //!
 //! The socket also follows its access token's expiry ([`super::socket_token`]): the console is
 //! warned (`TOKEN_EXPIRING`) and renews the token in-band (`reauth`), or the socket gets
@@ -27,7 +29,7 @@ use staffetta_handoff::Desk;
 use staffetta_handoff::agent::{AgentState, JobPhase};
 use staffetta_handoff::operator::{Action, Operator};
 
-use super::commands::{self, Request};
+use super::commands::{self, Refusal, Request};
 use super::socket_token::{self, Due, SocketToken};
 use super::{connections, deliver, presence, site_desk};
 use crate::agent::auth::AgentAuth;
@@ -169,7 +171,7 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
             },
             frame = registration.frames.recv() => match frame {
                 Some(frame) if &*frame == connections::RECHECK => {
-                    if session.auth().recheck(&state).await.is_err() {
+                    if session_ended(&state, &session, "a recheck").await {
                         refuse_and_close(&mut sink, &session_ended_frame(), "session ended").await;
                         break;
                     }
@@ -206,7 +208,7 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
                 }
                 // A session ended on another node (or while no command came) ends here
                 // within a heartbeat.
-                if session.auth().recheck(&state).await.is_err() {
+                if session_ended(&state, &session, "the heartbeat").await {
                     refuse_and_close(&mut sink, &session_ended_frame(), "session ended").await;
                     break;
                 }
@@ -255,8 +257,13 @@ async fn on_frame(state: &AppState, session: &mut SocketToken, frame: &str) -> A
         Ok((name, Request::Command(command))) => (name, Ok(command)),
         Err((name, refusal)) => (name, Err(refusal)),
     };
-    let Ok(current) = session.auth().recheck(state).await else {
-        return Answer::Close(session_ended_frame(), "session ended");
+    let current = match session.auth().recheck(state).await {
+        Ok(current) => current,
+        Err(err) if ends_the_session(&err) => {
+            return Answer::Close(session_ended_frame(), "session ended");
+        }
+        // The store could not say: refuse this command only, the console retries.
+        Err(err) => return Answer::Reply(Some(Refusal::from(err).frame(&name))),
     };
     let result = match command {
         Ok(command) => commands::apply(state, &current, command).await,
@@ -266,6 +273,32 @@ async fn on_frame(state: &AppState, session: &mut SocketToken, frame: &str) -> A
         Ok(reply) => Answer::Reply(reply),
         Err(refusal) => Answer::Reply(Some(refusal.frame(&name))),
     }
+}
+
+/// Whether the socket's session has ended (signed out, revoked, new password, operator
+/// removed), looked at now. A store that cannot answer ends nothing: the socket stays open
+/// and the next heartbeat looks again (`when` names the occasion in the log), so a short
+/// store outage does not sign every agent out.
+async fn session_ended(state: &AppState, session: &SocketToken, when: &str) -> bool {
+    match session.auth().recheck(state).await {
+        Ok(_) => false,
+        Err(err) if ends_the_session(&err) => true,
+        Err(err) => {
+            tracing::warn!(
+                site = %session.auth().operator.site.as_str(),
+                agent = %session.auth().operator.id.as_str(),
+                code = err.code(),
+                "a console's session could not be checked at {when}; the socket stays open"
+            );
+            false
+        }
+    }
+}
+
+/// Whether a failed session check means the session ended (its 401), rather than that the
+/// store could not be read.
+fn ends_the_session(err: &ApiError) -> bool {
+    err.status() == StatusCode::UNAUTHORIZED
 }
 
 /// The `ERROR` frame of a socket whose session ended (signed out, revoked, new password,

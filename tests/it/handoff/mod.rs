@@ -3,7 +3,8 @@
 //! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its
 //! outbox item in one write: webhook_messages.rs), long transcripts
 //! (transcript.rs); the security catalogue's agent-side rows (security_*.rs); access tokens
-//! that expire under an open console (token_expiry.rs).
+//! that expire under an open console (token_expiry.rs); a stalled store under open consoles
+//! (store_outage.rs).
 
 mod abandon;
 pub(crate) mod console;
@@ -19,6 +20,7 @@ mod security_races;
 mod security_sessions;
 mod security_support;
 mod security_tenants;
+mod store_outage;
 mod token_expiry;
 mod transcript;
 mod typing;
