@@ -85,8 +85,9 @@ async fn start_session(
         .transpose()
         .map_err(|err| ApiError::bad_request("invalid_restore_state", err.to_string()))?;
     let locale = prepared.locale.clone();
-    let started = conversation::start(
+    let started = start::count_and_start(
         &state,
+        site,
         NewConversation {
             site: site.id.clone(),
             locale: prepared.locale,

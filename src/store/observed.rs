@@ -1,8 +1,8 @@
-//! A store that shows every record write and append to an observer before the wrapped store
-//! applies it. The observer may act first (play another writer through the wrapped store)
-//! or refuse the write with an error, which is returned as the write's answer: tests use it
-//! to watch the writes of real code paths and to inject a failing or contended store. Reads
-//! and every other operation go straight to the wrapped store.
+//! A store that shows every record write, append and set addition to an observer before the
+//! wrapped store applies it. The observer may act first (play another writer through the
+//! wrapped store) or refuse the write with an error, which is returned as the write's answer:
+//! tests use it to watch the writes of real code paths and to inject a failing or contended
+//! store. Reads and every other operation go straight to the wrapped store.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,16 @@ pub trait WriteObserver: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()> {
         Ok(())
     }
+
+    /// Before a set addition; an error is returned instead of adding.
+    async fn before_set_add(
+        &self,
+        _inner: &dyn Store,
+        _set: &str,
+        _member: &str,
+    ) -> StoreResult<()> {
+        Ok(())
+    }
 }
 
 /// A store whose writes pass by an observer.
@@ -38,7 +48,7 @@ pub struct Observed<O> {
 }
 
 impl<O: WriteObserver> Observed<O> {
-    /// Wraps `inner`; `observer` sees each record write and append first.
+    /// Wraps `inner`; `observer` sees each record write, append and set addition first.
     pub fn new(inner: Arc<dyn Store>, observer: O) -> Self {
         Self { inner, observer }
     }
@@ -82,6 +92,9 @@ impl<O: WriteObserver> Store for Observed<O> {
         self.inner.delete_log(log).await
     }
     async fn set_add(&self, set: &str, member: &str) -> StoreResult<bool> {
+        self.observer
+            .before_set_add(self.inner.as_ref(), set, member)
+            .await?;
         self.inner.set_add(set, member).await
     }
     async fn set_len(&self, set: &str) -> StoreResult<u64> {

@@ -102,6 +102,12 @@ pub fn set_name(site_id: &str, month: &str) -> String {
     format!("mau:{site_id}:{month}")
 }
 
+/// Whether [`record`] may refuse a visitor of `site` (a limit with the `refuse` behaviour):
+/// then the count decides whether a session may start, and must come before it.
+pub fn may_refuse(site: &SiteSettings) -> bool {
+    site.mau_limit.is_some() && site.mau_limit_behaviour == MauLimitBehaviour::Refuse
+}
+
 /// Counts the visitor `key` for `site` in the month of `now`, applying the site's limit.
 pub async fn record(
     store: &dyn Store,
@@ -294,6 +300,22 @@ mod tests {
         // A new month starts from zero.
         let next_month = at("2026-07-01T00:00:00Z");
         assert!(record(&*store, &site, "u:three", next_month).await.is_ok());
+    }
+
+    #[test]
+    fn only_a_refusing_limit_may_refuse() {
+        assert!(may_refuse(&site_with_limit(
+            Some(5),
+            MauLimitBehaviour::Refuse
+        )));
+        assert!(!may_refuse(&site_with_limit(
+            Some(5),
+            MauLimitBehaviour::Warn
+        )));
+        assert!(!may_refuse(&site_with_limit(
+            None,
+            MauLimitBehaviour::Refuse
+        )));
     }
 
     #[tokio::test]

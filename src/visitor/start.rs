@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 use staffetta_widget::protocol::StartSession;
 
-use super::conversation;
+use super::conversation::{self, NewConversation, Started};
 use super::identity::VisitorIdentity;
 use crate::app::AppState;
 use crate::config::{LocalizedText, SiteSettings};
@@ -29,7 +29,8 @@ pub struct Prepared {
     pub metadata: serde_json::Value,
 }
 
-/// Checks rate, identity and MAU limit, negotiates the locale and collects metadata.
+/// Checks bans, rate and identity, negotiates the locale and collects metadata. The visitor
+/// is counted (and the MAU limit applied) by [`count_and_start`].
 pub async fn prepare(
     state: &AppState,
     site: &SiteSettings,
@@ -51,13 +52,60 @@ pub async fn prepare(
         .check_new_session(state.store.as_ref(), ClientKey::of(client_ip))
         .await?;
     let identity = state.identity.verify(&site.id, &request.identity, now)?;
-    super::mau::record(state.store.as_ref(), site, &identity.key, now).await?;
     let locale = negotiate_locale(state, site, request.locale.as_deref(), headers);
     Ok(Prepared {
         identity,
         locale,
         metadata: serde_json::to_value(&metadata).unwrap_or_default(),
     })
+}
+
+/// Counts the visitor in the site's monthly active users ([`super::mau::record`]) and starts
+/// the conversation ([`conversation::start`], which writes the welcome).
+///
+/// On a site whose limit refuses new visitors the count decides whether the conversation may
+/// start: it comes first, and a refused visitor gets no conversation. Elsewhere the count
+/// cannot refuse anyone, so the two writes run at once, each to its end (a count that fails
+/// first never leaves a start half done): one store round trip fewer per start, and on sled
+/// usually one flush fewer, as the count joins the welcome's group commit.
+///
+/// A session is answered only once its visitor is counted: a count that fails fails the
+/// start (503 when the store is unreachable, else 500), even when the conversation started
+/// beside it. That conversation is never answered: it holds the welcome, is listed among the
+/// visitor's conversations, and ends at its idle deadline, like one whose link write fails
+/// after the welcome; the visitor's retry starts another. Answering the session and only
+/// logging the missed count was the other choice; it is refused because the month's count is
+/// the site's bill and the input of its limit, and documented as exact: a visitor served but
+/// never counted (when they start no other session that month) would make it silently low,
+/// while a failed start is loud and costs one retry. It takes a store that fails one of two
+/// writes made at the same moment, so it is rare.
+pub async fn count_and_start(
+    state: &AppState,
+    site: &SiteSettings,
+    new: NewConversation,
+) -> Result<Started, ApiError> {
+    let key = new.identity_key.clone();
+    let count = super::mau::record(state.store.as_ref(), site, &key, conversation::now(state));
+    if super::mau::may_refuse(site) {
+        count.await?;
+        return conversation::start(state, new).await;
+    }
+    // The start is polled first, so its welcome is asked for before the count: on sled the
+    // count then joins the welcome's group commit instead of starting a flush of its own that
+    // the welcome would wait behind (counted first, the start was no faster than in sequence).
+    let (started, counted) = tokio::join!(conversation::start(state, new), count);
+    let started = started?;
+    if let Err(error) = counted {
+        tracing::warn!(
+            site = %site.id,
+            session = %started.session_id,
+            conversation = %started.conversation_id,
+            %error,
+            "the visitor could not be counted; the session start fails and its conversation is left to expire"
+        );
+        return Err(error.into());
+    }
+    Ok(started)
 }
 
 /// Remembers a conversation under its visitor, so agents can see previous conversations.

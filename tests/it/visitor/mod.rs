@@ -1,5 +1,6 @@
 //! The visitor channel through the real server: sessions, messages, events, origins, expiry.
 
+mod counted_start;
 mod expiry;
 mod identity_expiry;
 mod keep_alive;

@@ -1,0 +1,254 @@
+//! A session start counts the visitor in the site's monthly active users and writes the
+//! welcome (`visitor::start::count_and_start`): at once where the count cannot refuse anyone,
+//! the count first where it can. A count that fails fails the start (a session is answered
+//! only once its visitor is counted); a conversation started meanwhile is never answered and
+//! expires.
+//!
+//! The node's own state runs the real code path with its store wrapped in a watch that notes
+//! the count's set additions and the appends, and can fail or hold the count.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use staffetta::app::AppState;
+use staffetta::config::{MauLimitBehaviour, SiteSettings};
+use staffetta::store::{AppendBatch, Observed, Store, StoreError, StoreResult, WriteObserver};
+use staffetta::visitor::conversation::{self, NewConversation};
+use staffetta::visitor::record::conversation_log;
+use staffetta::visitor::{mau, start};
+use tokio::sync::Notify;
+
+use crate::support::{TestApp, spawn_app, wait_for};
+
+/// How long a test waits for the node's timer to apply a deadline the clock reached.
+const WAIT: Duration = Duration::from_secs(5);
+
+/// Watches the count (set additions to `mau:` sets) and the appends of the node's store.
+#[derive(Debug, Default)]
+struct CountWatch {
+    /// `count` and `append` in the order the store was asked for them.
+    writes: Mutex<Vec<&'static str>>,
+    /// The count fails as an unreachable store would.
+    fail_count: AtomicBool,
+    /// The count and the append each wait until the other has been asked for (at most
+    /// [`WAIT`], then fail): only writes made at once can both finish.
+    hold_each_until_the_other: AtomicBool,
+    appended: Notify,
+    counted: Notify,
+}
+
+impl CountWatch {
+    /// Notes `write`, tells the other write it was asked for and, when holding, waits for it.
+    async fn meet(&self, write: &'static str, mine: &Notify, other: &Notify) -> StoreResult<()> {
+        self.writes.lock().unwrap().push(write);
+        mine.notify_one();
+        if self.hold_each_until_the_other.load(Ordering::SeqCst)
+            && tokio::time::timeout(WAIT, other.notified()).await.is_err()
+        {
+            return Err(unavailable("the other write never came"));
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for CountWatch {
+    async fn before_append(
+        &self,
+        _inner: &dyn Store,
+        _log: &str,
+        _batch: &AppendBatch,
+    ) -> StoreResult<()> {
+        self.meet("append", &self.appended, &self.counted).await
+    }
+
+    async fn before_set_add(
+        &self,
+        _inner: &dyn Store,
+        set: &str,
+        _member: &str,
+    ) -> StoreResult<()> {
+        if !set.starts_with("mau:") {
+            return Ok(());
+        }
+        if self.fail_count.load(Ordering::SeqCst) {
+            self.writes.lock().unwrap().push("count");
+            return Err(unavailable("the count fails"));
+        }
+        self.meet("count", &self.counted, &self.appended).await
+    }
+}
+
+fn unavailable(reason: &str) -> StoreError {
+    StoreError::Unavailable {
+        target: "watched store".to_owned(),
+        reason: reason.to_owned(),
+    }
+}
+
+/// A node, its state on a watched store, and its `demo` site.
+struct Node {
+    app: TestApp,
+    state: AppState,
+    watch: Arc<Observed<CountWatch>>,
+    site: SiteSettings,
+}
+
+impl Node {
+    async fn start(configure: impl FnOnce(&mut SiteSettings)) -> Self {
+        let app = spawn_app().await;
+        let watch = Arc::new(Observed::new(
+            Arc::clone(&app.state.store),
+            CountWatch::default(),
+        ));
+        let mut state = app.state.clone();
+        state.store = Arc::clone(&watch) as Arc<dyn Store>;
+        let mut site = app.state.settings.site("demo").expect("demo site").clone();
+        configure(&mut site);
+        Self {
+            app,
+            state,
+            watch,
+            site,
+        }
+    }
+
+    fn watch(&self) -> &CountWatch {
+        self.watch.observer()
+    }
+
+    fn writes(&self) -> Vec<&'static str> {
+        std::mem::take(&mut *self.watch().writes.lock().unwrap())
+    }
+
+    /// What the session start answers: the new session's id, or the error's status and code.
+    async fn start_session(&self, identity_key: &str) -> Result<String, (u16, String)> {
+        let new = NewConversation {
+            site: self.site.id.clone(),
+            locale: "en".to_owned(),
+            identity_key: identity_key.to_owned(),
+            identity_expires_at: None,
+            dispatch_to: None,
+            metadata: json!({}),
+            restore: None,
+        };
+        start::count_and_start(&self.state, &self.site, new)
+            .await
+            .map(|started| started.session_id)
+            .map_err(|error| (error.status().as_u16(), error.code().to_owned()))
+    }
+
+    /// The conversations started for the visitor `identity_key`, oldest first.
+    async fn conversations_of(&self, identity_key: &str) -> Vec<String> {
+        let set = start::visitor_conversations(&self.site.id, identity_key);
+        let mut ids = self.state.store.set_members(&set).await.expect("members");
+        ids.sort();
+        ids
+    }
+
+    /// The `type`s of a conversation's events.
+    async fn event_types(&self, conversation_id: &str) -> Vec<String> {
+        let log = conversation_log(conversation_id);
+        let entries = self.state.store.read_log(&log, 0, 100).await.expect("log");
+        entries
+            .iter()
+            .map(|entry| {
+                let event: serde_json::Value = serde_json::from_slice(&entry.body).expect("json");
+                event["type"].as_str().unwrap_or_default().to_owned()
+            })
+            .collect()
+    }
+
+    async fn visitors_this_month(&self) -> u64 {
+        let month = mau::month_of(conversation::now(&self.state));
+        mau::report(self.state.store.as_ref(), &self.site.id, &month)
+            .await
+            .expect("report")
+            .count
+    }
+}
+
+#[tokio::test]
+async fn where_the_count_cannot_refuse_the_welcome_and_the_count_are_written_at_once() {
+    for behaviour in [None, Some(MauLimitBehaviour::Warn)] {
+        let node = Node::start(|site| {
+            if let Some(behaviour) = behaviour {
+                site.mau_limit = Some(1);
+                site.mau_limit_behaviour = behaviour;
+            }
+        })
+        .await;
+        node.watch()
+            .hold_each_until_the_other
+            .store(true, Ordering::SeqCst);
+        let started = node.start_session("a:visitor-at-once-0001").await;
+        assert!(started.is_ok(), "{behaviour:?}: {started:?}");
+        assert_eq!(
+            node.writes(),
+            ["append", "count"],
+            "{behaviour:?}: the welcome is asked for first, the count joins its flush"
+        );
+        assert_eq!(node.visitors_this_month().await, 1, "{behaviour:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_count_that_fails_beside_the_welcome_fails_the_start_whose_conversation_then_expires() {
+    let node = Node::start(|_| {}).await;
+    let visitor = "a:visitor-retrying-0001";
+    node.watch().fail_count.store(true, Ordering::SeqCst);
+    let refused = node.start_session(visitor).await;
+    assert_eq!(refused, Err((503, "unavailable".to_owned())));
+    assert_eq!(
+        node.writes(),
+        ["append", "count"],
+        "the welcome was written"
+    );
+    assert_eq!(node.visitors_this_month().await, 0);
+    let unanswered = node.conversations_of(visitor).await;
+    assert_eq!(unanswered.len(), 1);
+
+    node.app.advance(Duration::from_secs(301));
+    wait_for("the unanswered conversation expires", WAIT, || async {
+        let types = node.event_types(&unanswered[0]).await;
+        types.iter().any(|t| t == "session_expired").then_some(())
+    })
+    .await;
+
+    node.watch().fail_count.store(false, Ordering::SeqCst);
+    assert!(node.start_session(visitor).await.is_ok());
+    assert_eq!(node.visitors_this_month().await, 1);
+    assert_eq!(node.conversations_of(visitor).await.len(), 2);
+}
+
+#[tokio::test]
+async fn where_the_count_may_refuse_it_comes_first_and_a_refused_visitor_gets_no_conversation() {
+    let node = Node::start(|site| {
+        site.mau_limit = Some(1);
+        site.mau_limit_behaviour = MauLimitBehaviour::Refuse;
+    })
+    .await;
+    assert!(node.start_session("a:visitor-admitted-001").await.is_ok());
+    assert_eq!(node.writes(), ["count", "append"]);
+
+    let refused = node.start_session("a:visitor-refused-0001").await;
+    assert_eq!(refused, Err((403, "mau_limit_reached".to_owned())));
+    assert_eq!(node.writes(), ["count"], "no welcome for a refused visitor");
+    assert!(
+        node.conversations_of("a:visitor-refused-0001")
+            .await
+            .is_empty()
+    );
+    assert_eq!(node.visitors_this_month().await, 1);
+
+    node.watch().fail_count.store(true, Ordering::SeqCst);
+    let failed = node.start_session("a:visitor-admitted-001").await;
+    assert_eq!(failed, Err((503, "unavailable".to_owned())));
+    assert_eq!(node.writes(), ["count"], "no welcome without a count");
+    assert_eq!(
+        node.conversations_of("a:visitor-admitted-001").await.len(),
+        1
+    );
+}
