@@ -258,6 +258,17 @@ pub(crate) fn live_token(private: &str, exp_from_now_s: i64) -> String {
     )
 }
 
+/// A token of the registered key that expires `exp_in_s` after the node's clock now (the
+/// server checks `exp` against that clock, which stands still until a test advances it).
+pub(crate) fn token_expiring_on_node(app: &crate::support::TestApp, exp_in_s: i64) -> String {
+    token(
+        "demo-2026",
+        &fixture("registered_private.pem"),
+        "demo",
+        app.clock.now_ms().div_euclid(1000) + exp_in_s,
+    )
+}
+
 #[tokio::test]
 async fn session_start_answers_each_identity_case_with_its_contract_code() {
     let app = spawn_with_keys(false).await;

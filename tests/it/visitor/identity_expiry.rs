@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::identity::{live_token, spawn_with_keys};
+use crate::identity::{live_token, spawn_with_keys, token_expiring_on_node};
 use crate::support::wait_for;
 
 #[tokio::test]
 async fn an_expiring_token_is_announced_refused_and_refreshed_without_losing_the_conversation() {
     let app = spawn_with_keys(false).await;
     let visitor = app
-        .visitor_with(&json!({ "identity_token": live_token("registered_private.pem", 120) }))
+        .visitor_with(&json!({ "identity_token": token_expiring_on_node(&app, 120) }))
         .await;
     assert_eq!(visitor.say("hello").await["seq"], 2);
 
@@ -32,8 +32,7 @@ async fn an_expiring_token_is_announced_refused_and_refreshed_without_losing_the
     assert_eq!(refused.status, 401);
     assert_eq!(refused.code(), "identity_expired");
 
-    // The test clock ran ahead of the real one by 121 s: sign the new token past it.
-    let fresh = live_token("registered_private.pem", 600);
+    let fresh = token_expiring_on_node(&app, 600);
     let put = visitor
         .request(reqwest::Method::PUT, "/identity")
         .json(&json!({ "identity_token": fresh }))
