@@ -100,6 +100,10 @@ impl Settings {
     }
 }
 
+/// Longest `retention_days`: a hundred years (leave the key out to keep conversations
+/// longer).
+const MAX_RETENTION_DAYS: u32 = 36_500;
+
 /// Whether `id` is a valid site or resource id: 1-64 of `[a-z0-9_-]`.
 pub(crate) fn is_valid_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
@@ -152,6 +156,14 @@ fn validate_site(site: &SiteSettings) -> Result<(), String> {
     }
     if site.mau_limit == Some(0) {
         return Err("`mau_limit` must be at least 1 (leave it out for no limit)".to_owned());
+    }
+    if site
+        .retention_days
+        .is_some_and(|days| !(1..=MAX_RETENTION_DAYS).contains(&days))
+    {
+        return Err(format!(
+            "`retention_days` must be between 1 and {MAX_RETENTION_DAYS} (leave it out to keep conversations until they are erased)"
+        ));
     }
     if site.identity.required && site.identity.keys.is_empty() {
         return Err("`identity.required` needs at least one key in `identity.keys`".to_owned());

@@ -147,6 +147,14 @@ fn semantic_errors_name_the_site_and_key() {
             "id = \"a\"\nallowed_origins = [\"https://a.example\"]\n[sites.identity]\nrequired = true",
             "identity.required",
         ),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\nretention_days = 0",
+            "`retention_days` must be between 1 and 36500",
+        ),
+        (
+            "id = \"a\"\nallowed_origins = [\"https://a.example\"]\nretention_days = 36501",
+            "`retention_days` must be between 1 and 36500",
+        ),
     ];
     for (site, expected) in cases {
         let file = write_config(&format!("[[sites]]\n{site}\n"));
@@ -224,4 +232,13 @@ fn debug_output_redacts_the_admin_token() {
     let settings = Settings::load(None, env).unwrap();
     assert!(settings.admin.token.matches("s3cr3t-token"));
     assert!(!format!("{settings:?}").contains("s3cr3t-token"));
+}
+
+#[test]
+fn a_retention_within_bounds_is_kept_per_site() {
+    let file = write_config(
+        "[[sites]]\nid = \"a\"\nallowed_origins = [\"https://a.example\"]\nretention_days = 30\n",
+    );
+    let settings = Settings::load(Some(file.path()), no_env()).unwrap();
+    assert_eq!(settings.site("a").unwrap().retention_days, Some(30));
 }

@@ -57,6 +57,11 @@ pub struct SiteSettings {
     /// What happens to a new visitor once `mau_limit` is reached: `warn` (default) or `refuse`.
     #[serde(default)]
     pub mau_limit_behaviour: MauLimitBehaviour,
+    /// Days an ended or expired conversation is kept after its last activity, then deleted
+    /// with everything that belongs to it (docs/retention.md); absent: kept until erased.
+    /// 1-36500.
+    #[serde(default)]
+    pub retention_days: Option<u32>,
     /// Signed webhooks to an external contact centre (docs/connectors.md); absent: agents
     /// use the built-in console only.
     #[serde(default)]
@@ -290,6 +295,7 @@ impl SiteSettings {
             handoff: HandoffSettings::default(),
             mau_limit: None,
             mau_limit_behaviour: MauLimitBehaviour::Warn,
+            retention_days: None,
             webhook: None,
         }
     }
