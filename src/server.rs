@@ -182,6 +182,7 @@ impl Server {
         let store = Arc::clone(&state.store);
         crate::desk::timer::recover_after_restart(&state).await;
         lifecycle.spawn(crate::visitor::timer::run(state.clone()));
+        lifecycle.spawn(crate::retention::timer::run(state.clone()));
         state.agents.external.start(&state);
         self.cluster.start(&state);
         let connectors = Arc::clone(&state.agents.connectors);

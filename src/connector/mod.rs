@@ -40,6 +40,7 @@ pub use inbound::{
     COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, Received, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
 };
+pub(crate) use outbox::Lease;
 pub use outbox::{LEASE_RENEW, LEASE_TTL, log_name as outbox_log};
 pub use retry::{MAX_BACKOFF, MIN_ROUND_PAUSE, RetryPolicy, Verdict, verdict_for};
 pub use webhook::{WebhookConnector, WebhookSetupError};

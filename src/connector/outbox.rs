@@ -231,9 +231,21 @@ impl Lease {
         shared: bool,
         ttl: Duration,
     ) -> Self {
+        Self::named(store, lease_key(site), holder, shared, ttl)
+    }
+
+    /// A lease on the record `key` (another kind of work done by one node at a time, e.g.
+    /// a site's retention purge).
+    pub(crate) fn named(
+        store: Arc<dyn Store>,
+        key: String,
+        holder: &str,
+        shared: bool,
+        ttl: Duration,
+    ) -> Self {
         Self {
             store,
-            key: lease_key(site),
+            key,
             holder: holder.to_owned(),
             shared,
             ttl,
@@ -316,7 +328,7 @@ impl Lease {
         if self.shared
             && let Err(err) = self.store.delete(&self.key, Some(version)).await
         {
-            tracing::debug!(error = %err, "the webhook outbox lease was not released; it expires");
+            tracing::debug!(error = %err, key = %self.key, "a lease was not released; it expires");
         }
     }
 }

@@ -8,7 +8,8 @@
 //! entry are one write. A request left from a conversation is also in the set
 //! `offline-requests-of:{conversation}`, so deleting the conversation deletes it. Entries of
 //! older versions hold the whole request and are listed as they are, unless their
-//! conversation was deleted.
+//! conversation was deleted. On a site with `retention_days`, requests past it are deleted
+//! from the front of the log ([`forget_older_than`]), old entries included.
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -212,4 +213,78 @@ pub async fn forget_conversation(
         state.store.set_remove(&set, &id).await?;
     }
     Ok(deleted)
+}
+
+/// What one [`forget_older_than`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Aged {
+    /// Entries taken off the front of the site's log (with their records).
+    pub trimmed: u64,
+    /// When the oldest request left in the log was left (ms), if one was read.
+    pub oldest_kept_at: Option<i64>,
+}
+
+/// Deletes the site's requests left at or before `cutoff_ms`, oldest first, at most `limit`
+/// of them: each request's record (and its place in its conversation's set), then the
+/// entries from the front of the site's log in one trim. The log is in the order requests
+/// came, so the first entry younger than the cutoff stops it. An entry that cannot be read
+/// (never listed) goes with the old ones before it; an entry of an older version (the whole
+/// request) goes by its own time. A pass cut short leaves records already deleted, whose
+/// entries are trimmed by the next pass.
+pub async fn forget_older_than(
+    state: &AppState,
+    site: &str,
+    cutoff_ms: i64,
+    limit: usize,
+) -> Result<Aged, ApiError> {
+    let log = log(site);
+    let entries = state.store.read_log(&log, 0, limit).await?;
+    let mut through = None;
+    let mut oldest_kept_at = None;
+    for entry in &entries {
+        match serde_json::from_slice::<Entry>(&entry.body) {
+            Ok(Entry::Whole(stored)) => {
+                let at = stored.request.created_at.as_millisecond();
+                if at > cutoff_ms {
+                    oldest_kept_at = Some(at);
+                    break;
+                }
+            }
+            Ok(Entry::Pointer(pointer)) => {
+                if pointer.at > cutoff_ms {
+                    oldest_kept_at = Some(pointer.at);
+                    break;
+                }
+                forget_record(state, site, &pointer.id).await?;
+            }
+            Err(_) => {}
+        }
+        through = Some(entry.seq);
+    }
+    let mut trimmed = 0;
+    if let Some(through) = through {
+        trimmed = state.store.trim_log(&log, through).await?;
+    }
+    Ok(Aged {
+        trimmed,
+        oldest_kept_at,
+    })
+}
+
+/// Deletes one request's record and its place in its conversation's set.
+async fn forget_record(state: &AppState, site: &str, id: &str) -> Result<(), ApiError> {
+    let key = record_key(site, id);
+    let Some(found) = state.store.get(&key).await? else {
+        return Ok(());
+    };
+    if let Ok(stored) = serde_json::from_slice::<StoredRequest>(&found.value)
+        && let Some(conversation) = &stored.request.conversation
+    {
+        state
+            .store
+            .set_remove(&of_conversation(conversation.as_str()), id)
+            .await?;
+    }
+    state.store.delete(&key, None).await?;
+    Ok(())
 }

@@ -1,5 +1,11 @@
 //! Data retention and erasure (docs/retention.md): deleting a conversation with everything
-//! that belongs to it ([`purge`]) and erasing a visitor of a site ([`erase`]).
+//! that belongs to it ([`purge`]), erasing a visitor of a site ([`erase`]), and deleting a
+//! site's conversations and offline requests past its `retention_days` ([`schedule`] says
+//! when each conversation is looked at, [`timer`] looks, [`sweep`] schedules the ones that
+//! existed before).
 
 pub mod erase;
 pub mod purge;
+pub mod schedule;
+pub mod sweep;
+pub mod timer;

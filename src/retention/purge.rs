@@ -6,13 +6,15 @@
 //!
 //! Then, in this order: the offline requests left from the conversation, the session
 //! record and its deadlines, the link from the conversation to its session, the log (with
-//! its client ids), and last the conversation in the visitor's index. Every step is
-//! idempotent and the index goes last, so a purge cut short (a crash, a store error) is
-//! completed by the next one: an erasure can simply be repeated.
+//! its client ids), the conversation in the visitor's index, and last its retention
+//! deadline ([`super::schedule`]). Every step is idempotent and the index and the deadline
+//! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
+//! erasure can simply be repeated, and retention looks at the conversation again.
 
 use staffetta_handoff::{ConversationId, DeskError};
 use staffetta_widget::protocol::{EventKind, Sender};
 
+use super::schedule;
 use crate::app::AppState;
 use crate::desk::{deliver, offline, site_desk, visitor_presence, visitor_side};
 use crate::error::ApiError;
@@ -62,6 +64,13 @@ pub async fn purge(
     state
         .store
         .set_remove(&visitor_conversations(site, identity_key), conversation)
+        .await?;
+    state
+        .store
+        .unschedule(
+            &schedule::schedule_name(site),
+            &schedule::member(conversation, identity_key),
+        )
         .await?;
     tracing::info!(site, ended_live, "conversation deleted");
     Ok(Purged {

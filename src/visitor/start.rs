@@ -108,17 +108,23 @@ pub async fn count_and_start(
     Ok(started)
 }
 
-/// Remembers a conversation under its visitor, so agents can see previous conversations.
+/// Remembers a conversation under its visitor, so agents can see previous conversations,
+/// and, on a site with a retention, schedules its first retention look
+/// ([`crate::retention::schedule`]). The two writes go out together (one group commit).
 pub async fn remember_conversation(
     state: &AppState,
     site: &str,
     identity_key: &str,
     conversation_id: &str,
 ) -> Result<(), ApiError> {
-    state
-        .store
-        .set_add(&visitor_conversations(site, identity_key), conversation_id)
-        .await?;
+    let index = visitor_conversations(site, identity_key);
+    let listed = async {
+        state.store.set_add(&index, conversation_id).await?;
+        Ok::<_, ApiError>(())
+    };
+    let scheduled =
+        crate::retention::schedule::schedule_new(state, site, identity_key, conversation_id);
+    tokio::try_join!(listed, scheduled)?;
     Ok(())
 }
 

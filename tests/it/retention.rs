@@ -2,9 +2,11 @@
 //! {user_key}`, docs/retention.md): a visitor with an ended conversation, a live chat with an
 //! agent and an offline request is erased; the visitor, the agents' previous conversations
 //! and offline list no longer know them, another visitor keeps everything, and the month's
-//! MAU count stays the same.
+//! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`.
 
 use serde_json::{Value, json};
+
+mod age;
 
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;
@@ -31,7 +33,7 @@ async fn erase(app: &TestApp, site: &str, key: &str) -> (u16, Value) {
     (status, body)
 }
 
-async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) {
+pub(crate) async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) {
     let response = app
         .http
         .post(format!(
@@ -50,7 +52,7 @@ async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) {
     assert_eq!(response.status(), 201);
 }
 
-async fn offline_texts(app: &TestApp, token: &str) -> Vec<String> {
+pub(crate) async fn offline_texts(app: &TestApp, token: &str) -> Vec<String> {
     let listed: Value = app
         .http
         .get(format!("{}/api/v1/agent/offline-requests", app.base_url))
@@ -69,7 +71,7 @@ async fn offline_texts(app: &TestApp, token: &str) -> Vec<String> {
         .collect()
 }
 
-async fn transcript_status(app: &TestApp, token: &str, chat_id: &str) -> u16 {
+pub(crate) async fn transcript_status(app: &TestApp, token: &str, chat_id: &str) -> u16 {
     app.http
         .get(format!(
             "{}/api/v1/agent/conversations/{chat_id}",
@@ -119,7 +121,7 @@ async fn append_old_style_request(app: &TestApp, conversation: &str, text: &str)
         .unwrap();
 }
 
-fn chat_id(visitor: &Visitor) -> String {
+pub(crate) fn chat_id(visitor: &Visitor) -> String {
     visitor.started.conversation_id.as_str().to_owned()
 }
 
