@@ -32,23 +32,23 @@ fn marker(site: &str) -> String {
     format!("retention-sweep:{site}")
 }
 
-/// Sweeps `site` unless a sweep for `days` or fewer was done; how many conversations were
-/// scheduled. Stops early (without the marker) when the lease is lost.
+/// Sweeps `site` unless a sweep for `days` or fewer was done; whether the site is swept
+/// (false: the lease was lost midway, the marker is not written and the holder sweeps).
 pub(crate) async fn sweep_once(
     state: &AppState,
     site: &str,
     days: u32,
     lease: &mut Lease,
-) -> Result<u64, ApiError> {
+) -> Result<bool, ApiError> {
     let found = state.store.get(&marker(site)).await?;
     let swept_for = found
         .as_ref()
         .and_then(|found| std::str::from_utf8(&found.value).ok()?.parse::<u32>().ok());
     if swept_for.is_some_and(|swept| swept <= days) {
-        return Ok(0);
+        return Ok(true);
     }
     let Some(retention) = retention_ms(state, site) else {
-        return Ok(0);
+        return Ok(true);
     };
     let schedule = schedule_name(site);
     let now_ms = state.clock.now_ms();
@@ -64,7 +64,7 @@ pub(crate) async fn sweep_once(
                 continue;
             }
             if !lease.hold().await? {
-                return Ok(scheduled);
+                return Ok(false);
             }
             let index = visitor_conversations(site, &key);
             for conversation in state.store.set_members(&index).await? {
@@ -87,7 +87,7 @@ pub(crate) async fn sweep_once(
     // A conflict: another node swept at the same time and wrote it.
     state.store.put(write).await?;
     tracing::info!(site, scheduled, "retention sweep done");
-    Ok(scheduled)
+    Ok(true)
 }
 
 /// `YYYY-MM` of the month of `now_ms` and of the `count - 1` months before it (UTC).

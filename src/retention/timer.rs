@@ -140,8 +140,11 @@ async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<
         return Ok(None);
     }
     if !site.swept {
-        super::sweep::sweep_once(state, &site.site, site.days, &mut site.lease).await?;
-        site.swept = true;
+        site.swept =
+            super::sweep::sweep_once(state, &site.site, site.days, &mut site.lease).await?;
+        if !site.swept {
+            return Ok(None);
+        }
     }
     let now_ms = state.clock.now_ms();
     let schedule = schedule_name(&site.site);
