@@ -135,7 +135,7 @@ async fn login(
     let Some(operator) = verified else {
         let blocked =
             login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
-        tracing::info!(site = %body.site_id, %ip, "agent login failed");
+        tracing::info!(site = ?for_log(&body.site_id), %ip, "agent login failed");
         audit_new_blocks(&body.site_id, &login_key, ip, blocked, policy.block_s);
         return Err(invalid_credentials());
     };
@@ -146,6 +146,12 @@ async fn login(
 
 /// The longest site id or login an audit line quotes (both are whatever the client sent).
 const AUDIT_CHARS: usize = 64;
+
+/// What a log line may show of a client-sent site id or login: at most [`AUDIT_CHARS`]
+/// characters, to be written Debug-quoted (`?`) so that no control character reaches the log.
+fn for_log(sent: &str) -> String {
+    sent.chars().take(AUDIT_CHARS).collect()
+}
 
 /// Warn-level audit lines for the blocks a failed login started: the site and the login as
 /// sent (the login lowercased; both cut at [`AUDIT_CHARS`] and Debug-quoted, so no control
@@ -158,8 +164,8 @@ fn audit_new_blocks(
     blocked: login_guard::NewBlocks,
     block_s: u32,
 ) {
-    let site: String = site.chars().take(AUDIT_CHARS).collect();
-    let login: String = login.chars().take(AUDIT_CHARS).collect();
+    let site = for_log(site);
+    let login = for_log(login);
     if let Some(until) = blocked.account {
         tracing::warn!(
             audit = "agent_account_locked",
