@@ -106,19 +106,7 @@ async fn append_old_style_request(app: &TestApp, conversation: &str, text: &str)
         "name": "Old", "email": "old@example.org", "text": text,
         "resource": null, "conversation": conversation, "created_at": "2025-01-02T03:04:05Z",
     });
-    let batch = staffetta::store::AppendBatch {
-        schedule: None,
-        client_message_id: None,
-        fingerprint: None,
-        entries: vec![bytes::Bytes::from(old.to_string())],
-        record: None,
-        also: Vec::new(),
-    };
-    app.state
-        .store
-        .append("offline-requests:demo", batch)
-        .await
-        .unwrap();
+    crate::handoff::append_whole_offline_request(app, &old).await;
 }
 
 pub(crate) fn chat_id(visitor: &Visitor) -> String {

@@ -71,3 +71,21 @@ pub async fn login(app: &TestApp, login: &str, password: &str) -> reqwest::Respo
         .await
         .unwrap()
 }
+
+/// Appends `request` to the demo site's offline-request log as versions before requests
+/// became records did: the whole request in the log entry.
+pub(crate) async fn append_whole_offline_request(app: &TestApp, request: &serde_json::Value) {
+    let batch = staffetta::store::AppendBatch {
+        schedule: None,
+        client_message_id: None,
+        fingerprint: None,
+        entries: vec![bytes::Bytes::from(request.to_string())],
+        record: None,
+        also: Vec::new(),
+    };
+    app.state
+        .store
+        .append("offline-requests:demo", batch)
+        .await
+        .unwrap();
+}

@@ -136,19 +136,7 @@ async fn requests_stored_whole_in_the_log_by_older_versions_are_still_listed() {
         "name": "Old Timer", "email": "old@example.org", "text": "From before",
         "resource": null, "conversation": null, "created_at": "2025-01-02T03:04:05Z",
     });
-    let batch = staffetta::store::AppendBatch {
-        schedule: None,
-        client_message_id: None,
-        fingerprint: None,
-        entries: vec![bytes::Bytes::from(old.to_string())],
-        record: None,
-        also: Vec::new(),
-    };
-    app.state
-        .store
-        .append("offline-requests:demo", batch)
-        .await
-        .unwrap();
+    super::append_whole_offline_request(&app, &old).await;
     let created = app
         .http
         .post(format!(
