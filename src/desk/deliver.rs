@@ -1,8 +1,9 @@
 //! Delivering desk notices after the desk write won: AgentDesktop events to the agent's
 //! console sockets (the site's external connector got them in the desk write itself, see
 //! `site_desk::update`), visitor events into the conversation log, finished jobs into the
-//! site's job log. Chat messages for an agent go out after the conversation's write
-//! ([`message_stored`]; the external connector got them in that write).
+//! site's job log ([`super::jobs`]). Chat messages for an agent go out after the
+//! conversation's write ([`message_stored`]; the external connector got them in that
+//! write).
 //!
 //! Notices are delivered in the order the desk returned them. A failed delivery is logged
 //! and the rest still go out: the desk state is already stored, a console that missed an
@@ -12,18 +13,11 @@
 use serde_json::{Value, json};
 use staffetta_handoff::agent::{Agent, JobPhase};
 use staffetta_handoff::connector::{Author, Outbound};
-use staffetta_handoff::desk::JobRecord;
 use staffetta_handoff::event::{AgentEvent, EventName};
 use staffetta_handoff::{AgentId, Notice};
 
 use super::{site_desk, visitor_side};
 use crate::app::AppState;
-use crate::store::{AppendBatch, AppendOutcome};
-
-/// The log of finished jobs of a site (reporting, previous conversations).
-pub fn jobs_log(site: &str) -> String {
-    format!("jobs:{site}")
-}
 
 /// Delivers notices in order; when one of them changed how an agent appears in the roster,
 /// the site's consoles get a new `AGENTS` frame after them. The notices come from
@@ -45,8 +39,8 @@ pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
                 }
             }
             Notice::JobFinished(record) => {
-                if let Err(err) = store_job(state, site, &record).await {
-                    tracing::warn!(error = %err, "a finished job was not recorded");
+                if let Err(err) = super::jobs::store(state, site, &record).await {
+                    tracing::warn!(code = err.code(), "a finished job was not recorded");
                 }
             }
         }
@@ -205,24 +199,4 @@ async fn display_name(state: &AppState, site: &str, agent: &AgentId) -> String {
                 .map(|a| a.profile().display_name().as_str().to_owned())
         })
         .unwrap_or_default()
-}
-
-async fn store_job(
-    state: &AppState,
-    site: &str,
-    record: &JobRecord,
-) -> Result<(), crate::store::StoreError> {
-    let body = bytes::Bytes::from(serde_json::to_vec(record).unwrap_or_default());
-    let batch = AppendBatch {
-        schedule: None,
-        client_message_id: None,
-        fingerprint: None,
-        entries: vec![body],
-        record: None,
-        also: Vec::new(),
-    };
-    match state.store.append(&jobs_log(site), batch).await? {
-        AppendOutcome::Appended { .. } | AppendOutcome::Duplicate { .. } => Ok(()),
-        AppendOutcome::IdConflict | AppendOutcome::RecordConflict { .. } => Ok(()),
-    }
 }

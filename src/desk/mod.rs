@@ -3,7 +3,8 @@
 //! timer, with its notices delivered to consoles, external desks and conversation logs.
 //!
 //! - [`site_desk`]: config -> desk settings and resources; `update` (transition + deadline).
-//! - [`deliver`]: notices -> console frames, external desks, the visitor's log, job records.
+//! - [`deliver`]: notices -> console frames, external desks, the visitor's log, job records
+//!   ([`jobs`]: finished jobs, deletable per conversation and by age).
 //! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff;
 //!   [`conversation_log`]: the session link and the handoff entries of the conversation log.
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
@@ -22,6 +23,7 @@ pub mod connections;
 pub mod conversation_log;
 pub mod deliver;
 pub mod external;
+pub mod jobs;
 pub mod offline;
 pub mod presence;
 pub mod routes;

@@ -31,6 +31,8 @@ pub struct Erased {
     pub live_conversations_ended: u64,
     /// Offline requests left from those conversations.
     pub offline_requests: u64,
+    /// Finished-job records of those conversations (with the agents' wrap-ups).
+    pub finished_jobs: u64,
     /// Months whose MAU set held the visitor's key and now holds an anonymous member.
     pub mau_months_anonymized: u64,
 }
@@ -58,6 +60,7 @@ pub async fn erase_visitor(state: &AppState, site: &str, key: &str) -> Result<Er
         erased.conversations += 1;
         erased.live_conversations_ended += u64::from(purged.ended_live);
         erased.offline_requests += purged.offline_requests;
+        erased.finished_jobs += purged.finished_jobs;
     }
     erased.mau_months_anonymized = anonymize_mau(state, site, key).await?;
     tracing::info!(

@@ -6,8 +6,10 @@
 //!
 //! Then, in this order: the offline requests left from the conversation, the session
 //! record and its deadlines, the link from the conversation to its session, the log (with
-//! its client ids), the conversation in the visitor's index, and last its retention
-//! deadline ([`super::schedule`]). Every step is idempotent and the index and the deadline
+//! its client ids), the conversation's finished jobs (after the log: a job finishing during
+//! the purge deletes itself once it sees the log gone, [`crate::desk::jobs::store`]), the
+//! conversation in the visitor's index, and last its retention deadline
+//! ([`super::schedule`]). Every step is idempotent and the index and the deadline
 //! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
 //! erasure can simply be repeated, and retention looks at the conversation again.
 
@@ -16,7 +18,7 @@ use staffetta_widget::protocol::{EventKind, Sender};
 
 use super::schedule;
 use crate::app::AppState;
-use crate::desk::{deliver, offline, site_desk, visitor_presence, visitor_side};
+use crate::desk::{deliver, jobs, offline, site_desk, visitor_presence, visitor_side};
 use crate::error::ApiError;
 use crate::visitor::conversation;
 use crate::visitor::identity_expiry::IDENTITY_SCHEDULE;
@@ -33,6 +35,9 @@ pub struct Purged {
     pub log_deleted: bool,
     /// Offline requests left from the conversation that were deleted.
     pub offline_requests: u64,
+    /// Finished-job records of the conversation (with the agents' wrap-ups) that were
+    /// deleted.
+    pub finished_jobs: u64,
 }
 
 /// Deletes `conversation` of the visitor `identity_key` on `site`, ending it first if it is
@@ -61,6 +66,7 @@ pub async fn purge(
         .store
         .delete_log(&conversation_log(conversation))
         .await?;
+    let finished_jobs = jobs::forget_conversation(state, site, conversation).await?;
     state
         .store
         .set_remove(&visitor_conversations(site, identity_key), conversation)
@@ -77,6 +83,7 @@ pub async fn purge(
         ended_live,
         log_deleted,
         offline_requests,
+        finished_jobs,
     })
 }
 

@@ -1,7 +1,8 @@
 //! Retention by age (docs/retention.md): a task of the node that, for each site with
 //! `retention_days`, looks at the conversations whose deadline in `retention:{site}` has
-//! passed ([`super::schedule`]) and deletes the site's offline requests older than the
-//! retention ([`crate::desk::offline::forget_older_than`]).
+//! passed ([`super::schedule`]) and deletes the site's offline requests and finished jobs
+//! older than the retention ([`crate::desk::offline::forget_older_than`],
+//! [`crate::desk::jobs::forget_older_than`]).
 //!
 //! A look at a conversation:
 //! - live (the bot answers, or a visitor waits for or talks to an agent): kept, looked at
@@ -11,15 +12,15 @@
 //! - otherwise: deleted with everything that belongs to it ([`super::purge::purge`], which
 //!   takes it out of the schedule last).
 //!
-//! Deadlines and requests live in the store, so they survive restarts. The task compares
+//! Deadlines, requests and jobs live in the store, so they survive restarts. The task compares
 //! them with `state.clock` (tests move it by hand): it looks at the clock every [`POLL`] and
 //! runs a pass when the earliest deadline it knows of has come, or [`LOOK_EVERY_MS`] after
-//! the last pass (deadlines written by a start on another node), [`BATCH`] conversations
-//! and [`BATCH`] requests per site and pass. On a shared store (Redis) a site's pass runs
-//! on the node that holds the lease `retention-lease:{site}`, as a webhook outbox is
-//! delivered by one node (`crate::connector`); on sled the node always may. Two nodes
-//! purging the same conversation (a lease that ran out mid-pass) is harmless: every step of
-//! a purge is idempotent.
+//! the last pass (deadlines written by a start on another node), [`BATCH`] conversations,
+//! [`BATCH`] requests and [`BATCH`] jobs per site and pass. On a shared store (Redis) a
+//! site's pass runs on the node that holds the lease `retention-lease:{site}`, as a webhook
+//! outbox is delivered by one node (`crate::connector`); on sled the node always may. Two
+//! nodes purging the same conversation (a lease that ran out mid-pass) is harmless: every
+//! step of a purge is idempotent.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +41,8 @@ pub const LOOK_EVERY_MS: i64 = 60_000;
 /// How long a look that failed waits before it is tried again (node's clock).
 const RETRY_LOOK_MS: i64 = 3_600_000;
 
-/// Most conversations looked at, and most offline requests deleted, per site and pass.
+/// Most conversations looked at, and most offline requests and finished jobs deleted, per
+/// site and pass.
 pub const BATCH: usize = 100;
 
 /// How long a site's retention lease lasts without renewal (it is renewed before every
@@ -134,7 +136,8 @@ async fn pass(state: &AppState, sites: &mut [SiteRetention]) -> i64 {
 }
 
 /// A site's pass, when this node holds its lease: the one-off sweep, the due conversations,
-/// then the old offline requests. When the site's next pass is due (`None`: nothing known).
+/// then the old offline requests and finished jobs. When the site's next pass is due
+/// (`None`: nothing known).
 async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<i64>, ApiError> {
     if !site.lease.hold().await? {
         return Ok(None);
@@ -164,14 +167,20 @@ async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<
     if aged.trimmed > 0 {
         tracing::info!(site = %site.site, requests = aged.trimmed, "old offline requests deleted");
     }
-    if due.len() == BATCH || usize::try_from(aged.trimmed).is_ok_and(|n| n == BATCH) {
+    let jobs = crate::desk::jobs::forget_older_than(state, &site.site, cutoff, BATCH).await?;
+    if jobs.trimmed > 0 {
+        tracing::info!(site = %site.site, jobs = jobs.trimmed, "old finished jobs deleted");
+    }
+    let is_full = |trimmed: u64| usize::try_from(trimmed).is_ok_and(|n| n == BATCH);
+    if due.len() == BATCH || is_full(aged.trimmed) || is_full(jobs.trimmed) {
         return Ok(Some(now_ms));
     }
     let next_look = state.store.next_due(&schedule).await?.map(|(_, at)| at);
-    let next_request = aged
-        .oldest_kept_at
+    let next_aged = [aged.oldest_kept_at, jobs.oldest_kept_at]
+        .into_iter()
+        .flatten()
         .map(|at| at.saturating_add(site.retention_ms));
-    Ok(next_look.into_iter().chain(next_request).min())
+    Ok(next_look.into_iter().chain(next_aged).min())
 }
 
 /// Looks at one scheduled conversation of `site` (see the module doc).

@@ -2,11 +2,13 @@
 //! {user_key}`, docs/retention.md): a visitor with an ended conversation, a live chat with an
 //! agent and an offline request is erased; the visitor, the agents' previous conversations
 //! and offline list no longer know them, another visitor keeps everything, and the month's
-//! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`.
+//! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`, finished
+//! jobs (the agents' wrap-ups) in `jobs.rs`.
 
 use serde_json::{Value, json};
 
 mod age;
+mod jobs;
 
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;
@@ -158,7 +160,7 @@ async fn an_erased_visitor_is_gone_for_themselves_and_for_agents_and_others_keep
         json!({
             "site": "demo", "user_key": "u:erase-me",
             "conversations": 2, "live_conversations_ended": 1, "offline_requests": 1,
-            "mau_months_anonymized": 1,
+            "finished_jobs": 0, "mau_months_anonymized": 1,
         })
     );
 

@@ -1,8 +1,9 @@
 //! Retention by age through the real server (`retention_days`, docs/retention.md), with the
 //! node's clock moved by hand: conversations past the retention are deleted for the visitor
 //! and for agents, younger ones, live ones and those of a site without retention are kept,
-//! offline requests past the retention go too, and the deadlines survive a restart (also
-//! those the start-up sweep gives to conversations from before the retention was set).
+//! offline requests and finished jobs (with the agents' wrap-ups) past the retention go too,
+//! and the deadlines survive a restart (also those the start-up sweep gives to
+//! conversations from before the retention was set).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -10,6 +11,9 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use staffetta::config::Settings;
 
+use super::jobs::{
+    append_whole_job, chat_and_wrap_up, job_like, jobs, notes, stored_jobs_text, wait_for_note,
+};
 use super::{chat_id, leave_request, offline_texts, transcript_status};
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;
@@ -264,4 +268,77 @@ async fn conversations_from_before_the_retention_was_set_are_found_by_the_start_
         visitor_status(&before).await,
         (404, "session_not_found".to_owned())
     );
+}
+
+/// Stores a finished job as the desk does (a record and a pointer in the log).
+async fn store_job(app: &TestApp, job: &Value) {
+    let record = serde_json::from_value(job.clone()).unwrap();
+    staffetta::desk::jobs::store(&app.state, "demo", &record)
+        .await
+        .unwrap();
+}
+
+fn now_rfc3339(app: &TestApp) -> String {
+    jiff::Timestamp::from_millisecond(app.clock.now_ms())
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn finished_jobs_past_the_retention_go_with_their_conversation_or_by_age_and_younger_ones_stay()
+ {
+    let app = spawn_app_with(|settings| desk(settings, Some(2))).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+
+    // Day 0: a chat that ada wraps up with a note, then a chat that stays live, with two
+    // jobs of it finished now: one whole in the log as older versions wrote them, one record.
+    let old = app.visitor_with(&json!({ "user_id": "old-timer" })).await;
+    chat_and_wrap_up(&mut ada, &old, "NOTE-OLD").await;
+    wait_for_note(&app, "NOTE-OLD").await;
+    let live = app.visitor_with(&json!({ "user_id": "chatty" })).await;
+    ask_for_human(&live).await;
+    let offer = ada.offer().await;
+    ada.accept(&offer).await;
+    let like = jobs(&app).await[0].clone();
+    let day_0 = now_rfc3339(&app);
+    append_whole_job(&app, &job_like(&like, &chat_id(&live), &day_0, "OLD-WHOLE")).await;
+    store_job(
+        &app,
+        &job_like(&like, &chat_id(&live), &day_0, "NOTE-LIVE-OLD"),
+    )
+    .await;
+
+    // A day and a half later: a younger job of the live chat.
+    app.advance(36 * HOUR);
+    let later = now_rfc3339(&app);
+    store_job(
+        &app,
+        &job_like(&like, &chat_id(&live), &later, "NOTE-YOUNG"),
+    )
+    .await;
+    assert_eq!(
+        notes(&app).await,
+        ["NOTE-LIVE-OLD", "NOTE-OLD", "NOTE-YOUNG", "OLD-WHOLE"]
+    );
+
+    // Two and a half days after day 0: the day-0 jobs are past the retention of two days.
+    app.advance(24 * HOUR);
+    wait_until_gone(&app, &old).await;
+    wait_for("old jobs deleted", Duration::from_secs(10), || async {
+        (notes(&app).await == ["NOTE-YOUNG"]).then_some(())
+    })
+    .await;
+    let stored = stored_jobs_text(&app).await;
+    for gone in ["NOTE-OLD", "OLD-WHOLE", "NOTE-LIVE-OLD"] {
+        assert!(!stored.contains(gone), "{gone} in {stored}");
+    }
+    assert!(stored.contains("NOTE-YOUNG"), "{stored}");
+    // The conversations' sets name only jobs that still exist.
+    for conversation in [chat_id(&old), chat_id(&live)] {
+        let set = format!("jobs-of:{conversation}");
+        for id in app.state.store.set_members(&set).await.unwrap() {
+            let record = app.state.store.get(&format!("job:demo:{id}")).await;
+            assert!(record.unwrap().is_some(), "{set} names the deleted {id}");
+        }
+    }
 }
