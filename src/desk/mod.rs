@@ -11,7 +11,8 @@
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
 //!   access token's expiry, the warning before it and the in-band renewal.
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
-//! - [`offline`]: "leave a request"; [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
+//! - [`offline`]: "leave a request"; with [`jobs`] a [`record_log`] (records deletable one
+//!   by one behind a site log); [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
 //!   [`presence`]: which console sockets are open on any node; [`visitor_presence`]:
 //!   waiting visitors who went away leave the queue.
 //! - [`routes`]: the HTTP routes of all of the above.
@@ -26,6 +27,7 @@ pub mod external;
 pub mod jobs;
 pub mod offline;
 pub mod presence;
+pub mod record_log;
 pub mod routes;
 pub mod site_desk;
 pub mod socket_token;
