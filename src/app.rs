@@ -42,6 +42,8 @@ pub struct AppState {
     pub bus: Bus,
     /// Wakes the idle timer when a new deadline is scheduled.
     pub timer: Arc<Notify>,
+    /// Wakes the retention task and tells when it last looked (tests that move the clock).
+    pub retention: Arc<crate::retention::timer::Ticker>,
     /// Identity token verification keys per site.
     pub identity: Arc<IdentityVerifier>,
     /// Fixed-window rate limits over the store.

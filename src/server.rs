@@ -107,11 +107,22 @@ impl Server {
 
     /// Like [`Server::build`], with an injected clock (tests move time by hand).
     pub async fn build_with_clock(settings: Settings, clock: Clock) -> Result<Server, StartError> {
+        Self::build_wrapped(settings, clock, |store| store).await
+    }
+
+    /// Like [`Server::build_with_clock`], with the store `wrap` returns in place of the
+    /// opened one, for everything of the node (tests put a watch or a failing store
+    /// between the node and its store, e.g. [`store::Observed`]).
+    pub async fn build_wrapped(
+        settings: Settings,
+        clock: Clock,
+        wrap: impl FnOnce(Arc<dyn store::Store>) -> Arc<dyn store::Store>,
+    ) -> Result<Server, StartError> {
         // Everything that can be checked without side effects comes before the store.
         let bots = Bots::load(&settings)?;
         let identity = IdentityVerifier::from_settings(&settings)?;
         let metadata = crate::visitor::metadata::MetadataCollector::from_settings(&settings)?;
-        let store = store::open(&settings.store, clock.clone()).await?;
+        let store = wrap(store::open(&settings.store, clock.clone()).await?);
         let cluster = crate::cluster::Cluster::connect(&settings.store).await;
         let keys =
             crate::agent::tokens::TokenKeys::resolve(&settings.agent.token_secret, store.as_ref())
@@ -148,6 +159,7 @@ impl Server {
             bots: Arc::new(bots),
             bus: crate::visitor::bus::Bus::with_fanout(cluster.fanout()),
             timer: Arc::default(),
+            retention: Arc::default(),
             identity: Arc::new(identity),
             metadata: Arc::new(metadata),
         };

@@ -2,8 +2,9 @@
 //! that belongs to it ([`purge`]), erasing a visitor of a site ([`erase`]), and deleting a
 //! site's conversations and offline requests past its `retention_days` ([`schedule`] says
 //! when each conversation is looked at, [`timer`] looks, [`sweep`] schedules the ones that
-//! existed before).
+//! existed before, [`backoff`] spaces out the retries of a pass that failed).
 
+pub mod backoff;
 pub mod erase;
 pub mod purge;
 pub mod schedule;

@@ -13,10 +13,13 @@
 //!   takes it out of the schedule last).
 //!
 //! Deadlines, requests and jobs live in the store, so they survive restarts. The task compares
-//! them with `state.clock` (tests move it by hand): it looks at the clock every [`POLL`] and
-//! runs a pass when the earliest deadline it knows of has come, or [`LOOK_EVERY_MS`] after
-//! the last pass (deadlines written by a start on another node), [`BATCH`] conversations,
-//! [`BATCH`] requests and [`BATCH`] jobs per site and pass. On a shared store (Redis) a
+//! them with `state.clock` (tests move it by hand): it looks at the clock every [`POLL`] (or
+//! at once when [`Ticker::wake`]d) and runs a site's pass when the earliest deadline it knows
+//! of has come, or [`LOOK_EVERY_MS`] after the site's last pass (deadlines written by a start
+//! on another node), [`BATCH`] conversations, [`BATCH`] requests and [`BATCH`] jobs per site
+//! and pass. A site whose pass fails (the store is away) is tried again after a wait that
+//! doubles from a second up to five minutes, with a warning when it starts failing and few
+//! after, and a line when it works again ([`super::backoff`]). On a shared store (Redis) a
 //! site's pass runs on the node that holds the lease `retention-lease:{site}`, as a webhook
 //! outbox is delivered by one node (`crate::connector`); on sled the node always may. Two
 //! nodes purging the same conversation (a lease that ran out mid-pass) is harmless: every
@@ -25,6 +28,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::{Notify, watch};
+
+use super::backoff::Backoff;
 use super::purge::{self, purge};
 use super::schedule::{parse_member, schedule_name, started_at_ms};
 use crate::app::AppState;
@@ -60,6 +66,42 @@ struct SiteRetention {
     lease: Lease,
     /// Whether the one-off sweep of this start ran ([`super::sweep`]).
     swept: bool,
+    /// When the site's next pass is due (node's clock).
+    next_pass_ms: i64,
+    /// The failed passes in a row.
+    backoff: Backoff,
+}
+
+/// The retention task's link to the rest of the node, for tests that move the node's clock:
+/// [`Ticker::wake`] makes the task look at the clock at once rather than within [`POLL`],
+/// and [`Ticker::looked_at`] tells which clock reading it last finished looking at (with the
+/// passes that reading made due), so a test can tell "no pass was due" from "not looked yet".
+#[derive(Debug)]
+pub struct Ticker {
+    wake: Notify,
+    looked_at: watch::Sender<i64>,
+}
+
+impl Default for Ticker {
+    fn default() -> Self {
+        Self {
+            wake: Notify::new(),
+            looked_at: watch::Sender::new(i64::MIN),
+        }
+    }
+}
+
+impl Ticker {
+    /// Makes the task look at the clock now (the clock was moved).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The clock reading of the task's last finished look (`i64::MIN`: none yet, or no site
+    /// has a retention).
+    pub fn looked_at(&self) -> watch::Receiver<i64> {
+        self.looked_at.subscribe()
+    }
 }
 
 /// What one look decided.
@@ -97,19 +139,25 @@ pub async fn run(state: AppState) {
                 days,
                 lease,
                 swept: false,
+                next_pass_ms: i64::MIN,
+                backoff: Backoff::default(),
             })
         })
         .collect();
     if sites.is_empty() {
         return;
     }
-    let mut next_pass_ms = i64::MIN;
     loop {
-        if state.clock.now_ms() >= next_pass_ms {
-            next_pass_ms = pass(&state, &mut sites).await;
+        let now_ms = state.clock.now_ms();
+        for site in &mut sites {
+            if now_ms >= site.next_pass_ms {
+                site.next_pass_ms = pass(&state, site).await;
+            }
         }
+        state.retention.looked_at.send_replace(now_ms);
         tokio::select! {
             () = tokio::time::sleep(POLL) => {}
+            () = state.retention.wake.notified() => {}
             () = state.lifecycle.stopping() => break,
         }
     }
@@ -118,21 +166,34 @@ pub async fn run(state: AppState) {
     }
 }
 
-/// One pass over every site; when the next is due (node's clock).
-async fn pass(state: &AppState, sites: &mut [SiteRetention]) -> i64 {
+/// One pass of a site; when its next is due (node's clock): the earliest deadline it knows
+/// of, at the latest [`LOOK_EVERY_MS`] from now, or after a failure the site's backoff.
+async fn pass(state: &AppState, site: &mut SiteRetention) -> i64 {
     let now_ms = state.clock.now_ms();
-    let mut next = now_ms.saturating_add(LOOK_EVERY_MS);
-    for site in sites {
-        match site_pass(state, site).await {
-            Ok(Some(at)) => next = next.min(at),
-            Ok(None) => {}
-            Err(err) => {
-                tracing::warn!(site = %site.site, code = err.code(), "retention pass failed; retrying");
-                next = now_ms;
+    match site_pass(state, site).await {
+        Ok(next) => {
+            let failed = site.backoff.succeeded();
+            if failed > 0 {
+                tracing::info!(site = %site.site, failed_attempts = failed, "retention pass succeeded again");
             }
+            let latest = now_ms.saturating_add(LOOK_EVERY_MS);
+            next.map_or(latest, |at| at.min(latest))
+        }
+        Err(err) => {
+            let failed_at = state.clock.now_ms();
+            let retry = site.backoff.failed(failed_at);
+            if retry.warn {
+                tracing::warn!(
+                    site = %site.site,
+                    code = err.code(),
+                    failures = retry.failures,
+                    retry_in_ms = retry.delay_ms,
+                    "retention pass failed; retrying later"
+                );
+            }
+            failed_at.saturating_add(retry.delay_ms)
         }
     }
-    next
 }
 
 /// A site's pass, when this node holds its lease: the one-off sweep, the due conversations,

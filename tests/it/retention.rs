@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 mod age;
 mod jobs;
+mod outage;
 
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;

@@ -27,7 +27,7 @@ const HOUR: Duration = Duration::from_secs(3_600);
 /// A site copied from `demo` that keeps everything.
 const KEEPING_SITE: &str = "keeping";
 
-fn desk(settings: &mut Settings, retention_days: Option<u32>) {
+pub(super) fn desk(settings: &mut Settings, retention_days: Option<u32>) {
     settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
     settings.agent.demo_operators = false;
     settings.limits.new_sessions_per_minute = 1_000;

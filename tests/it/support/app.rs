@@ -2,10 +2,11 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use staffetta::AppState;
 use staffetta::config::Settings;
-use staffetta::store::ManualClock;
+use staffetta::store::{ManualClock, Store};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -54,6 +55,15 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server after `configure` adjusts the test settings.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_wrapped(configure, |store| store).await
+}
+
+/// Starts a server whose every part uses the store `wrap` returns in place of its own (a
+/// watch, or a store that fails on demand: `staffetta::store::Observed`).
+pub async fn spawn_app_wrapped(
+    configure: impl FnOnce(&mut Settings),
+    wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
+) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
         staffetta::telemetry::init(Default::default(), std::io::stderr);
     }
@@ -62,7 +72,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     configure(&mut settings);
     // Starts at the real time (tokens signed by tests use it), then moves only by hand.
     let clock = ManualClock::new(staffetta::store::Clock::system().now_ms());
-    let server = staffetta::Server::build_with_clock(settings, clock.clock())
+    let server = staffetta::Server::build_wrapped(settings, clock.clock(), wrap)
         .await
         .expect("server builds");
     let state = server.state().clone();
@@ -99,10 +109,26 @@ impl TestApp {
             .expect("request sent")
     }
 
-    /// Moves the node's clock forward and wakes its idle timer.
+    /// Moves the node's clock forward and wakes its idle timer and its retention task.
     pub fn advance(&self, by: std::time::Duration) {
         self.clock.advance(by);
         self.state.timer.notify_one();
+        self.state.retention.wake();
+    }
+
+    /// Waits until the retention task has looked at the clock as it reads now (and run the
+    /// passes that made due); at most ten seconds.
+    pub async fn retention_caught_up(&self) {
+        let now = self.clock.now_ms();
+        let mut looked = self.state.retention.looked_at();
+        self.state.retention.wake();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            looked.wait_for(|at| *at >= now),
+        )
+        .await
+        .expect("the retention task looks at the clock within 10 s")
+        .expect("the retention task runs");
     }
 
     /// Triggers shutdown and returns what `run` returned.
