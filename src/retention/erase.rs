@@ -72,8 +72,9 @@ pub async fn erase_visitor(state: &AppState, site: &str, key: &str) -> Result<Er
 }
 
 /// Replaces `key` in the site's MAU sets of the last [`MAU_MONTHS_LOOKED_AT`] months by a
-/// random member; how many months held it. (A report made between the two writes counts
-/// one visitor less.)
+/// random member; how many months held it. Each replacement is one atomic store write
+/// ([`crate::store::Store::set_replace`]): no report ever counts the month one short, and a
+/// store error leaves the key in place for the next erasure to replace.
 async fn anonymize_mau(state: &AppState, site: &str, key: &str) -> Result<u64, ApiError> {
     let now = jiff::Timestamp::from_millisecond(state.clock.now_ms())
         .map_err(|err| ApiError::internal(&err))?
@@ -82,9 +83,8 @@ async fn anonymize_mau(state: &AppState, site: &str, key: &str) -> Result<u64, A
     let mut anonymized = 0;
     for _ in 0..MAU_MONTHS_LOOKED_AT {
         let set = mau::set_name(site, &month.strftime("%Y-%m").to_string());
-        if state.store.set_remove(&set, key).await? {
-            let stand_in = format!("erased:{}", uuid::Uuid::new_v4().simple());
-            state.store.set_add(&set, &stand_in).await?;
+        let stand_in = format!("erased:{}", uuid::Uuid::new_v4().simple());
+        if state.store.set_replace(&set, key, &stand_in).await? {
             anonymized += 1;
         }
         let Ok(previous) = month.checked_sub(jiff::Span::new().months(1)) else {

@@ -228,6 +228,12 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Removes a member; true when it was there.
     async fn set_remove(&self, set: &str, member: &str) -> StoreResult<bool>;
 
+    /// When `old` is a member, replaces it by `new` in one atomic durable write (no reader
+    /// ever sees the set without both, and a failure writes neither); true when `old` was
+    /// there, false when it was not (nothing is written). `new` already a member: the set
+    /// loses `old` and keeps `new` once. `old == new`: the set is left as it is.
+    async fn set_replace(&self, set: &str, old: &str, new: &str) -> StoreResult<bool>;
+
     /// Adds `by` to a fixed-window counter and returns the new value. The window (`ttl`,
     /// at least 1 ms) starts when the counter is created; once it has passed the counter
     /// restarts from 0.

@@ -134,6 +134,10 @@ impl<O: WriteObserver> Store for Observed<O> {
         self.call("set_remove", set).await?;
         self.inner.set_remove(set, member).await
     }
+    async fn set_replace(&self, set: &str, old: &str, new: &str) -> StoreResult<bool> {
+        self.call("set_replace", set).await?;
+        self.inner.set_replace(set, old, new).await
+    }
     async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
         self.call("incr", counter).await?;
         self.inner.incr(counter, by, ttl).await

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 mod age;
 mod jobs;
+mod mau_failure;
 mod outage;
 
 use crate::handoff::console::{self, agent};

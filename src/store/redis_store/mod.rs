@@ -44,6 +44,7 @@ struct Scripts {
     trim: Script,
     read: Script,
     head: Script,
+    set_replace: Script,
 }
 
 impl Scripts {
@@ -57,6 +58,7 @@ impl Scripts {
             trim: Script::new(include_str!("trim.lua")),
             read: Script::new(include_str!("read.lua")),
             head: Script::new(include_str!("head.lua")),
+            set_replace: Script::new(include_str!("set_replace.lua")),
         }
     }
 }
@@ -404,6 +406,20 @@ impl Store for RedisStore {
         let mut command = redis::cmd("SREM");
         command.arg(key("set", set)).arg(member);
         Ok(self.query::<i64>(&command).await? == 1)
+    }
+
+    async fn set_replace(&self, set: &str, old: &str, new: &str) -> StoreResult<bool> {
+        let mut connection = self.connection.clone();
+        let replaced: i64 = self
+            .scripts
+            .set_replace
+            .key(key("set", set))
+            .arg(old)
+            .arg(new)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        Ok(replaced == 1)
     }
 
     async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {

@@ -218,6 +218,19 @@ impl Store for SledStore {
         .await
     }
 
+    async fn set_replace(&self, set: &str, old: &str, new: &str) -> StoreResult<bool> {
+        let (set, old, new) = (set.to_owned(), old.to_owned(), new.to_owned());
+        // One transaction: the removal and the addition are applied (and flushed) together.
+        self.durably(false, move |backend, tx| {
+            if !backend.membership_step(tx, &set, &old, false)? {
+                return Ok(false);
+            }
+            backend.membership_step(tx, &set, &new, true)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn incr(&self, counter: &str, by: i64, ttl: Duration) -> StoreResult<i64> {
         let ttl_ms = super::ttl_ms(ttl)?;
         let counter = counter.to_owned();

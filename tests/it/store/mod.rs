@@ -40,6 +40,7 @@ macro_rules! conformance_suite {
             concurrent_side_appends_to_one_log_get_unique_gapless_seqs,
             side_appends_of_many_entries_keep_their_order,
             sets_count_their_members_exactly,
+            a_set_member_is_replaced_in_one_step_only_when_it_is_there,
             counters_restart_from_zero_after_their_window,
             schedules_return_due_members_in_deadline_order,
             kinds_of_data_with_one_name_do_not_collide,

@@ -65,6 +65,58 @@ pub(crate) async fn sets_count_their_members_exactly(s: &Subject) {
     assert_eq!(store.set_len("big").await.unwrap(), 200);
 }
 
+pub(crate) async fn a_set_member_is_replaced_in_one_step_only_when_it_is_there(s: &Subject) {
+    let store = &*s.store;
+    let set = "mau:demo:2026-10";
+    for member in ["visitor-a", "visitor-b"] {
+        store.set_add(set, member).await.unwrap();
+    }
+    assert!(
+        store
+            .set_replace(set, "visitor-a", "erased:1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.set_members(set).await.unwrap(),
+        ["erased:1", "visitor-b"]
+    );
+    assert_eq!(store.set_len(set).await.unwrap(), 2);
+    // Not a member (any more): nothing is written.
+    assert!(
+        !store
+            .set_replace(set, "visitor-a", "erased:2")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.set_members(set).await.unwrap(),
+        ["erased:1", "visitor-b"]
+    );
+    // The new member is there already: the set keeps it once.
+    assert!(
+        store
+            .set_replace(set, "visitor-b", "erased:1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.set_members(set).await.unwrap(), ["erased:1"]);
+    assert_eq!(store.set_len(set).await.unwrap(), 1);
+    // A member replaced by itself stays.
+    assert!(
+        store
+            .set_replace(set, "erased:1", "erased:1")
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.set_members(set).await.unwrap(), ["erased:1"]);
+    assert_eq!(store.set_len(set).await.unwrap(), 1);
+    // An unknown set stays unknown.
+    assert!(!store.set_replace("nobody", "a", "b").await.unwrap());
+    assert_eq!(store.set_len("nobody").await.unwrap(), 0);
+    assert!(store.set_members("nobody").await.unwrap().is_empty());
+}
+
 pub(crate) async fn counters_restart_from_zero_after_their_window(s: &Subject) {
     let store = &*s.store;
     let window = s.short_ttl();
