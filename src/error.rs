@@ -53,6 +53,12 @@ impl ApiError {
         self
     }
 
+    /// Adds a `Retry-After` header (seconds) to the answer.
+    pub fn with_retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after_s = Some(seconds);
+        self
+    }
+
     /// Adds `WWW-Authenticate: Bearer` to the answer (RFC 6750), for a missing or refused
     /// bearer token.
     pub fn with_bearer_challenge(mut self) -> Self {

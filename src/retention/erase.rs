@@ -4,10 +4,12 @@
 //! the monthly-active-user sets: in each month that counted it, the key is replaced by a
 //! random member (`erased:{uuid}`), so the month's count, which billing reads, stays the
 //! same and nothing in it leads back to the visitor. Erasing again finds nothing and
-//! deletes nothing.
+//! deletes nothing. The visitor cannot start a session while they are erased
+//! ([`super::erasing`]).
 
 use serde::Serialize;
 
+use super::erasing;
 use super::purge::purge;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -18,6 +20,10 @@ use crate::visitor::start::visitor_conversations;
 /// How many months back from the current one an erasure looks for the visitor in the MAU
 /// sets: ten years.
 pub const MAU_MONTHS_LOOKED_AT: u32 = 120;
+
+/// Most reads of the visitor's index by one erasure (each purges what it lists; starts
+/// racing the erasure's mark add a few at most, and undo themselves anyway).
+const INDEX_READS: usize = 8;
 
 /// Longest `sub` of a verified visitor's key, as identity tokens allow it.
 const MAX_SUB_BYTES: usize = 256;
@@ -52,22 +58,56 @@ pub fn is_valid_visitor_key(key: &str) -> bool {
 
 /// Erases the visitor `key` of `site` (both already validated). A store error stops it;
 /// what was deleted stays deleted and a new call finishes the rest.
+///
+/// The visitor's session starts are refused with 409 `erasure_in_progress` while it runs
+/// ([`super::erasing`]); so is a second erasure of them (409 `erasure_in_progress`).
 pub async fn erase_visitor(state: &AppState, site: &str, key: &str) -> Result<Erased, ApiError> {
-    let mut erased = Erased::default();
-    let index = visitor_conversations(site, key);
-    for conversation in state.store.set_members(&index).await? {
-        let purged = purge(state, site, key, &conversation).await?;
-        erased.conversations += 1;
-        erased.live_conversations_ended += u64::from(purged.ended_live);
-        erased.offline_requests += purged.offline_requests;
-        erased.finished_jobs += purged.finished_jobs;
+    let mut mark = erasing::begin(state, site, key).await?;
+    let erased = erase_marked(state, site, key, &mut mark).await;
+    // Sessions may start again (a store error leaves the mark to run out by itself).
+    let finished = mark.finish(state).await;
+    let erased = erased?;
+    if let Err(err) = finished {
+        tracing::warn!(
+            site,
+            code = err.code(),
+            "the erasure's mark could not be lifted; it runs out by itself"
+        );
     }
-    erased.mau_months_anonymized = anonymize_mau(state, site, key).await?;
     tracing::info!(
         site,
         conversations = erased.conversations,
         "a visitor was erased"
     );
+    Ok(erased)
+}
+
+/// The erasure proper, under its mark: the index is read until it is empty (a start that
+/// checked before the mark landed may add a conversation to it while the erasure runs).
+async fn erase_marked(
+    state: &AppState,
+    site: &str,
+    key: &str,
+    mark: &mut erasing::Erasing,
+) -> Result<Erased, ApiError> {
+    let mut erased = Erased::default();
+    let index = visitor_conversations(site, key);
+    for _ in 0..INDEX_READS {
+        let conversations = state.store.set_members(&index).await?;
+        if conversations.is_empty() {
+            break;
+        }
+        for conversation in conversations {
+            mark.keep(state).await?;
+            let purged = purge(state, site, key, &conversation).await?;
+            erased.conversations += 1;
+            erased.live_conversations_ended += u64::from(purged.ended_live);
+            erased.offline_requests += purged.offline_requests;
+            erased.finished_jobs += purged.finished_jobs;
+        }
+    }
+    mark.keep(state).await?;
+    erased.mau_months_anonymized = anonymize_mau(state, site, key).await?;
     Ok(erased)
 }
 

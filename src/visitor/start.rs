@@ -17,6 +17,7 @@ use crate::app::AppState;
 use crate::config::{LocalizedText, SiteSettings};
 use crate::error::ApiError;
 use crate::limits::ClientKey;
+use crate::retention::erasing;
 
 /// What `prepare` decided.
 #[derive(Debug)]
@@ -79,7 +80,27 @@ pub async fn prepare(
 /// never counted (when they start no other session that month) would make it silently low,
 /// while a failed start is loud and costs one retry. It takes a store that fails one of two
 /// writes made at the same moment, so it is rare.
+///
+/// A start of a visitor who is being erased is refused with 409 `erasure_in_progress`; one
+/// that an erasure overlapped undoes itself and is refused the same way
+/// ([`crate::retention::erasing`]).
 pub async fn count_and_start(
+    state: &AppState,
+    site: &SiteSettings,
+    new: NewConversation,
+) -> Result<Started, ApiError> {
+    let key = new.identity_key.clone();
+    let erasure = erasing::check_start(state, &site.id, &key).await?;
+    let started = counted_start(state, site, new).await?;
+    if let Err(refusal) = erasure.recheck(state, &site.id, &key).await {
+        erasing::undo_start(state, &site.id, &key, &started).await?;
+        return Err(refusal);
+    }
+    Ok(started)
+}
+
+/// [`count_and_start`] without the erasure checks.
+async fn counted_start(
     state: &AppState,
     site: &SiteSettings,
     new: NewConversation,

@@ -8,6 +8,7 @@
 use serde_json::{Value, json};
 
 mod age;
+mod exclusive;
 mod jobs;
 mod mau_failure;
 mod outage;

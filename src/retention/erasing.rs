@@ -1,0 +1,187 @@
+//! Erasure and session start of one visitor exclude each other, on every node (sled and
+//! Redis alike), through one record per visitor in the store: `erasing:{site}:{key}`.
+//!
+//! - An erasure first writes it (`erasing`, with a TTL of [`MARK_TTL`], renewed while it
+//!   works; a second erasure of the same visitor meanwhile gets 409 `erasure_in_progress`),
+//!   only then reads the visitor's index, and when done replaces it by `erased` with a TTL of
+//!   [`TOMBSTONE_TTL`] (a crashed erasure's mark runs out by itself).
+//! - A session start (a `restore` too) reads it before it counts the visitor: an `erasing`
+//!   mark refuses the start with 409 `erasure_in_progress` and `Retry-After`. After the start
+//!   wrote the conversation into the visitor's index and counted the visitor, it reads the
+//!   record again: a record changed in between (an erasure began, or began and ended) means
+//!   the erasure may have read the index before the new conversation was in it, so the start
+//!   undoes itself ([`undo_start`]: the conversation is purged, the key replaced in the
+//!   month's MAU set) and is refused the same way.
+//!
+//! Either the erasure's read of the index comes after the start's write (the erasure deletes
+//! the conversation), or the start's second read comes after the erasure's mark (the start
+//! undoes itself): the store orders the four calls, so no conversation started during an
+//! erasure survives it. (A start slower than [`TOMBSTONE_TTL`] between its two reads could
+//! miss an erasure that began and ended meanwhile.)
+
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use bytes::Bytes;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::store::{CasOutcome, RecordWrite, Versioned};
+use crate::visitor::conversation::{self, Started};
+use crate::visitor::mau;
+
+/// How long an erasure's mark lasts without renewal; the erasure renews it once a third has
+/// passed. A crashed erasure blocks its visitor's starts this long at most.
+pub const MARK_TTL: Duration = Duration::from_secs(60);
+
+/// How long the `erased` record stays after an erasure: longer than any session start takes
+/// between its two reads of it.
+pub const TOMBSTONE_TTL: Duration = Duration::from_secs(600);
+
+/// `Retry-After` (seconds) of an `erasure_in_progress` refusal.
+pub const RETRY_AFTER_S: u64 = 5;
+
+const ERASING: &[u8] = b"erasing";
+const ERASED: &[u8] = b"erased";
+
+/// The record that marks an erasure of the visitor `key` of `site`.
+pub fn mark_key(site: &str, key: &str) -> String {
+    format!("erasing:{site}:{key}")
+}
+
+/// 409 `erasure_in_progress`, with `Retry-After`.
+pub fn in_progress() -> ApiError {
+    ApiError::new(
+        StatusCode::CONFLICT,
+        "erasure_in_progress",
+        "This visitor's data is being erased; start again in a few seconds.",
+    )
+    .with_retry_after(RETRY_AFTER_S)
+}
+
+/// An erasure's mark, held while the erasure runs.
+#[derive(Debug)]
+pub struct Erasing {
+    key: String,
+    version: u64,
+    written: Instant,
+}
+
+/// Marks the visitor as being erased; 409 `erasure_in_progress` when another erasure of
+/// them runs.
+pub async fn begin(state: &AppState, site: &str, key: &str) -> Result<Erasing, ApiError> {
+    let key = mark_key(site, key);
+    let expected = match state.store.get(&key).await? {
+        Some(found) if found.value.as_ref() == ERASING => return Err(in_progress()),
+        Some(found) => Some(found.version),
+        None => None,
+    };
+    match write(state, &key, expected, ERASING, MARK_TTL).await? {
+        CasOutcome::Written { version } => Ok(Erasing {
+            key,
+            version,
+            written: Instant::now(),
+        }),
+        CasOutcome::Conflict { .. } => Err(in_progress()),
+    }
+}
+
+impl Erasing {
+    /// Renews the mark once a third of its TTL has passed (call it before each step of the
+    /// erasure). An error when the mark was lost (it ran out: the erasure was too slow).
+    pub async fn keep(&mut self, state: &AppState) -> Result<(), ApiError> {
+        if self.written.elapsed() < MARK_TTL / 3 {
+            return Ok(());
+        }
+        let now = Instant::now();
+        match write(state, &self.key, Some(self.version), ERASING, MARK_TTL).await? {
+            CasOutcome::Written { version } => {
+                self.version = version;
+                self.written = now;
+                Ok(())
+            }
+            CasOutcome::Conflict { .. } => Err(ApiError::internal(
+                &"the erasure's mark ran out while it worked; erase again",
+            )),
+        }
+    }
+
+    /// Replaces the mark by the `erased` record (sessions may start again; one whose start
+    /// overlapped the erasure sees the change and undoes itself).
+    pub async fn finish(self, state: &AppState) -> Result<(), ApiError> {
+        write(state, &self.key, Some(self.version), ERASED, TOMBSTONE_TTL).await?;
+        Ok(())
+    }
+}
+
+async fn write(
+    state: &AppState,
+    key: &str,
+    expected_version: Option<u64>,
+    value: &'static [u8],
+    ttl: Duration,
+) -> Result<CasOutcome, ApiError> {
+    let write = RecordWrite {
+        key: key.to_owned(),
+        expected_version,
+        value: Bytes::from_static(value),
+        ttl: Some(ttl),
+    };
+    Ok(state.store.put(write).await?)
+}
+
+/// What a session start saw of the visitor's erasure record before it began.
+#[derive(Debug)]
+pub struct StartCheck {
+    seen: Option<u64>,
+}
+
+/// Before a session start of the visitor `key`: 409 `erasure_in_progress` while an erasure
+/// of them runs.
+pub async fn check_start(state: &AppState, site: &str, key: &str) -> Result<StartCheck, ApiError> {
+    let found = state.store.get(&mark_key(site, key)).await?;
+    if let Some(Versioned { value, .. }) = &found
+        && value.as_ref() == ERASING
+    {
+        return Err(in_progress());
+    }
+    Ok(StartCheck {
+        seen: found.map(|found| found.version),
+    })
+}
+
+impl StartCheck {
+    /// After the start wrote its conversation and counted the visitor: whether no erasure
+    /// began since [`check_start`] (`Err(erasure_in_progress)` when one did).
+    pub async fn recheck(&self, state: &AppState, site: &str, key: &str) -> Result<(), ApiError> {
+        let found = state.store.get(&mark_key(site, key)).await?;
+        if found.map(|found| found.version) == self.seen {
+            Ok(())
+        } else {
+            Err(in_progress())
+        }
+    }
+}
+
+/// Undoes a start an erasure overlapped: its conversation is purged (as the erasure would
+/// have), and the visitor's key in the month's MAU set is replaced by a stand-in (as the
+/// erasure does; the month keeps its count).
+pub async fn undo_start(
+    state: &AppState,
+    site: &str,
+    key: &str,
+    started: &Started,
+) -> Result<(), ApiError> {
+    super::purge::purge(state, site, key, &started.conversation_id).await?;
+    let month = mau::month_of(conversation::now(state));
+    let stand_in = format!("erased:{}", uuid::Uuid::new_v4().simple());
+    state
+        .store
+        .set_replace(&mau::set_name(site, &month), key, &stand_in)
+        .await?;
+    tracing::info!(
+        site,
+        "a session start overlapped an erasure of its visitor and was undone"
+    );
+    Ok(())
+}

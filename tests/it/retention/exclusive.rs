@@ -1,0 +1,227 @@
+//! Erasure and session start of one visitor exclude each other, through the real server with
+//! a store that holds one call until the test lets it go: a start while the visitor is
+//! erased (a `restore` too) is refused with 409 `erasure_in_progress` and `Retry-After`, and
+//! works once the erasure is done; a start the erasure overlapped (it checked before the
+//! erasure began and wrote its conversation after the erasure read the visitor's index)
+//! undoes itself and is refused the same way; other visitors start as usual meanwhile.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use staffetta::store::{Observed, RecordWrite, Store, StoreResult, WriteObserver};
+use tokio::sync::Notify;
+
+use super::{chat_id, erase, mau_count};
+use crate::handoff::ADMIN_TOKEN;
+use crate::support::TestApp;
+use crate::support::app::spawn_app_wrapped;
+use crate::support::visitor::ORIGIN;
+
+/// Holds the first call (of any kind) on a name that starts with the armed prefix until
+/// released; notes the member of a held set addition.
+#[derive(Clone, Debug, Default)]
+struct Hold(Arc<HoldState>);
+
+#[derive(Debug, Default)]
+struct HoldState {
+    prefix: Mutex<Option<String>>,
+    member: Mutex<Option<String>>,
+    reached: Notify,
+    release: Notify,
+}
+
+impl Hold {
+    fn arm(&self, prefix: &str) {
+        *self.0.prefix.lock().unwrap() = Some(prefix.to_owned());
+    }
+
+    async fn reached(&self) {
+        tokio::time::timeout(Duration::from_secs(10), self.0.reached.notified())
+            .await
+            .expect("the held call comes within 10 s");
+    }
+
+    fn release(&self) {
+        self.0.release.notify_one();
+    }
+
+    async fn pass(&self, name: &str, member: Option<&str>) -> StoreResult<()> {
+        let held = {
+            let mut prefix = self.0.prefix.lock().unwrap();
+            let hit = prefix.as_deref().is_some_and(|p| name.starts_with(p));
+            if hit {
+                *prefix = None;
+                *self.0.member.lock().unwrap() = member.map(str::to_owned);
+            }
+            hit
+        };
+        if held {
+            self.0.reached.notify_one();
+            self.0.release.notified().await;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for Hold {
+    async fn before_put(&self, _inner: &dyn Store, write: &RecordWrite) -> StoreResult<()> {
+        self.pass(&write.key, None).await
+    }
+
+    async fn before_set_add(&self, _inner: &dyn Store, set: &str, member: &str) -> StoreResult<()> {
+        self.pass(set, Some(member)).await
+    }
+
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        _call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        self.pass(name, None).await
+    }
+}
+
+async fn spawn_held() -> (TestApp, Hold) {
+    let hold = Hold::default();
+    let observer = hold.clone();
+    let app = spawn_app_wrapped(
+        |settings| {
+            settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+            settings.agent.demo_operators = false;
+        },
+        move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
+    )
+    .await;
+    (app, hold)
+}
+
+/// `POST .../sessions` on the demo site: status, `Retry-After`, body (checked against the
+/// published contract).
+async fn start(app: &TestApp, body: &Value) -> (u16, Option<String>, Value) {
+    start_on(app.http.clone(), app.base_url.clone(), body.clone()).await
+}
+
+/// [`start`] with the app's client and URL (for a spawned task).
+async fn start_on(
+    http: reqwest::Client,
+    base_url: String,
+    body: Value,
+) -> (u16, Option<String>, Value) {
+    let response = http
+        .post(format!("{base_url}/api/v1/sites/demo/sessions"))
+        .header("origin", ORIGIN)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response
+        .headers()
+        .get("retry-after")
+        .map(|value| value.to_str().unwrap().to_owned());
+    let body: Value = response.json().await.unwrap();
+    let doc = crate::openapi::contract::openapi();
+    crate::openapi::contract::assert_documented(
+        &doc,
+        "post",
+        "/api/v1/sites/{site}/sessions",
+        status,
+        &body,
+    );
+    (status, retry_after, body)
+}
+
+fn assert_refused(answer: &(u16, Option<String>, Value)) {
+    let (status, retry_after, body) = answer;
+    assert_eq!(*status, 409, "{body}");
+    assert_eq!(body["error"]["code"], "erasure_in_progress", "{body}");
+    assert!(!body["error"]["message"].as_str().unwrap().is_empty());
+    assert_eq!(retry_after.as_deref(), Some("5"));
+}
+
+#[tokio::test]
+async fn a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_it() {
+    let (app, hold) = spawn_held().await;
+    let first = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
+    first.say("hello").await;
+
+    // The erasure is held as it deletes the conversation's log.
+    hold.arm(&format!("conversation:{}", chat_id(&first)));
+    let erasing = tokio::spawn({
+        let app_http = app.http.clone();
+        let url = format!("{}/api/v1/admin/sites/demo/users/u:erase-me", app.base_url);
+        async move {
+            let response = app_http
+                .delete(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    });
+    hold.reached().await;
+
+    assert_refused(&start(&app, &json!({ "user_id": "erase-me" })).await);
+    let restore = json!({ "user_id": "erase-me", "restore": first.started.state });
+    assert_refused(&start(&app, &restore).await);
+    // A second erasure of the same visitor waits its turn too.
+    let (status, body) = erase(&app, "demo", "u:erase-me").await;
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (409, &json!("erasure_in_progress"))
+    );
+    // Other visitors start as usual.
+    let (status, _, body) = start(&app, &json!({ "user_id": "keep-me" })).await;
+    assert_eq!(status, 201, "{body}");
+
+    hold.release();
+    let (status, body) = erasing.await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversations"], 1, "{body}");
+    let (status, _, body) = start(&app, &json!({ "user_id": "erase-me" })).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+#[tokio::test]
+async fn a_start_the_erasure_overlapped_undoes_itself_and_is_refused() {
+    let (app, hold) = spawn_held().await;
+    // The start is held as it lists its new conversation under the visitor.
+    hold.arm("visitor-conversations:demo:u:racer");
+    let body = json!({ "user_id": "racer" });
+    let starting = tokio::spawn(start_on(app.http.clone(), app.base_url.clone(), body));
+    hold.reached().await;
+    let conversation = hold.0.member.lock().unwrap().clone().unwrap();
+
+    // The erasure runs to its end meanwhile and does not see the conversation.
+    let (status, body) = erase(&app, "demo", "u:racer").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversations"], 0, "{body}");
+
+    hold.release();
+    assert_refused(&starting.await.unwrap());
+    let store = &app.state.store;
+    let log_head = store
+        .log_head(&format!("conversation:{conversation}"))
+        .await;
+    assert_eq!(log_head.unwrap(), 0, "the conversation is deleted");
+    let index = store
+        .set_members("visitor-conversations:demo:u:racer")
+        .await;
+    assert_eq!(index.unwrap(), Vec::<String>::new());
+    let month = staffetta::visitor::mau::month_of(jiff::Timestamp::now());
+    let members = store
+        .set_members(&staffetta::visitor::mau::set_name("demo", &month))
+        .await
+        .unwrap();
+    assert!(!members.contains(&"u:racer".to_owned()), "{members:?}");
+    assert_eq!(
+        mau_count(&app).await,
+        1,
+        "the month still counts one visitor"
+    );
+}
