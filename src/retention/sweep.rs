@@ -9,13 +9,18 @@
 //! retention: never later than a deadline it already had, so the sweep only brings looks
 //! forward, and a look moves a conversation that is not old enough to its right time.
 //!
+//! The sweep goes month by month, newest first, and holds the keys of two months at a time
+//! (the month it sweeps and the one before it in the sweep, whose keys it skips: a regular
+//! visitor is not scheduled again for every month) plus one visitor's conversation ids: its
+//! memory is bounded by the busiest months, not by every visitor of ten years. A visitor
+//! counted in months that do not follow each other is visited once per run of months;
+//! scheduling again is harmless (the same deadline).
+//!
 //! Once done, the record `retention-sweep:{site}` holds the retention (days) it was done
 //! for; a start with the same or a longer retention skips the sweep (one read). A sweep cut
 //! short (a restart) runs again in full at the next start: scheduling is idempotent.
 //! Visitors counted only before the MAU sets existed, or erased (their key was replaced),
 //! are not found.
-
-use std::collections::HashSet;
 
 use bytes::Bytes;
 
@@ -52,31 +57,30 @@ pub(crate) async fn sweep_once(
     };
     let schedule = schedule_name(site);
     let now_ms = state.clock.now_ms();
-    let mut seen = HashSet::new();
+    // The keys of the month swept just before (the next month in time), sorted.
+    let mut newer: Vec<String> = Vec::new();
     let mut scheduled = 0;
     for month in months_back(now_ms, MAU_MONTHS_LOOKED_AT) {
-        for key in state
+        let keys = state
             .store
             .set_members(&mau::set_name(site, &month))
-            .await?
-        {
-            if key.starts_with("erased:") || !seen.insert(key.clone()) {
-                continue;
-            }
+            .await?;
+        for key in keys_to_visit(&keys, &newer) {
             if !lease.hold().await? {
                 return Ok(false);
             }
-            let index = visitor_conversations(site, &key);
+            let index = visitor_conversations(site, key);
             for conversation in state.store.set_members(&index).await? {
                 let started = started_at_ms(&conversation).unwrap_or(now_ms);
                 let due = started.saturating_add(retention);
                 state
                     .store
-                    .schedule(&schedule, &member(&conversation, &key), due)
+                    .schedule(&schedule, &member(&conversation, key), due)
                     .await?;
                 scheduled += 1;
             }
         }
+        newer = keys;
     }
     let write = RecordWrite {
         key: marker(site),
@@ -88,6 +92,13 @@ pub(crate) async fn sweep_once(
     state.store.put(write).await?;
     tracing::info!(site, scheduled, "retention sweep done");
     Ok(true)
+}
+
+/// The visitor keys of a month's MAU set to visit: not the stand-ins of erased visitors,
+/// not those of the month visited just before (`newer`, sorted as the store lists members).
+fn keys_to_visit<'a>(keys: &'a [String], newer: &'a [String]) -> impl Iterator<Item = &'a String> {
+    keys.iter()
+        .filter(|key| !key.starts_with("erased:") && newer.binary_search(key).is_err())
 }
 
 /// `YYYY-MM` of the month of `now_ms` and of the `count - 1` months before it (UTC).
@@ -113,6 +124,16 @@ fn months_back(now_ms: i64, count: u32) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_month_visits_its_visitors_but_not_erased_ones_nor_those_of_the_month_after() {
+        let owned = |keys: &[&str]| keys.iter().map(|&k| k.to_owned()).collect::<Vec<_>>();
+        let newer = owned(&["a:regular", "u:ada"]);
+        let keys = owned(&["a:regular", "erased:0f3a", "u:ada", "u:bob"]);
+        let visited: Vec<&String> = keys_to_visit(&keys, &newer).collect();
+        assert_eq!(visited, ["u:bob"]);
+        assert_eq!(keys_to_visit(&keys, &[]).count(), 3);
+    }
 
     #[test]
     fn months_back_count_down_across_a_new_year() {

@@ -252,17 +252,41 @@ async fn conversations_from_before_the_retention_was_set_are_found_by_the_start_
     let mut before = app.visitor_with(&json!({ "user_id": "early-bird" })).await;
     before.say("hello").await;
     assert_eq!(before.end().await.status, 200);
+    // A regular, counted in this month and the one before, and the early bird counted only
+    // in a month long ago: the sweep goes month by month and finds both.
+    let mut regular = app.visitor_with(&json!({ "user_id": "regular" })).await;
+    assert_eq!(regular.end().await.status, 200);
+    let store = &app.state.store;
+    let month = staffetta::visitor::mau::month_of(jiff::Timestamp::now());
+    let this_month = staffetta::visitor::mau::set_name("demo", &month);
+    let month_before = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .first_of_month()
+        .yesterday()
+        .unwrap()
+        .strftime("%Y-%m")
+        .to_string();
+    let month_before = staffetta::visitor::mau::set_name("demo", &month_before);
+    store.set_add(&month_before, "u:regular").await.unwrap();
+    assert!(store.set_remove(&this_month, "u:early-bird").await.unwrap());
+    store
+        .set_add("mau:demo:2021-03", "u:early-bird")
+        .await
+        .unwrap();
     assert_eq!(deadlines(&app, "demo").await, []);
     app.stop().await.unwrap();
 
     let again = spawn_app_with(on_store(path, Some(1))).await;
     before.base_url.clone_from(&again.base_url);
+    regular.base_url.clone_from(&again.base_url);
     let after = again
         .visitor_with(&json!({ "user_id": "late-comer" }))
         .await;
     assert_eq!(after.end().await.status, 200);
     again.advance(25 * HOUR);
     wait_until_gone(&again, &before).await;
+    wait_until_gone(&again, &regular).await;
     wait_until_gone(&again, &after).await;
     assert_eq!(
         visitor_status(&before).await,
