@@ -261,6 +261,16 @@ test('an expired identity token raises identityTokenExpired and resumes after up
   await context.close();
 });
 
+test('a start refused while the visitor\'s data is being erased is tried again and the chat opens', async () => {
+  const erasing = { status: 409, code: 'erasure_in_progress', message: 'Your data is being erased; try again in a few seconds.' };
+  const fake = new FakeApi({ startRefusals: [erasing, erasing] });
+  const { context, page } = await start(fake);
+  assert.equal(fake.starts.length, 3, 'two refusals, then the start that opened the chat');
+  assert.equal(await inWidget(page, '.bubble').filter({ hasText: 'Hello from the fake API.' }).count(), 1);
+  assert.equal(await inWidget(page, '.banner').isVisible(), false, 'no error is left on screen');
+  await context.close();
+});
+
 test('a message that arrives while the window is closed shows on the launcher and is announced', async () => {
   const fake = new FakeApi();
   const { context, page, w } = await start(fake);

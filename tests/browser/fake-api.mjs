@@ -12,11 +12,13 @@ const CORS = {
 export class FakeApi {
   /** `reply(input) -> [items...]` scripts the bot; `blockWebSocket` refuses every socket;
    * setting `down` later makes every HTTP call fail like a lost network; the first
-   * `identityFailures` session starts answer 401 identity_token_expired; `config` is the
-   * body of GET /config (404 when null). */
-  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0, config = null } = {}) {
+   * `identityFailures` session starts answer 401 identity_token_expired; the next session
+   * starts answer the errors of `startRefusals` (`{status, code, message}`) one each;
+   * `config` is the body of GET /config (404 when null). */
+  constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0, startRefusals = [], config = null } = {}) {
     this.config = config;
     this.identityFailures = identityFailures;
+    this.startRefusals = [...startRefusals];
     this.starts = [];
     this.reply = reply;
     this.blockWebSocket = blockWebSocket;
@@ -65,6 +67,8 @@ export class FakeApi {
         this.identityFailures -= 1;
         return this.json(route, 401, { error: { code: 'identity_token_expired', message: 'token expired' } });
       }
+      const refusal = this.startRefusals.shift();
+      if (refusal) return this.json(route, refusal.status, { error: { code: refusal.code, message: refusal.message } });
       const welcome = this.bot([{ response_type: 'text', text: this.welcome, html: `<p>${this.welcome}</p>` }]);
       return this.json(route, 200, {
         session_id: 's1', conversation_id: 'c1', locale: 'en', timeout_s: 300, warning_s: 60,

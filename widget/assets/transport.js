@@ -186,7 +186,8 @@ T._failed = function (err, retry) {
       this._expire();
       return;
     }
-    if (err.status >= 500 || err.status === 429) {
+    if (err.status >= 500 || err.status === 429 || err.code === 'erasure_in_progress') {
+      // Busy or away for a moment (an erasure of this visitor's data takes seconds): retry.
       this._retryLater(retry);
       return;
     }
