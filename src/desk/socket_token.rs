@@ -5,9 +5,11 @@
 //! Shortly before the token expires ([`warning_lead_ms`]) the console gets
 //! `{"event": "TOKEN_EXPIRING", "expires_at": MS}`; it refreshes over HTTP and sends the new
 //! access token on the same socket, `{"command": "reauth", "token": "..."}`. A token of the
-//! same operator and site, validly signed, unexpired and of a session that still stands moves
-//! the socket's expiry to the new token's (`TOKEN_RENEWED`); any other token is refused with
-//! its own code ([`ReauthRefusal`]) and the socket closes with 1008. Without a new token by the
+//! same operator, site and login (the refresh-token family that opened the socket: a socket
+//! belongs to one login, so signing that login out closes it), validly signed, unexpired and
+//! of a session that still stands moves the socket's expiry to the new token's
+//! (`TOKEN_RENEWED`); any other token is refused with its own code ([`ReauthRefusal`]) and
+//! the socket closes with 1008. Without a new token by the
 //! expiry the socket gets `ERROR` `token_expired` and closes with 1008: the console refreshes
 //! and reconnects within the desk's disconnect grace, so the agent keeps state and chats.
 //!
@@ -110,6 +112,10 @@ pub enum ReauthRefusal {
     /// A valid token of another operator (or of another site).
     #[error("The token belongs to another operator.")]
     OtherOperator,
+    /// A valid token of the same operator from another login (refresh-token family): a
+    /// socket belongs to the login that opened it, so that signing that login out closes it.
+    #[error("The token belongs to another login of yours; send a token of this login.")]
+    OtherLogin,
     /// The store could not be read: the socket stays open and the console may retry.
     #[error("The token could not be checked now; retry.")]
     Unavailable,
@@ -123,6 +129,7 @@ impl ReauthRefusal {
             Self::Expired => "token_expired",
             Self::Revoked => "token_revoked",
             Self::OtherOperator => "token_other_operator",
+            Self::OtherLogin => "token_other_login",
             Self::Unavailable => "unavailable",
         }
     }
@@ -181,8 +188,9 @@ impl SocketToken {
         &mut self.lifetime
     }
 
-    /// Checks a `reauth` token and, when it is the same operator's and good, adopts it: the
-    /// socket's session is the new token's from now on. Returns the `TOKEN_RENEWED` frame.
+    /// Checks a `reauth` token and, when it is of the same operator and login and good, adopts
+    /// it: the socket's expiry is the new token's from now on. Returns the `TOKEN_RENEWED`
+    /// frame. A refused token leaves the socket's token and expiry as they were.
     pub async fn renew(&mut self, state: &AppState, token: &str) -> Result<Value, ReauthRefusal> {
         let now_ms = state.clock.now_ms();
         let claims = state
@@ -204,6 +212,11 @@ impl SocketToken {
                 _ => ReauthRefusal::Unavailable,
             }
         })?;
+        // Judged after the session check, so a revoked token is `token_revoked` whatever its
+        // login. Tokens of before families (empty) match only each other.
+        if fresh.family != self.auth.family {
+            return Err(ReauthRefusal::OtherLogin);
+        }
         self.lifetime = Lifetime::new(fresh.expires_at_ms, now_ms);
         self.auth = fresh;
         Ok(json!({"event": "TOKEN_RENEWED", "expires_at": self.lifetime.expires_at_ms}))
@@ -251,6 +264,7 @@ mod tests {
             ReauthRefusal::Expired,
             ReauthRefusal::Revoked,
             ReauthRefusal::OtherOperator,
+            ReauthRefusal::OtherLogin,
         ] {
             assert!(refusal.closes(), "{refusal:?}");
             assert_eq!(refusal.frame()["command"], "reauth");

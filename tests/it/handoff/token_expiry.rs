@@ -2,10 +2,10 @@
 //! (`TOKEN_EXPIRING`) and renews the token on the same socket (`reauth`), keeping its chats; a
 //! socket whose token simply runs out closes with `ERROR` `token_expired` and 1008, and the
 //! console reconnects within the grace period with its chats; a wrong `reauth` token (a
-//! refresh token among them) is refused with its own code and closes the socket. Each socket
-//! of an agent follows its own token, and a `reauth` counts only when it arrives before the
-//! expiry. Time moves only by the node's clock (the default access token lives 900 s; the
-//! warning comes 60 s before).
+//! refresh token among them, and a token of another login of the same operator) is refused
+//! with its own code and closes the socket. Each socket of an agent follows its own token,
+//! and a `reauth` counts only when it arrives before the expiry. Time moves only by the
+//! node's clock (the default access token lives 900 s; the warning comes 60 s before).
 
 use std::time::Duration;
 
@@ -168,6 +168,44 @@ async fn a_reauth_with_a_wrong_token_is_refused_with_its_code_and_closes_the_soc
     ada.send(json!({"command": "set_state", "state": "pause"}))
         .await;
     ada.until("PAUSE").await;
+}
+
+#[tokio::test]
+async fn a_reauth_with_a_token_of_another_login_of_the_same_operator_is_refused_and_closes_the_socket()
+ {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    ada.until("LOGGEDIN").await;
+    // Ada logged in a second time (another browser): same operator, another login.
+    let mut elsewhere = console::open(&app, "ada").await;
+    let (mine, theirs) = (
+        claims_of(&app, &ada.token),
+        claims_of(&app, &elsewhere.token),
+    );
+    assert_eq!(mine.sub, theirs.sub);
+    assert_ne!(mine.fam, theirs.fam);
+    ada.send(json!({"command": "reauth", "token": elsewhere.token}))
+        .await;
+    assert_eq!(ada.closed().await, Some(1008));
+    let error = ada.until("ERROR").await;
+    assert_eq!(
+        (error["code"].as_str(), error["command"].as_str()),
+        (Some("token_other_login"), Some("reauth")),
+        "{error}"
+    );
+    documented(&error);
+    // The other login's console is untouched, and this login still refreshes and reconnects.
+    elsewhere
+        .send(json!({"command": "set_state", "state": "pause"}))
+        .await;
+    elsewhere.until("PAUSE").await;
+    let token = refreshed_token(&app, &mut ada).await;
+    assert_eq!(claims_of(&app, &token).fam, mine.fam);
+    ada.reconnect(&app, &token).await;
+    let renewed = refreshed_token(&app, &mut ada).await;
+    ada.send(json!({"command": "reauth", "token": renewed}))
+        .await;
+    ada.until("TOKEN_RENEWED").await;
 }
 
 #[tokio::test]
