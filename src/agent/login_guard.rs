@@ -1,5 +1,7 @@
 //! Failed-login counters in the store, per client IP and per account, applied with the
-//! handoff crate's [`LoginFailurePolicy`].
+//! handoff crate's [`LoginFailurePolicy`]. A counter also remembers its last block for a day
+//! after it ended, so that the next block lasts longer (see the policy); an admin's new
+//! password deletes the account's counter ([`lift_account_lock`]), lock and growth both.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -72,10 +74,68 @@ pub async fn record_failure(
     Ok(NewBlocks { ip, account })
 }
 
-/// Clears the account counter after a successful login (the IP counter stays).
-pub async fn record_success(store: &dyn Store, site: &str, login: &str) -> Result<(), StoreError> {
+/// Clears the account's failures after a successful login (the IP counter stays). The
+/// memory of the account's last block stays for its day, so a guesser's next lock still
+/// grows: the agent logging in between two locks does not reset them to the base length.
+pub async fn record_success(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    site: &str,
+    login: &str,
+) -> Result<(), StoreError> {
+    let key = account_key(site, login);
+    loop {
+        let Some((count, version)) = load(store, &key).await? else {
+            return Ok(());
+        };
+        let Some(kept) = policy.after_success(now, count) else {
+            store.delete(&key, Some(version)).await?;
+            return Ok(());
+        };
+        if count.failures == 0 && count.blocked_until.is_none() {
+            // Nothing to clear (an earlier success did): no write per login.
+            return Ok(());
+        }
+        if let CasOutcome::Written { .. } = store
+            .put(counter_write(policy, now, &key, Some(version), &kept))
+            .await?
+        {
+            return Ok(());
+        }
+    }
+}
+
+/// Lifts the account's lock and forgets its failures and past blocks (an admin set a new
+/// password): the next lock, if any, has the base length again.
+pub async fn lift_account_lock(
+    store: &dyn Store,
+    site: &str,
+    login: &str,
+) -> Result<(), StoreError> {
     store.delete(&account_key(site, login), None).await?;
     Ok(())
+}
+
+/// The compare-and-set that stores `count` under `key`, kept until the policy forgets it.
+fn counter_write(
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    key: &str,
+    expected_version: Option<u64>,
+    count: &FailureCount,
+) -> RecordWrite {
+    let ttl_ms = policy
+        .forget_at(count)
+        .as_millisecond()
+        .saturating_sub(now.as_millisecond())
+        .max(1000);
+    RecordWrite {
+        key: key.to_owned(),
+        expected_version,
+        value: Bytes::from(serde_json::to_vec(count).unwrap_or_default()),
+        ttl: Some(Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1000))),
+    }
 }
 
 async fn bump(
@@ -93,17 +153,7 @@ async fn bump(
             .and_then(|(c, _)| c.blocked_until)
             .is_some_and(|until| until > now);
         let count = policy.record_failure(now, scope, previous.map(|(c, _)| c));
-        let forget = policy.forget_at(&count);
-        let ttl_ms = forget
-            .as_millisecond()
-            .saturating_sub(now.as_millisecond())
-            .max(1000);
-        let write = RecordWrite {
-            key: key.to_owned(),
-            expected_version: version,
-            value: Bytes::from(serde_json::to_vec(&count).unwrap_or_default()),
-            ttl: Some(Duration::from_millis(u64::try_from(ttl_ms).unwrap_or(1000))),
-        };
+        let write = counter_write(policy, now, key, version, &count);
         if let CasOutcome::Written { .. } = store.put(write).await? {
             return Ok(count.blocked_until.filter(|_| !was_blocked));
         }

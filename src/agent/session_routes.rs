@@ -136,10 +136,11 @@ async fn login(
         let blocked =
             login_guard::record_failure(store, &policy, now, ip, &body.site_id, &login_key).await?;
         tracing::info!(site = ?for_log(&body.site_id), %ip, "agent login failed");
-        audit_new_blocks(&body.site_id, &login_key, ip, blocked, policy.block_s);
+        audit_new_blocks(&body.site_id, &login_key, ip, blocked, now);
         return Err(invalid_credentials());
     };
-    login_guard::record_success(store, &body.site_id, operator.login.as_str()).await?;
+    login_guard::record_success(store, &policy, now, &body.site_id, operator.login.as_str())
+        .await?;
     tracing::info!(site = %body.site_id, agent = %operator.id.as_str(), "agent logged in");
     session_response(&state, &operator, tokens::new_family()).await
 }
@@ -153,20 +154,22 @@ fn for_log(sent: &str) -> String {
     sent.chars().take(AUDIT_CHARS).collect()
 }
 
-/// Warn-level audit lines for the blocks a failed login started: the site and the login as
-/// sent (the login lowercased; both cut at [`AUDIT_CHARS`] and Debug-quoted, so no control
-/// character reaches the log), the client IP and how long the block lasts. Never the
-/// password.
+/// Warn-level audit lines for the blocks a failed login started at `now`: the site and the
+/// login as sent (the login lowercased; both cut at [`AUDIT_CHARS`] and Debug-quoted, so no
+/// control character reaches the log), the client IP and how long the block lasts (blocks
+/// that follow one another grow). Never the password.
 fn audit_new_blocks(
     site: &str,
     login: &str,
     ip: IpAddr,
     blocked: login_guard::NewBlocks,
-    block_s: u32,
+    now: Timestamp,
 ) {
     let site = for_log(site);
     let login = for_log(login);
+    let block_s = |until: Timestamp| until.as_second().saturating_sub(now.as_second());
     if let Some(until) = blocked.account {
+        let block_s = block_s(until);
         tracing::warn!(
             audit = "agent_account_locked",
             site = ?site,
@@ -178,6 +181,7 @@ fn audit_new_blocks(
         );
     }
     if let Some(until) = blocked.ip {
+        let block_s = block_s(until);
         tracing::warn!(
             audit = "agent_login_ip_blocked",
             site = ?site,

@@ -38,8 +38,11 @@ pub struct LoginFailureSettings {
     pub max_failures_per_account: u32,
     /// Counting window in seconds.
     pub window_s: u32,
-    /// Block duration in seconds.
+    /// Duration of a first block in seconds.
     pub block_s: u32,
+    /// The longest block in seconds: a block within a day of the end of the previous one
+    /// (same account, or same address) lasts twice as long as that one, up to this.
+    pub max_block_s: u32,
 }
 
 impl Default for LoginFailureSettings {
@@ -50,6 +53,7 @@ impl Default for LoginFailureSettings {
             max_failures_per_account: policy.max_failures_per_account,
             window_s: policy.window_s,
             block_s: policy.block_s,
+            max_block_s: policy.max_block_s,
         }
     }
 }
@@ -57,7 +61,8 @@ impl Default for LoginFailureSettings {
 /// The largest accepted failure threshold: beyond it the counter no longer slows a guesser.
 const MAX_FAILURES: u32 = 10_000;
 /// The longest accepted window and block, in seconds (one day): a longer account lock would
-/// let a stranger keep an agent out with a few guesses a day.
+/// let a stranger keep an agent out with a few guesses a day (blocks that grow stop at
+/// `max_block_s`, at most this).
 const MAX_SECONDS: u32 = 86_400;
 
 impl LoginFailureSettings {
@@ -78,6 +83,7 @@ impl LoginFailureSettings {
             ),
             ("window_s", self.window_s, MAX_SECONDS, " seconds"),
             ("block_s", self.block_s, MAX_SECONDS, " seconds"),
+            ("max_block_s", self.max_block_s, MAX_SECONDS, " seconds"),
         ];
         for (key, value, max, unit) in checks {
             if !(1..=max).contains(&value) {
@@ -85,6 +91,13 @@ impl LoginFailureSettings {
                     "key `agent.login_failures.{key}`: expected 1 to {max}{unit}, got {value}"
                 ));
             }
+        }
+        if self.max_block_s < self.block_s {
+            return Err(format!(
+                "key `agent.login_failures.max_block_s`: expected at least `block_s` ({}) to \
+                 {MAX_SECONDS} seconds, got {}",
+                self.block_s, self.max_block_s
+            ));
         }
         Ok(())
     }
@@ -96,6 +109,7 @@ impl LoginFailureSettings {
             max_failures_per_account: self.max_failures_per_account,
             window_s: self.window_s,
             block_s: self.block_s,
+            max_block_s: self.max_block_s,
         }
     }
 }

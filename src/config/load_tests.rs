@@ -188,6 +188,19 @@ fn login_failure_limits_are_checked_and_the_error_names_the_key_and_the_range() 
             "block_s = 86401",
             "key `agent.login_failures.block_s`: expected 1 to 86400 seconds, got 86401",
         ),
+        (
+            "max_block_s = 0",
+            "key `agent.login_failures.max_block_s`: expected 1 to 86400 seconds, got 0",
+        ),
+        (
+            "max_block_s = 86401",
+            "key `agent.login_failures.max_block_s`: expected 1 to 86400 seconds, got 86401",
+        ),
+        (
+            "block_s = 600\nmax_block_s = 300",
+            "key `agent.login_failures.max_block_s`: expected at least `block_s` (600) to 86400 \
+             seconds, got 300",
+        ),
     ];
     for (line, expected) in cases {
         let file = write_config(&format!("[agent.login_failures]\n{line}\n"));
@@ -211,6 +224,17 @@ fn login_failure_limits_are_checked_and_the_error_names_the_key_and_the_range() 
     let settings = Settings::load(Some(file.path()), no_env()).unwrap();
     let policy = settings.agent.login_failures.policy();
     assert_eq!((policy.max_failures_per_account, policy.block_s), (3, 60));
+    assert_eq!(
+        policy.max_block_s, 86_400,
+        "blocks grow up to a day by default"
+    );
+    let file = write_config("[agent.login_failures]\nblock_s = 60\nmax_block_s = 60\n");
+    let settings = Settings::load(Some(file.path()), no_env()).unwrap();
+    assert_eq!(
+        settings.agent.login_failures.policy().max_block_s,
+        60,
+        "no growth"
+    );
 }
 
 #[test]

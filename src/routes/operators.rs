@@ -141,8 +141,8 @@ async fn set_password(
         .await
         .map_err(store_error)?;
     // A new password ends every session of the old one (tokens carry the password's
-    // version) and lifts a lock that failed guesses put on the account.
-    login_guard::record_success(state.store.as_ref(), &site, login.as_str()).await?;
+    // version) and lifts a lock that failed guesses put on the account (and its growth).
+    login_guard::lift_account_lock(state.store.as_ref(), &site, login.as_str()).await?;
     if let Some((operator, _)) = operators::get(state.store.as_ref(), &site, &login)
         .await
         .map_err(store_error)?

@@ -11,6 +11,7 @@ pub(crate) mod console;
 pub(crate) mod desk;
 pub(crate) mod external;
 mod login;
+mod login_lock_growth;
 mod operators;
 mod roster;
 mod security_leaks;
