@@ -1,12 +1,15 @@
 //! A chat message during a handoff to an external desk and its item in the site's webhook
 //! outbox are ONE store write (the item is a side append of the conversation's append), on
-//! sled: a store that watches the node's writes sees one append carry both, and a store that
-//! fails that write leaves neither the message nor its item behind.
+//! sled and on a private Redis (each case is one body run on both, `on_sled::*` and
+//! `on_redis::*`): a store that watches the node's writes sees one append carry both, and a
+//! store that fails that write leaves neither the message nor its item behind.
 //!
 //! The node's own state runs the real code paths (`conversation::send` for the visitor,
 //! `commands::apply_external` for the contact centre's agent) with its store wrapped. The
 //! webhook points at a closed port, so nothing is delivered or trimmed while the test reads
-//! the outbox.
+//! the outbox. That the backend itself writes a side append with its batch or not at all is
+//! the store conformance suite's (`side_appends.rs`); these cases check that the node asks
+//! for one write and answers a failed one without leaving half of it.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -25,8 +28,50 @@ use staffetta_widget::protocol::{MessageInput, MessageRequest};
 
 use super::desk::ask_for_human;
 use super::{ADMIN_TOKEN, add_operator};
+use crate::support::redis_server::{RedisServer, private_redis_or_skip};
 use crate::support::visitor::Visitor;
 use crate::support::{TestApp, spawn_app_with};
+
+/// Declares every case once per backend: `on_sled::<case>` and `on_redis::<case>` run the
+/// same body (`<case>(chat)` below) on a [`Chat`] of that backend.
+macro_rules! on_each_backend {
+    ($($case:ident),+ $(,)?) => {
+        mod on_sled {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    super::$case(super::Chat::start(super::Backend::Sled).await).await;
+                }
+            )+
+        }
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(redis) = super::private_redis_or_skip(stringify!($case)).await
+                    else {
+                        return;
+                    };
+                    super::$case(super::Chat::start(super::Backend::Redis(redis)).await).await;
+                }
+            )+
+        }
+    };
+}
+
+on_each_backend!(
+    a_visitor_message_and_its_outbox_item_are_one_store_write,
+    a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item,
+    an_agent_message_and_its_outbox_item_are_one_store_write_or_none,
+);
+
+/// The store the node runs on.
+enum Backend {
+    /// sled in the test's data folder.
+    Sled,
+    /// A private redis-server, kept running as long as the chat.
+    Redis(RedisServer),
+}
 
 /// One append the store was asked for: its log and the logs of its side appends.
 type Seen = Arc<Mutex<Vec<(String, Vec<String>)>>>;
@@ -68,22 +113,32 @@ struct Chat {
     visitor: Visitor,
     state: AppState,
     watched: Arc<Observed<Watched>>,
+    /// The Redis of a chat on Redis, stopped when the chat is dropped.
+    _redis: Option<RedisServer>,
 }
 
 impl Chat {
-    async fn start() -> Self {
+    async fn start(backend: Backend) -> Self {
         // A port nobody listens on: every delivery fails and the outbox keeps its items.
         let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}/hook", closed.local_addr().unwrap());
         drop(closed);
+        let (redis, expected_backend) = match backend {
+            Backend::Sled => (None, "sled"),
+            Backend::Redis(server) => (Some(server), "redis"),
+        };
+        let redis_url = redis.as_ref().map(RedisServer::url);
         let app = spawn_app_with(move |settings: &mut Settings| {
             settings.admin.token = Secret::new(ADMIN_TOKEN);
             settings.agent.demo_operators = false;
             settings.sites[0].webhook =
                 Some(WebhookSettings::new(url, Secret::new("s".repeat(32))));
+            if let Some(url) = redis_url {
+                settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+            }
         })
         .await;
-        assert_eq!(app.state.store.backend(), "sled");
+        assert_eq!(app.state.store.backend(), expected_backend);
         add_operator(&app, "ext-ada", "pass-ext-ada", "agent").await;
         let ready = json!({"command": "set_state", "state": "ready"});
         apply_external(&app.state, "demo", inbound(&ready)).await;
@@ -118,6 +173,7 @@ impl Chat {
             visitor,
             state,
             watched,
+            _redis: redis,
         }
     }
 
@@ -195,9 +251,7 @@ async fn outbox_items(state: &AppState) -> Vec<Value> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_visitor_message_and_its_outbox_item_are_one_store_write() {
-    let chat = Chat::start().await;
+async fn a_visitor_message_and_its_outbox_item_are_one_store_write(chat: Chat) {
     let outbox_head = chat
         .app
         .state
@@ -232,9 +286,7 @@ async fn a_visitor_message_and_its_outbox_item_are_one_store_write() {
     assert_eq!(chat.outbox_texts().await, ["Is my order late?"]);
 }
 
-#[tokio::test]
-async fn a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item() {
-    let chat = Chat::start().await;
+async fn a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item(chat: Chat) {
     let before = chat.conversation_texts().await;
     chat.watched
         .observer()
@@ -252,9 +304,7 @@ async fn a_failed_write_stores_neither_the_visitor_message_nor_its_outbox_item()
     assert_eq!(stored.iter().filter(|t| *t == "Lost?").count(), 1);
 }
 
-#[tokio::test]
-async fn an_agent_message_and_its_outbox_item_are_one_store_write_or_none() {
-    let chat = Chat::start().await;
+async fn an_agent_message_and_its_outbox_item_are_one_store_write_or_none(chat: Chat) {
     chat.agent_says("Your parcel left today.").await;
     assert_eq!(
         chat.appends(),
