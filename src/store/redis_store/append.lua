@@ -3,8 +3,10 @@
 -- a list whose first element is seq base + 1 (base: how many entries trims removed, see
 -- trim.lua; 0 when the key is absent), so seq N is list index N - base - 1 and seqs are
 -- gapless.
--- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base, then
---       the side logs (lists), if any.
+-- The entries live in the list entries_key() names (log_format.lua: the log key, or the
+-- moved list once the log was trimmed); so do each side log's.
+-- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base, moved
+--       list, then for each side log, if any, its log key and its moved list.
 -- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
 --       has record ('0'/'1'), expected version ('' = must not exist), record value,
 --       record ttl ms ('0' = none), schedule change ('0' none, '1' set, '2' clear),
@@ -16,10 +18,16 @@
 -- Side entries go to the tail of their list: seq base + list length, whatever that log's
 -- base, so the script needs no side base key. The side logs are keys of their own that may
 -- hash to other slots: this needs one Redis (or a primary with replicas), not Redis Cluster.
-local log, dedupe, record, versions, schedule = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local dedupe, record, versions, schedule = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local log = entries_key(KEYS[1], KEYS[7])
 local base = tonumber(redis.call('GET', KEYS[6]) or '0')
 local has_fingerprint = ARGV[3] == '1'
-local sides = #KEYS - 6
+local sides = (#KEYS - 7) / 2
+-- Every list is found before anything is written: an unknown format fails the whole append.
+local side_lists = {}
+for side = 1, sides do
+  side_lists[side] = entries_key(KEYS[6 + 2 * side], KEYS[7 + 2 * side])
+end
 local first_entry = 12
 local count = #ARGV - first_entry + 1
 if sides > 0 then
@@ -68,7 +76,7 @@ if sides > 0 then
   for side = 1, sides do
     local to = from + tonumber(ARGV[12 + side]) - 1
     for i = from, to, 500 do
-      redis.call('RPUSH', KEYS[6 + side], unpack(ARGV, i, math.min(i + 499, to)))
+      redis.call('RPUSH', side_lists[side], unpack(ARGV, i, math.min(i + 499, to)))
     end
     from = to + 1
   end

@@ -3,15 +3,22 @@
 //! One Redis (or a primary with replicas), not Redis Cluster: a script touches keys that may
 //! hash to different slots (an append's record, schedule and side logs).
 //!
-//! Every key starts with `stf:<kind>:` (`rec`, `log`, `logbase`, `dedupe`, `set`, `ctr`,
-//! `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
+//! Every key starts with `stf:<kind>:` (`rec`, `log`, `tlog`, `logbase`, `dedupe`, `set`,
+//! `ctr`, `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
 //! that touch several keys (compare-and-set, append with dedupe and record, trim, and the
 //! log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
 //! means the write was acknowledged.
 //!
 //! A log is a list plus `stf:logbase:<name>`, how many entries trims removed from the
-//! list's head (absent: none): seq N is list index N - base - 1, so a trim never renumbers. Expiry is server-side
-//! (`PEXPIRE`), so this backend ignores the [`Clock`](crate::store::Clock).
+//! list's head (absent: none): seq N is list index N - base - 1, so a trim never renumbers.
+//! The list is `stf:log:<name>` until the first trim, which moves it to `stf:tlog:<name>` and
+//! leaves a format marker string at `stf:log:<name>` (`log_format.lua`): a build that knows
+//! no trims reads logs as the list at `stf:log:` and would renumber a trimmed one; the string
+//! makes its commands fail with WRONGTYPE, a corrupt store to it, as the longer log head makes
+//! such a build fail on sled. A marker this build does not know is [`StoreError::Corrupt`].
+//!
+//! Expiry is server-side (`PEXPIRE`), so this backend ignores the
+//! [`Clock`](crate::store::Clock).
 
 mod reply;
 
@@ -50,14 +57,15 @@ struct Scripts {
 impl Scripts {
     fn new() -> Self {
         let record = include_str!("record.lua");
+        let log_format = include_str!("log_format.lua");
         Self {
             put: Script::new(&[record, include_str!("put.lua")].concat()),
-            append: Script::new(&[record, include_str!("append.lua")].concat()),
+            append: Script::new(&[record, log_format, include_str!("append.lua")].concat()),
             delete: Script::new(include_str!("delete.lua")),
             incr: Script::new(include_str!("incr.lua")),
-            trim: Script::new(include_str!("trim.lua")),
-            read: Script::new(include_str!("read.lua")),
-            head: Script::new(include_str!("head.lua")),
+            trim: Script::new(&[log_format, include_str!("trim.lua")].concat()),
+            read: Script::new(&[log_format, include_str!("read.lua")].concat()),
+            head: Script::new(&[log_format, include_str!("head.lua")].concat()),
             set_replace: Script::new(include_str!("set_replace.lua")),
         }
     }
@@ -152,7 +160,7 @@ impl RedisStore {
                 target: self.url.redacted(),
                 reason: error.to_string(),
             }
-        } else if error.code() == Some("WRONGTYPE") {
+        } else if matches!(error.code(), Some("WRONGTYPE" | "STFFORMAT")) {
             StoreError::Corrupt {
                 location: self.url.redacted(),
                 reason: error.to_string(),
@@ -270,9 +278,12 @@ impl Store for RedisStore {
                     .as_ref()
                     .map_or_else(|| VERSION_KEY.to_owned(), |s| key("sched", &s.schedule)),
             )
-            .key(key("logbase", log));
+            .key(key("logbase", log))
+            .key(key("tlog", log));
         for side in &batch.also {
-            invocation.key(key("log", &side.log));
+            invocation
+                .key(key("log", &side.log))
+                .key(key("tlog", &side.log));
         }
         match &batch.client_message_id {
             Some(id) => invocation.arg("1").arg(id.as_str()),
@@ -334,6 +345,7 @@ impl Store for RedisStore {
             .read
             .key(key("log", log))
             .key(key("logbase", log))
+            .key(key("tlog", log))
             .arg(redis_int(after_seq))
             .arg(redis_int(u64::try_from(limit).unwrap_or(u64::MAX)))
             .invoke_async(&mut connection)
@@ -354,6 +366,7 @@ impl Store for RedisStore {
             .head
             .key(key("log", log))
             .key(key("logbase", log))
+            .key(key("tlog", log))
             .invoke_async(&mut connection)
             .await
             .map_err(|error| self.error(&error))
@@ -365,6 +378,7 @@ impl Store for RedisStore {
             .trim
             .key(key("log", log))
             .key(key("logbase", log))
+            .key(key("tlog", log))
             .arg(through_seq.to_string())
             .invoke_async(&mut connection)
             .await
@@ -372,11 +386,12 @@ impl Store for RedisStore {
     }
 
     async fn delete_log(&self, log: &str) -> StoreResult<bool> {
-        // One DEL of the log's three keys is atomic: no node ever sees entries without their
-        // base, or a client id of a deleted entry.
+        // One DEL of the log's keys is atomic: no node ever sees entries without their base,
+        // or a client id of a deleted entry. A trimmed log's entries are at `tlog`.
         let mut command = redis::cmd("DEL");
         command
             .arg(key("log", log))
+            .arg(key("tlog", log))
             .arg(key("dedupe", log))
             .arg(key("logbase", log));
         Ok(self.query::<i64>(&command).await? > 0)

@@ -1,6 +1,6 @@
 //! Store tests: one conformance suite (`conformance.rs`) run against every backend, plus the
 //! facts that belong to one backend (sled: reopen, lock, corruption; Redis: down at start,
-//! lost connection, foreign keys).
+//! lost connection, foreign keys, the format marker of trimmed logs).
 
 /// Declares one `#[tokio::test]` per conformance case, each on a fresh subject made by
 /// `$make(test_name)` (which returns `None` when the backend is skipped).
@@ -31,6 +31,7 @@ macro_rules! conformance_suite {
             a_deleted_log_is_unknown_and_starts_again_at_seq_one,
             deleting_a_log_twice_or_an_unknown_log_deletes_nothing,
             a_trimmed_log_is_deleted_with_its_base,
+            a_log_deleted_after_a_trim_is_trimmed_again_without_renumbering,
             deleting_a_log_leaves_other_logs_and_kinds_of_data_alone,
             appends_racing_deletes_never_leave_a_stale_client_id,
             a_side_append_lands_with_its_batch_or_not_at_all,
@@ -63,5 +64,6 @@ macro_rules! conformance_suite {
 
 mod conformance;
 mod redis_backend;
+mod redis_log_format;
 mod sled_backend;
 mod subject;

@@ -185,3 +185,25 @@ pub(crate) async fn trims_between_concurrent_appends_never_renumber_an_entry(s: 
         assert_eq!(appended_by_seq[&seq], body, "seq {seq} kept its entry");
     }
 }
+
+/// A trim changes how the backend keeps the log (sled: a longer head; Redis: the entries
+/// move and a format marker takes the log's key, so that a build without trims fails on it):
+/// a deleted log starts again untrimmed, and its next trim marks it again.
+pub(crate) async fn a_log_deleted_after_a_trim_is_trimmed_again_without_renumbering(s: &Subject) {
+    let store = &*s.store;
+    appended(store, "c1", batch(Some("m1"), &["a", "b", "c"])).await;
+    assert_eq!(store.trim_log("c1", 2).await.unwrap(), 2);
+    assert!(store.delete_log("c1").await.unwrap());
+    assert_eq!(
+        appended(store, "c1", batch(Some("m1"), &["x", "y", "z"])).await,
+        (1, 3)
+    );
+    assert_eq!(store.trim_log("c1", 1).await.unwrap(), 1);
+    assert_eq!(bodies(store, "c1").await, entries(&[(2, "y"), (3, "z")]));
+    assert_eq!(appended(store, "c1", batch(None, &["w"])).await, (4, 4));
+    assert_eq!(store.log_head("c1").await.unwrap(), 4);
+    assert_eq!(
+        bodies(store, "c1").await,
+        entries(&[(2, "y"), (3, "z"), (4, "w")])
+    );
+}
