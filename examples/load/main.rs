@@ -6,11 +6,13 @@
 //! processes (the open-file limit is per process):
 //!
 //! - `--idle N`: N sessions with an idle websocket each; server RSS per session.
+//! - `--starts N --start-clients C`: N session starts from C keep-alive HTTP clients at once;
+//!   starts/s, latency p50/p99/max and server CPU per start.
 //! - `--turns RATE --duration S`: open-loop bot turns over websockets; ack latency p50/p99/max.
 //! - `--echo`: closed-loop maximum throughput against the server and against a bare
 //!   tokio-tungstenite echo server in the same run; the ratio.
 //!
-//! Exits non-zero with a message when a run fails (refused session, closed socket, error frame,
+//! Exits non-zero with a message when a run fails (refused session start, closed socket, error frame,
 //! missing answer, timeout). Missed targets are reported, not treated as failures.
 
 mod client;
@@ -18,6 +20,7 @@ mod echo;
 mod idle;
 mod report;
 mod server;
+mod starts;
 mod stats;
 mod throughput;
 mod turns;
@@ -35,8 +38,11 @@ const MAX_IDLE: usize = 19_000;
 const MAX_RATE: u32 = 50_000;
 /// Longest `--duration`.
 const MAX_DURATION_S: u64 = 60;
-/// Most sockets of a turns or throughput run.
+/// Most sockets of a turns or throughput run, and most clients of a starts run.
 const MAX_SOCKETS: usize = 1_000;
+/// Largest `--starts`: each start stores a session and its welcome (sled keeps about
+/// 8.5 KiB per session on disk).
+const MAX_STARTS: usize = 100_000;
 /// Quiet time between two measurements, after `sync`.
 const PHASE_GAP: Duration = Duration::from_secs(2);
 /// Bound on the whole run.
@@ -51,6 +57,13 @@ struct Args {
     /// Idle sessions to open (each with a websocket); 0 skips the idle run.
     #[arg(long, default_value_t = 0)]
     idle: usize,
+    /// Session starts to measure (anonymous visitors on the demo site); 0 skips the starts
+    /// run.
+    #[arg(long, default_value_t = 0)]
+    starts: usize,
+    /// Clients starting sessions at once, each over one keep-alive HTTP connection.
+    #[arg(long, default_value_t = 16)]
+    start_clients: usize,
     /// Open-loop bot turns per second; 0 skips the turns run.
     #[arg(long, default_value_t = 0)]
     turns: u32,
@@ -80,8 +93,11 @@ struct Args {
 
 impl Args {
     fn check(&self) -> Result<()> {
-        if self.idle == 0 && self.turns == 0 && !self.echo {
-            bail!("nothing to do: give --idle N, --turns RATE and/or --echo");
+        if self.idle == 0 && self.starts == 0 && self.turns == 0 && !self.echo {
+            bail!("nothing to do: give --idle N, --starts N, --turns RATE and/or --echo");
+        }
+        if self.starts > MAX_STARTS {
+            bail!("--starts is at most {MAX_STARTS}");
         }
         if self.idle > MAX_IDLE {
             bail!("--idle is at most {MAX_IDLE} (one server process, 20,000 open files)");
@@ -95,6 +111,7 @@ impl Args {
         for (flag, value) in [
             ("--turn-sockets", self.turn_sockets),
             ("--echo-sockets", self.echo_sockets),
+            ("--start-clients", self.start_clients),
         ] {
             if !(1..=MAX_SOCKETS).contains(&value) {
                 bail!("{flag} is 1 to {MAX_SOCKETS}");
@@ -163,8 +180,23 @@ async fn run(args: &Args) -> Result<()> {
         let idle = idle::run(&target, args.idle).await?;
         report::idle(&idle);
     }
-    if args.turns > 0 {
+    if args.starts > 0 {
         if args.idle > 0 {
+            settle().await?;
+        }
+        let plan = starts::StartsPlan {
+            starts: args.starts,
+            clients: args.start_clients,
+        };
+        println!(
+            "\n## session starts ({} from {} keep-alive clients)",
+            plan.starts, plan.clients
+        );
+        let starts = starts::run(&target, &plan).await?;
+        report::starts(&starts);
+    }
+    if args.turns > 0 {
+        if args.idle > 0 || args.starts > 0 {
             settle().await?;
         }
         let plan = turns::TurnsPlan {
@@ -181,7 +213,7 @@ async fn run(args: &Args) -> Result<()> {
         report::turns(&plan, &turns)?;
     }
     if args.echo {
-        if args.idle > 0 || args.turns > 0 {
+        if args.idle > 0 || args.starts > 0 || args.turns > 0 {
             settle().await?;
         }
         let plan = throughput::ThroughputPlan {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::idle::IdleReport;
+use crate::starts::StartsReport;
 use crate::stats::millis;
 use crate::throughput::{Comparison, Side};
 use crate::turns::{TurnsPlan, TurnsReport};
@@ -81,6 +82,30 @@ pub(crate) fn idle(report: &IdleReport) {
         ),
         at_target < IDLE_TARGET_KIB,
     );
+}
+
+/// The session-start run (no target: figures only).
+pub(crate) fn starts(report: &StartsReport) {
+    println!(
+        "  started {} in {:.2} s: {:.0} starts/s",
+        report.started,
+        report.elapsed.as_secs_f64(),
+        report.rate()
+    );
+    println!("  latency (send -> 201): {}", report.latency.describe());
+    println!(
+        "  server CPU: {} per start ({:.2} s in all); store on disk {:.1} MiB",
+        per_message(report.server_cpu, report.started),
+        report.server_cpu.as_secs_f64(),
+        report.store_bytes as f64 / 1024.0 / 1024.0
+    );
+    if let Some(redis_cpu) = report.redis_cpu {
+        println!(
+            "  Redis server CPU: {} per start ({:.2} s in all)",
+            per_message(redis_cpu, report.started),
+            redis_cpu.as_secs_f64()
+        );
+    }
 }
 
 /// The open-loop run.
