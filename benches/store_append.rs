@@ -1,5 +1,8 @@
 //! Store append throughput and latency, sled and Redis: one conversation turn (visitor
-//! message + bot reply + session record compare-and-set) as one durable append.
+//! message + bot reply + session record compare-and-set) as one durable append; and the
+//! reads a socket's catch-up makes (`read_log` of a page, `log_head`), on a whole log and on
+//! a trimmed one (on Redis both are Lua scripts, and a trimmed log's list has moved behind a
+//! format marker).
 //!
 //! Run with `cargo bench --bench store_append`. Redis runs on a private `redis-server`
 //! (loopback, free port, no persistence); it is skipped with a message when not installed.
@@ -124,6 +127,51 @@ fn bench_backend(criterion: &mut Criterion, runtime: &Runtime, store: &Arc<dyn S
     if std::env::args().any(|arg| arg == "--bench") {
         print_latencies(runtime, store);
     }
+    bench_reads(criterion, runtime, store);
+}
+
+/// Turns in each conversation the read benchmarks read (two entries per turn).
+const READ_TURNS: u64 = 200;
+/// Entries per read, as a socket's catch-up pages the log.
+const READ_PAGE: usize = 50;
+
+/// `read_log` of one page from the middle of a 400-entry log and `log_head`, on a log as
+/// written and on one whose first half was trimmed.
+fn bench_reads(criterion: &mut Criterion, runtime: &Runtime, store: &Arc<dyn Store>) {
+    let backend = store.backend();
+    let whole = format!("read-whole-{backend}");
+    let trimmed = format!("read-trimmed-{backend}");
+    runtime.block_on(async {
+        for id in [&whole, &trimmed] {
+            let mut conversation = Conversation::new(Arc::clone(store), id.clone());
+            for _ in 0..READ_TURNS {
+                conversation.turn().await;
+            }
+        }
+        store.trim_log(&trimmed, READ_TURNS).await.expect("trim");
+    });
+    let middle = READ_TURNS + 50;
+    let mut group = criterion.benchmark_group(format!("store_read/{backend}"));
+    group.throughput(Throughput::Elements(1));
+    for (name, log) in [("whole", &whole), ("trimmed", &trimmed)] {
+        group.bench_function(BenchmarkId::new("page_of_50", name), |bencher| {
+            bencher.iter(|| {
+                let page = runtime
+                    .block_on(store.read_log(log, middle, READ_PAGE))
+                    .expect("read_log");
+                assert_eq!(page.len(), READ_PAGE);
+                page
+            });
+        });
+        group.bench_function(BenchmarkId::new("log_head", name), |bencher| {
+            bencher.iter(|| {
+                let head = runtime.block_on(store.log_head(log)).expect("log_head");
+                assert_eq!(head, 2 * READ_TURNS);
+                head
+            });
+        });
+    }
+    group.finish();
 }
 
 /// Per-append latency percentiles, one writer and 16 concurrent writers.
