@@ -4,7 +4,8 @@
 //!
 //! Each request is a record of the site's [`RecordLog`] `offline-requests` (deletable on its
 //! own, docs/retention.md; old entries that hold the whole request still listed); a request
-//! left from a conversation is deleted with it.
+//! left from a conversation is deleted with it, also when it is left while the conversation
+//! is being deleted ([`store`]).
 
 use serde_json::json;
 use staffetta_handoff::offline_request::{OfflineRequest, OfflineRequestForm};
@@ -13,7 +14,7 @@ use staffetta_handoff::{ConversationId, ResourceId};
 use crate::app::AppState;
 use crate::error::ApiError;
 
-use super::record_log::{Aged, Logged, RecordLog, Stored};
+use super::record_log::{Aged, Logged, RecordLog, Stored, conversation_exists};
 
 /// Most requests one listing returns.
 pub const MAX_LIST: usize = 200;
@@ -35,7 +36,9 @@ impl Logged for OfflineRequest {
     }
 }
 
-/// Stores a request and notifies the site's consoles; returns its id.
+/// Stores a request and notifies the site's consoles; returns its id. A request left from a
+/// conversation that was deleted meanwhile (an erasure, retention) is not kept: 404
+/// `session_not_found`, as if the session had been gone when the request came.
 pub async fn store(
     state: &AppState,
     site: &str,
@@ -64,6 +67,15 @@ pub async fn store(
     })?;
     let stored = StoredRequest::new(request);
     REQUESTS.store(state, site, &stored).await?;
+    // A purge deletes the conversation's log before its requests: a log already gone means
+    // the conversation was deleted after the session was read and the purge may have read
+    // the set before this request was in it. The request goes too, as the session did.
+    if let Some(conversation) = stored.item.conversation()
+        && !conversation_exists(state, conversation).await?
+    {
+        REQUESTS.forget(state, site, &stored).await?;
+        return Err(crate::visitor::conversation::session_not_found());
+    }
     state.agents.connections.send_site(site, &frame(&stored));
     tracing::info!(site, "a visitor left an offline request");
     Ok(stored.id)

@@ -4,11 +4,12 @@
 //! cancelled) and the log gets `conversation_ended` by `system`, so the visitor's open tabs
 //! can close the chat before it disappears.
 //!
-//! Then, in this order: the offline requests left from the conversation, the session
-//! record and its deadlines, the link from the conversation to its session, the log (with
-//! its client ids), the conversation's finished jobs (after the log: a job finishing during
-//! the purge deletes itself once it sees the log gone, [`crate::desk::jobs::store`]), the
-//! conversation in the visitor's index, and last its retention deadline
+//! Then, in this order: the session record and its deadlines, the link from the
+//! conversation to its session, the log (with its client ids), the offline requests left
+//! from the conversation and its finished jobs (after the log: a request left or a job
+//! finishing during the purge deletes itself once it sees the log gone,
+//! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation in the
+//! visitor's index, and last its retention deadline
 //! ([`super::schedule`]). Every step is idempotent and the index and the deadline
 //! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
 //! erasure can simply be repeated, and retention looks at the conversation again.
@@ -57,7 +58,6 @@ pub async fn purge(
     {
         ended_live = end_if_live(state, session_id, &record).await?;
     }
-    let offline_requests = offline::forget_conversation(state, site, conversation).await?;
     if let Some(session_id) = &session_id {
         forget_session(state, session_id).await?;
     }
@@ -66,6 +66,7 @@ pub async fn purge(
         .store
         .delete_log(&conversation_log(conversation))
         .await?;
+    let offline_requests = offline::forget_conversation(state, site, conversation).await?;
     let finished_jobs = jobs::forget_conversation(state, site, conversation).await?;
     state
         .store

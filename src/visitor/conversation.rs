@@ -552,7 +552,8 @@ pub fn is_session_id(id: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
-fn session_not_found() -> ApiError {
+/// 404 `session_not_found`: no such session, or it was deleted (erasure, retention).
+pub fn session_not_found() -> ApiError {
     ApiError::not_found(
         "session_not_found",
         "No such session (it may have been removed).",

@@ -1,0 +1,198 @@
+//! Writes that race a conversation's deletion, through the real server with a store that
+//! holds chosen calls until the test lets them go: an offline request left from the
+//! conversation while an erasure deletes it reads the session before the erasure and is
+//! stored after it. It does not outlive the erasure: it is deleted with the conversation,
+//! or deleted again and answered 404 `session_not_found`.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use staffetta::store::{Observed, Store, StoreResult, WriteObserver};
+use tokio::sync::Notify;
+
+use super::{chat_id, erase, offline_texts};
+use crate::handoff::ADMIN_TOKEN;
+use crate::handoff::console::agent;
+use crate::support::TestApp;
+use crate::support::app::spawn_app_wrapped;
+use crate::support::visitor::{ORIGIN, Visitor};
+
+/// One held call: the first call of `kind` on a name that starts with `prefix`.
+#[derive(Debug)]
+struct Gate {
+    kind: &'static str,
+    prefix: String,
+    armed: Mutex<bool>,
+    reached: Notify,
+    release: Notify,
+}
+
+impl Gate {
+    async fn reached(&self) {
+        tokio::time::timeout(Duration::from_secs(10), self.reached.notified())
+            .await
+            .expect("the held call comes within 10 s");
+    }
+
+    fn release(&self) {
+        self.release.notify_one();
+    }
+}
+
+/// The gates of one app; calls that no armed gate matches pass at once.
+#[derive(Clone, Debug, Default)]
+struct Gates(Arc<Mutex<Vec<Arc<Gate>>>>);
+
+impl Gates {
+    /// Holds the next call of `kind` (`set_add` or a store method's name) on a name
+    /// starting with `prefix`.
+    fn arm(&self, kind: &'static str, prefix: &str) -> Arc<Gate> {
+        let gate = Arc::new(Gate {
+            kind,
+            prefix: prefix.to_owned(),
+            armed: Mutex::new(true),
+            reached: Notify::new(),
+            release: Notify::new(),
+        });
+        self.0.lock().unwrap().push(Arc::clone(&gate));
+        gate
+    }
+
+    async fn pass(&self, kind: &str, name: &str) -> StoreResult<()> {
+        let held = self.0.lock().unwrap().iter().find_map(|gate| {
+            let mut armed = gate.armed.lock().unwrap();
+            let hit = *armed && gate.kind == kind && name.starts_with(&gate.prefix);
+            if hit {
+                *armed = false;
+            }
+            hit.then(|| Arc::clone(gate))
+        });
+        if let Some(gate) = held {
+            gate.reached.notify_one();
+            gate.release.notified().await;
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for Gates {
+    async fn before_set_add(
+        &self,
+        _inner: &dyn Store,
+        set: &str,
+        _member: &str,
+    ) -> StoreResult<()> {
+        self.pass("set_add", set).await
+    }
+
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        self.pass(call, name).await
+    }
+}
+
+async fn spawn_gated() -> (TestApp, Gates) {
+    let gates = Gates::default();
+    let observer = gates.clone();
+    let app = spawn_app_wrapped(
+        |settings| {
+            settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+            settings.agent.demo_operators = false;
+        },
+        move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
+    )
+    .await;
+    (app, gates)
+}
+
+/// `POST .../offline-requests` from `visitor`'s session: status and body.
+async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) -> (u16, Value) {
+    let response = app
+        .http
+        .post(format!(
+            "{}/api/v1/sites/demo/offline-requests",
+            app.base_url
+        ))
+        .header("origin", ORIGIN)
+        .bearer_auth(visitor.token())
+        .json(&json!({
+            "name": "Visitor", "email": "visitor@example.org", "text": text,
+            "session_id": visitor.id(),
+        }))
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_request_left_while_its_conversation_is_erased_is_erased_too() {
+    let (app, gates) = spawn_gated().await;
+    let ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
+    visitor.say("hello").await;
+    let conversation = chat_id(&visitor);
+
+    // The request has read the session and is about to be stored; the erasure then runs
+    // until it deletes the conversation's log, the request is stored, then the erasure ends.
+    let stored = gates.arm("set_add", &format!("offline-requests-of:{conversation}"));
+    let log_deleted = gates.arm("delete_log", &format!("conversation:{conversation}"));
+    let request = async {
+        let answer = leave_request(&app, &visitor, "call me at +39 06 1234").await;
+        // Stored while the log still exists: the erasure goes on.
+        log_deleted.release();
+        answer
+    };
+    let erasure = async {
+        stored.reached().await;
+        erase(&app, "demo", "u:erase-me").await
+    };
+    let go_on = async {
+        log_deleted.reached().await;
+        stored.release();
+    };
+    let ((status, body), (erased, erased_body), ()) = tokio::join!(request, erasure, go_on);
+    assert_eq!(erased, 200, "{erased_body}");
+    assert_eq!(status, 201, "{body}");
+
+    assert_eq!(offline_texts(&app, &ada.token).await, Vec::<String>::new());
+    let id = body["id"].as_str().unwrap();
+    let record = app
+        .state
+        .store
+        .get(&format!("offline-request:demo:{id}"))
+        .await;
+    assert_eq!(record.unwrap(), None, "the request's record is deleted");
+}
+
+#[tokio::test]
+async fn a_request_stored_after_its_conversation_was_erased_is_refused_and_not_kept() {
+    let (app, gates) = spawn_gated().await;
+    let ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
+    let conversation = chat_id(&visitor);
+
+    // The request has read the session; the whole erasure runs before it is stored.
+    let stored = gates.arm("set_add", &format!("offline-requests-of:{conversation}"));
+    let request = leave_request(&app, &visitor, "call me at +39 06 1234");
+    let race = async {
+        stored.reached().await;
+        let erased = erase(&app, "demo", "u:erase-me").await;
+        stored.release();
+        erased
+    };
+    let ((status, body), (erased, erased_body)) = tokio::join!(request, race);
+    assert_eq!(erased, 200, "{erased_body}");
+    assert_eq!(
+        (status, &body["error"]["code"]),
+        (404, &json!("session_not_found")),
+        "{body}"
+    );
+    assert_eq!(offline_texts(&app, &ada.token).await, Vec::<String>::new());
+}
