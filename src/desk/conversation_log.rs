@@ -3,6 +3,7 @@
 //! entries with an optional change of the session's status (and optional entries for other
 //! logs, e.g. a webhook outbox) in the same write, and turning the visitor events of desk
 //! notices into log entries (so every tab, a reload and the long-poll see them in seq order).
+//! A write that comes after the conversation was deleted is undone ([`undo_if_deleted`]).
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -211,7 +212,12 @@ pub async fn append_with(
             also: also.clone(),
         };
         match state.store.append(&log, batch).await? {
-            AppendOutcome::Appended { last_seq, .. } => {
+            AppendOutcome::Appended {
+                first_seq,
+                last_seq,
+                ..
+            } => {
+                undo_if_deleted(state, conversation, first_seq).await?;
                 if wakes_timer {
                     state.timer.notify_one();
                 }
@@ -232,6 +238,28 @@ pub async fn append_with(
         "busy",
         "The conversation is busy; please retry.",
     ))
+}
+
+/// After an append to a conversation's log that landed at `first_seq`: a log deleted
+/// meanwhile is deleted again. Every conversation's log starts with the start's welcome, so
+/// any other append that lands at seq 1 found the log gone: the conversation was deleted
+/// (an erasure, retention) after the writer read its session, and the append started a new
+/// log that nothing would ever delete. It is deleted and the writer gets 404
+/// `session_not_found`, as if the session had been gone when it read it.
+pub(crate) async fn undo_if_deleted(
+    state: &AppState,
+    conversation: &str,
+    first_seq: u64,
+) -> Result<(), ApiError> {
+    if first_seq > 1 {
+        return Ok(());
+    }
+    state
+        .store
+        .delete_log(&conversation_log(conversation))
+        .await?;
+    tracing::info!("a write to a deleted conversation was undone");
+    Err(conversation::session_not_found())
 }
 
 pub(crate) async fn set_status(

@@ -274,6 +274,8 @@ pub async fn visitor_message(
             last_seq,
             ..
         } => {
+            super::conversation_log::undo_if_deleted(state, &record.conversation_id, first_seq)
+                .await?;
             state.bus.publish(
                 &record.conversation_id,
                 BusNotice::Appended { head: last_seq },

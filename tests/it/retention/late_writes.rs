@@ -1,19 +1,21 @@
 //! Writes that race a conversation's deletion, through the real server with a store that
 //! holds chosen calls until the test lets them go: an offline request left from the
-//! conversation while an erasure deletes it reads the session before the erasure and is
-//! stored after it. It does not outlive the erasure: it is deleted with the conversation,
-//! or deleted again and answered 404 `session_not_found`.
+//! conversation while an erasure deletes it, and a visitor message sent while waiting for an
+//! agent, each read the session before the erasure and write after it. Neither outlives the
+//! erasure: the request is deleted again and answered 404 `session_not_found`, and so is the
+//! message, whose append would otherwise start a new log of the deleted conversation.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use staffetta::store::{Observed, Store, StoreResult, WriteObserver};
+use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use tokio::sync::Notify;
 
 use super::{chat_id, erase, offline_texts};
 use crate::handoff::ADMIN_TOKEN;
 use crate::handoff::console::agent;
+use crate::handoff::desk::ask_for_human;
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
 use crate::support::visitor::{ORIGIN, Visitor};
@@ -45,7 +47,7 @@ impl Gate {
 struct Gates(Arc<Mutex<Vec<Arc<Gate>>>>);
 
 impl Gates {
-    /// Holds the next call of `kind` (`set_add` or a store method's name) on a name
+    /// Holds the next call of `kind` (`set_add`, `append` or a store method's name) on a name
     /// starting with `prefix`.
     fn arm(&self, kind: &'static str, prefix: &str) -> Arc<Gate> {
         let gate = Arc::new(Gate {
@@ -78,6 +80,15 @@ impl Gates {
 
 #[async_trait::async_trait]
 impl WriteObserver for Gates {
+    async fn before_append(
+        &self,
+        _inner: &dyn Store,
+        log: &str,
+        _batch: &AppendBatch,
+    ) -> StoreResult<()> {
+        self.pass("append", log).await
+    }
+
     async fn before_set_add(
         &self,
         _inner: &dyn Store,
@@ -195,4 +206,35 @@ async fn a_request_stored_after_its_conversation_was_erased_is_refused_and_not_k
         "{body}"
     );
     assert_eq!(offline_texts(&app, &ada.token).await, Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_message_sent_while_its_conversation_is_erased_leaves_no_log_behind() {
+    let (app, gates) = spawn_gated().await;
+    let _ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
+    ask_for_human(&visitor).await;
+    let conversation = chat_id(&visitor);
+    let log = format!("conversation:{conversation}");
+
+    // The message (the bot is silent: it waits for an agent) has read the session; the whole
+    // erasure runs before it is appended.
+    let appended = gates.arm("append", &log);
+    let sent = visitor.send_raw("late", json!({ "text": "my card is 4111 1111" }));
+    let race = async {
+        appended.reached().await;
+        let erased = erase(&app, "demo", "u:erase-me").await;
+        appended.release();
+        erased
+    };
+    let (sent, (erased, erased_body)) = tokio::join!(sent, race);
+    assert_eq!(erased, 200, "{erased_body}");
+    assert_eq!(erased_body["live_conversations_ended"], 1, "{erased_body}");
+    assert_eq!(sent.status, 404, "{:?}", sent.body);
+    assert_eq!(sent.code(), "session_not_found");
+    assert_eq!(
+        app.state.store.log_head(&log).await.unwrap(),
+        0,
+        "the deleted conversation's log is not started again"
+    );
 }
