@@ -17,7 +17,9 @@
 //! scheduling again is harmless (the same deadline).
 //!
 //! Once done, the record `retention-sweep:{site}` holds the retention (days) it was done
-//! for; a start with the same or a longer retention skips the sweep (one read). A sweep cut
+//! for; a start with the same or a longer retention skips the sweep (one read). A node that
+//! starts without a retention for the site deletes the record ([`forget_sweep`]): the
+//! conversations it starts get no deadline, so the next retention sweeps again. A sweep cut
 //! short (a restart) runs again in full at the next start: scheduling is idempotent.
 //! Visitors counted only before the MAU sets existed, or erased (their key was replaced),
 //! are not found.
@@ -92,6 +94,20 @@ pub(crate) async fn sweep_once(
     state.store.put(write).await?;
     tracing::info!(site, scheduled, "retention sweep done");
     Ok(true)
+}
+
+/// Forgets that `site` was swept, on a node where it has no retention: the conversations
+/// this node starts get no deadline, so when the site gets a retention again (of any length)
+/// the sweep must run again to find them. A store error is logged: the marker stays, and
+/// conversations started meanwhile are kept until erased or deleted by hand.
+pub(crate) async fn forget_sweep(state: &AppState, site: &str) {
+    if let Err(err) = state.store.delete(&marker(site), None).await {
+        tracing::warn!(
+            site,
+            code = ApiError::from(err).code(),
+            "the retention sweep marker of a site without retention could not be deleted"
+        );
+    }
 }
 
 /// The visitor keys of a month's MAU set to visit: not the stand-ins of erased visitors,

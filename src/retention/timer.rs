@@ -115,7 +115,8 @@ pub enum Looked {
     Dropped,
 }
 
-/// Runs until shutdown begins; returns at once when no site has a retention.
+/// Runs until shutdown begins; returns at once when no site has a retention (after
+/// forgetting the sweeps of the sites without one, [`super::sweep::forget_sweep`]).
 pub async fn run(state: AppState) {
     let holder = uuid::Uuid::new_v4().simple().to_string();
     let shared = state.store.is_shared();
@@ -144,6 +145,11 @@ pub async fn run(state: AppState) {
             })
         })
         .collect();
+    for site in &state.settings.sites {
+        if site.retention_days.is_none() {
+            super::sweep::forget_sweep(&state, &site.id).await;
+        }
+    }
     if sites.is_empty() {
         return;
     }

@@ -3,7 +3,7 @@
 //! and for agents, younger ones, live ones and those of a site without retention are kept,
 //! offline requests and finished jobs (with the agents' wrap-ups) past the retention go too,
 //! and the deadlines survive a restart (also those the start-up sweep gives to
-//! conversations from before the retention was set).
+//! conversations from before the retention was set, or started while it was off).
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -290,6 +290,44 @@ async fn conversations_from_before_the_retention_was_set_are_found_by_the_start_
     wait_until_gone(&again, &after).await;
     assert_eq!(
         visitor_status(&before).await,
+        (404, "session_not_found".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn conversations_started_while_the_retention_was_off_are_found_when_it_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store");
+    // With a retention: the start-up sweep runs and remembers it was done.
+    let app = spawn_app_with(on_store(path.clone(), Some(1))).await;
+    app.retention_caught_up().await;
+    app.stop().await.unwrap();
+
+    // Without one: a conversation gets no deadline.
+    let off = spawn_app_with(on_store(path.clone(), None)).await;
+    let mut visitor = off.visitor_with(&json!({ "user_id": "while-off" })).await;
+    visitor.say("hello").await;
+    assert_eq!(visitor.end().await.status, 200);
+    assert_eq!(deadlines(&off, "demo").await, []);
+    // The node forgets the sweep at start (its task, alongside the requests above).
+    wait_for(
+        "the sweep is forgotten",
+        Duration::from_secs(10),
+        || async {
+            let marker = off.state.store.get("retention-sweep:demo").await.unwrap();
+            marker.is_none().then_some(())
+        },
+    )
+    .await;
+    off.stop().await.unwrap();
+
+    // The same retention again: the sweep finds the conversation, which goes when it is old.
+    let again = spawn_app_with(on_store(path, Some(1))).await;
+    visitor.base_url.clone_from(&again.base_url);
+    again.advance(25 * HOUR);
+    wait_until_gone(&again, &visitor).await;
+    assert_eq!(
+        visitor_status(&visitor).await,
         (404, "session_not_found".to_owned())
     );
 }
