@@ -87,11 +87,27 @@ pub async fn apply(state: &AppState, session_id: &str) -> Result<(), ApiError> {
         record: None,
         also: Vec::new(),
     };
-    if let crate::store::AppendOutcome::Appended { last_seq, .. } = state
+    if let crate::store::AppendOutcome::Appended {
+        first_seq,
+        last_seq,
+        ..
+    } = state
         .store
         .append(&conversation_log(&record.conversation_id), batch)
         .await?
     {
+        // Deleted after the record was read (an erasure, retention): the event must not
+        // start the conversation's log again.
+        let undone = crate::desk::conversation_log::undo_if_deleted(
+            state,
+            &record.conversation_id,
+            first_seq,
+        );
+        match undone.await {
+            Ok(()) => {}
+            Err(err) if err.code() == "session_not_found" => return Ok(()),
+            Err(err) => return Err(err),
+        }
         state
             .bus
             .publish(&record.conversation_id, Notice::Appended { head: last_seq });

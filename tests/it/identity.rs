@@ -241,12 +241,17 @@ pub(crate) async fn spawn_with_keys(required: bool) -> crate::support::TestApp {
         let demo = &mut settings.sites[0];
         demo.identity.issuer = Some("https://idp.example.test".to_owned());
         demo.identity.required = required;
-        demo.identity.keys = vec![staffetta::config::IdentityKey {
-            kid: "demo-2026".to_owned(),
-            public_key_pem: fixture("registered_public.pem"),
-        }];
+        demo.identity.keys = vec![registered_key()];
     })
     .await
+}
+
+/// The public key that [`token_expiring_on_node`] and [`live_token`] tokens are signed for.
+pub(crate) fn registered_key() -> staffetta::config::IdentityKey {
+    staffetta::config::IdentityKey {
+        kid: "demo-2026".to_owned(),
+        public_key_pem: fixture("registered_public.pem"),
+    }
 }
 
 pub(crate) fn live_token(private: &str, exp_from_now_s: i64) -> String {

@@ -1,14 +1,16 @@
 //! Writes that race a conversation's deletion, through the real server with a store that
 //! holds chosen calls until the test lets them go: an offline request left from the
 //! conversation while an erasure deletes it, and a visitor message sent while waiting for an
-//! agent, each read the session before the erasure and write after it. Neither outlives the
-//! erasure: the request is deleted again and answered 404 `session_not_found`, and so is the
-//! message, whose append would otherwise start a new log of the deleted conversation.
+//! agent, each read the session before the erasure and write after it, and so does the
+//! timer's `identity_expired` event. None outlives the erasure: the request is deleted again
+//! and answered 404 `session_not_found`, and so is the message, whose append (like the
+//! event's) would otherwise start a new log of the deleted conversation.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use staffetta::config::Settings;
 use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use tokio::sync::Notify;
 
@@ -16,9 +18,11 @@ use super::{chat_id, erase, offline_texts};
 use crate::handoff::ADMIN_TOKEN;
 use crate::handoff::console::agent;
 use crate::handoff::desk::ask_for_human;
+use crate::identity::{registered_key, token_expiring_on_node};
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
 use crate::support::visitor::{ORIGIN, Visitor};
+use crate::support::wait_for;
 
 /// One held call: the first call of `kind` on a name that starts with `prefix`.
 #[derive(Debug)]
@@ -109,12 +113,17 @@ impl WriteObserver for Gates {
 }
 
 async fn spawn_gated() -> (TestApp, Gates) {
+    spawn_gated_with(|_| {}).await
+}
+
+async fn spawn_gated_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Gates) {
     let gates = Gates::default();
     let observer = gates.clone();
     let app = spawn_app_wrapped(
         |settings| {
             settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
             settings.agent.demo_operators = false;
+            configure(settings);
         },
         move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
     )
@@ -237,4 +246,36 @@ async fn a_message_sent_while_its_conversation_is_erased_leaves_no_log_behind() 
         0,
         "the deleted conversation's log is not started again"
     );
+}
+
+#[tokio::test]
+async fn an_identity_expiry_due_while_its_conversation_is_erased_leaves_no_log_behind() {
+    let (app, gates) = spawn_gated_with(|settings| {
+        let demo = &mut settings.sites[0];
+        demo.identity.issuer = Some("https://idp.example.test".to_owned());
+        demo.identity.keys = vec![registered_key()];
+    })
+    .await;
+    let token = token_expiring_on_node(&app, 120);
+    let visitor = app.visitor_with(&json!({ "identity_token": token })).await;
+    let log = format!("conversation:{}", chat_id(&visitor));
+
+    // The timer has read the session and is about to write `identity_expired`; the whole
+    // erasure runs before it does.
+    let appended = gates.arm("append", &log);
+    app.advance(Duration::from_secs(121));
+    appended.reached().await;
+    let (erased, body) = erase(&app, "demo", "s:customer-7").await;
+    assert_eq!(erased, 200, "{body}");
+    assert_eq!(body["conversations"], 1, "{body}");
+    let deleted_again = gates.arm("delete_log", &log);
+    appended.release();
+    // The event lands at seq 1 of a new log, which is deleted again at once.
+    deleted_again.reached().await;
+    deleted_again.release();
+    wait_for("the log deleted again", Duration::from_secs(10), || async {
+        let head = app.state.store.log_head(&log).await.unwrap();
+        (head == 0).then_some(())
+    })
+    .await;
 }
