@@ -67,12 +67,14 @@ pub async fn erase_visitor(state: &AppState, site: &str, key: &str) -> Result<Er
     // Sessions may start again (a store error leaves the mark to run out by itself).
     let finished = mark.finish(state).await;
     let erased = erased?;
-    if let Err(err) = finished {
-        tracing::warn!(
+    match finished {
+        Ok(true) => {}
+        Ok(false) => return Err(erasing::interrupted()),
+        Err(err) => tracing::warn!(
             site,
             code = err.code(),
             "the erasure's mark could not be lifted; it runs out by itself"
-        );
+        ),
     }
     tracing::info!(
         site,

@@ -19,7 +19,7 @@
 //! erasure survives it. (A start slower than [`TOMBSTONE_TTL`] between its two reads could
 //! miss an erasure that began and ended meanwhile.)
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -59,12 +59,26 @@ pub fn in_progress() -> ApiError {
     .with_retry_after(RETRY_AFTER_S)
 }
 
+/// The visitor's erasure stopped part-way because its mark ran out (it was slower than
+/// [`MARK_TTL`] between two steps): a session may have started meanwhile, so the admin is
+/// told to erase again. What it deleted stays deleted.
+pub fn interrupted() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "erasure_interrupted",
+        "The erasure was interrupted (the store was too slow); what it deleted stays deleted. \
+         Erase this visitor again.",
+    )
+}
+
 /// An erasure's mark, held while the erasure runs.
 #[derive(Debug)]
 pub struct Erasing {
     key: String,
     version: u64,
-    written: Instant,
+    /// When the mark was last written (ms of the node's clock, which also expires records
+    /// on sled).
+    written_ms: i64,
 }
 
 /// Marks the visitor as being erased; 409 `erasure_in_progress` when another erasure of
@@ -80,7 +94,7 @@ pub async fn begin(state: &AppState, site: &str, key: &str) -> Result<Erasing, A
         CasOutcome::Written { version } => Ok(Erasing {
             key,
             version,
-            written: Instant::now(),
+            written_ms: state.clock.now_ms(),
         }),
         CasOutcome::Conflict { .. } => Err(in_progress()),
     }
@@ -88,30 +102,36 @@ pub async fn begin(state: &AppState, site: &str, key: &str) -> Result<Erasing, A
 
 impl Erasing {
     /// Renews the mark once a third of its TTL has passed (call it before each step of the
-    /// erasure). An error when the mark was lost (it ran out: the erasure was too slow).
+    /// erasure). 503 [`interrupted`] when the mark was lost (it ran out: the erasure was
+    /// too slow).
     pub async fn keep(&mut self, state: &AppState) -> Result<(), ApiError> {
-        if self.written.elapsed() < MARK_TTL / 3 {
+        let now_ms = state.clock.now_ms();
+        if now_ms.saturating_sub(self.written_ms) < ttl_ms(MARK_TTL) / 3 {
             return Ok(());
         }
-        let now = Instant::now();
         match write(state, &self.key, Some(self.version), ERASING, MARK_TTL).await? {
             CasOutcome::Written { version } => {
                 self.version = version;
-                self.written = now;
+                self.written_ms = now_ms;
                 Ok(())
             }
-            CasOutcome::Conflict { .. } => Err(ApiError::internal(
-                &"the erasure's mark ran out while it worked; erase again",
-            )),
+            CasOutcome::Conflict { .. } => Err(interrupted()),
         }
     }
 
     /// Replaces the mark by the `erased` record (sessions may start again; one whose start
-    /// overlapped the erasure sees the change and undoes itself).
-    pub async fn finish(self, state: &AppState) -> Result<(), ApiError> {
-        write(state, &self.key, Some(self.version), ERASED, TOMBSTONE_TTL).await?;
-        Ok(())
+    /// overlapped the erasure sees the change and undoes itself). False when the mark ran
+    /// out since the last [`Erasing::keep`]: a start may have slipped in (answer
+    /// [`interrupted`]).
+    pub async fn finish(self, state: &AppState) -> Result<bool, ApiError> {
+        let outcome = write(state, &self.key, Some(self.version), ERASED, TOMBSTONE_TTL).await?;
+        Ok(matches!(outcome, CasOutcome::Written { .. }))
     }
+}
+
+/// A TTL in ms of the node's clock.
+fn ttl_ms(ttl: Duration) -> i64 {
+    i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX)
 }
 
 async fn write(

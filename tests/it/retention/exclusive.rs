@@ -225,3 +225,50 @@ async fn a_start_the_erasure_overlapped_undoes_itself_and_is_refused() {
         "the month still counts one visitor"
     );
 }
+
+#[tokio::test]
+async fn an_erasure_slower_than_its_mark_is_interrupted_and_the_next_one_erases_what_slipped_in() {
+    let (app, hold) = spawn_held().await;
+    let first = app.visitor_with(&json!({ "user_id": "slow" })).await;
+    first.say("hello").await;
+
+    // The erasure is held as it deletes the conversation's log, longer than its mark lasts
+    // (sled expires records on the node's clock).
+    hold.arm(&format!("conversation:{}", chat_id(&first)));
+    let erasing = tokio::spawn({
+        let http = app.http.clone();
+        let url = format!("{}/api/v1/admin/sites/demo/users/u:slow", app.base_url);
+        async move {
+            let response = http
+                .delete(url)
+                .bearer_auth(ADMIN_TOKEN)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    });
+    hold.reached().await;
+    app.advance(staffetta::retention::erasing::MARK_TTL + Duration::from_secs(1));
+    // The mark has run out: the visitor can start again, and does.
+    let (status, _, body) = start(&app, &json!({ "user_id": "slow" })).await;
+    assert_eq!(status, 201, "{body}");
+
+    hold.release();
+    let (status, body) = erasing.await.unwrap();
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "erasure_interrupted", "{body}");
+    crate::openapi::contract::assert_documented(
+        &crate::openapi::contract::openapi(),
+        "delete",
+        "/api/v1/admin/sites/{site}/users/{user_key}",
+        status,
+        &body,
+    );
+
+    // Erasing again deletes the conversation that slipped in.
+    let (status, body) = erase(&app, "demo", "u:slow").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversations"], 1, "{body}");
+}
