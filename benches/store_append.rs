@@ -62,6 +62,7 @@ impl Conversation {
                 value: Bytes::from(vec![b's'; 1024]),
                 ttl: Some(Duration::from_secs(1800)),
             }),
+            guard: None,
             also: Vec::new(),
         };
         match self.store.append(&self.id, batch).await {

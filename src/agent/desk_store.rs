@@ -114,12 +114,13 @@ async fn write_with_log(
         fingerprint: None,
         entries: append.entries,
         record: Some(write),
+        guard: None,
         schedule: None,
         also: Vec::new(),
     };
     match store.append(&append.log, batch).await? {
         AppendOutcome::Appended { .. } => Ok(true),
-        AppendOutcome::RecordConflict { .. } => Ok(false),
+        AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => Ok(false),
         // Only an append with a client message id is a duplicate or an id conflict.
         AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => Err(StoreError::Backend(
             "an append without a client message id was taken for a retry".to_owned(),

@@ -411,6 +411,7 @@ async fn a_long_delivered_backlog_is_trimmed_in_chunks_and_only_up_to_the_cursor
             .map(|n| bytes::Bytes::from(n.to_string()))
             .collect(),
         record: None,
+        guard: None,
         schedule: None,
         also: Vec::new(),
     };

@@ -118,16 +118,19 @@ impl Outbox {
             fingerprint: None,
             entries: vec![encode_entry(agent, item)?],
             record: None,
+            guard: None,
             schedule: None,
             also: Vec::new(),
         };
         match self.store.append(&log_name(&self.site), batch).await? {
             AppendOutcome::Appended { last_seq, .. }
             | AppendOutcome::Duplicate { last_seq, .. } => Ok(last_seq),
-            // Neither happens without an id or a record; say so rather than guess a seq.
-            AppendOutcome::IdConflict | AppendOutcome::RecordConflict { .. } => Err(
-                StoreError::invalid("an outbox append without an id or record conflicted"),
-            ),
+            // None happens without an id, a record or a guard; say so rather than guess a seq.
+            AppendOutcome::IdConflict
+            | AppendOutcome::RecordConflict { .. }
+            | AppendOutcome::GuardConflict { .. } => Err(StoreError::invalid(
+                "an outbox append without an id, record or guard conflicted",
+            )),
         }
     }
 

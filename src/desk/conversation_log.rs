@@ -209,6 +209,7 @@ pub async fn append_with(
             fingerprint: None,
             entries: entries.clone(),
             record: write,
+            guard: None,
             also: also.clone(),
         };
         match state.store.append(&log, batch).await? {
@@ -226,7 +227,7 @@ pub async fn append_with(
                     .publish(conversation, BusNotice::Appended { head: last_seq });
                 return Ok(last_seq);
             }
-            AppendOutcome::RecordConflict { .. } => continue,
+            AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => continue,
             AppendOutcome::Duplicate { last_seq, .. } => return Ok(last_seq),
             AppendOutcome::IdConflict => {
                 return Err(ApiError::internal(&"id conflict on an append without id"));

@@ -132,6 +132,7 @@ impl RecordLog {
                 value: Bytes::from(serde_json::to_vec(stored).unwrap_or_default()),
                 ttl: None,
             }),
+            guard: None,
             also: Vec::new(),
         };
         match state.store.append(&self.log(site), batch).await? {

@@ -266,6 +266,7 @@ pub async fn visitor_message(
         fingerprint: Some(fingerprint),
         entries: encode_entries(&[entry]),
         record: None,
+        guard: None,
         also,
     };
     let seq = match state.store.append(&log, batch).await? {
@@ -296,9 +297,9 @@ pub async fn visitor_message(
                 "This client_message_id was already used for a different message.",
             ));
         }
-        AppendOutcome::RecordConflict { .. } => {
+        AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => {
             return Err(ApiError::internal(
-                &"record conflict on an append without record",
+                &"record or guard conflict on an append without either",
             ));
         }
     };

@@ -96,14 +96,34 @@ pub struct AppendBatch {
     pub entries: Vec<Bytes>,
     /// A record to compare-and-set in the same atomic write (e.g. the session state).
     pub record: Option<RecordWrite>,
+    /// A record that must be at a version for the write to happen, checked in the same
+    /// atomic write and never written (e.g. the site's desk, when the entries depend on who
+    /// has a conversation): a mismatch is an [`AppendOutcome::GuardConflict`] and nothing is
+    /// written. Checked after the client message id, like `record`: a retry of a stored
+    /// append is an [`AppendOutcome::Duplicate`] whatever the guarded record holds now.
+    /// Unlike a `record` written back unchanged, a guard leaves the record's version alone,
+    /// so appends guarded by one record never conflict with each other. The guarded key may
+    /// be `record`'s key; both are then checked against what is stored before the write.
+    pub guard: Option<VersionGuard>,
     /// A deadline to set or clear in the same atomic write (e.g. the session's idle timer),
     /// applied only when the entries are appended (not on a duplicate or a conflict).
     pub schedule: Option<ScheduleWrite>,
     /// Entries for other logs in the same atomic write (e.g. a message's item in a webhook
     /// outbox), appended only when this batch's entries are (never on a
-    /// [`AppendOutcome::Duplicate`], an [`AppendOutcome::IdConflict`] or an
-    /// [`AppendOutcome::RecordConflict`]). Empty for a plain append (no allocation).
+    /// [`AppendOutcome::Duplicate`], an [`AppendOutcome::IdConflict`], an
+    /// [`AppendOutcome::RecordConflict`] or an [`AppendOutcome::GuardConflict`]). Empty for a
+    /// plain append (no allocation).
     pub also: Vec<SideAppend>,
+}
+
+/// A read-only precondition of an [`AppendBatch`]: the record `key` is at `version`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VersionGuard {
+    /// The record key.
+    pub key: String,
+    /// `Some(v)`: the record must be live at `v` (the version [`Store::get`] returned);
+    /// `None`: it must not exist (or must have expired).
+    pub version: Option<u64>,
 }
 
 /// Entries appended to another log as part of an [`AppendBatch`]. They are numbered after
@@ -161,6 +181,11 @@ pub enum AppendOutcome {
         /// What the record holds now.
         current: Option<Versioned>,
     },
+    /// The record of `batch.guard` is not at the guarded version; nothing was written.
+    GuardConflict {
+        /// The guarded record's version now (`None`: it does not exist or has expired).
+        current: Option<u64>,
+    },
 }
 
 /// Durable storage the edge needs. Every method that changes data returns only once the
@@ -181,8 +206,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// One atomic durable write: the entries get the next seqs of `log` (1-based, gapless),
     /// the append is deduplicated by `client_message_id` (remembered as long as the log), and
     /// the optional record compare-and-set succeeds with it or nothing is written.
-    /// `batch.also` appends to other logs in that same write, only when the entries are
-    /// appended.
+    /// `batch.guard` is checked in that same write and never written. `batch.also` appends
+    /// to other logs in that same write, only when the entries are appended.
     async fn append(&self, log: &str, batch: AppendBatch) -> StoreResult<AppendOutcome>;
 
     /// Up to `limit` entries with `seq > after_seq`, ascending. After a trim, only kept

@@ -119,6 +119,7 @@ pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, Ap
         fingerprint: None,
         entries: encode_entries(&entries),
         record: Some(record_write(&session_id, None, &record)),
+        guard: None,
         also: Vec::new(),
     };
     let outcome = state
@@ -257,6 +258,7 @@ pub async fn send(
             fingerprint: Some(fingerprint.clone()),
             entries: encode_entries(&entries),
             record: Some(record_write(session_id, Some(versioned.version), &record)),
+            guard: None,
             also: Vec::new(),
         };
         match state.store.append(&log, batch).await? {
@@ -299,7 +301,7 @@ pub async fn send(
                     "This client_message_id was already used for a different message.",
                 ));
             }
-            AppendOutcome::RecordConflict { .. } => continue,
+            AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => continue,
         }
     }
     Err(ApiError::new(
@@ -330,6 +332,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
             fingerprint: None,
             entries: encode_entries(&entries),
             record: Some(record_write(session_id, Some(versioned.version), &record)),
+            guard: None,
             also: Vec::new(),
         };
         match state.store.append(&log, batch).await? {
@@ -339,7 +342,7 @@ pub async fn end(state: &AppState, session_id: &str) -> Result<u64, ApiError> {
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });
                 return Ok(last_seq);
             }
-            AppendOutcome::RecordConflict { .. } => continue,
+            AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => continue,
             AppendOutcome::Duplicate { last_seq, .. } => return Ok(last_seq),
             AppendOutcome::IdConflict => unreachable_conflict()?,
         }
@@ -412,6 +415,7 @@ async fn apply_tick(
         fingerprint: None,
         entries: encode_entries(&entries),
         record: Some(record_write(session_id, Some(versioned.version), &record)),
+        guard: None,
         also: Vec::new(),
     };
     match state.store.append(&log, batch).await? {
@@ -424,7 +428,9 @@ async fn apply_tick(
                 .publish(&record.conversation_id, Notice::Appended { head: last_seq });
             Ok(TickOutcome::Done)
         }
-        AppendOutcome::RecordConflict { .. } => Ok(TickOutcome::Conflict),
+        AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => {
+            Ok(TickOutcome::Conflict)
+        }
         AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => Ok(TickOutcome::Done),
     }
 }

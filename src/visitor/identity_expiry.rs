@@ -85,6 +85,7 @@ pub async fn apply(state: &AppState, session_id: &str) -> Result<(), ApiError> {
         fingerprint: None,
         entries: vec![Bytes::from(body)],
         record: None,
+        guard: None,
         also: Vec::new(),
     };
     if let crate::store::AppendOutcome::Appended {

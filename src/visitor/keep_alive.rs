@@ -60,6 +60,7 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
             fingerprint: None,
             entries: encode_entries(&turn_entries(now, None, &outputs)),
             record: Some(write),
+            guard: None,
             also: Vec::new(),
         };
         match state
@@ -73,7 +74,7 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });
                 return Err(conversation::session_expired());
             }
-            AppendOutcome::RecordConflict { .. } => continue,
+            AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => continue,
             AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => {
                 return Err(conversation::session_expired());
             }

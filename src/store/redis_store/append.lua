@@ -1,20 +1,24 @@
--- One atomic append: dedupe by client message id, optional record compare-and-set, then the
--- entries at the next seqs, the optional side entries and the optional deadline. The log is
--- a list whose first element is seq base + 1 (base: how many entries trims removed, see
--- trim.lua; 0 when the key is absent), so seq N is list index N - base - 1 and seqs are
--- gapless.
+-- One atomic append: dedupe by client message id, optional version guard (read only),
+-- optional record compare-and-set, then the entries at the next seqs, the optional side
+-- entries and the optional deadline. The log is a list whose first element is seq base + 1
+-- (base: how many entries trims removed, see trim.lua; 0 when the key is absent), so seq N is
+-- list index N - base - 1 and seqs are gapless.
 -- The entries live in the list entries_key() names (log_format.lua: the log key, or the
 -- moved list once the log was trimmed); so do each side log's.
 -- KEYS: log, dedupe hash, record, version counter, schedule (a sorted set), log base, moved
---       list, then for each side log, if any, its log key and its moved list.
+--       list, guarded record, then for each side log, if any, its log key and its moved list.
 -- ARGV: has id ('0'/'1'), client message id, has fingerprint ('0'/'1'), fingerprint,
 --       has record ('0'/'1'), expected version ('' = must not exist), record value,
 --       record ttl ms ('0' = none), schedule change ('0' none, '1' set, '2' clear),
---       scheduled member, deadline ms, then
+--       scheduled member, deadline ms, has guard ('0'/'1'), guarded version ('' = must not
+--       exist), then
 --       without side logs: the entries...;
 --       with side logs: the number of entries, the number of entries of each side log, the
 --       entries..., then each side log's entries in turn.
 -- The dedupe hash maps an id to 'first:last' or, with a fingerprint, 'first:last:fingerprint'.
+-- The guard is checked after the dedupe hash (a retry of a stored append is a duplicate
+-- whatever the guarded record holds now) and compared with the record's 'v' field as
+-- record.lua writes it; the guarded record is never written.
 -- Side entries go to the tail of their list: seq base + list length, whatever that log's
 -- base, so the script needs no side base key. The side logs are keys of their own that may
 -- hash to other slots: this needs one Redis (or a primary with replicas), not Redis Cluster.
@@ -22,17 +26,17 @@ local dedupe, record, versions, schedule = KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local log = entries_key(KEYS[1], KEYS[7])
 local base = tonumber(redis.call('GET', KEYS[6]) or '0')
 local has_fingerprint = ARGV[3] == '1'
-local sides = (#KEYS - 7) / 2
+local sides = (#KEYS - 8) / 2
 -- Every list is found before anything is written: an unknown format fails the whole append.
 local side_lists = {}
 for side = 1, sides do
-  side_lists[side] = entries_key(KEYS[6 + 2 * side], KEYS[7 + 2 * side])
+  side_lists[side] = entries_key(KEYS[7 + 2 * side], KEYS[8 + 2 * side])
 end
-local first_entry = 12
+local first_entry = 14
 local count = #ARGV - first_entry + 1
 if sides > 0 then
-  first_entry = 13 + sides
-  count = tonumber(ARGV[12])
+  first_entry = 15 + sides
+  count = tonumber(ARGV[14])
 end
 local last_entry = first_entry + count - 1
 
@@ -62,6 +66,16 @@ if ARGV[1] == '1' then
   end
 end
 
+if ARGV[12] == '1' then
+  local version = redis.call('HGET', KEYS[8], 'v')
+  local held
+  if ARGV[13] == '' then held = not version else held = version == ARGV[13] end
+  if not held then
+    if version then return {'guard_conflict', version} end
+    return {'guard_conflict'}
+  end
+end
+
 if ARGV[5] == '1' then
   local conflict = record_conflict(record, ARGV[6])
   if conflict then return conflict end
@@ -74,7 +88,7 @@ end
 if sides > 0 then
   local from = last_entry + 1
   for side = 1, sides do
-    local to = from + tonumber(ARGV[12 + side]) - 1
+    local to = from + tonumber(ARGV[14 + side]) - 1
     for i = from, to, 500 do
       redis.call('RPUSH', side_lists[side], unpack(ARGV, i, math.min(i + 499, to)))
     end

@@ -279,7 +279,13 @@ impl Store for RedisStore {
                     .map_or_else(|| VERSION_KEY.to_owned(), |s| key("sched", &s.schedule)),
             )
             .key(key("logbase", log))
-            .key(key("tlog", log));
+            .key(key("tlog", log))
+            .key(
+                batch
+                    .guard
+                    .as_ref()
+                    .map_or_else(|| VERSION_KEY.to_owned(), |g| key("rec", &g.key)),
+            );
         for side in &batch.also {
             invocation
                 .key(key("log", &side.log))
@@ -307,6 +313,10 @@ impl Store for RedisStore {
                 None => invocation.arg("2").arg(change.member.as_str()).arg("0"),
             },
             None => invocation.arg("0").arg("").arg("0"),
+        };
+        match &batch.guard {
+            Some(guard) => invocation.arg("1").arg(version_arg(guard.version)),
+            None => invocation.arg("0").arg(""),
         };
         if !batch.also.is_empty() {
             // Where the entries end and each side log's begin (see append.lua).

@@ -1,5 +1,5 @@
 //! Decoding of the Lua scripts' replies: arrays that start with a tag (`written`, `conflict`,
-//! `appended`, `duplicate`, `id_conflict`) followed by numbers and bytes.
+//! `appended`, `duplicate`, `id_conflict`, `guard_conflict`) followed by numbers and bytes.
 
 use bytes::Bytes;
 use redis::Value;
@@ -88,6 +88,12 @@ pub(super) fn append(reply: Value, had_record: bool) -> Result<AppendOutcome, St
         b"conflict" => Ok(AppendOutcome::RecordConflict {
             current: conflict(&items)?,
         }),
+        b"guard_conflict" => Ok(AppendOutcome::GuardConflict {
+            current: match items.len() {
+                1 => None,
+                _ => Some(number(&items, 1)?),
+            },
+        }),
         other => Err(format!("unknown tag {:?}", String::from_utf8_lossy(other))),
     }
 }
@@ -129,6 +135,20 @@ mod tests {
                 last_seq: 5,
                 record_version: None
             }
+        );
+    }
+
+    #[test]
+    fn guard_conflict_reply_carries_the_guarded_version_if_any() {
+        let changed = Value::Array(vec![bulk("guard_conflict"), bulk("7")]);
+        assert_eq!(
+            append(changed, false).unwrap(),
+            AppendOutcome::GuardConflict { current: Some(7) }
+        );
+        let deleted = Value::Array(vec![bulk("guard_conflict")]);
+        assert_eq!(
+            append(deleted, true).unwrap(),
+            AppendOutcome::GuardConflict { current: None }
         );
     }
 

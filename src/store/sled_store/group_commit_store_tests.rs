@@ -33,6 +33,7 @@ fn turn(writer: usize) -> AppendBatch {
             value: Bytes::from(format!("state {writer}")),
             ttl: Some(Duration::from_secs(1800)),
         }),
+        guard: None,
         also: Vec::new(),
     }
 }

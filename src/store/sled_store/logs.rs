@@ -1,22 +1,24 @@
-//! Append-only logs: one transaction step assigns the next seqs, remembers the client message id,
-//! compare-and-sets the optional record, appends the optional side entries to their own logs
-//! and moves the optional deadline, so a crash leaves all of it or none of it. A trim is a
-//! step too: it removes the entries up to a seq and records how far the log was trimmed next
-//! to its head (`codec::LogHead`), so later appends keep numbering from the head and the
-//! removal never needs a range scan inside the transaction. A delete removes all of a log
-//! (entries, head, client ids) in one step.
+//! Append-only logs: one transaction step assigns the next seqs, remembers the client message
+//! id, checks the optional version guard (read only), compare-and-sets the optional record,
+//! appends the optional side entries to their own logs and moves the optional deadline, so a
+//! crash leaves all of it or none of it. A trim is a step too: it removes the entries up to a
+//! seq and records how far the log was trimmed next to its head (`codec::LogHead`), so later
+//! appends keep numbering from the head and the removal never needs a range scan inside the
+//! transaction. A delete removes all of a log (entries, head, client ids) in one step.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
 use super::backend::Backend;
 use super::codec;
-use super::records::RecordCas;
+use super::records::{RecordCas, check_guard};
 use super::writes::{TxResult, TxTrees};
 use crate::store::{AppendBatch, AppendOutcome, LogEntry, SideAppend, StoreResult};
 
 impl Backend {
-    /// One append (entries, dedupe, optional record compare-and-set, side entries, optional
-    /// deadline), as a step of a transaction.
+    /// One append (entries, dedupe, optional version guard, optional record compare-and-set,
+    /// side entries, optional deadline), as a step of a transaction. The client id is
+    /// checked first, so a retry of a stored append is a duplicate whatever the guard and the
+    /// record hold now.
     pub(super) fn append_step(
         &self,
         tx: &TxTrees<'_>,
@@ -35,6 +37,11 @@ impl Backend {
             && let Some(seen) = dedupe.get(key)?
         {
             return self.replay(logs, log, stand.trimmed, batch, &seen);
+        }
+        if let Some(guard) = &batch.guard
+            && let Err(current) = check_guard(self, records, guard, now_ms)?
+        {
+            return Ok(AppendOutcome::GuardConflict { current });
         }
         let cas = batch.record.as_ref().map(|write| RecordCas {
             store: self,

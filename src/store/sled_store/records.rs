@@ -1,5 +1,5 @@
-//! Versioned records with compare-and-set and expiry, fixed-window counters, and the sweep
-//! that removes expired ones from disk.
+//! Versioned records with compare-and-set, version guards and expiry, fixed-window
+//! counters, and the sweep that removes expired ones from disk.
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
@@ -7,7 +7,7 @@ use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 use super::backend::Backend;
 use super::codec::{self, ExpiryKind, StoredRecord};
 use super::writes::{TxResult, TxTrees};
-use crate::store::{CasOutcome, RecordWrite, StoreError, StoreResult, Versioned};
+use crate::store::{CasOutcome, RecordWrite, StoreError, StoreResult, VersionGuard, Versioned};
 
 /// Most expired names removed by one sweep; the rest wait for the next.
 const SWEEP_BATCH: usize = 512;
@@ -85,6 +85,28 @@ impl RecordCas<'_> {
             expiry.insert(codec::expiry_key(at, ExpiryKind::Record, key), &[])?;
         }
         Ok(version)
+    }
+}
+
+/// Checks a [`VersionGuard`] inside a transaction over `records`: `Err(current)`, the live
+/// version now, when the record is not at the guarded version. Reads only.
+pub(super) fn check_guard(
+    store: &Backend,
+    records: &TransactionalTree,
+    guard: &VersionGuard,
+    now_ms: i64,
+) -> TxResult<Result<(), Option<u64>>> {
+    let live = match records.get(guard.key.as_bytes())? {
+        None => None,
+        Some(bytes) => match StoredRecord::decode(&bytes) {
+            Ok(record) => record.is_live(now_ms).then_some(record.version),
+            Err(reason) => return abort(store.corrupt("records", reason)),
+        },
+    };
+    if live == guard.version {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(live))
     }
 }
 

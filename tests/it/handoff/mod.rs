@@ -82,6 +82,7 @@ pub(crate) async fn append_whole_offline_request(app: &TestApp, request: &serde_
         fingerprint: None,
         entries: vec![bytes::Bytes::from(request.to_string())],
         record: None,
+        guard: None,
         also: Vec::new(),
     };
     app.state

@@ -27,6 +27,7 @@ async fn append_visitor_lines(app: &TestApp, chat_id: &str, count: usize) {
         fingerprint: None,
         entries,
         record: None,
+        guard: None,
         schedule: None,
         also: Vec::new(),
     };

@@ -91,6 +91,7 @@ pub(crate) async fn append_whole_job(app: &TestApp, job: &Value) {
         fingerprint: None,
         entries: vec![bytes::Bytes::from(job.to_string())],
         record: None,
+        guard: None,
         also: Vec::new(),
     };
     app.state.store.append("jobs:demo", batch).await.unwrap();

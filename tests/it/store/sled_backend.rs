@@ -28,6 +28,7 @@ fn message(id: &str, body: &str) -> AppendBatch {
         fingerprint: None,
         entries: vec![Bytes::copy_from_slice(body.as_bytes())],
         record: None,
+        guard: None,
         also: Vec::new(),
     }
 }

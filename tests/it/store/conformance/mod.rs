@@ -1,11 +1,13 @@
 //! The store conformance suite: every backend must pass every case. Each case takes a fresh
 //! [`Subject`] and states one fact of the `Store` contract. Cases live by kind of data in
-//! `records.rs`, `logs.rs` (with `trims.rs`, log trims, `deletes.rs`, log deletes, and
-//! `side_appends.rs`, entries for other logs in one append) and `collections.rs`; the ones
-//! that span kinds are here.
+//! `records.rs`, `logs.rs` (with `trims.rs`, log trims, `deletes.rs`, log deletes,
+//! `side_appends.rs`, entries for other logs in one append, and `guards.rs`, a record's
+//! version as an append's precondition) and `collections.rs`; the ones that span kinds are
+//! here.
 
 mod collections;
 mod deletes;
+mod guards;
 mod logs;
 mod records;
 mod side_appends;
@@ -20,6 +22,7 @@ use staffetta::store::{
 
 pub(crate) use collections::*;
 pub(crate) use deletes::*;
+pub(crate) use guards::*;
 pub(crate) use logs::*;
 pub(crate) use records::*;
 pub(crate) use side_appends::*;
@@ -46,6 +49,7 @@ pub(super) fn batch(client_message_id: Option<&str>, bodies: &[&str]) -> AppendB
             .map(|body| Bytes::copy_from_slice(body.as_bytes()))
             .collect(),
         record: None,
+        guard: None,
         also: Vec::new(),
     }
 }
