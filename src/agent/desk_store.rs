@@ -6,13 +6,15 @@
 //! A transition's output may come with log entries to store with the desk (a
 //! [`SideAppend`] to the site's webhook outbox): then the desk's compare-and-set is the
 //! `record` of one [`Store::append`] to that log, so the change and those entries are stored
-//! together or not at all.
+//! together or not at all. A write that depends on what the desk says without changing it
+//! carries the desk's [`guard`] instead.
 
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
 use crate::store::{
     AppendBatch, AppendOutcome, CasOutcome, RecordWrite, SideAppend, Store, StoreError,
+    VersionGuard,
 };
 
 /// Why a desk update failed.
@@ -48,6 +50,18 @@ pub async fn load(
             Ok((desk, Some(record.version)))
         }
         None => Ok((Desk::new(site.clone(), config.clone()), None)),
+    }
+}
+
+/// A guard that holds while the desk of `site` is still at `version` (as [`load`] returned
+/// it; `None`: no desk stored): as the `guard` of an [`AppendBatch`], it makes that write
+/// conditional on the desk being unchanged since it was read (an
+/// [`AppendOutcome::GuardConflict`] otherwise, and nothing is written). The desk is only
+/// read, so such writes never conflict with each other, only with desk changes.
+pub fn guard(site: &SiteId, version: Option<u64>) -> VersionGuard {
+    VersionGuard {
+        key: key(site),
+        version,
     }
 }
 

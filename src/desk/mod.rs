@@ -5,8 +5,9 @@
 //! - [`site_desk`]: config -> desk settings and resources; `update` (transition + deadline).
 //! - [`deliver`]: notices -> console frames, external desks, the visitor's log, job records
 //!   ([`jobs`]: finished jobs, deletable per conversation and by age).
-//! - [`visitor_side`]: ask for a human, leave, visitor messages and typing during handoff;
-//!   [`conversation_log`]: the session link and the handoff entries of the conversation log.
+//! - [`visitor_side`]: ask for a human, leave; [`visitor_message`]: visitor messages and
+//!   typing during handoff; [`conversation_log`]: the session link and the handoff entries
+//!   of the conversation log.
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
 //!   access token's expiry, the warning before it and the in-band renewal.
@@ -32,5 +33,6 @@ pub mod routes;
 pub mod site_desk;
 pub mod socket_token;
 pub mod timer;
+pub mod visitor_message;
 pub mod visitor_presence;
 pub mod visitor_side;

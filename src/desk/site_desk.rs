@@ -15,6 +15,7 @@ use crate::agent::desk_store;
 use crate::app::AppState;
 use crate::config::{OfficeHoursSettings, Settings, SiteSettings, Weekday};
 use crate::error::ApiError;
+use crate::store::VersionGuard;
 
 /// The store schedule of desk deadlines (member = site id).
 pub const DESK_SCHEDULE: &str = "desk";
@@ -272,12 +273,19 @@ pub async fn update<T>(
 
 /// Reads the site's desk without changing it (config applied to the copy).
 pub async fn read(state: &AppState, site: &str) -> Result<Desk, ApiError> {
+    read_guarded(state, site).await.map(|(desk, _)| desk)
+}
+
+/// [`read`], with the guard of the desk as read ([`desk_store::guard`]): the `guard` of a
+/// write that must only land while the desk is still the one read, e.g. a visitor message
+/// passed to the agent read here.
+pub async fn read_guarded(state: &AppState, site: &str) -> Result<(Desk, VersionGuard), ApiError> {
     let wanted = state
         .agents
         .desks
         .get(site)
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
-    let (mut desk, _) = desk_store::load(state.store.as_ref(), &wanted.site, &wanted.config)
+    let (mut desk, version) = desk_store::load(state.store.as_ref(), &wanted.site, &wanted.config)
         .await
         .map_err(|e| match e {
             desk_store::DeskStoreError::Store(err) => ApiError::from(err),
@@ -285,7 +293,7 @@ pub async fn read(state: &AppState, site: &str) -> Result<Desk, ApiError> {
         })?;
     let now = crate::visitor::conversation::now(state);
     let _ = sync(&mut desk, now, wanted);
-    Ok(desk)
+    Ok((desk, desk_store::guard(&wanted.site, version)))
 }
 
 #[cfg(test)]

@@ -1,16 +1,13 @@
-//! The visitor's side of a handoff at the edge: asking for a human, leaving, messages and
-//! typing while an agent has the conversation, and the bot-transcript summary for the agent.
-//! What is written into the conversation log, and how, is [`super::conversation_log`].
+//! The visitor's side of a handoff at the edge: asking for a human, leaving, and the
+//! bot-transcript summary for the agent. Messages and typing while an agent has the
+//! conversation are [`super::visitor_message`]; what is written into the conversation log,
+//! and how, is [`super::conversation_log`].
 
-use bytes::Bytes;
 use serde::Serialize;
-use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
 use staffetta_handoff::desk::{HandoffRequest, RequestOutcome};
 use staffetta_handoff::visitor_event::ClosedReason;
-use staffetta_handoff::{AgentId, ConversationId, DeskError, ResourceId};
-use staffetta_widget::protocol::{
-    EventKind, MessageInput, MessageRequest, MessageResponse, OutputBody, Sender,
-};
+use staffetta_handoff::{ConversationId, DeskError, ResourceId};
+use staffetta_widget::protocol::{EventKind, MessageInput, Sender};
 
 use super::conversation_log::{CancelReason, cancelled_entry, queue_closed_entry, set_status};
 pub use super::conversation_log::{
@@ -19,11 +16,8 @@ pub use super::conversation_log::{
 use super::{deliver, site_desk, visitor_presence};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome};
-use crate::visitor::bus::Notice as BusNotice;
-use crate::visitor::conversation::{self, now};
+use crate::visitor::conversation;
 use crate::visitor::record::{SessionRecord, Status, conversation_log};
-use crate::visitor::turn::encode_entries;
 
 /// Log entries summarised for the agent when the handoff starts.
 const SUMMARY_ENTRIES: usize = 60;
@@ -224,136 +218,6 @@ pub async fn end_conversation(state: &AppState, record: &SessionRecord) {
     .await;
     if let Ok(Ok(((), notices))) = outcome {
         deliver::deliver(state, &record.site, notices).await;
-    }
-}
-
-/// A visitor message while the conversation is in handoff: stored (idempotent by
-/// `client_message_id`) and passed to the agent who has it. The bot stays silent.
-///
-/// The agent is the one who has the conversation just before the write: on a site with an
-/// external desk, the message's outbox item for that agent is a side append of the write
-/// that stores the message, so both are stored or neither (a retry that is a duplicate
-/// stores no second item).
-pub async fn visitor_message(
-    state: &AppState,
-    record: &SessionRecord,
-    request: &MessageRequest,
-    fingerprint: Bytes,
-) -> Result<MessageResponse, ApiError> {
-    let now = now(state);
-    let entry = EventKind::Message {
-        from: Sender::Visitor,
-        at: now.as_millisecond(),
-        client_message_id: Some(request.client_message_id.clone()),
-        input: Some(request.input.clone()),
-        output: None,
-        agent_name: None,
-    };
-    let log = conversation_log(&record.conversation_id);
-    let for_agent = message_for_agent(state, record, &request.input, now).await;
-    let also = match &for_agent {
-        Some((agent, item)) => state
-            .agents
-            .external
-            .item_to_store(&record.site, agent, item)?
-            .into_iter()
-            .collect(),
-        None => Vec::new(),
-    };
-    let batch = AppendBatch {
-        schedule: None,
-        client_message_id: Some(request.client_message_id.clone()),
-        fingerprint: Some(fingerprint),
-        entries: encode_entries(&[entry]),
-        record: None,
-        guard: None,
-        also,
-    };
-    let seq = match state.store.append(&log, batch).await? {
-        AppendOutcome::Appended {
-            first_seq,
-            last_seq,
-            ..
-        } => {
-            super::conversation_log::undo_if_deleted(state, &record.conversation_id, first_seq)
-                .await?;
-            state.bus.publish(
-                &record.conversation_id,
-                BusNotice::Appended { head: last_seq },
-            );
-            if let Some((agent, item)) = &for_agent {
-                deliver::message_stored(state, &record.site, agent, item, first_seq).await;
-            } else if let Ok(Some(link)) = link(state, &record.conversation_id).await {
-                // A message while waiting keeps the place in the queue.
-                visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
-            }
-            first_seq
-        }
-        AppendOutcome::Duplicate { first_seq, .. } => first_seq,
-        AppendOutcome::IdConflict => {
-            return Err(ApiError::new(
-                axum::http::StatusCode::CONFLICT,
-                "client_message_id_conflict",
-                "This client_message_id was already used for a different message.",
-            ));
-        }
-        AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => {
-            return Err(ApiError::internal(
-                &"record or guard conflict on an append without either",
-            ));
-        }
-    };
-    let dialog = conversation::dialog_of(state, &record.site)?;
-    let public = record.bot.public_state(dialog);
-    Ok(MessageResponse {
-        seq,
-        output: OutputBody {
-            generic: Vec::new(),
-        },
-        context: serde_json::to_value(&public).unwrap_or_default(),
-        state: crate::visitor::record::encode_restore_state(&record.site, &public),
-    })
-}
-
-/// A visitor message as the agent who has the conversation gets it, with that agent;
-/// `None` when none has it (still waiting) or the desk could not be read.
-async fn message_for_agent(
-    state: &AppState,
-    record: &SessionRecord,
-    input: &MessageInput,
-    now: jiff::Timestamp,
-) -> Option<(AgentId, Outbound)> {
-    let conversation = ConversationId::parse(&record.conversation_id).ok()?;
-    let desk = site_desk::read(state, &record.site).await.ok()?;
-    let agent = desk.owner_of(&conversation).cloned()?;
-    let message = ChatMessage {
-        conversation,
-        from: Author::Visitor,
-        text: input_text(input),
-        at: now,
-    };
-    Some((agent, Outbound::Message(message)))
-}
-
-/// The visitor is typing while an agent has the conversation.
-pub async fn visitor_typing(state: &AppState, record: &SessionRecord, typing: bool) {
-    if record.status != Status::Handoff {
-        return;
-    }
-    let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
-        return;
-    };
-    let Ok(desk) = site_desk::read(state, &record.site).await else {
-        return;
-    };
-    if let Some(agent) = desk.owner_of(&conversation) {
-        let frame = serde_json::json!({
-            "event": "TYPING", "chat_id": record.conversation_id, "typing": typing,
-        });
-        state
-            .agents
-            .connections
-            .send(&record.site, agent.as_str(), &frame);
     }
 }
 

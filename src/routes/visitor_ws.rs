@@ -303,7 +303,8 @@ impl Connection {
                     })),
                 );
                 if let Ok((record, _)) = conversation::load(&self.state, &self.session_id).await {
-                    crate::desk::visitor_side::visitor_typing(&self.state, &record, typing).await;
+                    crate::desk::visitor_message::visitor_typing(&self.state, &record, typing)
+                        .await;
                 }
             }
             ClientFrame::Ack { .. } => {}

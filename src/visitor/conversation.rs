@@ -218,7 +218,7 @@ pub async fn send(
         }
         if record.status == Status::Handoff {
             // A human has (or is about to have) the conversation: the bot stays silent.
-            return crate::desk::visitor_side::visitor_message(
+            return crate::desk::visitor_message::visitor_message(
                 state,
                 &record,
                 &request,

@@ -1,13 +1,16 @@
 //! Live-agent handoff through the real server: operators, agent sessions, the desk with
-//! consoles (desk.rs), the visitor's side (visitor_side.rs), waiting visitors who go away
-//! (abandon.rs), external desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its
-//! outbox item in one write: webhook_messages.rs), long transcripts
-//! (transcript.rs); the security catalogue's agent-side rows (security_*.rs); access tokens
-//! that expire under an open console (token_expiry.rs); a stalled store under open consoles
-//! (store_outage.rs).
+//! consoles (desk.rs; a visitor message raced by a transfer: console_transfer_race.rs), the
+//! visitor's side (visitor_side.rs), waiting visitors who go away (abandon.rs), external
+//! desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its outbox item in one
+//! write: webhook_messages.rs; for the agent who has the chat when it is stored, a transfer
+//! racing it: webhook_transfer_race.rs; without conflicts between chats:
+//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the security
+//! catalogue's agent-side rows (security_*.rs); access tokens that expire under an open
+//! console (token_expiry.rs); a stalled store under open consoles (store_outage.rs).
 
 mod abandon;
 pub(crate) mod console;
+mod console_transfer_race;
 pub(crate) mod desk;
 pub(crate) mod external;
 mod login;
@@ -27,8 +30,10 @@ mod transcript;
 mod typing;
 mod visitor_side;
 mod webhook;
+mod webhook_concurrent_messages;
 mod webhook_messages;
 mod webhook_tls;
+mod webhook_transfer_race;
 
 use crate::support::{TestApp, spawn_app_with};
 

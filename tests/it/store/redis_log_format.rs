@@ -25,6 +25,7 @@ fn batch(id: &str, bodies: &[&str]) -> AppendBatch {
             .map(|body| Bytes::copy_from_slice(body.as_bytes()))
             .collect(),
         record: None,
+        guard: None,
         also: Vec::new(),
     }
 }

@@ -1,0 +1,144 @@
+//! On a site without an external desk, a transfer that lands between reading who has a
+//! conversation and storing the visitor's message does not send the message to the previous
+//! agent's console: the message goes to the agent who has the conversation when it is
+//! stored.
+//!
+//! The race is played deterministically: a store that watches the node's writes, seeing the
+//! first append of the visitor's message, first lets `ada` transfer the chat to `bob` and
+//! `bob` accept it (through the unwatched store), then lets the append go on.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Value, json};
+use staffetta::app::AppState;
+use staffetta::desk::commands::apply_external;
+use staffetta::desk::site_desk;
+use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
+use staffetta::visitor::conversation;
+use staffetta_handoff::AgentId;
+use staffetta_handoff::agent::JobPhase;
+use staffetta_handoff::connector::Inbound;
+use staffetta_widget::protocol::{MessageInput, MessageRequest};
+
+use super::console::agent;
+use super::desk::live_chat;
+use super::spawn_desk;
+
+/// The transfer to play before the append of the racing message (once).
+#[derive(Debug)]
+struct Race {
+    /// The node's state on the unwatched store.
+    state: AppState,
+    conversation: String,
+    ada: String,
+    bob: String,
+}
+
+#[derive(Debug)]
+struct Racing {
+    race: Mutex<Option<Race>>,
+    attempts: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for Racing {
+    async fn before_append(
+        &self,
+        _inner: &dyn Store,
+        _log: &str,
+        batch: &AppendBatch,
+    ) -> StoreResult<()> {
+        if batch.client_message_id.as_deref() != Some("m-race") {
+            return Ok(());
+        }
+        self.attempts.fetch_add(1, Ordering::SeqCst);
+        let race = self.race.lock().unwrap().take();
+        if let Some(race) = race {
+            transfer_to_bob(&race).await;
+        }
+        Ok(())
+    }
+}
+
+fn inbound(agent: &str, command: &Value) -> Inbound {
+    serde_json::from_value(json!({"agent": agent, "command": command})).unwrap()
+}
+
+/// `ada` transfers the chat to `bob`, who accepts the offer the desk made him.
+async fn transfer_to_bob(race: &Race) {
+    let transfer = json!({
+        "command": "transfer", "conversation": race.conversation,
+        "to": {"kind": "agent", "id": race.bob},
+    });
+    apply_external(&race.state, "demo", inbound(&race.ada, &transfer)).await;
+    let desk = site_desk::read(&race.state, "demo").await.unwrap();
+    let bob = AgentId::parse(&race.bob).unwrap();
+    let offer = desk
+        .agent(&bob)
+        .and_then(|bob| {
+            bob.jobs().iter().find(|(_, job)| {
+                job.conversation.as_str() == race.conversation
+                    && matches!(job.phase, JobPhase::Setup { .. })
+            })
+        })
+        .map(|(offer, _)| *offer)
+        .expect("the transfer offered the chat to bob");
+    let accept = json!({"command": "accept", "offer": offer});
+    apply_external(&race.state, "demo", inbound(&race.bob, &accept)).await;
+}
+
+#[tokio::test]
+async fn a_visitor_message_raced_by_a_transfer_reaches_the_new_agents_console_only() {
+    let app = spawn_desk(10).await;
+    let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
+    let mut bob = agent(&app, "bob", "agent").await;
+    let racing = Arc::new(Observed::new(
+        Arc::clone(&app.state.store),
+        Racing {
+            race: Mutex::new(Some(Race {
+                state: app.state.clone(),
+                conversation: chat_id.clone(),
+                ada: ada.id.clone(),
+                bob: bob.id.clone(),
+            })),
+            attempts: AtomicUsize::new(0),
+        },
+    ));
+    let mut watched = app.state.clone();
+    watched.store = Arc::clone(&racing) as Arc<dyn Store>;
+    let request = MessageRequest {
+        client_message_id: "m-race".to_owned(),
+        input: MessageInput {
+            text: Some("Still there?".to_owned()),
+            ..MessageInput::default()
+        },
+    };
+    conversation::send(&watched, visitor.id(), request)
+        .await
+        .expect("the message is stored");
+
+    let message = bob.until("MESSAGE").await;
+    assert_eq!(message["chat_id"], chat_id.as_str());
+    assert_eq!(message["text"], "Still there?");
+    // Anything for ada about the message was sent before bob's frame; her answer to a
+    // command sent now comes after it.
+    assert_eq!(
+        ada.until("CONNECTIONCLEARED").await["reason"],
+        "transferred"
+    );
+    ada.send(json!({"command": "set_state", "state": "pause"}))
+        .await;
+    loop {
+        let frame = ada.next().await;
+        assert_ne!(frame["event"], "MESSAGE", "not for ada any more: {frame}");
+        if frame["event"] == "PAUSE" || frame["event"] == "ERROR" {
+            break;
+        }
+    }
+    assert_eq!(
+        racing.observer().attempts.load(Ordering::SeqCst),
+        2,
+        "the raced write wrote nothing and was tried again"
+    );
+}
