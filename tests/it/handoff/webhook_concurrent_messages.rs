@@ -14,6 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use staffetta::connector::outbox_log;
+use staffetta::desk::commands::apply_external;
 use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use staffetta::visitor::conversation;
 use staffetta_widget::protocol::{MessageInput, MessageRequest};
@@ -25,7 +27,6 @@ use super::webhook_transfer_race::{external_desk_app, inbound, outbox};
 use crate::support::TestApp;
 use crate::support::redis_server::private_redis_or_skip;
 use crate::support::visitor::Visitor;
-use staffetta::desk::commands::apply_external;
 
 /// Conversations whose visitors write at once.
 const CHATS: usize = 4;
@@ -127,7 +128,7 @@ async fn messages_of_several_chats_at_once(
     ));
     let mut watched = app.state.clone();
     watched.store = Arc::clone(&watched_store) as Arc<dyn Store>;
-    let head = app.state.store.log_head(&outbox_name()).await.unwrap();
+    let head = app.state.store.log_head(&outbox_log("demo")).await.unwrap();
     let mut sends = tokio::task::JoinSet::new();
     for (visitor, id) in visitors.iter().zip(&ids) {
         let state = watched.clone();
@@ -154,10 +155,6 @@ async fn messages_of_several_chats_at_once(
         .skip(usize::try_from(head).unwrap())
         .collect();
     (after, ada, attempts)
-}
-
-fn outbox_name() -> String {
-    staffetta::connector::outbox_log("demo")
 }
 
 /// Checks every message was written on its first try and is in the outbox for `ext-ada`.
