@@ -3,13 +3,17 @@
 //!
 //! Each job is a record of the site's [`RecordLog`] `jobs` (deletable on its own,
 //! docs/retention.md; old entries that hold the whole job still listed), deleted with its
-//! conversation and, on a site with `retention_days`, by age.
+//! conversation and, on a site with `retention_days`, by age. The admin report reads them
+//! page by page ([`report`]) and sums them up per agent ([`summary`]).
 
 use staffetta_handoff::desk::JobRecord;
 
 use super::record_log::{Aged, Logged, RecordLog, Stored, conversation_exists};
 use crate::app::AppState;
 use crate::error::ApiError;
+
+pub mod report;
+pub mod summary;
 
 /// Most jobs one listing returns.
 pub const MAX_LIST: usize = 1_000;

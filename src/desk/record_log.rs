@@ -19,6 +19,9 @@ use crate::error::ApiError;
 use crate::store::{AppendBatch, AppendOutcome, LogEntry, RecordWrite};
 use crate::visitor::record::conversation_log;
 
+mod paging;
+pub use paging::{Positioned, Slice};
+
 /// What a record log keeps: an item that may belong to a conversation and has a time.
 pub trait Logged: Serialize + DeserializeOwned {
     /// The conversation it belongs to, if any.

@@ -8,6 +8,8 @@
 //! - `DELETE /api/v1/admin/sites/{site}/users/{user_key}`: erases a visitor (their
 //!   conversations with everything that belongs to them, their index of conversations,
 //!   their key in the MAU sets; docs/retention.md) and answers what was deleted.
+//! - `GET /api/v1/admin/sites/{site}/jobs` and `.../jobs/summary`: the report of finished
+//!   jobs, what agents did with their wrap-ups ([`jobs`]).
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -23,10 +25,18 @@ use crate::error::{ApiError, ApiJson};
 use crate::retention::erase::{self, Erased};
 use crate::visitor::mau;
 
+mod csv;
+mod jobs;
+
 /// The admin routes, to merge into the app router.
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/admin/sites/{site}/mau", get(site_mau))
+        .route("/api/v1/admin/sites/{site}/jobs", get(jobs::list_jobs))
+        .route(
+            "/api/v1/admin/sites/{site}/jobs/summary",
+            get(jobs::jobs_summary),
+        )
         .route(
             "/api/v1/admin/sites/{site}/users/{user_key}",
             delete(erase_user),

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 mod age;
 mod exclusive;
-mod jobs;
+pub(crate) mod jobs;
 mod late_writes;
 mod mau_failure;
 mod outage;

@@ -4,15 +4,17 @@
 //! desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its outbox item in one
 //! write: webhook_messages.rs; for the agent who has the chat when it is stored, a transfer
 //! racing it: webhook_transfer_race.rs; without conflicts between chats:
-//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the security
-//! catalogue's agent-side rows (security_*.rs); access tokens that expire under an open
-//! console (token_expiry.rs); a stalled store under open consoles (store_outage.rs).
+//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the report of finished
+//! jobs (job_report.rs); the security catalogue's agent-side rows (security_*.rs); access
+//! tokens that expire under an open console (token_expiry.rs); a stalled store under open
+//! consoles (store_outage.rs).
 
 mod abandon;
 pub(crate) mod console;
 mod console_transfer_race;
 pub(crate) mod desk;
 pub(crate) mod external;
+mod job_report;
 mod login;
 mod login_lock_growth;
 mod operators;
