@@ -24,7 +24,7 @@ const SUMMARY: &str = "/api/v1/admin/sites/{site}/jobs/summary";
 
 /// `GET` of the demo site's `route` (`jobs` or `jobs/summary`) with `query`, with the admin
 /// token; a JSON answer is checked against docs/openapi.json.
-async fn admin_get(app: &TestApp, route: &str, query: &str) -> (u16, Value) {
+pub(super) async fn admin_get(app: &TestApp, route: &str, query: &str) -> (u16, Value) {
     let response = app
         .http
         .get(format!(
@@ -46,7 +46,7 @@ async fn admin_get(app: &TestApp, route: &str, query: &str) -> (u16, Value) {
 }
 
 /// The jobs of one page (200 expected) and its next cursor.
-async fn page(app: &TestApp, query: &str) -> (Vec<Value>, Option<String>) {
+pub(super) async fn page(app: &TestApp, query: &str) -> (Vec<Value>, Option<String>) {
     let (status, body) = admin_get(app, "jobs", query).await;
     assert_eq!(status, 200, "{body}");
     let cursor = body["next_cursor"].as_str().map(str::to_owned);
@@ -71,7 +71,7 @@ async fn all_pages(app: &TestApp, query: &str, limit: usize) -> (Vec<Value>, Vec
 }
 
 /// The wrap-up notes of listed jobs, in order.
-fn notes(jobs: &[Value]) -> Vec<&str> {
+pub(super) fn notes(jobs: &[Value]) -> Vec<&str> {
     jobs.iter()
         .map(|job| job["wrap_up"]["notes"].as_str().unwrap_or(""))
         .collect()
@@ -79,7 +79,7 @@ fn notes(jobs: &[Value]) -> Vec<&str> {
 
 /// A job of `conversation` as the desk records it, finished at `finished_at` after an
 /// offer 2 s, an accept 60 s and an end 30 s earlier.
-fn job(
+pub(super) fn job(
     agent: &str,
     conversation: &str,
     queue: &str,
@@ -96,14 +96,14 @@ fn job(
 }
 
 /// Stores `job` as the desk does (a record and a pointer in the site's log).
-async fn store(app: &TestApp, job: &Value) {
+pub(super) async fn store(app: &TestApp, job: &Value) {
     let record = serde_json::from_value(job.clone()).unwrap();
     staffetta::desk::jobs::store(&app.state, "demo", &record)
         .await
         .unwrap();
 }
 
-fn at(text: &str) -> jiff::Timestamp {
+pub(super) fn at(text: &str) -> jiff::Timestamp {
     text.parse().unwrap()
 }
 
