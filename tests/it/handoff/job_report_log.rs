@@ -49,6 +49,7 @@ async fn append_deleted(app: &TestApp, count: usize, at_ms: i64) {
             fingerprint: None,
             entries,
             record: None,
+            guard: None,
             also: Vec::new(),
         };
         app.state.store.append("jobs:demo", batch).await.unwrap();
