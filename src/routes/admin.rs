@@ -128,7 +128,7 @@ async fn site_mau(
         query.map_err(|rejection| ApiError::bad_request("invalid_month", rejection.body_text()))?;
     let month = query
         .month
-        .unwrap_or_else(|| mau::month_of(jiff::Timestamp::now()));
+        .unwrap_or_else(|| mau::month_of(crate::visitor::conversation::now(&state)));
     let report = mau::report(state.store.as_ref(), &site, &month).await?;
 
     if wants_csv(&headers) {

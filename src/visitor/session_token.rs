@@ -24,7 +24,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::routes::sessions::session_of_site;
 use crate::secret::Secret;
-use crate::visitor::record::SessionRecord;
+use crate::visitor::record::{SessionRecord, Status};
 
 /// The websocket subprotocol of the visitor channel, selected by the server on every upgrade.
 pub const WS_PROTOCOL: &str = "staffetta.v1";
@@ -63,8 +63,10 @@ pub fn presented(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|v| v.split_once(' '))
+            // The scheme is case-insensitive (RFC 9110, section 11.1), as on the agent side.
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
             .filter(|t| !t.is_empty())
             .ok_or_else(|| {
                 unauthorized(
@@ -84,6 +86,25 @@ pub fn presented(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     Ok(offered)
 }
 
+fn token_required() -> ApiError {
+    unauthorized(
+        "session_token_required",
+        "Calls on a session need its token: `Authorization: Bearer <session_token>` \
+         (on a websocket: the `staffetta.session.<session_token>` subprotocol).",
+    )
+}
+
+/// Checks a presented token against a session record. A session stored before tokens
+/// existed opens with its id alone while its conversation goes on; once it has ended, the id
+/// alone no longer opens it (its transcript is not left readable by id for as long as the
+/// record lives).
+pub fn check_record(record: &SessionRecord, presented: Option<&str>) -> Result<(), ApiError> {
+    if record.token_digest.is_none() && record.status == Status::Ended {
+        return Err(token_required());
+    }
+    check(record.token_digest.as_deref(), presented)
+}
+
 /// Checks a presented token against a session's stored digest.
 pub fn check(expected_digest: Option<&str>, presented: Option<&str>) -> Result<(), ApiError> {
     let Some(expected) = expected_digest else {
@@ -91,11 +112,7 @@ pub fn check(expected_digest: Option<&str>, presented: Option<&str>) -> Result<(
         return Ok(());
     };
     let Some(presented) = presented else {
-        return Err(unauthorized(
-            "session_token_required",
-            "Calls on a session need its token: `Authorization: Bearer <session_token>` \
-             (on a websocket: the `staffetta.session.<session_token>` subprotocol).",
-        ));
+        return Err(token_required());
     };
     let matches: bool = digest(presented)
         .as_bytes()
@@ -142,7 +159,7 @@ impl FromRequestParts<AppState> for VisitorSession {
                 )
             })?;
         let record = session_of_site(state, &site, &id).await?;
-        check(record.token_digest.as_deref(), presented(&parts.headers)?)?;
+        check_record(&record, presented(&parts.headers)?)?;
         Ok(Self { id, record })
     }
 }
@@ -203,6 +220,14 @@ mod tests {
         assert_eq!(presented(&map).expect("readable"), Some("xyz"));
         let map = headers(header::SEC_WEBSOCKET_PROTOCOL, "staffetta.v1");
         assert_eq!(presented(&map).expect("readable"), None);
+    }
+
+    #[test]
+    fn the_bearer_scheme_is_read_in_any_case() {
+        for value in ["bearer abc", "BEARER abc", "Bearer   abc"] {
+            let map = headers(header::AUTHORIZATION, value);
+            assert_eq!(presented(&map).expect(value), Some("abc"), "{value}");
+        }
     }
 
     #[test]

@@ -166,6 +166,32 @@ async fn mau_report_defaults_to_the_current_utc_month() {
 }
 
 #[tokio::test]
+async fn the_default_month_is_the_nodes_month() {
+    let app = crate::support::app::spawn_app_with(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+    })
+    .await;
+    app.visitor_with(&serde_json::json!({ "user_id": "this-month" }))
+        .await;
+    app.advance(std::time::Duration::from_secs(40 * 86_400));
+    app.visitor_with(&serde_json::json!({ "user_id": "next-month" }))
+        .await;
+    let body: serde_json::Value = app
+        .http
+        .get(format!("{}/api/v1/admin/sites/demo/mau", app.base_url))
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let node_now = Timestamp::from_millisecond(app.state.clock.now_ms()).unwrap();
+    assert_eq!(body["month"], mau::month_of(node_now), "{body}");
+    assert_eq!(body["unique_users"], 1, "{body}");
+}
+
+#[tokio::test]
 async fn a_month_without_visitors_reports_zero() {
     let app = spawn_with_admin().await;
     let response = app

@@ -62,10 +62,7 @@ pub(super) async fn leave_request(
         // Linking the request to a conversation shows that conversation with it: only the
         // session's own token may do that.
         let record = session_of_site(&state, &site, session_id).await?;
-        session_token::check(
-            record.token_digest.as_deref(),
-            session_token::presented(&headers)?,
-        )?;
+        session_token::check_record(&record, session_token::presented(&headers)?)?;
         conversation = ConversationId::parse(&record.conversation_id).ok();
         if resource.is_none() {
             resource = parse_resource(record.dispatch_to.as_deref())?;

@@ -406,7 +406,7 @@ async fn the_websocket_selects_the_protocol_and_never_echoes_the_token() {
 }
 
 #[tokio::test]
-async fn a_session_stored_before_tokens_existed_still_opens_with_its_id() {
+async fn a_session_stored_before_tokens_existed_opens_with_its_id_until_it_ends() {
     let app = spawn_app().await;
     let visitor = app.visitor().await;
     let key = format!("session:{}", visitor.id());
@@ -427,4 +427,13 @@ async fn a_session_stored_before_tokens_existed_still_opens_with_its_id() {
     let (status, body, _) = with_authorization(&visitor, Method::GET, "/events", None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["next_after"], 1);
+
+    // Ended, its transcript is no longer readable by the id alone.
+    let (status, body, _) = with_authorization(&visitor, Method::DELETE, "", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body, challenge) =
+        with_authorization(&visitor, Method::GET, "/events", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert_eq!(body["error"]["code"], "session_token_required", "{body}");
+    assert!(challenge.is_some());
 }
