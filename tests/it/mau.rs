@@ -168,7 +168,7 @@ async fn mau_report_defaults_to_the_current_utc_month() {
 #[tokio::test]
 async fn the_default_month_is_the_nodes_month() {
     let app = crate::support::app::spawn_app_with(|settings| {
-        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.admin.token = staffetta::secret::Secret::new(crate::handoff::ADMIN_TOKEN);
     })
     .await;
     app.visitor_with(&serde_json::json!({ "user_id": "this-month" }))
@@ -176,16 +176,7 @@ async fn the_default_month_is_the_nodes_month() {
     app.advance(std::time::Duration::from_secs(40 * 86_400));
     app.visitor_with(&serde_json::json!({ "user_id": "next-month" }))
         .await;
-    let body: serde_json::Value = app
-        .http
-        .get(format!("{}/api/v1/admin/sites/demo/mau", app.base_url))
-        .bearer_auth(ADMIN_TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = crate::retention::mau_report(&app).await;
     let node_now = Timestamp::from_millisecond(app.state.clock.now_ms()).unwrap();
     assert_eq!(body["month"], mau::month_of(node_now), "{body}");
     assert_eq!(body["unique_users"], 1, "{body}");

@@ -92,8 +92,12 @@ pub(crate) async fn transcript_status(app: &TestApp, token: &str, chat_id: &str)
 }
 
 async fn mau_count(app: &TestApp) -> u64 {
-    let report: Value = app
-        .http
+    mau_report(app).await["unique_users"].as_u64().unwrap()
+}
+
+/// The demo site's MAU report of the default month (the admin token is [`ADMIN_TOKEN`]).
+pub(crate) async fn mau_report(app: &TestApp) -> Value {
+    app.http
         .get(format!("{}/api/v1/admin/sites/demo/mau", app.base_url))
         .bearer_auth(ADMIN_TOKEN)
         .send()
@@ -101,8 +105,7 @@ async fn mau_count(app: &TestApp) -> u64 {
         .unwrap()
         .json()
         .await
-        .unwrap();
-    report["unique_users"].as_u64().unwrap()
+        .unwrap()
 }
 
 /// An entry as versions before offline-request records wrote it: the whole request.

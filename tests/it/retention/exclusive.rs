@@ -134,6 +134,22 @@ async fn start_on(
     (status, retry_after, body)
 }
 
+/// The admin erasure of `key` on the demo site, in a task (status, body).
+fn erase_in_background(app: &TestApp, key: &str) -> tokio::task::JoinHandle<(u16, Value)> {
+    let http = app.http.clone();
+    let url = format!("{}/api/v1/admin/sites/demo/users/{key}", app.base_url);
+    tokio::spawn(async move {
+        let response = http
+            .delete(url)
+            .bearer_auth(ADMIN_TOKEN)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        (status, response.json::<Value>().await.unwrap())
+    })
+}
+
 fn assert_refused(answer: &(u16, Option<String>, Value)) {
     let (status, retry_after, body) = answer;
     assert_eq!(*status, 409, "{body}");
@@ -150,20 +166,7 @@ async fn a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_
 
     // The erasure is held as it deletes the conversation's log.
     hold.arm(&format!("conversation:{}", chat_id(&first)));
-    let erasing = tokio::spawn({
-        let app_http = app.http.clone();
-        let url = format!("{}/api/v1/admin/sites/demo/users/u:erase-me", app.base_url);
-        async move {
-            let response = app_http
-                .delete(url)
-                .bearer_auth(ADMIN_TOKEN)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap())
-        }
-    });
+    let erasing = erase_in_background(&app, "u:erase-me");
     hold.reached().await;
 
     assert_refused(&start(&app, &json!({ "user_id": "erase-me" })).await);
@@ -235,20 +238,7 @@ async fn an_erasure_slower_than_its_mark_is_interrupted_and_the_next_one_erases_
     // The erasure is held as it deletes the conversation's log, longer than its mark lasts
     // (sled expires records on the node's clock).
     hold.arm(&format!("conversation:{}", chat_id(&first)));
-    let erasing = tokio::spawn({
-        let http = app.http.clone();
-        let url = format!("{}/api/v1/admin/sites/demo/users/u:slow", app.base_url);
-        async move {
-            let response = http
-                .delete(url)
-                .bearer_auth(ADMIN_TOKEN)
-                .send()
-                .await
-                .unwrap();
-            let status = response.status().as_u16();
-            (status, response.json::<Value>().await.unwrap())
-        }
-    });
+    let erasing = erase_in_background(&app, "u:slow");
     hold.reached().await;
     app.advance(staffetta::retention::erasing::MARK_TTL + Duration::from_secs(1));
     // The mark has run out: the visitor can start again, and does.
