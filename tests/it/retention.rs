@@ -40,6 +40,12 @@ async fn erase(app: &TestApp, site: &str, key: &str) -> (u16, Value) {
 }
 
 pub(crate) async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) {
+    let (status, body) = request_answer(app, visitor, text).await;
+    assert_eq!(status, 201, "{body}");
+}
+
+/// `POST .../offline-requests` from `visitor`'s session: status and body.
+pub(crate) async fn request_answer(app: &TestApp, visitor: &Visitor, text: &str) -> (u16, Value) {
     let response = app
         .http
         .post(format!(
@@ -55,7 +61,7 @@ pub(crate) async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) 
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status(), 201);
+    (response.status().as_u16(), response.json().await.unwrap())
 }
 
 pub(crate) async fn offline_texts(app: &TestApp, token: &str) -> Vec<String> {

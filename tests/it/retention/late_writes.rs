@@ -9,19 +9,18 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use staffetta::config::Settings;
 use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use tokio::sync::Notify;
 
-use super::{chat_id, erase, offline_texts};
+use super::{chat_id, erase, offline_texts, request_answer};
 use crate::handoff::ADMIN_TOKEN;
 use crate::handoff::console::agent;
 use crate::handoff::desk::ask_for_human;
 use crate::identity::{registered_key, token_expiring_on_node};
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
-use crate::support::visitor::{ORIGIN, Visitor};
 use crate::support::wait_for;
 
 /// One held call: the first call of `kind` on a name that starts with `prefix`.
@@ -131,26 +130,6 @@ async fn spawn_gated_with(configure: impl FnOnce(&mut Settings)) -> (TestApp, Ga
     (app, gates)
 }
 
-/// `POST .../offline-requests` from `visitor`'s session: status and body.
-async fn leave_request(app: &TestApp, visitor: &Visitor, text: &str) -> (u16, Value) {
-    let response = app
-        .http
-        .post(format!(
-            "{}/api/v1/sites/demo/offline-requests",
-            app.base_url
-        ))
-        .header("origin", ORIGIN)
-        .bearer_auth(visitor.token())
-        .json(&json!({
-            "name": "Visitor", "email": "visitor@example.org", "text": text,
-            "session_id": visitor.id(),
-        }))
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.json().await.unwrap())
-}
-
 #[tokio::test]
 async fn a_request_left_while_its_conversation_is_erased_is_erased_too() {
     let (app, gates) = spawn_gated().await;
@@ -164,7 +143,7 @@ async fn a_request_left_while_its_conversation_is_erased_is_erased_too() {
     let stored = gates.arm("set_add", &format!("offline-requests-of:{conversation}"));
     let log_deleted = gates.arm("delete_log", &format!("conversation:{conversation}"));
     let request = async {
-        let answer = leave_request(&app, &visitor, "call me at +39 06 1234").await;
+        let answer = request_answer(&app, &visitor, "call me at +39 06 1234").await;
         // Stored while the log still exists: the erasure goes on.
         log_deleted.release();
         answer
@@ -200,7 +179,7 @@ async fn a_request_stored_after_its_conversation_was_erased_is_refused_and_not_k
 
     // The request has read the session; the whole erasure runs before it is stored.
     let stored = gates.arm("set_add", &format!("offline-requests-of:{conversation}"));
-    let request = leave_request(&app, &visitor, "call me at +39 06 1234");
+    let request = request_answer(&app, &visitor, "call me at +39 06 1234");
     let race = async {
         stored.reached().await;
         let erased = erase(&app, "demo", "u:erase-me").await;
