@@ -17,7 +17,8 @@
 //! at once when [`Ticker::wake`]d) and runs a site's pass when the earliest deadline it knows
 //! of has come, or [`LOOK_EVERY_MS`] after the site's last pass (deadlines written by a start
 //! on another node), [`BATCH`] conversations, [`BATCH`] requests and [`BATCH`] jobs per site
-//! and pass. A site whose pass fails (the store is away) is tried again after a wait that
+//! and pass; a site with more due than a batch gets its next pass at once, until it has
+//! caught up. A site whose pass fails (the store is away) is tried again after a wait that
 //! doubles from a second up to five minutes, with a warning when it starts failing and few
 //! after, and a line when it works again ([`super::backoff`]). On a shared store (Redis) a
 //! site's pass runs on the node that holds the lease `retention-lease:{site}`, as a webhook
@@ -74,8 +75,9 @@ struct SiteRetention {
 
 /// The retention task's link to the rest of the node, for tests that move the node's clock:
 /// [`Ticker::wake`] makes the task look at the clock at once rather than within [`POLL`],
-/// and [`Ticker::looked_at`] tells which clock reading it last finished looking at (with the
-/// passes that reading made due), so a test can tell "no pass was due" from "not looked yet".
+/// and [`Ticker::looked_at`] tells which clock reading it last finished looking at (with
+/// every pass that reading made due, backlogs included), so a test can tell "no pass was
+/// due" from "not looked yet".
 #[derive(Debug)]
 pub struct Ticker {
     wake: Notify,
@@ -160,11 +162,18 @@ pub async fn run(state: AppState) {
                 site.next_pass_ms = pass(&state, site).await;
             }
         }
-        state.retention.looked_at.send_replace(now_ms);
+        // A site with more than a batch due (a backlog) goes on at once, paced by the store's
+        // answers; the task has caught up with `now_ms` only when none is behind.
+        let behind = sites.iter().any(|site| site.next_pass_ms <= now_ms);
+        if !behind {
+            state.retention.looked_at.send_replace(now_ms);
+        }
         tokio::select! {
+            biased;
+            () = state.lifecycle.stopping() => break,
+            () = tokio::task::yield_now(), if behind => {}
             () = tokio::time::sleep(POLL) => {}
             () = state.retention.wake.notified() => {}
-            () = state.lifecycle.stopping() => break,
         }
     }
     for site in &mut sites {

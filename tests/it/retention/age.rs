@@ -404,3 +404,33 @@ async fn finished_jobs_past_the_retention_go_with_their_conversation_or_by_age_a
         }
     }
 }
+
+#[tokio::test]
+async fn a_backlog_of_more_than_a_batch_is_worked_off_before_the_task_has_caught_up() {
+    let app = spawn_app_with(|s| desk(s, Some(30))).await;
+    app.retention_caught_up().await;
+    // Conversations the store knows only by their deadlines (as after a long outage): more
+    // than two batches, all past the retention once the clock has moved.
+    let schedule = staffetta::retention::schedule::schedule_name("demo");
+    let backlog = 2 * staffetta::retention::timer::BATCH + 17;
+    for n in 0..backlog {
+        let conversation = uuid::Uuid::now_v7().to_string();
+        let member =
+            staffetta::retention::schedule::member(&conversation, &format!("a:backlog-{n}"));
+        app.state
+            .store
+            .schedule(&schedule, &member, app.clock.now_ms())
+            .await
+            .unwrap();
+    }
+    app.advance(31 * 24 * HOUR);
+
+    app.retention_caught_up().await;
+    let left = app
+        .state
+        .store
+        .due(&schedule, app.clock.now_ms(), backlog)
+        .await
+        .unwrap();
+    assert!(left.is_empty(), "{} of {backlog} still due", left.len());
+}
