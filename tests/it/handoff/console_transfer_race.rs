@@ -7,23 +7,18 @@
 //! first append of the visitor's message, first lets `ada` transfer the chat to `bob` and
 //! `bob` accept it (through the unwatched store), then lets the append go on.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
-use serde_json::{Value, json};
+use serde_json::json;
 use staffetta::app::AppState;
 use staffetta::desk::commands::apply_external;
 use staffetta::desk::site_desk;
-use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
-use staffetta::visitor::conversation;
 use staffetta_handoff::AgentId;
 use staffetta_handoff::agent::JobPhase;
-use staffetta_handoff::connector::Inbound;
-use staffetta_widget::protocol::{MessageInput, MessageRequest};
 
 use super::console::agent;
 use super::desk::live_chat;
+use super::race::send_raced;
 use super::spawn_desk;
+use super::webhook_transfer_race::inbound;
 
 /// The transfer to play before the append of the racing message (once).
 #[derive(Debug)]
@@ -33,36 +28,6 @@ struct Race {
     conversation: String,
     ada: String,
     bob: String,
-}
-
-#[derive(Debug)]
-struct Racing {
-    race: Mutex<Option<Race>>,
-    attempts: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl WriteObserver for Racing {
-    async fn before_append(
-        &self,
-        _inner: &dyn Store,
-        _log: &str,
-        batch: &AppendBatch,
-    ) -> StoreResult<()> {
-        if batch.client_message_id.as_deref() != Some("m-race") {
-            return Ok(());
-        }
-        self.attempts.fetch_add(1, Ordering::SeqCst);
-        let race = self.race.lock().unwrap().take();
-        if let Some(race) = race {
-            transfer_to_bob(&race).await;
-        }
-        Ok(())
-    }
-}
-
-fn inbound(agent: &str, command: &Value) -> Inbound {
-    serde_json::from_value(json!({"agent": agent, "command": command})).unwrap()
 }
 
 /// `ada` transfers the chat to `bob`, who accepts the offer the desk made him.
@@ -93,30 +58,16 @@ async fn a_visitor_message_raced_by_a_transfer_reaches_the_new_agents_console_on
     let app = spawn_desk(10).await;
     let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
     let mut bob = agent(&app, "bob", "agent").await;
-    let racing = Arc::new(Observed::new(
-        Arc::clone(&app.state.store),
-        Racing {
-            race: Mutex::new(Some(Race {
-                state: app.state.clone(),
-                conversation: chat_id.clone(),
-                ada: ada.id.clone(),
-                bob: bob.id.clone(),
-            })),
-            attempts: AtomicUsize::new(0),
-        },
-    ));
-    let mut watched = app.state.clone();
-    watched.store = Arc::clone(&racing) as Arc<dyn Store>;
-    let request = MessageRequest {
-        client_message_id: "m-race".to_owned(),
-        input: MessageInput {
-            text: Some("Still there?".to_owned()),
-            ..MessageInput::default()
-        },
+    let race = Race {
+        state: app.state.clone(),
+        conversation: chat_id.clone(),
+        ada: ada.id.clone(),
+        bob: bob.id.clone(),
     };
-    conversation::send(&watched, visitor.id(), request)
-        .await
-        .expect("the message is stored");
+    let attempts = send_raced(&app.state, visitor.id(), "Still there?", async move {
+        transfer_to_bob(&race).await;
+    })
+    .await;
 
     let message = bob.until("MESSAGE").await;
     assert_eq!(message["chat_id"], chat_id.as_str());
@@ -137,8 +88,7 @@ async fn a_visitor_message_raced_by_a_transfer_reaches_the_new_agents_console_on
         }
     }
     assert_eq!(
-        racing.observer().attempts.load(Ordering::SeqCst),
-        2,
+        attempts, 2,
         "the raced write wrote nothing and was tried again"
     );
 }

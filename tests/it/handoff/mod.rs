@@ -19,6 +19,7 @@ mod job_report_log;
 mod login;
 mod login_lock_growth;
 mod operators;
+mod race;
 mod roster;
 mod security_leaks;
 mod security_login;

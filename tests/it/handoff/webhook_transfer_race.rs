@@ -9,21 +9,17 @@
 //! points at a closed port, so nothing is delivered or trimmed while the test reads the
 //! outbox.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-
 use serde_json::{Value, json};
 use staffetta::app::AppState;
 use staffetta::config::{Settings, WebhookSettings};
 use staffetta::connector::outbox_log;
 use staffetta::desk::commands::apply_external;
 use staffetta::secret::Secret;
-use staffetta::store::{AppendBatch, Observed, RedisUrl, Store, StoreResult, WriteObserver};
-use staffetta::visitor::conversation;
+use staffetta::store::RedisUrl;
 use staffetta_handoff::connector::Inbound;
-use staffetta_widget::protocol::{MessageInput, MessageRequest};
 
 use super::desk::ask_for_human;
+use super::race::send_raced;
 use super::{ADMIN_TOKEN, add_operator};
 use crate::support::redis_server::private_redis_or_skip;
 use crate::support::{TestApp, spawn_app_with};
@@ -36,35 +32,6 @@ struct Race {
     conversation: String,
     /// `ext-bob`'s operator id (the transfer's target).
     bob: String,
-}
-
-/// Sees the node's appends: before the first append of the message `client_message_id`,
-/// plays the race (once); counts the appends of that message (a retry is another).
-#[derive(Debug)]
-struct Racing {
-    client_message_id: String,
-    race: Mutex<Option<Race>>,
-    attempts: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl WriteObserver for Racing {
-    async fn before_append(
-        &self,
-        _inner: &dyn Store,
-        _log: &str,
-        batch: &AppendBatch,
-    ) -> StoreResult<()> {
-        if batch.client_message_id.as_ref() != Some(&self.client_message_id) {
-            return Ok(());
-        }
-        self.attempts.fetch_add(1, Ordering::SeqCst);
-        let race = self.race.lock().unwrap().take();
-        if let Some(race) = race {
-            transfer_to_bob(&race).await;
-        }
-        Ok(())
-    }
 }
 
 /// `ext-ada` transfers the chat to `ext-bob`, who accepts it.
@@ -159,28 +126,11 @@ async fn message_raced_by_transfer(redis: Option<String>) -> (Vec<Value>, String
         conversation: visitor.started.conversation_id.clone(),
         bob: bob.clone(),
     };
-    let racing = Arc::new(Observed::new(
-        Arc::clone(&app.state.store),
-        Racing {
-            client_message_id: "m-race".to_owned(),
-            race: Mutex::new(Some(race)),
-            attempts: AtomicUsize::new(0),
-        },
-    ));
-    let mut watched = app.state.clone();
-    watched.store = Arc::clone(&racing) as Arc<dyn Store>;
     let head = app.state.store.log_head(&outbox_log("demo")).await.unwrap();
-    let request = MessageRequest {
-        client_message_id: "m-race".to_owned(),
-        input: MessageInput {
-            text: Some("Still there?".to_owned()),
-            ..MessageInput::default()
-        },
-    };
-    conversation::send(&watched, visitor.id(), request)
-        .await
-        .expect("the message is stored");
-    let attempts = racing.observer().attempts.load(Ordering::SeqCst);
+    let attempts = send_raced(&app.state, visitor.id(), "Still there?", async move {
+        transfer_to_bob(&race).await;
+    })
+    .await;
     let after: Vec<Value> = outbox(&app.state)
         .await
         .into_iter()
