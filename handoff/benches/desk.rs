@@ -148,6 +148,13 @@ fn benches(c: &mut Criterion) {
             serde_json::from_str::<Desk>(&text).unwrap()
         });
     });
+    c.bench_function("desk_json_read", |b| {
+        b.iter(|| serde_json::from_str::<Desk>(black_box(&json)).unwrap());
+    });
+    let copy = json.clone();
+    c.bench_function("desk_bytes_compare", |b| {
+        b.iter(|| black_box(&json).as_bytes() == black_box(&copy).as_bytes());
+    });
 }
 
 criterion_group! {

@@ -8,6 +8,13 @@
 //! `record` of one [`Store::append`] to that log, so the change and those entries are stored
 //! together or not at all. A write that depends on what the desk says without changing it
 //! carries the desk's [`guard`] instead.
+//!
+//! Each node keeps the last desk of a site it read or wrote, with the stored bytes it came
+//! from ([`DeskCache`]): a load whose bytes are the same skips their decoding, which is most
+//! of a load's cost on a busy site (docs/BENCHMARKS.md, "Handoff"). The store stays the only
+//! truth: the cache is used only for exactly the bytes the store just returned.
+
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
@@ -37,17 +44,67 @@ fn key(site: &SiteId) -> String {
     format!("desk:{}", site.as_str())
 }
 
-/// The desk of `site` (a fresh one when none is stored), and its record version.
+/// This node's copy of the last desk of one site it read from or wrote to the store, with
+/// the bytes stored for it. A desk decoded from the same bytes is equal to it (the desk
+/// round-trips through JSON), so the copy stands in for decoding exactly those bytes.
+#[derive(Default)]
+pub struct DeskCache {
+    last: Mutex<Option<Cached>>,
+}
+
+struct Cached {
+    value: Bytes,
+    desk: Arc<Desk>,
+}
+
+impl DeskCache {
+    /// A copy of the cached desk if it was stored as `value`.
+    fn desk_stored_as(&self, value: &Bytes) -> Option<Desk> {
+        let cached = {
+            let last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+            match last.as_ref() {
+                Some(cached) if cached.value == *value => Arc::clone(&cached.desk),
+                _ => return None,
+            }
+        };
+        // Copied outside the lock: a busy desk takes most of a millisecond to copy.
+        Some(Desk::clone(&cached))
+    }
+
+    fn remember(&self, value: Bytes, desk: Arc<Desk>) {
+        *self.last.lock().unwrap_or_else(|e| e.into_inner()) = Some(Cached { value, desk });
+    }
+}
+
+impl std::fmt::Debug for DeskCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let bytes = self
+            .last
+            .lock()
+            .map(|last| last.as_ref().map_or(0, |cached| cached.value.len()))
+            .unwrap_or(0);
+        f.debug_struct("DeskCache").field("bytes", &bytes).finish()
+    }
+}
+
+/// The desk of `site` (a fresh one when none is stored), and its record version; decoded
+/// only when the stored bytes are not those of the desk in `cache`.
 pub async fn load(
     store: &dyn Store,
+    cache: &DeskCache,
     site: &SiteId,
     config: &DeskConfig,
 ) -> Result<(Desk, Option<u64>), DeskStoreError> {
     match store.get(&key(site)).await? {
         Some(record) => {
-            let desk = serde_json::from_slice(&record.value)
+            if let Some(desk) = cache.desk_stored_as(&record.value) {
+                return Ok((desk, Some(record.version)));
+            }
+            let desk: Desk = serde_json::from_slice(&record.value)
                 .map_err(|e| DeskStoreError::Corrupt(site.as_str().to_owned(), e))?;
-            Ok((desk, Some(record.version)))
+            let shared = Arc::new(desk);
+            cache.remember(record.value, Arc::clone(&shared));
+            Ok((Desk::clone(&shared), Some(record.version)))
         }
         None => Ok((Desk::new(site.clone(), config.clone()), None)),
     }
@@ -70,11 +127,12 @@ pub fn guard(site: &SiteId, version: Option<u64>) -> VersionGuard {
 /// its result from the winning attempt is returned. An `Err` from it leaves the desk as is.
 pub async fn update<T, E>(
     store: &dyn Store,
+    cache: &DeskCache,
     site: &SiteId,
     config: &DeskConfig,
     transition: impl FnMut(&mut Desk) -> Result<T, E>,
 ) -> Result<Result<T, E>, DeskStoreError> {
-    update_with_log(store, site, config, transition, |_| Ok(None)).await
+    update_with_log(store, cache, site, config, transition, |_| Ok(None)).await
 }
 
 /// [`update`], where `along` says what to append to another log with each attempt's output
@@ -84,23 +142,25 @@ pub async fn update<T, E>(
 /// are stored). No entries, like `None`, is a plain desk write.
 pub async fn update_with_log<T, E>(
     store: &dyn Store,
+    cache: &DeskCache,
     site: &SiteId,
     config: &DeskConfig,
     mut transition: impl FnMut(&mut Desk) -> Result<T, E>,
     along: impl Fn(&T) -> Result<Option<SideAppend>, StoreError>,
 ) -> Result<Result<T, E>, DeskStoreError> {
     for _ in 0..MAX_ATTEMPTS {
-        let (mut desk, version) = load(store, site, config).await?;
+        let (mut desk, version) = load(store, cache, site, config).await?;
         let output = match transition(&mut desk) {
             Ok(output) => output,
             Err(refused) => return Ok(Err(refused)),
         };
         let value = serde_json::to_vec(&desk)
             .map_err(|e| DeskStoreError::Corrupt(site.as_str().to_owned(), e))?;
+        let value = Bytes::from(value);
         let write = RecordWrite {
             key: key(site),
             expected_version: version,
-            value: Bytes::from(value),
+            value: value.clone(),
             ttl: None,
         };
         let won = match along(&output)? {
@@ -110,6 +170,7 @@ pub async fn update_with_log<T, E>(
             _ => matches!(store.put(write).await?, CasOutcome::Written { .. }),
         };
         if won {
+            cache.remember(value, Arc::new(desk));
             return Ok(Ok(output));
         }
     }

@@ -1,6 +1,7 @@
 //! The desk's compare-and-set with log entries in the same write: one store write carries
 //! both, a conflict retries both, and without entries the desk is a plain compare-and-set.
 //! A store that records its writes (and can play a concurrent writer) wraps a sled store.
+//! Each node's [`DeskCache`] stands in for decoding only the exact bytes it holds.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
-use super::{update, update_with_log};
+use super::{DeskCache, load, update, update_with_log};
 use crate::store::{
     AppendBatch, ManualClock, Observed, RecordWrite, SideAppend, SledStore, Store, StoreResult,
     WriteObserver,
@@ -110,7 +111,15 @@ async fn the_desk_and_its_entries_are_one_store_write() {
         }))
     };
     let (site, config) = (site(), DeskConfig::default());
-    let outcome = update_with_log(&store, &site, &config, |_| Ok::<_, ()>(()), along).await;
+    let outcome = update_with_log(
+        &store,
+        &DeskCache::default(),
+        &site,
+        &config,
+        |_| Ok::<_, ()>(()),
+        along,
+    )
+    .await;
     assert_eq!(outcome.unwrap(), Ok(()));
     assert_eq!(
         *written.lock().unwrap(),
@@ -133,7 +142,15 @@ async fn a_desk_write_that_loses_the_race_stores_only_the_winning_attempts_entri
         }))
     };
     let (site, config) = (site(), DeskConfig::default());
-    let outcome = update_with_log(&store, &site, &config, |_| Ok::<_, ()>(()), along).await;
+    let outcome = update_with_log(
+        &store,
+        &DeskCache::default(),
+        &site,
+        &config,
+        |_| Ok::<_, ()>(()),
+        along,
+    )
+    .await;
     assert_eq!(outcome.unwrap(), Ok(()));
     assert_eq!(attempts.load(Ordering::SeqCst), 2);
     assert_eq!(written.lock().unwrap().len(), 2, "{written:?}");
@@ -150,10 +167,98 @@ async fn without_entries_the_desk_is_a_plain_compare_and_set() {
         }))
     };
     let (site, config) = (site(), DeskConfig::default());
-    let outcome = update_with_log(&store, &site, &config, |_| Ok::<_, ()>(()), empty).await;
+    let outcome = update_with_log(
+        &store,
+        &DeskCache::default(),
+        &site,
+        &config,
+        |_| Ok::<_, ()>(()),
+        empty,
+    )
+    .await;
     assert_eq!(outcome.unwrap(), Ok(()));
-    let outcome = update(&store, &site, &config, |_| Ok::<_, ()>(())).await;
+    let outcome = update(&store, &DeskCache::default(), &site, &config, |_| {
+        Ok::<_, ()>(())
+    })
+    .await;
     assert_eq!(outcome.unwrap(), Ok(()));
     assert_eq!(*written.lock().unwrap(), ["put desk:demo", "put desk:demo"]);
     assert_eq!(store.log_head("outbox").await.unwrap(), 0);
+}
+
+fn grace(seconds: u32) -> impl FnMut(&mut Desk) -> Result<(), ()> {
+    move |desk| {
+        desk.set_config(DeskConfig {
+            disconnect_grace_s: seconds,
+            ..DeskConfig::default()
+        });
+        Ok(())
+    }
+}
+
+async fn grace_read_by(store: &dyn Store, cache: &DeskCache) -> u32 {
+    let (desk, _) = load(store, cache, &site(), &DeskConfig::default())
+        .await
+        .unwrap();
+    desk.config().disconnect_grace_s
+}
+
+#[tokio::test]
+async fn a_node_reads_the_desk_another_node_wrote_after_its_own_write() {
+    let (store, _, _dir) = recording(0).await;
+    let (node_a, node_b) = (DeskCache::default(), DeskCache::default());
+    let config = DeskConfig::default();
+    update(&store, &node_a, &site(), &config, grace(11))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(grace_read_by(&store, &node_a).await, 11);
+    assert_eq!(grace_read_by(&store, &node_b).await, 11);
+    update(&store, &node_b, &site(), &config, grace(22))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        grace_read_by(&store, &node_a).await,
+        22,
+        "node A's copy is of bytes the store no longer holds"
+    );
+    // Node A's transition starts from node B's desk, not from its own last write.
+    update(&store, &node_a, &site(), &config, |desk: &mut Desk| {
+        assert_eq!(desk.config().disconnect_grace_s, 22);
+        Ok::<_, ()>(())
+    })
+    .await
+    .unwrap()
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_load_of_the_bytes_a_node_holds_takes_its_copy_instead_of_decoding_them() {
+    let (store, _, _dir) = recording(0).await;
+    let cache = DeskCache::default();
+    update(&store, &cache, &site(), &DeskConfig::default(), grace(11))
+        .await
+        .unwrap()
+        .unwrap();
+    let stored = store.get("desk:demo").await.unwrap().unwrap().value;
+    // A copy that differs from what the bytes decode to shows which one a load returns.
+    let mut marked = Desk::new(site(), DeskConfig::default());
+    grace(33)(&mut marked).unwrap();
+    cache.remember(stored.clone(), Arc::new(marked));
+    assert_eq!(grace_read_by(&store, &cache).await, 33);
+    cache.remember(
+        Bytes::from_static(b"other bytes"),
+        Arc::new(Desk::new(site(), DeskConfig::default())),
+    );
+    assert_eq!(
+        grace_read_by(&store, &cache).await,
+        11,
+        "other bytes: decoded"
+    );
+    assert_eq!(
+        grace_read_by(&store, &cache).await,
+        11,
+        "and the decoded desk is kept"
+    );
 }

@@ -4,6 +4,7 @@
 //! the desk's next deadline goes to the store's `desk` schedule for the timer.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use staffetta_handoff::agent::{PauseCode, PauseReason};
@@ -29,6 +30,8 @@ pub struct SiteDesk {
     pub config: DeskConfig,
     /// The resources, in config order.
     pub resources: Vec<Resource>,
+    /// This node's copy of the site's stored desk ([`desk_store::DeskCache`]).
+    pub cache: Arc<desk_store::DeskCache>,
 }
 
 /// Every site's desk settings, built once at startup.
@@ -122,6 +125,7 @@ pub fn site_desk(site: &SiteSettings) -> Result<SiteDesk, String> {
         site: site_id,
         config,
         resources,
+        cache: Arc::default(),
     })
 }
 
@@ -228,6 +232,7 @@ pub async fn update<T>(
     let external = &state.agents.external;
     let outcome = desk_store::update_with_log(
         state.store.as_ref(),
+        &wanted.cache,
         &wanted.site,
         &wanted.config,
         |desk| {
@@ -285,12 +290,17 @@ pub async fn read_guarded(state: &AppState, site: &str) -> Result<(Desk, Version
         .desks
         .get(site)
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
-    let (mut desk, version) = desk_store::load(state.store.as_ref(), &wanted.site, &wanted.config)
-        .await
-        .map_err(|e| match e {
-            desk_store::DeskStoreError::Store(err) => ApiError::from(err),
-            other => ApiError::internal(&other),
-        })?;
+    let (mut desk, version) = desk_store::load(
+        state.store.as_ref(),
+        &wanted.cache,
+        &wanted.site,
+        &wanted.config,
+    )
+    .await
+    .map_err(|e| match e {
+        desk_store::DeskStoreError::Store(err) => ApiError::from(err),
+        other => ApiError::internal(&other),
+    })?;
     let now = crate::visitor::conversation::now(state);
     let _ = sync(&mut desk, now, wanted);
     Ok((desk, desk_store::guard(&wanted.site, version)))
