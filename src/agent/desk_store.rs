@@ -7,7 +7,9 @@
 //! [`SideAppend`] to the site's webhook outbox): then the desk's compare-and-set is the
 //! `record` of one [`Store::append`] to that log, so the change and those entries are stored
 //! together or not at all. A write that depends on what the desk says without changing it
-//! carries the desk's [`guard`] instead.
+//! carries the desk's [`guard`] instead. Every desk write also puts the desk's next deadline
+//! in the [`SCHEDULE`] in the same atomic write, so the schedule always holds the stored
+//! desk's next deadline, whichever of two nodes writes last.
 //!
 //! Each node keeps the last desk of a site it read or wrote, with the stored bytes it came
 //! from ([`DeskCache`]): a load whose bytes are the same skips their decoding, which is most
@@ -20,9 +22,13 @@ use bytes::Bytes;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
 use crate::store::{
-    AppendBatch, AppendOutcome, CasOutcome, RecordWrite, SideAppend, Store, StoreError,
-    VersionGuard,
+    AppendBatch, AppendOutcome, CasOutcome, RecordWrite, ScheduleWrite, SideAppend, Store,
+    StoreError, VersionGuard,
 };
+
+/// The store schedule of desk deadlines: member = site id, due = the stored desk's next
+/// deadline (ms), written with the desk.
+pub const SCHEDULE: &str = "desk";
 
 /// Why a desk update failed.
 #[derive(Debug, thiserror::Error)]
@@ -163,11 +169,19 @@ pub async fn update_with_log<T, E>(
             value: value.clone(),
             ttl: None,
         };
+        let schedule = ScheduleWrite {
+            schedule: SCHEDULE.to_owned(),
+            member: site.as_str().to_owned(),
+            due_ms: desk.next_deadline().map(|at| at.as_millisecond()),
+        };
         let won = match along(&output)? {
             Some(append) if !append.entries.is_empty() => {
-                write_with_log(store, write, append).await?
+                write_with_log(store, write, schedule, append).await?
             }
-            _ => matches!(store.put(write).await?, CasOutcome::Written { .. }),
+            _ => matches!(
+                store.put_scheduled(write, schedule).await?,
+                CasOutcome::Written { .. }
+            ),
         };
         if won {
             cache.remember(value, Arc::new(desk));
@@ -182,6 +196,7 @@ pub async fn update_with_log<T, E>(
 async fn write_with_log(
     store: &dyn Store,
     write: RecordWrite,
+    schedule: ScheduleWrite,
     append: SideAppend,
 ) -> Result<bool, StoreError> {
     let batch = AppendBatch {
@@ -190,7 +205,7 @@ async fn write_with_log(
         entries: append.entries,
         record: Some(write),
         guard: None,
-        schedule: None,
+        schedule: Some(schedule),
         also: Vec::new(),
     };
     match store.append(&append.log, batch).await? {

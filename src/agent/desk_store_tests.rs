@@ -7,15 +7,18 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use staffetta_handoff::{Desk, DeskConfig, SiteId};
+use staffetta_handoff::agent::AgentProfile;
+use staffetta_handoff::operator::DisplayName;
+use staffetta_handoff::{AgentId, Desk, DeskConfig, SiteId};
 
-use super::{DeskCache, load, update, update_with_log};
+use super::{DeskCache, SCHEDULE, load, update, update_with_log};
 use crate::store::{
     AppendBatch, ManualClock, Observed, RecordWrite, SideAppend, SledStore, Store, StoreResult,
     WriteObserver,
 };
 
-/// One write the store was asked for: `put <key>`, or `append <log> +<n> record <key>`.
+/// One write the store was asked for: `put <key>`, `append <log> +<n> record <key>`, or
+/// `schedule <name>` / `unschedule <name>`.
 type Written = Arc<Mutex<Vec<String>>>;
 
 /// Notes the store's writes; with `interfere`, the first append with a record is preceded by
@@ -64,6 +67,18 @@ impl WriteObserver for Recording {
                 ttl: None,
             };
             inner.put(other).await?;
+        }
+        Ok(())
+    }
+
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        if call.contains("schedule") {
+            self.written.lock().unwrap().push(format!("{call} {name}"));
         }
         Ok(())
     }
@@ -260,5 +275,61 @@ async fn a_load_of_the_bytes_a_node_holds_takes_its_copy_instead_of_decoding_the
         grace_read_by(&store, &cache).await,
         11,
         "and the decoded desk is kept"
+    );
+}
+
+#[tokio::test]
+async fn a_desk_write_carries_its_next_deadline_and_no_other_write_follows() {
+    let (store, written, _dir) = recording(0).await;
+    let cache = DeskCache::default();
+    let config = DeskConfig {
+        disconnect_grace_s: 30,
+        ..DeskConfig::default()
+    };
+    let ada = AgentId::parse("ada").unwrap();
+    let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+    let profile = AgentProfile::new(
+        ada.clone(),
+        DisplayName::parse("Ada").unwrap(),
+        2,
+        Default::default(),
+    )
+    .unwrap();
+    update(&store, &cache, &site(), &config, |desk: &mut Desk| {
+        desk.login(at, profile.clone())?;
+        desk.agent_disconnected(at, &ada)
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let grace_ends = at.as_millisecond() + 30_000;
+    assert_eq!(
+        store.next_due(SCHEDULE).await.unwrap(),
+        Some(("demo".to_owned(), grace_ends))
+    );
+
+    // Back in time: the desk has no deadline left, and the same write clears it.
+    let events = vec![Bytes::from_static(b"AGENT_BACK")];
+    update_with_log(
+        &store,
+        &cache,
+        &site(),
+        &config,
+        |desk: &mut Desk| desk.agent_reconnected(at, &ada),
+        |_| {
+            Ok(Some(SideAppend {
+                log: "outbox".to_owned(),
+                entries: events.clone(),
+            }))
+        },
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(store.next_due(SCHEDULE).await.unwrap(), None);
+    assert_eq!(
+        *written.lock().unwrap(),
+        ["put desk:demo", "append outbox +1 record desk:demo"],
+        "each change is one write, the deadline inside it"
     );
 }

@@ -18,8 +18,8 @@ use crate::config::{OfficeHoursSettings, Settings, SiteSettings, Weekday};
 use crate::error::ApiError;
 use crate::store::VersionGuard;
 
-/// The store schedule of desk deadlines (member = site id).
-pub const DESK_SCHEDULE: &str = "desk";
+/// The store schedule of desk deadlines (member = site id), written with each desk.
+pub const DESK_SCHEDULE: &str = desk_store::SCHEDULE;
 
 /// What config says about one site's desk.
 #[derive(Clone, Debug)]
@@ -259,19 +259,9 @@ pub async fn update<T>(
     {
         external.wake(site);
     }
-    if outcome.is_ok() {
-        match next_deadline {
-            Some(at) => {
-                state
-                    .store
-                    .schedule(DESK_SCHEDULE, site, at.as_millisecond())
-                    .await?;
-                state.timer.notify_one();
-            }
-            None => {
-                state.store.unschedule(DESK_SCHEDULE, site).await?;
-            }
-        }
+    // The desk's write put its next deadline in the schedule; the timer looks again.
+    if outcome.is_ok() && next_deadline.is_some() {
+        state.timer.notify_one();
     }
     Ok(outcome)
 }

@@ -199,6 +199,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Compare-and-set of one record, with optional expiry.
     async fn put(&self, write: RecordWrite) -> StoreResult<CasOutcome>;
 
+    /// [`Store::put`] that also sets or clears a deadline (`schedule`) in the same atomic
+    /// write, applied only when the record is written (never on a conflict): a record and the
+    /// deadline that follows from it (e.g. a site's desk and its next timer) never disagree,
+    /// whichever of two writers lands last.
+    async fn put_scheduled(
+        &self,
+        write: RecordWrite,
+        schedule: ScheduleWrite,
+    ) -> StoreResult<CasOutcome>;
+
     /// Deletes a record. `expected_version: None` deletes whatever is there; `Some(v)` deletes
     /// only a record at `v`. True when a live record was removed.
     async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool>;

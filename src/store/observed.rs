@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{
-    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, Store, StoreResult, Versioned,
+    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, ScheduleWrite, Store,
+    StoreResult, Versioned,
 };
 
 /// Sees writes (and, by name, every other call) before they are made.
@@ -89,6 +90,16 @@ impl<O: WriteObserver> Store for Observed<O> {
             .before_put(self.inner.as_ref(), &write)
             .await?;
         self.inner.put(write).await
+    }
+    async fn put_scheduled(
+        &self,
+        write: RecordWrite,
+        schedule: ScheduleWrite,
+    ) -> StoreResult<CasOutcome> {
+        self.observer
+            .before_put(self.inner.as_ref(), &write)
+            .await?;
+        self.inner.put_scheduled(write, schedule).await
     }
     async fn delete(&self, key: &str, expected_version: Option<u64>) -> StoreResult<bool> {
         self.call("delete", key).await?;

@@ -28,8 +28,8 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, Value};
 
 use super::{
-    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, RedisUrl, Store, StoreError,
-    StoreResult, Versioned,
+    AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, RedisUrl, ScheduleWrite, Store,
+    StoreError, StoreResult, Versioned,
 };
 
 /// Key of the counter every record version comes from.
@@ -240,6 +240,35 @@ impl Store for RedisStore {
             .arg(version_arg(write.expected_version))
             .arg(write.value.as_ref())
             .arg(ttl)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        reply::cas(reply).map_err(|reason| self.bad_reply("put", &reason))
+    }
+
+    async fn put_scheduled(
+        &self,
+        write: RecordWrite,
+        schedule: ScheduleWrite,
+    ) -> StoreResult<CasOutcome> {
+        let ttl = ttl_arg(write.ttl)?;
+        let mut connection = self.connection.clone();
+        let mut invocation = self.scripts.put.prepare_invoke();
+        invocation
+            .key(key("rec", &write.key))
+            .key(VERSION_KEY)
+            .key(key("sched", &schedule.schedule))
+            .arg(version_arg(write.expected_version))
+            .arg(write.value.as_ref())
+            .arg(ttl);
+        match schedule.due_ms {
+            Some(due_ms) => invocation
+                .arg("1")
+                .arg(schedule.member.as_str())
+                .arg(due_ms),
+            None => invocation.arg("2").arg(schedule.member.as_str()).arg("0"),
+        };
+        let reply: Value = invocation
             .invoke_async(&mut connection)
             .await
             .map_err(|error| self.error(&error))?;

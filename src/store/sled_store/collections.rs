@@ -6,7 +6,7 @@ use sled::transaction::ConflictableTransactionError;
 use super::backend::Backend;
 use super::codec;
 use super::writes::{TxResult, TxTrees};
-use crate::store::StoreResult;
+use crate::store::{ScheduleWrite, StoreResult};
 
 impl Backend {
     /// Adds (`present`) or removes a member and keeps the count in step, as a step of a
@@ -91,6 +91,20 @@ impl Backend {
         by_member.insert(member_key.as_slice(), &codec::sortable(due_ms))?;
         by_due.insert(due_key(due_ms), &[])?;
         Ok(())
+    }
+
+    /// Sets or clears one deadline ([`ScheduleWrite`]), as a step of a transaction.
+    pub(super) fn schedule_change_step(
+        &self,
+        tx: &TxTrees<'_>,
+        change: &ScheduleWrite,
+    ) -> TxResult<()> {
+        match change.due_ms {
+            Some(due_ms) => self.schedule_step(tx, &change.schedule, &change.member, due_ms),
+            None => self
+                .unschedule_step(tx, &change.schedule, &change.member)
+                .map(|_| ()),
+        }
     }
 
     /// Removes `member` from a schedule, as a step of a transaction; true when it was there.

@@ -83,12 +83,7 @@ impl Backend {
             _ => None,
         };
         if let Some(change) = &batch.schedule {
-            match change.due_ms {
-                Some(due_ms) => self.schedule_step(tx, &change.schedule, &change.member, due_ms)?,
-                None => {
-                    self.unschedule_step(tx, &change.schedule, &change.member)?;
-                }
-            }
+            self.schedule_change_step(tx, change)?;
         }
         Ok(AppendOutcome::Appended {
             first_seq,

@@ -32,8 +32,8 @@ use group_commit::GroupCommit;
 use writes::{Queued, SledCommitter, TxResult, TxTrees};
 
 use super::{
-    AppendBatch, AppendOutcome, CasOutcome, Clock, LogEntry, RecordWrite, Store, StoreError,
-    StoreResult, Versioned,
+    AppendBatch, AppendOutcome, CasOutcome, Clock, LogEntry, RecordWrite, ScheduleWrite, Store,
+    StoreError, StoreResult, Versioned,
 };
 
 /// How often a log delete takes a new snapshot when appends keep changing the log.
@@ -131,6 +131,24 @@ impl Store for SledStore {
         }
         self.durably(true, move |backend, tx| {
             backend.put_step(tx, &write, backend.now_ms())
+        })
+        .await
+    }
+
+    async fn put_scheduled(
+        &self,
+        write: RecordWrite,
+        schedule: ScheduleWrite,
+    ) -> StoreResult<CasOutcome> {
+        if let Some(ttl) = write.ttl {
+            super::ttl_ms(ttl)?;
+        }
+        self.durably(true, move |backend, tx| {
+            let outcome = backend.put_step(tx, &write, backend.now_ms())?;
+            if let CasOutcome::Written { .. } = outcome {
+                backend.schedule_change_step(tx, &schedule)?;
+            }
+            Ok(outcome)
         })
         .await
     }

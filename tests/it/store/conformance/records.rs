@@ -1,6 +1,6 @@
 //! Conformance cases of versioned records: compare-and-set, expiry, delete, versions.
 
-use staffetta::store::{CasOutcome, RecordWrite};
+use staffetta::store::{CasOutcome, RecordWrite, ScheduleWrite};
 
 use super::{appended, batch, versioned, write, written};
 use crate::store::subject::Subject;
@@ -122,4 +122,65 @@ pub(crate) async fn versions_are_never_reused_after_a_delete(s: &Subject) {
             current: versioned(v2, "b")
         }
     );
+}
+
+fn desk_deadline(due_ms: Option<i64>) -> ScheduleWrite {
+    ScheduleWrite {
+        schedule: "desk".to_owned(),
+        member: "demo".to_owned(),
+        due_ms,
+    }
+}
+
+pub(crate) async fn a_put_moves_its_deadline_only_when_it_is_written(s: &Subject) {
+    let store = &*s.store;
+    let first = store
+        .put_scheduled(write("desk:demo", None, "a"), desk_deadline(Some(500)))
+        .await
+        .unwrap();
+    let CasOutcome::Written { version: v1 } = first else {
+        panic!("the first put is written: {first:?}");
+    };
+    assert_eq!(store.get("desk:demo").await.unwrap(), versioned(v1, "a"));
+    assert_eq!(
+        store.due("desk", i64::MAX, 10).await.unwrap(),
+        vec![("demo".to_owned(), 500)]
+    );
+
+    // A put that loses its compare-and-set leaves the deadline where the winner put it.
+    let stale = store
+        .put_scheduled(write("desk:demo", None, "b"), desk_deadline(None))
+        .await
+        .unwrap();
+    assert_eq!(
+        stale,
+        CasOutcome::Conflict {
+            current: versioned(v1, "a")
+        }
+    );
+    assert_eq!(
+        store.next_due("desk").await.unwrap(),
+        Some(("demo".to_owned(), 500))
+    );
+
+    // A written put moves the deadline, and one with `due_ms: None` clears it.
+    let moved = store
+        .put_scheduled(write("desk:demo", Some(v1), "c"), desk_deadline(Some(700)))
+        .await
+        .unwrap();
+    let CasOutcome::Written { version: v2 } = moved else {
+        panic!("a put at the current version is written: {moved:?}");
+    };
+    assert_eq!(
+        store.next_due("desk").await.unwrap(),
+        Some(("demo".to_owned(), 700))
+    );
+    written(store, write("desk:other", None, "x")).await;
+    let cleared = store
+        .put_scheduled(write("desk:demo", Some(v2), "d"), desk_deadline(None))
+        .await
+        .unwrap();
+    assert!(matches!(cleared, CasOutcome::Written { .. }), "{cleared:?}");
+    assert_eq!(store.next_due("desk").await.unwrap(), None);
+    assert_eq!(store.get("desk:demo").await.unwrap().unwrap().value, "d");
 }
