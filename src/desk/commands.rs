@@ -9,13 +9,17 @@ use staffetta_handoff::connector::{
     AgentCommand, Author, ChatMessage, Inbound, Outbound, apply_command,
 };
 use staffetta_handoff::operator::{Action, Operator};
-use staffetta_handoff::{AgentId, ConversationId, DeskError, SiteId};
+use staffetta_handoff::{ConversationId, DeskError, SiteId};
 use staffetta_widget::protocol::{EventKind, GenericItem, OutputBody, Sender};
 
-use super::{bans, deliver, site_desk, visitor_side};
+use super::conversation_log::undo_if_deleted;
+use super::{bans, deliver, guarded_append, site_desk, visitor_side};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::visitor::record::Status;
+use crate::store::{AppendBatch, AppendOutcome};
+use crate::visitor::bus::Notice as BusNotice;
+use crate::visitor::record::{Status, conversation_log};
+use crate::visitor::turn::encode_entries;
 
 /// Longest agent message, in characters.
 pub const MAX_AGENT_MESSAGE_CHARS: usize = 4000;
@@ -225,7 +229,7 @@ async fn external_operator(state: &AppState, site: &str, agent: &str) -> Result<
 }
 
 async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Result<(), Refusal> {
-    if let AgentCommand::Send { text, .. } = &inbound.command {
+    if let AgentCommand::Send { conversation, text } = &inbound.command {
         let chars = text.trim().chars().count();
         if chars == 0 || chars > MAX_AGENT_MESSAGE_CHARS {
             return Err(Refusal::new(
@@ -233,34 +237,34 @@ async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Res
                 format!("A message has 1 to {MAX_AGENT_MESSAGE_CHARS} characters."),
             ));
         }
+        return post_agent_message(state, site, &inbound, conversation).await;
     }
     let outcome = site_desk::update(state, site.as_str(), |desk, now| {
+        // Only `send` has a message, and it does not change the desk (above).
         let applied = apply_command(desk, now, &inbound)?;
-        let name = desk
-            .agent(&inbound.agent)
-            .map(|a| a.profile().display_name().as_str().to_owned())
-            .unwrap_or_default();
-        Ok(((applied.message, name), applied.notices))
+        Ok(((), applied.notices))
     })
     .await?;
-    let ((message, agent_name), notices) = outcome.map_err(|e| Refusal::from(&e))?;
+    let ((), notices) = outcome.map_err(|e| Refusal::from(&e))?;
     deliver::deliver(state, site.as_str(), notices).await;
-    if let Some(message) = message {
-        post_agent_message(state, site.as_str(), &inbound.agent, message, agent_name).await?;
-    }
     Ok(())
 }
 
-/// Stores an agent's message in the conversation and shows it to the agent's consoles.
+/// Stores an agent's message (a `send`) in the conversation and shows it to the agent's
+/// consoles, only while the agent has the conversation: the desk is read, the command
+/// checked against it ([`apply_command`] changes nothing for a `send`) and the message's
+/// append carries the desk's version as its guard ([`guarded_append`]). A transfer (or any
+/// desk change) landing in between stores nothing and the command is checked again on the
+/// desk read afresh, so a send that lost the race to a transfer is refused with
+/// `not_your_conversation`, as one sent after it. The desk itself is not written.
 async fn post_agent_message(
     state: &AppState,
-    site: &str,
-    agent: &AgentId,
-    message: ChatMessage,
-    agent_name: String,
+    site: &SiteId,
+    inbound: &Inbound,
+    conversation: &ConversationId,
 ) -> Result<(), Refusal> {
-    let conversation = message.conversation.as_str().to_owned();
-    let link = visitor_side::link(state, &conversation)
+    let id = conversation.as_str();
+    let link = visitor_side::link(state, id)
         .await?
         .ok_or_else(|| Refusal::new("unknown_conversation", "No such conversation."))?;
     let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
@@ -270,43 +274,72 @@ async fn post_agent_message(
             "The visitor has left this conversation.",
         ));
     }
-    let text = message.text.trim().to_owned();
-    let html = staffetta_engine::markdown::render(&text)
-        .map_err(|e| Refusal::new("bad_command", e.to_string()))?;
-    let entry = EventKind::Message {
-        from: Sender::Agent,
-        at: message.at.as_millisecond(),
-        client_message_id: None,
-        input: None,
-        output: Some(OutputBody {
-            generic: vec![GenericItem::Text {
-                text: text.clone(),
-                html,
-            }],
-        }),
-        agent_name: Some(agent_name),
-    };
-    let shown = Outbound::Message(ChatMessage {
-        text,
-        from: Author::Agent(agent.clone()),
-        ..message
-    });
-    // On a site with an external desk, the message's outbox item is stored by the same
-    // write as the message.
-    let also = state
-        .agents
-        .external
-        .item_to_store(site, agent, &shown)
-        .map_err(ApiError::from)?;
-    let seq = visitor_side::append_with(
-        state,
-        &conversation,
-        vec![entry],
-        None,
-        Vec::from_iter(also),
-    )
+    let agent = &inbound.agent;
+    let log = conversation_log(id);
+    let (outcome, shown) = guarded_append::append(state, &log, move || async move {
+        let (mut desk, guard) = site_desk::read_guarded(state, site.as_str()).await?;
+        let now = crate::visitor::conversation::now(state);
+        let message = apply_command(&mut desk, now, inbound)
+            .map_err(|e| Refusal::from(&e))?
+            .message
+            .ok_or_else(|| Refusal::from(ApiError::internal(&"a send without a message")))?;
+        let agent_name = desk
+            .agent(agent)
+            .map(|a| a.profile().display_name().as_str().to_owned())
+            .unwrap_or_default();
+        let text = message.text.trim().to_owned();
+        let html = staffetta_engine::markdown::render(&text)
+            .map_err(|e| Refusal::new("bad_command", e.to_string()))?;
+        let entry = EventKind::Message {
+            from: Sender::Agent,
+            at: message.at.as_millisecond(),
+            client_message_id: None,
+            input: None,
+            output: Some(OutputBody {
+                generic: vec![GenericItem::Text {
+                    text: text.clone(),
+                    html,
+                }],
+            }),
+            agent_name: Some(agent_name),
+        };
+        let shown = Outbound::Message(ChatMessage {
+            text,
+            from: Author::Agent(agent.clone()),
+            ..message
+        });
+        // On a site with an external desk, the message's outbox item is stored by the same
+        // write as the message.
+        let also = state
+            .agents
+            .external
+            .item_to_store(site.as_str(), agent, &shown)
+            .map_err(ApiError::from)?;
+        let batch = AppendBatch {
+            schedule: None,
+            client_message_id: None,
+            fingerprint: None,
+            entries: encode_entries(&[entry]),
+            record: None,
+            guard: Some(guard),
+            also: Vec::from_iter(also),
+        };
+        Ok::<_, Refusal>((batch, shown))
+    })
     .await?;
-    deliver::message_stored(state, site, agent, &shown, seq).await;
+    let AppendOutcome::Appended {
+        first_seq,
+        last_seq,
+        ..
+    } = outcome
+    else {
+        return Err(ApiError::internal(&"an agent message was not appended").into());
+    };
+    undo_if_deleted(state, id, first_seq).await?;
+    state
+        .bus
+        .publish(id, BusNotice::Appended { head: last_seq });
+    deliver::message_stored(state, site.as_str(), agent, &shown, first_seq).await;
     Ok(())
 }
 

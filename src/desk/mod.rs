@@ -9,6 +9,8 @@
 //!   typing during handoff; [`conversation_log`]: the session link and the handoff entries
 //!   of the conversation log.
 //! - [`commands`]: agent commands (console and external), agent messages into the log.
+//! - [`guarded_append`]: chat messages (visitor's and agent's) written only while the desk
+//!   is as read (who has the conversation), tried again when it changed.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
 //!   access token's expiry, the warning before it and the in-band renewal.
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
@@ -25,6 +27,7 @@ pub mod connections;
 pub mod conversation_log;
 pub mod deliver;
 pub mod external;
+pub mod guarded_append;
 pub mod jobs;
 pub mod offline;
 pub mod presence;

@@ -11,7 +11,7 @@ use staffetta_widget::protocol::{
 };
 
 use super::visitor_side::{input_text, link};
-use super::{deliver, site_desk, visitor_presence};
+use super::{deliver, guarded_append, site_desk, visitor_presence};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{AppendBatch, AppendOutcome, VersionGuard};
@@ -19,10 +19,6 @@ use crate::visitor::bus::Notice as BusNotice;
 use crate::visitor::conversation::{self, now};
 use crate::visitor::record::{SessionRecord, Status, conversation_log};
 use crate::visitor::turn::encode_entries;
-
-/// How many times a visitor message in handoff is tried while the desk keeps changing
-/// between reading who has the conversation and the write (each try reads it afresh).
-const MESSAGE_ATTEMPTS: usize = 16;
 
 /// A visitor message while the conversation is in handoff: stored (idempotent by
 /// `client_message_id`) and passed to the agent who has it.
@@ -35,7 +31,8 @@ const MESSAGE_ATTEMPTS: usize = 16;
 /// with the desk read afresh, so the message is for the agent who has the conversation when
 /// it is stored (its outbox item, and its console frame on a console-only site). The guard
 /// only reads the desk: messages of other conversations never conflict with this one.
-/// After [`MESSAGE_ATTEMPTS`] conflicts in a row the answer is 503 `busy`.
+/// The retries are [`guarded_append::append`]'s: after [`guarded_append::ATTEMPTS`]
+/// conflicts in a row the answer is 503 `busy`.
 pub async fn visitor_message(
     state: &AppState,
     record: &SessionRecord,
@@ -52,10 +49,9 @@ pub async fn visitor_message(
         agent_name: None,
     };
     let log = conversation_log(&record.conversation_id);
-    let entries = encode_entries(&[entry]);
-    let mut attempt = 0;
-    let seq = loop {
-        attempt += 1;
+    let entries = &encode_entries(&[entry]);
+    let fingerprint = &fingerprint;
+    let (outcome, for_agent) = guarded_append::append(state, &log, move || async move {
         let (for_agent, guard) = message_for_agent(state, record, &request.input, now).await;
         let also = match &for_agent {
             Some((agent, item)) => state
@@ -75,41 +71,41 @@ pub async fn visitor_message(
             guard,
             also,
         };
-        match state.store.append(&log, batch).await? {
-            AppendOutcome::Appended {
-                first_seq,
-                last_seq,
-                ..
-            } => {
-                super::conversation_log::undo_if_deleted(state, &record.conversation_id, first_seq)
-                    .await?;
-                state.bus.publish(
-                    &record.conversation_id,
-                    BusNotice::Appended { head: last_seq },
-                );
-                if let Some((agent, item)) = &for_agent {
-                    deliver::message_stored(state, &record.site, agent, item, first_seq).await;
-                } else if let Ok(Some(link)) = link(state, &record.conversation_id).await {
-                    // A message while waiting keeps the place in the queue.
-                    visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
-                }
-                break first_seq;
+        Ok::<_, ApiError>((batch, for_agent))
+    })
+    .await?;
+    let seq = match outcome {
+        AppendOutcome::Appended {
+            first_seq,
+            last_seq,
+            ..
+        } => {
+            super::conversation_log::undo_if_deleted(state, &record.conversation_id, first_seq)
+                .await?;
+            state.bus.publish(
+                &record.conversation_id,
+                BusNotice::Appended { head: last_seq },
+            );
+            if let Some((agent, item)) = &for_agent {
+                deliver::message_stored(state, &record.site, agent, item, first_seq).await;
+            } else if let Ok(Some(link)) = link(state, &record.conversation_id).await {
+                // A message while waiting keeps the place in the queue.
+                visitor_presence::keep(state, &record.site, &link.session_id, 0).await;
             }
-            AppendOutcome::Duplicate { first_seq, .. } => break first_seq,
-            AppendOutcome::IdConflict => {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "client_message_id_conflict",
-                    "This client_message_id was already used for a different message.",
-                ));
-            }
-            AppendOutcome::GuardConflict { .. } if attempt < MESSAGE_ATTEMPTS => {}
-            AppendOutcome::GuardConflict { .. } => return Err(desk_busy()),
-            AppendOutcome::RecordConflict { .. } => {
-                return Err(ApiError::internal(
-                    &"record conflict on an append without record",
-                ));
-            }
+            first_seq
+        }
+        AppendOutcome::Duplicate { first_seq, .. } => first_seq,
+        AppendOutcome::IdConflict => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::CONFLICT,
+                "client_message_id_conflict",
+                "This client_message_id was already used for a different message.",
+            ));
+        }
+        AppendOutcome::RecordConflict { .. } | AppendOutcome::GuardConflict { .. } => {
+            return Err(ApiError::internal(
+                &"record conflict on an append without record",
+            ));
         }
     };
     let dialog = conversation::dialog_of(state, &record.site)?;
@@ -149,15 +145,6 @@ async fn message_for_agent(
         at: now,
     };
     (Some((agent, Outbound::Message(message))), Some(guard))
-}
-
-/// Desk changes kept winning over a visitor message for [`MESSAGE_ATTEMPTS`] tries.
-fn desk_busy() -> ApiError {
-    ApiError::new(
-        axum::http::StatusCode::SERVICE_UNAVAILABLE,
-        "busy",
-        "The desk is busy; please retry.",
-    )
 }
 
 /// The visitor is typing while an agent has the conversation.

@@ -22,16 +22,16 @@ use super::webhook_transfer_race::inbound;
 
 /// The transfer to play before the append of the racing message (once).
 #[derive(Debug)]
-struct Race {
+pub(super) struct Race {
     /// The node's state on the unwatched store.
-    state: AppState,
-    conversation: String,
-    ada: String,
-    bob: String,
+    pub(super) state: AppState,
+    pub(super) conversation: String,
+    pub(super) ada: String,
+    pub(super) bob: String,
 }
 
 /// `ada` transfers the chat to `bob`, who accepts the offer the desk made him.
-async fn transfer_to_bob(race: &Race) {
+pub(super) async fn transfer_to_bob(race: &Race) {
     let transfer = json!({
         "command": "transfer", "conversation": race.conversation,
         "to": {"kind": "agent", "id": race.bob},

@@ -1,16 +1,22 @@
-//! A visitor message raced by something else, played deterministically: the node's state on
-//! a store that watches its appends runs the race (once) just before the first append of the
-//! message, through the unwatched store, then lets the append go on, and counts the appends
-//! of that message (a retry is another).
+//! A chat message raced by something else, played deterministically: the node's state on a
+//! store that watches its appends runs the race (once) just before the first append of the
+//! message (a visitor's, or an agent's `send`), through the unwatched store, then lets the
+//! append go on, and counts the appends of that message (a retry is another).
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
+use staffetta::agent::operators;
 use staffetta::app::AppState;
+use staffetta::desk::commands::{self, ConsoleCommand};
 use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use staffetta::visitor::conversation;
+use staffetta::visitor::record::conversation_log;
+use staffetta_handoff::ConversationId;
+use staffetta_handoff::connector::AgentCommand;
+use staffetta_handoff::operator::Login;
 use staffetta_widget::protocol::{MessageInput, MessageRequest};
 
 /// The `client_message_id` of the raced message.
@@ -18,8 +24,12 @@ const RACED_ID: &str = "m-race";
 
 type Play = Pin<Box<dyn Future<Output = ()> + Send>>;
 
+/// Which appends are the raced message's: (log, batch) -> whether it is one.
+type Raced = Box<dyn Fn(&str, &AppendBatch) -> bool + Send + Sync>;
+
 /// Runs its race before the first append of the raced message.
 struct BeforeFirstAppend {
+    raced: Raced,
     race: Mutex<Option<Play>>,
     attempts: AtomicUsize,
 }
@@ -37,10 +47,10 @@ impl WriteObserver for BeforeFirstAppend {
     async fn before_append(
         &self,
         _inner: &dyn Store,
-        _log: &str,
+        log: &str,
         batch: &AppendBatch,
     ) -> StoreResult<()> {
-        if batch.client_message_id.as_deref() != Some(RACED_ID) {
+        if !(self.raced)(log, batch) {
             return Ok(());
         }
         self.attempts.fetch_add(1, Ordering::SeqCst);
@@ -50,6 +60,26 @@ impl WriteObserver for BeforeFirstAppend {
         }
         Ok(())
     }
+}
+
+/// The node's state on a store that plays `race` (written against `state`, the unwatched
+/// node) just before the first append that `raced` picks, and that store (to count them).
+fn watched(
+    state: &AppState,
+    raced: Raced,
+    race: impl Future<Output = ()> + Send + 'static,
+) -> (AppState, Arc<Observed<BeforeFirstAppend>>) {
+    let watching = Arc::new(Observed::new(
+        Arc::clone(&state.store),
+        BeforeFirstAppend {
+            raced,
+            race: Mutex::new(Some(Box::pin(race))),
+            attempts: AtomicUsize::new(0),
+        },
+    ));
+    let mut watched = state.clone();
+    watched.store = Arc::clone(&watching) as Arc<dyn Store>;
+    (watched, watching)
 }
 
 /// Sends `text` as the visitor of `session` through a node that plays `race` (written
@@ -62,15 +92,8 @@ pub(crate) async fn send_raced(
     text: &str,
     race: impl Future<Output = ()> + Send + 'static,
 ) -> usize {
-    let watching = Arc::new(Observed::new(
-        Arc::clone(&state.store),
-        BeforeFirstAppend {
-            race: Mutex::new(Some(Box::pin(race))),
-            attempts: AtomicUsize::new(0),
-        },
-    ));
-    let mut watched = state.clone();
-    watched.store = Arc::clone(&watching) as Arc<dyn Store>;
+    let raced: Raced = Box::new(|_, batch| batch.client_message_id.as_deref() == Some(RACED_ID));
+    let (watched, watching) = watched(state, raced, race);
     let request = MessageRequest {
         client_message_id: RACED_ID.to_owned(),
         input: MessageInput {
@@ -82,4 +105,34 @@ pub(crate) async fn send_raced(
         .await
         .expect("the message is stored");
     watching.observer().attempts.load(Ordering::SeqCst)
+}
+
+/// The operator `login` of the demo site sends `text` in `chat` (the console's `send`)
+/// through a node that plays `race` just before the message's first append to the chat's
+/// log: the command's answer (`Err` with the `ERROR` code the console would get) and how many
+/// times the message was appended.
+pub(crate) async fn agent_send_raced(
+    state: &AppState,
+    login: &str,
+    chat: &str,
+    text: &str,
+    race: impl Future<Output = ()> + Send + 'static,
+) -> (Result<(), String>, usize) {
+    let log = conversation_log(chat);
+    let raced: Raced = Box::new(move |appended, _| appended == log);
+    let (watched, watching) = watched(state, raced, race);
+    let login = Login::parse(login).unwrap();
+    let (operator, _) = operators::get(state.store.as_ref(), "demo", &login)
+        .await
+        .unwrap()
+        .expect("the operator exists");
+    let send = AgentCommand::Send {
+        conversation: ConversationId::parse(chat).unwrap(),
+        text: text.to_owned(),
+    };
+    let answer = commands::apply(&watched, &operator, ConsoleCommand::Desk(send))
+        .await
+        .map(|_| ())
+        .map_err(|refusal| refusal.code);
+    (answer, watching.observer().attempts.load(Ordering::SeqCst))
 }
