@@ -3,7 +3,8 @@
 //! The access token is checked before the upgrade. Connecting logs the agent in at the
 //! site's desk (LOGGEDIN), or reconnects them silently within the grace period; the first
 //! frame is a `SNAPSHOT` of the agent's state, conversations and offers. Then desk events,
-//! `MESSAGE` and `TYPING` frames arrive as they happen and commands are applied as they
+//! `MESSAGE` and `TYPING` frames arrive as they happen (the visitor's, only for chats the
+//! socket was not told it lost: [`super::cleared_chats`]) and commands are applied as they
 //! come. When the agent's last socket closes the desk starts the disconnect grace period.
 //! On shutdown the socket closes with 1012 so the console reconnects elsewhere.
 //!
@@ -29,6 +30,7 @@ use staffetta_handoff::Desk;
 use staffetta_handoff::agent::{AgentState, JobPhase};
 use staffetta_handoff::operator::{Action, Operator};
 
+use super::cleared_chats::ClearedChats;
 use super::commands::{self, Refusal, Request};
 use super::socket_token::{self, Due, SocketToken};
 use super::{connections, deliver, presence, site_desk};
@@ -112,8 +114,11 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
     presence::alive(&state, &site, &agent, &socket_id).await;
     let (mut sink, mut stream) = socket.split();
     let mut out: Vec<Message> = Vec::new();
-    match connect(&state, &operator).await {
-        Ok(snapshot) => out.push(text(&snapshot)),
+    let mut cleared = match connect(&state, &operator).await {
+        Ok(snapshot) => {
+            out.push(text(&snapshot));
+            ClearedChats::from_snapshot(&snapshot)
+        }
         Err(err) => {
             let frame = json!({"event": "ERROR", "code": err.code(), "message": err.message()});
             let _ = sink.send(text(&frame)).await;
@@ -126,7 +131,7 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
             disconnect(&state, &operator, registration.id).await;
             return;
         }
-    }
+    };
     let mut session = SocketToken::new(auth, state.clock.now_ms());
     let arm = |session: &mut SocketToken| {
         let due = session.lifetime().next_due_ms();
@@ -189,6 +194,8 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
                         }
                     }
                 }
+                // Not the visitor's frames of a chat this console was told it lost.
+                Some(frame) if !cleared.passes(&frame) => {}
                 Some(frame) => out.push(Message::Text(frame.as_ref().into())),
                 // Dropped for falling behind: the console reconnects and gets a SNAPSHOT.
                 None => {

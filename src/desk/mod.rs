@@ -12,7 +12,8 @@
 //! - [`guarded_append`]: chat messages (visitor's and agent's) written only while the desk
 //!   is as read (who has the conversation), tried again when it changed.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
-//!   access token's expiry, the warning before it and the in-band renewal.
+//!   access token's expiry, the warning before it and the in-band renewal; [`cleared_chats`]:
+//!   the visitor's frames of a chat the socket was told it lost are dropped.
 //! - [`connections`]: console sockets open on this node; [`external`]: external desks.
 //! - [`offline`]: "leave a request"; with [`jobs`] a [`record_log`] (records deletable one
 //!   by one behind a site log); [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
@@ -22,6 +23,7 @@
 
 pub mod agent_ws;
 pub mod bans;
+pub mod cleared_chats;
 pub mod commands;
 pub mod connections;
 pub mod conversation_log;

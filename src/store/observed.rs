@@ -1,5 +1,5 @@
 //! A store that shows every record write, append and set addition to an observer before the
-//! wrapped store applies it, and every other call (reads, deletes, set removals, schedules,
+//! wrapped store applies it (an append's outcome also after), and every other call (reads, deletes, set removals, schedules,
 //! ...) by its name. The observer may act first (play another writer through the wrapped
 //! store, hold the caller) or refuse the call with an error, which is returned as the call's
 //! answer: tests use it to watch the writes of real code paths and to inject a failing, slow
@@ -31,6 +31,10 @@ pub trait WriteObserver: Send + Sync + std::fmt::Debug + 'static {
     ) -> StoreResult<()> {
         Ok(())
     }
+
+    /// After an append the wrapped store answered (with any outcome), before its caller
+    /// sees the answer.
+    async fn after_append(&self, _inner: &dyn Store, _log: &str, _outcome: &AppendOutcome) {}
 
     /// Before a set addition; an error is returned instead of adding.
     async fn before_set_add(
@@ -109,7 +113,11 @@ impl<O: WriteObserver> Store for Observed<O> {
         self.observer
             .before_append(self.inner.as_ref(), log, &batch)
             .await?;
-        self.inner.append(log, batch).await
+        let outcome = self.inner.append(log, batch).await?;
+        self.observer
+            .after_append(self.inner.as_ref(), log, &outcome)
+            .await;
+        Ok(outcome)
     }
     async fn read_log(&self, log: &str, after: u64, limit: usize) -> StoreResult<Vec<LogEntry>> {
         self.call("read_log", log).await?;

@@ -1,17 +1,18 @@
 //! A chat message raced by something else, played deterministically: the node's state on a
 //! store that watches its appends runs the race (once) just before the first append of the
-//! message (a visitor's, or an agent's `send`), through the unwatched store, then lets the
-//! append go on, and counts the appends of that message (a retry is another).
+//! message (a visitor's, or an agent's `send`), or just after it was stored and before the
+//! node goes on (its frames, for one), through the unwatched store, then lets the append go
+//! on, and counts the appends of that message (a retry is another).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use staffetta::agent::operators;
 use staffetta::app::AppState;
 use staffetta::desk::commands::{self, ConsoleCommand};
-use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
+use staffetta::store::{AppendBatch, AppendOutcome, Observed, Store, StoreResult, WriteObserver};
 use staffetta::visitor::conversation;
 use staffetta::visitor::record::conversation_log;
 use staffetta_handoff::ConversationId;
@@ -27,11 +28,32 @@ type Play = Pin<Box<dyn Future<Output = ()> + Send>>;
 /// Which appends are the raced message's: (log, batch) -> whether it is one.
 type Raced = Box<dyn Fn(&str, &AppendBatch) -> bool + Send + Sync>;
 
-/// Runs its race before the first append of the raced message.
+/// When the race is played.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Moment {
+    /// Before the first append of the raced message.
+    BeforeTheWrite,
+    /// Once the first append of the raced message was answered, before the node goes on.
+    AfterTheWrite,
+}
+
+/// Runs its race at its moment around the first append of the raced message.
 struct BeforeFirstAppend {
     raced: Raced,
+    moment: Moment,
     race: Mutex<Option<Play>>,
     attempts: AtomicUsize,
+    /// The raced append is under way (the race waits for its answer).
+    pending: AtomicBool,
+}
+
+impl BeforeFirstAppend {
+    async fn play(&self) {
+        let race = self.race.lock().unwrap().take();
+        if let Some(race) = race {
+            race.await;
+        }
+    }
 }
 
 impl std::fmt::Debug for BeforeFirstAppend {
@@ -54,27 +76,37 @@ impl WriteObserver for BeforeFirstAppend {
             return Ok(());
         }
         self.attempts.fetch_add(1, Ordering::SeqCst);
-        let race = self.race.lock().unwrap().take();
-        if let Some(race) = race {
-            race.await;
+        match self.moment {
+            Moment::BeforeTheWrite => self.play().await,
+            Moment::AfterTheWrite => self.pending.store(true, Ordering::SeqCst),
         }
         Ok(())
+    }
+
+    async fn after_append(&self, _inner: &dyn Store, _log: &str, _outcome: &AppendOutcome) {
+        if self.pending.swap(false, Ordering::SeqCst) {
+            self.play().await;
+        }
     }
 }
 
 /// The node's state on a store that plays `race` (written against `state`, the unwatched
-/// node) just before the first append that `raced` picks, and that store (to count them).
+/// node) at `moment` around the first append that `raced` picks, and that store (to count
+/// them).
 fn watched(
     state: &AppState,
     raced: Raced,
+    moment: Moment,
     race: impl Future<Output = ()> + Send + 'static,
 ) -> (AppState, Arc<Observed<BeforeFirstAppend>>) {
     let watching = Arc::new(Observed::new(
         Arc::clone(&state.store),
         BeforeFirstAppend {
             raced,
+            moment,
             race: Mutex::new(Some(Box::pin(race))),
             attempts: AtomicUsize::new(0),
+            pending: AtomicBool::new(false),
         },
     ));
     let mut watched = state.clone();
@@ -92,8 +124,19 @@ pub(crate) async fn send_raced(
     text: &str,
     race: impl Future<Output = ()> + Send + 'static,
 ) -> usize {
+    send_raced_at(state, session, text, Moment::BeforeTheWrite, race).await
+}
+
+/// [`send_raced`], with the race played at `moment`.
+pub(crate) async fn send_raced_at(
+    state: &AppState,
+    session: &str,
+    text: &str,
+    moment: Moment,
+    race: impl Future<Output = ()> + Send + 'static,
+) -> usize {
     let raced: Raced = Box::new(|_, batch| batch.client_message_id.as_deref() == Some(RACED_ID));
-    let (watched, watching) = watched(state, raced, race);
+    let (watched, watching) = watched(state, raced, moment, race);
     let request = MessageRequest {
         client_message_id: RACED_ID.to_owned(),
         input: MessageInput {
@@ -120,7 +163,7 @@ pub(crate) async fn agent_send_raced(
 ) -> (Result<(), String>, usize) {
     let log = conversation_log(chat);
     let raced: Raced = Box::new(move |appended, _| appended == log);
-    let (watched, watching) = watched(state, raced, race);
+    let (watched, watching) = watched(state, raced, Moment::BeforeTheWrite, race);
     let login = Login::parse(login).unwrap();
     let (operator, _) = operators::get(state.store.as_ref(), "demo", &login)
         .await
