@@ -78,7 +78,7 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn frame(value: Value) -> String {
+    fn frame(value: &Value) -> String {
         value.to_string()
     }
 
@@ -86,27 +86,27 @@ mod tests {
     fn visitor_frames_of_a_cleared_chat_are_dropped_until_it_is_established_again() {
         let mut cleared = ClearedChats::default();
         let visitor =
-            frame(json!({"event": "MESSAGE", "chat_id": "c1", "from": "visitor", "text": "hi"}));
-        let typing = frame(json!({"event": "TYPING", "chat_id": "c1", "typing": true}));
-        let other = frame(json!({"event": "MESSAGE", "chat_id": "c2", "from": "visitor"}));
+            frame(&json!({"event": "MESSAGE", "chat_id": "c1", "from": "visitor", "text": "hi"}));
+        let typing = frame(&json!({"event": "TYPING", "chat_id": "c1", "typing": true}));
+        let other = frame(&json!({"event": "MESSAGE", "chat_id": "c2", "from": "visitor"}));
         assert!(cleared.passes(&visitor), "a chat never cleared");
         assert!(cleared.passes(&frame(
-            json!({"event": "CONNECTIONCLEARED", "chat_id": "c1", "reason": "transferred"})
+            &json!({"event": "CONNECTIONCLEARED", "chat_id": "c1", "reason": "transferred"})
         )));
         assert!(!cleared.passes(&visitor));
         assert!(!cleared.passes(&typing));
         assert!(cleared.passes(&other), "other chats are not affected");
         assert!(
             cleared.passes(&frame(
-                json!({"event": "MESSAGE", "chat_id": "c1", "from": "agent"})
+                &json!({"event": "MESSAGE", "chat_id": "c1", "from": "agent"})
             )),
             "the agent's own echo is let through"
         );
-        assert!(cleared.passes(&frame(json!({"event": "JOBCHANGED", "chat_id": "c1"}))));
-        assert!(cleared.passes(&frame(json!({"event": "ESTABLISHED", "chat_id": "c1"}))));
+        assert!(cleared.passes(&frame(&json!({"event": "JOBCHANGED", "chat_id": "c1"}))));
+        assert!(cleared.passes(&frame(&json!({"event": "ESTABLISHED", "chat_id": "c1"}))));
         assert!(cleared.passes(&visitor), "transferred back to the agent");
         assert!(cleared.passes("not json"));
-        assert!(cleared.passes(&frame(json!({"event": "PING", "at": 1}))));
+        assert!(cleared.passes(&frame(&json!({"event": "PING", "at": 1}))));
     }
 
     #[test]
@@ -117,7 +117,7 @@ mod tests {
         ]});
         let mut cleared = ClearedChats::from_snapshot(&snapshot);
         let message =
-            |chat: &str| frame(json!({"event": "MESSAGE", "chat_id": chat, "from": "visitor"}));
+            |chat: &str| frame(&json!({"event": "MESSAGE", "chat_id": chat, "from": "visitor"}));
         assert!(!cleared.passes(&message("c1")));
         assert!(cleared.passes(&message("c2")));
     }
