@@ -5,7 +5,8 @@
 //! `{"type":"queue_update","position":2,"estimated_wait_s":90}`. The widget's wire protocol
 //! may wrap them; the names follow ARCHITECTURE.md (`queue_update`, `agent_joined`,
 //! `agent_left`, `agent_typing`, `conversation_ended`) plus `queue_closed`, which tells the
-//! visitor that nobody will answer now and a request can be left instead.
+//! visitor that nobody will answer now and a request can be left instead, and
+//! `agent_reconnecting` / `agent_reconnected` around a lost agent console.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,17 @@ pub enum VisitorEvent {
     },
     /// The agent left: transfer or lost connection; the visitor waits again.
     AgentLeft {
+        /// The agent's display name.
+        display_name: String,
+    },
+    /// The agent's console was lost: the desk waits for them for the disconnect grace
+    /// period (`agent_reconnected` when they are back in time, `agent_left` otherwise).
+    AgentReconnecting {
+        /// The agent's display name.
+        display_name: String,
+    },
+    /// The agent whose console was lost is back within the grace period.
+    AgentReconnected {
         /// The agent's display name.
         display_name: String,
     },
@@ -103,6 +115,18 @@ mod tests {
                     display_name: "Ada".into(),
                 },
                 json!({ "type": "agent_left", "display_name": "Ada" }),
+            ),
+            (
+                VisitorEvent::AgentReconnecting {
+                    display_name: "Ada".into(),
+                },
+                json!({ "type": "agent_reconnecting", "display_name": "Ada" }),
+            ),
+            (
+                VisitorEvent::AgentReconnected {
+                    display_name: "Ada".into(),
+                },
+                json!({ "type": "agent_reconnected", "display_name": "Ada" }),
             ),
             (
                 VisitorEvent::AgentTyping {

@@ -36,6 +36,7 @@ widget-iframe-refused = „{ $title }“ kann im Chat nicht angezeigt werden.
 widget-agent-connecting = Du wirst mit einer Person verbunden…
 widget-agent-joined = { $name } ist dem Chat beigetreten.
 widget-agent-left = { $name } hat den Chat verlassen.
+widget-agent-reconnecting = { $name } hat die Verbindung verloren und verbindet sich neu…
 widget-agent-default-name = Eine Mitarbeiterin oder ein Mitarbeiter
 widget-queue-position = Du bist Nummer { $position } in der Warteschlange.
 widget-queue-wait = Geschätzte Wartezeit: { $wait }.

@@ -36,6 +36,7 @@ widget-iframe-refused = “{ $title }” cannot be shown in the chat.
 widget-agent-connecting = Connecting you to an agent…
 widget-agent-joined = { $name } joined the chat.
 widget-agent-left = { $name } left the chat.
+widget-agent-reconnecting = { $name } lost the connection and is reconnecting…
 widget-agent-default-name = An agent
 widget-queue-position = You are number { $position } in the queue.
 widget-queue-wait = Estimated wait: { $wait }.

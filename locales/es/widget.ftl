@@ -36,6 +36,7 @@ widget-iframe-refused = «{ $title }» no se puede mostrar en el chat.
 widget-agent-connecting = Te estamos conectando con un agente…
 widget-agent-joined = { $name } se ha unido al chat.
 widget-agent-left = { $name } ha salido del chat.
+widget-agent-reconnecting = { $name } ha perdido la conexión y se está reconectando…
 widget-agent-default-name = Un agente
 widget-queue-position = Eres el número { $position } en la cola.
 widget-queue-wait = Espera estimada: { $wait }.

@@ -36,6 +36,7 @@ widget-iframe-refused = « { $title } » ne peut pas être affiché dans le chat
 widget-agent-connecting = Mise en relation avec un conseiller…
 widget-agent-joined = { $name } a rejoint le chat.
 widget-agent-left = { $name } a quitté le chat.
+widget-agent-reconnecting = { $name } a perdu la connexion et se reconnecte…
 widget-agent-default-name = Un conseiller
 widget-queue-position = Vous êtes numéro { $position } dans la file d'attente.
 widget-queue-wait = Attente estimée : { $wait }.

@@ -36,6 +36,7 @@ widget-iframe-refused = «{ $title }» non può essere mostrato nella chat.
 widget-agent-connecting = Ti sto mettendo in contatto con un operatore…
 widget-agent-joined = { $name } è entrato nella chat.
 widget-agent-left = { $name } ha lasciato la chat.
+widget-agent-reconnecting = { $name } ha perso la connessione e si sta ricollegando…
 widget-agent-default-name = Un operatore
 widget-queue-position = Sei il numero { $position } in coda.
 widget-queue-wait = Attesa stimata: { $wait }.

@@ -124,6 +124,18 @@ pub async fn apply_event(
                 None,
             )
         }
+        VisitorEvent::AgentReconnecting { display_name } => (
+            EventKind::AgentReconnecting {
+                agent_name: display_name,
+            },
+            None,
+        ),
+        VisitorEvent::AgentReconnected { display_name } => (
+            EventKind::AgentReconnected {
+                agent_name: display_name,
+            },
+            None,
+        ),
         VisitorEvent::ConversationEnded { by: EndedBy::Agent } => (
             EventKind::ConversationEnded { by: Sender::Agent },
             Some(Status::Ended),

@@ -217,6 +217,7 @@ const WIDGET_STRING_IDS: &[&str] = &[
     "widget-agent-connecting",
     "widget-agent-joined",
     "widget-agent-left",
+    "widget-agent-reconnecting",
     "widget-agent-default-name",
     "widget-queue-position",
     "widget-queue-wait",

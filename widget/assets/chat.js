@@ -272,13 +272,25 @@ C._onEvent = function (e) {
       if (e.from === 'agent') this._agentTyping(e);
       else if (e.from !== 'visitor') this._typing(e.typing !== false, '');
       return;
+    case 'agent_reconnecting':
+      // The agent's console was lost; the desk waits for them (the grace period).
+      this._settleReconnecting();
+      this._enqueue({ id: uid('n'), from: 'system', notice: { key: 'agent-reconnecting', args: { name: agentName }, reconnecting: true } });
+      this.i._emit('agent:reconnecting', { agent: e.agent || { name: agentName } });
+      return;
+    case 'agent_reconnected':
+      this._settleReconnecting();
+      this.i._emit('agent:reconnected', { agent: e.agent || { name: agentName } });
+      return;
     case 'agent_joined':
+      this._settleReconnecting();
       this._setHandoff('agent', { agent: agentName });
       this._notice('agent-joined', { name: agentName });
       this.i._emit('agent:joined', { agent: e.agent || { name: agentName } });
       return;
     case 'agent_left':
       // The agent transferred the conversation or lost their connection: back in the queue.
+      this._settleReconnecting();
       this._setHandoff('waiting', { agent: '', text: '' });
       this._notice('agent-left', { name: agentName });
       this.i._emit('agent:left', { agent: e.agent || { name: agentName } });
@@ -302,6 +314,7 @@ C._onEvent = function (e) {
       this.i._emit('session:expired', { event: e });
       return;
     case 'conversation_ended':
+      this._settleReconnecting();
       var byAgent = e.by === 'agent' && this.handoff.phase === 'agent';
       this._notice(byAgent ? 'conversation-ended-agent' : 'conversation-ended', { name: agentName }, 'restart');
       this._setHandoff('ended', {});
@@ -339,6 +352,21 @@ C._queueNotice = function (e) {
 
 C._notice = function (key, args, action, serverText) {
   this._enqueue({ id: uid('n'), from: 'system', notice: { key: key, args: args || {}, action: action, text: serverText || undefined } });
+};
+
+/** The "agent reconnecting" line goes away: the agent is back, left, or the chat ended. */
+C._settleReconnecting = function () {
+  var list = this.list;
+  var changed = false;
+  this.history.forEach(function (record) {
+    var n = record.notice;
+    if (!n || !n.reconnecting || n.dismissed) return;
+    n.dismissed = true;
+    changed = true;
+    var shell = list.querySelector('[data-id="' + record.id + '"]');
+    if (shell) shell.hidden = true;
+  });
+  if (changed) this._saveHistory();
 };
 
 /** The idle warning is answered: by activity (`hide`: the notice goes away) or by the

@@ -39,6 +39,7 @@ var CHAT_STRINGS = {
   'agent-connecting': 'Connecting you to an agent…',
   'agent-joined': '{ $name } joined the chat.',
   'agent-left': '{ $name } left the chat.',
+  'agent-reconnecting': '{ $name } lost the connection and is reconnecting…',
   'agent-default-name': 'An agent',
   'queue-position': 'You are number { $position } in the queue.',
   'queue-wait': 'Estimated wait: { $wait }.',

@@ -6,7 +6,9 @@
 //!   withdrawn (it goes to the next agent) and after-chat work is closed (`logout`).
 //! - Pausing withdraws a pending offer but keeps online conversations.
 //! - A lost connection withdraws a pending offer at once and starts the grace period
-//!   ([`DeskConfig::disconnect_grace_s`](super::DeskConfig)). If the agent is not back when
+//!   ([`DeskConfig::disconnect_grace_s`](super::DeskConfig)); the visitors of the agent's
+//!   online conversations are told `agent_reconnecting`, and `agent_reconnected` when the
+//!   agent is back in time (a reconnect or a login again). If the agent is not back when
 //!   it ends, `tick` requeues their online conversations at the front, tells those visitors
 //!   `agent_left`, closes after-chat work (`agent_lost`) and logs the agent out.
 
@@ -47,10 +49,18 @@ impl Desk {
             .agents
             .entry(id.clone())
             .or_insert_with(|| Agent::logged_out(profile));
+        let was_lost = agent.disconnected_at().is_some();
         let events = agent.apply(now, AgentInput::Login, &reasons)?;
         let mut notices = Vec::new();
         for event in events {
             notices.push_agent(&id, event);
+        }
+        if was_lost {
+            self.tell_visitors_of(
+                &id,
+                |display_name| VisitorEvent::AgentReconnected { display_name },
+                &mut notices,
+            );
         }
         self.settle(now, &mut notices);
         Ok(notices)
@@ -62,12 +72,19 @@ impl Desk {
         now: Timestamp,
         agent: &AgentId,
     ) -> Result<Vec<Notice>, DeskError> {
-        self.agent_or_err(agent)?;
+        let was_lost = self.agent_or_err(agent)?.disconnected_at().is_some();
         let reasons = self.config.pause_reasons.clone();
         if let Some(holder) = self.agents.get_mut(agent) {
             holder.apply(now, AgentInput::Login, &reasons)?;
         }
         let mut notices = Vec::new();
+        if was_lost {
+            self.tell_visitors_of(
+                agent,
+                |display_name| VisitorEvent::AgentReconnected { display_name },
+                &mut notices,
+            );
+        }
         self.settle(now, &mut notices);
         Ok(notices)
     }
@@ -78,11 +95,18 @@ impl Desk {
         now: Timestamp,
         agent: &AgentId,
     ) -> Result<Vec<Notice>, DeskError> {
-        self.agent_or_err(agent)?;
+        let was_lost = self.agent_or_err(agent)?.disconnected_at().is_some();
         let mut notices = Vec::new();
         self.withdraw_pending_offer(agent, &mut notices);
         if let Some(holder) = self.agents.get_mut(agent) {
             holder.mark_disconnected(now);
+        }
+        if !was_lost {
+            self.tell_visitors_of(
+                agent,
+                |display_name| VisitorEvent::AgentReconnecting { display_name },
+                &mut notices,
+            );
         }
         self.settle(now, &mut notices);
         Ok(notices)
@@ -201,6 +225,25 @@ impl Desk {
         for entry in self.conversations.values_mut() {
             if entry.target_agent.as_ref() == Some(agent) {
                 entry.target_agent = None;
+            }
+        }
+    }
+
+    /// Tells the visitor of each conversation online with `agent` the event made from the
+    /// agent's display name.
+    fn tell_visitors_of(
+        &self,
+        agent: &AgentId,
+        event: impl Fn(String) -> VisitorEvent,
+        notices: &mut Vec<Notice>,
+    ) {
+        let Some(holder) = self.agents.get(agent) else {
+            return;
+        };
+        let display_name = holder.profile().display_name().as_str();
+        for job in holder.jobs().values() {
+            if job.phase == JobPhase::Online {
+                notices.push_visitor(&job.conversation, event(display_name.to_owned()));
             }
         }
     }

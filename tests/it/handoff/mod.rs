@@ -10,6 +10,7 @@
 //! open console (token_expiry.rs); a stalled store under open consoles (store_outage.rs).
 
 mod abandon;
+mod agent_reconnecting;
 mod agent_send_race;
 pub(crate) mod console;
 mod console_transfer_race;

@@ -19,6 +19,8 @@ export function eventText(event) {
   switch (event && event.type) {
     case 'agent_joined': return `${event.agent_name || 'An agent'} joined the chat.`;
     case 'agent_left': return `${event.agent_name || 'The agent'} left the chat.`;
+    case 'agent_reconnecting': return `${event.agent_name || 'The agent'} lost the connection; the visitor was told they are reconnecting.`;
+    case 'agent_reconnected': return `${event.agent_name || 'The agent'} was back in time.`;
     case 'queue_update': {
       const wait = event.estimated_wait_s ? `, about ${Math.max(1, Math.round(event.estimated_wait_s / 60))} min` : '';
       return `Waiting for an agent: position ${event.position}${wait}.`;

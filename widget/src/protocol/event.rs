@@ -85,6 +85,18 @@ pub enum EventKind {
         /// The agent's display name.
         agent_name: String,
     },
+    /// The console of the agent who has the conversation was lost; the desk waits for them
+    /// for the site's disconnect grace period. `AgentReconnected` follows when they are back
+    /// in time, `AgentLeft` when the grace runs out.
+    AgentReconnecting {
+        /// The agent's display name.
+        agent_name: String,
+    },
+    /// The agent whose console was lost is back within the grace period.
+    AgentReconnected {
+        /// The agent's display name.
+        agent_name: String,
+    },
     /// Position in the queue and estimated wait.
     QueueUpdate {
         /// 1 = next.

@@ -255,17 +255,35 @@ fn agent_disconnect_requeues_after_grace() {
     desk.accept(t(4), &aid("ada"), offer_of(&desk, "ada"))
         .unwrap();
 
-    assert!(
-        desk.agent_disconnected(t(10), &aid("ada"))
-            .unwrap()
-            .is_empty()
+    let lost = desk.agent_disconnected(t(10), &aid("ada")).unwrap();
+    assert!(events_for(&lost, "ada").is_empty());
+    assert_eq!(
+        told(&lost, "newer"),
+        [VisitorEvent::AgentReconnecting {
+            display_name: "ADA".into()
+        }],
+        "the visitor of ada's chat is told she is reconnecting"
     );
+    assert!(told(&lost, "older").is_empty(), "not ada's chat");
     assert_eq!(desk.next_deadline(), Some(t(70)), "60 s of grace");
-    desk.agent_reconnected(t(20), &aid("ada")).unwrap();
+    let back = desk.agent_reconnected(t(20), &aid("ada")).unwrap();
+    assert!(events_for(&back, "ada").is_empty());
+    assert_eq!(
+        told(&back, "newer"),
+        [VisitorEvent::AgentReconnected {
+            display_name: "ADA".into()
+        }]
+    );
     assert_eq!(desk.next_deadline(), None, "back in time: nothing happens");
     assert!(desk.tick(t(80)).is_empty());
 
     desk.agent_disconnected(t(100), &aid("ada")).unwrap();
+    assert!(
+        desk.agent_disconnected(t(101), &aid("ada"))
+            .unwrap()
+            .is_empty(),
+        "lost once: the visitor is told once"
+    );
     let notices = desk.tick(t(160));
     assert_eq!(
         events_for(&notices, "ada"),
@@ -318,10 +336,19 @@ fn a_lost_connection_withdraws_the_pending_offer_at_once() {
 }
 
 #[test]
-fn logging_in_again_is_a_reconnect_without_events() {
+fn logging_in_again_is_a_reconnect_without_agent_events_that_the_visitor_is_told() {
     let mut desk = online_with_ada();
     desk.agent_disconnected(t(5), &aid("ada")).unwrap();
-    assert!(desk.login(t(6), profile("ada", 2, &[])).unwrap().is_empty());
+    let notices = desk.login(t(6), profile("ada", 2, &[])).unwrap();
+    assert!(events_for(&notices, "ada").is_empty());
+    assert!(matches!(
+        told(&notices, "c1").as_slice(),
+        [VisitorEvent::AgentReconnected { .. }]
+    ));
+    assert!(
+        desk.login(t(7), profile("ada", 2, &[])).unwrap().is_empty(),
+        "a login of a connected agent tells nobody"
+    );
     assert_eq!(desk.agent(&aid("ada")).unwrap().disconnected_at(), None);
     assert_eq!(desk.owner_of(&cid("c1")), Some(&aid("ada")));
 }
