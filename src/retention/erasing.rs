@@ -27,7 +27,7 @@ use bytes::Bytes;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{CasOutcome, RecordWrite, Versioned};
-use crate::visitor::conversation::{self, Started};
+use crate::visitor::conversation;
 use crate::visitor::mau;
 
 /// How long an erasure's mark lasts without renewal; the erasure renews it once a third has
@@ -172,14 +172,10 @@ pub async fn check_start(state: &AppState, site: &str, key: &str) -> Result<Star
 
 impl StartCheck {
     /// After the start wrote its conversation and counted the visitor: whether no erasure
-    /// began since [`check_start`] (`Err(erasure_in_progress)` when one did).
-    pub async fn recheck(&self, state: &AppState, site: &str, key: &str) -> Result<(), ApiError> {
+    /// began since [`check_start`] (false when one did: refuse with [`in_progress`]).
+    pub async fn recheck(&self, state: &AppState, site: &str, key: &str) -> Result<bool, ApiError> {
         let found = state.store.get(&mark_key(site, key)).await?;
-        if found.map(|found| found.version) == self.seen {
-            Ok(())
-        } else {
-            Err(in_progress())
-        }
+        Ok(found.map(|found| found.version) == self.seen)
     }
 }
 
@@ -190,9 +186,9 @@ pub async fn undo_start(
     state: &AppState,
     site: &str,
     key: &str,
-    started: &Started,
+    conversation: &str,
 ) -> Result<(), ApiError> {
-    super::purge::purge(state, site, key, &started.conversation_id).await?;
+    super::purge::purge(state, site, key, conversation).await?;
     let month = mau::month_of(conversation::now(state));
     let stand_in = format!("erased:{}", uuid::Uuid::new_v4().simple());
     state
@@ -204,4 +200,19 @@ pub async fn undo_start(
         "a session start overlapped an erasure of its visitor and was undone"
     );
     Ok(())
+}
+
+/// Deletes the conversation of a start that failed on a store error, when an erasure may
+/// have begun meanwhile. Only the conversation goes: the visitor's key stays in the month's
+/// MAU set (they are a real visitor; replacing it would count their retry a second time).
+/// A purge that fails too is logged and left (the store is failing).
+pub async fn undo_failed_start(state: &AppState, site: &str, key: &str, conversation: &str) {
+    if let Err(error) = super::purge::purge(state, site, key, conversation).await {
+        tracing::warn!(
+            site,
+            conversation,
+            code = error.code(),
+            "a failed session start could not delete its conversation"
+        );
+    }
 }

@@ -83,7 +83,10 @@ pub async fn prepare(
 ///
 /// A start of a visitor who is being erased is refused with 409 `erasure_in_progress`; one
 /// that an erasure overlapped undoes itself and is refused the same way
-/// ([`crate::retention::erasing`]).
+/// ([`crate::retention::erasing`]). A start whose second look at the erasure record fails
+/// (a store error) deletes its conversation too, since an erasure may have begun, but keeps
+/// the visitor's count: they are a real visitor, and the widget's retry must not count them
+/// twice in the month.
 pub async fn count_and_start(
     state: &AppState,
     site: &SiteSettings,
@@ -92,11 +95,18 @@ pub async fn count_and_start(
     let key = new.identity_key.clone();
     let erasure = erasing::check_start(state, &site.id, &key).await?;
     let started = counted_start(state, site, new).await?;
-    if let Err(refusal) = erasure.recheck(state, &site.id, &key).await {
-        erasing::undo_start(state, &site.id, &key, &started).await?;
-        return Err(refusal);
+    match erasure.recheck(state, &site.id, &key).await {
+        Ok(true) => Ok(started),
+        Ok(false) => {
+            erasing::undo_start(state, &site.id, &key, &started.conversation_id).await?;
+            Err(erasing::in_progress())
+        }
+        Err(error) => {
+            // Whether an erasure began is unknown: the conversation goes, the count stays.
+            erasing::undo_failed_start(state, &site.id, &key, &started.conversation_id).await;
+            Err(error)
+        }
     }
-    Ok(started)
 }
 
 /// [`count_and_start`] without the erasure checks.

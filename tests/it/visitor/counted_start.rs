@@ -7,7 +7,7 @@
 //! The node's own state runs the real code path with its store wrapped in a watch that notes
 //! the count's set additions and the appends, and can fail or hold the count.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -37,6 +37,11 @@ struct CountWatch {
     hold_each_until_the_other: AtomicBool,
     appended: Notify,
     counted: Notify,
+    /// Fails once, as an unreachable store would, the start's last step after the count:
+    /// its second read of the visitor's erasure record.
+    fail_after_count: AtomicBool,
+    /// Reads of erasure records so far.
+    erasure_reads: AtomicUsize,
 }
 
 impl CountWatch {
@@ -78,6 +83,21 @@ impl WriteObserver for CountWatch {
             return Err(unavailable("the count fails"));
         }
         self.meet("count", &self.counted, &self.appended).await
+    }
+
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        if call == "get" && name.starts_with("erasing:") {
+            let reads = self.erasure_reads.fetch_add(1, Ordering::SeqCst) + 1;
+            if reads.is_multiple_of(2) && self.fail_after_count.swap(false, Ordering::SeqCst) {
+                return Err(unavailable("the read after the count fails"));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -251,4 +271,32 @@ async fn where_the_count_may_refuse_it_comes_first_and_a_refused_visitor_gets_no
         node.conversations_of("a:visitor-admitted-001").await.len(),
         1
     );
+}
+
+#[tokio::test]
+async fn a_start_the_store_fails_after_the_count_is_retried_and_counts_its_visitor_once() {
+    let node = Node::start(|_| {}).await;
+    let visitor = "a:visitor-failed-once-001";
+    node.watch().fail_after_count.store(true, Ordering::SeqCst);
+    let failed = node.start_session(visitor).await;
+    assert_eq!(failed, Err((503, "unavailable".to_owned())));
+    assert!(
+        node.conversations_of(visitor).await.is_empty(),
+        "the failed start's conversation is deleted"
+    );
+
+    assert!(
+        node.start_session(visitor).await.is_ok(),
+        "the retry starts"
+    );
+    assert_eq!(node.visitors_this_month().await, 1, "counted once");
+    let month = mau::month_of(conversation::now(&node.state));
+    let members = node
+        .state
+        .store
+        .set_members(&mau::set_name(&node.site.id, &month))
+        .await
+        .unwrap();
+    assert_eq!(members, [visitor], "the visitor's own key, no stand-in");
+    assert_eq!(node.conversations_of(visitor).await.len(), 1);
 }
