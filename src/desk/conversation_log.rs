@@ -13,7 +13,7 @@ use staffetta_widget::protocol::{Event, EventKind, Sender};
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, SideAppend, Versioned};
+use crate::store::{AppendBatch, AppendOutcome, CasOutcome, RecordWrite, SideAppend, Versioned};
 use crate::visitor::bus::Notice as BusNotice;
 use crate::visitor::conversation::{self, now};
 use crate::visitor::record::{
@@ -60,6 +60,26 @@ pub async fn write_link(
     };
     state.store.put(write).await?;
     Ok(())
+}
+
+/// Links a new conversation to its session: one write, as no link of it exists yet.
+pub async fn create_link(
+    state: &AppState,
+    conversation: &str,
+    link: &HandoffLink,
+) -> Result<(), ApiError> {
+    let write = RecordWrite {
+        key: link_key(conversation),
+        expected_version: None,
+        value: Bytes::from(serde_json::to_vec(link).unwrap_or_default()),
+        ttl: Some(SESSION_RETENTION),
+    };
+    match state.store.put(write).await? {
+        CasOutcome::Written { .. } => Ok(()),
+        CasOutcome::Conflict { .. } => Err(ApiError::internal(
+            &"a new conversation was linked to a session already",
+        )),
+    }
 }
 
 /// Deletes the link of a deleted conversation; true when it existed.

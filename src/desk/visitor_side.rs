@@ -11,7 +11,7 @@ use staffetta_widget::protocol::{EventKind, MessageInput, Sender};
 
 use super::conversation_log::{CancelReason, cancelled_entry, queue_closed_entry, set_status};
 pub use super::conversation_log::{
-    HandoffLink, append, append_with, apply_event, link, write_link,
+    HandoffLink, append, append_with, apply_event, create_link, link, write_link,
 };
 use super::{deliver, site_desk, visitor_presence};
 use crate::app::AppState;

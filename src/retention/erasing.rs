@@ -5,19 +5,25 @@
 //!   works; a second erasure of the same visitor meanwhile gets 409 `erasure_in_progress`),
 //!   only then reads the visitor's index, and when done replaces it by `erased` with a TTL of
 //!   [`TOMBSTONE_TTL`] (a crashed erasure's mark runs out by itself).
-//! - A session start (a `restore` too) reads it before it counts the visitor: an `erasing`
-//!   mark refuses the start with 409 `erasure_in_progress` and `Retry-After`. After the start
-//!   wrote the conversation into the visitor's index and counted the visitor, it reads the
-//!   record again: a record changed in between (an erasure began, or began and ended) means
-//!   the erasure may have read the index before the new conversation was in it, so the start
-//!   undoes itself ([`undo_start`]: the conversation is purged, the key replaced in the
-//!   month's MAU set) and is refused the same way.
+//! - A session start (a `restore` too) reads it once, before anything else: an `erasing`
+//!   mark refuses the start with 409 `erasure_in_progress` and `Retry-After`. The start then
+//!   counts the visitor and lists the conversation (its link to the session, its place in
+//!   the visitor's index; [`crate::visitor::opening`]), and writes the welcome and the
+//!   session record last, in one append guarded by the record's version as read
+//!   ([`StartCheck::guard`], a read-only [`crate::store::AppendBatch::guard`]). A record
+//!   changed in between (an erasure began, or began and ended) means the erasure may have
+//!   read the index before the new conversation was in it: the store refuses the append
+//!   (nothing of the welcome is written), the start undoes its listing ([`undo_start`]: the
+//!   conversation is purged, the key replaced in the month's MAU set) and is refused the
+//!   same way.
 //!
-//! Either the erasure's read of the index comes after the start's write (the erasure deletes
-//! the conversation), or the start's second read comes after the erasure's mark (the start
-//! undoes itself): the store orders the four calls, so no conversation started during an
-//! erasure survives it. (A start slower than [`TOMBSTONE_TTL`] between its two reads could
-//! miss an erasure that began and ended meanwhile.)
+//! The store orders the erasure's mark and the start's guarded append. Either the mark comes
+//! after the append, so the erasure's read of the index comes after the start's listing and
+//! count (the erasure finds the conversation, its link and its session, deletes them, and
+//! replaces the key), or it comes before, and the guard refuses the append (the start undoes
+//! itself): no conversation started during an erasure survives it. (A start slower than
+//! [`TOMBSTONE_TTL`] between its read and its append, that saw no record, could miss an
+//! erasure that began and ended meanwhile.)
 
 use std::time::Duration;
 
@@ -26,7 +32,7 @@ use bytes::Bytes;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{CasOutcome, RecordWrite, Versioned};
+use crate::store::{CasOutcome, RecordWrite, VersionGuard, Versioned};
 use crate::visitor::conversation;
 use crate::visitor::mau;
 
@@ -35,7 +41,7 @@ use crate::visitor::mau;
 pub const MARK_TTL: Duration = Duration::from_secs(60);
 
 /// How long the `erased` record stays after an erasure: longer than any session start takes
-/// between its two reads of it.
+/// between its read of it and its guarded welcome.
 pub const TOMBSTONE_TTL: Duration = Duration::from_secs(600);
 
 /// `Retry-After` (seconds) of an `erasure_in_progress` refusal.
@@ -153,35 +159,41 @@ async fn write(
 /// What a session start saw of the visitor's erasure record before it began.
 #[derive(Debug)]
 pub struct StartCheck {
+    key: String,
     seen: Option<u64>,
 }
 
 /// Before a session start of the visitor `key`: 409 `erasure_in_progress` while an erasure
 /// of them runs.
 pub async fn check_start(state: &AppState, site: &str, key: &str) -> Result<StartCheck, ApiError> {
-    let found = state.store.get(&mark_key(site, key)).await?;
+    let key = mark_key(site, key);
+    let found = state.store.get(&key).await?;
     if let Some(Versioned { value, .. }) = &found
         && value.as_ref() == ERASING
     {
         return Err(in_progress());
     }
     Ok(StartCheck {
+        key,
         seen: found.map(|found| found.version),
     })
 }
 
 impl StartCheck {
-    /// After the start wrote its conversation and counted the visitor: whether no erasure
-    /// began since [`check_start`] (false when one did: refuse with [`in_progress`]).
-    pub async fn recheck(&self, state: &AppState, site: &str, key: &str) -> Result<bool, ApiError> {
-        let found = state.store.get(&mark_key(site, key)).await?;
-        Ok(found.map(|found| found.version) == self.seen)
+    /// The guard of the start's welcome: the record as [`check_start`] saw it. The store
+    /// refuses the welcome when an erasure began since (or began and ended).
+    pub fn guard(&self) -> VersionGuard {
+        VersionGuard {
+            key: self.key.clone(),
+            version: self.seen,
+        }
     }
 }
 
-/// Undoes a start an erasure overlapped: its conversation is purged (as the erasure would
-/// have), and the visitor's key in the month's MAU set is replaced by a stand-in (as the
-/// erasure does; the month keeps its count).
+/// Undoes a start an erasure overlapped (the store refused its welcome): what it listed of
+/// its conversation is purged (as the erasure would have), and the visitor's key in the
+/// month's MAU set is replaced by a stand-in (as the erasure does; the month keeps its
+/// count).
 pub async fn undo_start(
     state: &AppState,
     site: &str,
@@ -202,10 +214,11 @@ pub async fn undo_start(
     Ok(())
 }
 
-/// Deletes the conversation of a start that failed on a store error, when an erasure may
-/// have begun meanwhile. Only the conversation goes: the visitor's key stays in the month's
-/// MAU set (they are a real visitor; replacing it would count their retry a second time).
-/// A purge that fails too is logged and left (the store is failing).
+/// Deletes what a start that failed on a store error wrote of its conversation (its
+/// listing, and its welcome when that was written after all). Only the conversation goes:
+/// the visitor's key stays in the month's MAU set (they are a real visitor; replacing it
+/// would count their retry a second time). A purge that fails too is logged and left (the
+/// store is failing); an erasure of the visitor still finds what it left in their index.
 pub async fn undo_failed_start(state: &AppState, site: &str, key: &str, conversation: &str) {
     if let Err(error) = super::purge::purge(state, site, key, conversation).await {
         tracing::warn!(

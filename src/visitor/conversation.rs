@@ -1,7 +1,8 @@
-//! The visitor's conversation at the edge: start a session, take a message, end it, apply a
-//! timer tick, read events. Each operation runs one engine turn and persists the visitor
-//! message, the bot's outputs and the new session state in ONE durable store write before
-//! it answers (G1, G3); sends are idempotent by `client_message_id` (G2).
+//! The visitor's conversation at the edge: take a message, end it, apply a timer tick, read
+//! events (a start is [`super::opening`], after [`super::start`]). Each operation runs one
+//! engine turn and persists the visitor message, the bot's outputs and the new session
+//! state in ONE durable store write before it answers (G1, G3); sends are idempotent by
+//! `client_message_id` (G2).
 
 use bytes::Bytes;
 use jiff::Timestamp;
@@ -78,90 +79,6 @@ pub struct Started {
     pub output: OutputBody,
     /// Public variables.
     pub public: PublicState,
-}
-
-/// Starts a session and its conversation and persists the welcome.
-pub async fn start(state: &AppState, new: NewConversation) -> Result<Started, ApiError> {
-    let dialog = state
-        .bots
-        .dialog(&new.site)
-        .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?
-        .clone();
-    let now = now(state);
-    let session = match &new.restore {
-        Some(public) => Session::restore(now, &dialog, public),
-        None => Session::new(now, &dialog),
-    };
-    let (session, outputs) = run_step(state, &new.site, &new.locale, now, session, Input::Start);
-    let session_id = uuid::Uuid::new_v4().simple().to_string();
-    let token = super::session_token::issue();
-    let conversation_id = uuid::Uuid::now_v7().to_string();
-    let record = SessionRecord {
-        site: new.site,
-        conversation_id: conversation_id.clone(),
-        locale: new.locale,
-        identity_key: new.identity_key,
-        identity_expires_at: new.identity_expires_at,
-        dispatch_to: new.dispatch_to,
-        metadata: new.metadata,
-        status: Status::Bot,
-        bot: session,
-        token_digest: Some(token.digest),
-    };
-    let public = record.bot.public_state(&dialog);
-    let entries = turn_entries(now, None, &outputs);
-    let output = output_body(&outputs);
-    let deadline = super::timer::idle_deadline(state, &session_id, &record);
-    let deadline_ms = deadline.due_ms;
-    let batch = AppendBatch {
-        schedule: Some(deadline),
-        client_message_id: None,
-        fingerprint: None,
-        entries: encode_entries(&entries),
-        record: Some(record_write(&session_id, None, &record)),
-        guard: None,
-        also: Vec::new(),
-    };
-    let outcome = state
-        .store
-        .append(&conversation_log(&conversation_id), batch)
-        .await?;
-    let AppendOutcome::Appended { last_seq, .. } = outcome else {
-        return Err(ApiError::internal(
-            &"a fresh conversation log was not empty",
-        ));
-    };
-    if let Some(due_ms) = deadline_ms {
-        super::timer::wake_for(state, due_ms);
-    }
-    state
-        .bus
-        .publish(&conversation_id, Notice::Appended { head: last_seq });
-    // Agents reach the session of any conversation (previous conversations, transcripts),
-    // and the visitor's conversations are listed for them. Written together: concurrent
-    // writes share one group commit instead of waiting for a flush each.
-    let link = crate::desk::visitor_side::HandoffLink {
-        session_id: session_id.clone(),
-        handoff_seq: 0,
-    };
-    tokio::try_join!(
-        crate::desk::visitor_side::write_link(state, &conversation_id, &link),
-        super::start::remember_conversation(
-            state,
-            &record.site,
-            &record.identity_key,
-            &conversation_id
-        ),
-        super::identity_expiry::schedule(state, &session_id, new.identity_expires_at),
-    )?;
-    Ok(Started {
-        session_id,
-        session_token: token.token,
-        conversation_id,
-        seq: last_seq,
-        output,
-        public,
-    })
 }
 
 /// Loads a session record with its version.

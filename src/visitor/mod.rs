@@ -5,7 +5,8 @@
 //! - [`mau`]: exact monthly active users per site, with an optional monthly limit.
 //! - [`bot`]: dialogs, system texts and per-site bot settings loaded at start.
 //! - [`start`]: what is decided before a conversation starts; the public site config.
-//! - [`conversation`]: start, message, end, tick: one engine turn, one durable write.
+//! - [`opening`]: a new conversation's writes, in the order that lets an erasure find it.
+//! - [`conversation`]: message, end, tick: one engine turn, one durable write.
 //! - [`turn`]: visitor input -> engine input, engine outputs -> log entries.
 //! - [`record`]: the stored session and its keys; the opaque restore state.
 //! - [`session_token`]: the bearer token every call on a session presents.
@@ -26,6 +27,7 @@ pub mod keep_alive;
 pub mod locale;
 pub mod mau;
 pub mod metadata;
+pub mod opening;
 pub mod origin;
 pub mod record;
 pub mod session_token;

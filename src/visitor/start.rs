@@ -13,6 +13,7 @@ use staffetta_widget::protocol::StartSession;
 
 use super::conversation::{self, NewConversation, Started};
 use super::identity::VisitorIdentity;
+use super::opening::{self, Opening, Welcome};
 use crate::app::AppState;
 use crate::config::{LocalizedText, SiteSettings};
 use crate::error::ApiError;
@@ -62,31 +63,29 @@ pub async fn prepare(
 }
 
 /// Counts the visitor in the site's monthly active users ([`super::mau::record`]) and starts
-/// the conversation ([`conversation::start`], which writes the welcome).
+/// the conversation ([`super::opening`]): the conversation is listed first (link, the
+/// visitor's index, deadlines), its welcome written last.
 ///
 /// On a site whose limit refuses new visitors the count decides whether the conversation may
 /// start: it comes first, and a refused visitor gets no conversation. Elsewhere the count
-/// cannot refuse anyone, so the two writes run at once, each to its end (a count that fails
-/// first never leaves a start half done): one store round trip fewer per start, and on sled
-/// usually one flush fewer, as the count joins the welcome's group commit.
+/// cannot refuse anyone, so it is written at once with the listing, each to its end: one
+/// store round trip fewer per start, and on sled one flush for both (one group commit).
 ///
-/// A session is answered only once its visitor is counted: a count that fails fails the
-/// start (503 when the store is unreachable, else 500), even when the conversation started
-/// beside it. That conversation is never answered: it holds the welcome, is listed among the
-/// visitor's conversations, and ends at its idle deadline, like one whose link write fails
-/// after the welcome; the visitor's retry starts another. Answering the session and only
-/// logging the missed count was the other choice; it is refused because the month's count is
-/// the site's bill and the input of its limit, and documented as exact: a visitor served but
-/// never counted (when they start no other session that month) would make it silently low,
-/// while a failed start is loud and costs one retry. It takes a store that fails one of two
-/// writes made at the same moment, so it is rare.
+/// A session is answered only once its visitor is counted: the welcome is written only after
+/// the count, and a count that fails fails the start (503 when the store is unreachable,
+/// else 500) before the welcome, and the listing is deleted again
+/// ([`erasing::undo_failed_start`]). Answering the session and only logging the missed count
+/// was the other choice; it is refused because the month's count is the site's bill and the
+/// input of its limit, and documented as exact: a visitor served but never counted (when they
+/// start no other session that month) would make it silently low, while a failed start is
+/// loud and costs one retry. A start that fails after the count (the listing or the welcome
+/// fails) deletes its conversation the same way and keeps the count: the visitor is real,
+/// and their retry does not count them again.
 ///
-/// A start of a visitor who is being erased is refused with 409 `erasure_in_progress`; one
-/// that an erasure overlapped undoes itself and is refused the same way
-/// ([`crate::retention::erasing`]). A start whose second look at the erasure record fails
-/// (a store error) deletes its conversation too, since an erasure may have begun, but keeps
-/// the visitor's count: they are a real visitor, and the widget's retry must not count them
-/// twice in the month.
+/// A start of a visitor who is being erased is refused with 409 `erasure_in_progress`. The
+/// welcome's append carries the erasure record as read the moment before as a guard
+/// ([`erasing::StartCheck::guard`]): a start that an erasure overlapped writes no welcome,
+/// deletes its listing and is refused the same way ([`crate::retention::erasing`]).
 pub async fn count_and_start(
     state: &AppState,
     site: &SiteSettings,
@@ -94,49 +93,54 @@ pub async fn count_and_start(
 ) -> Result<Started, ApiError> {
     let key = new.identity_key.clone();
     let erasure = erasing::check_start(state, &site.id, &key).await?;
-    let started = counted_start(state, site, new).await?;
-    match erasure.recheck(state, &site.id, &key).await {
-        Ok(true) => Ok(started),
-        Ok(false) => {
-            erasing::undo_start(state, &site.id, &key, &started.conversation_id).await?;
+    let opening = opening::open(state, new)?;
+    let conversation = opening.conversation_id().to_owned();
+    count_and_list(state, site, &key, &opening).await?;
+    match opening.welcome(state, Some(erasure.guard())).await {
+        Ok(Welcome::Written(started)) => Ok(started),
+        Ok(Welcome::Guarded) => {
+            erasing::undo_start(state, &site.id, &key, &conversation).await?;
             Err(erasing::in_progress())
         }
         Err(error) => {
-            // Whether an erasure began is unknown: the conversation goes, the count stays.
-            erasing::undo_failed_start(state, &site.id, &key, &started.conversation_id).await;
+            // Whether the welcome was written is unknown: the conversation goes, the count stays.
+            erasing::undo_failed_start(state, &site.id, &key, &conversation).await;
             Err(error)
         }
     }
 }
 
-/// [`count_and_start`] without the erasure checks.
-async fn counted_start(
+/// Counts the visitor and lists the conversation ([`count_and_start`]); a failure after the
+/// listing began deletes what it wrote.
+async fn count_and_list(
     state: &AppState,
     site: &SiteSettings,
-    new: NewConversation,
-) -> Result<Started, ApiError> {
-    let key = new.identity_key.clone();
-    let count = super::mau::record(state.store.as_ref(), site, &key, conversation::now(state));
-    if super::mau::may_refuse(site) {
+    key: &str,
+    opening: &Opening,
+) -> Result<(), ApiError> {
+    let count = super::mau::record(state.store.as_ref(), site, key, conversation::now(state));
+    let failed = if super::mau::may_refuse(site) {
         count.await?;
-        return conversation::start(state, new).await;
-    }
-    // The start is polled first, so its welcome is asked for before the count: on sled the
-    // count then joins the welcome's group commit instead of starting a flush of its own that
-    // the welcome would wait behind (counted first, the start was no faster than in sequence).
-    let (started, counted) = tokio::join!(conversation::start(state, new), count);
-    let started = started?;
-    if let Err(error) = counted {
-        tracing::warn!(
-            site = %site.id,
-            session = %started.session_id,
-            conversation = %started.conversation_id,
-            %error,
-            "the visitor could not be counted; the session start fails and its conversation is left to expire"
-        );
-        return Err(error.into());
-    }
-    Ok(started)
+        opening.list(state).await.err()
+    } else {
+        // The listing is polled first, so its writes are asked for before the count: on sled
+        // the count then joins their group commit instead of starting a flush of its own.
+        let (listed, counted) = tokio::join!(opening.list(state), count);
+        if let Err(error) = &counted {
+            tracing::warn!(
+                site = %site.id,
+                conversation = %opening.conversation_id(),
+                %error,
+                "the visitor could not be counted; the session start fails"
+            );
+        }
+        listed.err().or_else(|| counted.err().map(ApiError::from))
+    };
+    let Some(error) = failed else {
+        return Ok(());
+    };
+    erasing::undo_failed_start(state, &site.id, key, opening.conversation_id()).await;
+    Err(error)
 }
 
 /// Remembers a conversation under its visitor, so agents can see previous conversations,

@@ -2,24 +2,65 @@
 //! a store that holds one call until the test lets it go: a start while the visitor is
 //! erased (a `restore` too) is refused with 409 `erasure_in_progress` and `Retry-After`, and
 //! works once the erasure is done; a start the erasure overlapped (it checked before the
-//! erasure began and wrote its conversation after the erasure read the visitor's index)
-//! undoes itself and is refused the same way; other visitors start as usual meanwhile.
+//! erasure began)
+//! undoes itself and is refused the same way (whether the erasure read the visitor's index
+//! before the start listed its conversation or after: the store refuses the welcome, which is
+//! guarded by the erasure record); other visitors start as usual meanwhile. On sled and on
+//! Redis, but the erasure slower than its mark (sled's clock expires the mark).
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use staffetta::store::{Observed, RecordWrite, Store, StoreResult, WriteObserver};
+use staffetta::store::{
+    AppendBatch, Observed, RecordWrite, RedisUrl, Store, StoreResult, WriteObserver,
+};
 use tokio::sync::Notify;
 
 use super::{chat_id, erase, mau_count};
 use crate::handoff::ADMIN_TOKEN;
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
+use crate::support::redis_server::{RedisServer, private_redis_or_skip};
 use crate::support::visitor::ORIGIN;
 
+/// Declares each case once per backend: `on_sled::<case>` and `on_redis::<case>` run the
+/// same body (`<case>(app, hold)`) on a node of that backend.
+macro_rules! on_each_backend {
+    ($($case:ident),+ $(,)?) => {
+        mod on_sled {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let (app, hold) = super::spawn_held(None).await;
+                    super::$case(app, hold).await;
+                }
+            )+
+        }
+        mod on_redis {
+            $(
+                #[tokio::test]
+                async fn $case() {
+                    let Some(redis) = super::private_redis_or_skip(stringify!($case)).await
+                    else {
+                        return;
+                    };
+                    let (app, hold) = super::spawn_held(Some(&redis)).await;
+                    super::$case(app, hold).await;
+                }
+            )+
+        }
+    };
+}
+
+on_each_backend!(
+    a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_it,
+    a_start_the_erasure_overlapped_undoes_itself_and_is_refused,
+    a_start_listed_before_the_erasure_read_the_index_gets_no_welcome_and_is_refused,
+);
+
 /// Holds the first call (of any kind) on a name that starts with the armed prefix until
-/// released; notes the member of a held set addition.
+/// released; notes the member of a held set addition (the conversation of a held append).
 #[derive(Clone, Debug, Default)]
 struct Hold(Arc<HoldState>);
 
@@ -70,6 +111,15 @@ impl WriteObserver for Hold {
         self.pass(&write.key, None).await
     }
 
+    async fn before_append(
+        &self,
+        _inner: &dyn Store,
+        log: &str,
+        _batch: &AppendBatch,
+    ) -> StoreResult<()> {
+        self.pass(log, log.strip_prefix("conversation:")).await
+    }
+
     async fn before_set_add(&self, _inner: &dyn Store, set: &str, member: &str) -> StoreResult<()> {
         self.pass(set, Some(member)).await
     }
@@ -84,13 +134,15 @@ impl WriteObserver for Hold {
     }
 }
 
-async fn spawn_held() -> (TestApp, Hold) {
+/// A node on sled, or on `redis`, whose store is held by the returned [`Hold`].
+async fn spawn_held(redis: Option<&RedisServer>) -> (TestApp, Hold) {
     let hold = Hold::default();
     let observer = hold.clone();
     let app = spawn_app_wrapped(
         |settings| {
             settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
             settings.agent.demo_operators = false;
+            settings.store.url = redis.map(|redis| RedisUrl::parse(redis.url()).unwrap());
         },
         move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
     )
@@ -158,9 +210,10 @@ fn assert_refused(answer: &(u16, Option<String>, Value)) {
     assert_eq!(retry_after.as_deref(), Some("5"));
 }
 
-#[tokio::test]
-async fn a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_it() {
-    let (app, hold) = spawn_held().await;
+async fn a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_it(
+    app: TestApp,
+    hold: Hold,
+) {
     let first = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
     first.say("hello").await;
 
@@ -190,9 +243,7 @@ async fn a_session_start_while_the_visitor_is_erased_is_refused_and_works_after_
     assert_eq!(status, 201, "{body}");
 }
 
-#[tokio::test]
-async fn a_start_the_erasure_overlapped_undoes_itself_and_is_refused() {
-    let (app, hold) = spawn_held().await;
+async fn a_start_the_erasure_overlapped_undoes_itself_and_is_refused(app: TestApp, hold: Hold) {
     // The start is held as it lists its new conversation under the visitor.
     hold.arm("visitor-conversations:demo:u:racer");
     let body = json!({ "user_id": "racer" });
@@ -229,9 +280,48 @@ async fn a_start_the_erasure_overlapped_undoes_itself_and_is_refused() {
     );
 }
 
+async fn a_start_listed_before_the_erasure_read_the_index_gets_no_welcome_and_is_refused(
+    app: TestApp,
+    hold: Hold,
+) {
+    // The start is held as it writes its welcome, its conversation listed under the visitor.
+    hold.arm("conversation:");
+    let body = json!({ "user_id": "listed" });
+    let starting = tokio::spawn(start_on(app.http.clone(), app.base_url.clone(), body));
+    hold.reached().await;
+    let conversation = hold.0.member.lock().unwrap().clone().unwrap();
+
+    // The erasure finds the listed conversation (it has no session yet) and deletes it.
+    let (status, body) = erase(&app, "demo", "u:listed").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["conversations"], 1, "{body}");
+
+    // The store refuses the welcome: the erasure record changed since the start read it.
+    hold.release();
+    assert_refused(&starting.await.unwrap());
+    let store = &app.state.store;
+    let log_head = store
+        .log_head(&format!("conversation:{conversation}"))
+        .await;
+    assert_eq!(log_head.unwrap(), 0, "no welcome was written");
+    let link = store.get(&format!("handoff:{conversation}")).await;
+    assert_eq!(link.unwrap(), None, "the link to the session is deleted");
+    let index = store
+        .set_members("visitor-conversations:demo:u:listed")
+        .await;
+    assert_eq!(index.unwrap(), Vec::<String>::new());
+    let month = staffetta::visitor::mau::month_of(jiff::Timestamp::now());
+    let members = store
+        .set_members(&staffetta::visitor::mau::set_name("demo", &month))
+        .await
+        .unwrap();
+    assert!(!members.contains(&"u:listed".to_owned()), "{members:?}");
+    assert_eq!(mau_count(&app).await, 1, "the month counts one visitor");
+}
+
 #[tokio::test]
 async fn an_erasure_slower_than_its_mark_is_interrupted_and_the_next_one_erases_what_slipped_in() {
-    let (app, hold) = spawn_held().await;
+    let (app, hold) = spawn_held(None).await;
     let first = app.visitor_with(&json!({ "user_id": "slow" })).await;
     first.say("hello").await;
 

@@ -1,11 +1,14 @@
-//! A session start counts the visitor in the site's monthly active users and writes the
-//! welcome (`visitor::start::count_and_start`): at once where the count cannot refuse anyone,
-//! the count first where it can. A count that fails fails the start (a session is answered
-//! only once its visitor is counted); a conversation started meanwhile is never answered and
-//! expires.
+//! A session start counts the visitor in the site's monthly active users and starts the
+//! conversation (`visitor::start::count_and_start`): the count goes at once with the
+//! conversation's listing (the visitor's index) where the count cannot refuse anyone, first
+//! where it can, and the welcome after both, in one append guarded by the visitor's erasure
+//! record as read once at the start. A count that fails fails the start before any welcome (a
+//! session is answered only once its visitor is counted) and its listing is deleted; a start
+//! that fails after the count keeps the count, so the retry does not count the visitor twice.
 //!
 //! The node's own state runs the real code path with its store wrapped in a watch that notes
-//! the count's set additions and the appends, and can fail or hold the count.
+//! the count's and the listing's set additions and the welcome's append, and can fail or hold
+//! them.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,34 +17,39 @@ use std::time::Duration;
 use serde_json::json;
 use staffetta::app::AppState;
 use staffetta::config::{MauLimitBehaviour, SiteSettings};
-use staffetta::store::{AppendBatch, Observed, Store, StoreError, StoreResult, WriteObserver};
+use staffetta::store::{
+    AppendBatch, Observed, Store, StoreError, StoreResult, VersionGuard, WriteObserver,
+};
 use staffetta::visitor::conversation::{self, NewConversation};
 use staffetta::visitor::record::conversation_log;
 use staffetta::visitor::{mau, start};
 use tokio::sync::Notify;
 
-use crate::support::{TestApp, spawn_app, wait_for};
+use crate::support::{TestApp, spawn_app};
 
-/// How long a test waits for the node's timer to apply a deadline the clock reached.
+/// How long a held write waits for the other one.
 const WAIT: Duration = Duration::from_secs(5);
 
-/// Watches the count (set additions to `mau:` sets) and the appends of the node's store.
+/// Watches the count (set additions to `mau:` sets), the listing (to the visitor's index)
+/// and the welcome (appends to conversation logs) of the node's store.
 #[derive(Debug, Default)]
 struct CountWatch {
-    /// `count` and `append` in the order the store was asked for them.
+    /// `list`, `count` and `append` in the order the store was asked for them.
     writes: Mutex<Vec<&'static str>>,
     /// The count fails as an unreachable store would.
     fail_count: AtomicBool,
-    /// The count and the append each wait until the other has been asked for (at most
+    /// The count and the listing each wait until the other has been asked for (at most
     /// [`WAIT`], then fail): only writes made at once can both finish.
     hold_each_until_the_other: AtomicBool,
-    appended: Notify,
+    listed: Notify,
     counted: Notify,
     /// Fails once, as an unreachable store would, the start's last step after the count:
-    /// its second read of the visitor's erasure record.
+    /// its welcome.
     fail_after_count: AtomicBool,
     /// Reads of erasure records so far.
     erasure_reads: AtomicUsize,
+    /// The guards of the appends to conversation logs.
+    guards: Mutex<Vec<Option<VersionGuard>>>,
 }
 
 impl CountWatch {
@@ -63,10 +71,17 @@ impl WriteObserver for CountWatch {
     async fn before_append(
         &self,
         _inner: &dyn Store,
-        _log: &str,
-        _batch: &AppendBatch,
+        log: &str,
+        batch: &AppendBatch,
     ) -> StoreResult<()> {
-        self.meet("append", &self.appended, &self.counted).await
+        if log.starts_with("conversation:") {
+            self.writes.lock().unwrap().push("append");
+            self.guards.lock().unwrap().push(batch.guard.clone());
+            if self.fail_after_count.swap(false, Ordering::SeqCst) {
+                return Err(unavailable("the welcome fails"));
+            }
+        }
+        Ok(())
     }
 
     async fn before_set_add(
@@ -75,6 +90,9 @@ impl WriteObserver for CountWatch {
         set: &str,
         _member: &str,
     ) -> StoreResult<()> {
+        if set.starts_with("visitor-conversations:") {
+            return self.meet("list", &self.listed, &self.counted).await;
+        }
         if !set.starts_with("mau:") {
             return Ok(());
         }
@@ -82,7 +100,7 @@ impl WriteObserver for CountWatch {
             self.writes.lock().unwrap().push("count");
             return Err(unavailable("the count fails"));
         }
-        self.meet("count", &self.counted, &self.appended).await
+        self.meet("count", &self.counted, &self.listed).await
     }
 
     async fn before_call(
@@ -92,10 +110,7 @@ impl WriteObserver for CountWatch {
         name: &str,
     ) -> StoreResult<()> {
         if call == "get" && name.starts_with("erasing:") {
-            let reads = self.erasure_reads.fetch_add(1, Ordering::SeqCst) + 1;
-            if reads.is_multiple_of(2) && self.fail_after_count.swap(false, Ordering::SeqCst) {
-                return Err(unavailable("the read after the count fails"));
-            }
+            self.erasure_reads.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
@@ -110,7 +125,8 @@ fn unavailable(reason: &str) -> StoreError {
 
 /// A node, its state on a watched store, and its `demo` site.
 struct Node {
-    app: TestApp,
+    /// The running node (held so that it keeps running).
+    _app: TestApp,
     state: AppState,
     watch: Arc<Observed<CountWatch>>,
     site: SiteSettings,
@@ -128,7 +144,7 @@ impl Node {
         let mut site = app.state.settings.site("demo").expect("demo site").clone();
         configure(&mut site);
         Self {
-            app,
+            _app: app,
             state,
             watch,
             site,
@@ -191,7 +207,8 @@ impl Node {
 }
 
 #[tokio::test]
-async fn where_the_count_cannot_refuse_the_welcome_and_the_count_are_written_at_once() {
+async fn where_the_count_cannot_refuse_it_is_written_at_once_with_the_listing_and_the_welcome_after()
+ {
     for behaviour in [None, Some(MauLimitBehaviour::Warn)] {
         let node = Node::start(|site| {
             if let Some(behaviour) = behaviour {
@@ -207,40 +224,44 @@ async fn where_the_count_cannot_refuse_the_welcome_and_the_count_are_written_at_
         assert!(started.is_ok(), "{behaviour:?}: {started:?}");
         assert_eq!(
             node.writes(),
-            ["append", "count"],
-            "{behaviour:?}: the welcome is asked for first, the count joins its flush"
+            ["list", "count", "append"],
+            "{behaviour:?}: the listing is asked for first, the count joins its flush"
         );
         assert_eq!(node.visitors_this_month().await, 1, "{behaviour:?}");
     }
 }
 
 #[tokio::test]
-async fn a_count_that_fails_beside_the_welcome_fails_the_start_whose_conversation_then_expires() {
+async fn a_start_reads_the_erasure_record_once_and_guards_its_welcome_with_it() {
+    let node = Node::start(|_| {}).await;
+    let visitor = "a:visitor-read-once-0001";
+    assert!(node.start_session(visitor).await.is_ok());
+    assert_eq!(node.watch().erasure_reads.load(Ordering::SeqCst), 1);
+    let guard = VersionGuard {
+        key: format!("erasing:demo:{visitor}"),
+        version: None,
+    };
+    assert_eq!(*node.watch().guards.lock().unwrap(), [Some(guard)]);
+}
+
+#[tokio::test]
+async fn a_count_that_fails_fails_the_start_before_its_welcome_and_its_listing_is_deleted() {
     let node = Node::start(|_| {}).await;
     let visitor = "a:visitor-retrying-0001";
     node.watch().fail_count.store(true, Ordering::SeqCst);
     let refused = node.start_session(visitor).await;
     assert_eq!(refused, Err((503, "unavailable".to_owned())));
-    assert_eq!(
-        node.writes(),
-        ["append", "count"],
-        "the welcome was written"
-    );
+    assert_eq!(node.writes(), ["list", "count"], "no welcome");
     assert_eq!(node.visitors_this_month().await, 0);
-    let unanswered = node.conversations_of(visitor).await;
-    assert_eq!(unanswered.len(), 1);
-
-    node.app.advance(Duration::from_secs(301));
-    wait_for("the unanswered conversation expires", WAIT, || async {
-        let types = node.event_types(&unanswered[0]).await;
-        types.iter().any(|t| t == "session_expired").then_some(())
-    })
-    .await;
+    assert!(node.conversations_of(visitor).await.is_empty());
 
     node.watch().fail_count.store(false, Ordering::SeqCst);
     assert!(node.start_session(visitor).await.is_ok());
     assert_eq!(node.visitors_this_month().await, 1);
-    assert_eq!(node.conversations_of(visitor).await.len(), 2);
+    let conversations = node.conversations_of(visitor).await;
+    assert_eq!(conversations.len(), 1);
+    let welcome = node.event_types(&conversations[0]).await;
+    assert!(!welcome.is_empty(), "the retry's welcome is written");
 }
 
 #[tokio::test]
@@ -251,11 +272,15 @@ async fn where_the_count_may_refuse_it_comes_first_and_a_refused_visitor_gets_no
     })
     .await;
     assert!(node.start_session("a:visitor-admitted-001").await.is_ok());
-    assert_eq!(node.writes(), ["count", "append"]);
+    assert_eq!(node.writes(), ["count", "list", "append"]);
 
     let refused = node.start_session("a:visitor-refused-0001").await;
     assert_eq!(refused, Err((403, "mau_limit_reached".to_owned())));
-    assert_eq!(node.writes(), ["count"], "no welcome for a refused visitor");
+    assert_eq!(
+        node.writes(),
+        ["count"],
+        "no conversation for a refused visitor"
+    );
     assert!(
         node.conversations_of("a:visitor-refused-0001")
             .await
@@ -266,7 +291,7 @@ async fn where_the_count_may_refuse_it_comes_first_and_a_refused_visitor_gets_no
     node.watch().fail_count.store(true, Ordering::SeqCst);
     let failed = node.start_session("a:visitor-admitted-001").await;
     assert_eq!(failed, Err((503, "unavailable".to_owned())));
-    assert_eq!(node.writes(), ["count"], "no welcome without a count");
+    assert_eq!(node.writes(), ["count"], "no conversation without a count");
     assert_eq!(
         node.conversations_of("a:visitor-admitted-001").await.len(),
         1
