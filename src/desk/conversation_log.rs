@@ -1,5 +1,7 @@
 //! The conversation log side of the handoff: which session a conversation belongs to
-//! (`handoff:{conversation}`, written at the start and updated by a handoff), writing
+//! (`handoff:{conversation}`, written at the start and updated by a handoff; it has no
+//! expiry and is deleted with the conversation by [`crate::retention::purge`], so a purge
+//! always finds the session, whose record's expiry restarts at each write), writing
 //! entries with an optional change of the session's status (and optional entries for other
 //! logs, e.g. a webhook outbox) in the same write, and turning the visitor events of desk
 //! notices into log entries (so every tab, a reload and the long-poll see them in seq order).
@@ -44,8 +46,9 @@ pub async fn link(state: &AppState, conversation: &str) -> Result<Option<Handoff
     Ok(serde_json::from_slice(&found.value).ok())
 }
 
-/// Links a conversation to its session (the agent transcript and desk notices find the
-/// session through it).
+/// Links a conversation to its session (the agent transcript, desk notices and a purge find
+/// the session through it). No expiry: the link lives as long as the conversation (a write
+/// clears the 30-day expiry links had before).
 pub async fn write_link(
     state: &AppState,
     conversation: &str,
@@ -56,13 +59,14 @@ pub async fn write_link(
         key: link_key(conversation),
         expected_version: current.map(|c| c.version),
         value: Bytes::from(serde_json::to_vec(link).unwrap_or_default()),
-        ttl: Some(SESSION_RETENTION),
+        ttl: None,
     };
     state.store.put(write).await?;
     Ok(())
 }
 
-/// Links a new conversation to its session: one write, as no link of it exists yet.
+/// Links a new conversation to its session ([`write_link`]): one write, as no link of it
+/// exists yet.
 pub async fn create_link(
     state: &AppState,
     conversation: &str,
@@ -72,7 +76,7 @@ pub async fn create_link(
         key: link_key(conversation),
         expected_version: None,
         value: Bytes::from(serde_json::to_vec(link).unwrap_or_default()),
-        ttl: Some(SESSION_RETENTION),
+        ttl: None,
     };
     match state.store.put(write).await? {
         CasOutcome::Written { .. } => Ok(()),

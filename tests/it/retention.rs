@@ -13,6 +13,7 @@ pub(crate) mod jobs;
 mod late_writes;
 mod mau_failure;
 mod outage;
+mod session_link;
 
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;
