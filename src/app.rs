@@ -74,6 +74,8 @@ pub fn app(state: AppState) -> Router {
         .merge(staffetta_widget::assets::router())
         .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)
+        // After every route: it applies to the routes registered before it.
+        .method_not_allowed_fallback(crate::error::method_not_allowed)
         .with_state(state)
         .layer(CatchPanicLayer::new())
         .layer(

@@ -180,3 +180,15 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
 pub async fn not_found() -> ApiError {
     ApiError::not_found("not_found", "No such endpoint.")
 }
+
+/// Fallback for a known path asked with a method it does not take. The router adds the
+/// `Allow` header (the methods the path takes) to this answer.
+pub async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        format!(
+            "This endpoint does not take {method}; the Allow header lists the methods it takes."
+        ),
+    )
+}

@@ -5,4 +5,5 @@
 pub(crate) mod contract;
 mod coverage;
 mod frames;
+mod methods;
 mod responses;
