@@ -2,7 +2,9 @@
 //! conversation's visitor, for good or until a time. A banned address cannot start new
 //! sessions on the site (403 `ip_banned`). Bans are stored as `ban:{site}:{ip}` with the
 //! end time in the value (the node clock decides; the store TTL only cleans up).
-//! The address of a trusted reverse proxy is never banned (`ip_not_bannable`).
+//! The address of a trusted reverse proxy is never banned (`ip_not_bannable`), and neither
+//! is a loopback address (`ip_loopback`): behind a proxy on the same machine that
+//! `server.trusted_proxies` does not name, every visitor has it.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -71,6 +73,20 @@ pub async fn ban_conversation(
             code: "ip_not_bannable".to_owned(),
             message: "The visitor's address is one of this server's trusted proxies; \
                       banning it would ban every visitor behind it."
+                .to_owned(),
+        });
+    }
+    // Loopback is this machine: a visitor has it when a reverse proxy on this machine
+    // forwards them and `server.trusted_proxies` does not name it (or when someone on the
+    // machine itself chats). Banning it would ban every visitor behind that proxy, and
+    // banning the machine itself is never useful, so it is refused whatever the settings.
+    if ip.to_canonical().is_loopback() {
+        return Err(Refusal {
+            code: "ip_loopback".to_owned(),
+            message: "The visitor's address is this server's own loopback address, which every \
+                      visitor behind a reverse proxy on this machine shares; banning it would \
+                      ban them all. List the proxy in `server.trusted_proxies` (for example \
+                      \"127.0.0.1/32\") so that visitors get their own addresses."
                 .to_owned(),
         });
     }

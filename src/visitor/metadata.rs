@@ -18,13 +18,14 @@ mod geo;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::http::{HeaderMap, header};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{IpCidr, Settings};
 
-pub use client_ip::client_ip;
+pub use client_ip::{client_ip, is_local};
 pub use device::{DeviceClass, classify, classify_user_agent};
 pub use geo::{GeoError, GeoIp, GeoLocation};
 
@@ -59,6 +60,8 @@ pub struct VisitorMetadata {
 pub struct MetadataCollector {
     trusted_proxies: Arc<[IpCidr]>,
     geo: Option<Arc<GeoIp>>,
+    /// Whether the warning about an unlisted local proxy was written (once per node).
+    proxy_warned: Arc<AtomicBool>,
 }
 
 impl MetadataCollector {
@@ -67,6 +70,7 @@ impl MetadataCollector {
         Self {
             trusted_proxies: trusted_proxies.into(),
             geo: geo.map(Arc::new),
+            proxy_warned: Arc::new(AtomicBool::new(false)),
         }
     }
 
@@ -78,7 +82,26 @@ impl MetadataCollector {
     }
 
     /// The client address of a request from `peer` (for per-address limits).
+    ///
+    /// With no trusted proxies configured, the first request from a loopback or private
+    /// address that carries `X-Forwarded-For` writes one WARN line: a reverse proxy is
+    /// probably in front of the node, and until `server.trusted_proxies` names it every
+    /// visitor has its address (one ban or per-address limit hits them all). The line names
+    /// the proxy's address and the key, never the header (it holds visitors' addresses).
     pub fn client_ip(&self, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
+        if self.trusted_proxies.is_empty()
+            && is_local(peer.ip())
+            && headers.contains_key("x-forwarded-for")
+            && !self.proxy_warned.swap(true, Ordering::Relaxed)
+        {
+            tracing::warn!(
+                proxy = %peer.ip().to_canonical(),
+                "a request from a loopback or private address carries X-Forwarded-For but \
+                 server.trusted_proxies is empty: every visitor behind that proxy gets the \
+                 proxy's address, so one ban or per-address limit hits them all; set \
+                 server.trusted_proxies to the proxy's address (warned once)"
+            );
+        }
         client_ip(headers, peer, &self.trusted_proxies)
     }
 

@@ -11,12 +11,15 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { desktop, launchBrowser, repoRoot } from './harness.mjs';
 
-/** Starts `staffetta serve` and collects the demo operators' credentials (printed once). */
-export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(join(tmpdir(), 'staffetta-console-'))) {
+/**
+ * Starts `staffetta serve` and collects the demo operators' credentials (printed once);
+ * `env` adds configuration variables (`STAFFETTA__...`), kept across restarts.
+ */
+export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(join(tmpdir(), 'staffetta-console-')), env = {}) {
   const bin = process.env.STAFFETTA_BIN || join(repoRoot, 'target', 'debug', 'staffetta');
   const child = spawn(bin, ['serve', '--listen', listen, '--data-dir', dataDir], {
     cwd: repoRoot,
-    env: { ...process.env, STAFFETTA__STORE__PATH: dataDir, RUST_LOG: process.env.RUST_LOG || 'warn' },
+    env: { ...process.env, ...env, STAFFETTA__STORE__PATH: dataDir, RUST_LOG: process.env.RUST_LOG || 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -58,7 +61,7 @@ export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(
     /** Stops the process and starts it again on the same port and data dir. */
     async restart() {
       await halt();
-      const again = await startServer(new URL(url).host, dataDir);
+      const again = await startServer(new URL(url).host, dataDir, env);
       again.credentials = credentials;
       return again;
     },
@@ -174,17 +177,23 @@ export function recordDesk(page) {
   return record;
 }
 
-/** A visitor of the demo site over HTTP, from an allowed origin. */
+/**
+ * A visitor of the demo site over HTTP, from an allowed origin; with `forwardedFor`, as a
+ * reverse proxy on loopback forwards them (`X-Forwarded-For`, believed when the server lists
+ * 127.0.0.1 in `server.trusted_proxies`).
+ */
 export class HttpVisitor {
-  constructor(server, origin) {
+  constructor(server, origin, forwardedFor = undefined) {
     this.server = server;
     this.origin = origin;
+    this.forwardedFor = forwardedFor;
     this.count = 0;
   }
 
   headers() {
     const headers = { 'content-type': 'application/json', origin: this.origin };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
+    if (this.forwardedFor) headers['x-forwarded-for'] = this.forwardedFor;
     return headers;
   }
 

@@ -21,10 +21,14 @@ import { HttpVisitor, launchConsoleBrowser, openConsole, signIn, startServer, un
 let server;
 let fixtures;
 let browser;
+/** The second visitor's own address, forwarded by the trusted proxy. */
+const SECOND_VISITOR_IP = '198.51.100.60';
 
 before(async () => {
   mkdirSync(artifactsDir, { recursive: true });
-  server = await startServer();
+  // Behind a trusted reverse proxy on loopback: the second visitor comes through it with an
+  // address of their own, which the admin bans (a loopback address is never banned).
+  server = await startServer(undefined, undefined, { STAFFETTA__SERVER__TRUSTED_PROXIES: '["127.0.0.1/32"]' });
   fixtures = await startFixtures(server.url);
   browser = await launchConsoleBrowser();
   assert.ok(server.credentials.has('demo-agent') && server.credentials.has('demo-admin'),
@@ -187,7 +191,7 @@ describe('a day at the desk, end to end', () => {
 
   test('a second visitor makes two conversations side by side, accepted from the keyboard; axe-clean', async () => {
     const { page, desk } = story.agent;
-    const second = new HttpVisitor(server, localhost());
+    const second = new HttpVisitor(server, localhost(), SECOND_VISITOR_IP);
     story.second = second;
     await second.start('anon-console-second-01', 'https://shop.example/cart?item=lamp');
     await second.say('hello');
@@ -266,7 +270,7 @@ describe('a day at the desk, end to end', () => {
     await adminConv.locator('.msg-agent', { hasText: 'Yes, still here.' }).waitFor();
     await adminConv.locator('.msg-visitor', { hasText: 'Is the lamp in stock?' }).waitFor();
     await adminConv.locator('.visitor-info dt', { hasText: 'IP address' }).waitFor();
-    assert.match(await adminConv.locator('.visitor-info').textContent(), /IP address\s*127\.0\.0\.1/);
+    assert.match(await adminConv.locator('.visitor-info').textContent(), /IP address\s*198\.51\.100\.60/);
     story.adminConv = adminConv.first();
   });
 
@@ -339,7 +343,8 @@ describe('a day at the desk, end to end', () => {
     assert.ok(banned.until > Date.now());
     await conv.locator('.conv-status', { hasText: 'banned until' }).waitFor();
     const refused = await fetch(`${server.url}/api/v1/sites/demo/sessions`, {
-      method: 'POST', headers: { 'content-type': 'application/json', origin: localhost() },
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: localhost(), 'x-forwarded-for': SECOND_VISITOR_IP },
       body: JSON.stringify({ locale: 'en', anonymous_id: 'anon-console-banned-1' }),
     });
     assert.equal(refused.status, 403);

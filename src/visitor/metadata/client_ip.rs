@@ -40,6 +40,15 @@ pub fn client_ip(headers: &HeaderMap, peer: SocketAddr, trusted_proxies: &[IpCid
     client
 }
 
+/// Whether `ip` is loopback, private (RFC 1918, IPv6 unique local) or link-local: an
+/// address a reverse proxy in front of the node would connect from.
+pub fn is_local(ip: IpAddr) -> bool {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => v6.is_loopback() || v6.is_unique_local() || v6.is_unicast_link_local(),
+    }
+}
+
 /// Every `X-Forwarded-For` header joined with commas, in order, cut at a comma within the
 /// byte bound (keeping the right-hand side, which is where trusted hops are).
 fn forwarded_for(headers: &HeaderMap) -> String {
@@ -102,6 +111,27 @@ mod tests {
             );
         }
         client_ip(&headers, peer.parse().expect(peer), &trusted()).to_string()
+    }
+
+    #[test]
+    fn loopback_private_and_link_local_addresses_are_local_and_public_ones_are_not() {
+        for local in [
+            "127.0.0.1",
+            "127.3.2.1",
+            "::1",
+            "::ffff:127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.0.9",
+            "fd00::1",
+            "fe80::1",
+        ] {
+            assert!(is_local(local.parse().expect(local)), "{local}");
+        }
+        for public in ["203.0.113.5", "8.8.8.8", "172.32.0.1", "2001:db8::1"] {
+            assert!(!is_local(public.parse().expect(public)), "{public}");
+        }
     }
 
     #[test]

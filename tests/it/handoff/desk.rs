@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use super::console::{self, Console, agent, visitor_event, visitor_events};
-use super::spawn_desk;
+use super::{spawn_desk, spawn_desk_behind_local_proxy};
 use crate::support::TestApp;
 use crate::support::visitor::Visitor;
 
@@ -323,11 +323,14 @@ async fn the_agent_websocket_refuses_a_missing_or_bad_token_before_upgrading() {
     }
 }
 
+/// The address of the visitor banned in the test below (forwarded by a trusted local proxy).
+const BANNED: &str = "198.51.100.50";
+
 #[tokio::test]
 async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start_again() {
-    let app = spawn_desk(10).await;
+    let app = spawn_desk_behind_local_proxy().await;
     let mut boss = agent(&app, "boss", "admin").await;
-    let visitor = app.visitor().await;
+    let visitor = app.visitor_forwarded_for(BANNED).await;
     ask_for_human(&visitor).await;
     let offer = boss.offer().await;
     let chat_id = boss.accept(&offer).await;
@@ -340,9 +343,10 @@ async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start
         .await;
     assert!(boss.until("IP_BANNED").await["until"].as_i64().is_some());
     let refused = app
-        .start_session_raw(
+        .start_session_forwarded(
             "demo",
             &json!({"anonymous_id": "anon-banned-visitor-0001", "locale": "en"}),
+            Some(BANNED),
         )
         .await;
     assert_eq!(
@@ -351,9 +355,10 @@ async fn an_operator_with_the_ip_permission_bans_a_visitor_who_then_cannot_start
     );
     app.advance(Duration::from_secs(3601));
     let again = app
-        .start_session_raw(
+        .start_session_forwarded(
             "demo",
             &json!({"anonymous_id": "anon-banned-visitor-0001", "locale": "en"}),
+            Some(BANNED),
         )
         .await;
     assert_eq!(again.status, 201, "{:?}", again.body);

@@ -56,6 +56,19 @@ pub async fn spawn_desk(max_ip_failures: u32) -> TestApp {
     .await
 }
 
+/// [`spawn_desk`] (10 failed logins per address) behind a reverse proxy on loopback that
+/// `server.trusted_proxies` lists: a visitor started with `visitor_forwarded_for` has an
+/// address of their own, which a ban may hit (loopback is never banned).
+pub async fn spawn_desk_behind_local_proxy() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.agent.demo_operators = false;
+        settings.agent.login_failures.max_failures_per_ip = 10;
+        settings.server.trusted_proxies = vec!["127.0.0.1/32".parse().expect("CIDR")];
+    })
+    .await
+}
+
 /// Creates an operator through the admin API.
 pub async fn add_operator(app: &TestApp, login: &str, password: &str, role: &str) {
     let response = app

@@ -13,7 +13,7 @@ use tokio_tungstenite::tungstenite::Message;
 use super::console::{self, agent, visitor_event, visitor_events};
 use super::desk::{ask_for_human, texts};
 use super::security_support::{claims_of, console_on, desk_settings};
-use super::spawn_desk;
+use super::{spawn_desk, spawn_desk_behind_local_proxy};
 use crate::support::visitor::{ORIGIN, Visitor, ws_request};
 use crate::support::{spawn_app_with, wait_for};
 
@@ -52,11 +52,12 @@ impl Drop for Captured {
 
 #[tokio::test]
 async fn nothing_only_agents_see_reaches_the_visitor_on_any_transport() {
-    let app = spawn_desk(10).await;
+    // Behind a trusted local proxy, so that the visitor has an address a ban may hit.
+    let app = spawn_desk_behind_local_proxy().await;
     let mut ada = agent(&app, "ada", "agent").await;
     let mut boss = agent(&app, "boss", "admin").await;
     boss.pause().await;
-    let visitor = app.visitor().await;
+    let visitor = app.visitor_forwarded_for("198.51.100.51").await;
     let socket = Captured::open(&visitor).await;
     let mut answers = vec![visitor.say("hello there").await.to_string()];
     answers.push(ask_for_human(&visitor).await.to_string());

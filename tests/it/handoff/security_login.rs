@@ -1,10 +1,11 @@
 //! Security catalogue B-01, B-02, B-03, C-04, K-02: the console login does not tell which
 //! accounts exist, throttles guesses per account and per address (the address taken from
-//! `X-Forwarded-For` only behind a trusted proxy), refuses cross-site posts, and sets its
-//! cookie host-only, HttpOnly, Secure and SameSite=Strict.
+//! `X-Forwarded-For` only behind a trusted proxy; a local proxy left out of
+//! `server.trusted_proxies` is warned about, and its loopback address is never banned),
+//! refuses cross-site posts, and sets its cookie host-only, HttpOnly, Secure and
+//! SameSite=Strict.
 
 use std::net::{IpAddr, Ipv4Addr};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -16,6 +17,7 @@ use super::security_support::{
     refresh, set_password, status_and_code,
 };
 use super::{add_operator, login};
+use crate::support::logs::capture_logs;
 use crate::support::{TestApp, spawn_app_with};
 
 /// A desk node with these failed-login limits (window and block: 900 s).
@@ -128,45 +130,6 @@ async fn guesses_from_many_addresses_lock_the_account_but_not_its_open_sessions(
     app.advance(Duration::from_secs(901));
     let after = login_via(&app, &app.http, Some("203.0.113.9"), "ada", "pass-ada").await;
     assert_eq!(after.0, 200);
-}
-
-/// Log lines written on this thread while the guard of [`capture_logs`] lives.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl LogBuffer {
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().unwrap().clone();
-        String::from_utf8(bytes)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-/// Captures the info-and-above lines of this thread: the test runtime has one thread, and the
-/// server under test runs on it.
-fn capture_logs() -> (LogBuffer, tracing::subscriber::DefaultGuard) {
-    let logs = LogBuffer::default();
-    let writer = logs.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
 }
 
 #[tokio::test]
@@ -357,6 +320,74 @@ async fn a_ban_never_hits_a_trusted_proxy_but_does_hit_the_client_behind_it() {
     boss.until("IP_BANNED").await;
     assert_eq!(start_session(&app, Some("198.51.100.20")).await.0, 403);
     assert_eq!(start_session(&app, Some("198.51.100.21")).await.0, 201);
+}
+
+#[tokio::test]
+async fn a_local_proxy_missing_from_trusted_proxies_is_warned_about_once() {
+    let app = spawn_guarded(100, 100, |_| {}).await;
+    let (logs, _guard) = capture_logs();
+    assert_eq!(start_session(&app, None).await.0, 201);
+    let about_proxy = |lines: &[String]| -> Vec<String> {
+        lines
+            .iter()
+            .filter(|line| line.contains(" WARN ") && line.contains("X-Forwarded-For"))
+            .cloned()
+            .collect()
+    };
+    assert!(about_proxy(&logs.lines()).is_empty(), "{:#?}", logs.lines());
+    for client in ["198.51.100.31", "198.51.100.32"] {
+        assert_eq!(start_session(&app, Some(client)).await.0, 201);
+    }
+    let lines = logs.lines();
+    let warnings = about_proxy(&lines);
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    for expected in ["server.trusted_proxies", "proxy=127.0.0.1"] {
+        assert!(
+            warnings[0].contains(expected),
+            "{expected} in {}",
+            warnings[0]
+        );
+    }
+    assert!(
+        !lines.iter().any(|line| line.contains("198.51.100.3")),
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_proxy_listed_in_trusted_proxies_is_not_warned_about() {
+    let app = spawn_guarded(100, 100, |settings| {
+        settings.server.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let (logs, _guard) = capture_logs();
+    assert_eq!(start_session(&app, Some("198.51.100.35")).await.0, 201);
+    let lines = logs.lines();
+    assert!(
+        !lines.iter().any(|line| line.contains("trusted_proxies")),
+        "{lines:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_loopback_visitor_is_never_banned_as_everyone_behind_a_local_proxy_shares_it() {
+    // A reverse proxy on this machine that `server.trusted_proxies` does not name: every
+    // visitor it forwards is 127.0.0.1.
+    let app = spawn_guarded(100, 100, |_| {}).await;
+    let mut boss = agent(&app, "boss", "admin").await;
+    let chat = chat_from(&app, &mut boss, Some("198.51.100.36")).await;
+    boss.send(json!({"command": "ban_ip", "conversation": chat, "expires_s": 60}))
+        .await;
+    let refused = boss.until("ERROR").await;
+    assert_eq!(refused["code"], "ip_loopback", "{refused}");
+    assert!(
+        refused["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("server.trusted_proxies")),
+        "{refused}"
+    );
+    assert_eq!(start_session(&app, Some("198.51.100.37")).await.0, 201);
+    assert_eq!(start_session(&app, None).await.0, 201);
 }
 
 #[tokio::test]

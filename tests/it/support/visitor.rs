@@ -61,15 +61,26 @@ async fn answer(response: reqwest::Response) -> Answer {
 impl TestApp {
     /// `POST /api/v1/sites/{site}/sessions` with `body`, from [`ORIGIN`].
     pub async fn start_session_raw(&self, site: &str, body: &Value) -> Answer {
-        let response = self
+        self.start_session_forwarded(site, body, None).await
+    }
+
+    /// [`Self::start_session_raw`], as a reverse proxy on loopback forwards it for `client`
+    /// (`X-Forwarded-For`; believed when `server.trusted_proxies` lists 127.0.0.1).
+    pub async fn start_session_forwarded(
+        &self,
+        site: &str,
+        body: &Value,
+        client: Option<&str>,
+    ) -> Answer {
+        let mut request = self
             .http
             .post(format!("{}/api/v1/sites/{site}/sessions", self.base_url))
             .header("origin", ORIGIN)
-            .json(body)
-            .send()
-            .await
-            .expect("sent");
-        answer(response).await
+            .json(body);
+        if let Some(client) = client {
+            request = request.header("x-forwarded-for", client);
+        }
+        answer(request.send().await.expect("sent")).await
     }
 
     /// Starts an anonymous session on the demo site.
@@ -79,9 +90,25 @@ impl TestApp {
             .await
     }
 
+    /// Starts an anonymous session on the demo site forwarded for `client` by a proxy on
+    /// loopback (see [`Self::start_session_forwarded`]); later calls come straight.
+    pub async fn visitor_forwarded_for(&self, client: &str) -> Visitor {
+        let anonymous_id = format!("anon-{}", uuid::Uuid::new_v4().simple());
+        let body = json!({ "anonymous_id": anonymous_id, "locale": "en" });
+        let answer = self
+            .start_session_forwarded("demo", &body, Some(client))
+            .await;
+        self.visitor_of(answer)
+    }
+
     /// Starts a session on the demo site with `body`; panics unless 201.
     pub async fn visitor_with(&self, body: &Value) -> Visitor {
         let answer = self.start_session_raw("demo", body).await;
+        self.visitor_of(answer)
+    }
+
+    /// The visitor of a session start's answer; panics unless 201.
+    fn visitor_of(&self, answer: Answer) -> Visitor {
         assert_eq!(answer.status, 201, "{:?}", answer.body);
         Visitor {
             base_url: self.base_url.clone(),
