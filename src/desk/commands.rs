@@ -13,7 +13,7 @@ use staffetta_handoff::{ConversationId, DeskError, SiteId};
 use staffetta_widget::protocol::{EventKind, GenericItem, OutputBody, Sender};
 
 use super::conversation_log::undo_if_deleted;
-use super::{bans, deliver, guarded_append, site_desk, visitor_side};
+use super::{audit, bans, deliver, guarded_append, site_desk, visitor_side};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::store::{AppendBatch, AppendOutcome};
@@ -142,8 +142,24 @@ pub fn parse(text: &str) -> Result<(String, Request), (String, Refusal)> {
 }
 
 /// Applies a console command of `operator`. Results reach the agent's sockets through the
-/// delivery of the desk notices; a direct answer (the ban confirmation) is returned.
+/// delivery of the desk notices; a direct answer (the ban confirmation) is returned. A
+/// refusal of a command naming another site's conversation or agent writes an audit line
+/// ([`audit`]).
 pub async fn apply(
+    state: &AppState,
+    operator: &Operator,
+    command: ConsoleCommand,
+) -> Result<Option<Value>, Refusal> {
+    let named = audit::Named::of(&command);
+    let result = apply_own_site(state, operator, command).await;
+    if result.is_err() {
+        named.refused(state, operator).await;
+    }
+    result
+}
+
+/// [`apply`] without the audit of refusals.
+async fn apply_own_site(
     state: &AppState,
     operator: &Operator,
     command: ConsoleCommand,

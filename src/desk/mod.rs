@@ -8,7 +8,8 @@
 //! - [`visitor_side`]: ask for a human, leave; [`visitor_message`]: visitor messages and
 //!   typing during handoff; [`conversation_log`]: the session link and the handoff entries
 //!   of the conversation log.
-//! - [`commands`]: agent commands (console and external), agent messages into the log.
+//! - [`commands`]: agent commands (console and external), agent messages into the log;
+//!   [`audit`]: the audit line of a refusal that named another site's data.
 //! - [`guarded_append`]: chat messages (visitor's and agent's) written only while the desk
 //!   is as read (who has the conversation), tried again when it changed.
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
@@ -22,6 +23,7 @@
 //! - [`routes`]: the HTTP routes of all of the above.
 
 pub mod agent_ws;
+pub mod audit;
 pub mod bans;
 pub mod cleared_chats;
 pub mod commands;

@@ -13,7 +13,7 @@ use super::forbidden;
 use super::transcript_line::transcript_line;
 use crate::agent::auth::AgentAuth;
 use crate::app::AppState;
-use crate::desk::{site_desk, visitor_side};
+use crate::desk::{audit, site_desk, visitor_side};
 use crate::error::ApiError;
 use crate::visitor::record::conversation_log;
 use crate::visitor::{conversation, start};
@@ -53,6 +53,7 @@ pub(super) async fn transcript(
             .any(|job| job.conversation == conversation)
     });
     if !has_it && !matches!(operator.role, Role::Admin | Role::Supervisor) {
+        audit::refused_on_conversation(&state, &operator, &chat_id, "read_transcript").await;
         return Err(forbidden());
     }
     let link = visitor_side::link(&state, &chat_id)
@@ -62,6 +63,7 @@ pub(super) async fn transcript(
         .await
         .map_err(|_| not_found())?;
     if record.site != site {
+        audit::cross_site_refused(&operator, &record.site, "read_transcript");
         return Err(not_found());
     }
     let (messages, earlier) = read_messages(&state, &chat_id, query.before).await?;

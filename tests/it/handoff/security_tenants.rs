@@ -1,6 +1,7 @@
 //! Security catalogue A-02: an operator of one site cannot act on another site's
 //! conversations, visitors, offline requests or agents, through the console, the HTTP
-//! routes or the site's webhook connector.
+//! routes or the site's webhook connector; each refusal that named another site's
+//! conversation or agent writes one audit line.
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use super::security_support::{
     SHOP, add_operator_on, agent_get, console_on, desk_settings, login_on, session_events,
     set_password, spawn_two_sites, visitor_asking_on,
 };
+use crate::support::logs::capture_logs;
 use crate::support::visitor::ORIGIN;
 use crate::support::{TestApp, spawn_app_with, wait_for};
 
@@ -61,6 +63,82 @@ async fn an_admin_of_one_site_cannot_read_write_transfer_end_or_ban_on_another()
         )
         .await;
     assert_eq!(again.status, 201, "not banned: {:?}", again.body);
+}
+
+#[tokio::test]
+async fn a_refused_cross_site_action_writes_one_audit_line_and_an_own_site_action_none() {
+    let app = spawn_two_sites().await;
+    let mut sam = console_on(&app, SHOP, "sam", "agent").await;
+    let shop_chat = visitor_asking_on(&app, SHOP).await.conversation;
+    let offer = sam.offer().await;
+    sam.accept(&offer).await;
+    let mut boss = console_on(&app, "demo", "boss", "admin").await;
+    boss.pause().await;
+    let mut dan = console_on(&app, "demo", "dan", "agent").await;
+    let demo_chat = visitor_asking_on(&app, "demo").await.conversation;
+    let offer = dan.offer().await;
+    dan.accept(&offer).await;
+    let (logs, _guard) = capture_logs();
+    let audit_lines = || -> Vec<String> {
+        logs.lines()
+            .into_iter()
+            .filter(|line| line.contains(" audit:"))
+            .collect()
+    };
+
+    // Own-site actions, done or refused, write nothing.
+    sam.send(json!({"command": "send", "conversation": shop_chat, "text": "TEXT-own-site"}))
+        .await;
+    sam.until("MESSAGE").await;
+    let shop_transcript = format!("/api/v1/agent/conversations/{shop_chat}");
+    assert_eq!(agent_get(&app, &shop_transcript, &sam.token).await.0, 200);
+    boss.send(json!({"command": "end", "conversation": demo_chat}))
+        .await;
+    boss.until("ERROR").await;
+    assert!(audit_lines().is_empty(), "{:#?}", logs.lines());
+
+    // Each refusal that named the shop's conversation or agent from the demo site: one line.
+    assert_eq!(agent_get(&app, &shop_transcript, &boss.token).await.0, 404);
+    assert_eq!(agent_get(&app, &shop_transcript, &dan.token).await.0, 403);
+    for command in [
+        json!({"command": "send", "conversation": shop_chat, "text": "TEXT-other-site"}),
+        json!({"command": "end", "conversation": shop_chat}),
+        json!({"command": "ban_ip", "conversation": shop_chat}),
+    ] {
+        boss.send(command).await;
+        boss.until("ERROR").await;
+    }
+    dan.send(
+        json!({"command": "transfer", "conversation": demo_chat, "to": {"kind": "agent", "id": sam.id}}),
+    )
+    .await;
+    dan.until("ERROR").await;
+    let lines = audit_lines();
+    let expected = [
+        (&boss.id, "read_transcript"),
+        (&dan.id, "read_transcript"),
+        (&boss.id, "send"),
+        (&boss.id, "end"),
+        (&boss.id, "ban_ip"),
+        (&dan.id, "transfer_to_agent"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for (line, (operator, action)) in lines.iter().zip(expected) {
+        for part in [
+            " WARN ".to_owned(),
+            "audit=\"cross_site_refused\"".to_owned(),
+            format!("operator=\"{operator}\""),
+            "site=\"demo\"".to_owned(),
+            format!("asked_site=\"{SHOP}\""),
+            format!("action=\"{action}\""),
+        ] {
+            assert!(line.contains(&part), "{part} in {line}");
+        }
+    }
+    let everything = logs.lines().join("\n");
+    for secret in ["TEXT-", &boss.token, &dan.token, &sam.token] {
+        assert!(!everything.contains(secret), "{secret} in the log");
+    }
 }
 
 #[tokio::test]
