@@ -1,6 +1,7 @@
 //! The summary of a site's finished jobs over a range of finish times (admin API,
 //! docs/api.md): per agent and in total, the number of jobs by outcome and the mean and 90th
-//! percentile of the wait, handle and after-chat spans ([`Spans`]).
+//! percentile of the wait, handle and after-chat spans ([`Spans`]), optionally of one agent
+//! or queue only ([`JobFilter`]).
 //!
 //! A summary reads the whole range, so it is bounded: a range whose part of the log holds
 //! more than [`MAX_SUMMARY_ENTRIES`] entries is refused before anything is read
@@ -12,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use staffetta_handoff::desk::{JobOutcome, JobRecord};
 
-use super::report::{self, FinishRange, Spans, Window, seconds};
+use super::report::{self, FinishRange, JobFilter, Spans, Window, seconds};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -157,12 +158,14 @@ pub enum SummaryRefused {
     },
 }
 
-/// The summary of the jobs of `site` that finished in `range`; refused for a range of more
-/// than [`MAX_SUMMARY_ENTRIES`] log entries.
+/// The summary of the jobs of `site` that finished in `range` and pass `filter`; refused
+/// for a range of more than [`MAX_SUMMARY_ENTRIES`] log entries (whatever the filter keeps:
+/// the whole range is read).
 pub async fn summarize(
     state: &AppState,
     site: &str,
     range: &FinishRange,
+    filter: &JobFilter,
 ) -> Result<Result<Summary, SummaryRefused>, ApiError> {
     let window: Window = report::window(state, site, range).await?;
     if window.entries() > MAX_SUMMARY_ENTRIES {
@@ -171,7 +174,12 @@ pub async fn summarize(
         }));
     }
     let mut counting = Counting::default();
-    report::scan(state, site, window, range, |job| counting.add(job)).await?;
+    report::scan(state, site, window, range, |job| {
+        if filter.matches(job) {
+            counting.add(job);
+        }
+    })
+    .await?;
     Ok(Ok(counting.summary()))
 }
 

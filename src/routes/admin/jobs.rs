@@ -5,12 +5,18 @@
 //!   CSV (the next cursor in the `x-staffetta-next-cursor` header). Pages go by position in
 //!   the site's log of jobs ([`crate::desk::jobs::report`]); a cursor is that position, so
 //!   pages never repeat or skip a job, and each page reads a bounded number of entries.
-//! - `GET /api/v1/admin/sites/{site}/jobs/summary?from=&to=`: per agent and in total, jobs by
-//!   outcome and the mean and 90th percentile of the wait, handle and after-chat spans;
-//!   refused for a range of more than [`MAX_SUMMARY_ENTRIES`] jobs.
+//! - `GET /api/v1/admin/sites/{site}/jobs/summary?from=&to=&agent=&queue=`: per agent and in
+//!   total, jobs by outcome and the mean and 90th percentile of the wait, handle and
+//!   after-chat spans, as JSON or CSV ([`summary`]); refused for a range of more than
+//!   [`MAX_SUMMARY_ENTRIES`](crate::desk::jobs::summary::MAX_SUMMARY_ENTRIES) jobs.
 //!
 //! `from` and `to` are RFC 3339 instants or UTC days `YYYY-MM-DD`, compared with
-//! `finished_at`; `to` is exclusive. Answers carry `Cache-Control: no-store`.
+//! `finished_at`; `to` is exclusive. `agent` (a login or an agent id) and `queue` narrow
+//! both; an agent or queue nobody has gives no jobs. Answers carry `Cache-Control: no-store`.
+
+mod summary;
+
+pub(super) use summary::jobs_summary;
 
 use std::collections::HashMap;
 
@@ -32,7 +38,6 @@ use crate::agent::operators::{self, OperatorStoreError};
 use crate::app::AppState;
 use crate::desk::jobs::MAX_LIST;
 use crate::desk::jobs::report::{self, FinishRange, JobFilter, Spans, seconds};
-use crate::desk::jobs::summary::{self, Figures, MAX_SUMMARY_ENTRIES, SummaryRefused};
 use crate::error::{ApiError, ApiJson};
 
 /// Jobs a page holds when the query names no `limit`.
@@ -70,14 +75,6 @@ pub(super) struct ListQuery {
     queue: Option<String>,
     limit: Option<String>,
     cursor: Option<String>,
-}
-
-/// Query of the summary; an empty value counts as absent.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct SummaryQuery {
-    from: Option<String>,
-    to: Option<String>,
 }
 
 /// One job as the report shows it.
@@ -165,25 +162,6 @@ struct PageBody<'a> {
     next_cursor: Option<String>,
 }
 
-/// JSON body of a summary.
-#[derive(Debug, Serialize)]
-struct SummaryBody {
-    site: String,
-    from: Option<jiff::Timestamp>,
-    to: Option<jiff::Timestamp>,
-    total: Figures,
-    agents: Vec<AgentFigures>,
-}
-
-/// One agent's figures.
-#[derive(Debug, Serialize)]
-struct AgentFigures {
-    agent: String,
-    agent_login: Option<String>,
-    #[serde(flatten)]
-    figures: Figures,
-}
-
 pub(super) async fn list_jobs(
     _admin: AdminAuth,
     State(state): State<AppState>,
@@ -198,18 +176,8 @@ pub(super) async fn list_jobs(
     let before = given(query.cursor)
         .map(|cursor| decode_cursor(&site, &cursor))
         .transpose()?;
-    let queue = given(query.queue)
-        .map(|queue| {
-            ResourceId::parse(&queue)
-                .map(|queue| queue.as_str().to_owned())
-                .map_err(|_| invalid_query("`queue` is a queue (resource) id."))
-        })
-        .transpose()?;
     let logins = logins(&state, &site).await?;
-    let agents = given(query.agent)
-        .map(|agent| agent_ids(&agent, &logins))
-        .transpose()?;
-    let filter = JobFilter { agents, queue };
+    let filter = parse_filter(query.agent, query.queue, &logins)?;
 
     let window = report::window(&state, &site, &range).await?;
     let page = report::page(&state, &site, window, &range, &filter, before, limit).await?;
@@ -233,70 +201,31 @@ pub(super) async fn list_jobs(
     Ok(response)
 }
 
-pub(super) async fn jobs_summary(
-    _admin: AdminAuth,
-    State(state): State<AppState>,
-    site: Result<Path<String>, PathRejection>,
-    query: Result<Query<SummaryQuery>, QueryRejection>,
-) -> Result<Response, ApiError> {
-    let site = known_site(&state, site)?;
-    let Query(query) = query.map_err(|rejection| invalid_query(rejection.body_text()))?;
-    let range = parse_range(query.from, query.to)?;
-    let summary = match summary::summarize(&state, &site, &range).await? {
-        Ok(summary) => summary,
-        Err(SummaryRefused::TooLarge { entries }) => {
-            return Err(ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "range_too_large",
-                format!(
-                    "The range holds {entries} jobs; a summary reads at most \
-                     {MAX_SUMMARY_ENTRIES}: narrow it with `from` and `to`."
-                ),
-            ));
-        }
-    };
-    let logins = logins(&state, &site).await?;
-    let at = |ms: Option<i64>| ms.and_then(|ms| jiff::Timestamp::from_millisecond(ms).ok());
-    let agents = summary
-        .agents
-        .into_iter()
-        .map(|(agent, figures)| AgentFigures {
-            agent_login: logins.get(&agent).cloned(),
-            agent,
-            figures,
-        })
-        .collect();
-    let mut response = ApiJson(SummaryBody {
-        site,
-        from: at(range.from_ms),
-        to: at(range.to_ms),
-        total: summary.total,
-        agents,
-    })
-    .into_response();
-    no_store(&mut response);
-    Ok(response)
-}
-
 fn csv_response(site: &str, rows: &[JobRow<'_>], next_cursor: Option<&str>) -> Response {
     let mut body = String::new();
     push_line(&mut body, CSV_HEADER);
     for row in rows {
         row.push_csv(&mut body);
     }
+    let mut response = csv_attachment(body, &format!("jobs-{site}.csv"));
+    // Cursors are base64url: the value is plain ASCII.
+    if let Some(value) = next_cursor.and_then(|cursor| HeaderValue::from_str(cursor).ok()) {
+        response.headers_mut().insert(NEXT_CURSOR, value);
+    }
+    response
+}
+
+/// A CSV `body` as an attachment named `filename` (plain ASCII: site ids are `[a-z0-9_-]`).
+fn csv_attachment(body: String, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/csv; charset=utf-8"),
     );
-    // Site ids are [a-z0-9_-] and cursors base64url: the values are plain ASCII.
-    let disposition = format!("attachment; filename=\"jobs-{site}.csv\"");
+    let disposition = format!("attachment; filename=\"{filename}\"");
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    if let Some(value) = next_cursor.and_then(|cursor| HeaderValue::from_str(cursor).ok()) {
-        headers.insert(NEXT_CURSOR, value);
     }
     response
 }
@@ -374,6 +303,26 @@ fn parse_limit(limit: Option<String>) -> Result<usize, ApiError> {
         .ok()
         .filter(|limit| (1..=MAX_LIST).contains(limit))
         .ok_or_else(|| invalid_query(format!("`limit` is a whole number from 1 to {MAX_LIST}.")))
+}
+
+/// The `agent` and `queue` filters of a query: 400 `invalid_query` for a value that is not
+/// a login, agent id or queue id. One that names nobody is valid and matches no job.
+fn parse_filter(
+    agent: Option<String>,
+    queue: Option<String>,
+    logins: &HashMap<String, String>,
+) -> Result<JobFilter, ApiError> {
+    let queue = given(queue)
+        .map(|queue| {
+            ResourceId::parse(&queue)
+                .map(|queue| queue.as_str().to_owned())
+                .map_err(|_| invalid_query("`queue` is a queue (resource) id."))
+        })
+        .transpose()?;
+    let agents = given(agent)
+        .map(|agent| agent_ids(&agent, logins))
+        .transpose()?;
+    Ok(JobFilter { agents, queue })
 }
 
 /// The agent ids an `agent` filter names: the value itself (an agent id) and, when it is the

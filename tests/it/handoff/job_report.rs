@@ -464,7 +464,9 @@ async fn the_report_needs_the_admin_token_and_names_what_is_wrong_with_a_query()
             "invalid_range",
         ),
         ("jobs/summary", "from=2025-13-01", 400, "invalid_query"),
-        ("jobs/summary", "agent=ada", 400, "invalid_query"),
+        ("jobs/summary", "agent=a%20b", 400, "invalid_query"),
+        ("jobs/summary", "queue=no%20such", 400, "invalid_query"),
+        ("jobs/summary", "limit=10", 400, "invalid_query"),
         (
             "jobs/summary",
             "from=2025-03-02&to=2025-03-01",

@@ -5,9 +5,10 @@
 //! write: webhook_messages.rs; for the agent who has the chat when it is stored, a transfer
 //! racing it: webhook_transfer_race.rs; without conflicts between chats:
 //! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the report of finished
-//! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs); the
-//! security catalogue's agent-side rows (security_*.rs); access tokens that expire under an
-//! open console (token_expiry.rs); a stalled store under open consoles (store_outage.rs).
+//! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
+//! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
+//! (security_*.rs); access tokens that expire under an open console (token_expiry.rs); a
+//! stalled store under open consoles (store_outage.rs).
 
 mod abandon;
 mod agent_reconnecting;
@@ -18,6 +19,7 @@ pub(crate) mod desk;
 pub(crate) mod external;
 mod job_report;
 mod job_report_log;
+mod job_summary;
 mod login;
 mod login_lock_growth;
 mod operators;
