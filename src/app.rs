@@ -74,9 +74,10 @@ pub fn app(state: AppState) -> Router {
         .merge(staffetta_widget::assets::router())
         .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)
-        // After every route: it applies to the routes registered before it.
-        .method_not_allowed_fallback(crate::error::method_not_allowed)
         .with_state(state)
+        // A layer, not a method-not-allowed fallback: a fallback would replace the one each
+        // route's layers wrap (the visitor routes' origin guard answers their preflights).
+        .layer(axum::middleware::from_fn(routes::json_method_not_allowed))
         .layer(CatchPanicLayer::new())
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {

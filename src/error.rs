@@ -181,9 +181,9 @@ pub async fn not_found() -> ApiError {
     ApiError::not_found("not_found", "No such endpoint.")
 }
 
-/// Fallback for a known path asked with a method it does not take. The router adds the
-/// `Allow` header (the methods the path takes) to this answer.
-pub async fn method_not_allowed(method: axum::http::Method) -> ApiError {
+/// The error for a known path asked with a method it does not take (the framework's own
+/// answer carries the `Allow` header; `routes::json_method_not_allowed` gives it this body).
+pub fn method_not_allowed(method: &axum::http::Method) -> ApiError {
     ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",

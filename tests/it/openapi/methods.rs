@@ -1,5 +1,7 @@
 //! Every documented path answers a method it does not take with 405 `method_not_allowed` in
-//! the JSON error shape and an `Allow` header naming exactly the methods it documents.
+//! the JSON error shape and an `Allow` header naming exactly the methods it documents; on the
+//! visitor routes, asked from an allowed page, with the CORS headers that let the widget read
+//! the code.
 
 use std::collections::BTreeSet;
 
@@ -8,6 +10,7 @@ use serde_json::Value;
 
 use super::contract::{METHODS, openapi};
 use crate::support::spawn_app;
+use crate::support::visitor::ORIGIN;
 
 /// Methods tried on every path.
 const TRIED: [Method; 5] = [
@@ -62,14 +65,23 @@ async fn every_documented_path_answers_a_method_it_does_not_take_with_a_json_405
             .iter()
             .filter(|method| !documented.contains(method.as_str()))
         {
-            let response = app
+            let is_visitor_route = path.starts_with("/api/v1/sites/");
+            let mut request = app
                 .http
-                .request(method.clone(), format!("{}{path}", app.base_url))
-                .send()
-                .await
-                .expect("sent");
+                .request(method.clone(), format!("{}{path}", app.base_url));
+            if is_visitor_route {
+                request = request.header("origin", ORIGIN);
+            }
+            let response = request.send().await.expect("sent");
             let what = format!("{method} {path}");
             assert_eq!(response.status(), 405, "{what}");
+            if is_visitor_route {
+                assert_eq!(
+                    response.headers()["access-control-allow-origin"],
+                    ORIGIN,
+                    "{what}"
+                );
+            }
             let allow = response
                 .headers()
                 .get("allow")
