@@ -6,7 +6,9 @@
 //! when a whole round fails the loop pauses ([`RetryPolicy::pause_after_failed_rounds`],
 //! doubling up to 30 s) and sends the same entry again, for as long as it takes: later
 //! entries wait, so the order holds and nothing is dropped. A refusal (a 4xx, a redirect)
-//! or an entry that cannot be read is logged and skipped, as the contract says. The lease
+//! or an entry that cannot be read is logged and skipped, as the contract says; an erased
+//! entry (`erase.rs`) is skipped, also when it was erased during its rounds (each attempt
+//! reads it again first, `webhook.rs`). The lease
 //! is renewed while a send or a pause is under way; when it is lost the send is abandoned
 //! (the new holder sends the entry again: at least once). Memory stays bounded whatever the
 //! backlog: entries are read [`BATCH`] at a time.
@@ -25,8 +27,8 @@ use std::time::Duration;
 
 use staffetta_handoff::connector::ConnectorError;
 
-use super::outbox::{Lease, Outbox, OutboxEntry};
-use super::webhook::WebhookConnector;
+use super::outbox::{Lease, Outbox, OutboxEntry, is_erased};
+use super::webhook::{Posted, WebhookConnector};
 
 /// Entries read from the store at a time.
 pub(crate) const BATCH: usize = 64;
@@ -144,14 +146,23 @@ async fn deliver_batch(
         return Ok(None);
     }
     for entry in entries {
-        let sent = match serde_json::from_slice::<OutboxEntry>(&entry.body) {
-            Ok(stored) => {
-                let delivered = (&mut *trim, cursor.seq);
-                send_until_done(connector, lease, entry.seq, &stored, delivered).await
-            }
-            Err(err) => {
-                tracing::warn!(site = connector.site(), seq = entry.seq, error = %err, "an unreadable webhook outbox entry is skipped");
-                Sent::Done
+        let sent = if is_erased(&entry.body) {
+            tracing::debug!(
+                site,
+                seq = entry.seq,
+                "an erased webhook outbox entry is skipped"
+            );
+            Sent::Done
+        } else {
+            match serde_json::from_slice::<OutboxEntry>(&entry.body) {
+                Ok(stored) => {
+                    let delivered = (&mut *trim, cursor.seq);
+                    send_until_done(connector, lease, entry.seq, &stored, delivered).await
+                }
+                Err(err) => {
+                    tracing::warn!(site = connector.site(), seq = entry.seq, error = %err, "an unreadable webhook outbox entry is skipped");
+                    Sent::Done
+                }
             }
         };
         match sent {
@@ -186,7 +197,16 @@ async fn send_until_done(
             return Sent::LostLease;
         };
         match outcome {
-            Ok(()) | Err(ConnectorError::Refused(_) | ConnectorError::Protocol(_)) => {
+            Ok(Posted::Erased) => {
+                tracing::debug!(
+                    site = connector.site(),
+                    seq,
+                    "a webhook outbox entry erased before its attempt is skipped"
+                );
+                return Sent::Done;
+            }
+            Ok(Posted::Delivered)
+            | Err(ConnectorError::Refused(_) | ConnectorError::Protocol(_)) => {
                 return Sent::Done;
             }
             Err(ConnectorError::Closed) => return Sent::Closed,

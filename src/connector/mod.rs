@@ -13,12 +13,15 @@
 //!   remembered in the store) and the bounded command queue.
 //! - `outbox.rs`: the durable per-site outbox in the store (log, cursor, lease).
 //! - `delivery.rs`: the loop that sends the outbox in order and moves the cursor.
+//! - `erase.rs`: erasing a deleted conversation's items from the outbox
+//!   ([`erase_outbox_items`]).
 //! - `retry.rs`: which delivery failures are retried, and the backoff.
 //!
 //! [`Connectors`] holds one connector per site that configures one, built once at start
 //! from the settings.
 
 mod delivery;
+mod erase;
 mod inbound;
 mod outbox;
 mod retry;
@@ -29,6 +32,8 @@ mod webhook_routes;
 #[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
+mod erase_tests;
+#[cfg(test)]
 mod webhook_tests;
 
 use std::collections::BTreeMap;
@@ -36,6 +41,7 @@ use std::sync::Arc;
 
 use staffetta_handoff::connector::Connector;
 
+pub use erase::erase_conversation as erase_outbox_items;
 pub use inbound::{
     COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, Received, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

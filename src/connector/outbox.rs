@@ -12,6 +12,11 @@
 //! - record `webhook-outbox-lease:{site}`: the delivering node's id, with a TTL of
 //!   [`LEASE_TTL`], renewed by compare-and-set while it delivers.
 //!
+//! An erasure (a conversation deleted by retention or with its visitor, docs/retention.md)
+//! overwrites the entries of the conversation with [`ERASED`] in place (`erase.rs`): their
+//! seqs stay, so the cursor and the order of the others are unaffected, and the delivery
+//! loop skips them.
+//!
 //! Entries at or below the cursor have been delivered: the delivery loop trims them from the
 //! log ([`Outbox::trim`]; when, see `delivery.rs`), so the log holds what is not yet
 //! acknowledged plus at most a batch of delivered entries. A trim keeps the seqs of the
@@ -52,6 +57,24 @@ fn cursor_key(site: &str) -> String {
 
 fn lease_key(site: &str) -> String {
     format!("webhook-outbox-lease:{site}")
+}
+
+/// What an erased entry holds instead of its item: nothing of it, not even its delivery id.
+pub(crate) const ERASED: &[u8] = br#"{"erased":true}"#;
+
+/// Whether a stored entry was erased.
+pub(crate) fn is_erased(body: &[u8]) -> bool {
+    body == ERASED
+}
+
+/// The conversation an item tells of, if any (agent-state events tell of none).
+pub(crate) fn conversation_of(item: &Outbound) -> Option<&str> {
+    match item {
+        Outbound::Event(event) => event.chat_id.as_ref().or(event.uuid.as_ref()),
+        Outbound::Message(message) => Some(&message.conversation),
+        Outbound::VisitorTyping { conversation } => Some(conversation),
+    }
+    .map(staffetta_handoff::ConversationId::as_str)
 }
 
 /// One stored item: what the contact centre gets, with the delivery id it keeps across
@@ -139,6 +162,31 @@ impl Outbox {
         self.store
             .read_log(&log_name(&self.site), after, limit)
             .await
+    }
+
+    /// Whether the entry at `seq` may be sent: false once it was erased, or when it is gone
+    /// (trimmed: another node delivered it and moved the cursor).
+    pub(crate) async fn is_sendable(&self, seq: u64) -> StoreResult<bool> {
+        let entries = self.read(seq.saturating_sub(1), 1).await?;
+        Ok(entries
+            .first()
+            .is_some_and(|entry| entry.seq == seq && !is_erased(&entry.body)))
+    }
+
+    /// Overwrites the entry at `seq` with [`ERASED`]; false when it is not kept (trimmed).
+    pub(crate) async fn erase(&self, seq: u64) -> StoreResult<bool> {
+        self.store
+            .overwrite_entry(&log_name(&self.site), seq, Bytes::from_static(ERASED))
+            .await
+    }
+
+    /// The node that holds the delivery lease now, if any (on a shared store).
+    pub(crate) async fn lease_holder(&self) -> StoreResult<Option<String>> {
+        Ok(self
+            .store
+            .get(&lease_key(&self.site))
+            .await?
+            .map(|record| String::from_utf8_lossy(&record.value).into_owned()))
     }
 
     /// Drops the delivered entries up to `through` (at most the cursor: the caller passes a

@@ -20,6 +20,11 @@
 //! not followed. Bodies and secrets are never logged. The client (`webhook_client.rs`)
 //! speaks `http://` and `https://`.
 //!
+//! Before each attempt at a stored item the connector reads the item again from the outbox,
+//! under its attempt gate ([`WebhookConnector::attempt_gate`]): an item erased meanwhile
+//! (`erase.rs`) is not sent, and an erasure on this node waits for the gate, so an attempt
+//! that read the item before it was erased has ended when the erasure answers.
+//!
 //! [`Connector::deliver`] (the trait, used by the conformance story) posts one item
 //! directly, without the outbox and without `seq`; the server never uses it.
 
@@ -74,6 +79,28 @@ struct Delivery<'a> {
     item: &'a Outbound,
 }
 
+/// What became of a round of attempts at a stored item that did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Posted {
+    /// The receiver answered 2xx.
+    Delivered,
+    /// The item was erased (or delivered by another node) before an attempt: not sent.
+    Erased,
+}
+
+/// What one attempt came to.
+enum Attempt {
+    /// The receiver answered.
+    Answered(reqwest::StatusCode),
+    /// The stored item was erased: nothing was sent.
+    Erased,
+}
+
+/// How much longer than an attempt's timeout an erasure on another node than the
+/// delivering one waits for that attempt to end (the time between the attempt's check and
+/// the start of its request).
+const ATTEMPT_MARGIN: Duration = Duration::from_secs(1);
+
 /// A connector that posts signed webhooks and yields signed commands. One per site.
 pub struct WebhookConnector {
     site: String,
@@ -81,6 +108,8 @@ pub struct WebhookConnector {
     secret: Secret,
     tolerance_s: u64,
     policy: RetryPolicy,
+    /// Bound of one attempt (`webhook.timeout_ms`).
+    attempt_timeout: Duration,
     client: reqwest::Client,
     clock: Clock,
     queue: CommandQueue,
@@ -90,6 +119,8 @@ pub struct WebhookConnector {
     wake: tokio::sync::Notify,
     /// This process's id in the outbox lease.
     node: String,
+    /// Held from an attempt's check of its stored item until its answer (or failure).
+    attempt_gate: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -130,6 +161,7 @@ impl WebhookConnector {
                 max_attempts: settings.max_attempts,
                 first_backoff: Duration::from_millis(settings.backoff_ms),
             },
+            attempt_timeout: Duration::from_millis(settings.timeout_ms),
             client,
             clock,
             queue: CommandQueue::new(),
@@ -137,6 +169,7 @@ impl WebhookConnector {
             outbox: Outbox::new(store, site),
             wake: tokio::sync::Notify::new(),
             node: uuid::Uuid::new_v4().to_string(),
+            attempt_gate: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -162,6 +195,18 @@ impl WebhookConnector {
 
     pub(crate) fn node(&self) -> &str {
         &self.node
+    }
+
+    /// Waits until no attempt of this node is under way and holds the next off while the
+    /// guard lives: an attempt that checked its item before an erasure has ended then.
+    pub(crate) async fn attempt_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.attempt_gate.lock().await
+    }
+
+    /// How long an attempt of another node that checked its item before an erasure may
+    /// still run: the attempt's timeout and a margin.
+    pub(crate) fn attempt_bound(&self) -> Duration {
+        self.attempt_timeout + ATTEMPT_MARGIN
     }
 
     pub(crate) async fn woken(&self) {
@@ -257,27 +302,29 @@ impl WebhookConnector {
     /// `deliver`).
     async fn post(&self, agent: &AgentId, item: &Outbound) -> Result<(), ConnectorError> {
         let delivery = uuid::Uuid::new_v4().to_string();
-        self.send(&delivery, None, agent, item).await
+        self.send(&delivery, None, agent, item).await.map(drop)
     }
 
-    /// One round of attempts for a stored entry: its delivery id and its seq.
+    /// One round of attempts for a stored entry: its delivery id and its seq. Each attempt
+    /// first checks that the entry is still in the outbox, not erased.
     pub(crate) async fn send_entry(
         &self,
         seq: u64,
         entry: &OutboxEntry,
-    ) -> Result<(), ConnectorError> {
+    ) -> Result<Posted, ConnectorError> {
         self.send(&entry.delivery, Some(seq), &entry.agent, &entry.item)
             .await
     }
 
-    /// Posts one body with up to `max_attempts` attempts.
+    /// Posts one body with up to `max_attempts` attempts (a stored one, with its `seq`, only
+    /// while it is not erased).
     async fn send(
         &self,
         delivery: &str,
         seq: Option<u64>,
         agent: &AgentId,
         item: &Outbound,
-    ) -> Result<(), ConnectorError> {
+    ) -> Result<Posted, ConnectorError> {
         if self.queue.is_closed() {
             return Err(ConnectorError::Closed);
         }
@@ -293,9 +340,10 @@ impl WebhookConnector {
         );
         let mut attempt = 1;
         loop {
-            let failure = match self.attempt(&body).await {
-                Ok(status) => match verdict_for(status) {
-                    Verdict::Delivered => return Ok(()),
+            let failure = match self.checked_attempt(seq, &body).await {
+                Ok(Attempt::Erased) => return Ok(Posted::Erased),
+                Ok(Attempt::Answered(status)) => match verdict_for(status) {
+                    Verdict::Delivered => return Ok(Posted::Delivered),
                     Verdict::Refused => {
                         tracing::warn!(site = %self.site, %agent, %status, "the webhook receiver refused a delivery");
                         return Err(ConnectorError::Refused(format!("HTTP {status}")));
@@ -314,6 +362,23 @@ impl WebhookConnector {
             tokio::time::sleep(wait).await;
             attempt += 1;
         }
+    }
+
+    /// One attempt under the gate: a stored entry (`seq`) is read again first and not sent
+    /// once erased; an entry that cannot be read is a failed attempt (tried again).
+    async fn checked_attempt(&self, seq: Option<u64>, body: &Bytes) -> Result<Attempt, String> {
+        let _gate = self.attempt_gate.lock().await;
+        if let Some(seq) = seq {
+            let sendable = self
+                .outbox
+                .is_sendable(seq)
+                .await
+                .map_err(|err| format!("the outbox cannot be read: {err}"))?;
+            if !sendable {
+                return Ok(Attempt::Erased);
+            }
+        }
+        self.attempt(body).await.map(Attempt::Answered)
     }
 
     /// One signed POST; the status, or why no answer came (without the URL).

@@ -33,6 +33,10 @@ pub(super) struct Receiver {
     delay: Option<Duration>,
     /// While set, every request is answered 503 (after the script).
     pub(super) failing: Arc<std::sync::atomic::AtomicBool>,
+    /// When set, each request waits for a permit before it is answered.
+    pub(super) held: Option<Arc<tokio::sync::Semaphore>>,
+    /// How many requests were answered.
+    pub(super) answered: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Receiver {
@@ -47,6 +51,14 @@ impl Receiver {
         }
     }
 
+    /// A receiver that answers each request only once it gets a permit from `held`.
+    pub(super) fn held(held: &Arc<tokio::sync::Semaphore>) -> Self {
+        Self {
+            held: Some(Arc::clone(held)),
+            ..Self::default()
+        }
+    }
+
     pub(super) fn requests(&self) -> Vec<(HeaderMap, Bytes)> {
         self.got.lock().unwrap().clone()
     }
@@ -57,6 +69,12 @@ async fn receive(State(receiver): State<Receiver>, headers: HeaderMap, body: Byt
     if let Some(delay) = receiver.delay {
         tokio::time::sleep(delay).await;
     }
+    if let Some(held) = &receiver.held {
+        held.acquire().await.expect("never closed").forget();
+    }
+    receiver
+        .answered
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let next = receiver.script.lock().unwrap().pop_front();
     let failing = receiver
         .failing

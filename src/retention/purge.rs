@@ -8,8 +8,10 @@
 //! conversation to its session, the log (with its client ids), the offline requests left
 //! from the conversation and its finished jobs (after the log: a request left or a job
 //! finishing during the purge deletes itself once it sees the log gone,
-//! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation in the
-//! visitor's index, and last its retention deadline
+//! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation's items
+//! in the site's webhook outbox (after the desk let go, so the events of its end go too:
+//! [`crate::connector::erase_outbox_items`]), the conversation in the visitor's index, and
+//! last its retention deadline
 //! ([`super::schedule`]). Every step is idempotent and the index and the deadline
 //! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
 //! erasure can simply be repeated, and retention looks at the conversation again.
@@ -39,6 +41,8 @@ pub struct Purged {
     /// Finished-job records of the conversation (with the agents' wrap-ups) that were
     /// deleted.
     pub finished_jobs: u64,
+    /// Items of the conversation in the site's webhook outbox that were erased.
+    pub outbox_items: u64,
 }
 
 /// Deletes `conversation` of the visitor `identity_key` on `site`, ending it first if it is
@@ -68,6 +72,14 @@ pub async fn purge(
         .await?;
     let offline_requests = offline::forget_conversation(state, site, conversation).await?;
     let finished_jobs = jobs::forget_conversation(state, site, conversation).await?;
+    let connector = state.agents.connectors.webhook(site);
+    let outbox_items = crate::connector::erase_outbox_items(
+        &state.store,
+        connector.as_deref(),
+        site,
+        conversation,
+    )
+    .await?;
     state
         .store
         .set_remove(&visitor_conversations(site, identity_key), conversation)
@@ -85,6 +97,7 @@ pub async fn purge(
         log_deleted,
         offline_requests,
         finished_jobs,
+        outbox_items,
     })
 }
 

@@ -242,6 +242,14 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// those of its entries that are kept; a fingerprint is compared as before.
     async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64>;
 
+    /// Replaces the body of the kept entry at `seq` of `log` by `body`, durably (to erase what
+    /// an entry holds without renumbering its log: the webhook outbox, docs/retention.md).
+    /// The seq, the head, the trim and the client ids stay as they are. True when the entry
+    /// was there and now holds `body`; false, writing nothing, when it is not kept (trimmed,
+    /// past the head, or an unknown log). A retry of the append that wrote the entry, judged
+    /// by its entries (no fingerprint), is then an [`AppendOutcome::IdConflict`].
+    async fn overwrite_entry(&self, log: &str, seq: u64, body: Bytes) -> StoreResult<bool>;
+
     /// Deletes a log with everything the store keeps for it, durably and in one step: its
     /// entries, its head and trim base, and the client message ids it remembers. The name is
     /// then unknown: [`Store::log_head`] is 0, [`Store::read_log`] is empty, and a later

@@ -9,6 +9,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
+
 use super::{
     AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, ScheduleWrite, Store,
     StoreResult, Versioned,
@@ -130,6 +132,10 @@ impl<O: WriteObserver> Store for Observed<O> {
     async fn trim_log(&self, log: &str, through_seq: u64) -> StoreResult<u64> {
         self.call("trim_log", log).await?;
         self.inner.trim_log(log, through_seq).await
+    }
+    async fn overwrite_entry(&self, log: &str, seq: u64, body: Bytes) -> StoreResult<bool> {
+        self.call("overwrite_entry", log).await?;
+        self.inner.overwrite_entry(log, seq, body).await
     }
     async fn delete_log(&self, log: &str) -> StoreResult<bool> {
         self.call("delete_log", log).await?;

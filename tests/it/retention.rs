@@ -3,7 +3,8 @@
 //! agent and an offline request is erased; the visitor, the agents' previous conversations
 //! and offline list no longer know them, another visitor keeps everything, and the month's
 //! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`, finished
-//! jobs (the agents' wrap-ups) in `jobs.rs`.
+//! jobs (the agents' wrap-ups) in `jobs.rs`, the erased visitor's items in a webhook outbox
+//! in `outbox.rs`.
 
 use serde_json::{Value, json};
 
@@ -13,6 +14,7 @@ pub(crate) mod jobs;
 mod late_writes;
 mod mau_failure;
 mod outage;
+mod outbox;
 mod session_link;
 
 use crate::handoff::console::{self, agent};

@@ -5,8 +5,8 @@
 //!
 //! Every key starts with `stf:<kind>:` (`rec`, `log`, `tlog`, `logbase`, `dedupe`, `set`,
 //! `ctr`, `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
-//! that touch several keys (compare-and-set, append with dedupe and record, trim, and the
-//! log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
+//! that touch several keys (compare-and-set, append with dedupe and record, trim, the
+//! overwrite of one entry, and the log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
 //! means the write was acknowledged.
 //!
 //! A log is a list plus `stf:logbase:<name>`, how many entries trims removed from the
@@ -24,6 +24,7 @@ mod reply;
 
 use std::time::Duration;
 
+use bytes::Bytes;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, Value};
 
@@ -52,6 +53,7 @@ struct Scripts {
     read: Script,
     head: Script,
     set_replace: Script,
+    overwrite: Script,
 }
 
 impl Scripts {
@@ -67,6 +69,7 @@ impl Scripts {
             read: Script::new(&[log_format, include_str!("read.lua")].concat()),
             head: Script::new(&[log_format, include_str!("head.lua")].concat()),
             set_replace: Script::new(include_str!("set_replace.lua")),
+            overwrite: Script::new(&[log_format, include_str!("overwrite.lua")].concat()),
         }
     }
 }
@@ -422,6 +425,25 @@ impl Store for RedisStore {
             .invoke_async(&mut connection)
             .await
             .map_err(|error| self.error(&error))
+    }
+
+    async fn overwrite_entry(&self, log: &str, seq: u64, body: Bytes) -> StoreResult<bool> {
+        if seq == 0 || seq >= i64::MAX.cast_unsigned() {
+            return Ok(false);
+        }
+        let mut connection = self.connection.clone();
+        let replaced: i64 = self
+            .scripts
+            .overwrite
+            .key(key("log", log))
+            .key(key("logbase", log))
+            .key(key("tlog", log))
+            .arg(redis_int(seq))
+            .arg(body.as_ref())
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        Ok(replaced == 1)
     }
 
     async fn delete_log(&self, log: &str) -> StoreResult<bool> {

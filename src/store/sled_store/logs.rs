@@ -4,7 +4,8 @@
 //! crash leaves all of it or none of it. A trim is a step too: it removes the entries up to a
 //! seq and records how far the log was trimmed next to its head (`codec::LogHead`), so later
 //! appends keep numbering from the head and the removal never needs a range scan inside the
-//! transaction. A delete removes all of a log (entries, head, client ids) in one step.
+//! transaction. A delete removes all of a log (entries, head, client ids) in one step; an
+//! overwrite replaces one kept entry's body in place.
 
 use sled::transaction::{ConflictableTransactionError, TransactionalTree};
 
@@ -132,6 +133,27 @@ impl Backend {
         };
         tx.log_heads.insert(log.as_bytes(), trimmed.encode())?;
         Ok(through - stand.trimmed)
+    }
+
+    /// One overwrite, as a step of a transaction: the kept entry at `seq` gets `body`; false,
+    /// writing nothing, when `seq` is not kept (trimmed, past the head, an unknown log).
+    pub(super) fn overwrite_step(
+        &self,
+        tx: &TxTrees<'_>,
+        log: &str,
+        seq: u64,
+        body: &[u8],
+    ) -> TxResult<bool> {
+        let stand = self.log_stand(tx.log_heads, log)?;
+        if seq <= stand.trimmed || seq > stand.head {
+            return Ok(false);
+        }
+        let key = codec::composite(log, &seq.to_be_bytes());
+        if tx.logs.get(&key)?.is_none() {
+            return Ok(false);
+        }
+        tx.logs.insert(key, body)?;
+        Ok(true)
     }
 
     /// What a delete needs to know before its step: the log's head as stored and the keys

@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use backend::Backend;
+use bytes::Bytes;
 use group_commit::GroupCommit;
 use writes::{Queued, SledCommitter, TxResult, TxTrees};
 
@@ -190,6 +191,14 @@ impl Store for SledStore {
         // A batched write like any other: one transaction step, flushed with its group.
         self.durably(false, move |backend, tx| {
             backend.trim_step(tx, &log, through_seq)
+        })
+        .await
+    }
+
+    async fn overwrite_entry(&self, log: &str, seq: u64, body: Bytes) -> StoreResult<bool> {
+        let log = log.to_owned();
+        self.durably(false, move |backend, tx| {
+            backend.overwrite_step(tx, &log, seq, &body)
         })
         .await
     }

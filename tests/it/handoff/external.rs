@@ -42,7 +42,7 @@ async fn command(app: &TestApp, agent: &str, command: Value) {
 
 /// Posts `body` to the demo site's webhook command endpoint as a contact centre would: signed
 /// with `secret` over the test clock's timestamp.
-pub(super) async fn post_signed_command(
+pub(crate) async fn post_signed_command(
     app: &TestApp,
     secret: &str,
     body: &Value,

@@ -33,6 +33,8 @@ macro_rules! conformance_suite {
             deleting_a_log_twice_or_an_unknown_log_deletes_nothing,
             a_trimmed_log_is_deleted_with_its_base,
             a_log_deleted_after_a_trim_is_trimmed_again_without_renumbering,
+            an_overwritten_entry_keeps_its_seq_and_its_log_its_numbering,
+            overwriting_an_entry_that_is_not_kept_writes_nothing,
             deleting_a_log_leaves_other_logs_and_kinds_of_data_alone,
             appends_racing_deletes_never_leave_a_stale_client_id,
             a_side_append_lands_with_its_batch_or_not_at_all,

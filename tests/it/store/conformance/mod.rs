@@ -1,14 +1,16 @@
 //! The store conformance suite: every backend must pass every case. Each case takes a fresh
 //! [`Subject`] and states one fact of the `Store` contract. Cases live by kind of data in
 //! `records.rs`, `logs.rs` (with `trims.rs`, log trims, `deletes.rs`, log deletes,
-//! `side_appends.rs`, entries for other logs in one append, and `guards.rs`, a record's
-//! version as an append's precondition) and `collections.rs`; the ones that span kinds are
+//! `side_appends.rs`, entries for other logs in one append, `guards.rs`, a record's
+//! version as an append's precondition, and `overwrites.rs`, an entry's body replaced in
+//! place) and `collections.rs`; the ones that span kinds are
 //! here.
 
 mod collections;
 mod deletes;
 mod guards;
 mod logs;
+mod overwrites;
 mod records;
 mod side_appends;
 mod trims;
@@ -24,6 +26,7 @@ pub(crate) use collections::*;
 pub(crate) use deletes::*;
 pub(crate) use guards::*;
 pub(crate) use logs::*;
+pub(crate) use overwrites::*;
 pub(crate) use records::*;
 pub(crate) use side_appends::*;
 pub(crate) use trims::*;

@@ -1,0 +1,128 @@
+//! Erasing a conversation's items from a site's webhook outbox, for a purge (retention or
+//! the erasure of a visitor, docs/retention.md): every stored entry whose item tells of the
+//! conversation (its messages, the visitor's typing, the desk's events of the chat) is
+//! overwritten in place with `ERASED` (`outbox.rs`) ([`crate::store::Store::overwrite_entry`]). The
+//! seqs stay, so the cursor, the lease and the order of the other items are unaffected; the
+//! delivery loop skips erased entries and the contact centre sees a gap in `seq`.
+//!
+//! The whole stored log is read (the items not yet acknowledged and the delivered ones not
+//! yet trimmed), [`SCAN`] entries at a time: one read while the contact centre keeps up,
+//! the whole backlog when it has been away.
+//!
+//! An attempt at the item at the head of the outbox may be under way while it is erased:
+//! the attempt read it before. Each attempt checks its item under the connector's attempt
+//! gate ([`WebhookConnector::attempt_gate`]), so when the erased items include the head,
+//! the erasure waits for that gate (this node's attempt) and, on a shared store where
+//! another node holds the delivery lease, for the longest an attempt of that node can last
+//! ([`WebhookConnector::attempt_bound`]). When [`erase_conversation`] returns, no attempt
+//! at an erased item is under way and none starts.
+
+use std::sync::Arc;
+
+use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased};
+use super::webhook::WebhookConnector;
+use crate::store::{LogEntry, Store, StoreResult};
+
+/// Entries read at a time.
+pub(crate) const SCAN: usize = 256;
+
+/// Overwrites every item of `conversation` in `site`'s outbox with `ERASED`; how many it
+/// overwrote. `connector` is the site's webhook connector on this node (`None`: the site has
+/// none, so no node delivers its outbox). Returns once no attempt at one of them is under way
+/// (see the module doc). Idempotent: erased entries are left as they are.
+pub async fn erase_conversation(
+    store: &Arc<dyn Store>,
+    connector: Option<&WebhookConnector>,
+    site: &str,
+    conversation: &str,
+) -> StoreResult<u64> {
+    let outbox = Outbox::new(Arc::clone(store), site);
+    let mut erased = Vec::new();
+    let mut after = 0;
+    loop {
+        let entries = outbox.read(after, SCAN).await?;
+        let Some(last) = entries.last() else {
+            break;
+        };
+        after = last.seq;
+        for entry in entries.iter().filter(|e| tells_of(e, conversation)) {
+            if outbox.erase(entry.seq).await? {
+                erased.push(entry.seq);
+            }
+        }
+        if entries.len() < SCAN {
+            break;
+        }
+    }
+    if let Some(connector) = connector
+        && !erased.is_empty()
+    {
+        wait_for_attempt_under_way(&outbox, connector, &erased).await?;
+    }
+    if !erased.is_empty() {
+        tracing::info!(
+            site,
+            items = erased.len(),
+            "webhook outbox items of a deleted conversation were erased"
+        );
+    }
+    Ok(u64::try_from(erased.len()).unwrap_or(u64::MAX))
+}
+
+/// Whether a stored entry holds an item of `conversation` (an erased or unreadable entry
+/// holds none).
+fn tells_of(entry: &LogEntry, conversation: &str) -> bool {
+    if is_erased(&entry.body) || !contains(&entry.body, conversation.as_bytes()) {
+        return false;
+    }
+    serde_json::from_slice::<OutboxEntry>(&entry.body)
+        .is_ok_and(|stored| conversation_of(&stored.item) == Some(conversation))
+}
+
+/// Whether `needle` occurs in `body` (a cheap test before parsing the entry).
+fn contains(body: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && body.windows(needle.len()).any(|window| window == needle)
+}
+
+/// When one of the `erased` seqs is the outbox's head (the item the delivery loop is on), waits
+/// until an attempt at it that checked it before it was erased has ended.
+async fn wait_for_attempt_under_way(
+    outbox: &Outbox,
+    connector: &WebhookConnector,
+    erased: &[u64],
+) -> StoreResult<()> {
+    let cursor = outbox.cursor().await?;
+    let head = outbox.read(cursor.seq, 1).await?;
+    if !head
+        .first()
+        .is_some_and(|entry| erased.contains(&entry.seq))
+    {
+        return Ok(());
+    }
+    drop(connector.attempt_gate().await);
+    if outbox.store().is_shared()
+        && outbox.lease_holder().await?.as_deref() != Some(connector.node())
+    {
+        tokio::time::sleep(connector.attempt_bound()).await;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::outbox::ERASED;
+    use super::*;
+
+    #[test]
+    fn the_erased_marker_is_not_an_item() {
+        assert!(serde_json::from_slice::<OutboxEntry>(ERASED).is_err());
+        assert!(is_erased(ERASED));
+    }
+
+    #[test]
+    fn contains_finds_a_conversation_id_anywhere_in_a_body() {
+        assert!(contains(br#"{"conversation":"c1"}"#, b"c1"));
+        assert!(!contains(br#"{"conversation":"c2"}"#, b"c1"));
+        assert!(!contains(b"c1", b""));
+    }
+}

@@ -1,0 +1,157 @@
+//! Erasing a conversation's items from the outbox against a loopback receiver: an erased
+//! item is never sent and the others go out in order, and an erasure that overlaps an
+//! attempt at the item it erases returns only once that attempt has ended.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use staffetta_handoff::ConversationId;
+use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
+
+use super::erase::erase_conversation;
+use super::webhook::WebhookConnector;
+use super::webhook_tests::{NOW_MS, Receiver, SECRET, agent, serve};
+use crate::config::WebhookSettings;
+use crate::secret::Secret;
+use crate::store::{ManualClock, SledStore, Store};
+
+fn message(conversation: &str, text: &str) -> Outbound {
+    Outbound::Message(ChatMessage {
+        conversation: ConversationId::parse(conversation).unwrap(),
+        from: Author::Visitor,
+        text: text.into(),
+        at: jiff::Timestamp::from_second(1_800_000_000).unwrap(),
+    })
+}
+
+/// A connector (one attempt per round, no backoff) on a fresh sled store.
+async fn node(receiver: &Receiver) -> (Arc<WebhookConnector>, Arc<dyn Store>, tempfile::TempDir) {
+    let clock = ManualClock::new(NOW_MS);
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(
+        SledStore::open(&dir.path().join("store"), clock.clock())
+            .await
+            .unwrap(),
+    );
+    let mut settings = WebhookSettings::new(serve(receiver.clone()).await, Secret::new(SECRET));
+    settings.max_attempts = 1;
+    settings.backoff_ms = 0;
+    let connector =
+        WebhookConnector::new("demo", &settings, clock.clock(), Arc::clone(&store)).unwrap();
+    (Arc::new(connector), store, dir)
+}
+
+async fn until(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..500 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// The (seq, text) of every request the receiver got, in order.
+fn sent(receiver: &Receiver) -> Vec<(u64, String)> {
+    receiver
+        .requests()
+        .iter()
+        .map(|(_, body)| {
+            let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+            (
+                body["seq"].as_u64().unwrap(),
+                body["item"]["text"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn erased_items_are_never_sent_and_the_others_go_out_in_order() {
+    let receiver = Receiver::default();
+    receiver.failing.store(true, Ordering::SeqCst);
+    let (node, store, _dir) = node(&receiver).await;
+    for (conversation, text) in [
+        ("c1", "one"),
+        ("c2", "secret"),
+        ("c1", "two"),
+        ("c2", "again"),
+    ] {
+        node.record(&agent(), &message(conversation, text))
+            .await
+            .unwrap();
+    }
+    let deliveries = Arc::clone(&node);
+    let _loop = tokio::spawn(async move {
+        deliveries.run_deliveries(std::future::pending()).await;
+    });
+    until("a first attempt", async || !receiver.requests().is_empty()).await;
+
+    let erased = erase_conversation(&store, Some(&node), "demo", "c2").await;
+    assert_eq!(erased.unwrap(), 2);
+    assert_eq!(
+        erase_conversation(&store, Some(&node), "demo", "c2")
+            .await
+            .unwrap(),
+        0,
+        "erasing again finds nothing"
+    );
+    receiver.failing.store(false, Ordering::SeqCst);
+    until("the cursor at 4", async || {
+        node.outbox().cursor().await.unwrap().seq == 4
+    })
+    .await;
+    let sent = sent(&receiver);
+    assert!(
+        sent.iter().all(|(_, text)| text == "one" || text == "two"),
+        "{sent:?}"
+    );
+    assert_eq!(sent.last(), Some(&(3, "two".to_owned())));
+}
+
+#[tokio::test]
+async fn an_erasure_returns_only_once_an_attempt_at_an_item_it_erased_has_ended() {
+    let held = Arc::new(tokio::sync::Semaphore::new(0));
+    let receiver = Receiver::held(&held);
+    let (node, store, _dir) = node(&receiver).await;
+    node.record(&agent(), &message("c1", "under way"))
+        .await
+        .unwrap();
+    node.record(&agent(), &message("c2", "next")).await.unwrap();
+    let deliveries = Arc::clone(&node);
+    let _loop = tokio::spawn(async move {
+        deliveries.run_deliveries(std::future::pending()).await;
+    });
+    until("the attempt at seq 1", async || {
+        !receiver.requests().is_empty()
+    })
+    .await;
+
+    let answered = Arc::clone(&receiver.answered);
+    let (erasing_store, erasing_node) = (Arc::clone(&store), Arc::clone(&node));
+    let erasure = tokio::spawn(async move {
+        let erased = erase_conversation(&erasing_store, Some(&erasing_node), "demo", "c1").await;
+        (erased.unwrap(), answered.load(Ordering::SeqCst))
+    });
+    until("the item erased in the store", async || {
+        !node.outbox().is_sendable(1).await.unwrap()
+    })
+    .await;
+    // An erasure that did not wait would be done by now.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!erasure.is_finished(), "the erasure waits for the attempt");
+    held.add_permits(10);
+    let (erased, answered_when_done) = erasure.await.unwrap();
+    assert_eq!(erased, 1);
+    assert_eq!(answered_when_done, 1, "the attempt had ended");
+    until("the cursor at 2", async || {
+        node.outbox().cursor().await.unwrap().seq == 2
+    })
+    .await;
+    assert_eq!(
+        sent(&receiver),
+        [(1, "under way".to_owned()), (2, "next".to_owned())],
+        "the attempt under way was the last one at the erased item"
+    );
+}

@@ -1,0 +1,244 @@
+//! An erasure erases the visitor's items from the site's webhook outbox (docs/retention.md),
+//! through the real server on sled and on a private Redis: while the contact centre is down,
+//! two visitors chat with its agent, so the outbox holds the items of both; one of them is
+//! erased; once the contact centre is back it gets every item of the other, in order, and
+//! nothing of the erased one (no event of their chat, no word they said), and the store's
+//! outbox holds nothing of them from the moment the erasure answered.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use staffetta::config::WebhookSettings;
+use staffetta::connector::outbox_log;
+use staffetta::secret::Secret;
+
+use super::{chat_id, erase};
+use crate::handoff::desk::ask_for_human;
+use crate::handoff::external::post_signed_command;
+use crate::handoff::{ADMIN_TOKEN, add_operator};
+use crate::support::redis_server::private_redis_or_skip;
+use crate::support::visitor::Visitor;
+use crate::support::{TestApp, spawn_app_with, wait_for};
+
+const SECRET: &str = "erasure-outbox-secret-0123";
+
+/// The contact centre: answers 503 while down, 204 otherwise; keeps every body it got.
+#[derive(Clone, Default)]
+struct Centre {
+    attempts: Arc<Mutex<Vec<Value>>>,
+    acknowledged: Arc<Mutex<Vec<Value>>>,
+    down: Arc<AtomicBool>,
+}
+
+async fn centre_hook(State(centre): State<Centre>, body: Bytes) -> StatusCode {
+    let Ok(body) = serde_json::from_slice::<Value>(&body) else {
+        return StatusCode::BAD_REQUEST;
+    };
+    centre.attempts.lock().unwrap().push(body.clone());
+    if centre.down.load(Ordering::SeqCst) {
+        return StatusCode::SERVICE_UNAVAILABLE;
+    }
+    centre.acknowledged.lock().unwrap().push(body);
+    StatusCode::NO_CONTENT
+}
+
+impl Centre {
+    async fn start(&self) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let app = Router::new().fallback(centre_hook).with_state(self.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{address}/hook")
+    }
+
+    /// The acknowledged bodies, the first of each delivery id.
+    fn kept(&self) -> Vec<Value> {
+        let mut seen = std::collections::HashSet::new();
+        self.acknowledged
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|b| seen.insert(b["delivery"].as_str().unwrap_or_default().to_owned()))
+            .cloned()
+            .collect()
+    }
+}
+
+/// A node whose demo site has the webhook `url` (one attempt per round), on sled or on the
+/// Redis at `redis`.
+async fn node(url: String, redis: Option<String>) -> TestApp {
+    spawn_app_with(move |settings| {
+        settings.admin.token = Secret::new(ADMIN_TOKEN);
+        settings.agent.demo_operators = false;
+        let mut webhook = WebhookSettings::new(url, Secret::new(SECRET));
+        webhook.max_attempts = 1;
+        webhook.backoff_ms = 0;
+        webhook.timeout_ms = 2_000;
+        settings.sites[0].webhook = Some(webhook);
+        if let Some(url) = redis {
+            settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+        }
+    })
+    .await
+}
+
+/// The items stored in the demo site's outbox, as the contact centre would get them.
+async fn stored_items(app: &TestApp) -> Vec<Value> {
+    let entries = app
+        .state
+        .store
+        .read_log(&outbox_log("demo"), 0, 10_000)
+        .await
+        .unwrap();
+    entries
+        .iter()
+        .map(|entry| serde_json::from_slice(&entry.body).unwrap())
+        .collect()
+}
+
+/// Waits until the outbox holds an item that `matches`; that item.
+async fn until_stored(app: &TestApp, what: &str, matches: impl Fn(&Value) -> bool) -> Value {
+    wait_for(what, Duration::from_secs(10), || async {
+        stored_items(app)
+            .await
+            .into_iter()
+            .find(|stored| matches(&stored["item"]))
+    })
+    .await
+}
+
+async fn command(app: &TestApp, command: Value) {
+    let body = json!({ "agent": "ext-ada", "command": command });
+    let response = post_signed_command(app, SECRET, &body).await;
+    assert_eq!(response.status(), 202);
+}
+
+/// `visitor` asks for a human, ext-ada accepts (the offer is read from the outbox: the
+/// contact centre is down), and the visitor says `text`.
+async fn chat(app: &TestApp, visitor: &Visitor, text: &str) {
+    ask_for_human(visitor).await;
+    let chat = chat_id(visitor);
+    let popup = until_stored(app, "the offer", |item| {
+        item["event"] == "POPUP" && item["chat_id"] == chat.as_str()
+    })
+    .await;
+    command(
+        app,
+        json!({ "command": "accept", "offer": popup["item"]["id"] }),
+    )
+    .await;
+    until_stored(app, "the chat's start", |item| {
+        item["event"] == "JOBSTARTED" && item["chat_id"] == chat.as_str()
+    })
+    .await;
+    visitor.say(text).await;
+}
+
+/// Whether `body` names the chat `chat` or holds `text` anywhere.
+fn mentions(body: &Value, chat: &str, text: &str) -> bool {
+    let body = body.to_string();
+    body.contains(chat) || body.contains(text)
+}
+
+async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(
+    redis: Option<String>,
+) {
+    let centre = Centre::default();
+    centre.down.store(true, Ordering::SeqCst);
+    let app = node(centre.start().await, redis).await;
+    add_operator(&app, "ext-ada", "pass-ext-ada", "agent").await;
+    command(&app, json!({ "command": "set_state", "state": "ready" })).await;
+
+    let kept = app.visitor_with(&json!({ "user_id": "keep-me" })).await;
+    chat(&app, &kept, "keep one").await;
+    let erased = app.visitor_with(&json!({ "user_id": "erase-me" })).await;
+    chat(&app, &erased, "my address is 1 Secret Lane").await;
+    kept.say("keep two").await;
+    until_stored(&app, "the last message", |item| item["text"] == "keep two").await;
+    let erased_chat = chat_id(&erased);
+    let secret = "Secret Lane";
+    assert!(
+        stored_items(&app)
+            .await
+            .iter()
+            .any(|stored| mentions(stored, &erased_chat, secret)),
+        "the erased visitor's items wait in the outbox"
+    );
+
+    let (status, body) = erase(&app, "demo", "u:erase-me").await;
+    assert_eq!(status, 200, "{body}");
+    let left = stored_items(&app).await;
+    assert!(
+        !left
+            .iter()
+            .any(|stored| mentions(stored, &erased_chat, secret)),
+        "{left:?}"
+    );
+    let tried = centre.attempts.lock().unwrap().len();
+
+    centre.down.store(false, Ordering::SeqCst);
+    wait_for(
+        "the kept visitor's last message",
+        Duration::from_secs(10),
+        || {
+            let arrived = centre
+                .kept()
+                .iter()
+                .any(|b| b["item"]["text"] == "keep two");
+            async move { arrived.then_some(()) }
+        },
+    )
+    .await;
+    let attempts = centre.attempts.lock().unwrap().clone();
+    assert!(
+        !attempts[tried..]
+            .iter()
+            .any(|b| mentions(b, &erased_chat, secret)),
+        "nothing of the erased visitor after the erasure answered"
+    );
+    let kept_bodies = centre.kept();
+    let seqs: Vec<u64> = kept_bodies
+        .iter()
+        .map(|b| b["seq"].as_u64().unwrap())
+        .collect();
+    assert!(seqs.is_sorted() && !seqs.is_empty(), "{seqs:?}");
+    let kept_chat = chat_id(&kept);
+    let of_kept: Vec<String> = kept_bodies
+        .iter()
+        .filter(|b| {
+            b["item"]["chat_id"] == kept_chat.as_str()
+                || b["item"]["conversation"] == kept_chat.as_str()
+        })
+        .map(|b| {
+            b["item"]["event"]
+                .as_str()
+                .or(b["item"]["text"].as_str())
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    let position = |name: &str| of_kept.iter().position(|n| n == name).unwrap();
+    assert!(position("POPUP") < position("JOBSTARTED"), "{of_kept:?}");
+    assert!(position("JOBSTARTED") < position("keep one"), "{of_kept:?}");
+    assert!(position("keep one") < position("keep two"), "{of_kept:?}");
+    assert_eq!(kept_bodies[0]["item"]["event"], "LOGGEDIN");
+}
+
+#[tokio::test]
+async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre_on_sled() {
+    an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(None).await;
+}
+
+#[tokio::test]
+async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre_on_redis() {
+    let Some(redis) = private_redis_or_skip("erasure_outbox_on_redis").await else {
+        return;
+    };
+    an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(Some(redis.url())).await;
+}
