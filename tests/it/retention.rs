@@ -16,6 +16,7 @@ mod mau_failure;
 mod outage;
 mod outbox;
 mod session_link;
+mod two_nodes;
 
 use crate::handoff::console::{self, agent};
 use crate::handoff::desk::ask_for_human;
