@@ -7,7 +7,6 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::json;
 use staffetta::store::{Observed, RecordWrite, Store, StoreResult, WriteObserver};
 
 use super::age::desk;
