@@ -3,7 +3,8 @@
 //! two visitors chat with its agent, so the outbox holds the items of both; one of them is
 //! erased; once the contact centre is back it gets every item of the other, in order, and
 //! nothing of the erased one (no event of their chat, no word they said), and the store's
-//! outbox holds nothing of them from the moment the erasure answered.
+//! outbox holds nothing of them from the moment the erasure answered. Retention by age does
+//! the same when it deletes a conversation whose items still wait.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -73,7 +74,16 @@ impl Centre {
 /// A node whose demo site has the webhook `url` (one attempt per round), on sled or on the
 /// Redis at `redis`.
 async fn node(url: String, redis: Option<String>) -> TestApp {
+    node_with_retention(url, redis, None).await
+}
+
+async fn node_with_retention(
+    url: String,
+    redis: Option<String>,
+    retention_days: Option<u32>,
+) -> TestApp {
     spawn_app_with(move |settings| {
+        settings.sites[0].retention_days = retention_days;
         settings.admin.token = Secret::new(ADMIN_TOKEN);
         settings.agent.demo_operators = false;
         let mut webhook = WebhookSettings::new(url, Secret::new(SECRET));
@@ -241,4 +251,38 @@ async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre_
         return;
     };
     an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(Some(redis.url())).await;
+}
+
+#[tokio::test]
+async fn retention_erases_the_waiting_outbox_items_of_a_conversation_it_deletes() {
+    let centre = Centre::default();
+    centre.down.store(true, Ordering::SeqCst);
+    let app = node_with_retention(centre.start().await, None, Some(1)).await;
+    add_operator(&app, "ext-ada", "pass-ext-ada", "agent").await;
+    command(&app, json!({ "command": "set_state", "state": "ready" })).await;
+    let old = app.visitor().await;
+    chat(&app, &old, "an old secret").await;
+    assert_eq!(old.end().await.status, 200);
+    let old_chat = chat_id(&old);
+    until_stored(&app, "the end of the old chat", |item| {
+        item["event"] == "CONNECTIONCLEARED" && item["chat_id"] == old_chat.as_str()
+    })
+    .await;
+
+    app.advance(Duration::from_secs(25 * 3_600));
+    app.retention_caught_up().await;
+    let log = format!("conversation:{old_chat}");
+    assert_eq!(app.state.store.log_head(&log).await.unwrap(), 0, "deleted");
+    let left = stored_items(&app).await;
+    assert!(
+        !left
+            .iter()
+            .any(|stored| mentions(stored, &old_chat, "old secret")),
+        "{left:?}"
+    );
+    assert!(
+        left.iter()
+            .any(|stored| stored["item"]["event"] == "LOGGEDIN"),
+        "the agent's own items stay: {left:?}"
+    );
 }
