@@ -11,8 +11,8 @@ use std::time::Duration;
 use staffetta::store::{Observed, RecordWrite, Store, StoreError, StoreResult, WriteObserver};
 
 use super::age::desk;
-use crate::support::logs::{LogBuffer, capture_logs};
 use crate::support::app::spawn_app_wrapped;
+use crate::support::logs::{LogBuffer, capture_logs};
 use crate::support::redis_server::private_redis_or_skip;
 
 const FAILED: &str = "retention pass failed; retrying later";
