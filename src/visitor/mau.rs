@@ -20,8 +20,10 @@ use crate::store::{Store, StoreError};
 pub struct MauOutcome {
     /// The visitor was not yet counted this month.
     pub new_this_month: bool,
-    /// Unique visitors of the site this month, this one included.
-    pub count: u64,
+    /// Unique visitors of the site this month, this one included: read only when the site
+    /// has a limit to compare it with (`None` otherwise, which spares a store call per
+    /// session start; the report reads the count).
+    pub count: Option<u64>,
     /// The site's limit is set and `count` is above it (only reachable with `warn`, or for
     /// visitors counted before the limit was lowered).
     pub limit_exceeded: bool,
@@ -118,8 +120,13 @@ pub async fn record(
     let month = month_of(now);
     let set = set_name(&site.id, &month);
     let new_this_month = store.set_add(&set, key).await?;
-    let count = store.set_len(&set).await?;
-    let over = site.mau_limit.filter(|limit| count > *limit);
+    let (count, over) = match site.mau_limit {
+        Some(limit) => {
+            let count = store.set_len(&set).await?;
+            (Some(count), (count > limit).then_some(limit))
+        }
+        None => (None, None),
+    };
 
     if let (Some(limit), true) = (over, new_this_month) {
         match site.mau_limit_behaviour {
@@ -133,7 +140,7 @@ pub async fn record(
                 });
             }
             MauLimitBehaviour::Warn => {
-                tracing::warn!(site = %site.id, %month, limit, count, "mau limit exceeded");
+                tracing::warn!(site = %site.id, %month, limit, count = ?count, "mau limit exceeded");
             }
         }
     }
@@ -226,7 +233,7 @@ mod tests {
             first,
             MauOutcome {
                 new_this_month: true,
-                count: 1,
+                count: None,
                 limit_exceeded: false
             }
         );
@@ -234,18 +241,50 @@ mod tests {
             .await
             .unwrap();
         assert!(!again.new_this_month);
-        assert_eq!(again.count, 1);
+        assert_eq!(again.count, None, "no limit: not read");
         record(&*store, &site, "u:alice", january).await.unwrap();
         record(&*store, &site, "s:alice", january).await.unwrap();
 
         let february = at("2026-02-01T00:00:00Z");
         let in_february = record(&*store, &site, "u:alice", february).await.unwrap();
         assert!(in_february.new_this_month);
-        assert_eq!(in_february.count, 1);
 
         assert_eq!(report(&*store, "demo", "2026-01").await.unwrap().count, 3);
         assert_eq!(report(&*store, "demo", "2026-02").await.unwrap().count, 1);
         assert_eq!(report(&*store, "demo", "2026-03").await.unwrap().count, 0);
+    }
+
+    /// Names the store calls other than writes of records and logs.
+    #[derive(Debug, Default)]
+    struct Calls(std::sync::Mutex<Vec<&'static str>>);
+
+    #[async_trait::async_trait]
+    impl crate::store::WriteObserver for Calls {
+        async fn before_call(
+            &self,
+            _inner: &dyn crate::store::Store,
+            call: &'static str,
+            _name: &str,
+        ) -> crate::store::StoreResult<()> {
+            self.0.lock().unwrap().push(call);
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_site_without_a_limit_counts_a_visitor_in_one_store_call() {
+        let (_dir, inner) = sled().await;
+        let store = crate::store::Observed::new(inner, Calls::default());
+        let now = at("2026-04-04T04:04:04Z");
+        let site = SiteSettings::demo();
+        let outcome = record(&store, &site, "u:dora", now).await.unwrap();
+        assert!(outcome.new_this_month);
+        assert_eq!(outcome.count, None);
+        let limited = site_with_limit(Some(5), MauLimitBehaviour::Warn);
+        let outcome = record(&store, &limited, "u:eve", now).await.unwrap();
+        assert_eq!(outcome.count, Some(2), "a limit needs the count");
+        let calls = store.observer().0.lock().unwrap().clone();
+        assert_eq!(calls, ["set_len"], "only the limited site read the count");
     }
 
     #[tokio::test]
@@ -276,7 +315,7 @@ mod tests {
         let now = at("2026-06-15T10:00:00Z");
         record(&*store, &site, "u:one", now).await.unwrap();
         let second = record(&*store, &site, "u:two", now).await.unwrap();
-        assert_eq!(second.count, 2);
+        assert_eq!(second.count, Some(2));
         assert!(!second.limit_exceeded);
 
         let refused = record(&*store, &site, "u:three", now).await.unwrap_err();
@@ -330,7 +369,7 @@ mod tests {
             second,
             MauOutcome {
                 new_this_month: true,
-                count: 2,
+                count: Some(2),
                 limit_exceeded: true
             }
         );

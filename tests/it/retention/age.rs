@@ -90,16 +90,23 @@ async fn visitor_status(visitor: &Visitor) -> (u16, String) {
     (events.status.as_u16(), events.code().to_owned())
 }
 
+/// Waits until the purge of the visitor's conversation (of the demo site) is over: its log
+/// is gone, and so is its retention deadline, which the purge removes last.
 async fn wait_until_gone(app: &TestApp, visitor: &Visitor) {
-    let what = format!("conversation {} deleted", chat_id(visitor));
+    let chat = chat_id(visitor);
+    let what = format!("conversation {chat} deleted");
     wait_for(&what, Duration::from_secs(10), || async {
         let head = app
             .state
             .store
-            .log_head(&format!("conversation:{}", chat_id(visitor)))
+            .log_head(&format!("conversation:{chat}"))
             .await
             .unwrap();
-        (head == 0).then_some(())
+        let scheduled = deadlines(app, "demo")
+            .await
+            .iter()
+            .any(|(member, _)| member.starts_with(&format!("{chat}:")));
+        (head == 0 && !scheduled).then_some(())
     })
     .await;
 }
