@@ -11,6 +11,9 @@ use crate::store::StoreError;
 /// Most desks ticked per pass.
 const BATCH: usize = 100;
 
+/// How long after a failed tick a desk's deadline is tried again (ms).
+pub const RETRY_MS: i64 = 1_000;
+
 /// Ticks every desk whose deadline passed and looks at waiting visitors who may be gone;
 /// returns the earliest remaining deadline of either (ms).
 pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
@@ -27,11 +30,16 @@ pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
                 }
             }
         }
-        // A deadline that did not move would fire again at once: drop it (the next desk
-        // write schedules it again).
+        // A deadline that did not move (the tick failed: a store error, a busy or
+        // unreadable desk) would fire again at once: it is tried again [`RETRY_MS`] later,
+        // never dropped, as the desk still needs its tick (dropped, an offer or a grace
+        // would wait for some other desk write). A desk write landing meanwhile may be
+        // overwritten here: its deadline then fires at most `RETRY_MS` late, or the early
+        // tick finds nothing due and writes it back.
         let still = state.store.due(DESK_SCHEDULE, at, BATCH).await?;
         if still.iter().any(|(s, same)| s == &site && *same == at) {
-            state.store.unschedule(DESK_SCHEDULE, &site).await?;
+            let retry_at = now_ms.saturating_add(RETRY_MS);
+            state.store.schedule(DESK_SCHEDULE, &site, retry_at).await?;
         }
     }
     let next_look = super::visitor_presence::apply_due(state).await?;

@@ -8,7 +8,8 @@
 //! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
 //! (security_*.rs); access tokens that expire under an open console (token_expiry.rs); a
-//! stalled store under open consoles (store_outage.rs).
+//! stalled store under open consoles (store_outage.rs); a desk tick that fails on a store
+//! error (desk_timer_failure.rs).
 
 mod abandon;
 mod agent_reconnecting;
@@ -16,6 +17,7 @@ mod agent_send_race;
 pub(crate) mod console;
 mod console_transfer_race;
 pub(crate) mod desk;
+mod desk_timer_failure;
 pub(crate) mod external;
 mod job_report;
 mod job_report_log;
