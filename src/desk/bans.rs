@@ -125,8 +125,21 @@ pub async fn ban_conversation(
     Ok(until_ms)
 }
 
-/// Refuses a banned address with 403 `ip_banned`.
+/// Whether `ip` is an address no ban may hit: a trusted proxy's or loopback (see
+/// [`ban_conversation`]).
+fn is_shared_address(state: &AppState, ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+        || crate::config::any_contains(&state.settings.server.trusted_proxies, ip)
+}
+
+/// Refuses a banned address with 403 `ip_banned`. An address no ban may hit is let through
+/// even when a ban of it is stored (written before such bans were refused, or before the
+/// proxy was listed in `server.trusted_proxies`): there is no unban, and it would refuse
+/// every visitor behind that proxy for as long as it lasts.
 pub async fn check(state: &AppState, site: &str, ip: &IpAddr) -> Result<(), ApiError> {
+    if is_shared_address(state, *ip) {
+        return Ok(());
+    }
     let Some(found) = state.store.get(&key(site, ip)).await? else {
         return Ok(());
     };

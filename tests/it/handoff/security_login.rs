@@ -391,6 +391,21 @@ async fn a_loopback_visitor_is_never_banned_as_everyone_behind_a_local_proxy_sha
 }
 
 #[tokio::test]
+async fn a_stored_ban_of_loopback_refuses_no_visitor() {
+    // Written before loopback bans were refused (there is no unban): for good.
+    let app = spawn_guarded(100, 100, |_| {}).await;
+    let ban = staffetta::store::RecordWrite {
+        key: "ban:demo:127.0.0.1".to_owned(),
+        expected_version: None,
+        value: br#"{"until_ms":null}"#.to_vec().into(),
+        ttl: None,
+    };
+    app.state.store.put(ban).await.unwrap();
+    assert_eq!(start_session(&app, None).await.0, 201);
+    assert_eq!(start_session(&app, Some("198.51.100.38")).await.0, 201);
+}
+
+#[tokio::test]
 async fn console_posts_from_another_site_are_refused() {
     let app = spawn_guarded(100, 100, |_| {}).await;
     let ada = agent(&app, "ada", "agent").await;
