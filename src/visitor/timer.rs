@@ -117,18 +117,32 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
     }
     let due = state.store.due(IDLE_SCHEDULE, now_ms, BATCH).await?;
     for (session_id, at) in &due {
-        if let Err(err) = conversation::tick(state, session_id).await {
-            tracing::warn!(session.id = %session_id, code = err.code(), "idle tick failed");
-        }
-        // A deadline that did not move would be applied again at once: drop it instead of
-        // spinning (the session's next write schedules it again).
+        let store_failed = match conversation::tick(state, session_id).await {
+            Ok(()) => false,
+            Err(err) => {
+                tracing::warn!(session.id = %session_id, code = err.code(), "idle tick failed");
+                err.code() == "unavailable"
+            }
+        };
+        // A deadline that did not move would be applied again at once. After a store error
+        // it is tried again [`crate::desk::timer::RETRY_MS`] later (dropped, a visitor who left
+        // would never be warned or expired: nothing else writes their session); otherwise it
+        // is dropped instead of spinning (the session's next write schedules it again).
         let still = state.store.due(IDLE_SCHEDULE, *at, BATCH).await?;
         if still
             .iter()
             .any(|(id, same)| id == session_id && same == at)
         {
-            tracing::warn!(session.id = %session_id, "idle deadline did not advance; dropped");
-            state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+            if store_failed {
+                let retry_at = now_ms.saturating_add(crate::desk::timer::RETRY_MS);
+                state
+                    .store
+                    .schedule(IDLE_SCHEDULE, session_id, retry_at)
+                    .await?;
+            } else {
+                tracing::warn!(session.id = %session_id, "idle deadline did not advance; dropped");
+                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
+            }
         }
     }
     let next_desk = crate::desk::timer::apply_due(state).await?;

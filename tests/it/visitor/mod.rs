@@ -3,6 +3,7 @@
 mod counted_start;
 mod expiry;
 mod identity_expiry;
+mod idle_timer_failure;
 mod keep_alive;
 mod origins;
 mod realtime;
