@@ -216,6 +216,18 @@ fn score_ms(score: f64) -> i64 {
     score as i64
 }
 
+/// The three script arguments of a deadline change (`'1'` set, `'2'` clear, `'0'` none; the
+/// member; the deadline in ms), as put.lua and append.lua read them.
+fn schedule_args(invocation: &mut redis::ScriptInvocation<'_>, change: Option<&ScheduleWrite>) {
+    match change {
+        Some(change) => match change.due_ms {
+            Some(due_ms) => invocation.arg("1").arg(change.member.as_str()).arg(due_ms),
+            None => invocation.arg("2").arg(change.member.as_str()).arg("0"),
+        },
+        None => invocation.arg("0").arg("").arg("0"),
+    };
+}
+
 #[async_trait::async_trait]
 impl Store for RedisStore {
     async fn get(&self, record: &str) -> StoreResult<Option<Versioned>> {
@@ -264,13 +276,7 @@ impl Store for RedisStore {
             .arg(version_arg(write.expected_version))
             .arg(write.value.as_ref())
             .arg(ttl);
-        match schedule.due_ms {
-            Some(due_ms) => invocation
-                .arg("1")
-                .arg(schedule.member.as_str())
-                .arg(due_ms),
-            None => invocation.arg("2").arg(schedule.member.as_str()).arg("0"),
-        };
+        schedule_args(&mut invocation, Some(&schedule));
         let reply: Value = invocation
             .invoke_async(&mut connection)
             .await
@@ -339,13 +345,7 @@ impl Store for RedisStore {
                 .arg(ttl_arg(record.ttl)?),
             None => invocation.arg("0").arg("").arg("").arg("0"),
         };
-        match &batch.schedule {
-            Some(change) => match change.due_ms {
-                Some(due_ms) => invocation.arg("1").arg(change.member.as_str()).arg(due_ms),
-                None => invocation.arg("2").arg(change.member.as_str()).arg("0"),
-            },
-            None => invocation.arg("0").arg("").arg("0"),
-        };
+        schedule_args(&mut invocation, batch.schedule.as_ref());
         match &batch.guard {
             Some(guard) => invocation.arg("1").arg(version_arg(guard.version)),
             None => invocation.arg("0").arg(""),
