@@ -5,6 +5,14 @@
 //! seqs stay, so the cursor, the lease and the order of the other items are unaffected; the
 //! delivery loop skips erased entries and the contact centre sees a gap in `seq`.
 //!
+//! One exception: the end of the chat. When the purge ended a live chat at the desk, it read
+//! the outbox's head first ([`outbox_head`]) and the events of that end stored after it
+//! (`CONNECTIONCLEARED`, `JOBCHANGED` offline, `JOBFINISHED`: [`is_end_event`]) are kept, so
+//! the contact centre closes the chat rather than keep a ghost of it. They hold no visitor
+//! data: the job and chat ids, the queue, the media and job type, the end reason (`visitor`,
+//! `cancelled`, `wrap_up_limit`, ...) and times. Everything else of the conversation after
+//! that head (a message racing the purge) is erased like the rest.
+//!
 //! The whole stored log is read (the items not yet acknowledged and the delivered ones not
 //! yet trimmed), [`SCAN`] entries at a time: one read while the contact centre keeps up,
 //! the whole backlog when it has been away.
@@ -19,22 +27,36 @@
 
 use std::sync::Arc;
 
-use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased};
+use staffetta_handoff::connector::Outbound;
+use staffetta_handoff::event::{EventName, JobState};
+
+use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased, log_name};
 use super::webhook::WebhookConnector;
 use crate::store::{LogEntry, Store, StoreResult};
 
 /// Entries read at a time.
 pub(crate) const SCAN: usize = 256;
 
-/// Overwrites every item of `conversation` in `site`'s outbox with `ERASED`; how many it
-/// overwrote. `connector` is the site's webhook connector on this node (`None`: the site has
-/// none, so no node delivers its outbox). Returns once no attempt at one of them is under way
-/// (see the module doc). Idempotent: erased entries are left as they are.
+/// The seq of the last item stored in `site`'s outbox (0: none yet). A purge reads it before
+/// its desk transition ends a live chat and passes it to [`erase_conversation`] as
+/// `ends_after`, so the events of that end are kept.
+pub async fn outbox_head(store: &Arc<dyn Store>, site: &str) -> StoreResult<u64> {
+    store.log_head(&log_name(site)).await
+}
+
+/// Overwrites every item of `conversation` in `site`'s outbox with `ERASED`, except the
+/// events of the chat's end stored after `ends_after` (the head read by [`outbox_head`]
+/// before the purge ended the chat; `None`: the purge ended nothing at the desk, every item
+/// goes); how many it overwrote. `connector` is the site's webhook connector on this node
+/// (`None`: the site has none, so no node delivers its outbox). Returns once no attempt at
+/// one of them is under way (see the module doc). Idempotent: erased entries are left as
+/// they are.
 pub async fn erase_conversation(
     store: &Arc<dyn Store>,
     connector: Option<&WebhookConnector>,
     site: &str,
     conversation: &str,
+    ends_after: Option<u64>,
 ) -> StoreResult<u64> {
     let outbox = Outbox::new(Arc::clone(store), site);
     let mut erased = Vec::new();
@@ -45,7 +67,10 @@ pub async fn erase_conversation(
             break;
         };
         after = last.seq;
-        for entry in entries.iter().filter(|e| tells_of(e, conversation)) {
+        for entry in entries
+            .iter()
+            .filter(|e| to_erase(e, conversation, ends_after))
+        {
             if outbox.erase(entry.seq).await? {
                 erased.push(entry.seq);
             }
@@ -69,14 +94,31 @@ pub async fn erase_conversation(
     Ok(u64::try_from(erased.len()).unwrap_or(u64::MAX))
 }
 
-/// Whether a stored entry holds an item of `conversation` (an erased or unreadable entry
-/// holds none).
-fn tells_of(entry: &LogEntry, conversation: &str) -> bool {
+/// Whether a stored entry holds an item of `conversation` that goes: any but an event of the
+/// chat's end stored after `ends_after` (an erased or unreadable entry holds none).
+fn to_erase(entry: &LogEntry, conversation: &str, ends_after: Option<u64>) -> bool {
     if is_erased(&entry.body) || !contains(&entry.body, conversation.as_bytes()) {
         return false;
     }
-    serde_json::from_slice::<OutboxEntry>(&entry.body)
-        .is_ok_and(|stored| conversation_of(&stored.item) == Some(conversation))
+    let Ok(stored) = serde_json::from_slice::<OutboxEntry>(&entry.body) else {
+        return false;
+    };
+    let kept_end = ends_after.is_some_and(|head| entry.seq > head) && is_end_event(&stored.item);
+    conversation_of(&stored.item) == Some(conversation) && !kept_end
+}
+
+/// Whether `item` is one of the events that tell the contact centre a chat or an offer is
+/// over: `CONNECTIONCLEARED`, `JOBCHANGED` to after-chat work, `JOBFINISHED`. None of them
+/// carries visitor data (see the module doc).
+pub(crate) fn is_end_event(item: &Outbound) -> bool {
+    let Outbound::Event(event) = item else {
+        return false;
+    };
+    match event.event {
+        EventName::ConnectionCleared | EventName::JobFinished => true,
+        EventName::JobChanged => event.job_state == Some(JobState::Offline),
+        _ => false,
+    }
 }
 
 /// Whether `needle` occurs in `body` (a cheap test before parsing the entry).

@@ -1,15 +1,18 @@
 //! Erasing a conversation's items from the outbox against a loopback receiver: an erased
 //! item is never sent and the others go out in order, and an erasure that overlaps an
-//! attempt at the item it erases returns only once that attempt has ended.
+//! attempt at the item it erases returns only once that attempt has ended; the events of the
+//! chat's end stored after the head the purge read stay.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use staffetta_handoff::ConversationId;
 use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
+use staffetta_handoff::event::{AgentEvent, EventName, JobState};
+use staffetta_handoff::{ConversationId, OfferId, ResourceId};
 
-use super::erase::erase_conversation;
+use super::erase::{erase_conversation, outbox_head};
+use super::outbox::OutboxEntry;
 use super::webhook::WebhookConnector;
 use super::webhook_tests::{NOW_MS, Receiver, SECRET, agent, serve};
 use crate::config::WebhookSettings;
@@ -88,10 +91,10 @@ async fn erased_items_are_never_sent_and_the_others_go_out_in_order() {
     });
     until("a first attempt", async || !receiver.requests().is_empty()).await;
 
-    let erased = erase_conversation(&store, Some(&node), "demo", "c2").await;
+    let erased = erase_conversation(&store, Some(&node), "demo", "c2", None).await;
     assert_eq!(erased.unwrap(), 2);
     assert_eq!(
-        erase_conversation(&store, Some(&node), "demo", "c2")
+        erase_conversation(&store, Some(&node), "demo", "c2", None)
             .await
             .unwrap(),
         0,
@@ -131,7 +134,8 @@ async fn an_erasure_returns_only_once_an_attempt_at_an_item_it_erased_has_ended(
     let answered = Arc::clone(&receiver.answered);
     let (erasing_store, erasing_node) = (Arc::clone(&store), Arc::clone(&node));
     let erasure = tokio::spawn(async move {
-        let erased = erase_conversation(&erasing_store, Some(&erasing_node), "demo", "c1").await;
+        let erased =
+            erase_conversation(&erasing_store, Some(&erasing_node), "demo", "c1", None).await;
         (erased.unwrap(), answered.load(Ordering::SeqCst))
     });
     until("the item erased in the store", async || {
@@ -153,5 +157,71 @@ async fn an_erasure_returns_only_once_an_attempt_at_an_item_it_erased_has_ended(
         sent(&receiver),
         [(1, "under way".to_owned()), (2, "next".to_owned())],
         "the attempt under way was the last one at the erased item"
+    );
+}
+
+fn job_event(conversation: &str, name: EventName) -> AgentEvent {
+    let conversation = ConversationId::parse(conversation).unwrap();
+    let queue = ResourceId::parse("support").unwrap();
+    AgentEvent::job(name, OfferId::FIRST, &conversation, &queue)
+}
+
+#[tokio::test]
+async fn the_end_events_stored_after_the_head_stay_and_everything_else_of_the_chat_goes() {
+    let receiver = Receiver::default();
+    let (node, store, _dir) = node(&receiver).await;
+    let popup = Outbound::Event(job_event("c1", EventName::Popup));
+    node.record(&agent(), &popup).await.unwrap();
+    let earlier_end = job_event("c1", EventName::JobFinished).with_reason("rejected");
+    node.record(&agent(), &Outbound::Event(earlier_end))
+        .await
+        .unwrap();
+    node.record(&agent(), &message("c1", "secret"))
+        .await
+        .unwrap();
+    let head = outbox_head(&store, "demo").await.unwrap();
+    assert_eq!(head, 3);
+    let cleared =
+        Outbound::Event(job_event("c1", EventName::ConnectionCleared).with_reason("visitor"));
+    let offline =
+        Outbound::Event(job_event("c1", EventName::JobChanged).with_state(JobState::Offline));
+    let finished =
+        Outbound::Event(job_event("c1", EventName::JobFinished).with_reason("cancelled"));
+    for item in [&cleared, &message("c1", "racing"), &offline, &finished] {
+        node.record(&agent(), item).await.unwrap();
+    }
+    node.record(&agent(), &message("c2", "other"))
+        .await
+        .unwrap();
+
+    let erased = erase_conversation(&store, Some(&node), "demo", "c1", Some(head)).await;
+    assert_eq!(
+        erased.unwrap(),
+        4,
+        "the popup, the earlier end, both messages"
+    );
+    let left: Vec<(u64, Option<Outbound>)> = node
+        .outbox()
+        .read(0, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|entry| {
+            let item = serde_json::from_slice::<OutboxEntry>(&entry.body).ok();
+            (entry.seq, item.map(|stored| stored.item))
+        })
+        .collect();
+    assert_eq!(
+        left,
+        [
+            (1, None),
+            (2, None),
+            (3, None),
+            (4, Some(cleared)),
+            (5, None),
+            (6, Some(offline)),
+            (7, Some(finished)),
+            (8, Some(message("c2", "other"))),
+        ]
     );
 }

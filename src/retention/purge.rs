@@ -9,8 +9,11 @@
 //! from the conversation and its finished jobs (after the log: a request left or a job
 //! finishing during the purge deletes itself once it sees the log gone,
 //! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation's items
-//! in the site's webhook outbox (after the desk let go, so the events of its end go too:
-//! [`crate::connector::erase_outbox_items`]), the conversation in the visitor's index, and
+//! in the site's webhook outbox (after the desk let go, so nothing the conversation stored
+//! there before it ended is sent: [`crate::connector::erase_outbox_items`]; the events of the
+//! end the purge itself caused are kept, read the outbox's head before the desk let go: they
+//! hold no visitor data and close the chat at an external contact centre), the conversation
+//! in the visitor's index, and
 //! last its retention deadline
 //! ([`super::schedule`]). Every step is idempotent and the index and the deadline
 //! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
@@ -57,9 +60,13 @@ pub async fn purge(
         .await?
         .map(|link| link.session_id);
     let mut ended_live = false;
+    let mut ends_after = None;
     if let Some(session_id) = &session_id
         && let Some(record) = session(state, session_id).await?
     {
+        if is_live(&record) && record.status == Status::Handoff {
+            ends_after = Some(crate::connector::outbox_head(&state.store, site).await?);
+        }
         ended_live = end_if_live(state, session_id, &record).await?;
     }
     if let Some(session_id) = &session_id {
@@ -78,6 +85,7 @@ pub async fn purge(
         connector.as_deref(),
         site,
         conversation,
+        ends_after,
     )
     .await?;
     state

@@ -1,10 +1,12 @@
 //! An erasure erases the visitor's items from the site's webhook outbox (docs/retention.md),
 //! through the real server on sled and on a private Redis: while the contact centre is down,
 //! two visitors chat with its agent, so the outbox holds the items of both; one of them is
-//! erased; once the contact centre is back it gets every item of the other, in order, and
-//! nothing of the erased one (no event of their chat, no word they said), and the store's
-//! outbox holds nothing of them from the moment the erasure answered. Retention by age does
-//! the same when it deletes a conversation whose items still wait.
+//! erased; once the contact centre is back it gets every item of the other, in order, and of
+//! the erased one only the end of their chat that the erasure caused (CONNECTIONCLEARED and
+//! what follows: no visitor data, and the contact centre closes the chat), nothing earlier (no
+//! offer, no word they said); the store's outbox holds nothing else of them from the moment
+//! the erasure answered. Retention by age does the same when it deletes a conversation whose
+//! items still wait.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -156,6 +158,63 @@ fn mentions(body: &Value, chat: &str, text: &str) -> bool {
     body.contains(chat) || body.contains(text)
 }
 
+/// Whether `body` (a stored entry or a delivery) holds one of the events that end a chat or
+/// an offer, which an erasure keeps when it ended the chat itself.
+fn is_end_event(body: &Value) -> bool {
+    let item = &body["item"];
+    item["kind"] == "event"
+        && (item["event"] == "CONNECTIONCLEARED"
+            || item["event"] == "JOBFINISHED"
+            || (item["event"] == "JOBCHANGED" && item["job_state"] == "offline"))
+}
+
+/// The end events are all that is left of the erased chat in `bodies`, and they hold
+/// nothing but ids, the queue, the reason and times.
+fn only_the_end_of(bodies: &[Value], chat: &str, secret: &str) -> Vec<String> {
+    let of_chat: Vec<&Value> = bodies
+        .iter()
+        .filter(|body| mentions(body, chat, secret))
+        .collect();
+    for body in &of_chat {
+        assert!(is_end_event(body), "{body}");
+        assert!(!body.to_string().contains(secret), "{body}");
+        let fields: Vec<&str> = body["item"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        for field in fields {
+            assert!(
+                [
+                    "kind",
+                    "event",
+                    "id",
+                    "uuid",
+                    "chat_id",
+                    "type",
+                    "media_type",
+                    "job_type",
+                    "job_state",
+                    "queue",
+                    "reason",
+                    "isACD",
+                    "startTime",
+                    "endTime",
+                    "offlineStartTime",
+                    "offlineEndTime",
+                ]
+                .contains(&field),
+                "{field} in {body}"
+            );
+        }
+    }
+    of_chat
+        .iter()
+        .map(|body| body["item"]["event"].as_str().unwrap().to_owned())
+        .collect()
+}
+
 async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(
     redis: Option<String>,
 ) {
@@ -184,10 +243,10 @@ async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(
     let (status, body) = erase(&app, "demo", "u:erase-me").await;
     assert_eq!(status, 200, "{body}");
     let left = stored_items(&app).await;
-    assert!(
-        !left
-            .iter()
-            .any(|stored| mentions(stored, &erased_chat, secret)),
+    let ends = only_the_end_of(&left, &erased_chat, secret);
+    assert_eq!(
+        ends.first().map(String::as_str),
+        Some("CONNECTIONCLEARED"),
         "{left:?}"
     );
     let tried = centre.attempts.lock().unwrap().len();
@@ -206,13 +265,13 @@ async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(
     )
     .await;
     let attempts = centre.attempts.lock().unwrap().clone();
-    assert!(
-        !attempts[tried..]
-            .iter()
-            .any(|b| mentions(b, &erased_chat, secret)),
-        "nothing of the erased visitor after the erasure answered"
-    );
+    only_the_end_of(&attempts[tried..], &erased_chat, secret);
     let kept_bodies = centre.kept();
+    assert_eq!(
+        only_the_end_of(&kept_bodies, &erased_chat, secret),
+        ends,
+        "the contact centre got the end of the erased chat and nothing else of it"
+    );
     let seqs: Vec<u64> = kept_bodies
         .iter()
         .map(|b| b["seq"].as_u64().unwrap())
