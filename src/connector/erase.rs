@@ -15,14 +15,15 @@
 //!
 //! The whole stored log is read (the items not yet acknowledged and the delivered ones not
 //! yet trimmed), [`SCAN`] entries at a time: one read while the contact centre keeps up,
-//! the whole backlog when it has been away.
+//! the whole backlog when it has been away. One scan serves every conversation a retention
+//! pass or an erasure deletes ([`erase_conversations`]), not one scan per conversation.
 //!
 //! An attempt at the item at the head of the outbox may be under way while it is erased:
 //! the attempt read it before. Each attempt checks its item under the connector's attempt
 //! gate ([`WebhookConnector::attempt_gate`]), so when the erased items include the head,
 //! the erasure waits for that gate (this node's attempt) and, on a shared store where
 //! another node holds the delivery lease, for the longest an attempt of that node can last
-//! ([`WebhookConnector::attempt_bound`]). When [`erase_conversation`] returns, no attempt
+//! ([`WebhookConnector::attempt_bound`]). When [`erase_conversations`] returns, no attempt
 //! at an erased item is under way and none starts.
 
 use std::sync::Arc;
@@ -38,26 +39,58 @@ use crate::store::{LogEntry, Store, StoreResult};
 pub(crate) const SCAN: usize = 256;
 
 /// The seq of the last item stored in `site`'s outbox (0: none yet). A purge reads it before
-/// its desk transition ends a live chat and passes it to [`erase_conversation`] as
-/// `ends_after`, so the events of that end are kept.
+/// its desk transition ends a live chat and passes it to [`erase_conversations`] as
+/// [`OutboxErasure::ends_after`], so the events of that end are kept.
 pub async fn outbox_head(store: &Arc<dyn Store>, site: &str) -> StoreResult<u64> {
     store.log_head(&log_name(site)).await
 }
 
+/// One conversation whose items [`erase_conversations`] erases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxErasure {
+    /// The conversation id.
+    pub conversation: String,
+    /// The outbox's head read by [`outbox_head`] before the purge ended the chat at the desk:
+    /// the events of the chat's end stored after it are kept. `None`: the purge ended
+    /// nothing at the desk, every item goes.
+    pub ends_after: Option<u64>,
+}
+
 /// Overwrites every item of `conversation` in `site`'s outbox with `ERASED`, except the
-/// events of the chat's end stored after `ends_after` (the head read by [`outbox_head`]
-/// before the purge ended the chat; `None`: the purge ended nothing at the desk, every item
-/// goes); how many it overwrote. `connector` is the site's webhook connector on this node
-/// (`None`: the site has none, so no node delivers its outbox). Returns once no attempt at
-/// one of them is under way (see the module doc). Idempotent: erased entries are left as
-/// they are.
-pub async fn erase_conversation(
+/// events of the chat's end stored after `ends_after` ([`OutboxErasure::ends_after`]); how
+/// many it overwrote. One conversation of [`erase_conversations`].
+#[cfg(test)]
+pub(crate) async fn erase_conversation(
     store: &Arc<dyn Store>,
     connector: Option<&WebhookConnector>,
     site: &str,
     conversation: &str,
     ends_after: Option<u64>,
 ) -> StoreResult<u64> {
+    let target = OutboxErasure {
+        conversation: conversation.to_owned(),
+        ends_after,
+    };
+    let erased = erase_conversations(store, connector, site, &[target]).await?;
+    Ok(erased.first().copied().unwrap_or(0))
+}
+
+/// Overwrites every item of the `targets`' conversations in `site`'s outbox with `ERASED`
+/// (but the kept end events, [`OutboxErasure::ends_after`]), in one scan of the outbox
+/// however many they are; how many it overwrote for each target, in their order.
+/// `connector` is the site's webhook connector on this node (`None`: the site has none, so
+/// no node delivers its outbox). Returns once no attempt at one of them is under way (see
+/// the module doc). Idempotent: erased entries are left as they are.
+pub async fn erase_conversations(
+    store: &Arc<dyn Store>,
+    connector: Option<&WebhookConnector>,
+    site: &str,
+    targets: &[OutboxErasure],
+) -> StoreResult<Vec<u64>> {
+    let mut counts = vec![0_u64; targets.len()];
+    if targets.is_empty() {
+        return Ok(counts);
+    }
     let outbox = Outbox::new(Arc::clone(store), site);
     let mut erased = Vec::new();
     let mut after = 0;
@@ -67,12 +100,13 @@ pub async fn erase_conversation(
             break;
         };
         after = last.seq;
-        for entry in entries
-            .iter()
-            .filter(|e| to_erase(e, conversation, ends_after))
-        {
+        for entry in &entries {
+            let Some(target) = to_erase(entry, targets) else {
+                continue;
+            };
             if outbox.erase(entry.seq).await? {
                 erased.push(entry.seq);
+                counts[target] += 1;
             }
         }
         if entries.len() < SCAN {
@@ -88,24 +122,42 @@ pub async fn erase_conversation(
         tracing::info!(
             site,
             items = erased.len(),
-            "webhook outbox items of a deleted conversation were erased"
+            conversations = targets.len(),
+            "webhook outbox items of deleted conversations were erased"
         );
     }
-    Ok(u64::try_from(erased.len()).unwrap_or(u64::MAX))
+    Ok(counts)
 }
 
-/// Whether a stored entry holds an item of `conversation` that goes: any but an event of the
-/// chat's end stored after `ends_after` (an erased or unreadable entry holds none).
-fn to_erase(entry: &LogEntry, conversation: &str, ends_after: Option<u64>) -> bool {
-    if is_erased(&entry.body) || !contains(&entry.body, conversation.as_bytes()) {
-        return false;
+/// The target whose conversation a stored entry holds an item of that goes: any but an
+/// event of the chat's end stored after the target's `ends_after` (an erased or unreadable
+/// entry holds none). A few targets are first looked for in the raw body (cheaper than
+/// parsing every entry); more are matched on the parsed entry.
+fn to_erase(entry: &LogEntry, targets: &[OutboxErasure]) -> Option<usize> {
+    if is_erased(&entry.body) {
+        return None;
     }
-    let Ok(stored) = serde_json::from_slice::<OutboxEntry>(&entry.body) else {
-        return false;
-    };
-    let kept_end = ends_after.is_some_and(|head| entry.seq > head) && is_end_event(&stored.item);
-    conversation_of(&stored.item) == Some(conversation) && !kept_end
+    if targets.len() <= RAW_MATCH
+        && !targets
+            .iter()
+            .any(|t| contains(&entry.body, t.conversation.as_bytes()))
+    {
+        return None;
+    }
+    let stored = serde_json::from_slice::<OutboxEntry>(&entry.body).ok()?;
+    let conversation = conversation_of(&stored.item)?;
+    let index = targets
+        .iter()
+        .position(|t| t.conversation == conversation)?;
+    let kept_end = targets[index]
+        .ends_after
+        .is_some_and(|head| entry.seq > head)
+        && is_end_event(&stored.item);
+    (!kept_end).then_some(index)
 }
+
+/// Up to this many targets, an entry's body is searched for their ids before it is parsed.
+const RAW_MATCH: usize = 4;
 
 /// Whether `item` is one of the events that tell the contact centre a chat or an offer is
 /// over: `CONNECTIONCLEARED`, `JOBCHANGED` to after-chat work, `JOBFINISHED`. None of them

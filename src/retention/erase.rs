@@ -10,7 +10,7 @@
 use serde::Serialize;
 
 use super::erasing;
-use super::purge::purge;
+use super::purge;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::visitor::identity::{is_valid_anonymous_id, is_valid_user_id};
@@ -99,13 +99,25 @@ async fn erase_marked(
         if conversations.is_empty() {
             break;
         }
+        let mut purging = Vec::with_capacity(conversations.len());
+        let mut lost_mark = None;
         for conversation in conversations {
-            mark.keep(state).await?;
-            let purged = purge(state, site, key, &conversation).await?;
+            if let Err(err) = mark.keep(state).await {
+                lost_mark = Some(err);
+                break;
+            }
+            purging.push(purge::begin(state, site, key, &conversation).await?);
+        }
+        // One scan of the webhook outbox for all of the visitor's conversations; the purges
+        // begun under the mark are completed also when it was lost since.
+        for purged in purge::complete(state, site, purging).await? {
             erased.conversations += 1;
             erased.live_conversations_ended += u64::from(purged.ended_live);
             erased.offline_requests += purged.offline_requests;
             erased.finished_jobs += purged.finished_jobs;
+        }
+        if let Some(err) = lost_mark {
+            return Err(err);
         }
     }
     mark.keep(state).await?;

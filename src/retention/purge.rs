@@ -10,12 +10,14 @@
 //! finishing during the purge deletes itself once it sees the log gone,
 //! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation's items
 //! in the site's webhook outbox (after the desk let go, so nothing the conversation stored
-//! there before it ended is sent: [`crate::connector::erase_outbox_items`]; the events of the
-//! end the purge itself caused are kept, read the outbox's head before the desk let go: they
-//! hold no visitor data and close the chat at an external contact centre), the conversation
-//! in the visitor's index, and
-//! last its retention deadline
-//! ([`super::schedule`]). Every step is idempotent and the index and the deadline
+//! there before it ended is sent: [`crate::connector::erase_outbox_items`]; the events of
+//! the end the purge itself caused are kept, found by the outbox's head read before the desk
+//! let go: they hold no visitor data and close the chat at an external contact centre), the
+//! conversation in the visitor's index, and last its retention deadline
+//! ([`super::schedule`]). A retention pass and an erasure do the first steps of each of their
+//! conversations (`begin`), then erase the outbox items of all of them in one scan of the
+//! outbox and do the last steps of each (`complete`). Every step is idempotent and the
+//! index and the deadline
 //! go last, so a purge cut short (a crash, a store error) is completed by the next one: an
 //! erasure can simply be repeated, and retention looks at the conversation again.
 
@@ -24,6 +26,7 @@ use staffetta_widget::protocol::{EventKind, Sender};
 
 use super::schedule;
 use crate::app::AppState;
+use crate::connector::OutboxErasure;
 use crate::desk::{deliver, jobs, offline, site_desk, visitor_presence, visitor_side};
 use crate::error::ApiError;
 use crate::visitor::conversation;
@@ -56,6 +59,31 @@ pub async fn purge(
     identity_key: &str,
     conversation: &str,
 ) -> Result<Purged, ApiError> {
+    let pending = begin(state, site, identity_key, conversation).await?;
+    let mut done = complete(state, site, vec![pending]).await?;
+    done.pop()
+        .ok_or_else(|| ApiError::internal(&"a purge completed nothing"))
+}
+
+/// A purge whose first steps are done (the conversation ended, its session, log, offline
+/// requests and finished jobs deleted), waiting for the erasure of its outbox items and its
+/// last steps ([`complete`]).
+#[derive(Debug)]
+pub(super) struct Pending {
+    identity_key: String,
+    conversation: String,
+    /// The outbox's head before the purge ended the chat at the desk.
+    ends_after: Option<u64>,
+    purged: Purged,
+}
+
+/// The steps of a purge before the outbox erasure (see the module doc).
+pub(super) async fn begin(
+    state: &AppState,
+    site: &str,
+    identity_key: &str,
+    conversation: &str,
+) -> Result<Pending, ApiError> {
     let session_id = visitor_side::link(state, conversation)
         .await?
         .map(|link| link.session_id);
@@ -79,34 +107,69 @@ pub async fn purge(
         .await?;
     let offline_requests = offline::forget_conversation(state, site, conversation).await?;
     let finished_jobs = jobs::forget_conversation(state, site, conversation).await?;
-    let connector = state.agents.connectors.webhook(site);
-    let outbox_items = crate::connector::erase_outbox_items(
-        &state.store,
-        connector.as_deref(),
-        site,
-        conversation,
+    Ok(Pending {
+        identity_key: identity_key.to_owned(),
+        conversation: conversation.to_owned(),
         ends_after,
-    )
-    .await?;
+        purged: Purged {
+            ended_live,
+            log_deleted,
+            offline_requests,
+            finished_jobs,
+            outbox_items: 0,
+        },
+    })
+}
+
+/// Erases the outbox items of every `pending` purge of `site` in one scan of the outbox,
+/// then takes each conversation out of its visitor's index and the retention schedule; what
+/// each purge did, in order. An error leaves the conversations in the schedule and the
+/// index, for the next try.
+pub(super) async fn complete(
+    state: &AppState,
+    site: &str,
+    pending: Vec<Pending>,
+) -> Result<Vec<Purged>, ApiError> {
+    let targets: Vec<OutboxErasure> = pending
+        .iter()
+        .map(|p| OutboxErasure {
+            conversation: p.conversation.clone(),
+            ends_after: p.ends_after,
+        })
+        .collect();
+    let connector = state.agents.connectors.webhook(site);
+    let erased =
+        crate::connector::erase_outbox_items(&state.store, connector.as_deref(), site, &targets)
+            .await?;
+    let mut done = Vec::with_capacity(pending.len());
+    for (mut pending, outbox_items) in pending.into_iter().zip(erased) {
+        pending.purged.outbox_items = outbox_items;
+        done.push(finish(state, site, pending).await?);
+    }
+    Ok(done)
+}
+
+/// The last steps of a purge: the conversation out of the visitor's index, then out of the
+/// retention schedule.
+async fn finish(state: &AppState, site: &str, pending: Pending) -> Result<Purged, ApiError> {
+    let conversation = &pending.conversation;
     state
         .store
-        .set_remove(&visitor_conversations(site, identity_key), conversation)
+        .set_remove(
+            &visitor_conversations(site, &pending.identity_key),
+            conversation,
+        )
         .await?;
     state
         .store
         .unschedule(
             &schedule::schedule_name(site),
-            &schedule::member(conversation, identity_key),
+            &schedule::member(conversation, &pending.identity_key),
         )
         .await?;
-    tracing::info!(site, ended_live, "conversation deleted");
-    Ok(Purged {
-        ended_live,
-        log_deleted,
-        offline_requests,
-        finished_jobs,
-        outbox_items,
-    })
+    let purged = pending.purged;
+    tracing::info!(site, ended_live = purged.ended_live, "conversation deleted");
+    Ok(purged)
 }
 
 /// The session record, if it still exists.

@@ -9,8 +9,9 @@
 //!   again a retention from now (the end comes later, so the last activity too);
 //! - its last activity (the newest `at` of its log's messages; its start when none is
 //!   left) plus the retention is still ahead: looked at again then;
-//! - otherwise: deleted with everything that belongs to it ([`super::purge::purge`], which
-//!   takes it out of the schedule last).
+//! - otherwise: deleted with everything that belongs to it ([`super::purge`], which takes
+//!   it out of the schedule last); the items of every conversation a pass deletes are
+//!   erased from the site's webhook outbox in one scan, at the end of the pass.
 //!
 //! Deadlines, requests and jobs live in the store, so they survive restarts. The task compares
 //! them with `state.clock` (tests move it by hand): it looks at the clock every [`POLL`] (or
@@ -32,7 +33,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use super::backoff::Backoff;
-use super::purge::{self, purge};
+use super::purge;
 use super::schedule::{parse_member, schedule_name, started_at_ms};
 use crate::app::AppState;
 use crate::connector::Lease;
@@ -228,15 +229,27 @@ async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<
     let now_ms = state.clock.now_ms();
     let schedule = schedule_name(&site.site);
     let due = state.store.due(&schedule, now_ms, BATCH).await?;
+    let mut purging = Vec::new();
+    let mut lost_lease = false;
     for (member, _) in &due {
         if !site.lease.hold().await? {
-            return Ok(None);
+            lost_lease = true;
+            break;
         }
-        if let Err(err) = look(state, &site.site, site.retention_ms, member).await {
+        if let Err(err) = look(state, &site.site, site.retention_ms, member, &mut purging).await {
             tracing::warn!(site = %site.site, code = err.code(), "retention look failed; trying again later");
             let later = state.clock.now_ms().saturating_add(RETRY_LOOK_MS);
             state.store.schedule(&schedule, member, later).await?;
         }
+    }
+    // One scan of the webhook outbox for every conversation the pass deletes; an error
+    // leaves them due, for the next pass (every step of a purge is idempotent).
+    let purged = purge::complete(state, &site.site, purging).await?;
+    for _ in &purged {
+        tracing::info!(site = %site.site, "a conversation past its retention was deleted");
+    }
+    if lost_lease {
+        return Ok(None);
     }
     let cutoff = now_ms.saturating_sub(site.retention_ms);
     let aged = crate::desk::offline::forget_older_than(state, &site.site, cutoff, BATCH).await?;
@@ -259,12 +272,15 @@ async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<
     Ok(next_look.into_iter().chain(next_aged).min())
 }
 
-/// Looks at one scheduled conversation of `site` (see the module doc).
-pub async fn look(
+/// Looks at one scheduled conversation of `site` (see the module doc). A conversation to
+/// delete gets the first steps of its purge and joins `purging`, which the pass completes
+/// at its end ([`purge::complete`]).
+pub(super) async fn look(
     state: &AppState,
     site: &str,
     retention_ms: i64,
     member: &str,
+    purging: &mut Vec<purge::Pending>,
 ) -> Result<Looked, ApiError> {
     let schedule = schedule_name(site);
     let Some((conversation, identity_key)) = parse_member(member) else {
@@ -294,8 +310,7 @@ pub async fn look(
             return Ok(Looked::Kept(old_at));
         }
     }
-    purge(state, site, identity_key, conversation).await?;
-    tracing::info!(site, "a conversation past its retention was deleted");
+    purging.push(purge::begin(state, site, identity_key, conversation).await?);
     Ok(Looked::Purged)
 }
 

@@ -6,7 +6,7 @@
 //! what follows: no visitor data, and the contact centre closes the chat), nothing earlier (no
 //! offer, no word they said); the store's outbox holds nothing else of them from the moment
 //! the erasure answered. Retention by age does the same when it deletes a conversation whose
-//! items still wait.
+//! items still wait, reading the outbox once for all the conversations of a pass.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -20,11 +20,13 @@ use serde_json::{Value, json};
 use staffetta::config::WebhookSettings;
 use staffetta::connector::outbox_log;
 use staffetta::secret::Secret;
+use staffetta::store::{Observed, Store, StoreResult, WriteObserver};
 
 use super::{chat_id, erase};
 use crate::handoff::desk::ask_for_human;
 use crate::handoff::external::post_signed_command;
 use crate::handoff::{ADMIN_TOKEN, add_operator};
+use crate::support::app::spawn_app_wrapped;
 use crate::support::redis_server::private_redis_or_skip;
 use crate::support::visitor::Visitor;
 use crate::support::{TestApp, spawn_app_with, wait_for};
@@ -253,13 +255,16 @@ async fn an_erased_visitors_pending_outbox_items_never_reach_the_contact_centre(
 
     centre.down.store(false, Ordering::SeqCst);
     wait_for(
-        "the kept visitor's last message",
+        "the kept visitor's last message and the erased chat's end",
         Duration::from_secs(10),
         || {
-            let arrived = centre
-                .kept()
-                .iter()
-                .any(|b| b["item"]["text"] == "keep two");
+            let kept = centre.kept();
+            let arrived = kept.iter().any(|b| b["item"]["text"] == "keep two")
+                && kept
+                    .iter()
+                    .filter(|b| mentions(b, &erased_chat, secret))
+                    .count()
+                    >= ends.len();
             async move { arrived.then_some(()) }
         },
     )
@@ -344,4 +349,50 @@ async fn retention_erases_the_waiting_outbox_items_of_a_conversation_it_deletes(
             .any(|stored| stored["item"]["event"] == "LOGGEDIN"),
         "the agent's own items stay: {left:?}"
     );
+}
+
+/// Counts the reads of the demo site's webhook outbox.
+#[derive(Clone, Debug, Default)]
+struct OutboxReads(Arc<std::sync::atomic::AtomicUsize>);
+
+#[async_trait::async_trait]
+impl WriteObserver for OutboxReads {
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        if call == "read_log" && name == outbox_log("demo") {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_retention_pass_that_deletes_several_conversations_reads_the_outbox_once() {
+    // No webhook: no delivery loop reads the outbox, so every read counted is the pass's.
+    let reads = OutboxReads::default();
+    let observer = reads.clone();
+    let app = spawn_app_wrapped(
+        |settings| settings.sites[0].retention_days = Some(1),
+        move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
+    )
+    .await;
+    let mut logs = Vec::new();
+    for _ in 0..3 {
+        let visitor = app.visitor().await;
+        assert_eq!(visitor.end().await.status, 200);
+        logs.push(format!("conversation:{}", chat_id(&visitor)));
+    }
+    app.retention_caught_up().await;
+    let before = reads.0.load(Ordering::SeqCst);
+
+    app.advance(Duration::from_secs(25 * 3_600));
+    app.retention_caught_up().await;
+    for log in &logs {
+        assert_eq!(app.state.store.log_head(log).await.unwrap(), 0, "deleted");
+    }
+    assert_eq!(reads.0.load(Ordering::SeqCst) - before, 1);
 }
