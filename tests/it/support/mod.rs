@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod binary;
+pub mod fail_once;
 pub mod logs;
 pub mod redis_server;
 pub mod visitor;

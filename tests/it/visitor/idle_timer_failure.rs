@@ -2,50 +2,17 @@
 //! dropped: a visitor who left is still warned and expired once the store answers.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use staffetta::store::{AppendBatch, Observed, Store, StoreError, StoreResult, WriteObserver};
+use staffetta::store::{Observed, Store};
 
 use crate::support::app::spawn_app_wrapped;
+use crate::support::fail_once::FailOnce;
 use crate::support::wait_for;
-
-/// Once armed, fails the next append that writes a session record (one failure).
-#[derive(Clone, Debug, Default)]
-struct FailOneSessionWrite(Arc<FailState>);
-
-#[derive(Debug, Default)]
-struct FailState {
-    armed: AtomicBool,
-    failed: AtomicUsize,
-}
-
-#[async_trait::async_trait]
-impl WriteObserver for FailOneSessionWrite {
-    async fn before_append(
-        &self,
-        _inner: &dyn Store,
-        _log: &str,
-        batch: &AppendBatch,
-    ) -> StoreResult<()> {
-        let writes_a_session = batch
-            .record
-            .as_ref()
-            .is_some_and(|record| record.key.starts_with("session:"));
-        if !writes_a_session || !self.0.armed.swap(false, Ordering::SeqCst) {
-            return Ok(());
-        }
-        self.0.failed.fetch_add(1, Ordering::SeqCst);
-        Err(StoreError::Unavailable {
-            target: "test store".to_owned(),
-            reason: "one session write fails for the test".to_owned(),
-        })
-    }
-}
 
 #[tokio::test]
 async fn an_idle_warning_whose_tick_fails_on_a_store_error_still_comes_a_second_later() {
-    let failing = FailOneSessionWrite::default();
+    let failing = FailOnce::writes_of("session:");
     let observer = failing.clone();
     let app = spawn_app_wrapped(
         |_| {},
@@ -59,12 +26,12 @@ async fn an_idle_warning_whose_tick_fails_on_a_store_error_still_comes_a_second_
         .len() as u64;
 
     // The warning's deadline passes; the timer's tick fails to write the session.
-    failing.0.armed.store(true, Ordering::SeqCst);
+    failing.arm();
     app.advance(Duration::from_secs(241));
     wait_for(
         "the tick's failed session write",
         Duration::from_secs(5),
-        || async { (failing.0.failed.load(Ordering::SeqCst) == 1).then_some(()) },
+        || async { (failing.failed() == 1).then_some(()) },
     )
     .await;
 
