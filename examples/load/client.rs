@@ -109,6 +109,26 @@ pub(crate) async fn connect(
     path: &str,
     token: Option<&str>,
 ) -> Result<Ws> {
+    let mut headers = vec![("origin", ORIGIN.to_owned())];
+    if let Some(token) = token {
+        headers.push(("authorization", format!("Bearer {token}")));
+    }
+    open(server, source, path, headers).await
+}
+
+/// Opens an agent console's websocket to `ws://{server}{path}` (the token in the path's
+/// query) the way a tool does: without an `Origin` header, which a browser page would have to
+/// match the server's own host with.
+pub(crate) async fn connect_console(server: SocketAddr, source: IpAddr, path: &str) -> Result<Ws> {
+    open(server, source, path, Vec::new()).await
+}
+
+async fn open(
+    server: SocketAddr,
+    source: IpAddr,
+    path: &str,
+    headers: Vec<(&'static str, String)>,
+) -> Result<Ws> {
     let open = async {
         let socket = TcpSocket::new_v4()?;
         socket.set_reuseaddr(true)?;
@@ -116,24 +136,23 @@ pub(crate) async fn connect(
         let stream = socket.connect(server).await?;
         stream.set_nodelay(true)?;
         let mut request = format!("ws://{server}{path}").into_client_request()?;
-        request
-            .headers_mut()
-            .insert("origin", HeaderValue::from_static(ORIGIN));
-        if let Some(token) = token {
+        for (name, value) in headers {
             request
                 .headers_mut()
-                .insert("authorization", format!("Bearer {token}").parse()?);
+                .insert(name, HeaderValue::from_str(&value)?);
         }
         let (ws, _) =
             tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config())).await?;
         anyhow::Ok(ws)
     };
+    // The path of a console socket holds its token: name only the route in errors.
+    let route = path.split('?').next().unwrap_or(path);
     tokio::time::timeout(CALL_TIMEOUT, open)
         .await
         .with_context(|| {
-            format!("websocket {path} from {source}: no handshake within {CALL_TIMEOUT:?}")
+            format!("websocket {route} from {source}: no handshake within {CALL_TIMEOUT:?}")
         })?
-        .with_context(|| format!("websocket {path} from {source}"))
+        .with_context(|| format!("websocket {route} from {source}"))
 }
 
 /// The websocket path of a session.

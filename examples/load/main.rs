@@ -9,6 +9,9 @@
 //! - `--starts N --start-clients C`: N session starts from C keep-alive HTTP clients at once;
 //!   starts/s, latency p50/p99/max and server CPU per start.
 //! - `--turns RATE --duration S`: open-loop bot turns over websockets; ack latency p50/p99/max.
+//! - `--relay RATE --duration S`: every session handed to an agent (operators created and
+//!   logged in by the tool), then an open loop of visitor messages; latency to the ack and to
+//!   the agent's console.
 //! - `--echo`: closed-loop maximum throughput against the server and against a bare
 //!   tokio-tungstenite echo server in the same run; the ratio.
 //!
@@ -18,6 +21,7 @@
 mod client;
 mod echo;
 mod idle;
+mod relay;
 mod report;
 mod server;
 mod starts;
@@ -67,10 +71,14 @@ struct Args {
     /// Open-loop bot turns per second; 0 skips the turns run.
     #[arg(long, default_value_t = 0)]
     turns: u32,
-    /// Seconds of sending for `--turns` and `--echo`.
+    /// Open-loop visitor messages per second during a handoff (each session with an agent);
+    /// 0 skips the relay run.
+    #[arg(long, default_value_t = 0)]
+    relay: u32,
+    /// Seconds of sending for `--turns`, `--relay` and `--echo`.
     #[arg(long, default_value_t = 10)]
     duration: u64,
-    /// Sockets the turns are spread over.
+    /// Sockets the turns (and the relay's messages) are spread over.
     #[arg(long, default_value_t = 50)]
     turn_sockets: usize,
     /// Run the closed-loop throughput comparison with the bare echo server.
@@ -93,8 +101,10 @@ struct Args {
 
 impl Args {
     fn check(&self) -> Result<()> {
-        if self.idle == 0 && self.starts == 0 && self.turns == 0 && !self.echo {
-            bail!("nothing to do: give --idle N, --starts N, --turns RATE and/or --echo");
+        if self.idle == 0 && self.starts == 0 && self.turns == 0 && self.relay == 0 && !self.echo {
+            bail!(
+                "nothing to do: give --idle N, --starts N, --turns RATE, --relay RATE and/or --echo"
+            );
         }
         if self.starts > MAX_STARTS {
             bail!("--starts is at most {MAX_STARTS}");
@@ -102,8 +112,8 @@ impl Args {
         if self.idle > MAX_IDLE {
             bail!("--idle is at most {MAX_IDLE} (one server process, 20,000 open files)");
         }
-        if self.turns > MAX_RATE {
-            bail!("--turns is at most {MAX_RATE}");
+        if self.turns > MAX_RATE || self.relay > MAX_RATE {
+            bail!("--turns and --relay are at most {MAX_RATE}");
         }
         if !(1..=MAX_DURATION_S).contains(&self.duration) {
             bail!("--duration is 1 to {MAX_DURATION_S} seconds");
@@ -212,8 +222,30 @@ async fn run(args: &Args) -> Result<()> {
         let turns = turns::run(&target, &plan).await?;
         report::turns(&plan, &turns)?;
     }
-    if args.echo {
+    if args.relay > 0 {
         if args.idle > 0 || args.starts > 0 || args.turns > 0 {
+            settle().await?;
+        }
+        let plan = relay::RelayPlan {
+            turns: turns::TurnsPlan {
+                rate: args.relay,
+                duration,
+                sockets: args.turn_sockets,
+                text: args.text.clone(),
+            },
+        };
+        println!(
+            "\n## relay: visitor messages to agents ({}/s for {} s over {} sockets, {} agents)",
+            plan.turns.rate,
+            args.duration,
+            plan.turns.sockets,
+            plan.agents()
+        );
+        let relay = relay::run(&target, &plan).await?;
+        report::relay(&relay)?;
+    }
+    if args.echo {
+        if args.idle > 0 || args.starts > 0 || args.turns > 0 || args.relay > 0 {
             settle().await?;
         }
         let plan = throughput::ThroughputPlan {

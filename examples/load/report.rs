@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 
 use crate::idle::IdleReport;
+use crate::relay::RelayReport;
 use crate::starts::StartsReport;
 use crate::stats::millis;
 use crate::throughput::{Comparison, Side};
@@ -143,6 +144,46 @@ pub(crate) fn turns(plan: &TurnsPlan, report: &TurnsReport) -> Result<()> {
         verdict(&label, report.latency.p99 < TURN_P99_TARGET);
     } else {
         println!("  target not judged: {label} needs --turns 1000 or more");
+    }
+    Ok(())
+}
+
+/// The relay run (no target of its own: a figure for the handoff path).
+pub(crate) fn relay(report: &RelayReport) -> Result<()> {
+    let visitors = &report.visitors;
+    println!(
+        "  sent {}, acked {}, delivered to a console {}, errors {}; achieved {:.0} messages/s",
+        visitors.sent,
+        visitors.acked,
+        report.delivered,
+        visitors.errors + report.console_errors.len(),
+        visitors.achieved_rate()
+    );
+    println!(
+        "  ack latency (send -> ack):                {}",
+        visitors.latency.describe()
+    );
+    println!(
+        "  delivery latency (send -> agent console): {}",
+        report.delivery.describe()
+    );
+    println!(
+        "  server CPU: {} per message ({:.2} s in all)",
+        per_message(visitors.server_cpu, visitors.acked),
+        visitors.server_cpu.as_secs_f64()
+    );
+    if visitors.errors > 0 {
+        bail!(
+            "{} visitor messages failed; first: {}",
+            visitors.errors,
+            visitors.first_error.as_deref().unwrap_or("?")
+        );
+    }
+    if let Some(first) = report.console_errors.first() {
+        bail!(
+            "{} console errors; first: {first}",
+            report.console_errors.len()
+        );
     }
     Ok(())
 }

@@ -48,6 +48,12 @@ impl Served {
     /// (the repository root: the server reads `./locales` and `./dialogs`) and waits (bounded)
     /// for the `Staffetta listening on` line.
     pub(crate) fn start(target: &Target) -> Result<Served> {
+        Served::start_with(target, &[])
+    }
+
+    /// [`Served::start`] with more environment settings (`STAFFETTA__...` pairs) for this
+    /// server only, such as an admin token.
+    pub(crate) fn start_with(target: &Target, settings: &[(&str, &str)]) -> Result<Served> {
         let bin = &target.bin;
         let data = tempfile::tempdir().context("creating a data folder")?;
         let mut command = Command::new(bin);
@@ -60,6 +66,7 @@ impl Served {
             .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data.path().join("store"))
             .envs(LIFTED_LIMITS)
+            .envs(settings.iter().copied())
             .env("RUST_LOG", "error")
             .envs(
                 target

@@ -3,6 +3,8 @@
 //! are doing; its latency runs from the send to the `ack` frame (the server acks after the
 //! visitor message, the bot outputs and the session state are durable).
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::{Context, Result};
@@ -11,12 +13,17 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::client::{self, FrameHead, Ws};
+use crate::client::{self, FrameHead, Session, Ws};
 use crate::server::{Served, Target};
 use crate::stats::{self, Summary};
 
 /// Time allowed after the last due send for the last acks.
 const DRAIN: Duration = Duration::from_secs(10);
+
+/// When each message of a run was sent, by its client message id. Given to the open loop,
+/// each message's text starts with its id (`t3-17 what are ...`) so the receiving side can
+/// tell which message it got.
+pub(crate) type SentLog = Arc<Mutex<HashMap<String, Instant>>>;
 
 /// An open-loop run.
 #[derive(Clone, Debug)]
@@ -81,7 +88,18 @@ pub(crate) async fn run(target: &Target, plan: &TurnsPlan) -> Result<TurnsReport
     let mut server = Served::start(target)?;
     let sockets = open_sessions(&server, plan.sockets).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
+    open_loop(&mut server, sockets, plan, None).await
+}
 
+/// Runs the open loop of `plan` over `sockets` (one per session, `plan.sockets` of them) of a
+/// running server; with a [`SentLog`], each message is tagged with its id and its send time
+/// recorded there.
+pub(crate) async fn open_loop(
+    server: &mut Served,
+    sockets: Vec<Ws>,
+    plan: &TurnsPlan,
+    sent_log: Option<SentLog>,
+) -> Result<TurnsReport> {
     let cpu_before = stats::process_cpu(server.pid())?;
     let start = Instant::now() + Duration::from_millis(100);
     let total =
@@ -101,6 +119,7 @@ pub(crate) async fn run(target: &Target, plan: &TurnsPlan) -> Result<TurnsReport
                 due,
                 plan.text.clone(),
                 start + plan.duration + DRAIN,
+                sent_log.clone(),
             ))
         })
         .collect();
@@ -136,18 +155,27 @@ pub(crate) async fn run(target: &Target, plan: &TurnsPlan) -> Result<TurnsReport
 
 /// Starts `count` sessions and opens a websocket on each.
 pub(crate) async fn open_sessions(server: &Served, count: usize) -> Result<Vec<Ws>> {
+    let opened = open_session_sockets(server, count).await?;
+    Ok(opened.into_iter().map(|(_, ws)| ws).collect())
+}
+
+/// Starts `count` sessions and opens a websocket on each; the sessions come with their
+/// sockets, for the calls a run makes on them.
+pub(crate) async fn open_session_sockets(
+    server: &Served,
+    count: usize,
+) -> Result<Vec<(Session, Ws)>> {
     let sessions = client::start_sessions(&server.base_url, count, 16).await?;
     let mut sockets = Vec::with_capacity(count);
-    for (index, session) in sessions.iter().enumerate() {
-        sockets.push(
-            client::connect(
-                server.addr,
-                client::source_address(index),
-                &client::session_ws_path(&session.id),
-                Some(&session.token),
-            )
-            .await?,
-        );
+    for (index, session) in sessions.into_iter().enumerate() {
+        let ws = client::connect(
+            server.addr,
+            client::source_address(index),
+            &client::session_ws_path(&session.id),
+            Some(&session.token),
+        )
+        .await?;
+        sockets.push((session, ws));
     }
     Ok(sockets)
 }
@@ -159,6 +187,7 @@ async fn drive(
     due: Vec<Instant>,
     text: String,
     deadline: Instant,
+    sent_log: Option<SentLog>,
 ) -> SocketResult {
     let (mut sink, mut stream) = ws.split();
     let (pending_tx, mut pending_rx) = mpsc::unbounded_channel::<Pending>();
@@ -167,12 +196,21 @@ async fn drive(
         for (turn, due) in due.into_iter().enumerate() {
             tokio::time::sleep_until(due).await;
             let id = format!("t{index}-{turn}");
-            let frame = client::message_frame(&id, &text);
+            let frame = match &sent_log {
+                Some(_) => client::message_frame(&id, &format!("{id} {text}")),
+                None => client::message_frame(&id, &text),
+            };
+            let sent_at = Instant::now();
+            if let Some(log) = &sent_log {
+                log.lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(id.clone(), sent_at);
+            }
             // Queued before the send, so the reader always finds it when the ack comes.
             let _ = pending_tx.send(Pending {
                 id,
                 due,
-                sent: Instant::now(),
+                sent: sent_at,
             });
             if sink.send(frame).await.is_err() {
                 break;
