@@ -19,6 +19,7 @@ function Chat(instance) {
     base: function () { return self.o.serverUrl + '/api/v1/sites/' + encodeURIComponent(self.o.siteId); },
     storage: this.store,
     key: 'staffetta:' + instance.namespace + ':session',
+    channel: 'staffetta:' + instance.namespace,
     sessionParams: function () {
       var o = self.o;
       return {

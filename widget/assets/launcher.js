@@ -193,6 +193,7 @@ P.render = function () {
   this._root.appendChild(this._live);
   this._applyLocale();
   (inline || d.body).appendChild(host);
+  this._answerPeers();
 
   this._listen(this._root, 'keydown', function (e) {
     if (e.key !== 'Escape' || e.defaultPrevented) return;
@@ -545,6 +546,48 @@ P.getState = function () {
     chatLoaded: !!this._chat,
     conversation: this._chat ? this._chat.state() : null,
   };
+};
+
+/** Tabs of one visitor share one conversation: another tab of this site that has none asks
+ * over a BroadcastChannel (transport.js `_askPeers`); this tab answers with the session it
+ * keeps, when it has a live one for the same server and visitor. The token never leaves the
+ * origin's own tabs (a BroadcastChannel is same-origin, like the sessionStorage it is read
+ * from). Answered from storage, so a tab whose chat window was never loaded answers too. */
+P._answerPeers = function () {
+  if (!w.BroadcastChannel) return;
+  var self = this;
+  var channel;
+  try {
+    channel = new w.BroadcastChannel('staffetta:' + this.namespace);
+  } catch (e) {
+    return;
+  }
+  channel.onmessage = function (m) {
+    var q = m.data || {};
+    if (q.type !== 'ask' || typeof q.from !== 'string' || !q.who) return;
+    var saved = null;
+    try {
+      saved = JSON.parse(self._store.getItem('staffetta:' + self.namespace + ':session') || 'null');
+    } catch (e) {
+      return;
+    }
+    if (!saved || !saved.sessionId || !saved.token || saved.expired) return;
+    if (saved.base !== q.base || saved.who !== q.who) return;
+    channel.postMessage({
+      type: 'share',
+      to: q.from,
+      session: {
+        base: saved.base,
+        who: saved.who,
+        sessionId: saved.sessionId,
+        token: saved.token,
+        conversationId: saved.conversationId,
+        timeoutS: saved.timeoutS,
+        state: saved.state,
+      },
+    });
+  };
+  this._unlisten.push(function () { channel.close(); });
 };
 
 P.destroy = function () {

@@ -18,7 +18,11 @@
  * queue_update, queue_closed, handoff_cancelled, session_expiring, session_expired, conversation_ended,
  * identity_expired, resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
  * Bot replies are rendered from the event stream only (never from the POST answer), so a
- * reply is shown once whichever path delivers it first. */
+ * reply is shown once whichever path delivers it first.
+ * - Tabs of one visitor share one conversation: a tab without a session asks the site's other
+ *   open tabs over a BroadcastChannel (answered by their launcher, launcher.js `_answerPeers`)
+ *   and, when one has a live session of the same server, site and visitor, joins it and
+ *   replays it from seq 0 instead of starting another. */
 
 var LONG_POLL_WAIT_S = 25;
 var HEARTBEAT_MS = 25000;
@@ -27,6 +31,8 @@ var BACKOFF_BASE_MS = 500;
 var BACKOFF_MAX_MS = 30000;
 var PROBE_MIN_MS = 30000;
 var PROBE_SPREAD_MS = 30000;
+/** How long a tab without a session waits for another tab to share one. */
+var PEER_WAIT_MS = 300;
 
 /** Full-jitter exponential backoff: a random delay up to min(max, base * 2^attempt). */
 function backoffDelay(attempt) {
@@ -47,9 +53,26 @@ function HttpError(status, code, message, fields) {
   this.fields = Array.isArray(fields) ? fields : [];
 }
 
+/** Who a session belongs to, as the tabs compare it: the site's user id, the subject of its
+ * identity token (read, not verified: the server checks the token), or the anonymous id. */
+function visitorKey(params) {
+  if (params.user_id) return 'user:' + params.user_id;
+  if (params.identity_token) {
+    try {
+      var part = String(params.identity_token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+      var claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
+      return 'sub:' + String(claims.iss || '') + ' ' + String(claims.sub || '');
+    } catch (e) {
+      return 'jwt:?';
+    }
+  }
+  return params.anonymous_id ? 'anon:' + params.anonymous_id : '';
+}
+
 function Transport(hooks) {
-  // hooks: base(), storage, key, sessionParams(), onEvent(e), onStatus(s), onReply(r, item),
-  //        onError(code, message), onIdentityExpired()
+  // hooks: base(), storage, key, channel (BroadcastChannel name shared by the site's tabs),
+  //        sessionParams(), onEvent(e), onStatus(s), onReply(r, item), onError(code, message),
+  //        onIdentityExpired()
   this.h = hooks;
   this.s = this._read();
   this.status = 'idle';
@@ -134,7 +157,73 @@ T.start = function () {
     return Promise.resolve(false);
   }
   if (this.s.expired) return Promise.resolve(false);
-  return this._create(null);
+  if (this.fresh) {
+    // The visitor restarted: a new conversation, not another tab's (maybe the one just ended).
+    this.fresh = false;
+    return this._create(null);
+  }
+  return this._joinOrCreate();
+};
+
+/** Joins the conversation another open tab of this visitor has, or starts one. */
+T._joinOrCreate = function () {
+  var self = this;
+  if (this.creating) return this.creating;
+  var params = this.h.sessionParams();
+  var wanted = { base: this.h.base(), who: visitorKey(params) };
+  this.creating = this._askPeers(wanted).then(function (shared) {
+    self.creating = null;
+    if (self.stopped) return false;
+    if (!shared || self.s.sessionId) return self._create(null);
+    self.s.sessionId = shared.sessionId;
+    self.s.token = shared.token;
+    self.s.conversationId = String(shared.conversationId || '');
+    self.s.timeoutS = Number(shared.timeoutS) || 0;
+    self.s.state = shared.state === undefined ? null : shared.state;
+    self.s.lastSeq = 0;
+    self.s.expired = false;
+    self.s.base = wanted.base;
+    self.s.who = wanted.who;
+    self._write();
+    self.attempt = 0;
+    self._connect();
+    self._flush();
+    return false;
+  });
+  return this.creating;
+};
+
+/** Asks the site's other tabs for their session (see launcher.js `_answerPeers`); resolves
+ * with the first one shared for the same server and visitor, or null after PEER_WAIT_MS. */
+T._askPeers = function (wanted) {
+  var name = this.h.channel;
+  if (!name || !window.BroadcastChannel || !wanted.who) return Promise.resolve(null);
+  return new Promise(function (resolve) {
+    var channel;
+    try {
+      channel = new BroadcastChannel(name);
+    } catch (e) {
+      resolve(null);
+      return;
+    }
+    var id = newMessageId();
+    var timer = null;
+    var done = function (session) {
+      clearTimeout(timer);
+      channel.close();
+      resolve(session);
+    };
+    timer = setTimeout(function () { done(null); }, PEER_WAIT_MS);
+    channel.onmessage = function (m) {
+      var a = m.data || {};
+      var shared = a.session || {};
+      if (a.type !== 'share' || a.to !== id) return;
+      if (shared.base !== wanted.base || shared.who !== wanted.who) return;
+      if (typeof shared.sessionId !== 'string' || !shared.sessionId || typeof shared.token !== 'string') return;
+      done(shared);
+    };
+    channel.postMessage({ type: 'ask', from: id, base: wanted.base, who: wanted.who });
+  });
 };
 
 T._create = function (restore) {
@@ -153,6 +242,8 @@ T._create = function (restore) {
     self.s.lastSeq = Number(res.seq) || 0;
     if (res.state !== undefined) self.s.state = res.state;
     self.s.expired = false;
+    self.s.base = self.h.base();
+    self.s.who = visitorKey(body);
     self._write();
     if (res.output) self.h.onEvent({ type: 'message', from: 'bot', output: res.output, welcome: true });
     self.attempt = 0;
@@ -543,6 +634,7 @@ T.end = function () {
   if (id) this._fetch('DELETE', '/sessions/' + encodeURIComponent(id)).catch(function () {});
   this.s = { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
   this._write();
+  this.fresh = true;
   this._setStatus('idle');
 };
 
