@@ -55,6 +55,22 @@ pub enum EventName {
     DataChanged,
 }
 
+/// Every `reason` the desk itself gives the end of a chat or an offer: who ended the chat
+/// (`CONNECTIONCLEARED`) and why a job ended without a wrap-up (`JOBFINISHED`). Any other
+/// `reason` of a `JOBFINISHED` is the disposition an agent typed (free text).
+pub const DESK_END_REASONS: &[&str] = &[
+    "agent",
+    "visitor",
+    "transferred",
+    "agent_lost",
+    "rejected",
+    "timeout",
+    "withdrawn",
+    "cancelled",
+    "wrap_up_limit",
+    "logout",
+];
+
 /// The `type` field: direction of the contact. Staffetta chats are inbound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -8,7 +8,8 @@
 //! entries wait, so the order holds and nothing is dropped. A refusal (a 4xx, a redirect)
 //! or an entry that cannot be read is logged and skipped, as the contract says; an erased
 //! entry (`erase.rs`) is skipped, also when it was erased during its rounds (each attempt
-//! reads it again first, `webhook.rs`). The lease
+//! reads it again first, `webhook.rs`), and one overwritten during its rounds (an end event
+//! an erasure stripped) is read again and sent as it is stored now. The lease
 //! is renewed while a send or a pause is under way; when it is lost the send is abandoned
 //! (the new holder sends the entry again: at least once). Memory stays bounded whatever the
 //! backlog: entries are read [`BATCH`] at a time.
@@ -78,6 +79,8 @@ enum Sent {
     Done,
     /// The lease was lost while sending: another node takes over.
     LostLease,
+    /// The entry was overwritten meanwhile: the batch is read again from the cursor.
+    Changed,
     /// The connector was closed (shutdown).
     Closed,
 }
@@ -157,7 +160,8 @@ async fn deliver_batch(
             match serde_json::from_slice::<OutboxEntry>(&entry.body) {
                 Ok(stored) => {
                     let delivered = (&mut *trim, cursor.seq);
-                    send_until_done(connector, lease, entry.seq, &stored, delivered).await
+                    let sending = (entry.seq, &entry.body, &stored);
+                    send_until_done(connector, lease, sending, delivered).await
                 }
                 Err(err) => {
                     tracing::warn!(site = connector.site(), seq = entry.seq, error = %err, "an unreadable webhook outbox entry is skipped");
@@ -186,14 +190,14 @@ async fn deliver_batch(
 async fn send_until_done(
     connector: &WebhookConnector,
     lease: &mut Lease,
-    seq: u64,
-    entry: &OutboxEntry,
+    sending: (u64, &bytes::Bytes, &OutboxEntry),
     delivered: (&mut Trim, u64),
 ) -> Sent {
+    let (seq, stored, entry) = sending;
     let (trim, cursor) = delivered;
     let mut failed_rounds = 0u32;
     loop {
-        let Some(outcome) = leased(lease, connector.send_entry(seq, entry)).await else {
+        let Some(outcome) = leased(lease, connector.send_entry(seq, stored, entry)).await else {
             return Sent::LostLease;
         };
         match outcome {
@@ -205,6 +209,7 @@ async fn send_until_done(
                 );
                 return Sent::Done;
             }
+            Ok(Posted::Changed) => return Sent::Changed,
             Ok(Posted::Delivered)
             | Err(ConnectorError::Refused(_) | ConnectorError::Protocol(_)) => {
                 return Sent::Done;

@@ -5,13 +5,15 @@
 //! seqs stay, so the cursor, the lease and the order of the other items are unaffected; the
 //! delivery loop skips erased entries and the contact centre sees a gap in `seq`.
 //!
-//! One exception: the end of the chat. When the purge ended a live chat at the desk, it read
-//! the outbox's head first ([`outbox_head`]) and the events of that end stored after it
-//! (`CONNECTIONCLEARED`, `JOBCHANGED` offline, `JOBFINISHED`: [`is_end_event`]) are kept, so
-//! the contact centre closes the chat rather than keep a ghost of it. They hold no visitor
-//! data: the job and chat ids, the queue, the media and job type, the end reason (`visitor`,
-//! `cancelled`, `wrap_up_limit`, ...) and times. Everything else of the conversation after
-//! that head (a message racing the purge) is erased like the rest.
+//! One exception: the end of a chat or an offer. Its events (`CONNECTIONCLEARED`,
+//! `JOBCHANGED` offline, `JOBFINISHED`: [`is_end_event`]) are kept, whatever produced them
+//! (the purge ending the chat, the visitor or the agent before it, a purge cut short and
+//! done again), so the contact centre closes the chat rather than keep a ghost of it. They
+//! hold no visitor data: the job and chat ids, the queue, the media and job type, times and
+//! a `reason`; a `reason` that is not one of the desk's own codes
+//! ([`staffetta_handoff::event::DESK_END_REASONS`]) is the disposition an agent typed at
+//! the wrap-up (free text), and the kept copy goes without it ([`kept_copy`]). Everything
+//! else of the conversation is erased.
 //!
 //! The whole stored log is read (the items not yet acknowledged and the delivered ones not
 //! yet trimmed), [`SCAN`] entries at a time: one read while the contact centre keeps up,
@@ -24,60 +26,39 @@
 //! the erasure waits for that gate (this node's attempt) and, on a shared store where
 //! another node holds the delivery lease, for the longest an attempt of that node can last
 //! ([`WebhookConnector::attempt_bound`]). When [`erase_conversations`] returns, no attempt
-//! at an erased item is under way and none starts.
+//! at an erased item (or at the whole copy of a stripped one) is under way and none starts.
 
 use std::sync::Arc;
 
+use bytes::Bytes;
 use staffetta_handoff::connector::Outbound;
-use staffetta_handoff::event::{EventName, JobState};
+use staffetta_handoff::event::{DESK_END_REASONS, EventName, JobState};
 
-use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased, log_name};
+use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased};
 use super::webhook::WebhookConnector;
 use crate::store::{LogEntry, Store, StoreResult};
 
 /// Entries read at a time.
 pub(crate) const SCAN: usize = 256;
 
-/// The seq of the last item stored in `site`'s outbox (0: none yet). A purge reads it before
-/// its desk transition ends a live chat and passes it to [`erase_conversations`] as
-/// [`OutboxErasure::ends_after`], so the events of that end are kept.
-pub async fn outbox_head(store: &Arc<dyn Store>, site: &str) -> StoreResult<u64> {
-    store.log_head(&log_name(site)).await
-}
-
-/// One conversation whose items [`erase_conversations`] erases.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxErasure {
-    /// The conversation id.
-    pub conversation: String,
-    /// The outbox's head read by [`outbox_head`] before the purge ended the chat at the desk:
-    /// the events of the chat's end stored after it are kept. `None`: the purge ended
-    /// nothing at the desk, every item goes.
-    pub ends_after: Option<u64>,
-}
-
-/// Overwrites every item of `conversation` in `site`'s outbox with `ERASED`, except the
-/// events of the chat's end stored after `ends_after` ([`OutboxErasure::ends_after`]); how
-/// many it overwrote. One conversation of [`erase_conversations`].
+/// Overwrites every item of `conversation` in `site`'s outbox with `ERASED` (but its end
+/// events, see the module doc); how many it overwrote. One conversation of
+/// [`erase_conversations`].
 #[cfg(test)]
 pub(crate) async fn erase_conversation(
     store: &Arc<dyn Store>,
     connector: Option<&WebhookConnector>,
     site: &str,
     conversation: &str,
-    ends_after: Option<u64>,
 ) -> StoreResult<u64> {
-    let target = OutboxErasure {
-        conversation: conversation.to_owned(),
-        ends_after,
-    };
-    let erased = erase_conversations(store, connector, site, &[target]).await?;
+    let targets = [conversation.to_owned()];
+    let erased = erase_conversations(store, connector, site, &targets).await?;
     Ok(erased.first().copied().unwrap_or(0))
 }
 
-/// Overwrites every item of the `targets`' conversations in `site`'s outbox with `ERASED`
-/// (but the kept end events, [`OutboxErasure::ends_after`]), in one scan of the outbox
-/// however many they are; how many it overwrote for each target, in their order.
+/// Overwrites every item of the `targets` (conversation ids) in `site`'s outbox with
+/// `ERASED` (but their end events, kept or stripped: see the module doc), in one scan of the
+/// outbox however many they are; how many it erased for each target, in their order.
 /// `connector` is the site's webhook connector on this node (`None`: the site has none, so
 /// no node delivers its outbox). Returns once no attempt at one of them is under way (see
 /// the module doc). Idempotent: erased entries are left as they are.
@@ -85,14 +66,14 @@ pub async fn erase_conversations(
     store: &Arc<dyn Store>,
     connector: Option<&WebhookConnector>,
     site: &str,
-    targets: &[OutboxErasure],
+    targets: &[String],
 ) -> StoreResult<Vec<u64>> {
     let mut counts = vec![0_u64; targets.len()];
     if targets.is_empty() {
         return Ok(counts);
     }
     let outbox = Outbox::new(Arc::clone(store), site);
-    let mut erased = Vec::new();
+    let mut changed = Vec::new();
     let mut after = 0;
     loop {
         let entries = outbox.read(after, SCAN).await?;
@@ -101,12 +82,17 @@ pub async fn erase_conversations(
         };
         after = last.seq;
         for entry in &entries {
-            let Some(target) = to_erase(entry, targets) else {
+            let Some((target, change)) = change_of(entry, targets) else {
                 continue;
             };
-            if outbox.erase(entry.seq).await? {
-                erased.push(entry.seq);
-                counts[target] += 1;
+            let erasing = matches!(change, Change::Erase);
+            let overwritten = match change {
+                Change::Erase => outbox.erase(entry.seq).await?,
+                Change::Strip(copy) => outbox.overwrite(entry.seq, copy).await?,
+            };
+            if overwritten {
+                changed.push(entry.seq);
+                counts[target] += u64::from(erasing);
             }
         }
         if entries.len() < SCAN {
@@ -114,14 +100,14 @@ pub async fn erase_conversations(
         }
     }
     if let Some(connector) = connector
-        && !erased.is_empty()
+        && !changed.is_empty()
     {
-        wait_for_attempt_under_way(&outbox, connector, &erased).await?;
+        wait_for_attempt_under_way(&outbox, connector, &changed).await?;
     }
-    if !erased.is_empty() {
+    if !changed.is_empty() {
         tracing::info!(
             site,
-            items = erased.len(),
+            items = changed.len(),
             conversations = targets.len(),
             "webhook outbox items of deleted conversations were erased"
         );
@@ -129,39 +115,49 @@ pub async fn erase_conversations(
     Ok(counts)
 }
 
-/// The target whose conversation a stored entry holds an item of that goes: any but an
-/// event of the chat's end stored after the target's `ends_after` (an erased or unreadable
-/// entry holds none). A few targets are first looked for in the raw body (cheaper than
-/// parsing every entry); more are matched on the parsed entry.
-fn to_erase(entry: &LogEntry, targets: &[OutboxErasure]) -> Option<usize> {
+/// What an erasure does to one stored entry.
+enum Change {
+    /// Overwrite it with [`ERASED`](super::outbox::ERASED).
+    Erase,
+    /// Overwrite it with this copy of its end event, without the agent's text.
+    Strip(Bytes),
+}
+
+/// The target whose conversation a stored entry holds an item of, and what becomes of it:
+/// an end event stays (`None`, or its stripped copy), any other item is erased (an erased or
+/// unreadable entry holds none). A few targets are first looked for in the raw body
+/// (cheaper than parsing every entry); more are matched on the parsed entry.
+fn change_of(entry: &LogEntry, targets: &[String]) -> Option<(usize, Change)> {
     if is_erased(&entry.body) {
         return None;
     }
-    if targets.len() <= RAW_MATCH
-        && !targets
-            .iter()
-            .any(|t| contains(&entry.body, t.conversation.as_bytes()))
-    {
+    if targets.len() <= RAW_MATCH && !targets.iter().any(|t| contains(&entry.body, t.as_bytes())) {
         return None;
     }
     let stored = serde_json::from_slice::<OutboxEntry>(&entry.body).ok()?;
     let conversation = conversation_of(&stored.item)?;
-    let index = targets
-        .iter()
-        .position(|t| t.conversation == conversation)?;
-    let kept_end = targets[index]
-        .ends_after
-        .is_some_and(|head| entry.seq > head)
-        && is_end_event(&stored.item);
-    (!kept_end).then_some(index)
+    let index = targets.iter().position(|t| t == conversation)?;
+    if !is_end_event(&stored.item) {
+        return Some((index, Change::Erase));
+    }
+    let copy = kept_copy(&stored.item);
+    if copy == stored.item {
+        return None;
+    }
+    let stripped = OutboxEntry {
+        item: copy,
+        ..stored
+    };
+    let body = serde_json::to_vec(&stripped).ok()?;
+    Some((index, Change::Strip(Bytes::from(body))))
 }
 
 /// Up to this many targets, an entry's body is searched for their ids before it is parsed.
 const RAW_MATCH: usize = 4;
 
 /// Whether `item` is one of the events that tell the contact centre a chat or an offer is
-/// over: `CONNECTIONCLEARED`, `JOBCHANGED` to after-chat work, `JOBFINISHED`. None of them
-/// carries visitor data (see the module doc).
+/// over: `CONNECTIONCLEARED`, `JOBCHANGED` to after-chat work, `JOBFINISHED`. Kept by an
+/// erasure ([`kept_copy`]).
 pub(crate) fn is_end_event(item: &Outbound) -> bool {
     let Outbound::Event(event) = item else {
         return false;
@@ -173,23 +169,39 @@ pub(crate) fn is_end_event(item: &Outbound) -> bool {
     }
 }
 
+/// What an erasure keeps of an end event ([`is_end_event`]): the event without a `reason`
+/// that is not one of the desk's own codes (a disposition the agent typed at the wrap-up,
+/// which may tell of the visitor). Every other field is an id, a fixed code or a time.
+pub(crate) fn kept_copy(item: &Outbound) -> Outbound {
+    let mut copy = item.clone();
+    if let Outbound::Event(event) = &mut copy
+        && event
+            .reason
+            .as_deref()
+            .is_some_and(|reason| !DESK_END_REASONS.contains(&reason))
+    {
+        event.reason = None;
+    }
+    copy
+}
+
 /// Whether `needle` occurs in `body` (a cheap test before parsing the entry).
 fn contains(body: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && body.windows(needle.len()).any(|window| window == needle)
 }
 
-/// When one of the `erased` seqs is the outbox's head (the item the delivery loop is on), waits
-/// until an attempt at it that checked it before it was erased has ended.
+/// When one of the `changed` seqs is the outbox's head (the item the delivery loop is on),
+/// waits until an attempt at it that checked it before it was changed has ended.
 async fn wait_for_attempt_under_way(
     outbox: &Outbox,
     connector: &WebhookConnector,
-    erased: &[u64],
+    changed: &[u64],
 ) -> StoreResult<()> {
     let cursor = outbox.cursor().await?;
     let head = outbox.read(cursor.seq, 1).await?;
     if !head
         .first()
-        .is_some_and(|entry| erased.contains(&entry.seq))
+        .is_some_and(|entry| changed.contains(&entry.seq))
     {
         return Ok(());
     }

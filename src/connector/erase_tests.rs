@@ -1,7 +1,7 @@
 //! Erasing a conversation's items from the outbox against a loopback receiver: an erased
 //! item is never sent and the others go out in order, and an erasure that overlaps an
 //! attempt at the item it erases returns only once that attempt has ended; the events of the
-//! chat's end stored after the head the purge read stay.
+//! ends of the chat stay, whatever produced them, without the agent's disposition.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -11,7 +11,7 @@ use staffetta_handoff::connector::{Author, ChatMessage, Outbound};
 use staffetta_handoff::event::{AgentEvent, EventName, JobState};
 use staffetta_handoff::{ConversationId, OfferId, ResourceId};
 
-use super::erase::{erase_conversation, outbox_head};
+use super::erase::erase_conversation;
 use super::outbox::OutboxEntry;
 use super::webhook::WebhookConnector;
 use super::webhook_tests::{NOW_MS, Receiver, SECRET, agent, serve};
@@ -91,10 +91,10 @@ async fn erased_items_are_never_sent_and_the_others_go_out_in_order() {
     });
     until("a first attempt", async || !receiver.requests().is_empty()).await;
 
-    let erased = erase_conversation(&store, Some(&node), "demo", "c2", None).await;
+    let erased = erase_conversation(&store, Some(&node), "demo", "c2").await;
     assert_eq!(erased.unwrap(), 2);
     assert_eq!(
-        erase_conversation(&store, Some(&node), "demo", "c2", None)
+        erase_conversation(&store, Some(&node), "demo", "c2")
             .await
             .unwrap(),
         0,
@@ -134,12 +134,11 @@ async fn an_erasure_returns_only_once_an_attempt_at_an_item_it_erased_has_ended(
     let answered = Arc::clone(&receiver.answered);
     let (erasing_store, erasing_node) = (Arc::clone(&store), Arc::clone(&node));
     let erasure = tokio::spawn(async move {
-        let erased =
-            erase_conversation(&erasing_store, Some(&erasing_node), "demo", "c1", None).await;
+        let erased = erase_conversation(&erasing_store, Some(&erasing_node), "demo", "c1").await;
         (erased.unwrap(), answered.load(Ordering::SeqCst))
     });
     until("the item erased in the store", async || {
-        !node.outbox().is_sendable(1).await.unwrap()
+        node.outbox().sendable(1).await.unwrap().is_none()
     })
     .await;
     // An erasure that did not wait would be done by now.
@@ -167,45 +166,36 @@ fn job_event(conversation: &str, name: EventName) -> AgentEvent {
 }
 
 #[tokio::test]
-async fn the_end_events_stored_after_the_head_stay_and_everything_else_of_the_chat_goes() {
+async fn the_end_events_of_the_chat_stay_whatever_produced_them_and_everything_else_goes() {
     let receiver = Receiver::default();
     let (node, store, _dir) = node(&receiver).await;
     let popup = Outbound::Event(job_event("c1", EventName::Popup));
-    node.record(&agent(), &popup).await.unwrap();
-    let earlier_end = job_event("c1", EventName::JobFinished).with_reason("rejected");
-    node.record(&agent(), &Outbound::Event(earlier_end))
-        .await
-        .unwrap();
-    node.record(&agent(), &message("c1", "secret"))
-        .await
-        .unwrap();
-    let head = outbox_head(&store, "demo").await.unwrap();
-    assert_eq!(head, 3);
+    let rejected = Outbound::Event(job_event("c1", EventName::JobFinished).with_reason("rejected"));
     let cleared =
         Outbound::Event(job_event("c1", EventName::ConnectionCleared).with_reason("visitor"));
     let offline =
         Outbound::Event(job_event("c1", EventName::JobChanged).with_state(JobState::Offline));
-    let finished =
-        Outbound::Event(job_event("c1", EventName::JobFinished).with_reason("cancelled"));
-    for item in [&cleared, &message("c1", "racing"), &offline, &finished] {
+    let finished = job_event("c1", EventName::JobFinished).with_state(JobState::Offline);
+    let wrapped_up = Outbound::Event(finished.clone().with_reason("called Ann at +39 333"));
+    for item in [
+        &popup,
+        &rejected,
+        &message("c1", "secret"),
+        &cleared,
+        &message("c1", "racing"),
+        &offline,
+        &wrapped_up,
+        &message("c2", "other"),
+    ] {
         node.record(&agent(), item).await.unwrap();
     }
-    node.record(&agent(), &message("c2", "other"))
-        .await
-        .unwrap();
+    let before = node.outbox().read(0, 100).await.unwrap();
 
-    let erased = erase_conversation(&store, Some(&node), "demo", "c1", Some(head)).await;
-    assert_eq!(
-        erased.unwrap(),
-        4,
-        "the popup, the earlier end, both messages"
-    );
-    let left: Vec<(u64, Option<Outbound>)> = node
-        .outbox()
-        .read(0, 100)
-        .await
-        .unwrap()
-        .into_iter()
+    let erased = erase_conversation(&store, Some(&node), "demo", "c1").await;
+    assert_eq!(erased.unwrap(), 3, "the popup and both messages");
+    let stored = node.outbox().read(0, 100).await.unwrap();
+    let left: Vec<(u64, Option<Outbound>)> = stored
+        .iter()
         .map(|entry| {
             let item = serde_json::from_slice::<OutboxEntry>(&entry.body).ok();
             (entry.seq, item.map(|stored| stored.item))
@@ -215,13 +205,62 @@ async fn the_end_events_stored_after_the_head_stay_and_everything_else_of_the_ch
         left,
         [
             (1, None),
-            (2, None),
+            (2, Some(rejected)),
             (3, None),
             (4, Some(cleared)),
             (5, None),
             (6, Some(offline)),
-            (7, Some(finished)),
+            (7, Some(Outbound::Event(finished))),
             (8, Some(message("c2", "other"))),
-        ]
+        ],
+        "the disposition an agent typed is not kept"
     );
+    let delivery = |body: &[u8]| {
+        serde_json::from_slice::<OutboxEntry>(body)
+            .unwrap()
+            .delivery
+    };
+    assert_eq!(
+        delivery(&stored[6].body),
+        delivery(&before[6].body),
+        "the stripped copy keeps its delivery id"
+    );
+    assert_eq!(
+        erase_conversation(&store, Some(&node), "demo", "c1")
+            .await
+            .unwrap(),
+        0,
+        "a purge done again keeps the same end events"
+    );
+    assert_eq!(node.outbox().read(0, 100).await.unwrap(), stored);
+}
+
+#[tokio::test]
+async fn an_end_event_stripped_while_its_attempts_fail_goes_out_as_stripped() {
+    let receiver = Receiver::default();
+    receiver.failing.store(true, Ordering::SeqCst);
+    let (node, store, _dir) = node(&receiver).await;
+    let finished = job_event("c1", EventName::JobFinished).with_reason("Ann's refund, card 4242");
+    node.record(&agent(), &Outbound::Event(finished))
+        .await
+        .unwrap();
+    let deliveries = Arc::clone(&node);
+    let _loop = tokio::spawn(async move {
+        deliveries.run_deliveries(std::future::pending()).await;
+    });
+    until("a first attempt", async || !receiver.requests().is_empty()).await;
+
+    let erased = erase_conversation(&store, Some(&node), "demo", "c1").await;
+    assert_eq!(erased.unwrap(), 0, "an end event is kept");
+    let tried = receiver.requests().len();
+    receiver.failing.store(false, Ordering::SeqCst);
+    until("the cursor at 1", async || {
+        node.outbox().cursor().await.unwrap().seq == 1
+    })
+    .await;
+    for (_, body) in &receiver.requests()[tried..] {
+        let body: serde_json::Value = serde_json::from_slice(body).unwrap();
+        assert_eq!(body["item"]["event"], "JOBFINISHED");
+        assert_eq!(body["item"].get("reason"), None, "{body}");
+    }
 }

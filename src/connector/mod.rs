@@ -41,7 +41,7 @@ use std::sync::Arc;
 
 use staffetta_handoff::connector::Connector;
 
-pub use erase::{OutboxErasure, erase_conversations as erase_outbox_items, outbox_head};
+pub use erase::erase_conversations as erase_outbox_items;
 pub use inbound::{
     COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, Received, SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

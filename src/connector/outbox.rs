@@ -13,9 +13,9 @@
 //!   [`LEASE_TTL`], renewed by compare-and-set while it delivers.
 //!
 //! An erasure (a conversation deleted by retention or with its visitor, docs/retention.md)
-//! overwrites the entries of the conversation with [`ERASED`] in place (`erase.rs`): their
-//! seqs stay, so the cursor and the order of the others are unaffected, and the delivery
-//! loop skips them.
+//! overwrites the entries of the conversation with [`ERASED`] in place (`erase.rs`; its
+//! end events with a copy that keeps no text an agent typed): their seqs stay, so the cursor
+//! and the order of the others are unaffected, and the delivery loop skips erased ones.
 //!
 //! Entries at or below the cursor have been delivered: the delivery loop trims them from the
 //! log ([`Outbox::trim`]; when, see `delivery.rs`), so the log holds what is not yet
@@ -164,19 +164,27 @@ impl Outbox {
             .await
     }
 
-    /// Whether the entry at `seq` may be sent: false once it was erased, or when it is gone
-    /// (trimmed: another node delivered it and moved the cursor).
-    pub(crate) async fn is_sendable(&self, seq: u64) -> StoreResult<bool> {
+    /// What the entry at `seq` holds now, if it may be sent: `None` once it was erased, or
+    /// when it is gone (trimmed: another node delivered it and moved the cursor).
+    pub(crate) async fn sendable(&self, seq: u64) -> StoreResult<Option<Bytes>> {
         let entries = self.read(seq.saturating_sub(1), 1).await?;
         Ok(entries
-            .first()
-            .is_some_and(|entry| entry.seq == seq && !is_erased(&entry.body)))
+            .into_iter()
+            .next()
+            .filter(|entry| entry.seq == seq && !is_erased(&entry.body))
+            .map(|entry| entry.body))
     }
 
     /// Overwrites the entry at `seq` with [`ERASED`]; false when it is not kept (trimmed).
     pub(crate) async fn erase(&self, seq: u64) -> StoreResult<bool> {
+        self.overwrite(seq, Bytes::from_static(ERASED)).await
+    }
+
+    /// Overwrites the entry at `seq` with `body` (an erasure's stripped copy of an end
+    /// event); false when it is not kept (trimmed).
+    pub(crate) async fn overwrite(&self, seq: u64, body: Bytes) -> StoreResult<bool> {
         self.store
-            .overwrite_entry(&log_name(&self.site), seq, Bytes::from_static(ERASED))
+            .overwrite_entry(&log_name(&self.site), seq, body)
             .await
     }
 

@@ -22,8 +22,9 @@
 //!
 //! Before each attempt at a stored item the connector reads the item again from the outbox,
 //! under its attempt gate ([`WebhookConnector::attempt_gate`]): an item erased meanwhile
-//! (`erase.rs`) is not sent, and an erasure on this node waits for the gate, so an attempt
-//! that read the item before it was erased has ended when the erasure answers.
+//! (`erase.rs`) is not sent, one overwritten with another copy (an end event stripped by an
+//! erasure) is sent as it is stored now, and an erasure on this node waits for the gate, so
+//! an attempt that read the item before it was erased has ended when the erasure answers.
 //!
 //! [`Connector::deliver`] (the trait, used by the conformance story) posts one item
 //! directly, without the outbox and without `seq`; the server never uses it.
@@ -86,6 +87,9 @@ pub(crate) enum Posted {
     Delivered,
     /// The item was erased (or delivered by another node) before an attempt: not sent.
     Erased,
+    /// The stored item was overwritten with another copy before an attempt: not sent; the
+    /// caller reads it again.
+    Changed,
 }
 
 /// What one attempt came to.
@@ -94,6 +98,8 @@ enum Attempt {
     Answered(reqwest::StatusCode),
     /// The stored item was erased: nothing was sent.
     Erased,
+    /// The stored item holds another copy now: nothing was sent.
+    Changed,
 }
 
 /// How much longer than an attempt's timeout an erasure on another node than the
@@ -305,23 +311,30 @@ impl WebhookConnector {
         self.send(&delivery, None, agent, item).await.map(drop)
     }
 
-    /// One round of attempts for a stored entry: its delivery id and its seq. Each attempt
-    /// first checks that the entry is still in the outbox, not erased.
+    /// One round of attempts for a stored entry (`stored`, parsed as `entry`): its delivery
+    /// id and its seq. Each attempt first checks that the outbox still holds these bytes at
+    /// `seq`.
     pub(crate) async fn send_entry(
         &self,
         seq: u64,
+        stored: &Bytes,
         entry: &OutboxEntry,
     ) -> Result<Posted, ConnectorError> {
-        self.send(&entry.delivery, Some(seq), &entry.agent, &entry.item)
-            .await
+        self.send(
+            &entry.delivery,
+            Some((seq, stored)),
+            &entry.agent,
+            &entry.item,
+        )
+        .await
     }
 
-    /// Posts one body with up to `max_attempts` attempts (a stored one, with its `seq`, only
-    /// while it is not erased).
+    /// Posts one body with up to `max_attempts` attempts (a stored one, with its `seq` and
+    /// its stored bytes, only while the outbox holds the same bytes).
     async fn send(
         &self,
         delivery: &str,
-        seq: Option<u64>,
+        stored: Option<(u64, &Bytes)>,
         agent: &AgentId,
         item: &Outbound,
     ) -> Result<Posted, ConnectorError> {
@@ -330,7 +343,7 @@ impl WebhookConnector {
         }
         let body = Delivery {
             delivery,
-            seq,
+            seq: stored.map(|(seq, _)| seq),
             site: &self.site,
             agent,
             item,
@@ -340,8 +353,9 @@ impl WebhookConnector {
         );
         let mut attempt = 1;
         loop {
-            let failure = match self.checked_attempt(seq, &body).await {
+            let failure = match self.checked_attempt(stored, &body).await {
                 Ok(Attempt::Erased) => return Ok(Posted::Erased),
+                Ok(Attempt::Changed) => return Ok(Posted::Changed),
                 Ok(Attempt::Answered(status)) => match verdict_for(status) {
                     Verdict::Delivered => return Ok(Posted::Delivered),
                     Verdict::Refused => {
@@ -364,18 +378,25 @@ impl WebhookConnector {
         }
     }
 
-    /// One attempt under the gate: a stored entry (`seq`) is read again first and not sent
-    /// once erased; an entry that cannot be read is a failed attempt (tried again).
-    async fn checked_attempt(&self, seq: Option<u64>, body: &Bytes) -> Result<Attempt, String> {
+    /// One attempt under the gate: a stored entry (`seq`, the bytes it was read as) is read
+    /// again first and not sent once erased or changed; an entry that cannot be read is a
+    /// failed attempt (tried again).
+    async fn checked_attempt(
+        &self,
+        stored: Option<(u64, &Bytes)>,
+        body: &Bytes,
+    ) -> Result<Attempt, String> {
         let _gate = self.attempt_gate.lock().await;
-        if let Some(seq) = seq {
-            let sendable = self
+        if let Some((seq, read_as)) = stored {
+            let now = self
                 .outbox
-                .is_sendable(seq)
+                .sendable(seq)
                 .await
                 .map_err(|err| format!("the outbox cannot be read: {err}"))?;
-            if !sendable {
-                return Ok(Attempt::Erased);
+            match now {
+                None => return Ok(Attempt::Erased),
+                Some(now) if now != *read_as => return Ok(Attempt::Changed),
+                Some(_) => {}
             }
         }
         self.attempt(body).await.map(Attempt::Answered)

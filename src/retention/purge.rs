@@ -11,8 +11,8 @@
 //! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation's items
 //! in the site's webhook outbox (after the desk let go, so nothing the conversation stored
 //! there before it ended is sent: [`crate::connector::erase_outbox_items`]; the events of
-//! the end the purge itself caused are kept, found by the outbox's head read before the desk
-//! let go: they hold no visitor data and close the chat at an external contact centre), the
+//! the ends of its chats and offers are kept, whatever ended them, without any text an agent
+//! typed: they hold no visitor data and close the chat at an external contact centre), the
 //! conversation in the visitor's index, and last its retention deadline
 //! ([`super::schedule`]). A retention pass and an erasure do the first steps of each of their
 //! conversations (`begin`), then erase the outbox items of all of them in one scan of the
@@ -26,7 +26,6 @@ use staffetta_widget::protocol::{EventKind, Sender};
 
 use super::schedule;
 use crate::app::AppState;
-use crate::connector::OutboxErasure;
 use crate::desk::{deliver, jobs, offline, site_desk, visitor_presence, visitor_side};
 use crate::error::ApiError;
 use crate::visitor::conversation;
@@ -72,8 +71,6 @@ pub async fn purge(
 pub(super) struct Pending {
     identity_key: String,
     conversation: String,
-    /// The outbox's head before the purge ended the chat at the desk.
-    ends_after: Option<u64>,
     purged: Purged,
 }
 
@@ -88,13 +85,9 @@ pub(super) async fn begin(
         .await?
         .map(|link| link.session_id);
     let mut ended_live = false;
-    let mut ends_after = None;
     if let Some(session_id) = &session_id
         && let Some(record) = session(state, session_id).await?
     {
-        if is_live(&record) && record.status == Status::Handoff {
-            ends_after = Some(crate::connector::outbox_head(&state.store, site).await?);
-        }
         ended_live = end_if_live(state, session_id, &record).await?;
     }
     if let Some(session_id) = &session_id {
@@ -110,7 +103,6 @@ pub(super) async fn begin(
     Ok(Pending {
         identity_key: identity_key.to_owned(),
         conversation: conversation.to_owned(),
-        ends_after,
         purged: Purged {
             ended_live,
             log_deleted,
@@ -130,13 +122,7 @@ pub(super) async fn complete(
     site: &str,
     pending: Vec<Pending>,
 ) -> Result<Vec<Purged>, ApiError> {
-    let targets: Vec<OutboxErasure> = pending
-        .iter()
-        .map(|p| OutboxErasure {
-            conversation: p.conversation.clone(),
-            ends_after: p.ends_after,
-        })
-        .collect();
+    let targets: Vec<String> = pending.iter().map(|p| p.conversation.clone()).collect();
     let connector = state.agents.connectors.webhook(site);
     let erased =
         crate::connector::erase_outbox_items(&state.store, connector.as_deref(), site, &targets)
