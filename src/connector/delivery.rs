@@ -7,9 +7,12 @@
 //! doubling up to 30 s) and sends the same entry again, for as long as it takes: later
 //! entries wait, so the order holds and nothing is dropped. A refusal (a 4xx, a redirect)
 //! or an entry that cannot be read is logged and skipped, as the contract says; an erased
-//! entry (`erase.rs`) is skipped, also when it was erased during its rounds (each attempt
-//! reads it again first, `webhook.rs`), and one overwritten during its rounds (an end event
-//! an erasure stripped) is read again and sent as it is stored now. The lease
+//! entry (`erase.rs`) is skipped, also when it was erased during its rounds, and one
+//! overwritten during its rounds (an end event an erasure stripped) is read again and sent
+//! as it is stored now: each retry reads its entry again first, and so does a first attempt
+//! when an erasure may have come since the batch was read (`webhook.rs`, `Fresh`; an
+//! erasure marks the cursor, so the loop's next move of the cursor fails and it reads the
+//! batch again). The lease
 //! is renewed while a send or a pause is under way; when it is lost the send is abandoned
 //! (the new holder sends the entry again: at least once). Memory stays bounded whatever the
 //! backlog: entries are read [`BATCH`] at a time.
@@ -29,7 +32,7 @@ use std::time::Duration;
 use staffetta_handoff::connector::ConnectorError;
 
 use super::outbox::{Lease, Outbox, OutboxEntry, is_erased};
-use super::webhook::{Posted, WebhookConnector};
+use super::webhook::{Fresh, Posted, WebhookConnector};
 
 /// Entries read from the store at a time.
 pub(crate) const BATCH: usize = 64;
@@ -79,7 +82,8 @@ enum Sent {
     Done,
     /// The lease was lost while sending: another node takes over.
     LostLease,
-    /// The entry was overwritten meanwhile: the batch is read again from the cursor.
+    /// The outbox changed (the entry was overwritten, or an erasure marked the cursor): the
+    /// batch is read again from the cursor.
     Changed,
     /// The connector was closed (shutdown).
     Closed,
@@ -142,6 +146,9 @@ async fn deliver_batch(
 ) -> Result<Option<Sent>, crate::store::StoreError> {
     let outbox = connector.outbox();
     let site = connector.site();
+    // Read before the cursor and the batch: the entries are fresh while it stays the same
+    // and the cursor's compare-and-set succeeds (see `Fresh`).
+    let erasures = connector.erasures();
     let mut cursor = outbox.cursor().await?;
     let entries = outbox.read(cursor.seq, BATCH).await?;
     if entries.is_empty() {
@@ -160,7 +167,7 @@ async fn deliver_batch(
             match serde_json::from_slice::<OutboxEntry>(&entry.body) {
                 Ok(stored) => {
                     let delivered = (&mut *trim, cursor.seq);
-                    let sending = (entry.seq, &entry.body, &stored);
+                    let sending = (entry.seq, &entry.body, &stored, Fresh::Since(erasures));
                     send_until_done(connector, lease, sending, delivered).await
                 }
                 Err(err) => {
@@ -175,8 +182,17 @@ async fn deliver_batch(
                     cursor = moved;
                     trim.every_batch(outbox, site, cursor.seq).await;
                 }
-                // Another node moved the cursor: re-read where it stands.
-                None => return Ok(Some(Sent::LostLease)),
+                None => {
+                    return match advance_after_conflict(outbox, cursor, entry.seq).await? {
+                        // An erasure marked the cursor: read the batch again.
+                        Some(moved) => {
+                            trim.every_batch(outbox, site, moved.seq).await;
+                            Ok(Some(Sent::Changed))
+                        }
+                        // Another node moved the cursor: re-read where it stands.
+                        None => Ok(Some(Sent::LostLease)),
+                    };
+                }
             },
             other => return Ok(Some(other)),
         }
@@ -184,20 +200,44 @@ async fn deliver_batch(
     Ok(Some(Sent::Done))
 }
 
+/// After the cursor's compare-and-set from `from` failed: when the cursor still stands at
+/// `from.seq`, an erasure marked it (`Outbox::mark_erasure`) and it is moved to `seq` from
+/// its new version; `None` when another node moved it.
+async fn advance_after_conflict(
+    outbox: &Outbox,
+    from: super::outbox::Cursor,
+    seq: u64,
+) -> Result<Option<super::outbox::Cursor>, crate::store::StoreError> {
+    for _ in 0..ADVANCE_TRIES {
+        let now = outbox.cursor().await?;
+        if now.seq != from.seq {
+            return Ok(None);
+        }
+        if let Some(moved) = outbox.advance(now, seq).await? {
+            return Ok(Some(moved));
+        }
+    }
+    Ok(None)
+}
+
+/// Most tries to move the cursor past erasure marks before the loop reads it again.
+const ADVANCE_TRIES: usize = 4;
+
 /// Sends one entry, round after round, until it is done or the lease is lost. Before the
 /// first pause the entries delivered before it (up to `delivered.1`, the cursor) are trimmed:
 /// the loop waits anyway.
 async fn send_until_done(
     connector: &WebhookConnector,
     lease: &mut Lease,
-    sending: (u64, &bytes::Bytes, &OutboxEntry),
+    sending: (u64, &bytes::Bytes, &OutboxEntry, Fresh),
     delivered: (&mut Trim, u64),
 ) -> Sent {
-    let (seq, stored, entry) = sending;
+    let (seq, stored, entry, mut fresh) = sending;
     let (trim, cursor) = delivered;
     let mut failed_rounds = 0u32;
     loop {
-        let Some(outcome) = leased(lease, connector.send_entry(seq, stored, entry)).await else {
+        let Some(outcome) = leased(lease, connector.send_entry(seq, stored, entry, fresh)).await
+        else {
             return Sent::LostLease;
         };
         match outcome {
@@ -217,6 +257,7 @@ async fn send_until_done(
             Err(ConnectorError::Closed) => return Sent::Closed,
             Err(_) => {}
         }
+        fresh = Fresh::No;
         failed_rounds = failed_rounds.saturating_add(1);
         let pause = connector.policy().pause_after_failed_rounds(failed_rounds);
         tracing::warn!(

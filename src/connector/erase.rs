@@ -21,8 +21,11 @@
 //! pass or an erasure deletes ([`erase_conversations`]), not one scan per conversation.
 //!
 //! An attempt at the item at the head of the outbox may be under way while it is erased:
-//! the attempt read it before. Each attempt checks its item under the connector's attempt
-//! gate ([`WebhookConnector::attempt_gate`]), so when the erased items include the head,
+//! the attempt read it before. Once it has overwritten the items, the erasure marks the
+//! outbox's cursor and counts itself on this node's connector, so that no later attempt
+//! sends a copy read before (`webhook.rs`, `Fresh`). Each attempt checks its item under the
+//! connector's attempt gate ([`WebhookConnector::attempt_gate`]), so when the erased items
+//! include the head,
 //! the erasure waits for that gate (this node's attempt) and, on a shared store where
 //! another node holds the delivery lease, for the longest an attempt of that node can last
 //! ([`WebhookConnector::attempt_bound`]). When [`erase_conversations`] returns, no attempt
@@ -99,10 +102,12 @@ pub async fn erase_conversations(
             break;
         }
     }
-    if let Some(connector) = connector
-        && !changed.is_empty()
-    {
-        wait_for_attempt_under_way(&outbox, connector, &changed).await?;
+    if !changed.is_empty() {
+        let cursor = outbox.mark_erasure().await?;
+        if let Some(connector) = connector {
+            connector.note_erasure();
+            wait_for_attempt_under_way(&outbox, connector, cursor, &changed).await?;
+        }
     }
     if !changed.is_empty() {
         tracing::info!(
@@ -190,19 +195,16 @@ fn contains(body: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && body.windows(needle.len()).any(|window| window == needle)
 }
 
-/// When one of the `changed` seqs is the outbox's head (the item the delivery loop is on),
-/// waits until an attempt at it that checked it before it was changed has ended.
+/// When one of the `changed` seqs is the outbox's head (the item after `cursor`, where the
+/// cursor stood when the erasure marked it: the item the delivery loop is on), waits until
+/// an attempt at it that checked it before it was changed has ended.
 async fn wait_for_attempt_under_way(
     outbox: &Outbox,
     connector: &WebhookConnector,
+    cursor: u64,
     changed: &[u64],
 ) -> StoreResult<()> {
-    let cursor = outbox.cursor().await?;
-    let head = outbox.read(cursor.seq, 1).await?;
-    if !head
-        .first()
-        .is_some_and(|entry| changed.contains(&entry.seq))
-    {
+    if !changed.contains(&cursor.saturating_add(1)) {
         return Ok(());
     }
     drop(connector.attempt_gate().await);

@@ -30,6 +30,8 @@ mod webhook_client;
 mod webhook_routes;
 
 #[cfg(test)]
+mod delivery_erasure_tests;
+#[cfg(test)]
 mod delivery_tests;
 #[cfg(test)]
 mod erase_tests;

@@ -8,7 +8,8 @@
 //! - log `webhook-outbox:{site}`: one entry per item, `{"delivery", "agent", "item"}`; its
 //!   seq is the item's `seq` on the wire, the `delivery` UUID is drawn once when appended;
 //! - record `webhook-outbox-cursor:{site}`: the last seq acknowledged (or refused for good),
-//!   as decimal digits, moved forward by compare-and-set;
+//!   as decimal digits, moved forward by compare-and-set; an erasure writes it again as it
+//!   stands ([`Outbox::mark_erasure`]), so the delivery loop learns of it at its next move;
 //! - record `webhook-outbox-lease:{site}`: the delivering node's id, with a TTL of
 //!   [`LEASE_TTL`], renewed by compare-and-set while it delivers.
 //!
@@ -45,6 +46,10 @@ pub const LEASE_RENEW: Duration = Duration::from_secs(5);
 /// first trim of an outbox older than trimming) goes in several writes, so no single write
 /// holds the store (sled's write lock, Redis's one thread) for long.
 pub(crate) const TRIM_CHUNK: u64 = 1_024;
+
+/// Most tries of an erasure's mark on the cursor ([`Outbox::mark_erasure`]) while the
+/// delivery loop moves it.
+const MARK_TRIES: usize = 16;
 
 /// The log of a site's outbox.
 pub fn log_name(site: &str) -> String {
@@ -240,6 +245,37 @@ impl Outbox {
         Ok(Cursor {
             seq,
             version: Some(record.version),
+        })
+    }
+
+    /// Marks an erasure on the cursor record: writes it again as it stands (a new version,
+    /// the same seq), so that a delivery loop's next compare-and-set of the cursor fails and
+    /// the loop reads its batch again (`webhook.rs`, `Fresh`); the cursor's seq. Tried again
+    /// when the loop moves the cursor in between.
+    pub(crate) async fn mark_erasure(&self) -> StoreResult<u64> {
+        let key = cursor_key(&self.site);
+        for _ in 0..MARK_TRIES {
+            let (value, expected_version) = match self.store.get(&key).await? {
+                Some(record) => (record.value, Some(record.version)),
+                None => (Bytes::from_static(b"0"), None),
+            };
+            let seq = std::str::from_utf8(&value)
+                .ok()
+                .and_then(|text| text.parse().ok())
+                .unwrap_or(0);
+            let write = RecordWrite {
+                key: key.clone(),
+                expected_version,
+                value,
+                ttl: None,
+            };
+            if let CasOutcome::Written { .. } = self.store.put(write).await? {
+                return Ok(seq);
+            }
+        }
+        Err(StoreError::Unavailable {
+            target: key,
+            reason: "the cursor kept moving while an erasure marked it".to_owned(),
         })
     }
 

@@ -20,7 +20,8 @@
 //! not followed. Bodies and secrets are never logged. The client (`webhook_client.rs`)
 //! speaks `http://` and `https://`.
 //!
-//! Before each attempt at a stored item the connector reads the item again from the outbox,
+//! Before each attempt at a stored item (the first one only when an erasure may have come
+//! since its batch was read: [`Fresh`]) the connector reads the item again from the outbox,
 //! under its attempt gate ([`WebhookConnector::attempt_gate`]): an item erased meanwhile
 //! (`erase.rs`) is not sent, one overwritten with another copy (an end event stripped by an
 //! erasure) is sent as it is stored now, and an erasure on this node waits for the gate, so
@@ -102,6 +103,38 @@ enum Attempt {
     Changed,
 }
 
+/// Whether the stored bytes an attempt would send are known to be what the outbox holds,
+/// without reading them again.
+///
+/// An erasure overwrites items, then marks the cursor record (`Outbox::mark_erasure`) and
+/// counts itself on its node's connector ([`WebhookConnector::note_erasure`]), then waits
+/// for an attempt under way at the head. The delivery loop reads the erasure count, then the
+/// cursor, then a batch. Its first entry is fresh as read; each further one is fresh when the
+/// cursor's compare-and-set for the one before succeeded (no erasure mark came since the
+/// cursor was read: a mark makes that write conflict, and the loop reads the batch again).
+/// Under the attempt gate the count must still be the one read before the batch (an erasure
+/// on this node since, whose mark may have come after the loop's last cursor write). What
+/// is left is an erasure on another node whose mark came after the loop's last check: the
+/// item is then at the head, and that erasure waits for the attempt under way there
+/// (`erase.rs`). So only the first attempt at an entry skips the read; every retry reads
+/// the item again (the receiver failed: an extra read does not matter then).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Fresh {
+    /// Read again before the attempt.
+    No,
+    /// Fresh while this node's erasure count is this one.
+    Since(u64),
+}
+
+/// A stored entry being sent: its seq, the bytes it was read as, and whether these are
+/// known fresh.
+#[derive(Debug, Clone, Copy)]
+struct Stored<'a> {
+    seq: u64,
+    bytes: &'a Bytes,
+    fresh: Fresh,
+}
+
 /// How much longer than an attempt's timeout an erasure on another node than the
 /// delivering one waits for that attempt to end (the time between the attempt's check and
 /// the start of its request).
@@ -127,6 +160,8 @@ pub struct WebhookConnector {
     node: String,
     /// Held from an attempt's check of its stored item until its answer (or failure).
     attempt_gate: tokio::sync::Mutex<()>,
+    /// How many erasures on this node changed items of the site's outbox.
+    erasures: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -176,6 +211,7 @@ impl WebhookConnector {
             wake: tokio::sync::Notify::new(),
             node: uuid::Uuid::new_v4().to_string(),
             attempt_gate: tokio::sync::Mutex::new(()),
+            erasures: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -207,6 +243,19 @@ impl WebhookConnector {
     /// guard lives: an attempt that checked its item before an erasure has ended then.
     pub(crate) async fn attempt_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.attempt_gate.lock().await
+    }
+
+    /// How many erasures on this node changed items of the outbox: the delivery loop reads
+    /// it before it reads a batch, and an attempt whose batch was read before the last one
+    /// reads its item again.
+    pub(crate) fn erasures(&self) -> u64 {
+        self.erasures.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Counts an erasure that changed items of the outbox (after it overwrote them).
+    pub(crate) fn note_erasure(&self) {
+        self.erasures
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// How long an attempt of another node that checked its item before an erasure may
@@ -313,20 +362,21 @@ impl WebhookConnector {
 
     /// One round of attempts for a stored entry (`stored`, parsed as `entry`): its delivery
     /// id and its seq. Each attempt first checks that the outbox still holds these bytes at
-    /// `seq`.
+    /// `seq`, but the first one when the caller knows them `fresh` (see [`Fresh`]).
     pub(crate) async fn send_entry(
         &self,
         seq: u64,
         stored: &Bytes,
         entry: &OutboxEntry,
+        fresh: Fresh,
     ) -> Result<Posted, ConnectorError> {
-        self.send(
-            &entry.delivery,
-            Some((seq, stored)),
-            &entry.agent,
-            &entry.item,
-        )
-        .await
+        let stored = Stored {
+            seq,
+            bytes: stored,
+            fresh,
+        };
+        self.send(&entry.delivery, Some(stored), &entry.agent, &entry.item)
+            .await
     }
 
     /// Posts one body with up to `max_attempts` attempts (a stored one, with its `seq` and
@@ -334,7 +384,7 @@ impl WebhookConnector {
     async fn send(
         &self,
         delivery: &str,
-        stored: Option<(u64, &Bytes)>,
+        stored: Option<Stored<'_>>,
         agent: &AgentId,
         item: &Outbound,
     ) -> Result<Posted, ConnectorError> {
@@ -343,7 +393,7 @@ impl WebhookConnector {
         }
         let body = Delivery {
             delivery,
-            seq: stored.map(|(seq, _)| seq),
+            seq: stored.as_ref().map(|stored| stored.seq),
             site: &self.site,
             agent,
             item,
@@ -353,7 +403,15 @@ impl WebhookConnector {
         );
         let mut attempt = 1;
         loop {
-            let failure = match self.checked_attempt(stored, &body).await {
+            let checked = stored.as_ref().map(|stored| Stored {
+                fresh: if attempt == 1 {
+                    stored.fresh
+                } else {
+                    Fresh::No
+                },
+                ..*stored
+            });
+            let failure = match self.checked_attempt(checked, &body).await {
                 Ok(Attempt::Erased) => return Ok(Posted::Erased),
                 Ok(Attempt::Changed) => return Ok(Posted::Changed),
                 Ok(Attempt::Answered(status)) => match verdict_for(status) {
@@ -379,15 +437,22 @@ impl WebhookConnector {
     }
 
     /// One attempt under the gate: a stored entry (`seq`, the bytes it was read as) is read
-    /// again first and not sent once erased or changed; an entry that cannot be read is a
-    /// failed attempt (tried again).
+    /// again first, unless it is known fresh and no erasure on this node came since, and not
+    /// sent once erased or changed; an entry that cannot be read is a failed attempt (tried
+    /// again).
     async fn checked_attempt(
         &self,
-        stored: Option<(u64, &Bytes)>,
+        stored: Option<Stored<'_>>,
         body: &Bytes,
     ) -> Result<Attempt, String> {
         let _gate = self.attempt_gate.lock().await;
-        if let Some((seq, read_as)) = stored {
+        if let Some(Stored {
+            seq,
+            bytes: read_as,
+            fresh,
+        }) = stored
+            && fresh != Fresh::Since(self.erasures())
+        {
             let now = self
                 .outbox
                 .sendable(seq)
