@@ -1,7 +1,11 @@
-//! The delivery loop and erasures on a sled store against a loopback receiver: the loop
-//! reads the outbox once per batch, not once per attempt, while no erasure comes; an item
-//! that another node erases further in the batch the loop is sending is still not sent (the
-//! erasure marks the cursor).
+//! The delivery loop and erasures on a sled store (two nodes: leases that behave as on a
+//! shared store, and the test clock) against a loopback receiver: the loop reads the outbox
+//! once per batch, not once per attempt, while no erasure comes; an item that another node
+//! erases further in the batch the loop is sending is still not sent (the erasure marks the
+//! cursor); an erasure on a node that does not hold the lease waits for the holder's attempt
+//! at the item until it ends, or at most as long as an attempt can last on the clock; and a
+//! holder that crashes mid-attempt is taken over once its lease runs out, the item in
+//! flight sent again with its delivery id and nothing lost or sent twice besides.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -188,4 +192,111 @@ async fn an_item_another_node_erases_further_in_the_batch_being_sent_is_not_sent
         .map(|(seq, _, text)| (seq, text))
         .collect();
     assert_eq!(sent, [(1, "first".to_owned()), (3, "after".to_owned())]);
+}
+
+/// Seq 1 (of `c1`) and seq 2 (of `c0`) stored; node A holds the lease and its attempt at
+/// seq 1 is in flight, held by the receiver; node B erases `c1` in a task of its own.
+async fn an_erasure_on_b_while_a_sends_the_item(
+    nodes: &Nodes,
+) -> (Arc<WebhookConnector>, tokio::task::JoinHandle<(u64, usize)>) {
+    let (a, b) = (nodes.node(60_000), nodes.node(60_000));
+    a.record(&agent(), &message("c1", "in flight"))
+        .await
+        .unwrap();
+    a.record(&agent(), &message("c0", "next")).await.unwrap();
+    let _a = nodes.start_shared(&a);
+    until("the attempt at seq 1", async || {
+        !nodes.receiver.requests().is_empty()
+    })
+    .await;
+    let answered = Arc::clone(&nodes.receiver.answered);
+    let store = Arc::clone(&nodes.store);
+    let erasure = tokio::spawn(async move {
+        let erased = erase_conversation(&store, Some(&b), "demo", "c1").await;
+        (erased.unwrap(), answered.load(Ordering::SeqCst))
+    });
+    until("the item erased in the store", async || {
+        a.outbox().sendable(1).await.unwrap().is_none()
+    })
+    .await;
+    // An erasure that did not wait would be done by now (it looks every 100 ms).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!erasure.is_finished(), "B waits for A's attempt");
+    (a, erasure)
+}
+
+#[tokio::test]
+async fn an_erasure_on_another_node_waits_for_the_holders_attempt_in_flight_until_it_ends() {
+    let held = Arc::new(tokio::sync::Semaphore::new(0));
+    let nodes = nodes(Receiver::held(&held)).await;
+    let (a, erasure) = an_erasure_on_b_while_a_sends_the_item(&nodes).await;
+    held.add_permits(10);
+    until("the erasure done", async || erasure.is_finished()).await;
+    let (erased, answered_when_done) = erasure.await.unwrap();
+    assert_eq!(erased, 1);
+    assert!(answered_when_done >= 1, "A's attempt had ended");
+    until("the cursor at 2", async || nodes.cursor(&a).await == 2).await;
+    let texts: Vec<String> = nodes.sent().into_iter().map(|s| s.2).collect();
+    assert_eq!(
+        texts,
+        ["in flight", "next"],
+        "one attempt at the erased item"
+    );
+}
+
+#[tokio::test]
+async fn an_erasure_on_another_node_stops_waiting_once_an_attempt_could_last_no_longer() {
+    let held = Arc::new(tokio::sync::Semaphore::new(0));
+    let nodes = nodes(Receiver::held(&held)).await;
+    let (a, erasure) = an_erasure_on_b_while_a_sends_the_item(&nodes).await;
+    // A's attempt hangs; the bound is its timeout (60 s) and a second, on the clock.
+    nodes.clock.advance(Duration::from_secs(60));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!erasure.is_finished(), "the bound has not passed yet");
+    nodes.clock.advance(Duration::from_secs(2));
+    until("the erasure done", async || erasure.is_finished()).await;
+    let (erased, answered_when_done) = erasure.await.unwrap();
+    assert_eq!((erased, answered_when_done), (1, 0));
+    assert_eq!(nodes.cursor(&a).await, 0, "A's attempt still hangs");
+    held.add_permits(10);
+}
+
+#[tokio::test]
+async fn when_the_holder_crashes_mid_attempt_another_node_sends_that_item_again_and_the_rest_once()
+{
+    let held = Arc::new(tokio::sync::Semaphore::new(0));
+    let nodes = nodes(Receiver::held(&held)).await;
+    let (a, b) = (nodes.node(60_000), nodes.node(60_000));
+    for text in ["one", "two", "three"] {
+        a.record(&agent(), &message("c1", text)).await.unwrap();
+    }
+    let crashed = nodes.start_shared(&a);
+    until("A's attempt at seq 1", async || {
+        !nodes.receiver.requests().is_empty()
+    })
+    .await;
+    let _b = nodes.start_shared(&b);
+    crashed.abort();
+    let _ = crashed.await;
+    held.add_permits(100);
+    // A's lease still runs on the clock: B does not send.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(nodes.receiver.requests().len(), 1);
+    assert_eq!(nodes.cursor(&b).await, 0, "nothing was acknowledged");
+
+    nodes.clock.advance(LEASE_TTL + Duration::from_secs(1));
+    until("B delivered everything", async || {
+        nodes.cursor(&b).await == 3
+    })
+    .await;
+    let sent = nodes.sent();
+    let seqs: Vec<u64> = sent.iter().map(|s| s.0).collect();
+    assert_eq!(
+        seqs,
+        [1, 1, 2, 3],
+        "only the item in flight at the crash twice"
+    );
+    assert_eq!(sent[0].1, sent[1].1, "with the same delivery id");
+    let texts: Vec<&str> = sent.iter().skip(1).map(|s| s.2.as_str()).collect();
+    assert_eq!(texts, ["one", "two", "three"]);
 }

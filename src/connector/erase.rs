@@ -26,12 +26,14 @@
 //! sends a copy read before (`webhook.rs`, `Fresh`). Each attempt checks its item under the
 //! connector's attempt gate ([`WebhookConnector::attempt_gate`]), so when the erased items
 //! include the head,
-//! the erasure waits for that gate (this node's attempt) and, on a shared store where
-//! another node holds the delivery lease, for the longest an attempt of that node can last
-//! ([`WebhookConnector::attempt_bound`]). When [`erase_conversations`] returns, no attempt
+//! the erasure waits for that gate (this node's attempt) and, when another node holds the
+//! delivery lease (or none does, on a shared store), until that node's attempt has ended
+//! (the cursor moved past the item) or the longest it can last has passed on the server's
+//! clock ([`WebhookConnector::attempt_bound`]). When [`erase_conversations`] returns, no attempt
 //! at an erased item (or at the whole copy of a stripped one) is under way and none starts.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use staffetta_handoff::connector::Outbound;
@@ -204,17 +206,41 @@ async fn wait_for_attempt_under_way(
     cursor: u64,
     changed: &[u64],
 ) -> StoreResult<()> {
-    if !changed.contains(&cursor.saturating_add(1)) {
+    let head = cursor.saturating_add(1);
+    if !changed.contains(&head) {
         return Ok(());
     }
     drop(connector.attempt_gate().await);
-    if outbox.store().is_shared()
-        && outbox.lease_holder().await?.as_deref() != Some(connector.node())
-    {
-        tokio::time::sleep(connector.attempt_bound()).await;
+    let another_node_delivers = match outbox.lease_holder().await? {
+        Some(holder) => holder != connector.node(),
+        // No holder now: on a shared store the last one may still be in an attempt.
+        None => outbox.store().is_shared(),
+    };
+    if another_node_delivers {
+        wait_for_other_node(outbox, connector, head).await?;
     }
     Ok(())
 }
+
+/// Waits until the cursor has moved past `head` (the delivering node's attempt at it has
+/// ended: it moves the cursor only after) or, by the connector's clock, the longest such an
+/// attempt may last has passed ([`WebhookConnector::attempt_bound`]); looks every
+/// [`LOOK_EVERY`].
+async fn wait_for_other_node(
+    outbox: &Outbox,
+    connector: &WebhookConnector,
+    head: u64,
+) -> StoreResult<()> {
+    let bound_ms = i64::try_from(connector.attempt_bound().as_millis()).unwrap_or(i64::MAX);
+    let until_ms = connector.clock().now_ms().saturating_add(bound_ms);
+    while outbox.cursor().await?.seq < head && connector.clock().now_ms() < until_ms {
+        tokio::time::sleep(LOOK_EVERY).await;
+    }
+    Ok(())
+}
+
+/// How often an erasure waiting for another node's attempt looks at the cursor.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 
 #[cfg(test)]
 mod tests {

@@ -239,6 +239,11 @@ impl WebhookConnector {
         &self.node
     }
 
+    /// The clock that dates signatures (the server's clock; tests move it).
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Waits until no attempt of this node is under way and holds the next off while the
     /// guard lives: an attempt that checked its item before an erasure has ended then.
     pub(crate) async fn attempt_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
