@@ -4,12 +4,14 @@
 //! who tried what: the operator's id and site, the site asked for and the action. Never a
 //! token, a message text or a visitor's details.
 //!
-//! Finding the other site costs store reads, so it is done only after a refusal.
+//! Only a refusal that names something the operator may not see is audited ([`Unseen`]:
+//! the refusal says so, e.g. the desk's `unknown_conversation`); a busy desk, a store error
+//! or a malformed command writes nothing. Finding the other site costs store reads, so it is
+//! done only after such a refusal.
 
 use staffetta_handoff::connector::AgentCommand;
-use staffetta_handoff::desk::TransferTarget;
 use staffetta_handoff::operator::Operator;
-use staffetta_handoff::{AgentId, ConversationId};
+use staffetta_handoff::{AgentId, ConversationId, DeskError};
 
 use super::commands::ConsoleCommand;
 use super::{site_desk, visitor_side};
@@ -67,56 +69,65 @@ async fn site_of_agent(state: &AppState, operator: &Operator, agent: &AgentId) -
     None
 }
 
-/// What a console command names that may belong to another site.
-#[derive(Debug)]
-pub struct Named {
-    /// The command's name, as the audit line's `action`.
-    action: &'static str,
-    /// The conversation it acts on.
-    conversation: Option<ConversationId>,
-    /// The agent it transfers to.
-    agent: Option<AgentId>,
+/// What a refused console command named that its operator may not see, as the refusal
+/// found it. Only refusals that carry one are audited: a refusal for being busy, a store
+/// error, a malformed command or a missing permission names nothing the operator was kept
+/// from, and writes no line (and costs no lookup).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unseen {
+    /// A conversation the desk of the operator's site does not give them (unknown to it, or
+    /// not theirs): whose it is is looked up through its session, and only another site's
+    /// is audited.
+    Conversation(ConversationId),
+    /// A conversation of this other site, found while refusing.
+    OtherSitesConversation(String),
+    /// An agent not logged in at the desk of the operator's site, named as a transfer
+    /// target: audited when the agent is another site's.
+    Agent(AgentId),
 }
 
-impl Named {
-    /// What `command` names (nothing for commands on the operator's own state or offers).
-    pub fn of(command: &ConsoleCommand) -> Self {
-        let (action, conversation, agent) = match command {
-            ConsoleCommand::BanIp { conversation, .. } => ("ban_ip", Some(conversation), None),
-            ConsoleCommand::Desk(AgentCommand::Send { conversation, .. }) => {
-                ("send", Some(conversation), None)
-            }
-            ConsoleCommand::Desk(AgentCommand::Typing { conversation, .. }) => {
-                ("typing", Some(conversation), None)
-            }
-            ConsoleCommand::Desk(AgentCommand::End { conversation }) => {
-                ("end", Some(conversation), None)
-            }
-            ConsoleCommand::Desk(AgentCommand::Transfer { conversation, to }) => {
-                let agent = match to {
-                    TransferTarget::Agent(agent) => Some(agent.clone()),
-                    TransferTarget::Resource(_) => None,
-                };
-                ("transfer", Some(conversation), agent)
-            }
-            ConsoleCommand::Desk(_) => ("other", None, None),
-        };
-        Self {
-            action,
-            conversation: conversation.cloned(),
-            agent,
+/// What a refusal of the desk says the command named and the operator may not see.
+pub fn unseen_in(err: &DeskError) -> Option<Unseen> {
+    match err {
+        DeskError::UnknownConversation(conversation)
+        | DeskError::NotYourConversation(conversation) => {
+            Some(Unseen::Conversation(conversation.clone()))
         }
+        DeskError::TransferTargetUnavailable(agent) => Some(Unseen::Agent(agent.clone())),
+        _ => None,
     }
+}
 
-    /// After the command was refused: the audit line when what it names is another site's.
-    pub async fn refused(self, state: &AppState, operator: &Operator) {
-        if let Some(conversation) = &self.conversation {
-            refused_on_conversation(state, operator, conversation.as_str(), self.action).await;
+/// The name of a console command, as an audit line's `action`.
+pub fn action_of(command: &ConsoleCommand) -> &'static str {
+    match command {
+        ConsoleCommand::BanIp { .. } => "ban_ip",
+        ConsoleCommand::Desk(command) => match command {
+            AgentCommand::Send { .. } => "send",
+            AgentCommand::Typing { .. } => "typing",
+            AgentCommand::End { .. } => "end",
+            AgentCommand::Transfer { .. } => "transfer",
+            AgentCommand::Accept { .. } => "accept",
+            AgentCommand::Reject { .. } => "reject",
+            AgentCommand::WrapUpDone { .. } => "wrapup_done",
+            AgentCommand::SetState(_) => "set_state",
+            AgentCommand::Logout => "logout",
+        },
+    }
+}
+
+/// After `operator` was refused `action` for naming `unseen`: the audit line when it is
+/// another site's.
+pub async fn refused(state: &AppState, operator: &Operator, action: &str, unseen: &Unseen) {
+    match unseen {
+        Unseen::Conversation(conversation) => {
+            refused_on_conversation(state, operator, conversation.as_str(), action).await;
         }
-        if let Some(agent) = &self.agent
-            && let Some(site) = site_of_agent(state, operator, agent).await
-        {
-            cross_site_refused(operator, &site, "transfer_to_agent");
+        Unseen::OtherSitesConversation(site) => cross_site_refused(operator, site, action),
+        Unseen::Agent(agent) => {
+            if let Some(site) = site_of_agent(state, operator, agent).await {
+                cross_site_refused(operator, &site, "transfer_to_agent");
+            }
         }
     }
 }

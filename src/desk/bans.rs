@@ -39,56 +39,49 @@ pub async fn ban_conversation(
     expires_s: Option<u64>,
 ) -> Result<Option<i64>, Refusal> {
     if expires_s.is_some_and(|s| s == 0 || s > MAX_EXPIRES_S) {
-        return Err(Refusal {
-            code: "bad_command".to_owned(),
-            message: format!("`expires_s` must be 1 to {MAX_EXPIRES_S}, or left out."),
-        });
+        return Err(Refusal::new(
+            "bad_command",
+            format!("`expires_s` must be 1 to {MAX_EXPIRES_S}, or left out."),
+        ));
     }
     let link = visitor_side::link(state, conversation.as_str())
         .await?
-        .ok_or_else(|| Refusal {
-            code: "unknown_conversation".to_owned(),
-            message: "No such conversation.".to_owned(),
-        })?;
+        .ok_or_else(|| Refusal::new("unknown_conversation", "No such conversation."))?;
     let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
     if record.site != site {
-        return Err(Refusal {
-            code: "unknown_conversation".to_owned(),
-            message: "No such conversation.".to_owned(),
-        });
+        return Err(
+            Refusal::new("unknown_conversation", "No such conversation.").naming(Some(
+                super::audit::Unseen::OtherSitesConversation(record.site),
+            )),
+        );
     }
     let ip: IpAddr = record
         .metadata
         .get("ip")
         .and_then(|v| v.as_str())
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| Refusal {
-            code: "ip_unknown".to_owned(),
-            message: "The visitor's address is not known.".to_owned(),
-        })?;
+        .ok_or_else(|| Refusal::new("ip_unknown", "The visitor's address is not known."))?;
     // A visitor who shows up with the address of one of our own reverse proxies came
     // through it without `X-Forwarded-For`: banning it would ban everyone behind it.
     if crate::config::any_contains(&state.settings.server.trusted_proxies, ip) {
-        return Err(Refusal {
-            code: "ip_not_bannable".to_owned(),
-            message: "The visitor's address is one of this server's trusted proxies; \
-                      banning it would ban every visitor behind it."
-                .to_owned(),
-        });
+        return Err(Refusal::new(
+            "ip_not_bannable",
+            "The visitor's address is one of this server's trusted proxies; \
+             banning it would ban every visitor behind it.",
+        ));
     }
     // Loopback is this machine: a visitor has it when a reverse proxy on this machine
     // forwards them and `server.trusted_proxies` does not name it (or when someone on the
     // machine itself chats). Banning it would ban every visitor behind that proxy, and
     // banning the machine itself is never useful, so it is refused whatever the settings.
     if ip.to_canonical().is_loopback() {
-        return Err(Refusal {
-            code: "ip_loopback".to_owned(),
-            message: "The visitor's address is this server's own loopback address, which every \
-                      visitor behind a reverse proxy on this machine shares; banning it would \
-                      ban them all. List the proxy in `server.trusted_proxies` (for example \
-                      \"127.0.0.1/32\") so that visitors get their own addresses."
-                .to_owned(),
-        });
+        return Err(Refusal::new(
+            "ip_loopback",
+            "The visitor's address is this server's own loopback address, which every \
+             visitor behind a reverse proxy on this machine shares; banning it would \
+             ban them all. List the proxy in `server.trusted_proxies` (for example \
+             \"127.0.0.1/32\") so that visitors get their own addresses.",
+        ));
     }
     let now_ms = state.clock.now_ms();
     let until_ms = expires_s
@@ -116,10 +109,7 @@ pub async fn ban_conversation(
         }
     }
     if !written {
-        return Err(Refusal {
-            code: "busy".to_owned(),
-            message: "The ban list is busy; try again.".to_owned(),
-        });
+        return Err(Refusal::new("busy", "The ban list is busy; try again."));
     }
     tracing::info!(site, "an operator banned a visitor address");
     Ok(until_ms)

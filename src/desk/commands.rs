@@ -76,14 +76,25 @@ pub struct Refusal {
     pub code: String,
     /// Human message.
     pub message: String,
+    /// What the command named that the operator may not see, when the refusal is for that
+    /// (the audit line's subject, [`audit`]); never sent to the console.
+    pub unseen: Option<audit::Unseen>,
 }
 
 impl Refusal {
-    fn new(code: &str, message: impl Into<String>) -> Self {
+    /// A refusal with this code and message, naming nothing unseen.
+    pub fn new(code: &str, message: impl Into<String>) -> Self {
         Self {
             code: code.to_owned(),
             message: message.into(),
+            unseen: None,
         }
+    }
+
+    /// This refusal, for naming `unseen` (if any).
+    pub fn naming(mut self, unseen: Option<audit::Unseen>) -> Self {
+        self.unseen = unseen;
+        self
     }
 
     /// The `ERROR` frame for the console.
@@ -143,17 +154,21 @@ pub fn parse(text: &str) -> Result<(String, Request), (String, Refusal)> {
 
 /// Applies a console command of `operator`. Results reach the agent's sockets through the
 /// delivery of the desk notices; a direct answer (the ban confirmation) is returned. A
-/// refusal of a command naming another site's conversation or agent writes an audit line
-/// ([`audit`]).
+/// refusal for naming another site's conversation or agent writes an audit line
+/// ([`audit`]); other refusals (busy, store errors, malformed commands) write none.
 pub async fn apply(
     state: &AppState,
     operator: &Operator,
     command: ConsoleCommand,
 ) -> Result<Option<Value>, Refusal> {
-    let named = audit::Named::of(&command);
+    let action = audit::action_of(&command);
     let result = apply_own_site(state, operator, command).await;
-    if result.is_err() {
-        named.refused(state, operator).await;
+    if let Err(Refusal {
+        unseen: Some(unseen),
+        ..
+    }) = &result
+    {
+        audit::refused(state, operator, action, unseen).await;
     }
     result
 }
@@ -255,13 +270,18 @@ async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Res
         }
         return post_agent_message(state, site, &inbound, conversation).await;
     }
+    // What a refusal named that the agent may not see, as the refusing desk tells it (set
+    // by the last run of the transition, the one whose answer is returned).
+    let mut unseen = None;
     let outcome = site_desk::update(state, site.as_str(), |desk, now| {
         // Only `send` has a message, and it does not change the desk (above).
-        let applied = apply_command(desk, now, &inbound)?;
+        let applied = apply_command(desk, now, &inbound).inspect_err(|e| {
+            unseen = audit::unseen_in(e);
+        })?;
         Ok(((), applied.notices))
     })
     .await?;
-    let ((), notices) = outcome.map_err(|e| Refusal::from(&e))?;
+    let ((), notices) = outcome.map_err(|e| Refusal::from(&e).naming(unseen))?;
     deliver::deliver(state, site.as_str(), notices).await;
     Ok(())
 }
@@ -284,6 +304,13 @@ async fn post_agent_message(
         .await?
         .ok_or_else(|| Refusal::new("unknown_conversation", "No such conversation."))?;
     let (record, _) = crate::visitor::conversation::load(state, &link.session_id).await?;
+    if record.site != site.as_str() {
+        // Refused as if it did not exist, whatever its state.
+        return Err(
+            Refusal::new("unknown_conversation", "No such conversation.")
+                .naming(Some(audit::Unseen::OtherSitesConversation(record.site))),
+        );
+    }
     if record.status != Status::Handoff {
         return Err(Refusal::new(
             "conversation_ended",

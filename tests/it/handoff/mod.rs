@@ -7,13 +7,14 @@
 //! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the report of finished
 //! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
-//! (security_*.rs); access tokens that expire under an open console (token_expiry.rs); a
-//! stalled store under open consoles (store_outage.rs); a desk tick that fails on a store
-//! error (desk_timer_failure.rs).
+//! (security_*.rs; which refusals write an audit line: audit_lines.rs); access tokens that
+//! expire under an open console (token_expiry.rs); a stalled store under open consoles
+//! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs).
 
 mod abandon;
 mod agent_reconnecting;
 mod agent_send_race;
+mod audit_lines;
 pub(crate) mod console;
 mod console_transfer_race;
 pub(crate) mod desk;
