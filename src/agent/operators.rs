@@ -1,11 +1,14 @@
 //! Operator accounts in the store: `operator:{site}:{login}` holds the JSON of a
-//! [`Operator`] (with its Argon2id hash), the set `operators:{site}` lists the logins.
+//! [`Operator`] (with its Argon2id hash), the set `operators:{site}` lists the logins, and
+//! `agent-site:{id}` names the site of an operator id (ids are unique across sites), so that
+//! the site of an agent named by id is one read ([`site_of_agent`]).
 //! Hashing and verifying run on the blocking pool: Argon2id is deliberately slow.
 //! [`stand_in_hash`] gives logins that name nobody a hash of the same cost to check.
 
 use std::sync::{Mutex, PoisonError};
 
 use bytes::Bytes;
+use staffetta_handoff::AgentId;
 use staffetta_handoff::operator::{Login, Operator};
 use staffetta_handoff::password::{PasswordError, PasswordHash, PasswordPolicy};
 
@@ -40,6 +43,41 @@ fn key(site: &str, login: &Login) -> String {
 
 fn set(site: &str) -> String {
     format!("operators:{site}")
+}
+
+fn site_key(agent: &AgentId) -> String {
+    format!("agent-site:{}", agent.as_str())
+}
+
+/// The site of the operator with id `agent`, if it is recorded (operators created by
+/// builds before the record get it when their console next connects: [`remember_site`]).
+pub async fn site_of_agent(
+    store: &dyn Store,
+    agent: &AgentId,
+) -> Result<Option<String>, OperatorStoreError> {
+    let Some(record) = store.get(&site_key(agent)).await? else {
+        return Ok(None);
+    };
+    Ok(String::from_utf8(record.value.to_vec()).ok())
+}
+
+/// Records the site of `operator`'s id unless it is recorded already (one read when it is).
+pub async fn remember_site(store: &dyn Store, operator: &Operator) -> Result<(), StoreError> {
+    if store.get(&site_key(&operator.id)).await?.is_some() {
+        return Ok(());
+    }
+    write_site(store, operator).await
+}
+
+async fn write_site(store: &dyn Store, operator: &Operator) -> Result<(), StoreError> {
+    let write = RecordWrite {
+        key: site_key(&operator.id),
+        expected_version: None,
+        value: Bytes::copy_from_slice(operator.site.as_str().as_bytes()),
+        ttl: None,
+    };
+    // A conflict is a record written meanwhile: ids are unique, so it names the same site.
+    store.put(write).await.map(|_| ())
 }
 
 /// Hashes a new password on the blocking pool.
@@ -114,6 +152,7 @@ pub async fn create(store: &dyn Store, operator: &Operator) -> Result<(), Operat
     match store.put(write).await? {
         CasOutcome::Written { .. } => {
             store.set_add(&set(site), operator.login.as_str()).await?;
+            write_site(store, operator).await?;
             Ok(())
         }
         CasOutcome::Conflict { .. } => Err(OperatorStoreError::Exists),
@@ -150,6 +189,9 @@ pub async fn remove(
     site: &str,
     login: &Login,
 ) -> Result<(), OperatorStoreError> {
+    if let Some((operator, _)) = get(store, site, login).await? {
+        store.delete(&site_key(&operator.id), None).await?;
+    }
     let existed = store.delete(&key(site, login), None).await?;
     store.set_remove(&set(site), login.as_str()).await?;
     if existed {

@@ -349,6 +349,11 @@ pub async fn end_sessions(state: &AppState, site: &str, login: &str) {
 
 /// Logs the agent in (or reconnects them) and builds the SNAPSHOT.
 async fn connect(state: &AppState, operator: &Operator) -> Result<Value, ApiError> {
+    // Operators created by builds before the id's site record get it here; only the audit
+    // of a transfer naming them reads it, so a failure is not the console's.
+    if let Err(err) = crate::agent::operators::remember_site(state.store.as_ref(), operator).await {
+        tracing::debug!(%err, "the site of an operator id was not recorded");
+    }
     let profile = operator
         .agent_profile()
         .map_err(|e| ApiError::internal(&e))?;

@@ -14,7 +14,7 @@ use staffetta_handoff::operator::Operator;
 use staffetta_handoff::{AgentId, ConversationId, DeskError};
 
 use super::commands::ConsoleCommand;
-use super::{site_desk, visitor_side};
+use super::visitor_side;
 use crate::app::AppState;
 use crate::visitor::conversation;
 
@@ -53,20 +53,19 @@ pub async fn refused_on_conversation(
     }
 }
 
-/// The site (other than `operator`'s) whose desk has `agent` logged in, if any.
-async fn site_of_agent(state: &AppState, operator: &Operator, agent: &AgentId) -> Option<String> {
-    for site in &state.settings.sites {
-        if site.id == operator.site.as_str() {
-            continue;
-        }
-        let Ok(desk) = site_desk::read(state, &site.id).await else {
-            continue;
-        };
-        if desk.agent(agent).is_some() {
-            return Some(site.id.clone());
-        }
-    }
-    None
+/// The site of `agent` when it is not `operator`'s: one read of the id's site record
+/// ([`crate::agent::operators::site_of_agent`]), whatever the number of sites. An id that
+/// names an operator of the operator's own site (a colleague who is not logged in) or no
+/// recorded operator gives nothing.
+async fn other_site_of_agent(
+    state: &AppState,
+    operator: &Operator,
+    agent: &AgentId,
+) -> Option<String> {
+    let site = crate::agent::operators::site_of_agent(state.store.as_ref(), agent)
+        .await
+        .ok()??;
+    (site != operator.site.as_str()).then_some(site)
 }
 
 /// What a refused console command named that its operator may not see, as the refusal
@@ -82,7 +81,8 @@ pub enum Unseen {
     /// A conversation of this other site, found while refusing.
     OtherSitesConversation(String),
     /// An agent not logged in at the desk of the operator's site, named as a transfer
-    /// target: audited when the agent is another site's.
+    /// target: audited when the agent is another site's operator (one read of the id's
+    /// site record; no other site's desk is read).
     Agent(AgentId),
 }
 
@@ -125,7 +125,7 @@ pub async fn refused(state: &AppState, operator: &Operator, action: &str, unseen
         }
         Unseen::OtherSitesConversation(site) => cross_site_refused(operator, site, action),
         Unseen::Agent(agent) => {
-            if let Some(site) = site_of_agent(state, operator, agent).await {
+            if let Some(site) = other_site_of_agent(state, operator, agent).await {
                 cross_site_refused(operator, &site, "transfer_to_agent");
             }
         }

@@ -3,12 +3,15 @@
 //! writes none.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde_json::json;
 use staffetta::store::{Observed, Store, StoreError, StoreResult, WriteObserver};
 
-use super::security_support::{SHOP, console_on, desk_settings, visitor_asking_on};
+use super::console::from_login;
+use super::security_support::{
+    SHOP, add_operator_on, console_on, desk_settings, login_on, visitor_asking_on,
+};
 use crate::security::support::add_copy_of_first_site;
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
@@ -41,6 +44,31 @@ impl WriteObserver for DemoDeskReads {
                 target: "test store".to_owned(),
                 reason: "the demo desk cannot be read for the test".to_owned(),
             });
+        }
+        Ok(())
+    }
+}
+
+/// Counts the reads of the shop's desk.
+#[derive(Clone, Debug, Default)]
+struct ShopDeskReads(Arc<AtomicUsize>);
+
+impl ShopDeskReads {
+    fn count(&self) -> usize {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for ShopDeskReads {
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        if call == "get" && name == format!("desk:{SHOP}") {
+            self.0.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
@@ -89,4 +117,49 @@ async fn a_refusal_for_a_failing_store_or_a_malformed_command_writes_no_audit_li
     let lines = audit_lines(&logs);
     assert_eq!(lines.len(), 1, "{lines:#?}");
     assert!(lines[0].contains("action=\"end\""), "{}", lines[0]);
+}
+
+#[tokio::test]
+async fn a_transfer_to_another_sites_agent_is_told_without_reading_its_desk_and_a_shared_login_is_not()
+ {
+    let reads = ShopDeskReads::default();
+    let app = two_sites_watched(reads.clone()).await;
+    // `ada` is a login of both sites; the demo one is not logged in, the shop one is.
+    let ada_on_demo = add_operator_on(&app, "demo", "ada", "agent").await;
+    let ada_on_shop = console_on(&app, SHOP, "ada", "agent").await;
+    // Sam's id has no site record, as if created by an older build: his console records it.
+    let sam = add_operator_on(&app, SHOP, "sam", "agent").await;
+    app.state
+        .store
+        .delete(&format!("agent-site:{sam}"), None)
+        .await
+        .unwrap();
+    let _sam_console = from_login(&app, login_on(&app, SHOP, "sam", "pass-sam").await).await;
+    let mut dan = console_on(&app, "demo", "dan", "agent").await;
+    let demo_chat = visitor_asking_on(&app, "demo").await.conversation;
+    let offer = dan.offer().await;
+    dan.accept(&offer).await;
+    let (logs, _guard) = capture_logs();
+    let before = reads.count();
+
+    for to in [ada_on_demo.as_str(), "op-nobody", &ada_on_shop.id, &sam] {
+        dan.send(json!({"command": "transfer", "conversation": demo_chat, "to": {"kind": "agent", "id": to}}))
+            .await;
+        let refused = dan.until("ERROR").await;
+        assert_eq!(refused["code"], "transfer_target_unavailable", "{refused}");
+    }
+    let lines = audit_lines(&logs);
+    assert_eq!(lines.len(), 2, "only the shop's agents: {lines:#?}");
+    for line in &lines {
+        for part in [
+            "audit=\"cross_site_refused\"".to_owned(),
+            format!("operator=\"{}\"", dan.id),
+            "site=\"demo\"".to_owned(),
+            format!("asked_site=\"{SHOP}\""),
+            "action=\"transfer_to_agent\"".to_owned(),
+        ] {
+            assert!(line.contains(&part), "{part} in {line}");
+        }
+    }
+    assert_eq!(reads.count(), before, "the shop's desk was read");
 }
