@@ -1,8 +1,11 @@
-//! Audit lines of cross-site refusals (docs/security.md, A-02): an operator of one site who
-//! names another site's conversation (a console command, the transcript) or operator (a
-//! transfer) is refused as if it did not exist, and one WARN line with target `audit` says
-//! who tried what: the operator's id and site, the site asked for and the action. Never a
-//! token, a message text or a visitor's details.
+//! Audit lines of refusals for naming what is not the operator's (docs/security.md, A-02):
+//! an operator of one site who names another site's conversation (a console command, the
+//! transcript) or operator (a transfer) is refused as if it did not exist, and one WARN line
+//! with target `audit` says who tried what: the operator's id and site, the site asked for
+//! and the action (`cross_site_refused`). An `accept` or `reject` of an offer pending for
+//! another agent, or a `wrapup_done` of another agent's job, writes one too
+//! (`other_agents_refused`, with the offer or job id). Never a token, a message text, a
+//! wrap-up note or a visitor's details.
 //!
 //! Only a refusal that names something the operator may not see is audited ([`Unseen`]:
 //! the refusal says so, e.g. the desk's `unknown_conversation`); a busy desk, a store error
@@ -11,7 +14,7 @@
 
 use staffetta_handoff::connector::AgentCommand;
 use staffetta_handoff::operator::Operator;
-use staffetta_handoff::{AgentId, ConversationId, DeskError};
+use staffetta_handoff::{AgentId, ConversationId, Desk, DeskError, OfferId};
 
 use super::commands::ConsoleCommand;
 use super::visitor_side;
@@ -28,6 +31,21 @@ pub fn cross_site_refused(operator: &Operator, asked_site: &str, action: &str) {
         asked_site,
         action,
         "an operator was refused an action on another site's data"
+    );
+}
+
+/// Writes the audit line of a refused action of `operator` on another agent's offer or job
+/// (`kind`) of their own site.
+pub fn other_agents_refused(operator: &Operator, action: &str, kind: &str, id: OfferId) {
+    tracing::warn!(
+        target: "audit",
+        audit = "other_agents_refused",
+        operator = operator.id.as_str(),
+        site = operator.site.as_str(),
+        action,
+        kind,
+        id = %id,
+        "an operator was refused an action on another agent's offer or job"
     );
 }
 
@@ -84,16 +102,28 @@ pub enum Unseen {
     /// target: audited when the agent is another site's operator (one read of the id's
     /// site record; no other site's desk is read).
     Agent(AgentId),
+    /// An offer pending for another agent of the operator's site (`accept`, `reject`).
+    OtherAgentsOffer(OfferId),
+    /// A job another agent of the operator's site has (`wrapup_done`).
+    OtherAgentsJob(OfferId),
 }
 
-/// What a refusal of the desk says the command named and the operator may not see.
-pub fn unseen_in(err: &DeskError) -> Option<Unseen> {
+/// What a refusal of the desk says `agent`'s command named and they may not see, told on
+/// the desk that refused it. Offer and job ids are numbered per site, so the ones a command
+/// names are its own site's: another agent's, or nobody's.
+pub fn unseen_in(desk: &Desk, agent: &AgentId, err: &DeskError) -> Option<Unseen> {
     match err {
         DeskError::UnknownConversation(conversation)
         | DeskError::NotYourConversation(conversation) => {
             Some(Unseen::Conversation(conversation.clone()))
         }
         DeskError::TransferTargetUnavailable(agent) => Some(Unseen::Agent(agent.clone())),
+        DeskError::OfferNotYours(offer) => Some(Unseen::OtherAgentsOffer(*offer)),
+        // Not the agent's own job (finished already, say): another's, or no job at all.
+        DeskError::UnknownJob(job) => desk
+            .agents()
+            .any(|other| other.profile().id() != agent && other.jobs().contains_key(job))
+            .then_some(Unseen::OtherAgentsJob(*job)),
         _ => None,
     }
 }
@@ -124,6 +154,8 @@ pub async fn refused(state: &AppState, operator: &Operator, action: &str, unseen
             refused_on_conversation(state, operator, conversation.as_str(), action).await;
         }
         Unseen::OtherSitesConversation(site) => cross_site_refused(operator, site, action),
+        Unseen::OtherAgentsOffer(offer) => other_agents_refused(operator, action, "offer", *offer),
+        Unseen::OtherAgentsJob(job) => other_agents_refused(operator, action, "job", *job),
         Unseen::Agent(agent) => {
             if let Some(site) = other_site_of_agent(state, operator, agent).await {
                 cross_site_refused(operator, &site, "transfer_to_agent");

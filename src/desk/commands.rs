@@ -154,8 +154,9 @@ pub fn parse(text: &str) -> Result<(String, Request), (String, Refusal)> {
 
 /// Applies a console command of `operator`. Results reach the agent's sockets through the
 /// delivery of the desk notices; a direct answer (the ban confirmation) is returned. A
-/// refusal for naming another site's conversation or agent writes an audit line
-/// ([`audit`]); other refusals (busy, store errors, malformed commands) write none.
+/// refusal for naming another site's conversation or agent, or another agent's offer or job,
+/// writes an audit line ([`audit`]); other refusals (busy, store errors, malformed commands)
+/// write none.
 pub async fn apply(
     state: &AppState,
     operator: &Operator,
@@ -276,7 +277,7 @@ async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Res
     let outcome = site_desk::update(state, site.as_str(), |desk, now| {
         // Only `send` has a message, and it does not change the desk (above).
         let applied = apply_command(desk, now, &inbound).inspect_err(|e| {
-            unseen = audit::unseen_in(e);
+            unseen = audit::unseen_in(desk, &inbound.agent, e);
         })?;
         Ok(((), applied.notices))
     })

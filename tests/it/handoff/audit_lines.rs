@@ -5,13 +5,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use serde_json::json;
+use serde_json::{Value, json};
 use staffetta::store::{Observed, Store, StoreError, StoreResult, WriteObserver};
 
-use super::console::from_login;
+use super::console::{Console, agent, from_login};
 use super::security_support::{
     SHOP, add_operator_on, console_on, desk_settings, login_on, visitor_asking_on,
 };
+use super::spawn_desk;
 use crate::security::support::add_copy_of_first_site;
 use crate::support::TestApp;
 use crate::support::app::spawn_app_wrapped;
@@ -162,4 +163,68 @@ async fn a_transfer_to_another_sites_agent_is_told_without_reading_its_desk_and_
         }
     }
     assert_eq!(reads.count(), before, "the shop's desk was read");
+}
+
+#[tokio::test]
+async fn accepting_rejecting_or_wrapping_up_another_agents_offer_or_job_writes_one_audit_line_each()
+{
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let mut bob = agent(&app, "bob", "agent").await;
+    bob.pause().await;
+    let chat = visitor_asking_on(&app, "demo").await.conversation;
+    let offer = ada.offer().await;
+    let (logs, _guard) = capture_logs();
+    let refused = async |console: &mut Console, command: Value| -> String {
+        console.send(command).await;
+        console.until("ERROR").await["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let accept = json!({"command": "accept", "offer": offer});
+    assert_eq!(refused(&mut bob, accept.clone()).await, "offer_not_yours");
+    let reject = json!({"command": "reject", "offer": offer});
+    assert_eq!(refused(&mut bob, reject).await, "offer_not_yours");
+    ada.accept(&offer).await;
+    ada.send(json!({"command": "end", "conversation": chat}))
+        .await;
+    ada.until("CONNECTIONCLEARED").await;
+    let wrap_up = json!({"command": "wrapup_done", "job": offer, "disposition": "solved", "notes": "TEXT-note"});
+    assert_eq!(refused(&mut bob, wrap_up.clone()).await, "unknown_job");
+    assert_eq!(audit_lines(&logs).len(), 3, "{:#?}", logs.lines());
+
+    // Nobody else's: one's own finished job, a taken offer, an offer never made.
+    ada.send(wrap_up.clone()).await;
+    ada.until("JOBFINISHED").await;
+    assert_eq!(refused(&mut ada, wrap_up).await, "unknown_job");
+    assert_eq!(refused(&mut bob, accept).await, "already_taken");
+    let never = json!({"command": "accept", "offer": "999"});
+    assert_eq!(refused(&mut bob, never).await, "unknown_offer");
+
+    let lines = audit_lines(&logs);
+    let expected = [
+        ("accept", "offer"),
+        ("reject", "offer"),
+        ("wrapup_done", "job"),
+    ];
+    assert_eq!(lines.len(), expected.len(), "{lines:#?}");
+    for (line, (action, kind)) in lines.iter().zip(expected) {
+        for part in [
+            " WARN ".to_owned(),
+            "audit=\"other_agents_refused\"".to_owned(),
+            format!("operator=\"{}\"", bob.id),
+            "site=\"demo\"".to_owned(),
+            format!("action=\"{action}\""),
+            format!("kind=\"{kind}\""),
+            format!("id={offer}"),
+        ] {
+            assert!(line.contains(&part), "{part} in {line}");
+        }
+    }
+    let everything = logs.lines().join("\n");
+    for secret in ["TEXT-", &ada.token, &bob.token] {
+        assert!(!everything.contains(secret), "{secret} in the log");
+    }
 }
