@@ -12,16 +12,33 @@
 //! it, for a message stored while the agent had the chat, in the order the console shows
 //! them. The agent's own `MESSAGE` echo is always let through (the message was stored while
 //! they had the chat, the visitor has it).
+//!
+//! The socket remembers at most [`MAX_CLEARED`] chats, the oldest cleared forgotten first:
+//! a frame can only be late by the time between a message's write and its frame (a store
+//! round trip, plus the cluster fan-out between nodes), and an agent holds at most 20 chats
+//! at once, so a chat forgotten after as many later ones were cleared has had its late
+//! frames long before. Without the bound a console open for days kept every chat it ever
+//! lost.
+//!
+//! It relies on the `CONNECTIONCLEARED` reaching the socket. Between nodes it travels by the
+//! cluster fan-out, which drops frames while Redis is away or its queue is full (docs/cluster.md):
+//! a socket that misses it does not know the chat is gone (the console shows it until it
+//! reconnects and gets a SNAPSHOT), and a visitor frame addressed to the agent before the
+//! transfer may then reach it. Frames of messages stored after the transfer do not: each is
+//! addressed to whoever has the chat when it is stored.
 
-use std::collections::HashSet;
+use std::collections::VecDeque;
 
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The chats a console socket was told it lost.
+/// The most chats one socket remembers as cleared; the oldest is forgotten first.
+pub const MAX_CLEARED: usize = 64;
+
+/// The chats a console socket was told it lost, the oldest first (at most [`MAX_CLEARED`]).
 #[derive(Debug, Default)]
 pub struct ClearedChats {
-    chats: HashSet<String>,
+    chats: VecDeque<String>,
 }
 
 /// The fields of a frame that say which chat it is about.
@@ -38,14 +55,34 @@ struct Head {
 impl ClearedChats {
     /// The chats a console's SNAPSHOT shows in after-chat work (cleared before it connected).
     pub fn from_snapshot(snapshot: &Value) -> Self {
-        let chats = snapshot["conversations"]
+        let mut cleared = Self::default();
+        snapshot["conversations"]
             .as_array()
             .into_iter()
             .flatten()
             .filter(|c| c["phase"] == "wrap_up")
-            .filter_map(|c| c["chat_id"].as_str().map(str::to_owned))
-            .collect();
-        Self { chats }
+            .filter_map(|c| c["chat_id"].as_str())
+            .for_each(|chat| cleared.clear(chat));
+        cleared
+    }
+
+    /// Remembers `chat` as cleared, as the newest; forgets the oldest past [`MAX_CLEARED`].
+    fn clear(&mut self, chat: &str) {
+        self.give_back(chat);
+        if self.chats.len() == MAX_CLEARED {
+            self.chats.pop_front();
+        }
+        self.chats.push_back(chat.to_owned());
+    }
+
+    /// Forgets `chat` (given back to the agent).
+    fn give_back(&mut self, chat: &str) {
+        self.chats.retain(|c| c != chat);
+    }
+
+    /// Whether `chat` is remembered as cleared.
+    fn is_cleared(&self, chat: &str) -> bool {
+        self.chats.iter().any(|c| c == chat)
     }
 
     /// Whether the console gets `frame`: false for the visitor's `MESSAGE` and `TYPING` of
@@ -59,15 +96,15 @@ impl ClearedChats {
         };
         match head.event.as_str() {
             "CONNECTIONCLEARED" => {
-                self.chats.insert(chat);
+                self.clear(&chat);
                 true
             }
             "ESTABLISHED" | "JOBSTARTED" => {
-                self.chats.remove(&chat);
+                self.give_back(&chat);
                 true
             }
             "MESSAGE" if head.from.as_deref() != Some("visitor") => true,
-            "MESSAGE" | "TYPING" => !self.chats.contains(&chat),
+            "MESSAGE" | "TYPING" => !self.is_cleared(&chat),
             _ => true,
         }
     }
@@ -107,6 +144,54 @@ mod tests {
         assert!(cleared.passes(&visitor), "transferred back to the agent");
         assert!(cleared.passes("not json"));
         assert!(cleared.passes(&frame(&json!({"event": "PING", "at": 1}))));
+    }
+
+    fn cleared_frame(chat: &str) -> String {
+        frame(&json!({"event": "CONNECTIONCLEARED", "chat_id": chat, "reason": "transferred"}))
+    }
+
+    fn visitor_message(chat: &str) -> String {
+        frame(&json!({"event": "MESSAGE", "chat_id": chat, "from": "visitor"}))
+    }
+
+    #[test]
+    fn a_socket_remembers_at_most_the_last_cleared_chats_and_forgets_the_oldest_first() {
+        let mut cleared = ClearedChats::default();
+        for n in 0..MAX_CLEARED * 3 {
+            assert!(cleared.passes(&cleared_frame(&format!("c{n}"))));
+        }
+        assert_eq!(cleared.chats.len(), MAX_CLEARED);
+        let first_kept = MAX_CLEARED * 2;
+        assert!(
+            cleared.passes(&visitor_message("c0")),
+            "the oldest are forgotten"
+        );
+        assert!(cleared.passes(&visitor_message(&format!("c{}", first_kept - 1))));
+        for n in first_kept..MAX_CLEARED * 3 {
+            assert!(
+                !cleared.passes(&visitor_message(&format!("c{n}"))),
+                "the last {MAX_CLEARED} are still held back (c{n})"
+            );
+        }
+    }
+
+    #[test]
+    fn a_chat_cleared_again_counts_as_the_newest_and_is_remembered_once() {
+        let mut cleared = ClearedChats::default();
+        cleared.passes(&cleared_frame("again"));
+        for n in 1..MAX_CLEARED {
+            cleared.passes(&cleared_frame(&format!("c{n}")));
+            // Given back and lost again, as a chat transferred back and forth.
+            cleared.passes(&frame(&json!({"event": "ESTABLISHED", "chat_id": "again"})));
+            cleared.passes(&cleared_frame("again"));
+        }
+        assert_eq!(cleared.chats.len(), MAX_CLEARED);
+        cleared.passes(&cleared_frame("one more"));
+        assert!(
+            !cleared.passes(&visitor_message("again")),
+            "cleared last, so not the oldest"
+        );
+        assert!(cleared.passes(&visitor_message("c1")), "the oldest went");
     }
 
     #[test]
