@@ -263,7 +263,8 @@ struct Subscriber {
 
 impl Subscriber {
     /// Delivers the other nodes' messages until shutdown begins, resubscribing after a
-    /// failure. After an outage every local conversation is woken.
+    /// failure. After an outage every local conversation is woken and every local console
+    /// gets a fresh SNAPSHOT.
     async fn run(mut self, mut subscription: Option<PubSub>, lifecycle: Lifecycle) {
         let mut backoff = Backoff::default();
         loop {
@@ -288,6 +289,9 @@ impl Subscriber {
             };
             if self.outage.ended() {
                 wake_all(&self.bus, self.store.as_ref()).await;
+                // Console frames of other nodes are not in any log: the consoles here
+                // read their state afresh (a SNAPSHOT each).
+                self.connections.ask_all_to_resync();
             }
             let since = Instant::now();
             let Some(reason) = self.listen(pubsub, &lifecycle).await else {

@@ -194,6 +194,15 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
                         }
                     }
                 }
+                Some(frame) if &*frame == connections::RESYNC => {
+                    // Frames of other nodes may have been lost: the console's state afresh.
+                    // A desk that cannot be read now leaves the console as it is.
+                    if let Ok(desk) = site_desk::read(&state, &site).await {
+                        let fresh = snapshot(&desk, &session.auth().operator);
+                        cleared.resync(&fresh);
+                        out.push(text(&fresh));
+                    }
+                }
                 // Not the visitor's frames of a chat this console was told it lost.
                 Some(frame) if !cleared.passes(&frame) => {}
                 Some(frame) => out.push(Message::Text(frame.as_ref().into())),

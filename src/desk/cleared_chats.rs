@@ -22,9 +22,10 @@
 //!
 //! It relies on the `CONNECTIONCLEARED` reaching the socket. Between nodes it travels by the
 //! cluster fan-out, which drops frames while Redis is away or its queue is full (docs/cluster.md):
-//! a socket that misses it does not know the chat is gone (the console shows it until it
-//! reconnects and gets a SNAPSHOT), and a visitor frame addressed to the agent before the
-//! transfer may then reach it. Frames of messages stored after the transfer do not: each is
+//! a socket that misses it does not know the chat is gone until it gets a SNAPSHOT (on
+//! reconnecting, or sent on the open socket once the node's fan-out subscription is back:
+//! [`ClearedChats::resync`]), and a visitor frame addressed to the agent before the transfer
+//! may reach it meanwhile. Frames of messages stored after the transfer do not: each is
 //! addressed to whoever has the chat when it is stored.
 
 use std::collections::VecDeque;
@@ -56,14 +57,25 @@ impl ClearedChats {
     /// The chats a console's SNAPSHOT shows in after-chat work (cleared before it connected).
     pub fn from_snapshot(snapshot: &Value) -> Self {
         let mut cleared = Self::default();
-        snapshot["conversations"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter(|c| c["phase"] == "wrap_up")
-            .filter_map(|c| c["chat_id"].as_str())
-            .for_each(|chat| cleared.clear(chat));
+        cleared.resync(snapshot);
         cleared
+    }
+
+    /// Takes in a fresh SNAPSHOT sent on an open socket (after the cluster fan-out may have
+    /// lost frames): its chats in after-chat work are cleared, its online chats given back.
+    /// A chat transferred away meanwhile is in neither; the console closes it on this
+    /// SNAPSHOT and ignores frames of chats it does not show.
+    pub fn resync(&mut self, snapshot: &Value) {
+        for conversation in snapshot["conversations"].as_array().into_iter().flatten() {
+            let Some(chat) = conversation["chat_id"].as_str() else {
+                continue;
+            };
+            match conversation["phase"].as_str() {
+                Some("wrap_up") => self.clear(chat),
+                Some("online") => self.give_back(chat),
+                _ => {}
+            }
+        }
     }
 
     /// Remembers `chat` as cleared, as the newest; forgets the oldest past [`MAX_CLEARED`].
@@ -192,6 +204,26 @@ mod tests {
             "cleared last, so not the oldest"
         );
         assert!(cleared.passes(&visitor_message("c1")), "the oldest went");
+    }
+
+    #[test]
+    fn a_fresh_snapshot_clears_the_chats_in_after_chat_work_and_gives_back_the_online_ones() {
+        let mut cleared = ClearedChats::default();
+        cleared.passes(&cleared_frame("back"));
+        cleared.passes(&cleared_frame("gone"));
+        cleared.resync(&json!({"event": "SNAPSHOT", "conversations": [
+            {"chat_id": "back", "phase": "online"},
+            {"chat_id": "ended", "phase": "wrap_up"},
+        ]}));
+        assert!(cleared.passes(&visitor_message("back")), "online again");
+        assert!(
+            !cleared.passes(&visitor_message("ended")),
+            "its clear was missed"
+        );
+        assert!(
+            !cleared.passes(&visitor_message("gone")),
+            "still remembered"
+        );
     }
 
     #[test]

@@ -27,6 +27,10 @@ pub const RECHECK: &str = "\u{0}recheck";
 /// ([`AgentConnections::signal_token_deadlines`]). Local to this node; consoles never see it.
 pub const TOKEN_DUE: &str = "\u{0}token";
 
+/// Sentinel frame: the socket may have missed frames of other nodes (the cluster fan-out
+/// lost its subscription for a while) and sends its console a fresh `SNAPSHOT`.
+pub const RESYNC: &str = "\u{0}resync";
+
 type Key = (String, String);
 
 /// One registered socket.
@@ -194,6 +198,21 @@ impl AgentConnections {
         self.deliver_local(site, agent, &text)
     }
 
+    /// Asks every console socket open on this node to send a fresh `SNAPSHOT` ([`RESYNC`]):
+    /// after the cluster fan-out's subscription came back, frames of other nodes sent
+    /// meanwhile (a `CONNECTIONCLEARED`, say) are lost. Returns how many were asked.
+    pub fn ask_all_to_resync(&self) -> usize {
+        let text: Arc<str> = Arc::from(RESYNC);
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        sockets
+            .values_mut()
+            .map(|list| {
+                list.retain(|socket| socket.frames.try_send(Arc::clone(&text)).is_ok());
+                list.len()
+            })
+            .sum()
+    }
+
     /// Queues a frame for every console of `site` open on this node only.
     pub(crate) fn deliver_local_site(&self, site: &str, text: &Arc<str>) -> usize {
         let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -237,6 +256,16 @@ mod tests {
         assert_eq!(&*a1.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
         assert_eq!(&*a2.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
         assert!(b.frames.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn every_socket_of_every_site_is_asked_to_resync() {
+        let connections = AgentConnections::default();
+        let mut ada = connections.register("demo", "ada");
+        let mut sam = connections.register("shop", "sam");
+        assert_eq!(connections.ask_all_to_resync(), 2);
+        assert_eq!(&*ada.frames.recv().await.unwrap(), RESYNC);
+        assert_eq!(&*sam.frames.recv().await.unwrap(), RESYNC);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Two real nodes on one private Redis: what one node writes wakes the visitor tabs and the
-//! agent consoles connected to the other (the cluster fan-out over Redis pub/sub).
+//! agent consoles connected to the other (the cluster fan-out over Redis pub/sub), also
+//! after Redis cut the subscriptions.
 
 use std::time::Duration;
 
@@ -158,6 +159,14 @@ async fn after_redis_cuts_the_subscription_a_tab_still_gets_the_turn_written_on_
 
     // Redis drops both nodes' subscriptions; node B writes at once, before node A can be
     // subscribed again. Node A resubscribes and wakes its tabs, which re-read the log.
+    cut_subscriptions(&redis).await;
+    through(&b, &visitor_on_a).pick("profile").await;
+    let seqs: Vec<_> = tab_a.events_until(3).await.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [Some(2), Some(3)]);
+}
+
+/// Makes Redis drop both nodes' subscriptions.
+async fn cut_subscriptions(redis: &RedisServer) {
     let client = redis::Client::open(redis.url()).unwrap();
     let mut admin = client.get_multiplexed_async_connection().await.unwrap();
     let killed: i64 = redis::cmd("CLIENT")
@@ -166,9 +175,35 @@ async fn after_redis_cuts_the_subscription_a_tab_still_gets_the_turn_written_on_
         .await
         .unwrap();
     assert_eq!(killed, 2);
-    through(&b, &visitor_on_a).pick("profile").await;
-    let seqs: Vec<_> = tab_a.events_until(3).await.iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, [Some(2), Some(3)]);
+}
+
+#[tokio::test]
+async fn after_redis_cuts_the_subscription_a_console_gets_a_fresh_snapshot_with_what_it_missed() {
+    let Some(redis) = private_redis_or_skip("cluster_console_resync").await else {
+        return;
+    };
+    let (a, b) = two_nodes(&redis).await;
+    add_operator(&a, "ada", "pass-ada", "agent").await;
+    let mut ada: Console = console::open(&a, "ada").await;
+    ada.until("SNAPSHOT").await;
+    let visitor = b.visitor().await;
+    crate::handoff::desk::ask_for_human(&visitor).await;
+    let offer = ada.offer().await;
+    let chat = ada.accept(&offer).await;
+
+    // The visitor leaves through node B at once: the CONNECTIONCLEARED it publishes for Ada
+    // is lost if node A is not subscribed again yet. Once it is, Ada's console is sent its
+    // state afresh, with the chat in after-chat work.
+    cut_subscriptions(&redis).await;
+    assert_eq!(visitor.end().await.status, 200);
+    let snapshot = ada.until("SNAPSHOT").await;
+    let conversations = snapshot["conversations"].as_array().unwrap();
+    assert!(
+        conversations
+            .iter()
+            .any(|c| c["chat_id"] == chat.as_str() && c["phase"] == "wrap_up"),
+        "{snapshot}"
+    );
 }
 
 #[tokio::test]
