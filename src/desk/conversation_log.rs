@@ -19,7 +19,7 @@ use crate::store::{AppendBatch, AppendOutcome, CasOutcome, RecordWrite, SideAppe
 use crate::visitor::bus::Notice as BusNotice;
 use crate::visitor::conversation::{self, now};
 use crate::visitor::record::{
-    IDLE_SCHEDULE, SESSION_RETENTION, SessionRecord, Status, conversation_log, session_key,
+    SESSION_RETENTION, SessionRecord, Status, conversation_log, session_key,
 };
 use crate::visitor::turn::encode_entries;
 
@@ -311,11 +311,13 @@ pub(crate) async fn set_status(
         }
         record.status = status;
         let write = record_write(session_id, &record, &versioned);
-        if let crate::store::CasOutcome::Written { .. } = state.store.put(write).await? {
-            if status == Status::Handoff {
-                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
-            } else {
-                crate::visitor::timer::schedule_deadline(state, session_id, &record).await?;
+        // The idle deadline follows the record in the same write (none in handoff): a
+        // separate schedule write could land after another writer's and undo its deadline.
+        let deadline = crate::visitor::timer::idle_deadline(state, session_id, &record);
+        let due_ms = deadline.due_ms;
+        if let CasOutcome::Written { .. } = state.store.put_scheduled(write, deadline).await? {
+            if let Some(due_ms) = due_ms {
+                crate::visitor::timer::wake_for(state, due_ms);
             }
             return Ok(());
         }

@@ -23,7 +23,9 @@ use super::turn::{
 };
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::store::{AppendBatch, AppendOutcome, RecordWrite, StoreError, Versioned};
+use crate::store::{
+    AppendBatch, AppendOutcome, CasOutcome, RecordWrite, ScheduleWrite, StoreError, Versioned,
+};
 
 /// How often a send retries when another tab wrote the session in between.
 const CAS_ATTEMPTS: usize = 8;
@@ -303,9 +305,11 @@ async fn apply_tick(
     versioned: &Versioned,
 ) -> Result<TickOutcome, ApiError> {
     if record.status != Status::Bot {
-        // Ended, or with the team: no idle warnings from the bot.
-        state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
-        return Ok(TickOutcome::Done);
+        // Ended, or with the team: no idle warnings from the bot. The deadline is cleared
+        // only while the record is still the one read (written back as it is, with the
+        // schedule, in one compare-and-set): a handoff that ended in between scheduled the
+        // bot's deadline with its own write, and a plain unschedule would remove it.
+        return keep_schedule_of(state, session_id, versioned, None).await;
     }
     let now = now(state);
     let (bot, outputs) = run_step(
@@ -318,9 +322,14 @@ async fn apply_tick(
     );
     record.bot = bot;
     if outputs.is_empty() {
-        // Nothing to say yet (e.g. the deadline moved): keep the schedule in step.
-        super::timer::schedule_deadline(state, session_id, &record).await?;
-        return Ok(TickOutcome::Done);
+        // Nothing to say yet (e.g. the deadline moved): keep the schedule in step, with
+        // the record as read (a write that came in between scheduled its own deadline).
+        let due_ms = super::timer::idle_deadline(state, session_id, &record).due_ms;
+        let outcome = keep_schedule_of(state, session_id, versioned, due_ms).await?;
+        if let (TickOutcome::Done, Some(due_ms)) = (&outcome, due_ms) {
+            super::timer::wake_for(state, due_ms);
+        }
+        return Ok(outcome);
     }
     let log = conversation_log(&record.conversation_id);
     let entries = turn_entries(now, None, &outputs);
@@ -349,6 +358,34 @@ async fn apply_tick(
             Ok(TickOutcome::Conflict)
         }
         AppendOutcome::Duplicate { .. } | AppendOutcome::IdConflict => Ok(TickOutcome::Done),
+    }
+}
+
+/// Sets the session's idle deadline to `due_ms` (`None`: clears it) only while its record
+/// is still at the version read: the record is written back unchanged with the deadline in
+/// one compare-and-set ([`crate::store::Store::put_scheduled`]), so the deadline of a record
+/// written meanwhile (which set its own in the same write) is never replaced. A conflict is
+/// [`TickOutcome::Conflict`]: the tick reads the record again.
+async fn keep_schedule_of(
+    state: &AppState,
+    session_id: &str,
+    versioned: &Versioned,
+    due_ms: Option<i64>,
+) -> Result<TickOutcome, ApiError> {
+    let write = RecordWrite {
+        key: session_key(session_id),
+        expected_version: Some(versioned.version),
+        value: versioned.value.clone(),
+        ttl: Some(SESSION_RETENTION),
+    };
+    let schedule = ScheduleWrite {
+        schedule: IDLE_SCHEDULE.to_owned(),
+        member: session_id.to_owned(),
+        due_ms,
+    };
+    match state.store.put_scheduled(write, schedule).await? {
+        CasOutcome::Written { .. } => Ok(TickOutcome::Done),
+        CasOutcome::Conflict { .. } => Ok(TickOutcome::Conflict),
     }
 }
 

@@ -9,7 +9,8 @@
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
 //! (security_*.rs; which refusals write an audit line: audit_lines.rs); access tokens that
 //! expire under an open console (token_expiry.rs); a stalled store under open consoles
-//! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs).
+//! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs); an idle
+//! tick raced by the end of a wait (idle_tick_race.rs).
 
 mod abandon;
 mod agent_reconnecting;
@@ -20,6 +21,7 @@ mod console_transfer_race;
 pub(crate) mod desk;
 mod desk_timer_failure;
 pub(crate) mod external;
+mod idle_tick_race;
 mod job_report;
 mod job_report_log;
 mod job_summary;

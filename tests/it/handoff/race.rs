@@ -2,7 +2,9 @@
 //! store that watches its appends runs the race (once) just before the first append of the
 //! message (a visitor's, or an agent's `send`), or just after it was stored and before the
 //! node goes on (its frames, for one), through the unwatched store, then lets the append go
-//! on, and counts the appends of that message (a retry is another).
+//! on, and counts the appends of that message (a retry is another). Other read-then-write
+//! paths (a timer tick, a link update) are raced the same way before their first record
+//! write or schedule change ([`before_first_write`]).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,7 +14,9 @@ use std::sync::{Arc, Mutex};
 use staffetta::agent::operators;
 use staffetta::app::AppState;
 use staffetta::desk::commands::{self, ConsoleCommand};
-use staffetta::store::{AppendBatch, AppendOutcome, Observed, Store, StoreResult, WriteObserver};
+use staffetta::store::{
+    AppendBatch, AppendOutcome, Observed, RecordWrite, Store, StoreResult, WriteObserver,
+};
 use staffetta::visitor::conversation;
 use staffetta::visitor::record::conversation_log;
 use staffetta_handoff::ConversationId;
@@ -178,4 +182,86 @@ pub(crate) async fn agent_send_raced(
         .map(|_| ())
         .map_err(|refusal| refusal.code);
     (answer, watching.observer().attempts.load(Ordering::SeqCst))
+}
+
+/// A write [`before_first_write`] may pick: a record write (a put, with or without a
+/// schedule change, by key) or another call by its name and the name it is on (e.g.
+/// `("unschedule", "idle")`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Write<'a> {
+    /// `put` or `put_scheduled` of this key.
+    Put(&'a str),
+    /// Any other store call (reads included) on a name.
+    Call(&'static str, &'a str),
+}
+
+type Picks = Box<dyn Fn(Write<'_>) -> bool + Send + Sync>;
+
+/// Plays its race once, before the first write it picks.
+struct BeforeFirstWrite {
+    picks: Picks,
+    race: Mutex<Option<Play>>,
+    /// How many picked writes were made (a retry is another).
+    picked: AtomicUsize,
+}
+
+impl BeforeFirstWrite {
+    async fn see(&self, write: Write<'_>) {
+        if !(self.picks)(write) {
+            return;
+        }
+        self.picked.fetch_add(1, Ordering::SeqCst);
+        let race = self.race.lock().unwrap().take();
+        if let Some(race) = race {
+            race.await;
+        }
+    }
+}
+
+impl std::fmt::Debug for BeforeFirstWrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BeforeFirstWrite")
+            .field("picked", &self.picked)
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteObserver for BeforeFirstWrite {
+    async fn before_put(&self, _inner: &dyn Store, write: &RecordWrite) -> StoreResult<()> {
+        self.see(Write::Put(&write.key)).await;
+        Ok(())
+    }
+
+    async fn before_call(
+        &self,
+        _inner: &dyn Store,
+        call: &'static str,
+        name: &str,
+    ) -> StoreResult<()> {
+        self.see(Write::Call(call, name)).await;
+        Ok(())
+    }
+}
+
+/// Watches the writes of a node's state: the first one `picks` chooses is held while `race`
+/// (written against `state`, the unwatched node) runs, then made. Returns the watched state
+/// and a count of the picked writes made through it (a retry is another).
+pub(crate) fn before_first_write(
+    state: &AppState,
+    picks: impl Fn(Write<'_>) -> bool + Send + Sync + 'static,
+    race: impl Future<Output = ()> + Send + 'static,
+) -> (AppState, impl Fn() -> usize) {
+    let watching = Arc::new(Observed::new(
+        Arc::clone(&state.store),
+        BeforeFirstWrite {
+            picks: Box::new(picks),
+            race: Mutex::new(Some(Box::pin(race))),
+            picked: AtomicUsize::new(0),
+        },
+    ));
+    let mut watched = state.clone();
+    watched.store = Arc::clone(&watching) as Arc<dyn Store>;
+    let picked = move || watching.observer().picked.load(Ordering::SeqCst);
+    (watched, picked)
 }
