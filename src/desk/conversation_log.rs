@@ -49,20 +49,51 @@ pub async fn link(state: &AppState, conversation: &str) -> Result<Option<Handoff
 /// Links a conversation to its session (the agent transcript, desk notices and a purge find
 /// the session through it). No expiry: the link lives as long as the conversation (a write
 /// clears the 30-day expiry links had before).
+///
+/// A read-modify-write under compare-and-set, tried again when another writer came in
+/// between (two handoff requests of one visitor): the merged link keeps the later
+/// `handoff_seq` of the two, so the start of the last handoff never moves back to an older
+/// one and neither writer's is lost. A link deleted in between (the conversation was
+/// erased or retention removed it) is not written again: 404 `session_not_found`, as for
+/// any write to a deleted conversation. 503 `busy` after [`CAS_ATTEMPTS`] conflicts.
 pub async fn write_link(
     state: &AppState,
     conversation: &str,
     link: &HandoffLink,
 ) -> Result<(), ApiError> {
-    let current = state.store.get(&link_key(conversation)).await?;
-    let write = RecordWrite {
-        key: link_key(conversation),
-        expected_version: current.map(|c| c.version),
-        value: Bytes::from(serde_json::to_vec(link).unwrap_or_default()),
-        ttl: None,
-    };
-    state.store.put(write).await?;
-    Ok(())
+    let key = link_key(conversation);
+    let mut current = state.store.get(&key).await?;
+    for _ in 0..CAS_ATTEMPTS {
+        let merged = merge_link(current.as_ref(), link);
+        let write = RecordWrite {
+            key: key.clone(),
+            expected_version: current.as_ref().map(|c| c.version),
+            value: Bytes::from(serde_json::to_vec(&merged).unwrap_or_default()),
+            ttl: None,
+        };
+        match state.store.put(write).await? {
+            CasOutcome::Written { .. } => return Ok(()),
+            CasOutcome::Conflict { current: None } => {
+                return Err(conversation::session_not_found());
+            }
+            CasOutcome::Conflict { current: now } => current = now,
+        }
+    }
+    Err(ApiError::new(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "The conversation is busy; please retry.",
+    ))
+}
+
+/// What [`write_link`] stores over `current`: `link`, with the later `handoff_seq` of the
+/// two (an undecodable stored link is replaced).
+fn merge_link(current: Option<&Versioned>, link: &HandoffLink) -> HandoffLink {
+    let stored = current.and_then(|c| serde_json::from_slice::<HandoffLink>(&c.value).ok());
+    HandoffLink {
+        session_id: link.session_id.clone(),
+        handoff_seq: stored.map_or(link.handoff_seq, |s| s.handoff_seq.max(link.handoff_seq)),
+    }
 }
 
 /// Links a new conversation to its session ([`write_link`]): one write, as no link of it
@@ -437,6 +468,32 @@ mod tests {
             assert_eq!(back, entry);
             assert!(back.is_persistent());
         }
+    }
+
+    #[test]
+    fn a_merged_link_keeps_the_later_handoff_seq_of_the_two() {
+        let stored = |seq: u64| Versioned {
+            version: 7,
+            value: Bytes::from(
+                serde_json::to_vec(&HandoffLink {
+                    session_id: "s".to_owned(),
+                    handoff_seq: seq,
+                })
+                .unwrap(),
+            ),
+        };
+        let ours = HandoffLink {
+            session_id: "s".to_owned(),
+            handoff_seq: 9,
+        };
+        assert_eq!(merge_link(Some(&stored(4)), &ours).handoff_seq, 9);
+        assert_eq!(merge_link(Some(&stored(12)), &ours).handoff_seq, 12);
+        assert_eq!(merge_link(None, &ours).handoff_seq, 9);
+        let garbage = Versioned {
+            version: 1,
+            value: Bytes::from_static(b"not json"),
+        };
+        assert_eq!(merge_link(Some(&garbage), &ours).handoff_seq, 9);
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! (security_*.rs; which refusals write an audit line: audit_lines.rs); access tokens that
 //! expire under an open console (token_expiry.rs); a stalled store under open consoles
 //! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs); an idle
-//! tick raced by the end of a wait (idle_tick_race.rs).
+//! tick raced by the end of a wait (idle_tick_race.rs); a conversation's link written by two
+//! writers at once (link_race.rs).
 
 mod abandon;
 mod agent_reconnecting;
@@ -25,6 +26,7 @@ mod idle_tick_race;
 mod job_report;
 mod job_report_log;
 mod job_summary;
+mod link_race;
 mod login;
 mod login_lock_growth;
 mod operators;
