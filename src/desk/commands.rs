@@ -3,6 +3,8 @@
 //! agent's chat message goes into the conversation log (with its item for the site's external
 //! desk, in the same write) before anyone is told about it.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use serde::Deserialize;
 use serde_json::{Value, json};
 use staffetta_handoff::connector::{
@@ -293,7 +295,8 @@ async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Res
 /// append carries the desk's version as its guard ([`guarded_append`]). A transfer (or any
 /// desk change) landing in between stores nothing and the command is checked again on the
 /// desk read afresh, so a send that lost the race to a transfer is refused with
-/// `not_your_conversation`, as one sent after it. The desk itself is not written.
+/// `not_your_conversation`, as one sent after it, and one that lost it to the end of the
+/// conversation with `conversation_ended` ([`ended_or`]). The desk itself is not written.
 async fn post_agent_message(
     state: &AppState,
     site: &SiteId,
@@ -320,13 +323,16 @@ async fn post_agent_message(
     }
     let agent = &inbound.agent;
     let log = conversation_log(id);
-    let (outcome, shown) = guarded_append::append(state, &log, move || async move {
+    // A try found the conversation online with this agent (its write may still lose).
+    let had_it = &AtomicBool::new(false);
+    let tried = guarded_append::append(state, &log, move || async move {
         let (mut desk, guard) = site_desk::read_guarded(state, site.as_str()).await?;
         let now = crate::visitor::conversation::now(state);
         let message = apply_command(&mut desk, now, inbound)
             .map_err(|e| Refusal::from(&e))?
             .message
             .ok_or_else(|| Refusal::from(ApiError::internal(&"a send without a message")))?;
+        had_it.store(true, Ordering::Relaxed);
         let agent_name = desk
             .agent(agent)
             .map(|a| a.profile().display_name().as_str().to_owned())
@@ -370,7 +376,14 @@ async fn post_agent_message(
         };
         Ok::<_, Refusal>((batch, shown))
     })
-    .await?;
+    .await;
+    let (outcome, shown) = match tried {
+        Ok(stored) => stored,
+        Err(refusal) => {
+            let had_it = had_it.load(Ordering::Relaxed);
+            return Err(ended_or(state, &link.session_id, had_it, refusal).await);
+        }
+    };
     let AppendOutcome::Appended {
         first_seq,
         last_seq,
@@ -385,6 +398,32 @@ async fn post_agent_message(
         .publish(id, BusNotice::Appended { head: last_seq });
     deliver::message_stored(state, site.as_str(), agent, &shown, first_seq).await;
     Ok(())
+}
+
+/// A `send` the desk refused after the session was found with an agent: a conversation
+/// that ended meanwhile (the visitor left, or it was ended from elsewhere) answers
+/// `conversation_ended`, as a send after the end does, instead of what the desk says of a
+/// conversation it no longer holds. Ended: the desk dropped the conversation after a try
+/// found it online with this agent (its write lost to that change; the session may not say
+/// so yet), or the session is no longer with an agent. Any other refusal (a transfer to
+/// someone else: `not_your_conversation`) is kept.
+async fn ended_or(state: &AppState, session_id: &str, had_it: bool, refusal: Refusal) -> Refusal {
+    let ended = || {
+        Refusal::new(
+            "conversation_ended",
+            "The visitor has left this conversation.",
+        )
+    };
+    match refusal.code.as_str() {
+        "unknown_conversation" if had_it => ended(),
+        "unknown_conversation" | "not_your_conversation" => {
+            match crate::visitor::conversation::load(state, session_id).await {
+                Ok((record, _)) if record.status != Status::Handoff => ended(),
+                _ => refusal,
+            }
+        }
+        _ => refusal,
+    }
 }
 
 #[cfg(test)]
