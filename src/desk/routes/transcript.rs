@@ -100,6 +100,12 @@ pub(super) async fn transcript(
 
 /// The visitor's other conversations on the site, newest first (at most
 /// [`MAX_PREVIOUS_CONVERSATIONS`]), each with its start time.
+///
+/// Only conversations whose welcome was written: a start lists its conversation before the
+/// welcome ([`crate::visitor::opening`]), and one that failed on a store error whose cleanup
+/// failed too leaves that listing behind with an empty log (until an erasure or the
+/// retention deletes it, docs/retention.md). It has no transcript, so it is not shown; nor
+/// is a start still under way. The heads of one page of candidates are read concurrently.
 async fn previous_conversations(
     state: &AppState,
     site: &str,
@@ -113,11 +119,22 @@ async fn previous_conversations(
     previous.retain(|id| id != chat_id);
     previous.sort();
     previous.reverse();
-    Ok(previous
-        .iter()
-        .take(MAX_PREVIOUS_CONVERSATIONS)
-        .map(|id| json!({ "chat_id": id, "started_at": uuid_v7_millis(id) }))
-        .collect())
+    let mut listed = Vec::new();
+    for page in previous.chunks(MAX_PREVIOUS_CONVERSATIONS) {
+        let heads = futures_util::future::try_join_all(
+            page.iter()
+                .map(|id| async move { state.store.log_head(&conversation_log(id)).await }),
+        )
+        .await?;
+        let welcomed = page.iter().zip(heads).filter(|(_, head)| *head > 0);
+        for (id, _) in welcomed.take(MAX_PREVIOUS_CONVERSATIONS - listed.len()) {
+            listed.push(json!({ "chat_id": id, "started_at": uuid_v7_millis(id) }));
+        }
+        if listed.len() == MAX_PREVIOUS_CONVERSATIONS {
+            break;
+        }
+    }
+    Ok(listed)
 }
 
 /// The transcript lines of the latest [`MAX_TRANSCRIPT`] log entries before `before` (or up

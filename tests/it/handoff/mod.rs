@@ -11,7 +11,8 @@
 //! expire under an open console (token_expiry.rs); a stalled store under open consoles
 //! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs); an idle
 //! tick raced by the end of a wait (idle_tick_race.rs); a conversation's link written by two
-//! writers at once (link_race.rs).
+//! writers at once (link_race.rs); a failed start's listing left behind
+//! (failed_start_listing.rs).
 
 mod abandon;
 mod agent_reconnecting;
@@ -22,6 +23,7 @@ mod console_transfer_race;
 pub(crate) mod desk;
 mod desk_timer_failure;
 pub(crate) mod external;
+mod failed_start_listing;
 mod idle_tick_race;
 mod job_report;
 mod job_report_log;
