@@ -26,7 +26,7 @@ use crate::visitor::turn::encode_entries;
 const CAS_ATTEMPTS: usize = 8;
 
 /// What links a conversation to its session (written at the start, updated by a handoff).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct HandoffLink {
     /// The visitor session.
     pub session_id: String,
@@ -64,7 +64,13 @@ pub async fn write_link(
     let key = link_key(conversation);
     let mut current = state.store.get(&key).await?;
     for _ in 0..CAS_ATTEMPTS {
-        let merged = merge_link(current.as_ref(), link);
+        let stored = current.as_ref().and_then(decode_link);
+        let merged = merge_link(stored.as_ref(), link);
+        if stored.as_ref() == Some(&merged) {
+            // Already there (say, a concurrent request of the same handoff wrote it): a
+            // write would change nothing, and ten such requests would only conflict.
+            return Ok(());
+        }
         let write = RecordWrite {
             key: key.clone(),
             expected_version: current.as_ref().map(|c| c.version),
@@ -86,10 +92,14 @@ pub async fn write_link(
     ))
 }
 
-/// What [`write_link`] stores over `current`: `link`, with the later `handoff_seq` of the
-/// two (an undecodable stored link is replaced).
-fn merge_link(current: Option<&Versioned>, link: &HandoffLink) -> HandoffLink {
-    let stored = current.and_then(|c| serde_json::from_slice::<HandoffLink>(&c.value).ok());
+/// A stored link; `None` when it does not decode (then it is replaced).
+fn decode_link(stored: &Versioned) -> Option<HandoffLink> {
+    serde_json::from_slice(&stored.value).ok()
+}
+
+/// What [`write_link`] stores over the `stored` link: `link`, with the later `handoff_seq`
+/// of the two.
+fn merge_link(stored: Option<&HandoffLink>, link: &HandoffLink) -> HandoffLink {
     HandoffLink {
         session_id: link.session_id.clone(),
         handoff_seq: stored.map_or(link.handoff_seq, |s| s.handoff_seq.max(link.handoff_seq)),
@@ -486,14 +496,15 @@ mod tests {
             session_id: "s".to_owned(),
             handoff_seq: 9,
         };
-        assert_eq!(merge_link(Some(&stored(4)), &ours).handoff_seq, 9);
-        assert_eq!(merge_link(Some(&stored(12)), &ours).handoff_seq, 12);
+        let merged = |stored: &Versioned| merge_link(decode_link(stored).as_ref(), &ours);
+        assert_eq!(merged(&stored(4)).handoff_seq, 9);
+        assert_eq!(merged(&stored(12)).handoff_seq, 12);
         assert_eq!(merge_link(None, &ours).handoff_seq, 9);
         let garbage = Versioned {
             version: 1,
             value: Bytes::from_static(b"not json"),
         };
-        assert_eq!(merge_link(Some(&garbage), &ours).handoff_seq, 9);
+        assert_eq!(merged(&garbage).handoff_seq, 9);
     }
 
     #[test]
