@@ -191,6 +191,20 @@ export function widget(page, namespace = 'default') {
   };
 }
 
+/** Opens the fixture page `path` in a new page of `context`, opens the launcher and waits for
+ * the bot's first bubble; resolves with { page, w, errors } (the page's uncaught errors). */
+export async function openChat(env, context, path = 'plain') {
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${env.fixtures}/${path}`);
+  const w = widget(page);
+  await w.ready();
+  await inWidget(page, '.launcher-button').click();
+  await inWidget(page, '.msg-bot .bubble').first().waitFor({ timeout: 15_000 });
+  return { page, w, errors };
+}
+
 /** A locator inside the widget's shadow root (playwright pierces open shadow roots). */
 export function inWidget(page, selector, namespace = 'default') {
   return page.locator(`.staffetta-root[data-namespace="${namespace}"] ${selector}`);

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { artifactsDir, desktop, inWidget, setUp, widget } from './harness.mjs';
+import { artifactsDir, desktop, inWidget, openChat, setUp } from './harness.mjs';
 
 let env;
 let apiMissing = 'not probed yet';
@@ -21,17 +21,7 @@ before(async () => {
 });
 after(async () => { await env?.stop(); });
 
-async function start(context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${env.fixtures}/plain`);
-  const w = widget(page);
-  await w.ready();
-  await inWidget(page, '.launcher-button').click();
-  await inWidget(page, '.msg-bot .bubble').first().waitFor({ timeout: 15_000 });
-  return { page, w, errors };
-}
+const start = (context) => openChat(env, context);
 
 const bots = (page) => inWidget(page, '.msg-bot .bubble, .msg-bot .group, .msg-bot figure');
 

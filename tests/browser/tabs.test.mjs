@@ -5,32 +5,21 @@
 // user) in the same browser does not join it. Against the real server.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { axe, desktop, inWidget, setUp, widget } from './harness.mjs';
+import { axe, desktop, inWidget, openChat, setUp, widget } from './harness.mjs';
+import { apiMissing } from './real-config.mjs';
 
 let env;
-let apiMissing = 'not probed yet';
+let missing = 'not probed yet';
 before(async () => {
   env = await setUp();
-  const r = await fetch(`${env.server}/api/v1/sites/demo/sessions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', origin: env.fixtures },
-    body: JSON.stringify({ locale: 'en', anonymous_id: '00000000-0000-4000-8000-000000000001' }),
-  });
-  apiMissing = r.status === 404 || r.status === 405 ? `POST /api/v1/sites/demo/sessions answered ${r.status}` : false;
+  missing = await apiMissing(env);
 });
 after(async () => { await env?.stop(); });
 
 async function openTab(context) {
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${env.fixtures}/plain`);
-  const w = widget(page);
-  await w.ready();
-  await inWidget(page, '.launcher-button').click();
-  await inWidget(page, '.msg-bot .bubble').first().waitFor({ timeout: 15_000 });
-  await page.waitForFunction(() => window.Staffetta.instances.default.getState().conversation.status === 'online', null, { timeout: 15_000 });
-  return { page, w, errors };
+  const tab = await openChat(env, context);
+  await tab.page.waitForFunction(() => window.Staffetta.instances.default.getState().conversation.status === 'online', null, { timeout: 15_000 });
+  return tab;
 }
 
 const visitorBubble = (page, text) => inWidget(page, '.msg-visitor .bubble').filter({ hasText: text });
@@ -42,7 +31,7 @@ async function say(page, words) {
 }
 
 test('a second tab joins the conversation of the first, and both see what either sends', async (t) => {
-  if (apiMissing) return t.skip(apiMissing);
+  if (missing) return t.skip(missing);
   const context = await env.browser.newContext(desktop);
   const first = await openTab(context);
   await say(first.page, 'what are your opening hours?');
@@ -68,7 +57,7 @@ test('a second tab joins the conversation of the first, and both see what either
 });
 
 test('a restart starts a new conversation instead of joining the one another tab still shows', async (t) => {
-  if (apiMissing) return t.skip(apiMissing);
+  if (missing) return t.skip(missing);
   const context = await env.browser.newContext(desktop);
   const first = await openTab(context);
   const second = await openTab(context);
@@ -89,7 +78,7 @@ test('a restart starts a new conversation instead of joining the one another tab
 });
 
 test('a tab of another visitor (a signed-in user) in the same browser does not join the anonymous conversation', async (t) => {
-  if (apiMissing) return t.skip(apiMissing);
+  if (missing) return t.skip(missing);
   const context = await env.browser.newContext(desktop);
   const anonymous = await openTab(context);
   const page = await context.newPage();
