@@ -128,13 +128,7 @@ pub(crate) fn turns(plan: &TurnsPlan, report: &TurnsReport) -> Result<()> {
         per_message(report.server_cpu, report.acked),
         report.server_cpu.as_secs_f64()
     );
-    if report.errors > 0 {
-        bail!(
-            "{} turns failed; first: {}",
-            report.errors,
-            report.first_error.as_deref().unwrap_or("?")
-        );
-    }
+    no_failures("turns", report)?;
     let label = format!(
         "turn p99 < 5 ms at 1,000 turns/s (measured at {}/s: {})",
         plan.rate,
@@ -144,6 +138,18 @@ pub(crate) fn turns(plan: &TurnsPlan, report: &TurnsReport) -> Result<()> {
         verdict(&label, report.latency.p99 < TURN_P99_TARGET);
     } else {
         println!("  target not judged: {label} needs --turns 1000 or more");
+    }
+    Ok(())
+}
+
+/// Fails when some of an open loop's `what` got an error frame or no answer.
+fn no_failures(what: &str, report: &TurnsReport) -> Result<()> {
+    if report.errors > 0 {
+        bail!(
+            "{} {what} failed; first: {}",
+            report.errors,
+            report.first_error.as_deref().unwrap_or("?")
+        );
     }
     Ok(())
 }
@@ -172,13 +178,7 @@ pub(crate) fn relay(report: &RelayReport) -> Result<()> {
         per_message(visitors.server_cpu, visitors.acked),
         visitors.server_cpu.as_secs_f64()
     );
-    if visitors.errors > 0 {
-        bail!(
-            "{} visitor messages failed; first: {}",
-            visitors.errors,
-            visitors.first_error.as_deref().unwrap_or("?")
-        );
-    }
+    no_failures("visitor messages", visitors)?;
     if let Some(first) = report.console_errors.first() {
         bail!(
             "{} console errors; first: {first}",

@@ -48,27 +48,23 @@ async fn an_agent_message_raced_by_a_transfer_away_is_refused_and_not_stored() {
         attempts, 1,
         "the raced write stored nothing and the retry was refused before writing"
     );
-    let log = app
-        .state
-        .store
-        .read_log(&conversation_log(&chat_id), 0, 1_000)
-        .await
-        .unwrap();
-    let stored: Vec<Value> = log
-        .iter()
-        .map(|entry| serde_json::from_slice(&entry.body).unwrap())
-        .collect();
-    assert!(
-        !stored
-            .iter()
-            .any(|event| event.to_string().contains("One more thing")),
-        "nothing of ada's message is in the conversation: {stored:#?}"
-    );
+    let stored = stored(&app.state, &chat_id).await;
+    assert_nothing_of_the_message(&stored);
     assert!(
         stored
             .iter()
             .any(|event| event["type"] == "agent_joined" && event["agent_name"] == "bob"),
         "the transfer did land: {stored:#?}"
+    );
+}
+
+/// Nothing of ada's raced message ("One more thing") is in the conversation.
+fn assert_nothing_of_the_message(stored: &[Value]) {
+    assert!(
+        !stored
+            .iter()
+            .any(|event| event.to_string().contains("One more thing")),
+        "nothing of ada's message is in the conversation: {stored:#?}"
     );
 }
 
@@ -104,12 +100,7 @@ async fn an_agent_message_raced_by_the_visitor_leaving_is_refused_as_sent_to_an_
     );
     assert_eq!(attempts, 1, "the raced write stored nothing");
     let stored = stored(&app.state, &chat_id).await;
-    assert!(
-        !stored
-            .iter()
-            .any(|event| event.to_string().contains("One more thing")),
-        "nothing of ada's message is in the conversation: {stored:#?}"
-    );
+    assert_nothing_of_the_message(&stored);
     assert!(
         stored
             .iter()
@@ -140,10 +131,5 @@ async fn an_agent_message_checked_again_before_a_leave_is_written_is_refused_as_
     assert_eq!(answer, Err("conversation_ended".to_owned()));
     assert_eq!(attempts, 1, "the raced write stored nothing");
     let stored = stored(&app.state, &chat_id).await;
-    assert!(
-        !stored
-            .iter()
-            .any(|event| event.to_string().contains("One more thing")),
-        "nothing of ada's message is in the conversation: {stored:#?}"
-    );
+    assert_nothing_of_the_message(&stored);
 }
