@@ -7,7 +7,8 @@
 //!   their capacity, with every skill of the resource and who did not reject this
 //!   conversation, the one available longest (earliest "available since"; ties by id). A
 //!   conversation transferred to a named agent is offered only to that agent (skills are
-//!   not checked: a person chose them).
+//!   not checked: a person chose them). A waiting conversation that no signed-in agent
+//!   could ever be offered (none serves it, or all who do rejected it) is closed.
 //! - Estimated wait: `ceil(position x average handle time / ready slots)`, where the
 //!   average is over the resource's last N handle times (accept to JOBFINISHED, wrap-up
 //!   included) or the configured default before any sample exists, and ready slots is the
@@ -68,6 +69,20 @@ pub(crate) fn anyone_logged_in_for(resource: &Resource, agents: &BTreeMap<AgentI
     agents
         .values()
         .any(|a| a.state() != AgentState::LoggedOut && resource.served_by(a.profile().skills()))
+}
+
+/// Whether anyone logged in (in any state) could still be offered the waiting
+/// `conversation` of `resource`: they serve it and did not reject it (nor hand it away).
+pub(crate) fn anyone_logged_in_could_take(
+    conversation: &Conversation,
+    resource: &Resource,
+    agents: &BTreeMap<AgentId, Agent>,
+) -> bool {
+    agents.values().any(|a| {
+        a.state() != AgentState::LoggedOut
+            && resource.served_by(a.profile().skills())
+            && !conversation.declined_by().contains(a.profile().id())
+    })
 }
 
 /// Estimated wait in seconds for the visitor at `position` (1 = next).

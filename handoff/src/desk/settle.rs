@@ -21,19 +21,20 @@ impl Desk {
         self.tell_queue_positions(notices);
     }
 
-    /// Waiting conversations whose resource nobody logged in serves any more are closed
-    /// (`queue_closed` / `nobody_available`) so the visitor can leave a request.
+    /// Waiting conversations nobody logged in can be offered any more are closed
+    /// (`queue_closed` / `nobody_available`) so the visitor can leave a request: nobody
+    /// serves their resource, or everyone who does rejected them (or handed them away), so
+    /// the routing would never offer them again.
     fn close_unserved(&mut self, notices: &mut Vec<Notice>) {
-        let served: BTreeMap<&ResourceId, bool> = self
-            .resources
-            .iter()
-            .map(|(id, r)| (id, routing::anyone_logged_in_for(r, &self.agents)))
-            .collect();
         let unserved: Vec<ConversationId> = self
             .conversations
             .values()
             .filter(|c| c.is_waiting() && c.target_agent.is_none())
-            .filter(|c| !served.get(&c.resource).copied().unwrap_or(false))
+            .filter(|c| {
+                self.resources.get(&c.resource).is_none_or(|resource| {
+                    !routing::anyone_logged_in_could_take(c, resource, &self.agents)
+                })
+            })
             .map(|c| c.id.clone())
             .collect();
         for conversation in unserved {

@@ -164,6 +164,28 @@ async fn a_rejected_offer_goes_to_the_next_agent() {
 }
 
 #[tokio::test]
+async fn a_visitor_rejected_by_the_only_agent_is_told_nobody_is_available_and_the_bot_answers() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app.visitor().await;
+    assert_eq!(ask_for_human(&visitor).await["outcome"], "offered");
+    let offer = ada.offer().await;
+    ada.send(json!({"command": "reject", "offer": offer})).await;
+    assert_eq!(ada.until("JOBFINISHED").await["reason"], "rejected");
+    // Nobody else could ever be offered the chat: the visitor may leave a request instead
+    // of waiting for ever at "number 1 in the queue".
+    let closed = visitor_event(&visitor, "queue_closed").await;
+    assert_eq!(closed["reason"], "nobody_available", "{closed}");
+    let reply = visitor.pick("profile").await;
+    assert!(
+        reply["output"]["generic"]
+            .to_string()
+            .contains("What's your name?"),
+        "the bot has the conversation again: {reply}"
+    );
+}
+
+#[tokio::test]
 async fn offer_times_out_and_agent_is_forced_to_pause() {
     let app = spawn_desk(10).await;
     let mut ada = agent(&app, "ada", "agent").await;

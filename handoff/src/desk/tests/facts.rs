@@ -1,6 +1,7 @@
 //! Named facts about routing and offers.
 
 use super::*;
+use crate::visitor_event::ClosedReason;
 
 #[test]
 fn offer_times_out_and_agent_is_forced_to_pause() {
@@ -190,7 +191,9 @@ fn reject_moves_offer_to_next_agent() {
         crate::agent::AgentState::Ready
     );
 
-    // Bob rejects too: nobody who has not declined is left, so c1 waits.
+    // Carol logs in paused: she has not declined c1, so it waits for her.
+    login(&mut desk, "carol", t(3));
+    pause(&mut desk, "carol", t(3));
     let notices = desk
         .reject(t(4), &aid("bob"), offer_of(&desk, "bob"))
         .unwrap();
@@ -203,6 +206,28 @@ fn reject_moves_offer_to_next_agent() {
         desk.conversation(&cid("c1")).unwrap().declined_by().len(),
         2
     );
+}
+
+#[test]
+fn a_conversation_every_logged_in_agent_rejected_tells_the_visitor_nobody_is_available() {
+    let mut desk = desk();
+    login(&mut desk, "ada", t(0));
+    ask(&mut desk, "c1", t(1));
+    // Ada is the only agent: once she rejects, nobody would ever be offered c1 again.
+    let notices = desk
+        .reject(t(2), &aid("ada"), offer_of(&desk, "ada"))
+        .unwrap();
+    assert_eq!(events_for(&notices, "ada"), ["JOBFINISHED:rejected"]);
+    assert_eq!(
+        told(&notices, "c1"),
+        [VisitorEvent::QueueClosed {
+            reason: ClosedReason::NobodyAvailable
+        }],
+        "the visitor can leave a request instead of waiting for ever"
+    );
+    assert!(desk.conversation(&cid("c1")).is_none());
+    // Asking again is a new request: ada may take it this time.
+    assert_eq!(ask(&mut desk, "c1", t(3)).0, RequestOutcome::Offered);
 }
 
 #[test]

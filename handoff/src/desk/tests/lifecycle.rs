@@ -199,7 +199,10 @@ fn a_transfer_to_a_named_agent_skips_the_skills() {
         ["JOBSCHEDULED", "JOBCHANGED", "POPUP"],
         "bob lacks `sales`"
     );
-    // When the named agent rejects, normal routing takes over, and ada handed it away.
+    // When the named agent rejects, normal routing takes over, and ada handed it away:
+    // c1 waits for carol (paused, with `sales`).
+    login(&mut desk, "carol", t(4));
+    pause(&mut desk, "carol", t(4));
     let notices = desk
         .reject(t(11), &aid("bob"), offer_of(&desk, "bob"))
         .unwrap();
