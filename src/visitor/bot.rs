@@ -42,6 +42,21 @@ pub enum BotLoadError {
         /// What went wrong.
         message: String,
     },
+    /// A site's default locale has no system texts (a typo would give visitors another
+    /// language's widget).
+    #[error(
+        "site `{site}`: `default_locale` `{locale}` has no texts in {dir} (available: {available})"
+    )]
+    DefaultLocale {
+        /// The site id.
+        site: String,
+        /// The configured locale.
+        locale: String,
+        /// The locales folder.
+        dir: String,
+        /// The locales that have texts, comma separated.
+        available: String,
+    },
     /// A site's time zone is unknown.
     #[error("site `{site}`: `{time_zone}` is not an IANA time zone")]
     TimeZone {
@@ -95,7 +110,16 @@ impl Bots {
             }
         })?;
         let mut sites = HashMap::new();
+        let available: Vec<&str> = localizer.locales().collect();
         for site in &settings.sites {
+            if super::locale::matching(&site.default_locale, &available).is_none() {
+                return Err(BotLoadError::DefaultLocale {
+                    site: site.id.clone(),
+                    locale: site.default_locale.clone(),
+                    dir: settings.paths.locales.display().to_string(),
+                    available: available.join(", "),
+                });
+            }
             let dialog = dialogs
                 .get(&site.dialog)
                 .ok_or_else(|| BotLoadError::UnknownDialog {

@@ -39,34 +39,52 @@ pub fn negotiate<S: AsRef<str>>(
     available: &[S],
     default: &str,
 ) -> String {
-    let available_ids: Vec<(LanguageIdentifier, &str)> = available
-        .iter()
-        .filter_map(|tag| {
-            let tag = tag.as_ref();
-            parse_tag(tag).map(|id| (id, tag))
-        })
-        .collect();
-    let ids: Vec<&LanguageIdentifier> = available_ids.iter().map(|(id, _)| id).collect();
-    let best = |wanted: &[LanguageIdentifier]| -> Option<String> {
-        let found = negotiate_languages(wanted, &ids, None, NegotiationStrategy::Lookup);
-        let id = found.first()?;
-        available_ids
-            .iter()
-            .find(|(candidate, _)| candidate == **id)
-            .map(|(_, tag)| (*tag).to_owned())
-    };
-    if let Some(found) = requested.and_then(parse_tag).and_then(|id| best(&[id])) {
+    let available_ids = parsed(available);
+    if let Some(found) = requested
+        .and_then(parse_tag)
+        .and_then(|id| best(&[id], &available_ids))
+    {
         return found;
     }
-    if let Some(found) = accept_language.and_then(|header| best(&parse_accept_language(header))) {
+    if let Some(found) =
+        accept_language.and_then(|header| best(&parse_accept_language(header), &available_ids))
+    {
         return found;
     }
-    if let Some(found) = parse_tag(default).and_then(|id| best(&[id])) {
+    if let Some(found) = parse_tag(default).and_then(|id| best(&[id], &available_ids)) {
         return found;
     }
     available
         .first()
         .map_or_else(|| default.to_owned(), |tag| tag.as_ref().to_owned())
+}
+
+/// The entry of `available` that serves `tag` (`it-CH` finds `it`), with the same matching
+/// as [`negotiate`]; `None` when none does (or `tag` is not a locale tag).
+pub fn matching<S: AsRef<str>>(tag: &str, available: &[S]) -> Option<String> {
+    best(&[parse_tag(tag)?], &parsed(available))
+}
+
+/// The available tags that parse, with their identifiers.
+fn parsed<S: AsRef<str>>(available: &[S]) -> Vec<(LanguageIdentifier, &str)> {
+    available
+        .iter()
+        .filter_map(|tag| {
+            let tag = tag.as_ref();
+            parse_tag(tag).map(|id| (id, tag))
+        })
+        .collect()
+}
+
+/// The available tag that best serves `wanted` (in preference order), if any.
+fn best(wanted: &[LanguageIdentifier], available: &[(LanguageIdentifier, &str)]) -> Option<String> {
+    let ids: Vec<&LanguageIdentifier> = available.iter().map(|(id, _)| id).collect();
+    let found = negotiate_languages(wanted, &ids, None, NegotiationStrategy::Lookup);
+    let id = found.first()?;
+    available
+        .iter()
+        .find(|(candidate, _)| candidate == **id)
+        .map(|(_, tag)| (*tag).to_owned())
 }
 
 /// The language ranges of an `Accept-Language` header, best first (by `q`, then by
@@ -182,6 +200,14 @@ mod tests {
     fn an_unsupported_widget_locale_falls_back_to_accept_language() {
         assert_eq!(pick(Some("pt-BR"), Some("es-ES,es;q=0.9,en;q=0.8")), "es");
         assert_eq!(pick(Some("not a tag!"), Some("de")), "de");
+    }
+
+    #[test]
+    fn a_locale_matches_its_own_or_its_language_and_nothing_else() {
+        assert_eq!(matching("it-CH", SUPPORTED).as_deref(), Some("it"));
+        assert_eq!(matching("en", SUPPORTED).as_deref(), Some("en"));
+        assert_eq!(matching("xx", SUPPORTED), None);
+        assert_eq!(matching("not a tag!", SUPPORTED), None);
     }
 
     #[test]

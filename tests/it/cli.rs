@@ -102,6 +102,46 @@ fn config_check_refuses_an_identity_key_that_serve_could_not_use() {
 }
 
 #[test]
+fn config_check_refuses_a_default_locale_that_has_no_texts() {
+    let dir = workdir();
+    let output = command(dir.path()).arg("default-config").output().unwrap();
+    let config = String::from_utf8(output.stdout).unwrap();
+    assert!(config.contains("default_locale = \"en\""));
+    let file = dir.path().join("staffetta.toml");
+    // A typo: visitors would get the first locale folder's widget texts (German).
+    std::fs::write(
+        &file,
+        config.replace("default_locale = \"en\"", "default_locale = \"xx\""),
+    )
+    .unwrap();
+    let check = command(dir.path())
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(stderr.contains("`default_locale` `xx`"), "{stderr}");
+    assert!(stderr.contains("available: de, en, es, fr, it"), "{stderr}");
+    // A regional tag is served by its language.
+    std::fs::write(
+        &file,
+        config.replace("default_locale = \"en\"", "default_locale = \"it-CH\""),
+    )
+    .unwrap();
+    let check = command(dir.path())
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+#[test]
 fn config_check_redacts_secrets() {
     let dir = workdir();
     let output = command(dir.path())
