@@ -16,7 +16,9 @@ pub enum LogFormat {
 
 /// Installs the global subscriber writing to `writer`. The filter comes from `RUST_LOG`, with
 /// `info` as the default. Message bodies and secrets are never logged at info level.
-pub fn init<W>(format: LogFormat, writer: W)
+/// Pretty lines are coloured only when `writer` is a terminal (`is_terminal`), so a log file
+/// or journald gets plain text.
+pub fn init<W>(format: LogFormat, writer: W, is_terminal: bool)
 where
     W: for<'w> MakeWriter<'w> + Send + Sync + 'static,
 {
@@ -24,6 +26,7 @@ where
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(writer)
+        .with_ansi(is_terminal)
         .with_target(false);
     // A second init (tests) is harmless: the first subscriber stays.
     let _ = match format {

@@ -30,7 +30,8 @@ pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
     if let Some(dir) = &args.data_dir {
         settings.store.path.clone_from(dir);
     }
-    crate::telemetry::init(cli.log_format, std::io::stderr);
+    let is_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    crate::telemetry::init(cli.log_format, std::io::stderr, is_terminal);
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -187,6 +187,31 @@ fn serve_without_config_answers_healthz_quickly_and_exits_0_on_sigterm() {
 }
 
 #[test]
+fn log_lines_written_to_a_file_or_pipe_carry_no_colour_codes() {
+    let dir = workdir();
+    let mut child = command(dir.path())
+        .env("RUST_LOG", "info")
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
+    assert!(first.starts_with("Staffetta listening on"), "{first}");
+    let node = crate::support::binary::ServedBinary {
+        child,
+        base_url: String::new(),
+    };
+    node.signal("TERM");
+    let output = node.into_output();
+    let stderr = String::from_utf8_lossy(&output);
+    assert!(stderr.contains("store opened"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "escape codes in {stderr:?}");
+}
+
+#[test]
 fn a_data_dir_locked_by_another_node_is_a_clear_error() {
     let dir = workdir();
     let data = dir.path().join("data");

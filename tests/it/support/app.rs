@@ -65,7 +65,7 @@ pub async fn spawn_app_wrapped(
     wrap: impl FnOnce(Arc<dyn Store>) -> Arc<dyn Store>,
 ) -> TestApp {
     if std::env::var_os("TEST_LOG").is_some() {
-        staffetta::telemetry::init(Default::default(), std::io::stderr);
+        staffetta::telemetry::init(Default::default(), std::io::stderr, true);
     }
     let data_dir = tempfile::tempdir().expect("temp dir");
     let mut settings = test_settings(data_dir.path());

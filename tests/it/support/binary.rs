@@ -80,6 +80,16 @@ impl ServedBinary {
         assert!(status.success(), "kill -{name} failed");
     }
 
+    /// Waits (bounded, 15 s) for the process to exit and returns its piped stderr.
+    pub fn into_output(mut self) -> Vec<u8> {
+        self.wait_exit(Duration::from_secs(15));
+        let mut stderr = Vec::new();
+        if let Some(mut pipe) = self.child.stderr.take() {
+            std::io::Read::read_to_end(&mut pipe, &mut stderr).expect("read stderr");
+        }
+        stderr
+    }
+
     /// Waits (bounded) for the process to exit and returns its exit code.
     pub fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
         let deadline = Instant::now() + timeout;
