@@ -54,6 +54,9 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   assert.match(await bar.locator('[part="handoff-text"]').textContent(), /You are number 1 in the queue\./);
   const stop = bar.getByRole('button', { name: 'Stop waiting' });
   assert.equal(await handoffPhase(page), 'waiting');
+  // The header's restart would end the wait at one click: hidden while the bar is there.
+  const restart = inWidget(page, '[part="restart-button"]');
+  assert.equal(await restart.isHidden(), true, 'no restart while waiting');
   assert.deepEqual(await axe(page), [], 'waiting in the queue');
 
   // Stop waiting: the server writes handoff_cancelled, its text is a system line, the
@@ -68,6 +71,7 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   assert.deepEqual(cancelled, [['visitor', 'visitor_cancelled']]);
   await bar.waitFor({ state: 'hidden' });
   assert.equal(await handoffPhase(page), 'bot');
+  assert.equal(await restart.isVisible(), true, 'restart is back with the bot');
   assert.equal(await page.evaluate(() => document.querySelector('.staffetta-root').shadowRoot.activeElement?.tagName), 'TEXTAREA',
     'focus goes to the composer once the bar is gone');
 
@@ -87,6 +91,7 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   await until('the header names the agent', async () => (await inWidget(page, '[part="status"]').textContent()) === 'Chatting with Ada');
   await bar.getByRole('button', { name: 'End chat' }).waitFor();
   assert.equal(await bar.locator('[part="handoff-text"]').isHidden(), true);
+  assert.equal(await restart.isHidden(), true, 'no restart while chatting with the agent');
 
   // The agent types: the indicator names them; when they stop it goes at once.
   await desk.send({ command: 'typing', conversation: chatId });
@@ -119,6 +124,7 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   await agentMessage.waitFor();
   await until('the header still names the agent', async () => (await inWidget(page, '[part="status"]').textContent()) === 'Chatting with Ada');
   assert.equal(await handoffPhase(page), 'agent');
+  assert.equal(await restart.isHidden(), true, 'no restart after a reload either');
 
   // The agent ends the conversation: the restart notice, and the bar goes.
   await desk.send({ command: 'end', conversation: chatId });
@@ -127,6 +133,7 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   await ended.getByRole('button', { name: 'Start a new conversation' }).waitFor();
   await bar.waitFor({ state: 'hidden' });
   assert.equal(await handoffPhase(page), 'ended');
+  assert.equal(await restart.isVisible(), true, 'restart once the chat has ended');
   assert.notEqual(await inWidget(page, '[part="status"]').textContent(), 'Chatting with Ada');
 
   assert.deepEqual(errors, []);

@@ -46,6 +46,9 @@ C._syncHandoff = function () {
   var h = this.handoff;
   var waiting = h.phase === 'waiting';
   this.handoffBar.hidden = !waiting && h.phase !== 'agent';
+  // A restart would end the wait or the chat with a person at one click of a header icon:
+  // while the bar is there, its Stop waiting / End chat is the way out.
+  this.restartButton.hidden = !this.handoffBar.hidden;
   this.handoffText.hidden = !waiting;
   this.handoffText.textContent = waiting ? h.text || this.t('agent-connecting') : '';
   this.handoffButton.textContent = this.t(waiting ? 'handoff-cancel' : 'handoff-end');

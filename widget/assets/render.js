@@ -82,7 +82,7 @@ var CHAT_CSS =
   '.header{display:flex;align-items:center;gap:10px;padding:10px 12px;background:var(--staffetta-primary);color:var(--staffetta-on-primary)}' +
   '.avatar{width:36px;height:36px;border-radius:50%;flex:none;display:grid;place-items:center;background:rgba(255,255,255,.2);font-weight:700;object-fit:cover}' +
   '.titles{flex:1;min-width:0}.title{margin:0;font-size:16px;font-weight:700;line-height:1.2}.status{margin:0;font-size:13px;opacity:.95}' +
-  '.icon-button{width:36px;height:36px;display:grid;place-items:center;border:0;border-radius:50%;background:transparent;color:inherit}' +
+  '.icon-button{width:36px;height:36px;display:grid;place-items:center;border:0;border-radius:50%;background:transparent;color:inherit}.icon-button[hidden]{display:none}' +
   '.icon-button:hover{background:rgba(255,255,255,.18)}' +
   '.icon-button svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}' +
   '.banner{padding:8px 12px;background:#fff4ce;color:#3d2f00;font-size:14px}' +
