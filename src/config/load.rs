@@ -83,6 +83,13 @@ impl Settings {
             return Err("key `server.shutdown_grace_s`: expected at most 3600 seconds".to_owned());
         }
         self.agent.login_failures.validate()?;
+        let admin_token = self.admin.token.expose();
+        if !admin_token.is_empty() && admin_token.len() < MIN_ADMIN_TOKEN_LEN {
+            return Err(format!(
+                "key `admin.token`: at least {MIN_ADMIN_TOKEN_LEN} bytes (it guards operators and \
+                 erasure; e.g. `openssl rand -hex 24`), or empty to disable the admin API"
+            ));
+        }
         if self.sites.is_empty() {
             return Err("key `sites`: at least one site is required".to_owned());
         }
@@ -99,6 +106,9 @@ impl Settings {
         Ok(())
     }
 }
+
+/// Shortest admin token accepted: the admin API creates operators and erases visitors.
+const MIN_ADMIN_TOKEN_LEN: usize = 16;
 
 /// Longest `retention_days`: a hundred years (leave the key out to keep conversations
 /// longer).

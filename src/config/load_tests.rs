@@ -251,11 +251,21 @@ fn duplicate_site_ids_are_rejected() {
 fn debug_output_redacts_the_admin_token() {
     let env = vec![(
         "STAFFETTA__ADMIN__TOKEN".to_owned(),
-        "s3cr3t-token".to_owned(),
+        "s3cr3t-admin-token".to_owned(),
     )];
     let settings = Settings::load(None, env).unwrap();
-    assert!(settings.admin.token.matches("s3cr3t-token"));
-    assert!(!format!("{settings:?}").contains("s3cr3t-token"));
+    assert!(settings.admin.token.matches("s3cr3t-admin-token"));
+    assert!(!format!("{settings:?}").contains("s3cr3t-admin-token"));
+}
+
+#[test]
+fn a_short_admin_token_is_refused_naming_the_key() {
+    let env = vec![("STAFFETTA__ADMIN__TOKEN".to_owned(), "admin".to_owned())];
+    let err = Settings::load(None, env).unwrap_err().to_string();
+    assert!(err.contains("`admin.token`: at least 16 bytes"), "{err}");
+    // Empty still means "admin API disabled".
+    let env = vec![("STAFFETTA__ADMIN__TOKEN".to_owned(), String::new())];
+    assert!(Settings::load(None, env).unwrap().admin.token.is_empty());
 }
 
 #[test]
