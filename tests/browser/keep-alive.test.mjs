@@ -158,6 +158,29 @@ describe('against the real server (idle timeout 10 s, warning at 1 s)', () => {
     assert.equal(await page.evaluate(() => window.__expired), 1);
     assert.equal(await continueButton(page).count(), 0, 'no Continue left on an expired session');
     assert.deepEqual(await axe(page), [], 'the expired notice with Restore');
+
+    // Restore starts a new session whose seqs start at 1 again: its replies are shown,
+    // also after a reload (the old conversation's higher seqs hid them).
+    const sizes = inWidget(page, '.msg-bot').filter({ hasText: 'Pick a size' });
+    assert.equal(await sizes.count(), 0);
+    const expiredSession = (await widget(page).state()).conversation.sessionId;
+    await inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Restore the conversation' }).click();
+    await page.waitForFunction((old) => {
+      const id = window.Staffetta.instances.default.getState().conversation.sessionId;
+      return id && id !== old;
+    }, expiredSession);
+    await inWidget(page, 'textarea').fill('Sizes');
+    await inWidget(page, 'textarea').press('Enter');
+    await sizes.first().waitFor({ timeout: 5_000 });
+    await page.reload();
+    await widget(page).ready();
+    await sizes.first().waitFor();
+    await inWidget(page, 'textarea').fill('Sizes');
+    await inWidget(page, 'textarea').press('Enter');
+    await page.waitForFunction(() => {
+      const root = document.querySelector('.staffetta-root').shadowRoot;
+      return [...root.querySelectorAll('.msg-bot')].filter((m) => m.textContent.includes('Pick a size')).length === 2;
+    }, null, { timeout: 5_000 });
     assert.deepEqual(errors, []);
     await context.close();
   });

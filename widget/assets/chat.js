@@ -43,6 +43,8 @@ function Chat(instance) {
   });
   this._build();
   this.history.forEach(function (record) {
+    // A welcome starts a new session (after a restore, say), whose seqs start again at 1.
+    if (record.welcome) self.maxSeq = 0;
     if (record.seq > self.maxSeq) self.maxSeq = record.seq;
     self.list.appendChild(self._recordEl(record, false));
   });
@@ -249,6 +251,9 @@ C._onReply = function (res, item) {
 
 C._onEvent = function (e) {
   var seq = Number(e.seq) || 0;
+  // The welcome of a new session (a restore, or a message after expiry): its events are
+  // numbered from 1 again, so the old conversation's seqs must not hide them.
+  if (e.welcome) this.maxSeq = 0;
   if (seq && seq <= this.maxSeq && e.type === 'message') return;
   if (seq > this.maxSeq) this.maxSeq = seq;
   var agentName = (e.agent && e.agent.name) || e.agent_name || this.handoff.agent || this.t('agent-default-name');
@@ -264,7 +269,7 @@ C._onEvent = function (e) {
       var items = (e.output && e.output.generic) || e.generic || (e.text ? [{ response_type: 'text', text: e.text, html: e.html }] : []);
       this._typing(false);
       this._handoffMessage(from, items, agentName);
-      this._enqueue({ id: uid('r'), from: from === 'agent' ? 'agent' : from === 'system' ? 'system' : 'bot', agent: from === 'agent' ? agentName : undefined, items: items, seq: seq || undefined });
+      this._enqueue({ id: uid('r'), from: from === 'agent' ? 'agent' : from === 'system' ? 'system' : 'bot', agent: from === 'agent' ? agentName : undefined, items: items, seq: seq || undefined, welcome: e.welcome || undefined });
       if (this.win.hidden) this.i._unread(from === 'agent' ? agentName : this._assistantName());
       this.i._emit('receive', { message: e });
       return;
