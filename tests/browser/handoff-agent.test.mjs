@@ -134,6 +134,19 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   await bar.waitFor({ state: 'hidden' });
   assert.equal(await handoffPhase(page), 'ended');
   assert.equal(await restart.isVisible(), true, 'restart once the chat has ended');
+
+  // Writing after the end starts a new conversation instead of a message the server refuses
+  // (it stayed "Sending…" for ever).
+  const endedSession = (await widget(page).state()).conversation.sessionId;
+  await say(page, 'One more question');
+  await until('a new conversation', async () => {
+    const c = (await widget(page).state()).conversation;
+    return c.sessionId && c.sessionId !== endedSession && c.handoff === 'bot' && c.queued === 0;
+  });
+  const mine = inWidget(page, '.msg-visitor').filter({ hasText: 'One more question' });
+  await mine.waitFor();
+  await until('the message is delivered', async () => (await mine.locator('[part~="message-status"]').count()) === 0);
+  await inWidget(page, '.msg-bot .bubble').first().waitFor();
   assert.notEqual(await inWidget(page, '[part="status"]').textContent(), 'Chatting with Ada');
 
   assert.deepEqual(errors, []);

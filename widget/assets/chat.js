@@ -213,6 +213,15 @@ C.send = function (text) {
 };
 
 C._sendInput = function (input, display) {
+  if (this.handoff.phase === 'ended') {
+    // The server refuses messages to an ended conversation (409 conversation_ended): writing
+    // after the end starts a new one, as "Start a new conversation" does, then sends.
+    var self = this;
+    var go = function () { self._sendInput(input, display); };
+    this.restart();
+    this.transport.start().then(go, go);
+    return;
+  }
   this._stopTyping();
   this._settleExpiring(true);
   var item = this.transport.send(input, display);
