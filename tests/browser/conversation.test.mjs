@@ -220,6 +220,30 @@ test('a message typed while the network is down is queued, shown as pending, and
   await context.close();
 });
 
+test('messages queued while their conversation ended go to a new conversation, in order, not lost', async () => {
+  const fake = new FakeApi({ reply: (input) => [text(`echo ${input.text}`)] });
+  const { context, page, w } = await start(fake);
+  const errors = [];
+  await page.evaluate(() => { window.__errors = []; window.Staffetta.instances.default.on('error', (e) => window.__errors.push(e.code)); });
+  fake.down = true;
+  await say(page, 'first while away');
+  await say(page, 'second while away');
+  await inWidget(page, '.banner').waitFor({ state: 'visible' });
+  // Meanwhile the conversation ended on the server (an agent ended it, say).
+  fake.ended = true;
+  fake.down = false;
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await inWidget(page, '.bubble').filter({ hasText: 'echo second while away' }).waitFor();
+  assert.equal(fake.starts.length, 2, 'a new conversation was started');
+  const delivered = fake.events.filter((e) => e.from === 'visitor').map((e) => e.input.text);
+  assert.deepEqual(delivered, ['first while away', 'second while away'], 'both, once, in order');
+  assert.equal(await inWidget(page, '.meta-status').count(), 0, 'nothing left pending');
+  assert.equal((await w.state()).conversation.status, 'online');
+  errors.push(...await page.evaluate(() => window.__errors));
+  assert.deepEqual(errors, [], 'no duplicate_message error');
+  await context.close();
+});
+
 test('an expired session shows a notice whose Restore starts a new session with the old state', async () => {
   const fake = new FakeApi({ reply: (input) => [text(`echo ${input.text}`)] });
   const { context, page, w } = await start(fake);

@@ -14,7 +14,8 @@ export class FakeApi {
    * setting `down` later makes every HTTP call fail like a lost network; the first
    * `identityFailures` session starts answer 401 identity_token_expired; the next session
    * starts answer the errors of `startRefusals` (`{status, code, message}`) one each;
-   * `config` is the body of GET /config (404 when null). */
+   * `config` is the body of GET /config (404 when null); setting `ended` makes messages
+   * answer 409 conversation_ended until the next session start. */
   constructor({ reply = () => [], blockWebSocket = false, welcome = 'Hello from the fake API.', identityFailures = 0, startRefusals = [], config = null } = {}) {
     this.config = config;
     this.identityFailures = identityFailures;
@@ -61,6 +62,7 @@ export class FakeApi {
       return this.config ? this.json(route, 200, this.config) : this.json(route, 404, { error: { code: 'not_found', message: 'no config' } });
     }
     if (request.method() === 'POST' && url.pathname.endsWith('/sessions')) {
+      this.ended = false;
       this.started = JSON.parse(request.postData() || '{}');
       this.starts.push(this.started);
       if (this.identityFailures > 0) {
@@ -78,6 +80,9 @@ export class FakeApi {
     if (request.method() === 'POST' && url.pathname.endsWith('/message')) {
       const body = JSON.parse(request.postData() || '{}');
       this.posts.push(body);
+      if (this.ended) {
+        return this.json(route, 409, { error: { code: 'conversation_ended', message: 'The conversation has ended.' } });
+      }
       if (this.seen.has(body.client_message_id)) {
         return this.json(route, 200, { seq: this.seen.get(body.client_message_id), output: { generic: [] }, context: {}, state: 'opaque-state' });
       }

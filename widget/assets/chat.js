@@ -36,6 +36,7 @@ function Chat(instance) {
     onStatus: function (s) { self._onStatus(s); },
     onReply: function (r, item) { self._onReply(r, item); },
     onError: function (code, message) { self.i._error(code, message || self.t('error-generic')); },
+    onEnded: function (items) { self._sendToNewConversation(items); },
     onIdentityExpired: function () {
       self._onStatus('identity');
       self.i._emit('identityTokenExpired', {});
@@ -210,6 +211,15 @@ C.send = function (text) {
   if (!text) return Promise.resolve(false);
   this._sendInput({ text: text }, text);
   return Promise.resolve(true);
+};
+
+/** Inputs the server refused because their conversation had ended go to a new one, in
+ * their order: the restart starts it, and they are queued for it. */
+C._sendToNewConversation = function (items) {
+  var self = this;
+  this.restart();
+  items.forEach(function (item) { self._sendInput(item.input, item.display); });
+  this.transport.start().catch(function () {});
 };
 
 C._sendInput = function (input, display) {

@@ -355,6 +355,15 @@ T._flush = function () {
     self._flush();
   }, function (err) {
     self.flushing = false;
+    if (err instanceof HttpError && err.code === 'conversation_ended') {
+      // The conversation ended while these waited (the agent or the bot ended it, the
+      // widget had not heard yet): the chat takes them to a new conversation, as it does
+      // with what is written after the end, instead of dropping them.
+      var left = self.s.queue.splice(0);
+      self._write();
+      self.h.onEnded(left);
+      return;
+    }
     if (err instanceof HttpError && err.status === 409) {
       self.s.queue.shift();
       self._write();
