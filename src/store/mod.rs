@@ -289,6 +289,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Removes `member`; true when it was scheduled.
     async fn unschedule(&self, schedule: &str, member: &str) -> StoreResult<bool>;
 
+    /// Compare-and-set of one deadline: when `member` is scheduled at exactly `expected_ms`,
+    /// sets it to `due_ms` (`None`: removes it, as [`Store::unschedule`]) in one atomic
+    /// durable write. True when it did; false, writing nothing, when the member is not
+    /// scheduled or is at another deadline (e.g. a timer dropping a deadline it found due,
+    /// while a write in between set a new one that must stay).
+    async fn reschedule_if(
+        &self,
+        schedule: &str,
+        member: &str,
+        expected_ms: i64,
+        due_ms: Option<i64>,
+    ) -> StoreResult<bool>;
+
     /// Up to `limit` members due at or before `up_to_ms`, ascending by deadline then member.
     /// They stay scheduled until [`Store::unschedule`]d.
     async fn due(

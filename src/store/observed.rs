@@ -175,6 +175,18 @@ impl<O: WriteObserver> Store for Observed<O> {
         self.call("unschedule", schedule).await?;
         self.inner.unschedule(schedule, member).await
     }
+    async fn reschedule_if(
+        &self,
+        schedule: &str,
+        member: &str,
+        expected_ms: i64,
+        due_ms: Option<i64>,
+    ) -> StoreResult<bool> {
+        self.call("reschedule_if", schedule).await?;
+        self.inner
+            .reschedule_if(schedule, member, expected_ms, due_ms)
+            .await
+    }
     async fn due(
         &self,
         schedule: &str,

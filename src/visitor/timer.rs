@@ -127,22 +127,24 @@ async fn pass(state: &AppState) -> Result<Duration, crate::store::StoreError> {
         // A deadline that did not move would be applied again at once. After a store error
         // it is tried again [`crate::desk::timer::RETRY_MS`] later (dropped, a visitor who left
         // would never be warned or expired: nothing else writes their session); otherwise it
-        // is dropped instead of spinning (the session's next write schedules it again).
-        let still = state.store.due(IDLE_SCHEDULE, *at, BATCH).await?;
-        if still
-            .iter()
-            .any(|(id, same)| id == session_id && same == at)
+        // is dropped instead of spinning (the session's next write schedules it again). Either
+        // change is made only while the deadline is still the one found due: a turn or a
+        // keep-alive that set a new one in between keeps it.
+        let (retry_at, what) = if store_failed {
+            let retry_at = now_ms.saturating_add(crate::desk::timer::RETRY_MS);
+            (
+                Some(retry_at),
+                "idle deadline did not advance; retried later",
+            )
+        } else {
+            (None, "idle deadline did not advance; dropped")
+        };
+        if state
+            .store
+            .reschedule_if(IDLE_SCHEDULE, session_id, *at, retry_at)
+            .await?
         {
-            if store_failed {
-                let retry_at = now_ms.saturating_add(crate::desk::timer::RETRY_MS);
-                state
-                    .store
-                    .schedule(IDLE_SCHEDULE, session_id, retry_at)
-                    .await?;
-            } else {
-                tracing::warn!(session.id = %session_id, "idle deadline did not advance; dropped");
-                state.store.unschedule(IDLE_SCHEDULE, session_id).await?;
-            }
+            tracing::warn!(session.id = %session_id, "{what}");
         }
     }
     let next_desk = crate::desk::timer::apply_due(state).await?;

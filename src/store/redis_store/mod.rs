@@ -6,7 +6,7 @@
 //! Every key starts with `stf:<kind>:` (`rec`, `log`, `tlog`, `logbase`, `dedupe`, `set`,
 //! `ctr`, `sched`), so kinds never collide and other tenants of the same Redis are left alone. Steps
 //! that touch several keys (compare-and-set, append with dedupe and record, trim, the
-//! overwrite of one entry, and the log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
+//! overwrite of one entry, the compare-and-set of a deadline, and the log reads that need the log's base) are Lua scripts, which Redis runs atomically; a reply
 //! means the write was acknowledged.
 //!
 //! A log is a list plus `stf:logbase:<name>`, how many entries trims removed from the
@@ -54,6 +54,7 @@ struct Scripts {
     head: Script,
     set_replace: Script,
     overwrite: Script,
+    reschedule: Script,
 }
 
 impl Scripts {
@@ -70,6 +71,7 @@ impl Scripts {
             head: Script::new(&[log_format, include_str!("head.lua")].concat()),
             set_replace: Script::new(include_str!("set_replace.lua")),
             overwrite: Script::new(&[log_format, include_str!("overwrite.lua")].concat()),
+            reschedule: Script::new(include_str!("reschedule.lua")),
         }
     }
 }
@@ -521,6 +523,27 @@ impl Store for RedisStore {
         let mut command = redis::cmd("ZREM");
         command.arg(key("sched", schedule)).arg(member);
         Ok(self.query::<i64>(&command).await? == 1)
+    }
+
+    async fn reschedule_if(
+        &self,
+        schedule: &str,
+        member: &str,
+        expected_ms: i64,
+        due_ms: Option<i64>,
+    ) -> StoreResult<bool> {
+        let mut connection = self.connection.clone();
+        let changed: i64 = self
+            .scripts
+            .reschedule
+            .key(key("sched", schedule))
+            .arg(member)
+            .arg(expected_ms)
+            .arg(due_ms.map_or_else(String::new, |at| at.to_string()))
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|error| self.error(&error))?;
+        Ok(changed == 1)
     }
 
     async fn due(

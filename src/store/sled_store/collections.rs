@@ -125,6 +125,20 @@ impl Backend {
         Ok(true)
     }
 
+    /// The deadline of `member`, if scheduled, read as a step of a transaction.
+    pub(super) fn deadline_step(
+        &self,
+        tx: &TxTrees<'_>,
+        schedule: &str,
+        member: &str,
+    ) -> TxResult<Option<i64>> {
+        let member_key = codec::composite(schedule, member.as_bytes());
+        tx.schedule_by_member
+            .get(member_key.as_slice())?
+            .map(|due| self.decode_due(&due))
+            .transpose()
+    }
+
     fn decode_due(&self, bytes: &[u8]) -> TxResult<i64> {
         codec::decode_u64(bytes, "deadline")
             .map(|raw| codec::from_sortable(raw.to_be_bytes()))

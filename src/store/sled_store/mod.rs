@@ -283,6 +283,29 @@ impl Store for SledStore {
         .await
     }
 
+    async fn reschedule_if(
+        &self,
+        schedule: &str,
+        member: &str,
+        expected_ms: i64,
+        due_ms: Option<i64>,
+    ) -> StoreResult<bool> {
+        let change = ScheduleWrite {
+            schedule: schedule.to_owned(),
+            member: member.to_owned(),
+            due_ms,
+        };
+        // One transaction: the deadline read and its change (sled retries it on a conflict).
+        self.durably(false, move |backend, tx| {
+            if backend.deadline_step(tx, &change.schedule, &change.member)? != Some(expected_ms) {
+                return Ok(false);
+            }
+            backend.schedule_change_step(tx, &change)?;
+            Ok(true)
+        })
+        .await
+    }
+
     async fn due(
         &self,
         schedule: &str,

@@ -51,6 +51,7 @@ macro_rules! conformance_suite {
             a_set_member_is_replaced_in_one_step_only_when_it_is_there,
             counters_restart_from_zero_after_their_window,
             schedules_return_due_members_in_deadline_order,
+            a_deadline_changes_only_while_it_is_at_the_expected_time,
             kinds_of_data_with_one_name_do_not_collide,
             bad_requests_are_rejected_with_invalid,
             ping_and_flush_succeed_on_a_healthy_store,

@@ -197,3 +197,65 @@ pub(crate) async fn schedules_return_due_members_in_deadline_order(s: &Subject) 
         2
     );
 }
+
+pub(crate) async fn a_deadline_changes_only_while_it_is_at_the_expected_time(s: &Subject) {
+    let store = &*s.store;
+    let now = 1_700_000_000_123;
+    store.schedule("timers", "session-a", now).await.unwrap();
+    store.schedule("timers", "session-b", 2_000).await.unwrap();
+
+    // At another deadline (a write moved it) or absent: nothing is written.
+    assert!(
+        !store
+            .reschedule_if("timers", "session-a", now - 1, None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reschedule_if("timers", "session-z", now, Some(5))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .reschedule_if("other", "session-a", now, None)
+            .await
+            .unwrap(),
+        "schedules are independent"
+    );
+    assert_eq!(store.due("timers", i64::MAX, 10).await.unwrap().len(), 2);
+
+    // At the expected deadline: moved, then removed.
+    assert!(
+        store
+            .reschedule_if("timers", "session-a", now, Some(now + 1_000))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.due("timers", i64::MAX, 10).await.unwrap(),
+        vec![
+            ("session-b".to_owned(), 2_000),
+            ("session-a".to_owned(), now + 1_000)
+        ]
+    );
+    assert!(
+        !store
+            .reschedule_if("timers", "session-a", now, None)
+            .await
+            .unwrap(),
+        "the old deadline no longer matches"
+    );
+    assert!(
+        store
+            .reschedule_if("timers", "session-a", now + 1_000, None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.due("timers", i64::MAX, 10).await.unwrap(),
+        vec![("session-b".to_owned(), 2_000)]
+    );
+    assert!(!store.unschedule("timers", "session-a").await.unwrap());
+}
