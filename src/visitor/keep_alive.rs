@@ -1,8 +1,9 @@
 //! "Continue" on the idle warning (`POST .../sessions/{id}/continue`, websocket frame
 //! `continue`): visitor activity without a message. One engine turn with
 //! [`Input::KeepAlive`] moves the session's last activity to now; the record is written
-//! back with compare-and-set and the idle deadline rescheduled, so the warning and the
-//! expiry come `timeout` after this moment. Nothing is appended to the conversation log
+//! back with compare-and-set and the idle deadline rescheduled in that same write
+//! ([`crate::store::Store::put_scheduled`]), so the warning and the expiry come `timeout`
+//! after this moment, and a write that conflicts or fails moves neither. Nothing is appended to the conversation log
 //! unless the keep-alive came too late: then the turn expires the session and the
 //! `session_expired` notice is persisted as a timer tick would have done it.
 
@@ -11,7 +12,7 @@ use staffetta_engine::step::Input;
 use super::bus::Notice;
 use super::conversation::{self, load, now, record_write, run_step};
 use super::record::{Status, conversation_log};
-use super::timer::schedule_deadline;
+use super::timer::{idle_deadline, wake_for};
 use super::turn::{encode_entries, turn_entries};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -45,17 +46,25 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
             Input::KeepAlive,
         );
         record.bot = bot;
-        schedule_deadline(state, session_id, &record).await?;
+        // The deadline is written with the record, in one compare-and-set: a conflict or a
+        // failed write leaves the schedule as the stored record has it.
+        let deadline = idle_deadline(state, session_id, &record);
+        let due_ms = deadline.due_ms;
         let write = record_write(session_id, Some(versioned.version), &record);
         if outputs.is_empty() {
-            match state.store.put(write).await? {
-                CasOutcome::Written { .. } => return Ok(()),
+            match state.store.put_scheduled(write, deadline).await? {
+                CasOutcome::Written { .. } => {
+                    if let Some(at) = due_ms {
+                        wake_for(state, at);
+                    }
+                    return Ok(());
+                }
                 CasOutcome::Conflict { .. } => continue,
             }
         }
         // Too late: the turn expired the session. Persist the notice with the record.
         let batch = AppendBatch {
-            schedule: None,
+            schedule: Some(deadline),
             client_message_id: None,
             fingerprint: None,
             entries: encode_entries(&turn_entries(now, None, &outputs)),
@@ -69,6 +78,9 @@ pub async fn keep_alive(state: &AppState, session_id: &str) -> Result<(), ApiErr
             .await?
         {
             AppendOutcome::Appended { last_seq, .. } => {
+                if let Some(at) = due_ms {
+                    wake_for(state, at);
+                }
                 state
                     .bus
                     .publish(&record.conversation_id, Notice::Appended { head: last_seq });

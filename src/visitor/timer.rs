@@ -1,5 +1,5 @@
 //! Idle deadlines: what a session's next one is ([`idle_deadline`], written with the turn's
-//! append, or [`schedule_deadline`] on its own), and the one timer task of a node: it sleeps
+//! append or the record's compare-and-set), and the one timer task of a node: it sleeps
 //! until the earliest idle deadline in the store's ordered set, feeds each due session to the
 //! engine as a tick (warning or expiry), ticks the desks whose deadline passed (offers,
 //! wrap-up, graces: [`crate::desk::timer`]), tells this node's console sockets whose access
@@ -16,7 +16,6 @@ use super::conversation;
 use super::identity_expiry::IDENTITY_SCHEDULE;
 use super::record::{IDLE_SCHEDULE, SessionRecord, Status};
 use crate::app::AppState;
-use crate::error::ApiError;
 use crate::store::ScheduleWrite;
 
 /// Longest sleep between two looks at the schedule: bounds how late a deadline set by
@@ -59,32 +58,6 @@ pub(crate) fn idle_deadline(
         member: session_id.to_owned(),
         due_ms,
     }
-}
-
-/// Keeps the idle schedule in step with a session whose record was written without an
-/// append (a write of its own, after the record's).
-pub(crate) async fn schedule_deadline(
-    state: &AppState,
-    session_id: &str,
-    record: &SessionRecord,
-) -> Result<(), ApiError> {
-    let deadline = idle_deadline(state, session_id, record);
-    match deadline.due_ms {
-        Some(at) => {
-            state
-                .store
-                .schedule(&deadline.schedule, &deadline.member, at)
-                .await?;
-            wake_for(state, at);
-        }
-        None => {
-            state
-                .store
-                .unschedule(&deadline.schedule, &deadline.member)
-                .await?;
-        }
-    }
-    Ok(())
 }
 
 /// Runs until shutdown begins.

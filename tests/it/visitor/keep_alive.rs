@@ -2,11 +2,15 @@
 //! driven by the node's manual clock: it moves the expiry to `timeout` after the click, and
 //! an expired or ended session refuses it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use staffetta::store::{Observed, Store};
 use staffetta_widget::protocol::{EventKind, ServerFrame};
 
+use crate::support::app::spawn_app_wrapped;
+use crate::support::fail_once::FailOnce;
 use crate::support::visitor::{ORIGIN, Visitor};
 use crate::support::{TestApp, spawn_app, wait_for};
 
@@ -60,6 +64,28 @@ async fn continue_after_the_warning_pushes_the_expiry_back_by_the_idle_timeout()
     assert_eq!(advance_quietly(&app, &visitor, 59, 3).await, json!([]));
     app.advance(Duration::from_secs(1));
     assert_eq!(next_event_type(&visitor, 3).await, "session_expired");
+}
+
+#[tokio::test]
+async fn a_continue_whose_write_fails_leaves_the_warning_when_it_was() {
+    let failing = FailOnce::writes_of("session:");
+    let observer = failing.clone();
+    let app = spawn_app_wrapped(
+        |_| {},
+        move |store| Arc::new(Observed::new(store, observer)) as Arc<dyn Store>,
+    )
+    .await;
+    let visitor = app.visitor().await; // the welcome is seq 1; warning at 240 s
+    app.advance(Duration::from_secs(200));
+
+    failing.arm();
+    let (status, body) = press_continue(&visitor).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(failing.failed(), 1);
+
+    // The session was not written, so neither was its deadline: the warning comes at 240 s.
+    app.advance(Duration::from_secs(41));
+    assert_eq!(next_event_type(&visitor, 1).await, "session_expiring");
 }
 
 #[tokio::test]
