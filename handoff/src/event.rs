@@ -55,21 +55,55 @@ pub enum EventName {
     DataChanged,
 }
 
-/// Every `reason` the desk itself gives the end of a chat or an offer: who ended the chat
-/// (`CONNECTIONCLEARED`) and why a job ended without a wrap-up (`JOBFINISHED`). Any other
-/// `reason` of a `JOBFINISHED` is the disposition an agent typed (free text).
-pub const DESK_END_REASONS: &[&str] = &[
-    "agent",
-    "visitor",
-    "transferred",
-    "agent_lost",
-    "rejected",
-    "timeout",
-    "withdrawn",
-    "cancelled",
-    "wrap_up_limit",
-    "logout",
-];
+/// Declares [`DeskEndReason`] and [`DESK_END_REASONS`] from one list, so the reasons the
+/// desk gives and the list the outbox erasure reads cannot drift apart.
+macro_rules! desk_end_reasons {
+    ($($(#[doc = $doc:literal])+ $variant:ident => $name:literal,)+) => {
+        /// A `reason` the desk itself gives the end of a chat (`CONNECTIONCLEARED`: who
+        /// ended it) or of a job without a wrap-up (`JOBFINISHED`: why). The desk emits
+        /// these only through this type ([`AgentEvent::with_end_reason`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum DeskEndReason {
+            $($(#[doc = $doc])+ $variant,)+
+        }
+
+        impl DeskEndReason {
+            /// The `reason` field's text.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name,)+
+                }
+            }
+        }
+
+        /// Every [`DeskEndReason`] as its `reason` text. Any other `reason` of a
+        /// `JOBFINISHED` is the disposition an agent typed (free text).
+        pub const DESK_END_REASONS: &[&str] = &[$($name,)+];
+    };
+}
+
+desk_end_reasons! {
+    /// CONNECTIONCLEARED: the agent ended the chat.
+    Agent => "agent",
+    /// CONNECTIONCLEARED: the visitor ended the chat (or left the queue).
+    Visitor => "visitor",
+    /// CONNECTIONCLEARED: the agent transferred the chat.
+    Transferred => "transferred",
+    /// CONNECTIONCLEARED and JOBFINISHED: the agent's console was gone past its grace.
+    AgentLost => "agent_lost",
+    /// JOBFINISHED: the agent rejected the offer.
+    Rejected => "rejected",
+    /// JOBFINISHED: the offer was not answered in time.
+    Timeout => "timeout",
+    /// JOBFINISHED: the desk withdrew the offer.
+    Withdrawn => "withdrawn",
+    /// JOBFINISHED: the visitor left before the offer was answered.
+    Cancelled => "cancelled",
+    /// JOBFINISHED: after-chat work ended at its limit, without a disposition.
+    WrapUpLimit => "wrap_up_limit",
+    /// JOBFINISHED: the agent logged out with the job open.
+    Logout => "logout",
+}
 
 /// The `type` field: direction of the contact. Staffetta chats are inbound.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +270,11 @@ impl AgentEvent {
         self
     }
 
+    /// Sets `reason` to one the desk itself gives the end of a chat or a job.
+    pub fn with_end_reason(self, reason: DeskEndReason) -> Self {
+        self.with_reason(reason.as_str())
+    }
+
     /// Sets the four time fields from the instants that are known.
     pub fn with_times(
         mut self,
@@ -346,6 +385,19 @@ mod tests {
                 "offlineEndTime": 3500
             })
         );
+    }
+
+    #[test]
+    fn a_desk_end_reason_is_sent_as_its_listed_text() {
+        let event =
+            AgentEvent::agent(EventName::JobFinished).with_end_reason(DeskEndReason::WrapUpLimit);
+        assert_eq!(to_json(&event)["reason"], "wrap_up_limit");
+        let mut seen = std::collections::BTreeSet::new();
+        for reason in DESK_END_REASONS {
+            assert!(!reason.is_empty());
+            assert!(seen.insert(reason), "{reason} listed twice");
+        }
+        assert!(DESK_END_REASONS.contains(&DeskEndReason::AgentLost.as_str()));
     }
 
     #[test]

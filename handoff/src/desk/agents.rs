@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use super::notice::NoticesExt;
 use super::{Desk, DeskError, JobOutcome, Notice};
 use crate::agent::{Agent, AgentError, AgentInput, AgentProfile, JobPhase, PauseCode};
-use crate::event::{AgentEvent, EventName};
+use crate::event::{AgentEvent, DeskEndReason, EventName};
 use crate::ids::{AgentId, OfferId};
 use crate::visitor_event::VisitorEvent;
 
@@ -186,7 +186,7 @@ impl Desk {
             notices.push_agent(
                 agent,
                 open.event(job, EventName::ConnectionCleared)
-                    .with_reason("agent_lost"),
+                    .with_end_reason(DeskEndReason::AgentLost),
             );
             self.finish_job(now, agent, job, JobOutcome::AgentLost, None, notices);
             if let Some(entry) = self.conversations.get_mut(&conversation) {

@@ -13,7 +13,7 @@ use super::notice::NoticesExt;
 use super::{Desk, DeskError, JobOutcome, JobRecord, Notice};
 use crate::agent::JobPhase;
 use crate::conversation::ConversationStatus;
-use crate::event::{EventName, JobState};
+use crate::event::{DeskEndReason, EventName, JobState};
 use crate::ids::{AgentId, ConversationId, OfferId, ResourceId};
 use crate::time::{after, seconds_between};
 use crate::visitor_event::{EndedBy, VisitorEvent};
@@ -39,7 +39,7 @@ impl Desk {
     ) -> Result<Vec<Notice>, DeskError> {
         let job = self.online_job_of(agent, conversation)?;
         let mut notices = Vec::new();
-        self.close_online_job(now, agent, job, "agent", &mut notices);
+        self.close_online_job(now, agent, job, DeskEndReason::Agent, &mut notices);
         self.conversations.remove(conversation);
         notices.push_visitor(
             conversation,
@@ -114,7 +114,7 @@ impl Desk {
             .as_str()
             .to_owned();
         let mut notices = Vec::new();
-        self.close_online_job(now, agent, job, "transferred", &mut notices);
+        self.close_online_job(now, agent, job, DeskEndReason::Transferred, &mut notices);
         if let Some(entry) = self.conversations.get_mut(conversation) {
             entry.requeue_at_front(now);
             entry.declined_by.insert(agent.clone());
@@ -161,7 +161,7 @@ impl Desk {
         now: Timestamp,
         agent: &AgentId,
         job: OfferId,
-        reason: &str,
+        reason: DeskEndReason,
         notices: &mut Vec<Notice>,
     ) {
         let Some(open) = self
@@ -179,7 +179,7 @@ impl Desk {
         notices.push_agent(
             agent,
             open.event(job, EventName::ConnectionCleared)
-                .with_reason(reason),
+                .with_end_reason(reason),
         );
         open.phase = JobPhase::Offline {
             deadline: after(now, limit),
@@ -214,9 +214,11 @@ impl Desk {
         };
         let reason = match (&wrap_up, outcome) {
             (Some(w), _) => w.disposition().as_str(),
-            (None, JobOutcome::WrappedUp | JobOutcome::WrapUpLimit) => "wrap_up_limit",
-            (None, JobOutcome::AgentLost) => "agent_lost",
-            (None, JobOutcome::LoggedOut) => "logout",
+            (None, JobOutcome::WrappedUp | JobOutcome::WrapUpLimit) => {
+                DeskEndReason::WrapUpLimit.as_str()
+            }
+            (None, JobOutcome::AgentLost) => DeskEndReason::AgentLost.as_str(),
+            (None, JobOutcome::LoggedOut) => DeskEndReason::Logout.as_str(),
         };
         let started_at = done.started_at.unwrap_or(done.offered_at);
         let ended_at = done.ended_at.unwrap_or(now);

@@ -11,7 +11,7 @@ use super::notice::NoticesExt;
 use super::{Desk, DeskError, Notice};
 use crate::agent::{AgentInput, Job, JobPhase};
 use crate::conversation::ConversationStatus;
-use crate::event::{EventName, JobState};
+use crate::event::{DeskEndReason, EventName, JobState};
 use crate::ids::{AgentId, ConversationId, OfferId};
 use crate::routing;
 use crate::time::after;
@@ -63,7 +63,7 @@ impl Desk {
     ) -> Result<Vec<Notice>, DeskError> {
         let conversation = self.pending_offer_of(now, agent, offer)?;
         let mut notices = Vec::new();
-        self.drop_offer(agent, offer, "rejected", &mut notices);
+        self.drop_offer(agent, offer, DeskEndReason::Rejected, &mut notices);
         self.return_to_queue(&conversation, agent);
         if let Some(entry) = self.conversations.get_mut(&conversation) {
             entry.declined_by.insert(agent.clone());
@@ -186,7 +186,8 @@ impl Desk {
         offer: OfferId,
         notices: &mut Vec<Notice>,
     ) {
-        let Some(conversation) = self.drop_offer(agent, offer, "timeout", notices) else {
+        let Some(conversation) = self.drop_offer(agent, offer, DeskEndReason::Timeout, notices)
+        else {
             return;
         };
         self.return_to_queue(&conversation, agent);
@@ -211,7 +212,8 @@ impl Desk {
         else {
             return;
         };
-        if let Some(conversation) = self.drop_offer(agent, offer, "withdrawn", notices) {
+        if let Some(conversation) = self.drop_offer(agent, offer, DeskEndReason::Withdrawn, notices)
+        {
             self.return_to_queue(&conversation, agent);
         }
     }
@@ -222,7 +224,7 @@ impl Desk {
         &mut self,
         agent: &AgentId,
         offer: OfferId,
-        reason: &str,
+        reason: DeskEndReason,
         notices: &mut Vec<Notice>,
     ) -> Option<ConversationId> {
         let holder = self.agents.get_mut(agent)?;
@@ -232,7 +234,8 @@ impl Desk {
         let job = holder.jobs_mut().remove(&offer)?;
         notices.push_agent(
             agent,
-            job.event(offer, EventName::JobFinished).with_reason(reason),
+            job.event(offer, EventName::JobFinished)
+                .with_end_reason(reason),
         );
         Some(job.conversation)
     }

@@ -10,7 +10,7 @@ use super::notice::NoticesExt;
 use super::{Desk, DeskError, Notice};
 use crate::agent::JobPhase;
 use crate::conversation::{Conversation, ConversationStatus, QueueStatus};
-use crate::event::EventName;
+use crate::event::{DeskEndReason, EventName};
 use crate::ids::{AgentId, ConversationId, ResourceId};
 use crate::routing;
 use crate::visitor_event::{ClosedReason, EndedBy, VisitorEvent};
@@ -149,10 +149,10 @@ impl Desk {
                 .map(|j| j.phase);
             match phase {
                 Some(JobPhase::Online) => {
-                    self.close_online_job(now, &agent, job, "visitor", &mut notices);
+                    self.close_online_job(now, &agent, job, DeskEndReason::Visitor, &mut notices);
                 }
                 _ => {
-                    self.drop_offer(&agent, job, "cancelled", &mut notices);
+                    self.drop_offer(&agent, job, DeskEndReason::Cancelled, &mut notices);
                 }
             }
         }
