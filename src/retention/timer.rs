@@ -243,7 +243,9 @@ async fn site_pass(state: &AppState, site: &mut SiteRetention) -> Result<Option<
         }
     }
     // One scan of the webhook outbox for every conversation the pass deletes; an error
-    // leaves them due, for the next pass (every step of a purge is idempotent).
+    // leaves them due, for the next pass (every step of a purge is idempotent). Their
+    // deletion is not finished without it: out of the schedule, nothing would erase their
+    // items, which the delivery loop sends while they are not erased (docs/retention.md).
     let purged = purge::complete(state, &site.site, purging).await?;
     for _ in &purged {
         tracing::info!(site = %site.site, "a conversation past its retention was deleted");

@@ -4,7 +4,8 @@
 //! and offline list no longer know them, another visitor keeps everything, and the month's
 //! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`, finished
 //! jobs (the agents' wrap-ups) in `jobs.rs`, the erased visitor's items in a webhook outbox
-//! in `outbox.rs` (the ends of their chats in `outbox_ends.rs`).
+//! in `outbox.rs` (the ends of their chats in `outbox_ends.rs`, a retention pass whose outbox
+//! scan fails in `outbox_scan_failure.rs`).
 
 use serde_json::{Value, json};
 
@@ -16,6 +17,7 @@ mod mau_failure;
 mod outage;
 mod outbox;
 mod outbox_ends;
+mod outbox_scan_failure;
 mod session_link;
 mod two_nodes;
 
