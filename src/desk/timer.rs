@@ -33,14 +33,13 @@ pub async fn apply_due(state: &AppState) -> Result<Option<i64>, StoreError> {
         // A deadline that did not move (the tick failed: a store error, a busy or
         // unreadable desk) would fire again at once: it is tried again [`RETRY_MS`] later,
         // never dropped, as the desk still needs its tick (dropped, an offer or a grace
-        // would wait for some other desk write). A desk write landing meanwhile may be
-        // overwritten here: its deadline then fires at most `RETRY_MS` late, or the early
-        // tick finds nothing due and writes it back.
-        let still = state.store.due(DESK_SCHEDULE, at, BATCH).await?;
-        if still.iter().any(|(s, same)| s == &site && *same == at) {
-            let retry_at = now_ms.saturating_add(RETRY_MS);
-            state.store.schedule(DESK_SCHEDULE, &site, retry_at).await?;
-        }
+        // would wait for some other desk write). Only while it is still the one found due:
+        // a desk write that moved it meanwhile keeps its own deadline.
+        let retry_at = now_ms.saturating_add(RETRY_MS);
+        state
+            .store
+            .reschedule_if(DESK_SCHEDULE, &site, at, Some(retry_at))
+            .await?;
     }
     let next_look = super::visitor_presence::apply_due(state).await?;
     let next_desk = state.store.next_due(DESK_SCHEDULE).await?.map(|(_, at)| at);
