@@ -98,6 +98,7 @@ test('a visitor waits in the queue, stops waiting, asks again and chats with the
   const typing = inWidget(page, '[part="typing"]');
   await typing.waitFor();
   assert.equal(await typing.getAttribute('aria-label'), 'Ada is typing…');
+  assert.equal(await inWidget(page, '[part="typing-name"]').innerText(), 'Ada is typing…', 'the name is shown, not only labelled');
   await desk.send({ command: 'typing', conversation: chatId, typing: false });
   await typing.waitFor({ state: 'hidden', timeout: 3000 });
   await desk.send({ command: 'typing', conversation: chatId, typing: true });

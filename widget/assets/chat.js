@@ -94,8 +94,10 @@ C._build = function () {
   this.banner = el('div', { class: 'banner', part: 'banner', role: 'status', hidden: true });
   this.home = el('div', { class: 'home', part: 'home' });
   this.list = el('div', { class: 'messages', part: 'messages', role: 'log', 'aria-live': 'polite', 'aria-relevant': 'additions' });
-  this.typingEl = el('div', { class: 'msg msg-bot', part: 'typing', hidden: true }, [
+  this.typingName = el('span', { class: 'typing-name', part: 'typing-name' });
+  this.typingEl = el('div', { class: 'msg msg-bot', part: 'typing', role: 'status', hidden: true }, [
     el('div', { class: 'bubble typing', 'aria-hidden': 'true' }, [el('span'), el('span'), el('span')]),
+    this.typingName,
   ]);
   this._buildHandoff();
   this.body = el('div', { class: 'body', part: 'body' }, [this.home, this.list, this.formSlot, this.typingEl]);
@@ -418,7 +420,10 @@ C._typing = function (on, name) {
   clearTimeout(this.typingTimer);
   this.typingEl.hidden = !on;
   if (on) {
-    this.typingEl.setAttribute('aria-label', this.t('typing', { name: name || this._assistantName() }));
+    // Named where everyone sees it ("Ada is typing…"), and announced once as a status.
+    var label = this.t('typing', { name: name || this._assistantName() });
+    this.typingEl.setAttribute('aria-label', label);
+    this.typingName.textContent = label;
     this.typingTimer = setTimeout(this._typing.bind(this, false), 8000);
     this._scroll();
   }

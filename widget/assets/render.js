@@ -118,6 +118,7 @@ var CHAT_CSS =
   '.img-button img{display:block;max-width:100%;max-height:220px}' +
   'video,iframe{display:block;width:100%;max-width:320px;border:0;border-radius:8px}iframe{height:220px}audio{max-width:100%}' +
   '.typing{display:inline-flex;gap:4px;padding:12px}.typing span{width:7px;height:7px;border-radius:50%;background:var(--staffetta-muted,var(--_muted));animation:staffetta-dot 1.2s infinite}' +
+  '.typing-name{font-size:12px;color:var(--staffetta-muted,var(--_muted))}' +
   '.typing span:nth-child(2){animation-delay:.2s}.typing span:nth-child(3){animation-delay:.4s}' +
   '@keyframes staffetta-dot{0%,80%,100%{opacity:.3}40%{opacity:1}}@media (prefers-reduced-motion:reduce){.typing span{animation:none}}' +
   '.composer{display:flex;gap:8px;padding:10px;border-top:1px solid var(--staffetta-border,var(--_border))}' +
