@@ -16,6 +16,15 @@ fn workdir() -> tempfile::TempDir {
     dir
 }
 
+/// `staffetta config check FILE` run in `dir`.
+fn config_check(dir: &std::path::Path, file: &std::path::Path) -> std::process::Output {
+    command(dir)
+        .args(["config", "check"])
+        .arg(file)
+        .output()
+        .unwrap()
+}
+
 #[test]
 fn default_config_prints_a_file_that_config_check_accepts() {
     let dir = workdir();
@@ -23,11 +32,7 @@ fn default_config_prints_a_file_that_config_check_accepts() {
     assert!(output.status.success());
     let file = dir.path().join("staffetta.toml");
     std::fs::write(&file, &output.stdout).unwrap();
-    let check = command(dir.path())
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let check = config_check(dir.path(), &file);
     assert!(
         check.status.success(),
         "{}",
@@ -45,11 +50,7 @@ fn config_check_exits_2_naming_file_line_and_key() {
         "[server]\nlisten = \"127.0.0.1:1\"\nshutdown_grace = 3\n",
     )
     .unwrap();
-    let output = command(dir.path())
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let output = config_check(dir.path(), &file);
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("bad.toml"), "{stderr}");
@@ -88,11 +89,7 @@ fn config_check_refuses_an_identity_key_that_serve_could_not_use() {
     ));
     let file = dir.path().join("staffetta.toml");
     std::fs::write(&file, config).unwrap();
-    let check = command(dir.path())
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let check = config_check(dir.path(), &file);
     assert_eq!(check.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(
@@ -114,11 +111,7 @@ fn config_check_refuses_a_default_locale_that_has_no_texts() {
         config.replace("default_locale = \"en\"", "default_locale = \"xx\""),
     )
     .unwrap();
-    let check = command(dir.path())
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let check = config_check(dir.path(), &file);
     assert_eq!(check.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&check.stderr);
     assert!(stderr.contains("`default_locale` `xx`"), "{stderr}");
@@ -129,11 +122,7 @@ fn config_check_refuses_a_default_locale_that_has_no_texts() {
         config.replace("default_locale = \"en\"", "default_locale = \"it-CH\""),
     )
     .unwrap();
-    let check = command(dir.path())
-        .args(["config", "check"])
-        .arg(&file)
-        .output()
-        .unwrap();
+    let check = config_check(dir.path(), &file);
     assert!(
         check.status.success(),
         "{}",
