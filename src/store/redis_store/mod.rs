@@ -20,17 +20,22 @@
 //! Expiry is server-side (`PEXPIRE`), so this backend ignores the
 //! [`Clock`](crate::store::Clock).
 
+mod args;
+mod connection;
 mod reply;
+mod scripts;
 
 use std::time::Duration;
 
 use bytes::Bytes;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncConnectionConfig, Cmd, FromRedisValue, RedisError, Script, Value};
+use redis::Value;
+use redis::aio::ConnectionManager;
 
+use self::args::{key, redis_int, schedule_args, score_ms, ttl_arg, version_arg};
+use self::scripts::Scripts;
 use super::{
     AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, RedisUrl, ScheduleWrite, Store,
-    StoreError, StoreResult, Versioned,
+    StoreResult, Versioned,
 };
 
 /// Key of the counter every record version comes from.
@@ -44,190 +49,12 @@ pub struct RedisStore {
     scripts: Scripts,
 }
 
-struct Scripts {
-    put: Script,
-    append: Script,
-    delete: Script,
-    incr: Script,
-    trim: Script,
-    read: Script,
-    head: Script,
-    set_replace: Script,
-    overwrite: Script,
-    reschedule: Script,
-}
-
-impl Scripts {
-    fn new() -> Self {
-        let record = include_str!("record.lua");
-        let log_format = include_str!("log_format.lua");
-        Self {
-            put: Script::new(&[record, include_str!("put.lua")].concat()),
-            append: Script::new(&[record, log_format, include_str!("append.lua")].concat()),
-            delete: Script::new(include_str!("delete.lua")),
-            incr: Script::new(include_str!("incr.lua")),
-            trim: Script::new(&[log_format, include_str!("trim.lua")].concat()),
-            read: Script::new(&[log_format, include_str!("read.lua")].concat()),
-            head: Script::new(&[log_format, include_str!("head.lua")].concat()),
-            set_replace: Script::new(include_str!("set_replace.lua")),
-            overwrite: Script::new(&[log_format, include_str!("overwrite.lua")].concat()),
-            reschedule: Script::new(include_str!("reschedule.lua")),
-        }
-    }
-}
-
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("url", &self.url)
             .finish_non_exhaustive()
     }
-}
-
-fn key(kind: &str, name: &str) -> String {
-    format!("stf:{kind}:{name}")
-}
-
-impl RedisStore {
-    /// Connects and checks that Redis answers `PING`. A Redis that is down, refuses the
-    /// credentials or does not answer within `connect_timeout` gives
-    /// [`StoreError::Unavailable`] naming the URL with its password redacted.
-    pub async fn connect(
-        url: &RedisUrl,
-        connect_timeout: Duration,
-        response_timeout: Duration,
-    ) -> StoreResult<Self> {
-        let unavailable = |reason: String| StoreError::Unavailable {
-            target: url.redacted(),
-            reason,
-        };
-        let client =
-            redis::Client::open(url.expose()).map_err(|error| unavailable(error.to_string()))?;
-        // One attempt first: the manager would retry with backoff before reporting a Redis
-        // that is simply down.
-        let probe_config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(connect_timeout));
-        let probe = async {
-            let mut probe = client
-                .get_multiplexed_async_connection_with_config(&probe_config)
-                .await?;
-            redis::cmd("PING").query_async::<Value>(&mut probe).await
-        };
-        match tokio::time::timeout(connect_timeout, probe).await {
-            Err(_) => return Err(unavailable(format!("no answer within {connect_timeout:?}"))),
-            Ok(Err(error)) => return Err(unavailable(error.to_string())),
-            Ok(Ok(_pong)) => {}
-        }
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(connect_timeout))
-            .set_response_timeout(Some(response_timeout))
-            .set_number_of_retries(3)
-            .set_max_delay(Duration::from_secs(1));
-        let connection = tokio::time::timeout(
-            connect_timeout,
-            ConnectionManager::new_with_config(client, config),
-        )
-        .await
-        .map_err(|_| unavailable(format!("no answer within {connect_timeout:?}")))?
-        .map_err(|error| unavailable(error.to_string()))?;
-        Ok(Self {
-            connection,
-            url: url.clone(),
-            scripts: Scripts::new(),
-        })
-    }
-
-    /// Maps a Redis error: connectivity and server-busy conditions are
-    /// [`StoreError::Unavailable`], keys of the wrong type are [`StoreError::Corrupt`].
-    fn error(&self, error: &RedisError) -> StoreError {
-        let unavailable_code = matches!(
-            error.code(),
-            Some(
-                "LOADING"
-                    | "MASTERDOWN"
-                    | "BUSY"
-                    | "TRYAGAIN"
-                    | "READONLY"
-                    | "NOAUTH"
-                    | "MISCONF"
-                    | "CLUSTERDOWN"
-            )
-        );
-        if error.is_io_error()
-            || error.is_timeout()
-            || error.is_connection_refusal()
-            || error.is_connection_dropped()
-            || matches!(error.kind(), redis::ErrorKind::AuthenticationFailed)
-            || unavailable_code
-        {
-            StoreError::Unavailable {
-                target: self.url.redacted(),
-                reason: error.to_string(),
-            }
-        } else if matches!(error.code(), Some("WRONGTYPE" | "STFFORMAT")) {
-            StoreError::Corrupt {
-                location: self.url.redacted(),
-                reason: error.to_string(),
-            }
-        } else {
-            StoreError::Backend(error.to_string())
-        }
-    }
-
-    fn bad_reply(&self, what: &str, reason: &str) -> StoreError {
-        StoreError::Corrupt {
-            location: self.url.redacted(),
-            reason: format!("unexpected reply to {what}: {reason}"),
-        }
-    }
-
-    async fn query<T: FromRedisValue>(&self, command: &Cmd) -> StoreResult<T> {
-        let mut connection = self.connection.clone();
-        command
-            .query_async(&mut connection)
-            .await
-            .map_err(|error| self.error(&error))
-    }
-}
-
-/// `n` as a Redis integer argument, saturating.
-fn redis_int(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-fn ttl_arg(ttl: Option<Duration>) -> StoreResult<String> {
-    Ok(match ttl {
-        None => "0".to_owned(),
-        Some(ttl) => super::ttl_ms(ttl)?.to_string(),
-    })
-}
-
-fn version_arg(expected: Option<u64>) -> String {
-    expected
-        .map(|version| version.to_string())
-        .unwrap_or_default()
-}
-
-/// A sorted-set score back to milliseconds (scores we write are whole numbers).
-#[expect(
-    clippy::cast_possible_truncation,
-    reason = "scores are whole milliseconds we wrote"
-)]
-fn score_ms(score: f64) -> i64 {
-    score as i64
-}
-
-/// The three script arguments of a deadline change (`'1'` set, `'2'` clear, `'0'` none; the
-/// member; the deadline in ms), as put.lua and append.lua read them.
-fn schedule_args(invocation: &mut redis::ScriptInvocation<'_>, change: Option<&ScheduleWrite>) {
-    match change {
-        Some(change) => match change.due_ms {
-            Some(due_ms) => invocation.arg("1").arg(change.member.as_str()).arg(due_ms),
-            None => invocation.arg("2").arg(change.member.as_str()).arg("0"),
-        },
-        None => invocation.arg("0").arg("").arg("0"),
-    };
 }
 
 #[async_trait::async_trait]
