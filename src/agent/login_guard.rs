@@ -2,6 +2,10 @@
 //! handoff crate's [`LoginFailurePolicy`]. A counter also remembers its last block for a day
 //! after it ended, so that the next block lasts longer (see the policy); an admin's new
 //! password deletes the account's counter ([`lift_account_lock`]), lock and growth both.
+//!
+//! The admin API counts its refused tokens against the same address counter
+//! ([`gate_ip`], [`record_ip_failure`]): one client address has one budget of failed
+//! credentials, whether it guesses agent passwords or the admin token.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -42,6 +46,31 @@ pub async fn gate(
         .await?
         .map(|(c, _)| c);
     Ok(policy.check(now, ip_count.as_ref(), account.as_ref()))
+}
+
+/// When the address `ip` is blocked (its counter only, no account): the admin API's gate.
+pub async fn gate_ip(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    ip: IpAddr,
+) -> Result<Option<Timestamp>, StoreError> {
+    let ip_count = load(store, &ip_key(ip)).await?.map(|(c, _)| c);
+    Ok(match policy.check(now, ip_count.as_ref(), None) {
+        LoginGate::Blocked { until, .. } => Some(until),
+        LoginGate::Allow => None,
+    })
+}
+
+/// Counts one failure against the address `ip` only (a refused admin token); the end of
+/// the block it started, if it started one.
+pub async fn record_ip_failure(
+    store: &dyn Store,
+    policy: &LoginFailurePolicy,
+    now: Timestamp,
+    ip: IpAddr,
+) -> Result<Option<Timestamp>, StoreError> {
+    bump(store, policy, now, BlockScope::Ip, &ip_key(ip)).await
 }
 
 /// The blocks one failure started (each `Some(until)`), for the audit log.

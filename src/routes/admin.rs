@@ -1,5 +1,6 @@
 //! `/api/v1/admin`: the administration API, guarded by [`AdminAuth`] (a bearer token from
-//! `[admin] token` until operators exist).
+//! `[admin] token` until operators exist; refused tokens are counted per client address,
+//! `admin/auth.rs`).
 //!
 //! - `GET /api/v1/admin/sites/{site}/mau?month=YYYY-MM`: the exact number of unique visitors
 //!   of a site in a UTC calendar month (default: the current one), as JSON
@@ -13,9 +14,8 @@
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use serde::{Deserialize, Serialize};
@@ -25,8 +25,11 @@ use crate::error::{ApiError, ApiJson};
 use crate::retention::erase::{self, Erased};
 use crate::visitor::mau;
 
+mod auth;
 mod csv;
 mod jobs;
+
+pub use auth::AdminAuth;
 
 /// The admin routes, to merge into the app router.
 pub fn router() -> Router<AppState> {
@@ -41,60 +44,6 @@ pub fn router() -> Router<AppState> {
             "/api/v1/admin/sites/{site}/users/{user_key}",
             delete(erase_user),
         )
-}
-
-/// Proof that the request carries the configured admin token.
-///
-/// Rejections: 403 `admin_disabled` when no token is configured; 401 `unauthorized` with
-/// `WWW-Authenticate: Bearer` when the `Authorization: Bearer <token>` header is missing,
-/// malformed or wrong. The comparison runs in constant time.
-#[derive(Clone, Copy, Debug)]
-pub struct AdminAuth;
-
-impl FromRequestParts<AppState> for AdminAuth {
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let configured = &state.settings.admin.token;
-        if configured.is_empty() {
-            return Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "admin_disabled",
-                "The admin API is disabled: set `admin.token` to enable it.",
-            )
-            .into_response());
-        }
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(bearer_token);
-        match presented {
-            Some(token) if configured.matches(token) => Ok(AdminAuth),
-            _ => Err(unauthorized()),
-        }
-    }
-}
-
-/// The token of an `Authorization: Bearer <token>` value (scheme case-insensitive).
-fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.trim().split_once(' ')?;
-    let token = token.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
-}
-
-fn unauthorized() -> Response {
-    let mut response = ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "unauthorized",
-        "Send the admin token as `Authorization: Bearer <token>`.",
-    )
-    .into_response();
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"staffetta-admin\""),
-    );
-    response
 }
 
 /// Query of the MAU report.
@@ -295,15 +244,5 @@ mod tests {
         assert_eq!(parse_quality("1.5"), 0);
         assert_eq!(parse_quality("0.1234"), 0);
         assert_eq!(parse_quality("abc"), 0);
-    }
-
-    #[test]
-    fn bearer_token_reads_the_scheme_case_insensitively() {
-        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
-        assert_eq!(bearer_token("bearer  abc "), Some("abc"));
-        assert_eq!(bearer_token("Basic abc"), None);
-        assert_eq!(bearer_token("Bearer"), None);
-        assert_eq!(bearer_token("Bearer "), None);
-        assert_eq!(bearer_token("abc"), None);
     }
 }

@@ -34,6 +34,7 @@ mod login_lock_growth;
 mod operators;
 mod race;
 mod roster;
+mod security_admin;
 mod security_leaks;
 mod security_login;
 mod security_pages;
