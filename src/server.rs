@@ -94,15 +94,20 @@ impl Server {
 
     /// Everything `serve` checks before it opens anything: dialogs, identity keys, the geo
     /// database, the desks and the connectors. `config check` runs it, so a config it accepts
-    /// does not fail at start-up for a reason it could have seen.
-    pub fn check_settings(settings: &Settings) -> Result<(), StartError> {
-        Bots::load(settings)?;
+    /// does not fail at start-up for a reason it could have seen. Returns the warnings the
+    /// start would log (a dialog's idle times winning over its site's).
+    pub fn check_settings(settings: &Settings) -> Result<Vec<String>, StartError> {
+        let bots = Bots::load(settings)?;
         IdentityVerifier::from_settings(settings)?;
         crate::visitor::metadata::MetadataCollector::from_settings(settings)?;
         crate::desk::site_desk::SiteDesks::from_settings(settings).map_err(StartError::Agent)?;
         crate::connector::Connectors::check(settings)
             .map_err(|e| StartError::Agent(e.to_string()))?;
-        Ok(())
+        Ok(bots
+            .idle_overrides()
+            .iter()
+            .map(ToString::to_string)
+            .collect())
     }
 
     /// Like [`Server::build`], with an injected clock (tests move time by hand).
@@ -120,6 +125,17 @@ impl Server {
     ) -> Result<Server, StartError> {
         // Everything that can be checked without side effects comes before the store.
         let bots = Bots::load(&settings)?;
+        for idle in bots.idle_overrides() {
+            tracing::warn!(
+                site = %idle.site,
+                dialog = %idle.dialog,
+                site_idle_timeout_s = idle.site_s.0,
+                site_idle_warning_s = idle.site_s.1,
+                idle_timeout_s = idle.in_force_s.0,
+                idle_warning_s = idle.in_force_s.1,
+                "{idle}"
+            );
+        }
         let identity = IdentityVerifier::from_settings(&settings)?;
         let metadata = crate::visitor::metadata::MetadataCollector::from_settings(&settings)?;
         let store = wrap(store::open(&settings.store, clock.clone()).await?);

@@ -85,8 +85,13 @@ pub fn main() -> ExitCode {
         Command::Config(ConfigCommand::Check { ref file }) => {
             match load_settings(file.as_deref().or(cli.config.as_deref())) {
                 Ok(settings) => match crate::server::Server::check_settings(&settings) {
-                    Ok(()) => {
-                        println!("configuration is valid\n{settings:#?}");
+                    Ok(warnings) => {
+                        for warning in warnings {
+                            eprintln!("warning: {warning}");
+                        }
+                        println!("configuration is valid");
+                        print_relative_paths(&settings);
+                        println!("{settings:#?}");
                         ExitCode::SUCCESS
                     }
                     Err(err) => {
@@ -105,6 +110,34 @@ pub fn main() -> ExitCode {
             print!("{}", crate::config::EXAMPLE_CONFIG);
             ExitCode::SUCCESS
         }
+    }
+}
+
+/// Says which directory the relative paths of `settings` lead from: the working directory
+/// (as for `serve`), not the config file's folder.
+fn print_relative_paths(settings: &Settings) {
+    let lines = match std::env::current_dir() {
+        Ok(dir) => {
+            let lines = settings.describe_relative_paths(&dir);
+            if !lines.is_empty() {
+                println!(
+                    "relative paths are resolved against the working directory {} (as `serve` \
+                     does), not the config file's folder:",
+                    dir.display()
+                );
+            }
+            lines
+        }
+        Err(err) => {
+            println!(
+                "relative paths are resolved against the working directory, which cannot be \
+                 read: {err}"
+            );
+            Vec::new()
+        }
+    };
+    for line in lines {
+        println!("  {line}");
     }
 }
 

@@ -32,6 +32,16 @@ pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
     }
     let is_terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
     crate::telemetry::init(cli.log_format, std::io::stderr, is_terminal);
+    if let Ok(dir) = std::env::current_dir() {
+        let resolved = settings.describe_relative_paths(&dir);
+        if !resolved.is_empty() {
+            tracing::info!(
+                working_dir = %dir.display(),
+                paths = %resolved.join("; "),
+                "relative paths are resolved against the working directory, not the config file's folder"
+            );
+        }
+    }
 
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -10,6 +10,7 @@ mod limits;
 mod load;
 mod network;
 mod origin;
+mod relative;
 mod site;
 
 use std::net::SocketAddr;

@@ -1,6 +1,8 @@
 //! The bot's runtime data, loaded once at start: every dialog, the system texts and each
 //! site's time zone and idle timeout. A malformed dialog or a site naming a missing dialog
-//! stops the start with the same messages as `staffetta dialogs check`.
+//! stops the start with the same messages as `staffetta dialogs check`. A dialog whose own
+//! idle timeout or warning wins over its site's is an [`IdleOverride`], which the start log
+//! (WARN) and `config check` report.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,6 +83,44 @@ pub struct Bots {
     localizer: Arc<Localizer>,
     sites: HashMap<String, SiteBot>,
     dialogs: DialogSet,
+    idle_overrides: Vec<IdleOverride>,
+}
+
+/// A site whose dialog's own `idle_timeout_s` / `idle_warning_s` (its `[settings]`) give
+/// other idle times than the site's keys: the dialog's win, so a change of the site's keys
+/// changes nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdleOverride {
+    /// The site id.
+    pub site: String,
+    /// The dialog answering on it.
+    pub dialog: String,
+    /// The site's `idle_timeout_s` and `idle_warning_s`.
+    pub site_s: (i64, i64),
+    /// The idle timeout and warning in force (the dialog's).
+    pub in_force_s: (i64, i64),
+}
+
+impl std::fmt::Display for IdleOverride {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut differences = Vec::new();
+        for (key, site, in_force) in [
+            ("idle_timeout_s", self.site_s.0, self.in_force_s.0),
+            ("idle_warning_s", self.site_s.1, self.in_force_s.1),
+        ] {
+            if site != in_force {
+                differences.push(format!("`{key}` is {in_force} (the site sets {site})"));
+            }
+        }
+        write!(
+            f,
+            "site `{}`: its dialog `{}` sets its own idle times, which win over the site's: {}; \
+             change them in the dialog's `[settings]`, or remove them there to use the site's",
+            self.site,
+            self.dialog,
+            differences.join(", ")
+        )
+    }
 }
 
 impl Bots {
@@ -110,6 +150,7 @@ impl Bots {
             }
         })?;
         let mut sites = HashMap::new();
+        let mut idle_overrides = Vec::new();
         let available: Vec<&str> = localizer.locales().collect();
         for site in &settings.sites {
             if super::locale::matching(&site.default_locale, &available).is_none() {
@@ -133,6 +174,16 @@ impl Bots {
                 time_zone: site.time_zone.clone(),
             })?;
             let idle = dialog.idle_config(site_idle(site));
+            let seconds =
+                |idle: IdleConfig| (idle.timeout.as_secs(), idle.warning_before.as_secs());
+            if idle != site_idle(site) {
+                idle_overrides.push(IdleOverride {
+                    site: site.id.clone(),
+                    dialog: dialog.id().to_owned(),
+                    site_s: seconds(site_idle(site)),
+                    in_force_s: seconds(idle),
+                });
+            }
             sites.insert(
                 site.id.clone(),
                 SiteBot {
@@ -146,7 +197,14 @@ impl Bots {
             localizer,
             sites,
             dialogs,
+            idle_overrides,
         })
+    }
+
+    /// The sites whose dialog's own idle times win over the site's, in the order of the
+    /// settings.
+    pub fn idle_overrides(&self) -> &[IdleOverride] {
+        &self.idle_overrides
     }
 
     /// The system texts.

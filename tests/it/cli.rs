@@ -130,6 +130,82 @@ fn config_check_refuses_a_default_locale_that_has_no_texts() {
     );
 }
 
+/// The example configuration (`staffetta default-config`), as text.
+fn example_config(dir: &std::path::Path) -> String {
+    let output = command(dir).arg("default-config").output().unwrap();
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn config_check_warns_when_a_dialogs_own_idle_times_win_over_the_sites() {
+    let dir = workdir();
+    let config = example_config(dir.path());
+    // As it comes, the example agrees with the demo dialog: nothing to warn about.
+    let file = dir.path().join("staffetta.toml");
+    std::fs::write(&file, &config).unwrap();
+    let check = config_check(dir.path(), &file);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(
+        check.status.success() && !stderr.contains("warning"),
+        "{stderr}"
+    );
+    // The site owner shortens the timeout; the demo dialog's own 600 s still wins.
+    assert!(config.contains("idle_timeout_s = 600"));
+    std::fs::write(
+        &file,
+        config.replace("idle_timeout_s = 600", "idle_timeout_s = 120"),
+    )
+    .unwrap();
+    let check = config_check(dir.path(), &file);
+    let stderr = String::from_utf8_lossy(&check.stderr);
+    assert!(check.status.success(), "{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|line| line.starts_with("warning:"))
+        .unwrap_or_else(|| panic!("no warning in {stderr}"));
+    for expected in [
+        "site `demo`",
+        "dialog `bottega-aurora`",
+        "`idle_timeout_s` is 600 (the site sets 120)",
+    ] {
+        assert!(warning.contains(expected), "{expected} in {warning}");
+    }
+    assert!(
+        !warning.contains("idle_warning_s"),
+        "same on both: {warning}"
+    );
+}
+
+#[test]
+fn config_check_says_relative_paths_lead_from_the_working_directory_not_the_files_folder() {
+    let cwd = workdir();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let file = elsewhere.path().join("staffetta.toml");
+    std::fs::write(&file, example_config(cwd.path())).unwrap();
+    let check = config_check(cwd.path(), &file);
+    let stdout = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    let cwd = cwd.path().canonicalize().unwrap();
+    for expected in [
+        format!("against the working directory {}", cwd.display()),
+        format!(
+            "paths.dialogs = ./dialogs -> {}",
+            cwd.join("dialogs").display()
+        ),
+        format!(
+            "paths.locales = ./locales -> {}",
+            cwd.join("locales").display()
+        ),
+        format!("store.path = ./data -> {}", cwd.join("data").display()),
+    ] {
+        assert!(stdout.contains(&expected), "{expected} in {stdout}");
+    }
+}
+
 #[test]
 fn config_check_redacts_secrets() {
     let dir = workdir();

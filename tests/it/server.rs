@@ -129,3 +129,36 @@ async fn a_path_that_is_not_utf8_gets_the_json_error_shape_on_every_route() {
     let body: serde_json::Value = command.json().await.unwrap();
     assert_eq!(body["error"]["code"], "invalid_path", "{body}");
 }
+
+#[tokio::test]
+async fn the_start_log_warns_when_a_dialogs_own_idle_times_win_over_the_sites() {
+    let (logs, _guard) = crate::support::logs::capture_logs();
+    let _app = spawn_app_with(|settings| {
+        settings.paths.dialogs = crate::support::app::repo_dir().join("dialogs");
+        settings.sites[0].dialog = "bottega-aurora".to_owned();
+        settings.sites[0].idle_timeout_s = 120;
+        settings.sites[0].idle_warning_s = 30;
+    })
+    .await;
+    let lines = logs.lines();
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains(" WARN ") && line.contains("idle"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    for expected in [
+        "site=demo",
+        "dialog=bottega-aurora",
+        "site_idle_timeout_s=120",
+        "site_idle_warning_s=30",
+        "idle_timeout_s=600",
+        "idle_warning_s=60",
+        "`idle_timeout_s` is 600 (the site sets 120), `idle_warning_s` is 60 (the site sets 30)",
+    ] {
+        assert!(
+            warnings[0].contains(expected),
+            "{expected} in {}",
+            warnings[0]
+        );
+    }
+}
