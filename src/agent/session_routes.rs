@@ -3,7 +3,9 @@
 //! The refresh token travels only in the `staffetta_refresh` cookie (HttpOnly, Secure,
 //! SameSite=Strict, Path=/api/v1/agent). Refresh and logout also require the header
 //! `X-Staffetta-CSRF: 1`, when the browser sends an `Origin`, the server's own origin, and
-//! when it sends `Sec-Fetch-Site`, `same-origin`.
+//! when it sends `Sec-Fetch-Site`, `same-origin`. A refresh without any refresh cookie
+//! answers 200 `{"signed_in": false}` (the console's probe on load), one with a cookie that
+//! is not valid 401 `invalid_refresh`.
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
@@ -287,8 +289,34 @@ pub fn refresh_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
+/// Whether any `Cookie` header names the refresh cookie, whatever its value (read as bytes,
+/// so a malformed one still counts and gets `invalid_refresh`).
+fn names_refresh_cookie(headers: &HeaderMap) -> bool {
+    headers.get_all(header::COOKIE).iter().any(|value| {
+        value.as_bytes().split(|byte| *byte == b';').any(|pair| {
+            let name = pair.split(|byte| *byte == b'=').next().unwrap_or_default();
+            name.trim_ascii() == REFRESH_COOKIE.as_bytes()
+        })
+    })
+}
+
+/// The answer of a refresh without any refresh cookie: 200 `{"signed_in": false}`. The
+/// console asks on every load whether a session can be resumed, and "no" is an answer, not
+/// an error (a 401 would be logged in the browser's console on every visit of the login
+/// page).
+fn signed_out() -> Response {
+    let mut response = axum::Json(serde_json::json!({ "signed_in": false })).into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
 async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
     check_csrf(&headers)?;
+    if !names_refresh_cookie(&headers) {
+        return Ok(signed_out());
+    }
     let invalid = || ApiError::new(StatusCode::UNAUTHORIZED, "invalid_refresh", "Log in again.");
     let token = refresh_cookie(&headers).ok_or_else(invalid)?;
     let rotated = tokens::rotate_refresh(

@@ -1,6 +1,7 @@
 // The agent console at /agent, served by the real server (a fresh demo install whose demo
 // operators' credentials are printed once at start), in headless Debian chromium: the login
-// screen (strict policy, axe-clean), a refused password, a reload that resumes through the
+// screen (strict policy, axe-clean, no error in the browser's console on a first visit, a
+// skip link only where its target is shown), a refused password, a reload that resumes through the
 // refresh cookie, and the console's own behaviour over scripted websocket frames (hostile
 // HTML, refused commands, a dropped socket), which the real server does not produce on
 // demand. The full story against the real desk is console-story.test.mjs.
@@ -38,6 +39,33 @@ describe('signing in to the agent console', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     assert.match(await page.locator('#login-error').textContent(), /Fill in/);
     assert.deepEqual(errors, []);
+    await context.close();
+  });
+
+  test('a first visit logs no error in the browser console, and the skip link only leads to what is shown', async () => {
+    const context = await browser.newContext(desktop);
+    await consoleAssets(context);
+    const page = await context.newPage();
+    // Every error, the failed-resource lines of 401 answers included (openConsole filters them).
+    const logged = [];
+    page.on('console', (m) => { if (m.type() === 'error') logged.push(m.text()); });
+    page.on('pageerror', (e) => logged.push(e.message));
+    await page.goto(`${server.url}/agent`);
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+    await page.waitForLoadState('networkidle');
+    assert.deepEqual(logged, [], 'the probe for a session to resume is not an error');
+    // A keyboard user who follows an in-page link must land on something shown.
+    const deadEnds = () => page.evaluate(() => [...document.querySelectorAll('a[href^="#"]')]
+      .filter((a) => a.checkVisibility())
+      .filter((a) => !document.getElementById(a.getAttribute('href').slice(1))?.checkVisibility())
+      .map((a) => a.outerHTML));
+    assert.deepEqual(await deadEnds(), [], 'on the login page');
+    await signIn(page, server);
+    assert.deepEqual(await deadEnds(), [], 'on the desk');
+    await page.locator('#skip-link').focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'main');
+    assert.deepEqual(logged, []);
     await context.close();
   });
 

@@ -178,6 +178,36 @@ async fn refresh_without_the_csrf_header_or_from_a_foreign_origin_is_refused() {
 }
 
 #[tokio::test]
+async fn a_refresh_without_any_refresh_cookie_answers_signed_out_without_an_error() {
+    let app = spawn_desk(10).await;
+    let url = format!("{}/api/v1/agent/refresh", app.base_url);
+    for cookies in [None, Some("theme=dark; lang=it")] {
+        let mut request = app.http.post(&url).header("x-staffetta-csrf", "1");
+        if let Some(cookies) = cookies {
+            request = request.header("cookie", cookies);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 200, "{cookies:?}");
+        assert!(!response.headers().contains_key("set-cookie"));
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body, serde_json::json!({ "signed_in": false }));
+    }
+    // A refresh cookie that is not valid is still an error, and the CSRF check comes first.
+    let forged = app
+        .http
+        .post(&url)
+        .header("x-staffetta-csrf", "1")
+        .header("cookie", "staffetta_refresh=forged")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let bare = app.http.post(&url).send().await.unwrap();
+    assert_eq!(bare.status(), 403);
+}
+
+#[tokio::test]
 async fn repeated_failed_logins_block_the_ip_even_for_the_right_password() {
     let app = spawn_desk(3).await;
     add_operator(&app, "ada", "pass-ada", "agent").await;

@@ -49,6 +49,8 @@ function showLogin(message) {
   for (const chatId of [...S.conversations.keys()]) closeConversation(chatId);
   for (const id of offers.ids()) offers.remove(id);
   $('desk-view').hidden = true;
+  // Its target is in the desk: on the login page there is nothing to skip.
+  $('skip-link').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = message || '';
   document.title = 'Sign in - Staffetta agent console';
@@ -110,6 +112,7 @@ function startDesk() {
   const operator = net.agent();
   $('login-view').hidden = true;
   $('desk-view').hidden = false;
+  $('skip-link').hidden = false;
   document.title = 'Staffetta agent console';
   $('agent-name').textContent = operator ? `${operator.display_name} (${operator.login})` : '';
   $('alerts').textContent = '';

@@ -41,8 +41,8 @@ export function forget() {
 }
 
 /**
- * Trades the refresh cookie for a new access token: 'ok', 'denied' (sign in again) or
- * 'network'. Refresh tokens rotate, so concurrent callers share one request: a second
+ * Trades the refresh cookie for a new access token: 'ok', 'denied' (sign in again: the
+ * cookie was refused, or there was none) or 'network'. Refresh tokens rotate, so concurrent callers share one request: a second
  * request with the same cookie would be refused and sign the agent out.
  */
 export function refresh() {
@@ -58,11 +58,13 @@ export function refresh() {
       }
       noteClock(response);
       if (response.status >= 500) return 'network';
-      if (!response.ok) {
+      const body = response.ok ? await response.json().catch(() => null) : null;
+      // 401: the cookie was refused; 200 {signed_in: false}: there was none to resume.
+      if (!body || body.signed_in === false) {
         forget();
         return 'denied';
       }
-      adopt(await response.json());
+      adopt(body);
       return 'ok';
     })().finally(() => { session.refreshing = null; });
   }
