@@ -26,7 +26,7 @@ engine-none-of-these = Nichts davon
 engine-fallback = Entschuldigung, das habe ich nicht verstanden. Können Sie es anders formulieren?
 engine-offer-human = Ich habe Mühe, Sie zu verstehen. Möchten Sie mit einer Person sprechen?
 engine-offer-human-declined = In Ordnung. Versuchen Sie es mit anderen Worten.
-engine-connecting-to-agent = Ich verbinde Sie mit einem Mitglied unseres Teams.
+engine-connecting-to-agent = Ich sehe nach, ob jemand aus unserem Team verfügbar ist.
 engine-handoff-reason = Der Besucher hat nach { $count ->
         [one] einer Nachricht, die der Bot nicht verstanden hat,
        *[other] { $count } Nachrichten, die der Bot nicht verstanden hat,

@@ -26,7 +26,7 @@ engine-none-of-these = None of these
 engine-fallback = Sorry, I didn't understand. Could you put it another way?
 engine-offer-human = I'm having trouble understanding you. Would you like to talk to a person?
 engine-offer-human-declined = All right. Try asking me in other words.
-engine-connecting-to-agent = I'm connecting you with a member of our team.
+engine-connecting-to-agent = Let me see whether a member of our team is available.
 engine-handoff-reason = The visitor asked for a person after { $count ->
         [one] one message the bot did not understand
        *[other] { $count } messages the bot did not understand

@@ -26,7 +26,7 @@ engine-none-of-these = Ninguna de estas
 engine-fallback = Perdona, no te he entendido. ¿Puedes decirlo de otra manera?
 engine-offer-human = Me cuesta entenderte. ¿Quieres hablar con una persona?
 engine-offer-human-declined = De acuerdo. Prueba a preguntármelo con otras palabras.
-engine-connecting-to-agent = Te pongo en contacto con una persona de nuestro equipo.
+engine-connecting-to-agent = Voy a ver si hay alguien de nuestro equipo disponible.
 engine-handoff-reason = El visitante pidió una persona después de { $count ->
         [one] un mensaje que el bot no entendió
        *[other] { $count } mensajes que el bot no entendió

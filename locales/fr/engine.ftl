@@ -26,7 +26,7 @@ engine-none-of-these = Aucune de ces options
 engine-fallback = Désolé, je n'ai pas compris. Pouvez-vous reformuler ?
 engine-offer-human = J'ai du mal à vous comprendre. Voulez-vous parler à une personne ?
 engine-offer-human-declined = D'accord. Essayez de me le demander autrement.
-engine-connecting-to-agent = Je vous mets en relation avec un membre de notre équipe.
+engine-connecting-to-agent = Je regarde si un membre de notre équipe est disponible.
 engine-handoff-reason = Le visiteur a demandé une personne après { $count ->
         [one] un message que le bot n'a pas compris
        *[other] { $count } messages que le bot n'a pas compris

@@ -26,7 +26,7 @@ engine-none-of-these = Nessuna di queste
 engine-fallback = Scusa, non ho capito. Puoi dirlo in un altro modo?
 engine-offer-human = Faccio fatica a capirti. Vuoi parlare con una persona?
 engine-offer-human-declined = Va bene. Prova a chiedermelo con altre parole.
-engine-connecting-to-agent = Ti metto in contatto con una persona del nostro team.
+engine-connecting-to-agent = Vediamo se c'è una persona del nostro team disponibile.
 engine-handoff-reason = Il visitatore ha chiesto una persona dopo { $count ->
         [one] un messaggio che il bot non ha capito
        *[other] { $count } messaggi che il bot non ha capito

@@ -7,6 +7,7 @@
 mod cli;
 mod cluster;
 mod crash;
+mod demo_dialog;
 mod demo_media;
 mod handoff;
 mod identity;

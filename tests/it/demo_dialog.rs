@@ -1,0 +1,59 @@
+//! The demo assistant (dialogs/bottega-aurora) on the built-in demo site, as a visitor reads
+//! it: it promises no connection to a person before the desk has answered, and greets a first
+//! hello after its welcome as a first one.
+
+use serde_json::Value;
+
+use crate::handoff::console::visitor_event;
+use crate::support::app::repo_dir;
+use crate::support::{TestApp, spawn_app_with};
+
+/// The demo site with the demo dialog and nobody at the desk.
+async fn spawn_demo() -> TestApp {
+    spawn_app_with(|settings| {
+        settings.paths.dialogs = repo_dir().join("dialogs");
+        settings.sites[0].dialog = "bottega-aurora".to_owned();
+        settings.agent.demo_operators = false;
+    })
+    .await
+}
+
+/// The texts of a turn's answer, joined by new lines.
+fn texts(answer: &Value) -> String {
+    answer["output"]["generic"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn asking_for_a_person_with_nobody_at_the_desk_is_not_answered_with_a_promise() {
+    let app = spawn_demo().await;
+    let visitor = app.visitor().await;
+    let answer = visitor.say("I want to talk to a human").await;
+    assert!(
+        answer["output"].to_string().contains("connect_to_agent"),
+        "{answer}"
+    );
+    let said = texts(&answer).to_lowercase();
+    for promise in ["connecting you", "will be with you", "ti metto in contatto"] {
+        assert!(!said.contains(promise), "{promise:?} in {said:?}");
+    }
+    assert!(said.contains("let me see whether"), "{said:?}");
+    let closed = visitor_event(&visitor, "queue_closed").await;
+    assert_eq!(closed["reason"], "nobody_available");
+}
+
+#[tokio::test]
+async fn a_first_hello_after_the_welcome_gets_a_plain_greeting_and_only_a_second_one_hello_again() {
+    let app = spawn_demo().await;
+    let visitor = app.visitor().await;
+    let first = texts(&visitor.say("hello").await);
+    assert!(first.starts_with("Hello!"), "{first:?}");
+    assert!(!first.contains("again"), "{first:?}");
+    let second = texts(&visitor.say("hello").await);
+    assert!(second.starts_with("Hello again!"), "{second:?}");
+}
