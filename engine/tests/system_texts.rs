@@ -51,6 +51,7 @@ fn every_text_formats_without_missing_arguments() {
         ("count", Arg::Num(2.0)),
         ("topic", Arg::Str("T")),
         ("minutes", Arg::Num(1.0)),
+        ("seconds", Arg::Num(15.0)),
         ("limit", Arg::Num(2000.0)),
         ("title", Arg::Str("Map")),
         ("year", Arg::Num(2026.0)),

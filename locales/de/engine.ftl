@@ -48,6 +48,10 @@ engine-session-expiring = Sind Sie noch da? Dieser Chat wird in { $minutes ->
         [one] einer Minute
        *[other] { $minutes } Minuten
     } geschlossen, wenn Sie nicht antworten.
+engine-session-expiring-seconds = Sind Sie noch da? Dieser Chat wird in { $seconds ->
+        [one] einer Sekunde
+       *[other] { $seconds } Sekunden
+    } geschlossen, wenn Sie nicht antworten.
 engine-session-expired = Dieser Chat wurde wegen Inaktivität geschlossen. Senden Sie eine Nachricht, um einen neuen zu beginnen.
 engine-session-restored = Willkommen zurück! Ihr vorheriger Chat war abgelaufen, daher beginnen wir neu.
 engine-message-too-long = Ihre Nachricht ist zu lang. Bitte bleiben Sie unter { $limit } Zeichen.

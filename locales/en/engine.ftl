@@ -48,6 +48,10 @@ engine-session-expiring = Are you still there? This chat will close in { $minute
         [one] one minute
        *[other] { $minutes } minutes
     } unless you reply.
+engine-session-expiring-seconds = Are you still there? This chat will close in { $seconds ->
+        [one] one second
+       *[other] { $seconds } seconds
+    } unless you reply.
 engine-session-expired = This chat was closed after a period of inactivity. Send a message to start a new one.
 engine-session-restored = Welcome back! Your previous chat had timed out, so we're starting afresh.
 engine-message-too-long = Your message is too long. Please keep it under { $limit } characters.

@@ -48,6 +48,10 @@ engine-session-expiring = ¿Sigues ahí? Este chat se cerrará en { $minutes ->
         [one] un minuto
        *[other] { $minutes } minutos
     } si no respondes.
+engine-session-expiring-seconds = ¿Sigues ahí? Este chat se cerrará en { $seconds ->
+        [one] un segundo
+       *[other] { $seconds } segundos
+    } si no respondes.
 engine-session-expired = Este chat se cerró por inactividad. Envía un mensaje para empezar uno nuevo.
 engine-session-restored = ¡Hola de nuevo! Tu chat anterior había caducado, así que empezamos de cero.
 engine-message-too-long = Tu mensaje es demasiado largo. No superes los { $limit } caracteres.

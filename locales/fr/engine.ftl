@@ -48,6 +48,10 @@ engine-session-expiring = Êtes-vous toujours là ? Cette conversation se fermer
         [one] une minute
        *[other] { $minutes } minutes
     } sans réponse de votre part.
+engine-session-expiring-seconds = Êtes-vous toujours là ? Cette conversation se fermera dans { $seconds ->
+        [one] une seconde
+       *[other] { $seconds } secondes
+    } sans réponse de votre part.
 engine-session-expired = Cette conversation a été fermée pour inactivité. Envoyez un message pour en commencer une nouvelle.
 engine-session-restored = Bon retour ! Votre conversation précédente avait expiré, nous repartons de zéro.
 engine-message-too-long = Votre message est trop long. Restez sous { $limit } caractères.

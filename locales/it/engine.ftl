@@ -48,6 +48,10 @@ engine-session-expiring = Ci sei ancora? Questa chat si chiuderà tra { $minutes
         [one] un minuto
        *[other] { $minutes } minuti
     } se non rispondi.
+engine-session-expiring-seconds = Ci sei ancora? Questa chat si chiuderà tra { $seconds ->
+        [one] un secondo
+       *[other] { $seconds } secondi
+    } se non rispondi.
 engine-session-expired = Questa chat è stata chiusa per inattività. Scrivi un messaggio per iniziarne una nuova.
 engine-session-restored = Bentornato! La chat precedente era scaduta, quindi ricominciamo da capo.
 engine-message-too-long = Il messaggio è troppo lungo. Resta sotto i { $limit } caratteri.
