@@ -549,7 +549,7 @@ P.getState = function () {
 };
 
 /** Tabs of one visitor share one conversation: another tab of this site that has none asks
- * over a BroadcastChannel (transport.js `_askPeers`); this tab answers with the session it
+ * over a BroadcastChannel (tabs.js `askPeers`); this tab answers with the session it
  * keeps, when it has a live one for the same server and visitor. The token never leaves the
  * origin's own tabs (a BroadcastChannel is same-origin, like the sessionStorage it is read
  * from). Answered from storage, so a tab whose chat window was never loaded answers too. */

@@ -1,5 +1,7 @@
 /* Staffetta visitor transport (wire contract v1, ARCHITECTURE.md "Wire contract v1").
- * Concatenated before chat.js inside one function scope by widget/src/assets/catalog.rs.
+ * Concatenated before chat.js inside one function scope by widget/src/assets/catalog.rs;
+ * longpoll.js (the fallback when the socket is blocked) and tabs.js (tabs sharing one
+ * conversation) add to it.
  *
  * - POST {base}/sessions starts a session (anonymous_id | user_id | identity_token, locale,
  *   page_url, dispatch_to, restore) and gives the welcome output.
@@ -20,19 +22,13 @@
  * Bot replies are rendered from the event stream only (never from the POST answer), so a
  * reply is shown once whichever path delivers it first.
  * - Tabs of one visitor share one conversation: a tab without a session asks the site's other
- *   open tabs over a BroadcastChannel (answered by their launcher, launcher.js `_answerPeers`)
- *   and, when one has a live session of the same server, site and visitor, joins it and
- *   replays it from seq 0 instead of starting another. */
+ *   open tabs (tabs.js, one tab at a time) and, when one has a live session of the same
+ *   server, site and visitor, joins it and replays it from seq 0 instead of starting another. */
 
-var LONG_POLL_WAIT_S = 25;
 var HEARTBEAT_MS = 25000;
 var PONG_TIMEOUT_MS = 10000;
 var BACKOFF_BASE_MS = 500;
 var BACKOFF_MAX_MS = 30000;
-var PROBE_MIN_MS = 30000;
-var PROBE_SPREAD_MS = 30000;
-/** How long a tab without a session waits for another tab to share one. */
-var PEER_WAIT_MS = 300;
 
 /** Full-jitter exponential backoff: a random delay up to min(max, base * 2^attempt). */
 function backoffDelay(attempt) {
@@ -53,20 +49,9 @@ function HttpError(status, code, message, fields) {
   this.fields = Array.isArray(fields) ? fields : [];
 }
 
-/** Who a session belongs to, as the tabs compare it: the site's user id, the subject of its
- * identity token (read, not verified: the server checks the token), or the anonymous id. */
-function visitorKey(params) {
-  if (params.user_id) return 'user:' + params.user_id;
-  if (params.identity_token) {
-    try {
-      var part = String(params.identity_token).split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-      var claims = JSON.parse(atob(part + '==='.slice((part.length + 3) % 4)));
-      return 'sub:' + String(claims.iss || '') + ' ' + String(claims.sub || '');
-    } catch (e) {
-      return 'jwt:?';
-    }
-  }
-  return params.anonymous_id ? 'anon:' + params.anonymous_id : '';
+/** What the transport keeps of a session (in sessionStorage) when it has none. */
+function blankSession() {
+  return { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
 }
 
 function Transport(hooks) {
@@ -92,7 +77,7 @@ function Transport(hooks) {
 var T = Transport.prototype;
 
 T._read = function () {
-  var base = { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  var base = blankSession();
   try {
     var saved = JSON.parse(this.h.storage.getItem(this.h.key) || 'null');
     return saved && typeof saved === 'object' ? Object.assign(base, saved) : base;
@@ -165,65 +150,42 @@ T.start = function () {
   return this._joinOrCreate();
 };
 
-/** Joins the conversation another open tab of this visitor has, or starts one. */
+/** Joins the conversation another open tab of this visitor has, or starts one: one tab of
+ * the site at a time (tabs.js `startExclusively`), so a tab opened while another starts
+ * waits for that start and joins it. */
 T._joinOrCreate = function () {
   var self = this;
   if (this.creating) return this.creating;
   var params = this.h.sessionParams();
   var wanted = { base: this.h.base(), who: visitorKey(params) };
-  this.creating = this._askPeers(wanted).then(function (shared) {
-    self.creating = null;
-    if (self.stopped) return false;
-    if (!shared || self.s.sessionId) return self._create(null);
-    self.s.sessionId = shared.sessionId;
-    self.s.token = shared.token;
-    self.s.conversationId = String(shared.conversationId || '');
-    self.s.timeoutS = Number(shared.timeoutS) || 0;
-    self.s.state = shared.state === undefined ? null : shared.state;
-    self.s.lastSeq = 0;
-    self.s.expired = false;
-    self.s.base = wanted.base;
-    self.s.who = wanted.who;
-    self._write();
-    self.attempt = 0;
-    self._connect();
-    self._flush();
-    return false;
+  var lock = this.h.channel ? this.h.channel + ':start' : '';
+  this.creating = startExclusively(lock, function () {
+    return askPeers(self.h.channel, wanted).then(function (shared) {
+      self.creating = null;
+      if (self.stopped) return false;
+      if (!shared || self.s.sessionId) return self._create(null);
+      self._join(shared, wanted);
+      return false;
+    });
   });
   return this.creating;
 };
 
-/** Asks the site's other tabs for their session (see launcher.js `_answerPeers`); resolves
- * with the first one shared for the same server and visitor, or null after PEER_WAIT_MS. */
-T._askPeers = function (wanted) {
-  var name = this.h.channel;
-  if (!name || !window.BroadcastChannel || !wanted.who) return Promise.resolve(null);
-  return new Promise(function (resolve) {
-    var channel;
-    try {
-      channel = new BroadcastChannel(name);
-    } catch (e) {
-      resolve(null);
-      return;
-    }
-    var id = newMessageId();
-    var timer = null;
-    var done = function (session) {
-      clearTimeout(timer);
-      channel.close();
-      resolve(session);
-    };
-    timer = setTimeout(function () { done(null); }, PEER_WAIT_MS);
-    channel.onmessage = function (m) {
-      var a = m.data || {};
-      var shared = a.session || {};
-      if (a.type !== 'share' || a.to !== id) return;
-      if (shared.base !== wanted.base || shared.who !== wanted.who) return;
-      if (typeof shared.sessionId !== 'string' || !shared.sessionId || typeof shared.token !== 'string') return;
-      done(shared);
-    };
-    channel.postMessage({ type: 'ask', from: id, base: wanted.base, who: wanted.who });
-  });
+/** Takes the session another tab shared, and replays its conversation from the start. */
+T._join = function (shared, wanted) {
+  this.s.sessionId = shared.sessionId;
+  this.s.token = shared.token;
+  this.s.conversationId = String(shared.conversationId || '');
+  this.s.timeoutS = Number(shared.timeoutS) || 0;
+  this.s.state = shared.state === undefined ? null : shared.state;
+  this.s.lastSeq = 0;
+  this.s.expired = false;
+  this.s.base = wanted.base;
+  this.s.who = wanted.who;
+  this._write();
+  this.attempt = 0;
+  this._connect();
+  this._flush();
 };
 
 T._create = function (restore) {
@@ -385,21 +347,6 @@ T._connect = function () {
   else this._usePoll();
 };
 
-/** Long-poll from now on, with a background attempt at the websocket now and then. */
-T._usePoll = function () {
-  this.mode = 'poll';
-  this._poll();
-  if (window.WebSocket && !this.timers.probe) this._scheduleProbe();
-};
-
-T._scheduleProbe = function () {
-  this._later('probe', function () {
-    this.timers.probe = null;
-    if (this.stopped || this.mode !== 'poll' || this.ws || !this.s.sessionId || this.s.expired) return;
-    this._openWs(true);
-  }, PROBE_MIN_MS + Math.round(Math.random() * PROBE_SPREAD_MS));
-};
-
 /** Opens the websocket. A `probe` is the background attempt made while on long-poll: if it
  * opens, the transport switches back to it; if not, the long-poll goes on undisturbed. */
 T._openWs = function (probe) {
@@ -450,9 +397,6 @@ T._openWs = function (probe) {
   };
 };
 
-/** The socket never opened. If plain HTTP still works the socket is blocked (proxy,
- * firewall): after two such refusals use long-poll. If HTTP fails too the server is down
- * (a restart): retry later without counting it against the socket. */
 /** Application-level ping every 25 s keeps idle proxies from dropping the socket; a
  * missing pong within 10 s means a dead connection, which is closed and reopened. */
 T._heartbeat = function (ws) {
@@ -464,56 +408,6 @@ T._heartbeat = function (ws) {
     }, PONG_TIMEOUT_MS);
     this._heartbeat(ws);
   }, HEARTBEAT_MS);
-};
-
-T._wsRefused = function () {
-  var self = this;
-  var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=0';
-  this._fetch('GET', path).then(function (res) {
-    (Array.isArray(res) ? res : (res && res.events) || []).forEach(function (f) { self._frame(f); });
-    if (++self.wsFailures >= 2) {
-      // HTTP just worked: long-poll is up now, not "reconnecting" until its first answer.
-      self._setStatus('polling');
-      self._usePoll();
-    } else {
-      self._retryLater(function () { self._connect(); });
-    }
-  }, function (err) {
-    self._failed(err, function () { self._connect(); });
-  });
-};
-
-T._poll = function () {
-  var self = this;
-  if (this.polling || this.mode !== 'poll' || this.stopped || !this.s.sessionId || this.s.expired) return;
-  this.polling = true;
-  var abort = window.AbortController ? new AbortController() : null;
-  this.pollAbort = abort;
-  var path = '/sessions/' + encodeURIComponent(this.s.sessionId) + '/events?after=' + this.s.lastSeq + '&wait=' + LONG_POLL_WAIT_S;
-  this._fetch('GET', path, undefined, abort && abort.signal).then(function (res) {
-    if (self.pollAbort !== abort) return;
-    self.polling = false;
-    var events = Array.isArray(res) ? res : (res && res.events) || [];
-    events.forEach(function (f) { self._frame(f); });
-    if (self.mode !== 'poll') return;
-    self.attempt = 0;
-    self._setStatus('polling');
-    self._flush();
-    self._sendKeepAlive();
-    self._poll();
-  }, function (err) {
-    if (self.pollAbort !== abort) return;
-    self.polling = false;
-    if (self.mode === 'poll') self._failed(err, function () { self._poll(); });
-  });
-};
-
-/** Ends the long-poll (the websocket took over, or the stream closes). */
-T._stopPoll = function () {
-  var abort = this.pollAbort;
-  this.pollAbort = null;
-  this.polling = false;
-  if (abort) abort.abort();
 };
 
 /** One server frame or long-poll item. */
@@ -641,7 +535,7 @@ T.end = function () {
   var id = this.s.sessionId;
   this._closeStream();
   if (id) this._fetch('DELETE', '/sessions/' + encodeURIComponent(id)).catch(function () {});
-  this.s = { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  this.s = blankSession();
   this._write();
   this.fresh = true;
   this._setStatus('idle');

@@ -21,12 +21,14 @@ const LAUNCHER_SOURCE: &str = concat!(
     "\n})();\n"
 );
 
-/// Chat window source: the transport, the shared render helpers, the window, the item
-/// renderers and the handoff side share one private scope, so the five files are wrapped in
-/// a single function at compile time.
+/// Chat window source: the transport (with its long-poll fallback and the tab hand-over),
+/// the shared render helpers, the window, the item renderers and the handoff side share one
+/// private scope, so the seven files are wrapped in a single function at compile time.
 const CHAT_SOURCE: &str = concat!(
     "/*! Staffetta web chat window. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/transport.js"),
+    include_str!("../../assets/longpoll.js"),
+    include_str!("../../assets/tabs.js"),
     include_str!("../../assets/render.js"),
     include_str!("../../assets/chat.js"),
     include_str!("../../assets/items.js"),
