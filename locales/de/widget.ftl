@@ -45,6 +45,7 @@ widget-session-continue = Weiter
 widget-session-expired = Das Gespräch wurde wegen Inaktivität beendet.
 widget-session-restore = Gespräch wiederherstellen
 widget-conversation-ended = Das Gespräch ist beendet.
+widget-conversation-unavailable = Dieses Gespräch ist nicht mehr verfügbar.
 widget-conversation-new = Neues Gespräch beginnen
 widget-error-generic = Etwas ist schiefgelaufen. Bitte versuche es erneut.
 widget-identity-expired = Deine Anmeldung ist abgelaufen. Warten auf die Erneuerung durch die Website…

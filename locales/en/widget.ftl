@@ -45,6 +45,7 @@ widget-session-continue = Continue
 widget-session-expired = The conversation ended because of inactivity.
 widget-session-restore = Restore the conversation
 widget-conversation-ended = The conversation has ended.
+widget-conversation-unavailable = This conversation is no longer available.
 widget-conversation-new = Start a new conversation
 widget-error-generic = Something went wrong. Please try again.
 widget-identity-expired = Your sign-in has expired. Waiting for the site to renew it…

@@ -45,6 +45,7 @@ widget-session-continue = Continuar
 widget-session-expired = La conversación terminó por inactividad.
 widget-session-restore = Recuperar la conversación
 widget-conversation-ended = La conversación ha terminado.
+widget-conversation-unavailable = Esta conversación ya no está disponible.
 widget-conversation-new = Empezar una nueva conversación
 widget-error-generic = Algo salió mal. Inténtalo de nuevo.
 widget-identity-expired = Tu inicio de sesión ha caducado. Esperando a que el sitio lo renueve…

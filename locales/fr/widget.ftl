@@ -45,6 +45,7 @@ widget-session-continue = Continuer
 widget-session-expired = La conversation s'est terminée pour cause d'inactivité.
 widget-session-restore = Reprendre la conversation
 widget-conversation-ended = La conversation est terminée.
+widget-conversation-unavailable = Cette conversation n'est plus disponible.
 widget-conversation-new = Commencer une nouvelle conversation
 widget-error-generic = Une erreur s'est produite. Veuillez réessayer.
 widget-identity-expired = Votre connexion a expiré. En attente de son renouvellement par le site…

@@ -45,6 +45,7 @@ widget-session-continue = Continua
 widget-session-expired = La conversazione è terminata per inattività.
 widget-session-restore = Riprendi la conversazione
 widget-conversation-ended = La conversazione è terminata.
+widget-conversation-unavailable = Questa conversazione non è più disponibile.
 widget-conversation-new = Inizia una nuova conversazione
 widget-error-generic = Qualcosa è andato storto. Riprova.
 widget-identity-expired = Il tuo accesso è scaduto. In attesa che il sito lo rinnovi…

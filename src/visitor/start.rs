@@ -240,6 +240,7 @@ const WIDGET_STRING_IDS: &[&str] = &[
     "widget-session-expired",
     "widget-session-restore",
     "widget-conversation-ended",
+    "widget-conversation-unavailable",
     "widget-conversation-new",
     "widget-error-generic",
     "widget-identity-expired",

@@ -340,6 +340,14 @@ C._onEvent = function (e) {
       this._notice('session-expired', {}, 'restore', e.text);
       this.i._emit('session:expired', { event: e });
       return;
+    case 'session_gone':
+      // The server no longer has the conversation (erased, deleted): its history goes from
+      // this tab too, and no cause is claimed; writing, or the button, starts a new one.
+      this._clear();
+      this._setHandoff('ended', {});
+      this._notice('conversation-unavailable', {}, 'restart');
+      this.i._emit('conversation:unavailable', {});
+      return;
     case 'conversation_ended':
       this._settleReconnecting();
       var byAgent = e.by === 'agent' && this.handoff.phase === 'agent';
@@ -566,6 +574,17 @@ C._answer = function (record, at, value, label) {
 
 C.restart = function () {
   this.transport.end();
+  this._clear();
+  this.i._emit('restart', {});
+  if (!this.win.hidden) {
+    this.transport.start().catch(function () {});
+    this.input.focus();
+  }
+  return Promise.resolve(true);
+};
+
+/** Forgets the conversation shown: its history, what waits to be rendered, the handoff. */
+C._clear = function () {
   this.history = [];
   this.queue = [];
   this.maxSeq = 0;
@@ -575,12 +594,6 @@ C.restart = function () {
   this._closeOfflineForm(false);
   this._setHandoff('bot', { agent: '', text: '' });
   this._syncHome();
-  this.i._emit('restart', {});
-  if (!this.win.hidden) {
-    this.transport.start().catch(function () {});
-    this.input.focus();
-  }
-  return Promise.resolve(true);
 };
 
 C.identityTokenUpdated = function () {

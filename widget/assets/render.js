@@ -48,6 +48,7 @@ var CHAT_STRINGS = {
   'session-expired': 'The conversation ended because of inactivity.',
   'session-restore': 'Restore the conversation',
   'conversation-ended': 'The conversation has ended.',
+  'conversation-unavailable': 'This conversation is no longer available.',
   'conversation-ended-agent': '{ $name } ended the chat.',
   'agent-status': 'Chatting with { $name }',
   'handoff-cancel': 'Stop waiting',

@@ -18,7 +18,8 @@
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
  * queue_update, queue_closed, handoff_cancelled, session_expiring, session_expired, conversation_ended,
- * identity_expired, resync) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
+ * identity_expired, resync, and session_gone when the server no longer has the session: 404
+ * `session_not_found`) and, when persisted, a `seq`; events at or below the last seq are dropped (G3/G4).
  * Bot replies are rendered from the event stream only (never from the POST answer), so a
  * reply is shown once whichever path delivers it first.
  * - Tabs of one visitor share one conversation: a tab without a session asks the site's other
@@ -49,9 +50,10 @@ function HttpError(status, code, message, fields) {
   this.fields = Array.isArray(fields) ? fields : [];
 }
 
-/** What the transport keeps of a session (in sessionStorage) when it has none. */
+/** What the transport keeps of a session (in sessionStorage) when it has none. `gone`: the
+ * server no longer has the session it had (see `_gone`). */
 function blankSession() {
-  return { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false };
+  return { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false, gone: false };
 }
 
 function Transport(hooks) {
@@ -141,7 +143,7 @@ T.start = function () {
     this._flush();
     return Promise.resolve(false);
   }
-  if (this.s.expired) return Promise.resolve(false);
+  if (this.s.expired || this.s.gone) return Promise.resolve(false);
   if (this.fresh) {
     // The visitor restarted: a new conversation, not another tab's (maybe the one just ended).
     this.fresh = false;
@@ -220,7 +222,8 @@ T._create = function (restore) {
   return this.creating;
 };
 
-/** Shared handling of a failed request: identity, expiry, or network (retry later). */
+/** Shared handling of a failed request: identity, expiry, a session the server no longer
+ * has, or network (retry later). */
 T._failed = function (err, retry) {
   if (err && err.name === 'AbortError') return;
   if (err instanceof HttpError) {
@@ -235,7 +238,11 @@ T._failed = function (err, retry) {
       this.h.onIdentityExpired();
       return;
     }
-    if (err.code === 'session_expired' || err.code === 'session_not_found' || err.status === 410) {
+    if (err.code === 'session_not_found') {
+      this._gone();
+      return;
+    }
+    if (err.code === 'session_expired' || err.status === 410) {
       this._expire();
       return;
     }
@@ -269,6 +276,20 @@ T._retryNow = function () {
   this.attempt = 0;
   if (fn) fn();
   else this._connect();
+};
+
+/** 404 `session_not_found` on the session's own calls: the server no longer has it (the
+ * site erased the visitor's data, retention deleted the conversation, or it was idle longer
+ * than the server keeps sessions). Not an expiry: nothing says why, and nothing of it is
+ * kept to restore (its state, its unsent messages); the chat offers a new conversation. */
+T._gone = function () {
+  this._closeStream();
+  this.s = blankSession();
+  this.s.gone = true;
+  this._write();
+  this.fresh = true;
+  this._setStatus('idle');
+  this.h.onEvent({ type: 'session_gone' });
 };
 
 T._expire = function (text) {
@@ -429,6 +450,7 @@ T._frame = function (f) {
   if (type === 'error') {
     var err = f.error || f;
     if (err.code === 'session_expired') this._expire();
+    else if (err.code === 'session_not_found') this._gone();
     else this.h.onError(err.code || 'server_error', err.message || '');
     return;
   }
@@ -498,6 +520,7 @@ T._sendKeepAlive = function () {
     if (err instanceof HttpError && err.status < 500 && err.status !== 429) {
       self.keepAlivePending = false;
       if (err.status === 410 || err.code === 'session_expired') self._expire();
+      else if (err.code === 'session_not_found') self._gone();
       else if (err.code !== 'conversation_ended') self.h.onError(err.code, err.message);
     }
     // Otherwise (network, 5xx, 429) it stays pending: the next poll or socket sends it.

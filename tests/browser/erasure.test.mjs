@@ -1,0 +1,79 @@
+// A message that races an admin erasure of the visitor (acceptance review of session 9): the
+// server answers it 404 `session_not_found`, and the widget told the visitor the conversation
+// "ended because of inactivity", with a Restore button that would have started a new session
+// carrying the erased conversation's state. Now the widget says, without claiming a cause,
+// that the conversation is no longer available, drops what it kept of it (history, state,
+// the unsent message) and offers a new conversation, which starts without `restore`.
+// Against the real server and its admin API.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { axe, desktop, inWidget, openChat, setUp } from './harness.mjs';
+import { ADMIN_TOKEN, until, useHandoffConfig } from './handoff-server.mjs';
+
+let env;
+before(async () => {
+  useHandoffConfig();
+  env = await setUp();
+});
+after(async () => { await env?.stop(); });
+
+async function say(page, words) {
+  await inWidget(page, 'textarea').fill(words);
+  await inWidget(page, 'textarea').press('Enter');
+}
+
+test('a message that races an erasure says the conversation is no longer available, and nothing restores it', async () => {
+  const context = await env.browser.newContext(desktop);
+  const { page, w, errors } = await openChat(env, context);
+  await page.waitForFunction(() => window.Staffetta.instances.default.getState().conversation.status === 'online');
+  await say(page, 'what are your opening hours?');
+  await inWidget(page, '.msg-visitor').filter({ hasText: 'opening hours' }).waitFor();
+  const before = (await w.state()).conversation.sessionId;
+
+  // The next message is held on its way until the erasure has answered.
+  let held;
+  const reached = new Promise((resolve) => {
+    page.route(/\/sessions\/[^/]+\/message$/, (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      held = route;
+      resolve();
+      return undefined;
+    });
+  });
+  const starts = [];
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/v1\/sites\/demo\/sessions$/.test(r.url())) starts.push(JSON.parse(r.postData() || '{}'));
+  });
+  await say(page, 'my order number is 1234');
+  await reached;
+
+  const cookie = (await context.cookies()).find((c) => c.name === 'staffetta_aid');
+  assert.ok(cookie, 'the anonymous id cookie');
+  const erased = await fetch(`${env.server}/api/v1/admin/sites/demo/users/${encodeURIComponent(`a:${cookie.value}`)}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  assert.equal(erased.status, 200, await erased.text());
+  await held.continue();
+
+  const notice = inWidget(page, '.notice p').filter({ hasText: 'This conversation is no longer available.' });
+  await notice.waitFor({ timeout: 15_000 });
+  assert.equal(await inWidget(page, '.notice').filter({ hasText: 'inactivity' }).count(), 0, 'no claim of inactivity');
+  assert.equal(await inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Restore' }).count(), 0, 'no Restore');
+  assert.equal(await inWidget(page, '.msg-visitor').count(), 0, 'the erased conversation is not shown any more');
+  const kept = await page.evaluate(() => [sessionStorage.getItem('staffetta:default:session'), sessionStorage.getItem('staffetta:default:history')].join('\n'));
+  assert.ok(!kept.includes('opening hours') && !kept.includes('1234'), kept);
+  assert.equal(JSON.parse(await page.evaluate(() => sessionStorage.getItem('staffetta:default:session'))).state, null);
+  assert.deepEqual(await axe(page), []);
+
+  await inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Start a new conversation' }).click();
+  const after = await until('a new session', async () => {
+    const c = (await w.state()).conversation;
+    return c.sessionId && c.sessionId !== before && c.status === 'online' ? c.sessionId : null;
+  }, 15_000);
+  assert.notEqual(after, before);
+  assert.equal(starts.length, 1, JSON.stringify(starts));
+  assert.equal(starts[0].restore, undefined, 'the new conversation carries nothing of the erased one');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
