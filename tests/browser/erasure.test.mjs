@@ -65,6 +65,11 @@ test('a message that races an erasure says the conversation is no longer availab
   assert.ok(!kept.includes('opening hours') && !kept.includes('1234'), kept);
   assert.equal(JSON.parse(await page.evaluate(() => sessionStorage.getItem('staffetta:default:session'))).state, null);
   assert.deepEqual(await axe(page), []);
+  const asked = await page.evaluate(() => window.Staffetta.instances.default.requestAgent().then(
+    () => null,
+    (e) => ({ status: e.status, code: e.code }),
+  ));
+  assert.deepEqual(asked, { status: 404, code: 'session_not_found' }, 'no handoff of a conversation that is gone, and no claim of expiry');
 
   await inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Start a new conversation' }).click();
   const after = await until('a new session', async () => {

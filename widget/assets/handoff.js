@@ -80,6 +80,8 @@ C.requestAgent = function (resource) {
   var self = this;
   var t = this.transport;
   return t.start().then(function () {
+    // No session to hand over: it expired, or the server no longer has it (`_gone`).
+    if (t.s.gone) throw new HttpError(404, 'session_not_found');
     if (!t.s.sessionId || t.s.expired) throw new HttpError(410, 'session_expired');
     var body = resource ? { resource: String(resource) } : {};
     return t._fetch('POST', '/sessions/' + encodeURIComponent(t.s.sessionId) + '/handoff', body);
