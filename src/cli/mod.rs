@@ -5,6 +5,7 @@ mod chat;
 mod dialogs;
 mod nlu;
 mod operator;
+mod output;
 mod serve;
 
 use std::path::PathBuf;
@@ -89,9 +90,10 @@ pub fn main() -> ExitCode {
                         for warning in warnings {
                             eprintln!("warning: {warning}");
                         }
-                        println!("configuration is valid");
-                        print_relative_paths(&settings);
-                        println!("{settings:#?}");
+                        output::print(&format!(
+                            "configuration is valid\n{}{settings:#?}\n",
+                            describe_relative_paths(&settings)
+                        ));
                         ExitCode::SUCCESS
                     }
                     Err(err) => {
@@ -107,37 +109,36 @@ pub fn main() -> ExitCode {
         Command::Nlu(NluCommand::Eval(ref args)) => report_failure(nlu::eval(args)),
         Command::Operator(ref command) => operator::run(&cli, command),
         Command::DefaultConfig => {
-            print!("{}", crate::config::EXAMPLE_CONFIG);
+            output::print(crate::config::EXAMPLE_CONFIG);
             ExitCode::SUCCESS
         }
     }
 }
 
 /// Says which directory the relative paths of `settings` lead from: the working directory
-/// (as for `serve`), not the config file's folder.
-fn print_relative_paths(settings: &Settings) {
-    let lines = match std::env::current_dir() {
+/// (as for `serve`), not the config file's folder; one line per path, or nothing when no
+/// path is relative.
+fn describe_relative_paths(settings: &Settings) -> String {
+    match std::env::current_dir() {
         Ok(dir) => {
             let lines = settings.describe_relative_paths(&dir);
-            if !lines.is_empty() {
-                println!(
-                    "relative paths are resolved against the working directory {} (as `serve` \
-                     does), not the config file's folder:",
-                    dir.display()
-                );
+            if lines.is_empty() {
+                return String::new();
             }
-            lines
-        }
-        Err(err) => {
-            println!(
-                "relative paths are resolved against the working directory, which cannot be \
-                 read: {err}"
+            let mut text = format!(
+                "relative paths are resolved against the working directory {} (as `serve` \
+                 does), not the config file's folder:\n",
+                dir.display()
             );
-            Vec::new()
+            for line in lines {
+                text.push_str(&format!("  {line}\n"));
+            }
+            text
         }
-    };
-    for line in lines {
-        println!("  {line}");
+        Err(err) => format!(
+            "relative paths are resolved against the working directory, which cannot be \
+             read: {err}\n"
+        ),
     }
 }
 

@@ -61,34 +61,29 @@ pub(crate) fn eval(args: &NluEvalArgs) -> anyhow::Result<ExitCode> {
     }
     latencies.sort_unstable();
 
-    println!("train examples:    {}", train.len());
-    println!("training time:     {:.2} s", training_time.as_secs_f64());
-    println!(
-        "test examples:     {} in scope, {} out of scope",
-        evaluation.in_scope_total, evaluation.out_of_scope_total
-    );
-    println!("threshold:         {:.2}", model.oos_threshold());
-    println!(
-        "in-scope accuracy: {:.2} %",
-        percent(evaluation.in_scope_accuracy())
-    );
-    println!(
-        "OOS recall:        {:.2} %",
-        percent(evaluation.oos_recall())
-    );
-    println!(
-        "OOS precision:     {:.2} %",
-        percent(evaluation.oos_precision())
-    );
-    println!("OOS F1:            {:.2} %", percent(evaluation.oos_f1()));
-    println!(
-        "classify p50:      {:.1} µs",
-        micros(percentile(&latencies, 0.50))
-    );
-    println!(
-        "classify p99:      {:.1} µs",
-        micros(percentile(&latencies, 0.99))
-    );
+    super::output::print(&format!(
+        "train examples:    {}\n\
+         training time:     {:.2} s\n\
+         test examples:     {} in scope, {} out of scope\n\
+         threshold:         {:.2}\n\
+         in-scope accuracy: {:.2} %\n\
+         OOS recall:        {:.2} %\n\
+         OOS precision:     {:.2} %\n\
+         OOS F1:            {:.2} %\n\
+         classify p50:      {:.1} µs\n\
+         classify p99:      {:.1} µs\n",
+        train.len(),
+        training_time.as_secs_f64(),
+        evaluation.in_scope_total,
+        evaluation.out_of_scope_total,
+        model.oos_threshold(),
+        percent(evaluation.in_scope_accuracy()),
+        percent(evaluation.oos_recall()),
+        percent(evaluation.oos_precision()),
+        percent(evaluation.oos_f1()),
+        micros(percentile(&latencies, 0.50)),
+        micros(percentile(&latencies, 0.99)),
+    ));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -132,16 +132,18 @@ pub(super) fn run(cli: &Cli, command: &OperatorCommand) -> ExitCode {
             }
             OperatorCommand::List { site } => {
                 known(site)?;
+                let mut table = String::new();
                 for op in operators::list(store.as_ref(), site).await? {
                     let role = serde_json::to_value(op.role)?;
-                    println!(
-                        "{}\t{}\t{}\t{}",
+                    table.push_str(&format!(
+                        "{}\t{}\t{}\t{}\n",
                         op.login.as_str(),
                         role.as_str().unwrap_or("?"),
                         op.display_name.as_str(),
                         if op.can_see_ip { "can_see_ip" } else { "-" }
-                    );
+                    ));
                 }
+                super::output::print(&table);
             }
             OperatorCommand::Remove { site, login } => {
                 known(site)?;

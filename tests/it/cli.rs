@@ -41,6 +41,34 @@ fn default_config_prints_a_file_that_config_check_accepts() {
     assert!(String::from_utf8_lossy(&check.stdout).contains("configuration is valid"));
 }
 
+/// `staffetta ARGS` in `dir` with its standard output a pipe whose reader is already gone,
+/// as in `staffetta config check | head -1` once `head` has its line.
+fn run_into_a_closed_pipe(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    command(dir)
+        .args(args)
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn printing_commands_end_quietly_when_the_reader_of_their_output_is_gone() {
+    let dir = workdir();
+    for args in [&["default-config"][..], &["config", "check"][..]] {
+        let output = run_into_a_closed_pipe(dir.path(), args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            output.status.success(),
+            "{args:?}: {:?} {stderr}",
+            output.status
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
+
 #[test]
 fn config_check_exits_2_naming_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
