@@ -23,8 +23,9 @@ const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /**
- * Starts the server binary; resolves with { url, stop(), restart() } once /healthz answers.
- * restart() stops the process and starts it again on the same port and data dir.
+ * Starts the server binary; resolves with { url, stop(), restart(), halt(), again() } once
+ * /healthz answers. restart() stops the process and starts it again on the same port and data
+ * dir; halt() only stops it (the data dir is kept) and again() starts it as restart() does.
  */
 export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(join(tmpdir(), 'staffetta-browser-'))) {
   const bin = process.env.STAFFETTA_BIN || join(repoRoot, 'target', 'debug', 'staffetta');
@@ -83,6 +84,8 @@ export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(
       await halt();
       return startServer(new URL(url).host, dataDir);
     },
+    halt,
+    again: () => startServer(new URL(url).host, dataDir),
   };
 }
 
@@ -159,6 +162,14 @@ export async function setUp() {
     /** Restarts the server process (same port, same data dir). */
     async restartServer() {
       env.process = await env.process.restart();
+    },
+    /** Stops the server process (an outage); `startServerAgain()` ends it. */
+    async stopServer() {
+      await env.process.halt();
+    },
+    /** Starts the stopped server again (same port, same data dir). */
+    async startServerAgain() {
+      env.process = await env.process.again();
     },
     async stop() {
       await browser.close();

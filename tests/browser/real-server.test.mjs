@@ -77,4 +77,41 @@ describe('against the real visitor API', () => {
     assert.ok(await inWidget(page, '.msg').count() >= rendered + 2, 'history kept over the reload');
     await context.close();
   });
+
+  test('a message written while the server is down is sent when it is back, and the answer arrives', async (t) => {
+    if (apiMissing) return t.skip(apiMissing);
+    const context = await env.browser.newContext(desktop);
+    const { page, w } = await start(context);
+    await sayAndAwaitReply(page, 'hello');
+    const failed = [];
+    page.on('requestfailed', (r) => failed.push(`${r.method()} ${new URL(r.url()).pathname}`));
+    await env.stopServer();
+    // The widget notices, and its attempt to reconnect fails (the server is away)...
+    await until('a failed reconnect', () => failed.some((f) => f.startsWith('GET ') && f.endsWith('/events')));
+    const before = await bots(page).count();
+    // ...then the visitor writes: the message waits, and its own attempt fails too.
+    await inWidget(page, 'textarea').fill('opening hours');
+    await inWidget(page, 'textarea').press('Enter');
+    await until('a failed send', () => failed.some((f) => f.startsWith('POST ') && f.endsWith('/message')));
+    await env.startServerAgain();
+    // The message goes out and the bot's answer, read from the conversation's event stream,
+    // shows: the widget listens again instead of only posting.
+    await page.waitForFunction(
+      ([n]) => document.querySelector('.staffetta-root').shadowRoot.querySelectorAll('.msg-bot .bubble, .msg-bot .group, .msg-bot figure').length > n,
+      [before], { timeout: 30_000 },
+    );
+    const state = (await w.state()).conversation;
+    assert.equal(state.queued, 0);
+    assert.equal(state.status, 'online');
+    await context.close();
+  });
 });
+
+/** Polls `check` until it is true, or fails naming `what`. */
+async function until(what, check, timeout = 15_000) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

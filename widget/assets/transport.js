@@ -260,7 +260,10 @@ T._failed = function (err, retry) {
 
 T._retryLater = function (retry) {
   this._setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
-  this._pendingRetry = retry;
+  // Keep what was already waiting: a send failing while the stream waits to reconnect must
+  // not drop the reconnect (the send would go out later, and nothing would listen again).
+  var waiting = this._pendingRetry;
+  this._pendingRetry = waiting && waiting !== retry ? function () { waiting(); retry(); } : retry;
   this._later('retry', function () {
     var fn = this._pendingRetry;
     this._pendingRetry = null;
