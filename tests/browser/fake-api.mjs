@@ -12,7 +12,7 @@ const CORS = {
 export class FakeApi {
   /** `reply(input) -> [items...]` scripts the bot; `blockWebSocket` refuses every socket;
    * setting `down` later makes every HTTP call fail like a lost network; the first
-   * `identityFailures` session starts answer 401 identity_token_expired; the next session
+   * `identityFailures` session starts answer 401 identity_expired; the next session
    * starts answer the errors of `startRefusals` (`{status, code, message}`) one each;
    * `config` is the body of GET /config (404 when null); setting `ended` makes messages
    * answer 409 conversation_ended until the next session start. */
@@ -67,7 +67,7 @@ export class FakeApi {
       this.starts.push(this.started);
       if (this.identityFailures > 0) {
         this.identityFailures -= 1;
-        return this.json(route, 401, { error: { code: 'identity_token_expired', message: 'token expired' } });
+        return this.json(route, 401, { error: { code: 'identity_expired', message: 'The identity token has expired.' } });
       }
       const refusal = this.startRefusals.shift();
       if (refusal) return this.json(route, refusal.status, { error: { code: refusal.code, message: refusal.message } });

@@ -13,9 +13,10 @@ const fixtureDialogs = join(repoRoot, 'tests', 'browser', 'fixtures', 'dialogs')
 /**
  * Writes the config and points STAFFETTA_CONFIG at it.
  * dialog: an id in tests/browser/fixtures/dialogs (or in dialogs/ with `repoDialogs: true`);
- * idleTimeoutS / idleWarningS: the site's idle timeout and warning (10 s is the minimum).
+ * idleTimeoutS / idleWarningS: the site's idle timeout and warning (10 s is the minimum);
+ * identity: `{ kid, publicKeyPem }` requires an RS256 identity token signed by that key.
  */
-export function useConfig({ dialog, repoDialogs = false, idleTimeoutS = 300, idleWarningS = 60, iframeHosts = [] }) {
+export function useConfig({ dialog, repoDialogs = false, idleTimeoutS = 300, idleWarningS = 60, iframeHosts = [], identity = null }) {
   const toml = [
     '[paths]',
     `dialogs = ${JSON.stringify(repoDialogs ? join(repoRoot, 'dialogs') : fixtureDialogs)}`,
@@ -30,9 +31,16 @@ export function useConfig({ dialog, repoDialogs = false, idleTimeoutS = 300, idl
     `idle_warning_s = ${idleWarningS}`,
     `iframe_hosts = ${JSON.stringify(iframeHosts)}`,
     '',
-  ].join('\n');
+  ];
+  if (identity) {
+    toml.push(
+      '[sites.identity]', 'required = true', '',
+      '[[sites.identity.keys]]', `kid = ${JSON.stringify(identity.kid)}`,
+      `public_key_pem = ${JSON.stringify(identity.publicKeyPem)}`, '',
+    );
+  }
   const file = join(mkdtempSync(join(tmpdir(), 'staffetta-config-')), 'staffetta.toml');
-  writeFileSync(file, toml);
+  writeFileSync(file, toml.join('\n'));
   process.env.STAFFETTA_CONFIG = file;
   return file;
 }

@@ -15,6 +15,9 @@
  * - Reconnects with jittered exponential backoff and resumes after the last seq seen.
  * - "Continue" on the idle warning: the `continue` frame, or POST {base}/sessions/{id}/continue
  *   on long-poll; kept pending and sent again once connected if the network is down.
+ * - Identity: an expired token (event identity_expired, or 401 identity_expired) holds the
+ *   sends until the page calls updateIdentityToken, which PUTs {base}/sessions/{id}/identity;
+ *   any other 401 (identity_required, invalid_identity_token) goes to the page's onError.
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
  * queue_update, queue_closed, handoff_cancelled, session_expiring, session_expired, conversation_ended,
@@ -232,10 +235,19 @@ T._failed = function (err, retry) {
       this._expire();
       return;
     }
-    if (err.code === 'identity_token_expired' || err.code === 'identity_token_invalid' || err.status === 401) {
-      this._pendingRetry = retry;
-      this._setStatus('identity');
-      this.h.onIdentityExpired();
+    if (err.status === 401) {
+      // The page's identity: what was refused waits for updateIdentityToken().
+      this._keepRetry(retry);
+      this._identityWait = true;
+      if (err.code === 'identity_expired') {
+        this._setStatus('identity');
+        this.h.onIdentityExpired();
+      } else {
+        // Not an expiry (no token on a site that requires one, a token the site's keys
+        // refuse): the page's set-up is wrong. Tell the page the server's reason.
+        this._setStatus('error');
+        this.h.onError(err.code || 'identity_refused', err.message);
+      }
       return;
     }
     if (err.code === 'session_not_found') {
@@ -258,12 +270,18 @@ T._failed = function (err, retry) {
   this._retryLater(retry);
 };
 
+/** Adds `retry` to what waits for the next attempt. What was already waiting is kept: a send
+ * failing while the stream waits to reconnect must not drop the reconnect (the send would go
+ * out later, and nothing would listen again). */
+T._keepRetry = function (retry) {
+  var waiting = this._pendingRetry;
+  if (!retry) return;
+  this._pendingRetry = waiting && waiting !== retry ? function () { waiting(); retry(); } : retry;
+};
+
 T._retryLater = function (retry) {
   this._setStatus(navigator.onLine === false ? 'offline' : 'reconnecting');
-  // Keep what was already waiting: a send failing while the stream waits to reconnect must
-  // not drop the reconnect (the send would go out later, and nothing would listen again).
-  var waiting = this._pendingRetry;
-  this._pendingRetry = waiting && waiting !== retry ? function () { waiting(); retry(); } : retry;
+  this._keepRetry(retry);
   this._later('retry', function () {
     var fn = this._pendingRetry;
     this._pendingRetry = null;
@@ -303,13 +321,28 @@ T._expire = function (text) {
   this.h.onEvent({ type: 'session_expired', text: text });
 };
 
-/** The identity token was renewed: tell the socket, retry what was waiting for it. */
+/** The page gave a new identity token: the session's is replaced on the server
+ * (`PUT .../identity`, on the websocket and on long-poll alike), then what waited for it is
+ * retried; without a session yet, the start is retried with the new token. */
 T.identityUpdated = function (token) {
-  if (this.ws && this.ws.readyState === 1 && token) this.ws.send(JSON.stringify({ type: 'identity', identity_token: token }));
-  if (this.status === 'identity') {
-    this._setStatus(this.ws ? 'online' : 'connecting');
-    this._retryNow();
+  var self = this;
+  var resume = function () {
+    if (!self._identityWait) return;
+    self._identityWait = false;
+    self._setStatus(self.ws ? 'online' : self.polling ? 'polling' : 'connecting');
+    self._retryNow();
+    self._flush();
+  };
+  if (!token || this.stopped || !this.s.sessionId || this.s.expired) {
+    resume();
+    return;
   }
+  this._fetch('PUT', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/identity', { identity_token: String(token) })
+    .then(resume, function (err) {
+      // Refused (401): wait for the page's next token. Not reached: send this one again.
+      var refused = err instanceof HttpError && err.status === 401;
+      self._failed(err, refused ? null : function () { self.identityUpdated(token); });
+    });
 };
 
 /** Queues a visitor input and sends it as soon as possible. Resolves with the queued item. */
@@ -325,6 +358,9 @@ T.send = function (input, display) {
 T._flush = function () {
   var self = this;
   if (this.flushing || !this.s.sessionId || this.s.expired || !this.s.queue.length) return;
+  // Refused for the identity until the page renews it (updateIdentityToken); sending now
+  // would only be refused again.
+  if (this._identityWait) return;
   var item = this.s.queue[0];
   this.flushing = true;
   this._fetch('POST', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/message', {
@@ -462,17 +498,19 @@ T._frame = function (f) {
     return;
   }
   if (type === 'ack') return;
-  if (type === 'identity_expired') {
-    this._setStatus('identity');
-    this.h.onIdentityExpired();
-    return;
-  }
   var seq = Number(f.seq) || 0;
   if (seq && seq <= this.s.lastSeq) return;
   if (seq) {
     this.s.lastSeq = seq;
     this._write();
     this._ackSoon();
+  }
+  if (type === 'identity_expired') {
+    // Counted like any event (above), so a long-poll or a resume does not deliver it again.
+    this._identityWait = true;
+    this._setStatus('identity');
+    this.h.onIdentityExpired();
+    return;
   }
   var event = Object.assign({}, f, { type: type });
   if (type === 'session_expired') {
