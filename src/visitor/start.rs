@@ -193,8 +193,9 @@ pub fn negotiate_locale(
 }
 
 /// The Fluent ids of the widget's own texts (`locales/<lang>/widget.ftl`). The widget reads
-/// them from `GET /config` without the `widget-` prefix; site-specific texts (greetings,
-/// the assistant's name) come from the site settings instead.
+/// them from `GET /config` without the `widget-` prefix. The greetings and the assistant's
+/// name here are the generic defaults in the visitor's language: a site's own greetings
+/// (`[sites.launcher]`, `[sites.home_screen]`) and the page's options win over them.
 const WIDGET_STRING_IDS: &[&str] = &[
     "widget-launcher-open",
     "widget-launcher-close-chat",
@@ -202,8 +203,11 @@ const WIDGET_STRING_IDS: &[&str] = &[
     "widget-launcher-load-failed",
     "widget-launcher-open-unread",
     "widget-launcher-unread",
+    "widget-launcher-greeting",
+    "widget-assistant-name",
     "widget-window-minimize",
     "widget-window-restart",
+    "widget-home-greeting",
     "widget-home-suggestions",
     "widget-composer-label",
     "widget-composer-placeholder",

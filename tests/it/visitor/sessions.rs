@@ -346,5 +346,35 @@ async fn the_site_config_carries_the_widget_strings_in_the_negotiated_locale() {
     assert_eq!(german["strings"]["composer-send"], "Senden");
     let english = config("en").await;
     assert_eq!(english["strings"]["launcher-open"], "Open chat");
-    assert!(english["strings"].get("launcher-greeting").is_none());
+}
+
+#[tokio::test]
+async fn a_site_without_its_own_greetings_gets_the_generic_ones_in_the_visitors_language() {
+    // Whatever the site configures is sent apart (`launcher`, `home_screen`) and wins; the
+    // widget's fallbacks (greetings, the assistant's name) come in the visitor's language
+    // instead of the widget's built-in English.
+    let app = spawn_app().await;
+    let italian: serde_json::Value = app
+        .http
+        .get(format!(
+            "{}/api/v1/sites/demo/config?locale=it",
+            app.base_url
+        ))
+        .header("origin", ORIGIN)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let strings = &italian["strings"];
+    assert_eq!(
+        strings["home-greeting"],
+        "Ciao! Come possiamo aiutarti oggi?"
+    );
+    assert_eq!(strings["assistant-name"], "Assistente");
+    assert_eq!(
+        strings["launcher-greeting"],
+        "Ciao! Domande su un prodotto o un ordine? Scrivici in chat."
+    );
 }
