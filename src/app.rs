@@ -52,6 +52,8 @@ pub struct AppState {
     pub websockets: WsConnections,
     /// Visitor metadata for agents (client IP, device, country and city).
     pub metadata: Arc<MetadataCollector>,
+    /// Browser pages refused for their origin or site id, logged once each.
+    pub refused_pages: Arc<crate::visitor::refused_pages::RefusedPages>,
     /// Agent sessions and desks.
     pub agents: crate::agent::AgentHub,
 }

@@ -178,6 +178,7 @@ impl Server {
             retention: Arc::default(),
             identity: Arc::new(identity),
             metadata: Arc::new(metadata),
+            refused_pages: Arc::default(),
         };
         Ok(Server {
             state,

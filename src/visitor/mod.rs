@@ -12,7 +12,7 @@
 //! - [`session_token`]: the bearer token every call on a session presents.
 //! - [`bus`]: fan-out of conversation activity to this node's subscribers.
 //! - [`timer`]: idle deadlines (the next one of a session) and the one task applying them.
-//! - [`origin`]: origin checks and CORS.
+//! - [`origin`]: origin checks and CORS; [`refused_pages`]: the log line a refused page gets.
 //! - [`identity_expiry`]: `identity_expired` events and fresh tokens mid-conversation.
 //! - [`keep_alive`]: "Continue" on the idle warning, activity without a message.
 //! - [`metadata`]: what agents see about a visitor (address, page, device, location).
@@ -30,6 +30,7 @@ pub mod metadata;
 pub mod opening;
 pub mod origin;
 pub mod record;
+pub mod refused_pages;
 pub mod session_token;
 pub mod start;
 pub mod timer;

@@ -58,11 +58,17 @@ pub async fn guard(
         .map(|(_, value)| value.as_str())
         .unwrap_or_default();
     let Some(site) = state.settings.site(site_id) else {
+        state.refused_pages.unknown_site(site_id, request.headers());
         return ApiError::not_found("unknown_site", "No such site.").into_response();
     };
     let origin = match origin_allowed(site, request.headers()) {
         Ok(origin) => origin,
-        Err(err) => return err.into_response(),
+        Err(err) => {
+            state
+                .refused_pages
+                .origin_not_allowed(site_id, request.headers());
+            return err.into_response();
+        }
     };
     let mut response = if request.method() == Method::OPTIONS {
         StatusCode::NO_CONTENT.into_response()

@@ -406,7 +406,10 @@ P._fetchConfig = function () {
     self._refreshLauncherText();
     if (self._chat) self._chat.refresh();
   }).catch(function (e) {
-    self._error('config_unavailable', 'The site configuration could not be loaded; built-in defaults are used.', String(e));
+    // A refused page (origin not in the site's allowed_origins, unknown siteId) looks like a
+    // network error here: the refusal carries no CORS headers. The server's log names it.
+    self._error('config_unavailable', 'The site configuration could not be loaded; built-in defaults are used. '
+      + 'If this persists, check the siteId and that this page\'s origin is in the site\'s allowed_origins (the server logs refused pages).', String(e));
   });
 };
 

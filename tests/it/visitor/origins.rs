@@ -111,3 +111,64 @@ async fn a_websocket_from_a_foreign_origin_is_refused_before_the_upgrade() {
         }
     }
 }
+
+/// The WARN lines about refused pages among `lines`.
+fn refusal_warnings(lines: &[String]) -> Vec<String> {
+    lines
+        .iter()
+        .filter(|line| line.contains(" WARN ") && line.contains("refused a browser page"))
+        .cloned()
+        .collect()
+}
+
+#[tokio::test]
+async fn a_page_refused_for_its_origin_or_site_id_is_named_once_in_the_log() {
+    // A site owner whose page is not in allowed_origins, or whose page names a site that does
+    // not exist, sees only a CORS error in the browser (the refusal carries no CORS headers):
+    // the server's log says what to fix, once per origin or site id.
+    let app = app_for_shop().await;
+    let (logs, _guard) = crate::support::logs::capture_logs();
+    for _ in 0..3 {
+        assert_eq!(
+            start_from(&app, "http://localhost:3000").await.status(),
+            403
+        );
+    }
+    let config = |site: &'static str| {
+        app.http
+            .get(format!("{}/api/v1/sites/{site}/config", app.base_url))
+            .header("origin", "https://shop.example.com")
+            .send()
+    };
+    for _ in 0..2 {
+        assert_eq!(config("dem0").await.unwrap().status(), 404);
+    }
+    // Without an Origin (curl, a scanner) nothing is logged.
+    let plain = app
+        .http
+        .get(format!("{}/api/v1/sites/nope/config", app.base_url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 404);
+    let lines = logs.lines();
+    let warnings = refusal_warnings(&lines);
+    assert_eq!(warnings.len(), 2, "{lines:#?}");
+    let about_origin = &warnings[0];
+    for expected in [
+        "origin_not_allowed",
+        "site=\"demo\"",
+        "origin=\"http://localhost:3000\"",
+        "allowed_origins",
+    ] {
+        assert!(
+            about_origin.contains(expected),
+            "{expected}: {about_origin}"
+        );
+    }
+    let about_site = &warnings[1];
+    for expected in ["unknown_site", "site=\"dem0\"", "[[sites]]"] {
+        assert!(about_site.contains(expected), "{expected}: {about_site}");
+    }
+    assert!(!lines.iter().any(|l| l.contains("\"nope\"")), "{lines:#?}");
+}
