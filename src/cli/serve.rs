@@ -52,9 +52,11 @@ pub(super) fn serve(cli: &Cli, args: &ServeArgs) -> ExitCode {
     };
     let result = runtime.block_on(async move {
         let addr = settings.server.listen;
+        // The demo page at `/` embeds the widget of the site `demo`.
+        let has_demo_site = settings.site("demo").is_some();
         let server = Server::build(settings).await?;
         let listener = server::bind(addr).await?;
-        print_urls(listener.local_addr()?);
+        print_urls(listener.local_addr()?, has_demo_site);
         print_demo_credentials(server.demo_credentials());
         server.run(listener, crate::shutdown::signal()).await
     });
@@ -84,12 +86,16 @@ fn print_demo_credentials(credentials: &[crate::agent::provision::DemoCredential
     let _ = out.flush();
 }
 
-fn print_urls(addr: SocketAddr) {
+/// The node's URLs; the demo page only when a site `demo` is configured (its widget would be
+/// refused otherwise).
+fn print_urls(addr: SocketAddr, has_demo_site: bool) {
     let base = format!("http://{addr}");
     let mut out = std::io::stdout().lock();
     // Tests and scripts parse the first line; keep its shape stable.
     let _ = writeln!(out, "Staffetta listening on {base}");
-    let _ = writeln!(out, "  demo page:     {base}/");
+    if has_demo_site {
+        let _ = writeln!(out, "  demo page:     {base}/");
+    }
     let _ = writeln!(out, "  agent console: {base}/agent");
     let _ = out.flush();
 }

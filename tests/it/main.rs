@@ -16,6 +16,7 @@ mod mau;
 mod openapi;
 mod retention;
 mod security;
+mod serve_urls;
 mod server;
 mod store;
 mod visitor;
