@@ -209,6 +209,8 @@ T._create = function (restore) {
     self.s.lastSeq = Number(res.seq) || 0;
     if (res.state !== undefined) self.s.state = res.state;
     self.s.expired = false;
+    // The server took this start's identity: nothing waits for a new token any more.
+    self._identityWait = false;
     self.s.base = self.h.base();
     self.s.who = visitorKey(body);
     self._write();
