@@ -331,17 +331,41 @@ pub async fn after_bot_turn(
     resource: Option<String>,
     note: &str,
 ) {
-    let named = resource.is_some();
-    let mut outcome = request(state, session_id, resource, Some(note)).await;
-    if named
-        && outcome
+    let unknown = |outcome: &Result<HandoffAnswer, ApiError>| {
+        outcome
             .as_ref()
             .is_err_and(|e| e.code() == "unknown_resource")
-    {
-        // A dialog written for another site names a queue this one lacks: the site's
-        // default queue is better than telling the visitor nobody is there.
-        tracing::warn!(site = %record.site, "the dialog names an unknown resource; using the default");
+    };
+    let named = resource.is_some();
+    let mut outcome = request(state, session_id, resource, Some(note)).await;
+    if named && unknown(&outcome) {
+        // A dialog written for another site names a queue this one lacks: the page's
+        // dispatchTo or the site's default queue is better than telling the visitor nobody
+        // is there.
+        tracing::warn!(
+            site = %record.site,
+            "the dialog names a resource this site does not have; using the page's dispatchTo \
+             or the site's default"
+        );
         outcome = request(state, session_id, None, Some(note)).await;
+    }
+    if unknown(&outcome) && record.dispatch_to.is_some() {
+        // The page's dispatchTo names no queue of the site either (a typo in the embed): the
+        // default queue, not "nobody is available" while agents are ready.
+        let default = state
+            .agents
+            .desks
+            .get(&record.site)
+            .and_then(|desk| desk.config.default_resource.clone());
+        if let Some(default) = default {
+            tracing::warn!(
+                site = %record.site,
+                "the page's dispatchTo names a resource this site does not have; using the \
+                 site's default"
+            );
+            let default = Some(default.as_str().to_owned());
+            outcome = request(state, session_id, default, Some(note)).await;
+        }
     }
     match outcome {
         Ok(_) => {}

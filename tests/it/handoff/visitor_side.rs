@@ -341,3 +341,30 @@ async fn an_offer_made_at_once_still_tells_every_tab_the_visitor_is_next() {
     );
     ada.offer().await;
 }
+
+#[tokio::test]
+async fn a_dispatch_to_naming_no_queue_of_the_site_falls_back_to_the_default_queue() {
+    // A site owner's queue is `support`; the demo dialog names `customer-care` and the page's
+    // dispatchTo has a typo. With an agent ready, the visitor must reach the default queue,
+    // not be told that nobody is available.
+    let app = crate::support::spawn_app_with(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(super::ADMIN_TOKEN);
+        settings.agent.demo_operators = false;
+        settings.paths.dialogs = crate::support::app::repo_dir().join("dialogs");
+        settings.sites[0].dialog = "bottega-aurora".to_owned();
+        "support".clone_into(&mut settings.sites[0].resources[0].id);
+    })
+    .await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    let visitor = app
+        .visitor_with(&json!({"anonymous_id": "anon-0123456789abcdef", "dispatch_to": "suport"}))
+        .await;
+    visitor.say("I want to talk to a human").await;
+    let offer = ada.offer().await;
+    assert_eq!(ada.accept(&offer).await, visitor.started.conversation_id);
+    let events = visitor_events(&visitor, 0).await;
+    assert!(
+        !events.iter().any(|e| e["type"] == "queue_closed"),
+        "{events:#?}"
+    );
+}
