@@ -1,6 +1,8 @@
-//! [`AgentAuth`]: the operator behind an `Authorization: Bearer <access token>` header (or
-//! the `token` query parameter of the websocket), loaded fresh from the store so a removed
-//! operator loses access at once.
+//! [`AgentAuth`]: the operator behind an `Authorization: Bearer <access token>` header, loaded
+//! fresh from the store so a removed operator loses access at once. [`AgentSocketAuth`] is the
+//! same for the console's websocket upgrade, which alone also takes the `token` query
+//! parameter (a browser cannot set headers on a websocket; anywhere else a token in a URL is
+//! refused, 401 `token_in_query`, as it would end up in logs and browser history).
 //!
 //! A token is refused when it is malformed, expired, names an operator that no longer exists
 //! (or was removed and created again), was issued before the operator's current password,
@@ -119,28 +121,67 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
+/// The access token of `Authorization: Bearer <token>`, if the request has one.
+fn bearer_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .map(str::to_owned)
+}
+
+/// The `token` query parameter, if the URL has one.
+fn query_token(parts: &Parts) -> Option<String> {
+    parts.uri.query().and_then(|query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "token")
+            .map(|(_, v)| v.into_owned())
+    })
+}
+
+fn no_token() -> ApiError {
+    unauthorized("invalid_token", "Send `Authorization: Bearer <token>`.")
+}
+
+/// Every agent HTTP route takes the token in the header only: a token in a URL ends up in
+/// access logs, proxies and browser history. A request that carries it only in `?token=` is
+/// refused as such, before the token is looked at.
 impl FromRequestParts<AppState> for AgentAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let from_header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .map(str::to_owned);
-        let from_query = parts.uri.query().and_then(|query| {
-            url::form_urlencoded::parse(query.as_bytes())
-                .find(|(k, _)| k == "token")
-                .map(|(_, v)| v.into_owned())
-        });
-        let token = from_header.or(from_query).ok_or_else(|| {
-            unauthorized("invalid_token", "Send `Authorization: Bearer <token>`.")
-        })?;
+        let Some(token) = bearer_token(parts) else {
+            if query_token(parts).is_some() {
+                return Err(unauthorized(
+                    "token_in_query",
+                    "Send the access token as `Authorization: Bearer <token>`: only the agent \
+                     websocket takes it in the URL (`?token=`).",
+                ));
+            }
+            return Err(no_token());
+        };
         Self::from_token(state, &token).await
+    }
+}
+
+/// [`AgentAuth`] for the agent websocket's upgrade, the one route that also takes the token
+/// as `?token=`: a browser cannot set headers on a websocket. The header wins when both are
+/// given.
+#[derive(Debug, Clone)]
+pub struct AgentSocketAuth(pub AgentAuth);
+
+impl FromRequestParts<AppState> for AgentSocketAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer_token(parts)
+            .or_else(|| query_token(parts))
+            .ok_or_else(no_token)?;
+        AgentAuth::from_token(state, &token).await.map(Self)
     }
 }

@@ -34,7 +34,7 @@ use super::cleared_chats::ClearedChats;
 use super::commands::{self, Refusal, Request};
 use super::socket_token::{self, Due, SocketToken};
 use super::{connections, deliver, presence, site_desk};
-use crate::agent::auth::AgentAuth;
+use crate::agent::auth::{AgentAuth, AgentSocketAuth};
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -48,7 +48,7 @@ const MAX_FRAME: usize = 32 * 1024;
 /// `GET /api/v1/agent/ws`.
 pub async fn upgrade(
     State(state): State<AppState>,
-    auth: AgentAuth,
+    AgentSocketAuth(auth): AgentSocketAuth,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {

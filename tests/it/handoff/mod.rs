@@ -7,7 +7,7 @@
 //! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the report of finished
 //! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
-//! (security_*.rs; which refusals write an audit line: audit_lines.rs); access tokens that
+//! (security_*.rs; an access token in a URL: security_url_tokens.rs; which refusals write an audit line: audit_lines.rs); access tokens that
 //! expire under an open console (token_expiry.rs); a stalled store under open consoles
 //! (store_outage.rs); a desk tick that fails on a store error (desk_timer_failure.rs); an idle
 //! tick raced by the end of a wait (idle_tick_race.rs); a conversation's link written by two
@@ -42,6 +42,7 @@ mod security_races;
 mod security_sessions;
 mod security_support;
 mod security_tenants;
+mod security_url_tokens;
 mod store_outage;
 mod token_expiry;
 mod transcript;

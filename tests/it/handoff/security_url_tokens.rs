@@ -1,0 +1,120 @@
+//! An agent access token in a URL (`?token=`) ends up in access logs, proxies and browser
+//! history: it opens only the agent websocket, whose upgrade a browser cannot give headers.
+//! Every other agent route of docs/openapi.json that takes the access token answers 401
+//! `token_in_query` to a token in the URL and takes it in `Authorization: Bearer`.
+
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use super::desk::live_chat;
+use super::security_support::{agent_ws_status, status_and_code};
+use super::spawn_desk;
+use crate::openapi::contract::{METHODS, assert_documented, openapi};
+use crate::support::TestApp;
+
+const WEBSOCKET: &str = "/api/v1/agent/ws";
+
+/// `(method, path)` of every HTTP route of docs/openapi.json under `/api/v1/agent` that
+/// takes the agent access token, the websocket aside.
+fn agent_http_routes(doc: &Value) -> Vec<(String, String)> {
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        if !path.starts_with("/api/v1/agent/") || path == WEBSOCKET {
+            continue;
+        }
+        for method in METHODS {
+            let Some(operation) = item.get(method) else {
+                continue;
+            };
+            let takes_agent_token = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|scheme| scheme.get("agentToken").is_some());
+            if takes_agent_token {
+                routes.push((method.to_owned(), path.clone()));
+            }
+        }
+    }
+    routes
+}
+
+/// `method path` with `Authorization: Bearer {bearer}` when given: status and JSON body.
+async fn call(app: &TestApp, method: &str, path: &str, bearer: Option<&str>) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+    let mut request = app.http.request(method, format!("{}{path}", app.base_url));
+    if let Some(token) = bearer {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn an_access_token_in_the_url_opens_the_agent_websocket_and_no_other_agent_route() {
+    let app = spawn_desk(10).await;
+    let (ada, _visitor, _, chat_id) = live_chat(&app).await;
+    let doc = openapi();
+    let routes = agent_http_routes(&doc);
+    assert!(
+        routes.len() >= 2,
+        "docs/openapi.json lists the agent routes: {routes:?}"
+    );
+    for (method, template) in routes {
+        let path = template.replace("{chat_id}", &chat_id);
+        assert!(!path.contains('{'), "a test value for {template}");
+        let in_url = format!("{path}?token={}", ada.token);
+        let (status, body) = call(&app, &method, &in_url, None).await;
+        assert_eq!(
+            (status, body["error"]["code"].as_str()),
+            (401, Some("token_in_query")),
+            "{method} {template} with ?token="
+        );
+        assert_documented(&doc, &method, &template, status, &body);
+        let message = body["error"]["message"].as_str().unwrap_or_default();
+        assert!(
+            message.contains("Authorization: Bearer"),
+            "the refusal says where the token goes: {message}"
+        );
+        let (status, body) = call(&app, &method, &path, Some(&ada.token)).await;
+        assert_eq!(status, 200, "{method} {template} with the header: {body}");
+        // The header is what counts: a token also left in the URL changes nothing.
+        let (status, _) = call(&app, &method, &in_url, Some(&ada.token)).await;
+        assert_eq!(status, 200, "{method} {template} with both");
+    }
+    assert_eq!(
+        agent_ws_status(&app, &ada.token).await,
+        (101, String::new()),
+        "the console's websocket takes ?token="
+    );
+    let mut request = format!("ws://{}{WEBSOCKET}", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", ada.token).parse().unwrap(),
+    );
+    assert!(
+        tokio_tungstenite::connect_async(request).await.is_ok(),
+        "a tool opens the websocket with the header"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_token_in_the_url_is_refused_as_out_of_place_before_it_is_checked() {
+    let app = spawn_desk(10).await;
+    let response = app
+        .http
+        .get(format!(
+            "{}/api/v1/agent/offline-requests?token=not-a-token",
+            app.base_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status_and_code(response).await,
+        (401, "token_in_query".to_owned())
+    );
+}
