@@ -7,7 +7,7 @@
 //! deletes the account's counter (the IP's counter stays, so one IP cannot probe many
 //! accounts). Counters can be dropped at [`LoginFailurePolicy::forget_at`].
 //!
-//! A blocked IP gets `403 ip_blocked`. The account limit is deliberately higher than the IP
+//! A blocked IP gets `429 ip_blocked`, a locked account `429 account_blocked`. The account limit is deliberately higher than the IP
 //! limit: it slows a distributed guesser down without letting one stranger lock an agent
 //! out for long.
 //!
@@ -55,9 +55,9 @@ pub const BLOCK_MEMORY_S: u32 = 86_400;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockScope {
-    /// The client IP made too many failed attempts (`403 ip_blocked`).
+    /// The client IP made too many failed attempts (`429 ip_blocked`).
     Ip,
-    /// The account had too many failed attempts from anywhere (`403 account_blocked`).
+    /// The account had too many failed attempts from anywhere (`429 account_blocked`).
     Account,
 }
 

@@ -5,7 +5,8 @@
 //!
 //! The admin API counts its refused tokens against the same address counter
 //! ([`gate_ip`], [`record_ip_failure`]): one client address has one budget of failed
-//! credentials, whether it guesses agent passwords or the admin token.
+//! credentials, whether it guesses agent passwords or the admin token. Both answer a block
+//! the same way ([`blocked`]): 429 with `Retry-After`.
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -14,7 +15,26 @@ use bytes::Bytes;
 use jiff::Timestamp;
 use staffetta_handoff::login_guard::{BlockScope, FailureCount, LoginFailurePolicy, LoginGate};
 
+use crate::error::ApiError;
 use crate::store::{CasOutcome, RecordWrite, Store, StoreError};
+
+/// The answer to a request refused by a block of `scope` that lasts until `until`: 429 with
+/// `Retry-After` (at least 1 s), `ip_blocked` or `account_blocked`. The agent login and the
+/// admin API give the same answer to a blocked address.
+pub fn blocked(scope: BlockScope, now: Timestamp, until: Timestamp) -> ApiError {
+    let retry_s = until.as_second().saturating_sub(now.as_second()).max(1);
+    let (code, message) = match scope {
+        BlockScope::Ip => (
+            "ip_blocked",
+            "Too many failed logins or refused admin tokens from this address; retry later.",
+        ),
+        BlockScope::Account => (
+            "account_blocked",
+            "Too many failed logins for this account; retry later.",
+        ),
+    };
+    ApiError::too_many(code, message, u64::try_from(retry_s).unwrap_or(1))
+}
 
 fn ip_key(ip: IpAddr) -> String {
     format!("login_fail:ip:{ip}")

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
-use staffetta_handoff::login_guard::{BlockScope, LoginGate};
+use staffetta_handoff::login_guard::LoginGate;
 use staffetta_handoff::operator::{Login, Operator, Role};
 
 use super::tokens::{self, AgentClaims, RefreshGrant};
@@ -102,19 +102,7 @@ async fn login(
     if let LoginGate::Blocked { scope, until } =
         login_guard::gate(store, &policy, now, ip, &body.site_id, &login_key).await?
     {
-        let retry = until.as_second().saturating_sub(now.as_second()).max(1);
-        let (code, message) = match scope {
-            BlockScope::Ip => ("ip_blocked", "Too many failed logins from this address."),
-            BlockScope::Account => (
-                "account_blocked",
-                "Too many failed logins for this account.",
-            ),
-        };
-        let mut response = ApiError::new(StatusCode::FORBIDDEN, code, message).into_response();
-        if let Ok(value) = HeaderValue::from_str(&retry.to_string()) {
-            response.headers_mut().insert(header::RETRY_AFTER, value);
-        }
-        return Ok(response);
+        return Err(login_guard::blocked(scope, now, until));
     }
     let found = match Login::parse(&body.login) {
         Ok(login) if state.settings.site(&body.site_id).is_some() => {

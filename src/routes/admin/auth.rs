@@ -6,8 +6,8 @@
 //! (`[agent.login_failures]`: `max_failures_per_ip`, `window_s`, growing blocks up to
 //! `max_block_s`) as failed agent logins (`crate::agent::login_guard`): one address has one
 //! budget of failed credentials. While the address is blocked every admin request from it
-//! gets 429 `too_many_failures` with `Retry-After`, the right token too (otherwise guessing
-//! would go on). Each refused token writes one WARN line with target `audit`
+//! gets the agent login's answer, 429 `ip_blocked` with `Retry-After`, the right token too
+//! (otherwise guessing would go on). Each refused token writes one WARN line with target `audit`
 //! (`audit="admin_token_refused"`: the address, the method and the route template; never
 //! the token). Only a `Bearer` token is counted: a missing header or another scheme can never
 //! succeed, so it is refused (401) without costing the address anything.
@@ -19,6 +19,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use jiff::Timestamp;
+use staffetta_handoff::login_guard::BlockScope;
 
 use crate::agent::login_guard;
 use crate::app::AppState;
@@ -26,7 +27,7 @@ use crate::error::ApiError;
 
 /// Proof that the request carries the configured admin token.
 ///
-/// Rejections: 403 `admin_disabled` when no token is configured; 429 `too_many_failures`
+/// Rejections: 403 `admin_disabled` when no token is configured; 429 `ip_blocked`
 /// with `Retry-After` while the client address is blocked after too many refused tokens (or
 /// failed agent logins); 401 `unauthorized` with `WWW-Authenticate: Bearer` when the
 /// `Authorization: Bearer <token>` header is missing, malformed or wrong; 503 when the store
@@ -56,13 +57,7 @@ impl FromRequestParts<AppState> for AdminAuth {
             .await
             .map_err(|e| ApiError::from(e).into_response())?;
         if let Some(until) = blocked {
-            let retry_s = until.as_second().saturating_sub(now.as_second()).max(1);
-            return Err(ApiError::too_many(
-                "too_many_failures",
-                "Too many refused credentials from this address; retry later.",
-                u64::try_from(retry_s).unwrap_or(1),
-            )
-            .into_response());
+            return Err(login_guard::blocked(BlockScope::Ip, now, until).into_response());
         }
         let presented = parts
             .headers

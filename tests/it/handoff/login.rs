@@ -215,7 +215,7 @@ async fn repeated_failed_logins_block_the_ip_even_for_the_right_password() {
         assert_eq!(login(&app, "ada", "guess").await.status(), 401);
     }
     let blocked = login(&app, "ada", "pass-ada").await;
-    assert_eq!(blocked.status(), 403);
+    assert_eq!(blocked.status(), 429);
     let retry: u64 = blocked.headers()["retry-after"]
         .to_str()
         .unwrap()

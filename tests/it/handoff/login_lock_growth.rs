@@ -51,7 +51,7 @@ async fn guess_twice(app: &TestApp) {
 /// refused (with `code`) until then and accepted one second later. Moves the clock past it.
 async fn lock_length_s(app: &TestApp, code: &str) -> u64 {
     let (status, refused) = try_login(app, "ada", "pass-ada").await;
-    assert_eq!((status, refused.as_str()), (403, code));
+    assert_eq!((status, refused.as_str()), (429, code));
     let mut waited = 0;
     loop {
         app.advance(Duration::from_secs(1));
@@ -60,7 +60,7 @@ async fn lock_length_s(app: &TestApp, code: &str) -> u64 {
         if status == 200 {
             return waited;
         }
-        assert_eq!(status, 403);
+        assert_eq!(status, 429);
         assert!(waited <= 86_400, "the lock never ended");
     }
 }
@@ -101,7 +101,7 @@ async fn an_admin_setting_a_new_password_resets_the_growth_of_account_locks() {
     assert_eq!(next_account_lock_s(&app).await, 60);
     guess_twice(&app).await;
     let (status, code) = try_login(&app, "ada", "pass-ada").await;
-    assert_eq!((status, code.as_str()), (403, "account_blocked"));
+    assert_eq!((status, code.as_str()), (429, "account_blocked"));
     // The admin lifts the lock at once, and its growth with it.
     set_password(&app, "demo", "ada", "pass-ada").await;
     assert_eq!(try_login(&app, "ada", "pass-ada").await.0, 200);

@@ -1,8 +1,9 @@
 //! Security catalogue B-06: the admin token cannot be guessed without limit. Refused admin
 //! tokens count against the client address in the agent login's failure counter (same
-//! `[agent.login_failures]` policy), a blocked address gets 429 `too_many_failures` with
-//! `Retry-After` (the right token too), and each refused token writes one WARN audit line
-//! with the address and the route, never the token. On sled and on Redis.
+//! `[agent.login_failures]` policy), a blocked address gets 429 `ip_blocked` with
+//! `Retry-After` (the right token too; the agent login's answer, to the letter), and each
+//! refused token writes one WARN audit line with the address and the route, never the token.
+//! On sled and on Redis.
 
 use std::time::Duration;
 
@@ -67,7 +68,7 @@ async fn guesses_block_the_address(app: &TestApp) {
         assert_eq!(refused, (401, None, "unauthorized".to_owned()));
     }
     let (status, retry, code) = list_operators(app, "198.51.100.7", ADMIN_TOKEN).await;
-    assert_eq!((status, code.as_str()), (429, "too_many_failures"));
+    assert_eq!((status, code.as_str()), (429, "ip_blocked"));
     assert!(retry.is_some_and(|s| (1..=900).contains(&s)), "{retry:?}");
     let neighbour = list_operators(app, "198.51.100.8", ADMIN_TOKEN).await;
     assert_eq!(neighbour.0, 200, "another client behind the same proxy");
@@ -155,5 +156,61 @@ async fn failed_agent_logins_and_wrong_admin_tokens_share_one_budget_per_address
     }
     assert_eq!(list_operators(&app, "198.51.100.10", GUESS).await.0, 401);
     let blocked = list_operators(&app, "198.51.100.10", ADMIN_TOKEN).await;
-    assert_eq!((blocked.0, blocked.2.as_str()), (429, "too_many_failures"));
+    assert_eq!((blocked.0, blocked.2.as_str()), (429, "ip_blocked"));
+}
+
+/// `POST /api/v1/agent/login` from the client `forwarded_for` with a wrong password: status,
+/// `Retry-After`, error code and message.
+async fn failed_login(app: &TestApp, forwarded_for: &str) -> (u16, Option<u64>, String, String) {
+    let response = app
+        .http
+        .post(format!("{}/api/v1/agent/login", app.base_url))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({ "site_id": "demo", "login": "x", "password": "y" }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok()?.parse().ok());
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    let text = |key: &str| body["error"][key].as_str().unwrap_or("").to_owned();
+    (status, retry, text("code"), text("message"))
+}
+
+#[tokio::test]
+async fn a_blocked_address_gets_one_answer_from_the_agent_login_and_the_admin_api() {
+    let app = spawn_admin(None).await;
+    for _ in 0..3 {
+        assert_eq!(failed_login(&app, "198.51.100.11").await.0, 401);
+    }
+    let login = failed_login(&app, "198.51.100.11").await;
+    assert_eq!((login.0, login.2.as_str()), (429, "ip_blocked"));
+    assert!(login.1.is_some_and(|s| (1..=900).contains(&s)), "{login:?}");
+    let response = app
+        .http
+        .get(format!(
+            "{}/api/v1/admin/sites/demo/operators",
+            app.base_url
+        ))
+        .header("x-forwarded-for", "198.51.100.11")
+        .bearer_auth(ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    let admin_status = response.status().as_u16();
+    let admin_retry: Option<u64> = response
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok()?.parse().ok());
+    let body: serde_json::Value = response.json().await.unwrap();
+    let admin = (
+        admin_status,
+        admin_retry,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+        body["error"]["message"].as_str().unwrap_or("").to_owned(),
+    );
+    assert_eq!(admin, login, "the same block, the same answer");
 }

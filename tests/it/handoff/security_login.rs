@@ -102,7 +102,7 @@ async fn an_unknown_login_is_locked_like_a_real_one_so_the_lock_tells_nothing() 
             response.text().await.unwrap(),
         ));
     }
-    assert_eq!(locked[0].0, 403);
+    assert_eq!(locked[0].0, 429);
     assert!(locked[0].2.contains("account_blocked"), "{locked:?}");
     assert_eq!(locked[0], locked[1]);
 }
@@ -121,7 +121,7 @@ async fn guesses_from_many_addresses_lock_the_account_but_not_its_open_sessions(
         assert_eq!(answer.0, 401, "{address}");
     }
     let locked = login_via(&app, &app.http, Some("203.0.113.9"), "ada", "pass-ada").await;
-    assert_eq!(locked, (403, "account_blocked".to_owned()));
+    assert_eq!(locked, (429, "account_blocked".to_owned()));
     // The attacker cannot throw the agent out: the console and its cookie keep working.
     assert_eq!(ada.pause().await["event"], "PAUSE");
     let renewed = refresh(&app, &ada.cookie).await;
@@ -153,7 +153,7 @@ async fn an_account_lock_lasts_the_configured_block_and_logs_one_warning_without
         assert_eq!(answer.0, 401);
     }
     let locked = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
-    assert_eq!(locked, (403, "account_blocked".to_owned()));
+    assert_eq!(locked, (429, "account_blocked".to_owned()));
     let lines = logs.lines();
     let warnings: Vec<&String> = lines.iter().filter(|l| l.contains(" WARN ")).collect();
     assert_eq!(warnings.len(), 1, "{lines:#?}");
@@ -175,7 +175,7 @@ async fn an_account_lock_lasts_the_configured_block_and_logs_one_warning_without
     // The block is the configured 60 s, not the default 900 s.
     app.advance(Duration::from_secs(59));
     let still = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
-    assert_eq!(still.0, 403);
+    assert_eq!(still.0, 429);
     app.advance(Duration::from_secs(2));
     let after = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
     assert_eq!(after.0, 200);
@@ -208,7 +208,7 @@ async fn an_admin_setting_a_new_password_lifts_the_account_lock() {
         login(&app, "ada", "guess").await;
     }
     let (status, code) = status_and_code(login(&app, "ada", "pass-ada").await).await;
-    assert_eq!((status, code.as_str()), (403, "account_blocked"));
+    assert_eq!((status, code.as_str()), (429, "account_blocked"));
     set_password(&app, "demo", "ada", "a-fresh-password").await;
     assert_eq!(login(&app, "ada", "a-fresh-password").await.status(), 200);
 }
@@ -222,7 +222,7 @@ async fn guesses_at_many_accounts_from_one_address_block_that_address_only() {
         assert_eq!(answer.0, 401);
     }
     let blocked = login_via(&app, &app.http, None, "ada", "pass-ada").await;
-    assert_eq!(blocked, (403, "ip_blocked".to_owned()));
+    assert_eq!(blocked, (429, "ip_blocked".to_owned()));
     let elsewhere = login_via(&app, &client_from(2), None, "ada", "pass-ada").await;
     assert_eq!(elsewhere.0, 200, "another address is not blocked");
 }
@@ -237,7 +237,7 @@ async fn without_trusted_proxies_a_forged_forwarded_for_neither_dodges_nor_moves
         assert_eq!(answer.0, 401);
     }
     let attacker = login_via(&app, &app.http, Some("198.51.100.3"), "ada", "pass-ada").await;
-    assert_eq!(attacker, (403, "ip_blocked".to_owned()));
+    assert_eq!(attacker, (429, "ip_blocked".to_owned()));
     let victim = login_via(&app, &client_from(2), None, "ada", "pass-ada").await;
     assert_eq!(
         victim.0, 200,
@@ -257,7 +257,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_blocked_not_the_proxy() 
         assert_eq!(answer.0, 401);
     }
     let blocked = login_via(&app, &app.http, Some("198.51.100.7"), "ada", "pass-ada").await;
-    assert_eq!(blocked, (403, "ip_blocked".to_owned()));
+    assert_eq!(blocked, (429, "ip_blocked".to_owned()));
     let neighbour = login_via(&app, &app.http, Some("198.51.100.8"), "ada", "pass-ada").await;
     assert_eq!(neighbour.0, 200, "another client behind the same proxy");
     // A peer that is not a trusted proxy is itself the client, whatever it forwards.
@@ -266,7 +266,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_blocked_not_the_proxy() 
         login_via(&app, &untrusted, Some("198.51.100.9"), "nobody", "guess").await;
     }
     let itself = login_via(&app, &untrusted, Some("198.51.100.10"), "ada", "pass-ada").await;
-    assert_eq!(itself, (403, "ip_blocked".to_owned()));
+    assert_eq!(itself, (429, "ip_blocked".to_owned()));
     let named = login_via(&app, &app.http, Some("198.51.100.9"), "ada", "pass-ada").await;
     assert_eq!(named.0, 200, "the address it named was not blocked");
 }
