@@ -267,8 +267,19 @@ fn default_wrap_up_limit_s() -> u64 {
     120
 }
 
+/// The idle timeout of the built-in `demo` site: the one its dialog, `bottega-aurora`, sets in
+/// its own `[settings]` (and `config/staffetta.example.toml` repeats). A dialog's own idle
+/// times win over the site's and a difference is warned about at start, so the site agrees
+/// with its dialog and a server without a configuration starts without a warning. A
+/// `[[sites]]` table without the keys gets 300 s and 60 s.
+pub(crate) const DEMO_IDLE_TIMEOUT_S: u64 = 600;
+/// The idle warning of the built-in `demo` site, as its dialog sets it
+/// ([`DEMO_IDLE_TIMEOUT_S`]).
+pub(crate) const DEMO_IDLE_WARNING_S: u64 = 60;
+
 impl SiteSettings {
-    /// The built-in `demo` site: any port on localhost and 127.0.0.1, English default.
+    /// The built-in `demo` site: any port on localhost and 127.0.0.1, English default, the
+    /// demo dialog and its idle times ([`DEMO_IDLE_TIMEOUT_S`], [`DEMO_IDLE_WARNING_S`]).
     pub fn demo() -> Self {
         let origin = |s: &str| s.parse().expect("built-in demo origin is valid");
         Self {
@@ -277,8 +288,8 @@ impl SiteSettings {
             dialog: default_dialog(),
             default_locale: default_locale(),
             time_zone: default_time_zone(),
-            idle_timeout_s: default_idle_timeout_s(),
-            idle_warning_s: default_idle_warning_s(),
+            idle_timeout_s: DEMO_IDLE_TIMEOUT_S,
+            idle_warning_s: DEMO_IDLE_WARNING_S,
             iframe_hosts: vec!["www.openstreetmap.org".to_owned()],
             launcher: LauncherSettings::default(),
             home_screen: HomeScreenSettings::default(),

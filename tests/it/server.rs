@@ -131,6 +131,30 @@ async fn a_path_that_is_not_utf8_gets_the_json_error_shape_on_every_route() {
 }
 
 #[tokio::test]
+async fn a_fresh_serve_with_the_built_in_demo_site_starts_without_a_warning() {
+    let (logs, _guard) = crate::support::logs::capture_logs();
+    let app = spawn_app_with(|settings| {
+        // What `staffetta serve` without a configuration file runs: the built-in site with
+        // its demo dialog, from the repository's dialogs.
+        settings.paths.dialogs = crate::support::app::repo_dir().join("dialogs");
+        settings.sites = staffetta::config::Settings::default().sites;
+    })
+    .await;
+    let dialog = app
+        .state
+        .bots
+        .dialog("demo")
+        .expect("the demo site's dialog");
+    assert_eq!(dialog.id(), "bottega-aurora");
+    let lines = logs.lines();
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains(" WARN "))
+        .collect();
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
+#[tokio::test]
 async fn the_start_log_warns_when_a_dialogs_own_idle_times_win_over_the_sites() {
     let (logs, _guard) = crate::support::logs::capture_logs();
     let _app = spawn_app_with(|settings| {

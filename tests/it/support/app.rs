@@ -42,6 +42,10 @@ pub fn test_settings(data_dir: &std::path::Path) -> Settings {
     settings.store.path = data_dir.join("store");
     settings.paths.dialogs = repo_dir().join("tests/fixtures/dialogs");
     settings.sites[0].dialog = "visitor-test".to_owned();
+    // The idle times the test dialog sets itself (the built-in site carries the demo
+    // dialog's): they agree, so a test node starts without the override warning.
+    settings.sites[0].idle_timeout_s = 300;
+    settings.sites[0].idle_warning_s = 60;
     settings.paths.locales = repo_dir().join("locales");
     // Argon2id with production parameters is slow in debug builds: tests hash cheaply.
     settings.agent.password_hashing = staffetta::config::PasswordHashing::TestCheap;
