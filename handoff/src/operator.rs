@@ -153,6 +153,8 @@ pub enum Action {
     TakeConversations,
     /// List the offline requests ("leave a request") of the site.
     ListOfflineRequests,
+    /// See the site's queues: who waits, for how long, and which agent has which chat.
+    SeeQueues,
 }
 
 /// An operator account of a site.
@@ -194,7 +196,9 @@ impl Operator {
         let allowed = match action {
             Action::ManageOperators | Action::ManageResources => admin,
             Action::SeeVisitorIp | Action::BanIp => admin || self.can_see_ip,
-            Action::TransferAnyConversation => matches!(self.role, Role::Admin | Role::Supervisor),
+            Action::TransferAnyConversation | Action::SeeQueues => {
+                matches!(self.role, Role::Admin | Role::Supervisor)
+            }
             Action::TransferOwnConversation
             | Action::TakeConversations
             | Action::ListOfflineRequests => true,
@@ -236,7 +240,7 @@ mod tests {
         }
     }
 
-    const ALL: [Action; 8] = [
+    const ALL: [Action; 9] = [
         Action::ManageOperators,
         Action::ManageResources,
         Action::SeeVisitorIp,
@@ -245,6 +249,7 @@ mod tests {
         Action::TransferAnyConversation,
         Action::TakeConversations,
         Action::ListOfflineRequests,
+        Action::SeeQueues,
     ];
 
     fn allowed(op: &Operator) -> Vec<Action> {
@@ -277,9 +282,10 @@ mod tests {
     }
 
     #[test]
-    fn a_supervisor_transfers_anyones_conversation() {
+    fn a_supervisor_transfers_anyones_conversation_and_sees_the_queues() {
         let supervisor = allowed(&operator(Role::Supervisor, false));
         assert!(supervisor.contains(&Action::TransferAnyConversation));
+        assert!(supervisor.contains(&Action::SeeQueues));
         assert!(!supervisor.contains(&Action::BanIp));
     }
 

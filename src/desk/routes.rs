@@ -1,15 +1,18 @@
 //! HTTP routes of the handoff: the visitor's (ask for a human, leave, presence, leave a
 //! request; behind the origin guard) and the console's (websocket, transcript, offline
-//! requests; behind the agent's access token).
+//! requests, queues; behind the agent's access token).
 //!
 //! - [`visitor_handoff`]: ask for a human, leave the handoff, presence of the site's agents.
 //! - [`offline_requests`]: a visitor leaves a request; the console lists them.
+//! - [`queues`]: the site's queues, waiting and live conversations, for supervisors and
+//!   admins.
 //! - [`transcript`]: a conversation's transcript and visitor details for the console, its
 //!   lines made by [`transcript_line`].
 //!
 //! This file holds the two routers and the answers their routes share.
 
 mod offline_requests;
+mod queues;
 mod transcript;
 mod transcript_line;
 mod visitor_handoff;
@@ -59,6 +62,7 @@ pub fn agent_router() -> Router<AppState> {
             "/api/v1/agent/offline-requests",
             get(offline_requests::list_requests),
         )
+        .route("/api/v1/agent/queues", get(queues::queues))
         .layer(middleware::map_response(no_store))
 }
 

@@ -14,7 +14,7 @@ use crate::support::visitor::{Socket, Visitor};
 use crate::support::{TestApp, spawn_app_with};
 
 /// Two nodes sharing `redis`, with the admin API on and no demo operators.
-async fn two_nodes(redis: &RedisServer) -> (TestApp, TestApp) {
+pub(crate) async fn two_nodes(redis: &RedisServer) -> (TestApp, TestApp) {
     let node = || {
         let url = redis.url();
         spawn_app_with(move |settings| {

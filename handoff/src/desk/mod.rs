@@ -8,7 +8,8 @@
 //!
 //! The transitions live in sibling files by theme: requests (visitor side),
 //! offers (routing, accept, reject), jobs (end, wrap-up, transfer), agents (login, state,
-//! connection) and timers (deadlines and `tick`).
+//! connection) and timers (deadlines and `tick`); `overview` is the read-only view of the
+//! queues a supervisor gets.
 
 mod agents;
 mod error;
@@ -16,6 +17,7 @@ mod invariants;
 mod jobs;
 mod notice;
 mod offers;
+mod overview;
 mod requests;
 mod settle;
 mod timers;
@@ -30,6 +32,7 @@ pub use error::DeskError;
 pub use invariants::InvariantViolation;
 pub use jobs::TransferTarget;
 pub use notice::{JobOutcome, JobRecord, Notice};
+pub use overview::{LiveChat, QueueOverview, WaitingChat};
 pub use requests::{HandoffRequest, Presence, RequestOutcome};
 
 use crate::agent::{Agent, PauseReason};

@@ -4,7 +4,8 @@
 //! desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its outbox item in one
 //! write: webhook_messages.rs; for the agent who has the chat when it is stored, a transfer
 //! racing it: webhook_transfer_race.rs; without conflicts between chats:
-//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the report of finished
+//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the supervisors' view of
+//! the queues (queues.rs); the report of finished
 //! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
 //! (security_*.rs; an access token in a URL: security_url_tokens.rs; which refusals write an audit line: audit_lines.rs); access tokens that
@@ -32,6 +33,7 @@ mod link_race;
 mod login;
 mod login_lock_growth;
 mod operators;
+mod queues;
 mod race;
 mod roster;
 mod security_admin;

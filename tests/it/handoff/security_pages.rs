@@ -85,6 +85,7 @@ async fn agent_api_answers_are_never_cached() {
     let ada = agent(&app, "ada", "agent").await;
     for path in [
         "/api/v1/agent/offline-requests",
+        "/api/v1/agent/queues",
         "/api/v1/agent/conversations/0190a5d0-0000-7000-8000-000000000000",
     ] {
         let response = app

@@ -2,6 +2,7 @@
 
 mod facts;
 mod lifecycle;
+mod overview;
 mod queue;
 mod table;
 
