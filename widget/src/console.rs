@@ -52,6 +52,7 @@ pub const FILES: &[(&str, &str, &str)] = &[
         JS,
         include_str!("../assets/console/offline.js"),
     ),
+    ("queues.js", JS, include_str!("../assets/console/queues.js")),
 ];
 
 const JS: &str = "text/javascript; charset=utf-8";

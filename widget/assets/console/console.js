@@ -1,11 +1,12 @@
 /*! Staffetta agent console: sign-in, the desk (state switcher, offers, conversations,
- * offline requests) and the dispatch of the agent websocket's frames (docs/agent-api.md).
+ * offline requests, the Queue panel of supervisors and admins) and the dispatch of the agent websocket's frames (docs/agent-api.md).
  * Apache-2.0. Hand-written ES modules, no framework, no build step. */
 import * as net from './net.js';
 import { alertText, announce, beep, notifyDesktop, renderNotifyButton } from './alerts.js';
 import { Conversation } from './conversation.js';
 import { Offers } from './offers.js';
 import { OfflineRequests } from './offline.js';
+import { QueuePanel } from './queues.js';
 
 const $ = (id) => document.getElementById(id);
 const REMEMBERED = 'staffetta-console.login';
@@ -41,10 +42,14 @@ const socket = new net.DeskSocket({
 });
 const offers = new Offers($('offers'), desk);
 const offline = new OfflineRequests(desk);
+const queues = new QueuePanel(desk);
+/** Roles that see the Queue panel (the server refuses the others, docs/agent-api.md). */
+const SEES_QUEUES = ['admin', 'supervisor'];
 
 // ---------- sign-in and sign-out ----------
 function showLogin(message) {
   socket.stop();
+  queues.stop();
   net.forget();
   for (const chatId of [...S.conversations.keys()]) closeConversation(chatId);
   for (const id of offers.ids()) offers.remove(id);
@@ -119,6 +124,7 @@ function startDesk() {
   renderNotifyButton();
   socket.start();
   offline.load();
+  if (operator && SEES_QUEUES.includes(operator.role)) queues.start(); else queues.stop();
   $('state-select').focus();
 }
 
@@ -244,7 +250,10 @@ function handleFrame(f) {
         conv.transcript.note(`Visitor's address banned ${until}.`);
       }
       return undefined;
-    case 'AGENTS': return setColleagues(f.agents);
+    case 'AGENTS':
+      // A chat taken or ended changes the queues too: read them now, not at the next poll.
+      queues.refresh();
+      return setColleagues(f.agents);
     case 'ERROR': return showError(f);
     default:
       return undefined; // JOBSCHEDULED, setup JOBCHANGED, DATACHANGED: nothing to show.
