@@ -6,6 +6,7 @@
 //! ```text
 //! {"k":"appended","n":"<node>","c":"<conversation>","h":12}\n
 //! {"k":"ephemeral","n":"<node>","c":"<conversation>"}\n<the Event as JSON>
+//! {"k":"erased","n":"<node>","c":"<conversation>"}\n
 //! {"k":"agent","n":"<node>","s":"<site>","a":"<agent>"}\n<the console frame>
 //! {"k":"site","n":"<node>","s":"<site>"}\n<the console frame>
 //! ```
@@ -106,6 +107,7 @@ pub enum DecodeError {
 enum Header {
     Appended { n: String, c: String, h: u64 },
     Ephemeral { n: String, c: String },
+    Erased { n: String, c: String },
     Agent { n: String, s: String, a: String },
     Site { n: String, s: String },
 }
@@ -135,6 +137,16 @@ pub fn encode(node: &NodeId, message: &Message) -> Vec<u8> {
             },
             // An Event is plain data: serialising it cannot fail.
             serde_json::to_vec(event).unwrap_or_default(),
+        ),
+        Message::Notice {
+            conversation,
+            notice: Notice::Erased,
+        } => (
+            Header::Erased {
+                n,
+                c: conversation.clone(),
+            },
+            Vec::new(),
         ),
         Message::Agent { site, agent, frame } => (
             Header::Agent {
@@ -185,6 +197,13 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
                 },
             )
         }
+        Header::Erased { n, c } => (
+            n,
+            Message::Notice {
+                conversation: c,
+                notice: Notice::Erased,
+            },
+        ),
         Header::Agent { n, s, a } => (
             n,
             Message::Agent {
@@ -261,6 +280,22 @@ mod tests {
             } => assert_eq!(*event, typing),
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn an_erased_notice_is_one_header_line_and_round_trips() {
+        let message = Message::Notice {
+            conversation: "c-1".to_owned(),
+            notice: Notice::Erased,
+        };
+        assert_eq!(
+            String::from_utf8(encode(&node(), &message)).unwrap(),
+            "{\"k\":\"erased\",\"n\":\"0123456789abcdef\",\"c\":\"c-1\"}\n"
+        );
+        assert!(matches!(
+            round_trip(&message).message,
+            Message::Notice { ref conversation, notice: Notice::Erased } if conversation == "c-1"
+        ));
     }
 
     #[test]

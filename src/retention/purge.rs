@@ -5,7 +5,9 @@
 //! can close the chat before it disappears.
 //!
 //! Then, in this order: the session record and its deadlines, the link from the
-//! conversation to its session, the log (with its client ids), the offline requests left
+//! conversation to its session, the log (with its client ids; then the conversation's open
+//! websockets and long-polls, on every node, are told through the bus that it is gone:
+//! [`Notice::Erased`]), the offline requests left
 //! from the conversation and its finished jobs (after the log: a request left or a job
 //! finishing during the purge deletes itself once it sees the log gone,
 //! [`crate::desk::offline::store`], [`crate::desk::jobs::store`]), the conversation's items
@@ -28,6 +30,7 @@ use super::schedule;
 use crate::app::AppState;
 use crate::desk::{deliver, jobs, offline, site_desk, visitor_presence, visitor_side};
 use crate::error::ApiError;
+use crate::visitor::bus::Notice;
 use crate::visitor::conversation;
 use crate::visitor::identity_expiry::IDENTITY_SCHEDULE;
 use crate::visitor::record::{IDLE_SCHEDULE, SessionRecord, Status, conversation_log, session_key};
@@ -98,6 +101,8 @@ pub(super) async fn begin(
         .store
         .delete_log(&conversation_log(conversation))
         .await?;
+    // The tabs still open on it (on every node) hear that it is gone.
+    state.bus.publish(conversation, Notice::Erased);
     let offline_requests = offline::forget_conversation(state, site, conversation).await?;
     let finished_jobs = jobs::forget_conversation(state, site, conversation).await?;
     Ok(Pending {

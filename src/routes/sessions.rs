@@ -237,11 +237,13 @@ async fn long_poll(
             slot = Some(state.websockets.long_polls().try_wait(&session_id)?);
         }
         tokio::select! {
-            notice = notices.recv() => {
-                if let Ok(Notice::Ephemeral(_)) = notice {
-                    continue;
-                }
-            }
+            notice = notices.recv() => match notice {
+                Ok(Notice::Ephemeral(_)) => continue,
+                // The conversation was deleted (an erasure, retention): answered as the
+                // next poll would be.
+                Ok(Notice::Erased) => return Err(conversation::session_not_found()),
+                _ => {}
+            },
             () = tokio::time::sleep_until(deadline) => {}
             () = state.lifecycle.stopping() => {
                 return Ok(Json(EventsPage { events: Vec::new(), next_after: query.after, resync: false }));

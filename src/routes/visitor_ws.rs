@@ -41,6 +41,9 @@ const MAX_RATE_REFUSALS: u32 = 20;
 /// Typing frames closer together than this are dropped (the widget sends one per 3 s at
 /// most); a change back to "not typing" always goes through.
 const TYPING_GAP: Duration = Duration::from_millis(1000);
+/// Close code of a socket whose conversation the server deleted (an admin erasure,
+/// retention): the session answers 404 `session_not_found` from now on (docs/api.md).
+pub const CLOSE_SESSION_NOT_FOUND: u16 = 4404;
 /// Frames queued for one socket are encoded into one buffer and written with one `send`
 /// when flushed (an ack and a turn's events go out together); a larger batch is written as
 /// it fills. The buffer keeps the capacity of the largest batch a socket has sent.
@@ -157,13 +160,20 @@ impl Connection {
         // The session is read after the head: a wait that began before the head shows in the
         // record (its status turns to handoff before the queue hears of it), a later one in
         // the events after `watch_from`. The record read at the upgrade may predate both.
-        if let Ok((record, _)) = conversation::load(&self.state, &self.session_id).await
-            && record.status == Status::Handoff
-            && visitor_presence::is_waiting(&self.state, &record).await
-        {
-            self.lease.hold(&self.state).await;
+        // Read after subscribing, it also finds a deletion whose notice came before that.
+        let mut first = None;
+        match conversation::load(&self.state, &self.session_id).await {
+            Ok((record, _))
+                if record.status == Status::Handoff
+                    && visitor_presence::is_waiting(&self.state, &record).await =>
+            {
+                self.lease.hold(&self.state).await;
+            }
+            Err(err) if err.code() == "session_not_found" => first = Some(erased(&mut out)),
+            _ => {}
         }
         match after {
+            _ if first.is_some() => {}
             Some(after) => self.resume(after, &mut out).await,
             // Without a resume point the socket carries what happens from now on.
             None => match head {
@@ -175,41 +185,42 @@ impl Connection {
             if !out.is_empty() && send_all(&mut sink, &mut out).await.is_err() {
                 return Ending::Gone;
             }
-            let flow = tokio::select! {
-                incoming = stream.next() => match incoming {
-                    Some(Ok(message)) => {
-                        last_heard = tokio::time::Instant::now();
-                        // Boxed: a turn's future is large (the dialog step, the store write,
-                        // the desk), and an unboxed one would size every idle socket's task.
-                        Box::pin(self.on_message(message, &mut out)).await
-                    }
-                    Some(Err(err)) if is_too_big(&err) => {
-                        Flow::Close(Some(close(close_code::SIZE, "frame too large")))
-                    }
-                    Some(Err(err)) if is_invalid_utf8(&err) => {
-                        Flow::Close(Some(close(close_code::INVALID, "text frame is not UTF-8")))
-                    }
-                    Some(Err(_)) | None => return Ending::Gone,
-                },
-                notice = notices.recv() => {
-                    Box::pin(self.on_notice(notice, &mut out)).await;
-                    Flow::Continue
-                }
-                _ = heartbeat.tick() => {
-                    if last_heard.elapsed() > IDLE_CLOSE {
-                        Flow::Close(Some(close(close_code::AWAY, "idle")))
-                    } else {
-                        out.push(Message::Ping(Default::default()));
-                        Box::pin(slot.renew()).await;
-                        if self.lease.is_held() {
-                            Box::pin(self.lease.hold(&self.state)).await;
+            let flow = if let Some(flow) = first.take() {
+                flow
+            } else {
+                tokio::select! {
+                    incoming = stream.next() => match incoming {
+                        Some(Ok(message)) => {
+                            last_heard = tokio::time::Instant::now();
+                            // Boxed: a turn's future is large (the dialog step, the store write,
+                            // the desk), and an unboxed one would size every idle socket's task.
+                            Box::pin(self.on_message(message, &mut out)).await
                         }
-                        Flow::Continue
+                        Some(Err(err)) if is_too_big(&err) => {
+                            Flow::Close(Some(close(close_code::SIZE, "frame too large")))
+                        }
+                        Some(Err(err)) if is_invalid_utf8(&err) => {
+                            Flow::Close(Some(close(close_code::INVALID, "text frame is not UTF-8")))
+                        }
+                        Some(Err(_)) | None => return Ending::Gone,
+                    },
+                    notice = notices.recv() => Box::pin(self.on_notice(notice, &mut out)).await,
+                    _ = heartbeat.tick() => {
+                        if last_heard.elapsed() > IDLE_CLOSE {
+                            Flow::Close(Some(close(close_code::AWAY, "idle")))
+                        } else {
+                            out.push(Message::Ping(Default::default()));
+                            Box::pin(slot.renew()).await;
+                            if self.lease.is_held() {
+                                Box::pin(self.lease.hold(&self.state)).await;
+                            }
+                            Flow::Continue
+                        }
                     }
-                }
-                () = self.state.lifecycle.stopping() => {
-                    restarting = true;
-                    Flow::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))
+                    () = self.state.lifecycle.stopping() => {
+                        restarting = true;
+                        Flow::Close(Some(close(close_code::RESTART, "server restarting, reconnect")))
+                    }
                 }
             };
             if let Flow::Close(frame) = flow {
@@ -364,16 +375,39 @@ impl Connection {
         passes
     }
 
-    async fn on_notice(&mut self, notice: Result<Notice, RecvError>, out: &mut Vec<Message>) {
+    async fn on_notice(
+        &mut self,
+        notice: Result<Notice, RecvError>,
+        out: &mut Vec<Message>,
+    ) -> Flow {
         match notice {
             Ok(Notice::Ephemeral(event)) => {
                 // A tab does not need its own typing echoed, but other tabs and agents do;
                 // the widget ignores visitor typing.
                 out.push(server_frame(&ServerFrame::Event { event: *event }));
             }
+            Ok(Notice::Erased) => return erased(out),
+            // A head below what this socket sent: the log was deleted (its head went back to
+            // 0), as after an erasure whose notice this node missed (a fan-out outage, whose
+            // end wakes every conversation with its head).
+            Ok(Notice::Appended { head }) if self.cursor.is_some_and(|cursor| head < cursor) => {
+                if self.is_gone().await {
+                    return erased(out);
+                }
+                self.catch_up(out).await;
+            }
             Ok(Notice::Appended { .. }) | Err(RecvError::Lagged(_)) => self.catch_up(out).await,
             Err(RecvError::Closed) => {}
         }
+        Flow::Continue
+    }
+
+    /// Whether the server no longer has the session (erased, deleted by retention).
+    async fn is_gone(&self) -> bool {
+        matches!(
+            conversation::load(&self.state, &self.session_id).await,
+            Err(err) if err.code() == "session_not_found"
+        )
     }
 
     async fn resume(&mut self, after: u64, out: &mut Vec<Message>) {
@@ -425,6 +459,15 @@ impl Connection {
             _ => {}
         }
     }
+}
+
+/// The conversation was deleted (an erasure, retention): the tab is told as a call on the
+/// session would be (`error` frame `session_not_found`), and the socket is closed with
+/// [`CLOSE_SESSION_NOT_FOUND`] so that a client reading only close codes knows too.
+fn erased(out: &mut Vec<Message>) -> Flow {
+    let gone = conversation::session_not_found();
+    out.push(error_frame(gone.code(), gone.message(), None));
+    Flow::Close(Some(close(CLOSE_SESSION_NOT_FOUND, "session_not_found")))
 }
 
 /// Writes the queued frames with one flush (one `send` for a batch under [`WRITE_BATCH`]).

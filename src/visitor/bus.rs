@@ -29,6 +29,9 @@ pub enum Notice {
     /// An ephemeral event (typing) that is not in the log. Boxed so every slot of every
     /// conversation's ring stays pointer-sized.
     Ephemeral(Box<Event>),
+    /// The conversation was deleted (an admin erasure, retention: docs/retention.md): its
+    /// session and log are gone, so its sockets and long-polls answer `session_not_found`.
+    Erased,
 }
 
 /// Per-conversation broadcast channels, created on first subscription and dropped with the

@@ -5,6 +5,12 @@
 // that the conversation is no longer available, drops what it kept of it (history, state,
 // the unsent message) and offers a new conversation, which starts without `restore`.
 // Against the real server and its admin API.
+//
+// An erasure while the tab is open and idle (session 10): the tab kept the erased
+// conversation (shown, and in sessionStorage) under "The conversation has ended." until the
+// visitor's next call got 404. Now the server closes its socket with 4404 after an `error`
+// frame `session_not_found` (and answers a waiting long-poll 404), and the tab drops the
+// conversation at once, with no action of the visitor.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axe, desktop, inWidget, openChat, setUp } from './harness.mjs';
@@ -16,6 +22,29 @@ before(async () => {
   env = await setUp();
 });
 after(async () => { await env?.stop(); });
+
+async function eraseVisitorOf(context) {
+  const cookie = (await context.cookies()).find((c) => c.name === 'staffetta_aid');
+  assert.ok(cookie, 'the anonymous id cookie');
+  const erased = await fetch(`${env.server}/api/v1/admin/sites/demo/users/${encodeURIComponent(`a:${cookie.value}`)}`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+  });
+  assert.equal(erased.status, 200, await erased.text());
+}
+
+/** The tab says the conversation is no longer available and keeps nothing of it. */
+async function droppedWithoutAction(page, words) {
+  const notice = inWidget(page, '.notice p').filter({ hasText: 'This conversation is no longer available.' });
+  await notice.waitFor({ timeout: 15_000 });
+  assert.equal(await inWidget(page, '.msg-visitor').count(), 0, 'the erased conversation is not shown any more');
+  const kept = await page.evaluate(() => [sessionStorage.getItem('staffetta:default:session'), sessionStorage.getItem('staffetta:default:history')].join('\n'));
+  assert.ok(!kept.includes(words), kept);
+  const session = JSON.parse(await page.evaluate(() => sessionStorage.getItem('staffetta:default:session')));
+  assert.equal(session.sessionId, '');
+  assert.equal(session.state, null);
+  assert.equal(await inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Start a new conversation' }).count(), 1);
+}
 
 async function say(page, words) {
   await inWidget(page, 'textarea').fill(words);
@@ -82,3 +111,26 @@ test('a message that races an erasure says the conversation is no longer availab
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+for (const transport of ['websocket', 'long-poll']) {
+  test(`an erasure while the tab is open drops the conversation from the tab at once (${transport})`, async () => {
+    const context = await env.browser.newContext(desktop);
+    if (transport === 'long-poll') await context.routeWebSocket(/./, (ws) => ws.close({ code: 1008, reason: 'blocked by the test' }));
+    const { page, w, errors } = await openChat(env, context);
+    await say(page, 'what are your opening hours?');
+    await inWidget(page, '.msg-visitor').filter({ hasText: 'opening hours' }).waitFor();
+    await until(`the tab is on ${transport}`, async () => {
+      const c = (await w.state()).conversation;
+      return c.transport === transport && (c.status === 'online' || c.status === 'polling');
+    }, 15_000);
+    const requests = [];
+    page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
+
+    await eraseVisitorOf(context);
+    await droppedWithoutAction(page, 'opening hours');
+    assert.deepEqual(requests.filter((r) => r.startsWith('POST ')), [], 'the visitor did nothing');
+    assert.deepEqual(await axe(page), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+}

@@ -14,6 +14,7 @@ mod exclusive;
 pub(crate) mod jobs;
 mod late_writes;
 mod mau_failure;
+mod open_tabs;
 mod outage;
 mod outbox;
 mod outbox_ends;

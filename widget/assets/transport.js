@@ -12,7 +12,9 @@
  *   falls back to long-poll GET {base}/sessions/{id}/events?after=SEQ&wait=S, and tries the
  *   socket again in the background every 30-60 s: once one opens it resumes after the last
  *   seq and the long-poll stops (events both deliver are dropped by seq).
- * - Reconnects with jittered exponential backoff and resumes after the last seq seen.
+ * - Reconnects with jittered exponential backoff and resumes after the last seq seen; a
+ *   socket closed with 4404 (after an `error` frame `session_not_found`: the server deleted the
+ *   conversation, an admin erasure or retention) is not reopened: the tab drops it (`_gone`).
  * - "Continue" on the idle warning: the `continue` frame, or POST {base}/sessions/{id}/continue
  *   on long-poll; kept pending and sent again once connected if the network is down.
  * - Identity: an expired token (event identity_expired, or 401 identity_expired) holds the
@@ -449,10 +451,13 @@ T._openWs = function (probe) {
     }
     [].concat(frame).forEach(function (f) { self._frame(f); });
   };
-  ws.onclose = function () {
+  ws.onclose = function (ev) {
     if (self.ws !== ws) return;
     self.ws = null;
     if (self.stopped || self.s.expired) return;
+    // 4404: the server deleted the conversation (an erasure, retention); its `error` frame
+    // `session_not_found` comes first and is handled in _frame, this is the fallback.
+    if (ev && ev.code === 4404) return self._gone();
     if (opened) self._retryLater(function () { self._connect(); });
     else if (probe) self._scheduleProbe();
     else self._wsRefused();

@@ -61,7 +61,9 @@ pub enum ServerFrame {
         /// The message's seq.
         seq: u64,
     },
-    /// The request could not be honoured; the socket stays open.
+    /// The request could not be honoured; the socket stays open, except after repeated
+    /// `rate_limited` refusals (close 1008) and after `session_not_found` without a
+    /// `client_message_id`: the conversation was deleted (close 4404).
     Error {
         /// Stable snake_case code.
         code: String,
