@@ -87,7 +87,7 @@ test('the agent transfers the chat to a colleague: the visitor sees who left, wa
   await typing.waitFor({ state: 'hidden', timeout: 2000 });
   const bar = inWidget(page, '[part="handoff"]');
   await bar.getByRole('button', { name: 'Stop waiting' }).waitFor();
-  assert.equal(await bar.locator('[part="handoff-text"]').textContent(), 'Connecting you to an agent…');
+  assert.equal(await bar.locator('[part="handoff-text"]').textContent(), 'Checking whether someone from the team is free…');
   assert.equal(await handoffPhase(page), 'waiting');
   assert.notEqual(await status(page), 'Chatting with Ada');
   assert.deepEqual(await axe(page), [], 'waiting for the colleague after a transfer');

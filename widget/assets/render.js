@@ -36,7 +36,7 @@ var CHAT_STRINGS = {
   'image-close': 'Close image',
   'iframe-title': 'Embedded content',
   'iframe-refused': '“{ $title }” cannot be shown in the chat.',
-  'agent-connecting': 'Connecting you to an agent…',
+  'agent-connecting': 'Checking whether someone from the team is free…',
   'agent-joined': '{ $name } joined the chat.',
   'agent-left': '{ $name } left the chat.',
   'agent-reconnecting': '{ $name } lost the connection and is reconnecting…',
