@@ -53,10 +53,42 @@ async function start(fake, options = desktop) {
   return { context, page, w, errors };
 }
 
+async function until(check, timeout = 5000) {
+  const end = Date.now() + timeout;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function say(page, words) {
   await inWidget(page, 'textarea').fill(words);
   await inWidget(page, 'textarea').press('Enter');
 }
+
+// "Estimated wait" was rounded up to whole minutes: 10 s read "1 minute", and the queue_update
+// of a chat offered to an agent at once (estimate 0) read "Estimated wait: 1 minute" too.
+test('the estimated wait says seconds under a minute, minutes from a minute up, and nothing for none', async () => {
+  const fake = new FakeApi({ reply: () => [] });
+  const { context, page, errors } = await start(fake);
+  const notices = () => inWidget(page, '.notice p').allTextContents();
+  fake.push({ type: 'queue_update', position: 2, estimated_wait_s: 10 });
+  await inWidget(page, '.notice').filter({ hasText: 'Estimated wait: 10 seconds.' }).waitFor();
+  fake.push({ type: 'queue_update', position: 1, estimated_wait_s: 1 });
+  await inWidget(page, '.notice').filter({ hasText: 'Estimated wait: 1 second.' }).waitFor();
+  fake.push({ type: 'queue_update', position: 1, estimated_wait_s: 90 });
+  await inWidget(page, '.notice').filter({ hasText: 'Estimated wait: 2 minutes.' }).waitFor();
+  fake.push({ type: 'queue_update', position: 1, estimated_wait_s: 0 });
+  await until(async () => (await notices()).filter((n) => n.startsWith('You are number 1')).length === 3);
+  assert.deepEqual((await notices()).filter((n) => n.startsWith('You are number')), [
+    'You are number 2 in the queue. Estimated wait: 10 seconds.',
+    'You are number 1 in the queue. Estimated wait: 1 second.',
+    'You are number 1 in the queue. Estimated wait: 2 minutes.',
+    'You are number 1 in the queue.',
+  ]);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
 
 test('every response type renders, server HTML stays inert, and axe finds no violation', async () => {
   const fake = new FakeApi({ reply: (input) => (input.text === 'show everything' ? everything() : []) });
@@ -105,7 +137,7 @@ test('every response type renders, server HTML stays inert, and axe finds no vio
   assert.equal(seen.video, 1);
   assert.deepEqual(seen.iframe, ['Map to the shop', 'allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox']);
   assert.equal(seen.agentName, 'Giulia');
-  for (const expected of ['Connecting you to an agent…', 'Giulia joined the chat.', 'You are number 2 in the queue. Estimated wait: 3 minutes.', 'Are you still there?']) {
+  for (const expected of ['Checking whether someone from the team is free…', 'Giulia joined the chat.', 'You are number 2 in the queue. Estimated wait: 3 minutes.', 'Are you still there?']) {
     assert.ok(seen.notices.includes(expected), `notice "${expected}" in ${JSON.stringify(seen.notices)}`);
   }
 

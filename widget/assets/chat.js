@@ -370,20 +370,26 @@ C._queueNotice = function (e) {
   var args = { position: e.position != null ? new Intl.NumberFormat(this.o.locale).format(e.position) : '' };
   var text = e.position != null ? this.t('queue-position', args) : '';
   var waitS = e.estimated_wait_s != null ? e.estimated_wait_s : e.wait_s;
-  if (waitS != null) {
-    var minutes = Math.max(1, Math.round(waitS / 60));
-    var wait;
-    try {
-      wait = new Intl.NumberFormat(this.o.locale, { style: 'unit', unit: 'minute', unitDisplay: 'long' }).format(minutes);
-    } catch (err) {
-      wait = minutes + ' min';
-    }
-    text = (text ? text + ' ' : '') + this.t('queue-wait', { wait: wait });
-  }
+  var wait = waitDuration(this.o.locale, Number(waitS));
+  if (wait) text = (text ? text + ' ' : '') + this.t('queue-wait', { wait: wait });
   if (this.handoff.phase !== 'agent') this._setHandoff('waiting', { text: text });
   if (text) this._enqueue({ id: uid('n'), from: 'system', notice: { text: text } });
   this.i._emit('queue:update', { position: e.position, estimatedWaitS: waitS });
 };
+
+/** An estimated wait in words, in the locale's plural forms (Intl units): seconds under a
+ * minute, minutes to the nearest from a minute up (10 s is "10 seconds", not "1 minute");
+ * '' without an estimate or for none (0: an agent is being offered the chat right now). */
+function waitDuration(locale, waitS) {
+  if (!(waitS > 0)) return '';
+  var unit = waitS < 59.5 ? 'second' : 'minute';
+  var count = unit === 'second' ? Math.max(1, Math.round(waitS)) : Math.round(waitS / 60);
+  try {
+    return new Intl.NumberFormat(locale, { style: 'unit', unit: unit, unitDisplay: 'long' }).format(count);
+  } catch (err) {
+    return count + (unit === 'second' ? ' s' : ' min');
+  }
+}
 
 C._notice = function (key, args, action, serverText) {
   this._enqueue({ id: uid('n'), from: 'system', notice: { key: key, args: args || {}, action: action, text: serverText || undefined } });
