@@ -9,7 +9,8 @@
  * - `startExclusively(lock, start)` runs a tab's "ask the other tabs, else create" under the
  *   Web Lock `staffetta:<namespace>:start` (same origin, released when the tab dies), so two
  *   tabs opened together do not both find nobody and both start a conversation: the second
- *   waits for the first's start, then asks and joins it. Without the Web Locks API (an
+ *   waits for the first's start, then asks and joins it (a start that fails asks again,
+ *   under the lock, before it retries: transport.js `_joinOrCreate`). Without the Web Locks API (an
  *   insecure origin, an old browser) it runs at once, and two tabs opened within
  *   PEER_WAIT_MS of each other may still start one conversation each. */
 

@@ -166,16 +166,26 @@ T._joinOrCreate = function () {
   var params = this.h.sessionParams();
   var wanted = { base: this.h.base(), who: visitorKey(params) };
   var lock = this.h.channel ? this.h.channel + ':start' : '';
-  this.creating = startExclusively(lock, function () {
+  var starting = startExclusively(lock, function () {
     return askPeers(self.h.channel, wanted).then(function (shared) {
+      if (self.creating !== starting) {
+        // Meanwhile the conversation was ended or restarted (`end`, `restore`, `stop`): the
+        // tab has, or is getting, a session of its own; starting one here would be a second.
+        return false;
+      }
       self.creating = null;
-      if (self.stopped) return false;
-      if (!shared || self.s.sessionId) return self._create(null);
-      self._join(shared, wanted);
-      return false;
+      if (self.stopped || self.s.sessionId || self.s.expired || self.s.gone) return false;
+      if (shared) {
+        self._join(shared, wanted);
+        return false;
+      }
+      // A failed start asks the other tabs again, under the lock, before it retries: one of
+      // them may have started the conversation meanwhile.
+      return self._create(null, function () { self._joinOrCreate().catch(function () {}); });
     });
   });
-  return this.creating;
+  this.creating = starting;
+  return starting;
 };
 
 /** Takes the session another tab shared, and replays its conversation from the start. */
@@ -195,7 +205,9 @@ T._join = function (shared, wanted) {
   this._flush();
 };
 
-T._create = function (restore) {
+/** POST /sessions (with `restore`: the state of an expired session); a failure the
+ * transport retries calls `retry` (by default the same start). */
+T._create = function (restore, retry) {
   var self = this;
   if (this.creating) return this.creating;
   var body = this.h.sessionParams();
@@ -223,7 +235,7 @@ T._create = function (restore) {
     return true;
   }, function (err) {
     self.creating = null;
-    self._failed(err, function () { self._create(restore).catch(function () {}); });
+    self._failed(err, retry || function () { self._create(restore).catch(function () {}); });
     throw err;
   });
   return this.creating;
