@@ -22,8 +22,9 @@ const LAUNCHER_SOURCE: &str = concat!(
 );
 
 /// Chat window source: the transport (with its long-poll fallback and the tab hand-over),
-/// the shared render helpers, the window, the item renderers and the handoff side share one
-/// private scope, so the seven files are wrapped in a single function at compile time.
+/// the shared render helpers, the window, the item renderers, the handoff side and what the
+/// conversation's events do share one private scope, so the eight files are wrapped in a
+/// single function at compile time.
 const CHAT_SOURCE: &str = concat!(
     "/*! Staffetta web chat window. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/transport.js"),
@@ -33,6 +34,7 @@ const CHAT_SOURCE: &str = concat!(
     include_str!("../../assets/chat.js"),
     include_str!("../../assets/items.js"),
     include_str!("../../assets/handoff.js"),
+    include_str!("../../assets/events.js"),
     "\n})();\n"
 );
 
