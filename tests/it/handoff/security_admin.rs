@@ -49,13 +49,7 @@ async fn list_operators(
         .send()
         .await
         .unwrap();
-    let status = response.status().as_u16();
-    let retry = response
-        .headers()
-        .get("retry-after")
-        .and_then(|value| value.to_str().ok()?.parse().ok());
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    let code = body["error"]["code"].as_str().unwrap_or("").to_owned();
+    let (status, retry, code, _message) = refusal(response).await;
     (status, retry, code)
 }
 
@@ -170,6 +164,12 @@ async fn failed_login(app: &TestApp, forwarded_for: &str) -> (u16, Option<u64>, 
         .send()
         .await
         .unwrap();
+    refusal(response).await
+}
+
+/// What an answer says to a client that was refused: status, `Retry-After` in seconds, and
+/// the error's code and message (empty when the body has none).
+async fn refusal(response: reqwest::Response) -> (u16, Option<u64>, String, String) {
     let status = response.status().as_u16();
     let retry = response
         .headers()
