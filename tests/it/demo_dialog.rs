@@ -39,7 +39,7 @@ async fn asking_for_a_person_with_nobody_at_the_desk_is_not_answered_with_a_prom
         "{answer}"
     );
     let said = texts(&answer).to_lowercase();
-    for promise in ["connecting you", "will be with you", "ti metto in contatto"] {
+    for promise in PROMISES {
         assert!(!said.contains(promise), "{promise:?} in {said:?}");
     }
     assert!(said.contains("let me see whether"), "{said:?}");
@@ -56,4 +56,27 @@ async fn a_first_hello_after_the_welcome_gets_a_plain_greeting_and_only_a_second
     assert!(!first.contains("again"), "{first:?}");
     let second = texts(&visitor.say("hello").await);
     assert!(second.starts_with("Hello again!"), "{second:?}");
+}
+
+/// Words that promise a person before the desk has answered, in the demo's two languages.
+const PROMISES: [&str; 6] = [
+    "connecting you",
+    "connect you",
+    "put you in touch",
+    "will be with you",
+    "ti metto in contatto",
+    "ti passo",
+];
+
+#[tokio::test]
+async fn the_demo_assistant_describes_itself_without_promising_a_person() {
+    let app = spawn_demo().await;
+    let visitor = app.visitor().await;
+    for question in ["who are you?", "what can you do?"] {
+        let said = texts(&visitor.say(question).await).to_lowercase();
+        assert!(said.contains("someone from the team is free"), "{said:?}");
+        for promise in PROMISES {
+            assert!(!said.contains(promise), "{promise:?} in {said:?}");
+        }
+    }
 }
