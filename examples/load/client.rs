@@ -116,11 +116,22 @@ pub(crate) async fn connect(
     open(server, source, path, headers).await
 }
 
-/// Opens an agent console's websocket to `ws://{server}{path}` (the token in the path's
-/// query) the way a tool does: without an `Origin` header, which a browser page would have to
-/// match the server's own host with.
-pub(crate) async fn connect_console(server: SocketAddr, source: IpAddr, path: &str) -> Result<Ws> {
-    open(server, source, path, Vec::new()).await
+/// Opens an agent console's websocket to `ws://{server}{path}` the way a tool does: the
+/// access token in `Authorization: Bearer` (never in the URL), without an `Origin` header,
+/// which a browser page would have to match the server's own host with.
+pub(crate) async fn connect_console(
+    server: SocketAddr,
+    source: IpAddr,
+    path: &str,
+    token: &str,
+) -> Result<Ws> {
+    open(
+        server,
+        source,
+        path,
+        vec![("authorization", format!("Bearer {token}"))],
+    )
+    .await
 }
 
 async fn open(
@@ -145,7 +156,7 @@ async fn open(
             tokio_tungstenite::client_async_with_config(request, stream, Some(ws_config())).await?;
         anyhow::Ok(ws)
     };
-    // The path of a console socket holds its token: name only the route in errors.
+    // Name only the route in errors, never a query.
     let route = path.split('?').next().unwrap_or(path);
     tokio::time::timeout(CALL_TIMEOUT, open)
         .await

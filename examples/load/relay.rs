@@ -101,7 +101,8 @@ pub(crate) async fn run(target: &Target, plan: &RelayPlan) -> Result<RelayReport
         let ws = client::connect_console(
             server.addr,
             client::source_address(plan.turns.sockets + index),
-            &format!("/api/v1/agent/ws?token={token}"),
+            "/api/v1/agent/ws",
+            &token,
         )
         .await?;
         console_tasks.push(tokio::spawn(console(

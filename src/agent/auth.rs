@@ -1,8 +1,9 @@
 //! [`AgentAuth`]: the operator behind an `Authorization: Bearer <access token>` header, loaded
 //! fresh from the store so a removed operator loses access at once. [`AgentSocketAuth`] is the
-//! same for the console's websocket upgrade, which alone also takes the `token` query
-//! parameter (a browser cannot set headers on a websocket; anywhere else a token in a URL is
-//! refused, 401 `token_in_query`, as it would end up in logs and browser history).
+//! same for the console's websocket upgrade, which also takes the token as the subprotocol
+//! `staffetta.agent.token.<token>` (a browser cannot set headers on a websocket). A token in
+//! a URL (`?token=`) is refused everywhere, 401 `token_in_query`, as it would end up in
+//! access logs, proxies and browser history (catalogue K-05).
 //!
 //! A token is refused when it is malformed, expired, names an operator that no longer exists
 //! (or was removed and created again), was issued before the operator's current password,
@@ -148,6 +149,44 @@ fn no_token() -> ApiError {
     unauthorized("invalid_token", "Send `Authorization: Bearer <token>`.")
 }
 
+/// The subprotocol of the agent websocket, selected by the server when the client offers it
+/// (the console does, next to its token: a browser fails a socket whose server selects
+/// none of the subprotocols it offered).
+pub const WS_PROTOCOL: &str = "staffetta.agent.v1";
+
+/// Prefix of the subprotocol that carries the access token on the agent websocket's upgrade.
+/// Never selected, so the token is not sent back.
+pub const WS_TOKEN_PREFIX: &str = "staffetta.agent.token.";
+
+/// The access token offered as a `staffetta.agent.token.` subprotocol, if any.
+fn subprotocol_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get_all(header::SEC_WEBSOCKET_PROTOCOL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find_map(|p| p.strip_prefix(WS_TOKEN_PREFIX))
+        .filter(|token| !token.is_empty())
+        .map(str::to_owned)
+}
+
+/// 401 `token_in_query` when the URL carries `?token=` (and nothing else did), else 401
+/// `invalid_token`: no token at all.
+fn missing_token(parts: &Parts, where_it_goes: &str) -> ApiError {
+    if query_token(parts).is_some() {
+        return unauthorized(
+            "token_in_query",
+            &format!(
+                "Send the access token as {where_it_goes}, not in the URL (`?token=`): a URL \
+                 ends up in logs and browser history."
+            ),
+        );
+    }
+    no_token()
+}
+
 /// Every agent HTTP route takes the token in the header only: a token in a URL ends up in
 /// access logs, proxies and browser history. A request that carries it only in `?token=` is
 /// refused as such, before the token is looked at.
@@ -155,23 +194,16 @@ impl FromRequestParts<AppState> for AgentAuth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let Some(token) = bearer_token(parts) else {
-            if query_token(parts).is_some() {
-                return Err(unauthorized(
-                    "token_in_query",
-                    "Send the access token as `Authorization: Bearer <token>`: only the agent \
-                     websocket takes it in the URL (`?token=`).",
-                ));
-            }
-            return Err(no_token());
-        };
+        let token = bearer_token(parts)
+            .ok_or_else(|| missing_token(parts, "`Authorization: Bearer <token>`"))?;
         Self::from_token(state, &token).await
     }
 }
 
-/// [`AgentAuth`] for the agent websocket's upgrade, the one route that also takes the token
-/// as `?token=`: a browser cannot set headers on a websocket. The header wins when both are
-/// given.
+/// [`AgentAuth`] for the agent websocket's upgrade: the token in `Authorization: Bearer`
+/// (tools) or, as a browser cannot set headers on a websocket, in the subprotocol
+/// `staffetta.agent.token.<token>` (the console). The header wins when both are given. A
+/// token only in `?token=` is refused like on every other agent route.
 #[derive(Debug, Clone)]
 pub struct AgentSocketAuth(pub AgentAuth);
 
@@ -180,8 +212,14 @@ impl FromRequestParts<AppState> for AgentSocketAuth {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let token = bearer_token(parts)
-            .or_else(|| query_token(parts))
-            .ok_or_else(no_token)?;
+            .or_else(|| subprotocol_token(parts))
+            .ok_or_else(|| {
+                missing_token(
+                    parts,
+                    "`Authorization: Bearer <token>` (a browser: the websocket subprotocol \
+                     `staffetta.agent.token.<token>`)",
+                )
+            })?;
         AgentAuth::from_token(state, &token).await.map(Self)
     }
 }

@@ -1,6 +1,9 @@
-//! The agent console's websocket, `GET /api/v1/agent/ws?token=ACCESS_TOKEN`.
+//! The agent console's websocket, `GET /api/v1/agent/ws`.
 //!
-//! The access token is checked before the upgrade. Connecting logs the agent in at the
+//! The access token comes in `Authorization: Bearer` (tools) or, from a browser, as the
+//! subprotocol `staffetta.agent.token.<token>` offered next to `staffetta.agent.v1`, which is
+//! selected ([`crate::agent::auth::AgentSocketAuth`]); never in the URL. It is checked
+//! before the upgrade. Connecting logs the agent in at the
 //! site's desk (LOGGEDIN), or reconnects them silently within the grace period; the first
 //! frame is a `SNAPSHOT` of the agent's state, conversations and offers. Then desk events,
 //! `MESSAGE` and `TYPING` frames arrive as they happen (the visitor's, only for chats the
@@ -68,6 +71,7 @@ pub async fn upgrade(
     }
     let lifecycle = state.lifecycle.clone();
     Ok(upgrade
+        .protocols([crate::agent::auth::WS_PROTOCOL])
         .read_buffer_size(4096)
         .write_buffer_size(0)
         .max_message_size(MAX_FRAME)

@@ -160,14 +160,15 @@ export async function consoleAssets(context) {
 
 /**
  * Records the frames of the page's agent websockets: `frames` (received, parsed),
- * `commands` (sent, parsed), `sockets` (how many were opened); `next(event, predicate)`
- * waits for a received frame.
+ * `commands` (sent, parsed), `sockets` (how many were opened), `urls` (each socket's URL);
+ * `next(event, predicate)` waits for a received frame.
  */
 export function recordDesk(page) {
-  const record = { frames: [], commands: [], sockets: 0 };
+  const record = { frames: [], commands: [], sockets: 0, urls: [] };
   page.on('websocket', (ws) => {
     if (!ws.url().includes('/api/v1/agent/ws')) return;
     record.sockets += 1;
+    record.urls.push(ws.url());
     ws.on('framereceived', ({ payload }) => { try { record.frames.push(JSON.parse(payload)); } catch { /* not JSON */ } });
     ws.on('framesent', ({ payload }) => { try { record.commands.push(JSON.parse(payload)); } catch { /* not JSON */ } });
   });

@@ -73,6 +73,8 @@ test('the console renews its expiring token in-band, and after a missed renewal 
   const renewalsBefore = renewed().length;
   await until('a renewal on the new socket', () => renewed().length > renewalsBefore, 20_000);
   assert.equal(desk.sockets, 2);
+  // K-05: the access token travels as a subprotocol, never in the socket's URL (proxy logs).
+  assert.deepEqual(desk.urls.map((u) => new URL(u).search), ['', ''], 'no token in the websocket URLs');
   assert.deepEqual((await visitor.events()).filter((e) => e.type === 'agent_left'), [], 'the visitor never lost the agent');
   assert.equal(await page.locator('#alerts').textContent(), '', 'nothing to alarm the agent');
   assert.deepEqual(errors.filter((e) => !/ERR_FAILED/.test(e)), []);

@@ -95,14 +95,14 @@ export async function openDesk(browser, server, token) {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${server}/healthz`);
-  await page.evaluate((url) => new Promise((resolve, reject) => {
+  await page.evaluate(([url, token]) => new Promise((resolve, reject) => {
     window.frames_ = [];
-    const ws = new WebSocket(url);
+    const ws = new WebSocket(url, ['staffetta.agent.v1', `staffetta.agent.token.${token}`]);
     window.desk_ = ws;
     ws.onmessage = (m) => { try { window.frames_.push(JSON.parse(m.data)); } catch { /* not JSON */ } };
     ws.onopen = () => resolve();
     ws.onerror = () => reject(new Error('the agent websocket did not open'));
-  }), `${server.replace(/^http/, 'ws')}/api/v1/agent/ws?token=${encodeURIComponent(token)}`);
+  }), [`${server.replace(/^http/, 'ws')}/api/v1/agent/ws`, token]);
   const seen = new Set();
   return {
     context,

@@ -7,6 +7,8 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::handshake::client::Request;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use super::{add_operator, login};
@@ -67,13 +69,30 @@ pub async fn from_login(app: &TestApp, response: reqwest::Response) -> Console {
     console
 }
 
-/// Opens `GET /api/v1/agent/ws?token=`.
+/// Opens `GET /api/v1/agent/ws` as the console does: the access token in the
+/// `staffetta.agent.token.<token>` subprotocol, offered next to `staffetta.agent.v1`.
 pub async fn connect(
     app: &TestApp,
     token: &str,
 ) -> Result<WebSocketStream<MaybeTlsStream<TcpStream>>, tokio_tungstenite::tungstenite::Error> {
-    let url = format!("ws://{}/api/v1/agent/ws?token={token}", app.addr);
-    tokio_tungstenite::connect_async(url).await.map(|(s, _)| s)
+    let request = console_request(app, token);
+    tokio_tungstenite::connect_async(request)
+        .await
+        .map(|(s, _)| s)
+}
+
+/// The upgrade request of the console's websocket, its token in a subprotocol.
+pub fn console_request(app: &TestApp, token: &str) -> Request {
+    let mut request = format!("ws://{}/api/v1/agent/ws", app.addr)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        format!("staffetta.agent.v1, staffetta.agent.token.{token}")
+            .parse()
+            .unwrap(),
+    );
+    request
 }
 
 impl Console {

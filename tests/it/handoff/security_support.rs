@@ -8,7 +8,6 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use staffetta::agent::tokens::AgentClaims;
 use staffetta::config::Settings;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
 use super::ADMIN_TOKEN;
 use super::console::Console;
@@ -132,8 +131,8 @@ pub async fn agent_get(app: &TestApp, path: &str, token: &str) -> (u16, String) 
     status_and_code(response).await
 }
 
-/// The agent websocket's answer to `token`: 101 when it upgrades, else the refusal's status
-/// and error code.
+/// The agent websocket's answer to `token` (offered as the console does, in a subprotocol):
+/// 101 when it upgrades, else the refusal's status and error code.
 pub async fn agent_ws_status(app: &TestApp, token: &str) -> (u16, String) {
     agent_ws_status_from(app, token, None).await
 }
@@ -144,8 +143,7 @@ pub async fn agent_ws_status_from(
     token: &str,
     origin: Option<&str>,
 ) -> (u16, String) {
-    let url = format!("ws://{}/api/v1/agent/ws?token={token}", app.addr);
-    let mut request = url.into_client_request().unwrap();
+    let mut request = super::console::console_request(app, token);
     if let Some(origin) = origin {
         request
             .headers_mut()

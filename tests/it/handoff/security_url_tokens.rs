@@ -1,11 +1,13 @@
 //! An agent access token in a URL (`?token=`) ends up in access logs, proxies and browser
-//! history: it opens only the agent websocket, whose upgrade a browser cannot give headers.
-//! Every other agent route of docs/openapi.json that takes the access token answers 401
-//! `token_in_query` to a token in the URL and takes it in `Authorization: Bearer`.
+//! history (catalogue K-05): every agent route of docs/openapi.json that takes the access
+//! token, the websocket included, answers 401 `token_in_query` to a token in the URL and
+//! takes it in `Authorization: Bearer`. The console's websocket, whose upgrade a browser
+//! cannot give headers, offers it as the subprotocol `staffetta.agent.token.<token>`.
 
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use super::console::{agent, console_request};
 use super::desk::live_chat;
 use super::security_support::{agent_ws_status, status_and_code};
 use super::spawn_desk;
@@ -58,7 +60,7 @@ fn accepted(status: u16, body: &Value) -> bool {
 }
 
 #[tokio::test]
-async fn an_access_token_in_the_url_opens_the_agent_websocket_and_no_other_agent_route() {
+async fn an_access_token_in_the_url_opens_no_agent_route_the_websocket_included() {
     let app = spawn_desk(10).await;
     let (ada, _visitor, _, chat_id) = live_chat(&app).await;
     let doc = openapi();
@@ -97,22 +99,66 @@ async fn an_access_token_in_the_url_opens_the_agent_websocket_and_no_other_agent
             "{method} {template} with both: {status} {body}"
         );
     }
+    // The websocket too: a token only in its URL is refused before the upgrade.
+    let (status, body) = websocket(&app, &format!("{WEBSOCKET}?token={}", ada.token), None).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (401, Some("token_in_query")),
+        "the websocket with ?token= alone"
+    );
+    assert_documented(&doc, "get", WEBSOCKET, status, &body);
+    // A tool sends the header (a token also left in the URL changes nothing); the console
+    // offers the token as a subprotocol, checked by the security_support probe.
+    let with_header = Some(ada.token.as_str());
+    assert_eq!(websocket(&app, WEBSOCKET, with_header).await.0, 101);
+    let both = format!("{WEBSOCKET}?token={}", ada.token);
+    assert_eq!(websocket(&app, &both, with_header).await.0, 101);
     assert_eq!(
         agent_ws_status(&app, &ada.token).await,
         (101, String::new()),
-        "the console's websocket takes ?token="
+        "the console's subprotocol opens the websocket"
     );
-    let mut request = format!("ws://{}{WEBSOCKET}", app.addr)
+}
+
+/// Opens the agent websocket at `path_and_query` with `Authorization: Bearer {bearer}` when
+/// given: 101, or the refusal's status and JSON body.
+async fn websocket(app: &TestApp, path_and_query: &str, bearer: Option<&str>) -> (u16, Value) {
+    let mut request = format!("ws://{}{path_and_query}", app.addr)
         .into_client_request()
         .unwrap();
-    request.headers_mut().insert(
-        "authorization",
-        format!("Bearer {}", ada.token).parse().unwrap(),
-    );
-    assert!(
-        tokio_tungstenite::connect_async(request).await.is_ok(),
-        "a tool opens the websocket with the header"
-    );
+    if let Some(token) = bearer {
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Ok(_) => (101, Value::Null),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => (
+            response.status().as_u16(),
+            response
+                .body()
+                .as_deref()
+                .and_then(|bytes| serde_json::from_slice(bytes).ok())
+                .unwrap_or(Value::Null),
+        ),
+        Err(other) => panic!("the agent websocket failed without an HTTP answer: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_console_subprotocol_is_answered_without_the_token() {
+    let app = spawn_desk(10).await;
+    let ada = agent(&app, "ada", "agent").await;
+    let (_socket, response) = tokio_tungstenite::connect_async(console_request(&app, &ada.token))
+        .await
+        .expect("the console's websocket opens");
+    let selected = response
+        .headers()
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(selected, ["staffetta.agent.v1"]);
 }
 
 #[tokio::test]

@@ -210,7 +210,9 @@ export class DeskSocket {
   open() {
     if (!this.wanted) return;
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
-    const ws = new WebSocket(`${proto}//${location.host}${API}/ws?token=${encodeURIComponent(session.token || '')}`);
+    // The access token travels as a subprotocol, never in the URL (which ends up in logs);
+    // the server selects `staffetta.agent.v1` and checks the token before the upgrade.
+    const ws = new WebSocket(`${proto}//${location.host}${API}/ws`, ['staffetta.agent.v1', `staffetta.agent.token.${session.token || ''}`]);
     this.ws = ws;
     this.handlers.onStatus(this.attempts ? 'reconnecting' : 'connecting');
     ws.lastHeard = Date.now();
