@@ -67,6 +67,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::openapi::router())
         .merge(routes::operators::router())
         .merge(crate::agent::session_routes::router())
+        .merge(crate::agent::console_texts::router())
         .merge(routes::sessions::router(state.clone()))
         .merge(crate::desk::routes::visitor_router(state.clone()))
         .merge(crate::desk::routes::agent_router())

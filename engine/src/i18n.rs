@@ -217,6 +217,19 @@ impl Localizer {
         self.ids.get(locale).is_some_and(|ids| ids.contains(id))
     }
 
+    /// The parsed pattern of message `id` for `locale`, with the fallbacks of
+    /// [`Localizer::format_id`]: for clients that format texts themselves (the agent console
+    /// gets its texts this way, placeables and plural variants included).
+    pub fn pattern(&self, locale: &str, id: &str) -> Option<&fluent_syntax::ast::Pattern<&str>> {
+        let primary = locale.split(['-', '_']).next().unwrap_or(locale);
+        [locale, primary, FALLBACK_LOCALE]
+            .into_iter()
+            .filter(|tag| self.has_exact(tag, id))
+            .find_map(|tag| self.bundles.get(tag))
+            .and_then(|bundle| bundle.get_message(id))
+            .and_then(|message| message.value())
+    }
+
     /// Formats `key` for `locale`: the exact locale, then its primary language
     /// (`it-CH` -> `it`), then [`FALLBACK_LOCALE`]. A text missing everywhere comes back
     /// as its id, so a gap shows up instead of an empty bubble.

@@ -6,8 +6,10 @@
 //!   [`auth`]: the [`AgentAuth`](auth::AgentAuth) extractor; [`session_routes`]: login,
 //!   refresh, logout.
 //! - [`desk_store`]: the per-site desk under compare-and-set.
+//! - [`console_texts`]: the console's texts in the operator's language.
 
 pub mod auth;
+pub mod console_texts;
 pub mod desk_store;
 pub mod login_guard;
 pub mod operators;

@@ -72,9 +72,10 @@ export async function startServer(listen = '127.0.0.1:0', dataDir = mkdtempSync(
  * A console page in a fresh context; `errors` collects page errors and console errors (the
  * boot's 401 and refused reconnects aside); `desk` records the websocket frames; the page
  * records the desktop notifications, permission requests and oscillators it starts.
+ * `options.context` adds browser context options (`{ locale: 'it-IT' }`).
  */
 export async function openConsole(browser, server, options = {}) {
-  const context = await browser.newContext(desktop);
+  const context = await browser.newContext({ ...desktop, ...options.context });
   await consoleAssets(context);
   if (options.notifications) await context.grantPermissions(['notifications'], { origin: server.url });
   await context.addInitScript(() => {

@@ -3,7 +3,9 @@
 //! - every locale has the same files and the same message ids as English, no more, no less;
 //! - every message id is used: it appears as a string literal in the sources of `engine/`,
 //!   `src/`, `handoff/` or `widget/`, anywhere in a file under `dialogs/`, or in a message
-//!   reference (`{ other-id }`) of another `.ftl` message.
+//!   reference (`{ other-id }`) of another `.ftl` message. The agent console's texts
+//!   (`console.ftl`) are served whole, by prefix, so only the console's own scripts and page
+//!   (`widget/assets/console/`) count for them: `t('console-...')` or `data-i18n="console-..."`.
 //!
 //! The files are parsed with `fluent-syntax`, so a syntax error fails the test too.
 
@@ -23,6 +25,9 @@ const CODE_DIRS: &[&str] = &["engine", "src", "handoff", "widget"];
 const CODE_EXTENSIONS: &[&str] = &["rs", "js", "mjs", "ts", "html"];
 /// Folders never read (build output, installed packages).
 const SKIPPED_DIRS: &[&str] = &["target", "node_modules", ".git"];
+/// The Fluent file of the agent console and the folder whose files alone use its ids.
+const CONSOLE_FTL: &str = "console.ftl";
+const CONSOLE_DIR: &str = "widget/assets/console";
 /// Files larger than this are data, not code, and are not read.
 const MAX_SOURCE_BYTES: u64 = 2 * 1024 * 1024;
 
@@ -276,6 +281,15 @@ fn every_key_is_used_by_code_dialogs_or_another_message() {
     let mut dialog_paths = Vec::new();
     walk(&root.join("dialogs"), &|_| true, &mut dialog_paths);
     let dialogs = read_all(&dialog_paths);
+    let mut console_paths = Vec::new();
+    walk(&root.join(CONSOLE_DIR), &is_code, &mut console_paths);
+    let console = read_all(&console_paths);
+    assert!(
+        console
+            .iter()
+            .any(|(path, _)| path.ends_with("console.html")),
+        "the console's page is read from {CONSOLE_DIR}"
+    );
 
     let referenced: BTreeSet<&String> = locales
         .values()
@@ -286,11 +300,15 @@ fn every_key_is_used_by_code_dialogs_or_another_message() {
     for (locale, files) in &locales {
         for (name, file) in files {
             for id in &file.ids {
-                let used = referenced.contains(id)
-                    || used_as_literal(&code, id)
-                    || dialogs
-                        .iter()
-                        .any(|(_, text)| contains_identifier(text, id));
+                let used = if name == CONSOLE_FTL {
+                    used_as_literal(&console, id)
+                } else {
+                    referenced.contains(id)
+                        || used_as_literal(&code, id)
+                        || dialogs
+                            .iter()
+                            .any(|(_, text)| contains_identifier(text, id))
+                };
                 if !used {
                     unused.insert(format!("locales/{locale}/{name}: `{id}`"));
                 }
@@ -300,7 +318,8 @@ fn every_key_is_used_by_code_dialogs_or_another_message() {
     assert!(
         unused.is_empty(),
         "keys used nowhere (not a string literal in {CODE_DIRS:?}, not in dialogs/, not \
-         referenced by another message):\n{}",
+         referenced by another message; for {CONSOLE_FTL}: not a string literal in \
+         {CONSOLE_DIR}):\n{}",
         unused.into_iter().collect::<Vec<_>>().join("\n")
     );
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cluster;
+mod console_texts;
 mod crash;
 mod demo_dialog;
 mod demo_media;

@@ -35,6 +35,7 @@ pub const FILES: &[(&str, &str, &str)] = &[
         include_str!("../assets/console/console.js"),
     ),
     ("net.js", JS, include_str!("../assets/console/net.js")),
+    ("i18n.js", JS, include_str!("../assets/console/i18n.js")),
     ("alerts.js", JS, include_str!("../assets/console/alerts.js")),
     ("offers.js", JS, include_str!("../assets/console/offers.js")),
     (

@@ -1,6 +1,8 @@
 /*! Staffetta agent console: screen-reader announcements, the offer sound (WebAudio, no
  * asset) and desktop notifications (asked once, on a click). Apache-2.0. */
 
+import { t } from './i18n.js';
+
 const $ = (id) => document.getElementById(id);
 const NOTIFY_ASKED = 'staffetta-console.notifications-asked';
 const SOUND_OFF = 'staffetta-console.sound-off';
@@ -52,7 +54,7 @@ export function beep() {
 function renderSoundButton() {
   const button = $('sound-button');
   button.setAttribute('aria-pressed', String(soundOn));
-  button.textContent = soundOn ? 'Sound on' : 'Sound off';
+  button.textContent = soundOn ? t('console-sound-on') : t('console-sound-off');
 }
 $('sound-button').addEventListener('click', () => {
   soundOn = !soundOn;
@@ -60,7 +62,11 @@ $('sound-button').addEventListener('click', () => {
   renderSoundButton();
   if (soundOn) beep();
 });
-renderSoundButton();
+
+/** Draws the controls once the texts are loaded. */
+export function initAlerts() {
+  renderSoundButton();
+}
 
 // ---------- desktop notifications ----------
 const supported = () => 'Notification' in window;
@@ -86,7 +92,7 @@ $('notify-button').addEventListener('click', () => {
   // Asked once, on this explicit click; the browser remembers the answer.
   localStorage.setItem(NOTIFY_ASKED, '1');
   Promise.resolve(Notification.requestPermission())
-    .then((answer) => announce(answer === 'granted' ? 'Desktop notifications are on.' : 'Desktop notifications stay off.'))
+    .then((answer) => announce(answer === 'granted' ? t('console-notify-on') : t('console-notify-off')))
     .catch(() => {})
     .finally(() => {
       const focused = document.activeElement === $('notify-button');

@@ -2,7 +2,8 @@
  * offline requests, the Queue panel of supervisors and admins) and the dispatch of the agent websocket's frames (docs/agent-api.md).
  * Apache-2.0. Hand-written ES modules, no framework, no build step. */
 import * as net from './net.js';
-import { alertText, announce, beep, notifyDesktop, renderNotifyButton } from './alerts.js';
+import { alertText, announce, beep, initAlerts, notifyDesktop, renderNotifyButton } from './alerts.js';
+import { dateTime, inWords, loadTexts, localize, t, timeOfDay } from './i18n.js';
 import { Conversation } from './conversation.js';
 import { Offers } from './offers.js';
 import { OfflineRequests } from './offline.js';
@@ -21,24 +22,25 @@ const desk = {
   send(command, chatId) {
     if (chatId) S.lastCommand.set(command.command, chatId);
     if (socket.send(command)) return true;
-    alertText('Not connected: the action was not sent. Reconnecting…');
+    alertText(t('console-not-connected'));
     return false;
   },
-  getJson: (path) => net.getJson(path, () => showLogin('Your session ended. Please sign in again.')),
+  getJson: (path) => net.getJson(path, () => showLogin(t('console-session-ended'))),
   announce,
   agent: net.agent,
   targets: () => ({ resources: S.resources, agents: S.agents }),
   resourceName: (id) => (S.resources.find((r) => r.id === id) || {}).name || id,
   onAlert(offer, queue, seconds) {
     beep();
-    notifyDesktop('New chat offer', `${queue || 'A visitor'} - accept within ${seconds} s`, `offer-${offer.id}`);
+    notifyDesktop(t('console-offer-notify-title'), queue
+      ? t('console-offer-notify-queue', { queue, seconds }) : t('console-offer-notify', { seconds }), `offer-${offer.id}`);
   },
 };
 
 const socket = new net.DeskSocket({
   onFrame: handleFrame,
   onStatus: setConnection,
-  onDenied: () => showLogin('Your session ended. Please sign in again.'),
+  onDenied: () => showLogin(t('console-session-ended')),
 });
 const offers = new Offers($('offers'), desk);
 const offline = new OfflineRequests(desk);
@@ -58,7 +60,7 @@ function showLogin(message) {
   $('skip-link').hidden = true;
   $('login-view').hidden = false;
   $('login-error').textContent = message || '';
-  document.title = 'Sign in - Staffetta agent console';
+  document.title = t('console-title-sign-in');
   const remembered = JSON.parse(localStorage.getItem(REMEMBERED) || '{}');
   const form = $('login-form');
   if (remembered.site_id && !form.site_id.value) form.site_id.value = remembered.site_id;
@@ -67,12 +69,24 @@ function showLogin(message) {
 }
 
 const LOGIN_ERRORS = {
-  invalid_credentials: 'Site id, login or password is wrong.',
-  ip_blocked: 'Too many failed attempts from this network. Try again later.',
-  account_blocked: 'Too many failed attempts for this account. Try again later.',
-  rate_limited: 'Too many requests. Wait a moment and try again.',
-  network: 'The server cannot be reached. Check the connection and try again.',
+  invalid_credentials: 'console-login-invalid',
+  ip_blocked: 'console-login-ip-blocked',
+  account_blocked: 'console-login-account-blocked',
+  rate_limited: 'console-login-rate-limited',
+  network: 'console-login-network',
 };
+/** Refusals that say when to try again (`Retry-After`, in seconds). */
+const BLOCKED = ['ip_blocked', 'account_blocked', 'rate_limited'];
+
+/** Why a sign-in was refused, and for a block when signing in works again, in words. */
+function loginRefusal(result) {
+  const why = LOGIN_ERRORS[result.code] ? t(LOGIN_ERRORS[result.code]) : t('console-login-failed', { status: result.status });
+  if (!BLOCKED.includes(result.code)) return why;
+  const seconds = Number(result.retryAfter);
+  if (!Number.isFinite(seconds) || seconds <= 0) return `${why} ${t('console-login-retry-later')}`;
+  const at = net.serverNow() + seconds * 1000;
+  return `${why} ${t('console-login-retry-at', { time: timeOfDay(at), in: inWords(seconds) })}`;
+}
 
 $('login-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -82,18 +96,17 @@ $('login-form').addEventListener('submit', async (event) => {
   const password = form.password.value;
   const error = $('login-error');
   if (!siteId || !login || !password) {
-    error.textContent = 'Fill in the site id, login and password.';
+    error.textContent = t('console-login-missing');
     (siteId ? (login ? form.password : form.login) : form.site_id).focus();
     return;
   }
   const submit = form.querySelector('button[type="submit"]');
   submit.disabled = true;
-  error.textContent = 'Signing in…';
+  error.textContent = t('console-login-signing-in');
   const result = await net.login(siteId, login, password);
   submit.disabled = false;
   if (!result.ok) {
-    const wait = result.retryAfter ? ` Retry in ${result.retryAfter} s.` : '';
-    error.textContent = (LOGIN_ERRORS[result.code] || `Sign-in failed (${result.status}).`) + wait;
+    error.textContent = loginRefusal(result);
     form.password.select();
     return;
   }
@@ -105,12 +118,12 @@ $('login-form').addEventListener('submit', async (event) => {
 $('logout-button').addEventListener('click', async () => {
   const result = await net.logout();
   if (!result.ok) {
-    alertText(result.code === 'conversations_active'
-      ? 'End your live chats before signing out.'
-      : result.message);
+    if (result.code === 'conversations_active') alertText(t('console-sign-out-active'));
+    else if (result.code === 'network') alertText(t('console-server-unreachable'));
+    else alertText(result.message || t('console-sign-out-failed', { status: result.status }));
     return;
   }
-  showLogin('You signed out.');
+  showLogin(t('console-signed-out'));
 });
 
 function startDesk() {
@@ -118,7 +131,7 @@ function startDesk() {
   $('login-view').hidden = true;
   $('desk-view').hidden = false;
   $('skip-link').hidden = false;
-  document.title = 'Staffetta agent console';
+  document.title = t('console-title');
   $('agent-name').textContent = operator ? `${operator.display_name} (${operator.login})` : '';
   $('alerts').textContent = '';
   renderNotifyButton();
@@ -130,27 +143,27 @@ function startDesk() {
 
 function setConnection(status) {
   const [text, kind] = {
-    connecting: ['Connecting…', 'warn'], connected: ['Connected', 'ok'],
-    reconnecting: ['Reconnecting…', 'warn'], offline: ['Offline - retrying', 'bad'],
+    connecting: ['console-connection-connecting', 'warn'], connected: ['console-connection-connected', 'ok'],
+    reconnecting: ['console-connection-reconnecting', 'warn'], offline: ['console-connection-offline', 'bad'],
   }[status];
   const pill = $('connection');
-  pill.textContent = text;
+  pill.textContent = t(text);
   pill.className = `pill ${kind}`;
   $('desk-view').classList.toggle('disconnected', status !== 'connected');
-  if (status === 'connected' && $('alerts').textContent.startsWith('Not connected')) alertText('');
+  if (status === 'connected' && $('alerts').textContent === t('console-not-connected')) alertText('');
 }
 
 // ---------- state switcher ----------
 const STATE_TEXT = {
-  ready: 'Ready', paused: 'Paused', forced: 'Paused: missed an offer', logged_out: 'Signed out of the desk',
+  ready: 'console-state-ready', paused: 'console-state-paused', forced: 'console-state-forced', logged_out: 'console-state-logged-out',
 };
 
 function renderStateOptions() {
   const select = $('state-select');
-  select.replaceChildren(new Option('Ready', 'ready'), new Option('Pause', 'pause'));
-  for (const reason of S.pauseReasons) select.append(new Option(`Pause: ${reason.label}`, `pause:${reason.code}`));
+  select.replaceChildren(new Option(t('console-state-ready'), 'ready'), new Option(t('console-state-pause'), 'pause'));
+  for (const reason of S.pauseReasons) select.append(new Option(t('console-state-pause-reason', { reason: reason.label }), `pause:${reason.code}`));
   for (const state of ['forced', 'logged_out']) {
-    const option = new Option(STATE_TEXT[state], state);
+    const option = new Option(t(STATE_TEXT[state]), state);
     option.disabled = true;
     option.hidden = true;
     select.append(option);
@@ -192,11 +205,11 @@ function handleFrame(f) {
     case 'PAUSESUBSTATE': return showState('paused', f.reason);
     case 'FORCED':
       showState('forced');
-      alertText('You missed an offer and were paused. Choose Ready to get chats again.');
+      alertText(t('console-forced'));
       return undefined;
     case 'LOGGEDOUT':
       showState('logged_out');
-      alertText('You are signed out of the desk. Choose a state to sign in again.');
+      alertText(t('console-logged-out'));
       return undefined;
     case 'POPUP': return offers.add({ id: f.id, chat_id: f.chat_id, queue: f.queue, deadline: f.deadline });
     case 'ESTABLISHED':
@@ -207,14 +220,14 @@ function handleFrame(f) {
       opened.setPhase('online');
       if (mine && f.event === 'ESTABLISHED') {
         opened.textarea.focus();
-        announce(`Chat ${opened.n} is open. The visitor is waiting for you.`);
+        announce(t('console-chat-open', { n: opened.n }));
       }
       return undefined;
     }
     case 'CONNECTIONCLEARED':
       if (conv) {
         conv.cleared(f.reason);
-        announce(`Chat ${conv.n}: ${conv.status.textContent}`);
+        announce(t('console-chat-status', { n: conv.n, status: conv.status.textContent }));
       }
       return undefined;
     case 'JOBCHANGED':
@@ -222,17 +235,18 @@ function handleFrame(f) {
       return undefined;
     case 'JOBFINISHED':
       if (offers.remove(f.id)) {
-        announce(f.reason === 'timeout' ? 'The offer timed out.' : 'The offer was withdrawn: the visitor stopped waiting.');
+        announce(f.reason === 'timeout' ? t('console-offer-timed-out') : t('console-offer-withdrawn'));
       }
       if (conv && conv.jobId === f.id) {
-        announce(`Chat ${conv.n} is closed${f.reason && f.reason !== 'wrap_up_limit' ? ` (${f.reason})` : ''}.`);
+        announce(f.reason && f.reason !== 'wrap_up_limit'
+          ? t('console-chat-closed-reason', { n: conv.n, reason: f.reason }) : t('console-chat-closed', { n: conv.n }));
         closeConversation(f.chat_id);
       }
       return undefined;
     case 'MESSAGE':
       if (conv && conv.message(f) && f.from === 'visitor') {
-        announce(`Chat ${conv.n}, visitor: ${f.text || ''}`);
-        if (document.hidden || !document.hasFocus()) notifyDesktop(`Chat ${conv.n}`, f.text || '', `msg-${f.chat_id}`);
+        announce(t('console-chat-visitor-said', { n: conv.n, text: f.text || '' }));
+        if (document.hidden || !document.hasFocus()) notifyDesktop(t('console-chat-title', { n: conv.n }), f.text || '', `msg-${f.chat_id}`);
       }
       return undefined;
     case 'TYPING':
@@ -240,14 +254,14 @@ function handleFrame(f) {
       return undefined;
     case 'OFFLINE_REQUEST':
       offline.add(f, true);
-      announce(`New offline request from ${f.name || 'a visitor'}.`);
-      notifyDesktop('New offline request', f.text || '', `offline-${f.id}`);
+      announce(f.name ? t('console-offline-new', { name: f.name }) : t('console-offline-new-anonymous'));
+      notifyDesktop(t('console-offline-notify-title'), f.text || '', `offline-${f.id}`);
       return undefined;
     case 'IP_BANNED':
       if (conv) {
-        const until = f.until ? `until ${new Date(f.until).toLocaleString()}` : 'permanently';
-        conv.say(`The visitor's address is banned ${until}.`);
-        conv.transcript.note(`Visitor's address banned ${until}.`);
+        const banned = f.until ? t('console-banned-until', { time: dateTime(f.until) }) : t('console-banned-forever');
+        conv.say(banned);
+        conv.transcript.note(banned);
       }
       return undefined;
     case 'AGENTS':
@@ -262,23 +276,23 @@ function handleFrame(f) {
 
 // Refusals in the agent's words (codes of the desk, docs/agent-api.md); others show the
 // server's message.
-const GONE = 'That chat is no longer available.';
+const GONE = 'console-error-gone';
 const ERROR_TEXT = {
   already_taken: GONE, unknown_offer: GONE, offer_not_yours: GONE, offer_not_found: GONE,
-  forbidden: 'You are not allowed to do that.',
-  conversation_ended: 'The visitor has already left this chat.',
-  not_your_conversation: 'This chat is no longer yours.',
-  not_in_wrap_up: 'This chat is not waiting for a wrap-up any more.',
-  transfer_to_self: 'Choose someone else to transfer to.',
-  transfer_target_unavailable: 'That colleague is not signed in any more.',
-  nobody_to_transfer_to: 'Nobody else is signed in for that queue.',
-  unknown_pause_reason: 'That pause reason is not configured any more.',
-  not_logged_in: 'You are signed out of the desk. Choose a state to sign in again.',
-  bad_command: 'The console sent something the server did not understand.',
+  forbidden: 'console-error-forbidden',
+  conversation_ended: 'console-error-conversation-ended',
+  not_your_conversation: 'console-error-not-yours',
+  not_in_wrap_up: 'console-error-not-in-wrap-up',
+  transfer_to_self: 'console-error-transfer-to-self',
+  transfer_target_unavailable: 'console-error-transfer-target-unavailable',
+  nobody_to_transfer_to: 'console-error-nobody-to-transfer-to',
+  unknown_pause_reason: 'console-error-unknown-pause-reason',
+  not_logged_in: 'console-logged-out',
+  bad_command: 'console-error-bad-command',
 };
 
 function showError(f) {
-  const text = ERROR_TEXT[f.code] || f.message || f.code;
+  const text = ERROR_TEXT[f.code] ? t(ERROR_TEXT[f.code]) : f.message || f.code;
   if (f.command === 'accept') offers.acceptRefused();
   if (f.command === 'set_state') showState(S.state);
   const conv = S.conversations.get(S.lastCommand.get(f.command));
@@ -323,14 +337,14 @@ function setColleagues(agents) {
 /** A colleague's state in words: "Ready", "Paused: Break", "Away - reconnecting"... */
 function colleagueState(a) {
   const state = (a.state && a.state.state) || 'logged_out';
-  if (a.connected === false) return ['Away - reconnecting', 'bad'];
+  if (a.connected === false) return [t('console-state-away'), 'bad'];
   if (state === 'paused') {
     const reason = a.state.reason;
     const label = (S.pauseReasons.find((r) => r.code === reason) || {}).label;
-    return [label ? `Paused: ${label}` : 'Paused', 'warn'];
+    return [label ? t('console-state-paused-reason', { reason: label }) : t('console-state-paused'), 'warn'];
   }
-  if (state === 'ready') return ['Ready', 'ok'];
-  return [STATE_TEXT[state] || state, state === 'forced' ? 'warn' : ''];
+  if (state === 'ready') return [t('console-state-ready'), 'ok'];
+  return [STATE_TEXT[state] ? t(STATE_TEXT[state]) : state, state === 'forced' ? 'warn' : ''];
 }
 
 function renderTeam() {
@@ -348,8 +362,8 @@ function renderTeam() {
     const load = document.createElement('span');
     load.className = 'load';
     load.textContent = [
-      a.online ? `${a.online} live chat${a.online === 1 ? '' : 's'}` : '',
-      a.wrap_up ? `${a.wrap_up} in wrap-up` : '',
+      a.online ? t('console-team-live', { count: a.online }) : '',
+      a.wrap_up ? t('console-team-wrap-up', { count: a.wrap_up }) : '',
     ].filter(Boolean).join(' · ');
     item.append(name, pill, load);
     return item;
@@ -392,7 +406,11 @@ document.addEventListener('keydown', (event) => {
 
 // ---------- boot: a reload resumes through the refresh cookie ----------
 (async function boot() {
+  await loadTexts();
+  localize(document);
+  localize($('conversation-template').content);
+  initAlerts();
   const outcome = await net.refresh();
   if (outcome === 'ok') startDesk();
-  else showLogin(outcome === 'network' ? 'The server cannot be reached right now.' : '');
+  else showLogin(outcome === 'network' ? t('console-server-unreachable') : '');
 }());

@@ -1,12 +1,13 @@
 /*! Staffetta agent console: one conversation column - visitor box, transcript, typing in
  * both directions, composer, end, transfer, IP ban and the wrap-up form. Apache-2.0. */
+import { dateTime, t, timeOfDay } from './i18n.js';
 import { EarlierLines, Transcript } from './transcript.js';
 
 const TYPING_EVERY_MS = 2000; // while the agent types, `typing: true` at most this often
 const TYPING_IDLE_MS = 3000; // no key for this long: `typing: false`
 const VISITOR_TYPING_MS = 6000; // the visitor's indicator fades without news
 
-const PHASES = { online: ['Live', 'ok'], wrap_up: ['Wrap-up', 'warn'] };
+const PHASES = { online: ['console-phase-live', 'ok'], wrap_up: ['console-phase-wrap-up', 'warn'] };
 
 let uid = 0;
 
@@ -43,8 +44,8 @@ export class Conversation {
     const titleId = `c${n}-title`;
     q('.conv-title').id = titleId;
     root.setAttribute('aria-labelledby', titleId);
-    const queue = this.queue ? ` · ${this.desk.resourceName(this.queue)}` : '';
-    q('.conv-title').textContent = `Chat ${n}${queue}`;
+    q('.conv-title').textContent = this.queue
+      ? t('console-chat-title-queue', { n, queue: this.desk.resourceName(this.queue) }) : t('console-chat-title', { n });
     // Unique ids so that every label points at its control.
     for (const [label, control] of [
       ['.composer-label', '.composer textarea'], ['.transfer-label', '.transfer-target'],
@@ -54,7 +55,7 @@ export class Conversation {
       node.id = `c${n}-${control.replace(/[^a-z]/g, '')}`;
       q(label).htmlFor = node.id;
     }
-    q('.transcript').setAttribute('aria-label', `Transcript of chat ${n}`);
+    q('.transcript').setAttribute('aria-label', t('console-chat-transcript-label', { n }));
     q('.composer-hint').id = `c${n}-composer-hint`;
     this.textarea.setAttribute('aria-describedby', q('.composer-hint').id);
 
@@ -77,14 +78,14 @@ export class Conversation {
     });
     this.textarea.addEventListener('input', () => this.typed());
     q('.end').addEventListener('click', () => {
-      if (this.desk.send({ command: 'end', conversation: this.chatId }, this.chatId)) this.say('Ending the chat…');
+      if (this.desk.send({ command: 'end', conversation: this.chatId }, this.chatId)) this.say(t('console-ending'));
     });
 
     q('.transfer').addEventListener('submit', (event) => {
       event.preventDefault();
       const [kind, id] = (q('.transfer-target').value || '').split(':');
-      if (!kind || !id) { this.say('Choose where to transfer the chat.'); return; }
-      if (this.desk.send({ command: 'transfer', conversation: this.chatId, to: { kind, id } }, this.chatId)) this.say('Transferring…');
+      if (!kind || !id) { this.say(t('console-transfer-missing')); return; }
+      if (this.desk.send({ command: 'transfer', conversation: this.chatId, to: { kind, id } }, this.chatId)) this.say(t('console-transferring'));
     });
     q('.tools').addEventListener('toggle', () => { if (q('.tools').open) this.renderTargets(); });
 
@@ -94,7 +95,7 @@ export class Conversation {
       const expiry = q('.ban-expiry').value;
       const command = { command: 'ban_ip', conversation: this.chatId };
       if (expiry) command.expires_s = Number(expiry);
-      if (this.desk.send(command, this.chatId)) this.say('Banning the visitor\'s address…');
+      if (this.desk.send(command, this.chatId)) this.say(t('console-banning'));
     });
 
     q('.wrapup').addEventListener('submit', (event) => {
@@ -103,7 +104,7 @@ export class Conversation {
       const notes = q('.notes').value;
       if (this.desk.send({ command: 'wrapup_done', job: this.jobId, disposition, notes }, this.chatId)) {
         q('.wrapup button[type="submit"]').disabled = true;
-        this.say('Saving the wrap-up…');
+        this.say(t('console-wrapup-saving'));
       }
     });
     this.renderTargets();
@@ -121,7 +122,7 @@ export class Conversation {
     const select = this.q('.transfer-target');
     const previous = select.value;
     const { resources, agents } = this.desk.targets();
-    select.replaceChildren(new Option('Choose…', ''));
+    select.replaceChildren(new Option(t('console-transfer-choose'), ''));
     const group = (label, items, kind, name) => {
       if (!items.length) return;
       const node = document.createElement('optgroup');
@@ -129,8 +130,8 @@ export class Conversation {
       for (const item of items) node.append(new Option(name(item), `${kind}:${item.id}`));
       select.append(node);
     };
-    group('Queues', resources, 'resource', (r) => r.name || r.id);
-    group('Agents', agents, 'agent', (a) => a.display_name || a.id);
+    group(t('console-transfer-queues'), resources, 'resource', (r) => r.name || r.id);
+    group(t('console-transfer-agents'), agents, 'agent', (a) => a.display_name || a.id);
     if ([...select.options].some((o) => o.value === previous)) select.value = previous;
   }
 
@@ -178,7 +179,7 @@ export class Conversation {
     this.phase = phase;
     const pill = this.q('.conv-phase');
     const [label, kind] = PHASES[phase] || [phase, ''];
-    pill.textContent = label;
+    pill.textContent = t(label);
     pill.className = `conv-phase pill ${kind}`;
     const live = phase === 'online';
     this.q('.composer').hidden = !live;
@@ -186,21 +187,19 @@ export class Conversation {
     this.q('.wrapup').hidden = phase !== 'wrap_up';
     if (phase === 'wrap_up') {
       this.showTyping(false);
-      this.q('.wrapup-deadline').textContent = deadline
-        ? `Finish by ${new Date(deadline).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })}; after that the chat is closed without notes.`
-        : '';
+      this.q('.wrapup-deadline').textContent = deadline ? t('console-wrapup-deadline', { time: timeOfDay(deadline, true) }) : '';
       if (focusWasHere) this.q('.disposition').focus();
     }
   }
 
   /** The conversation ended (CONNECTIONCLEARED): wrap-up follows. */
   cleared(reason) {
-    const why = {
-      agent: 'You ended the chat.', visitor: 'The visitor left the chat.',
-      transferred: 'The chat was transferred.', agent_lost: 'The chat went back to the queue while you were away.',
-    }[reason] || 'The chat ended.';
+    const why = t({
+      agent: 'console-cleared-agent', visitor: 'console-cleared-visitor',
+      transferred: 'console-cleared-transferred', agent_lost: 'console-cleared-agent-lost',
+    }[reason] || 'console-cleared-other');
     this.transcript.note(why);
-    this.say(`${why} Fill in the wrap-up.`);
+    this.say(t('console-cleared-wrap-up', { why }));
     this.setPhase('wrap_up');
   }
 
@@ -223,7 +222,7 @@ export class Conversation {
 
   showTyping(on) {
     clearTimeout(this.typingTimer);
-    this.typing.textContent = on ? 'The visitor is typing…' : '';
+    this.typing.textContent = on ? t('console-visitor-typing') : '';
     if (on) this.typingTimer = setTimeout(() => this.showTyping(false), VISITOR_TYPING_MS);
   }
 
@@ -237,7 +236,7 @@ export class Conversation {
   async load() {
     const data = await this.fetchTranscript(this.chatId);
     if (data.error) {
-      if (!this.loaded) this.transcript.note(`The history could not be loaded (${data.error.status || 'network'}).`);
+      if (!this.loaded) this.transcript.note(t('console-history-failed', { status: data.error.status || 'network' }));
       return;
     }
     this.loaded = true;
@@ -259,16 +258,16 @@ export class Conversation {
       dl.append(dt, dd);
       return dd;
     };
-    row('Page', v.page_url);
-    row('Came from', v.referrer);
-    row('Device', v.device);
-    row('Browser', [v.browser, v.os].filter(Boolean).join(' on ') || describeAgent(v.user_agent));
-    row('Place', [v.city, v.country].filter(Boolean).join(', '));
-    row('Language', v.locale);
-    row('IP address', v.ip);
+    row(t('console-visitor-page'), v.page_url);
+    row(t('console-visitor-referrer'), v.referrer);
+    row(t('console-visitor-device'), v.device);
+    row(t('console-visitor-browser'), browserOn(v.browser, v.os) || describeAgent(v.user_agent));
+    row(t('console-visitor-place'), [v.city, v.country].filter(Boolean).join(', '));
+    row(t('console-visitor-language'), v.locale);
+    row(t('console-visitor-ip'), v.ip);
     const previous = v.previous_conversations || [];
     if (!previous.length) {
-      row('Earlier chats', 'none');
+      row(t('console-visitor-earlier'), t('console-visitor-earlier-none'));
       return;
     }
     const list = document.createElement('ul');
@@ -278,11 +277,11 @@ export class Conversation {
     const mayRead = operator && (operator.role === 'admin' || operator.role === 'supervisor');
     for (const p of previous) {
       const item = document.createElement('li');
-      const when = p.started_at ? new Date(p.started_at).toLocaleString() : p.chat_id;
+      const when = p.started_at ? dateTime(p.started_at) : p.chat_id;
       if (mayRead) item.append(this.previousViewer(p.chat_id, when)); else item.textContent = when;
       list.append(item);
     }
-    row(`Earlier chats (${previous.length})`, list);
+    row(t('console-visitor-earlier-count', { count: previous.length }), list);
   }
 
   /** An earlier chat of the same visitor, its transcript read on demand. */
@@ -292,7 +291,7 @@ export class Conversation {
     summary.textContent = when;
     const lines = document.createElement('ol');
     lines.className = 'transcript earlier';
-    lines.setAttribute('aria-label', `Chat of ${when}`);
+    lines.setAttribute('aria-label', t('console-earlier-chat-label', { when }));
     details.append(summary, lines);
     details.addEventListener('toggle', async () => {
       if (!details.open || details.dataset.loaded) return;
@@ -301,7 +300,7 @@ export class Conversation {
       lines.replaceChildren(); // a retry after a failure starts over
       const earlier = new Transcript(lines);
       if (data.error) {
-        earlier.note(data.error.status === 404 ? 'No transcript: this chat never reached a person.' : 'The chat could not be loaded.');
+        earlier.note(data.error.status === 404 ? t('console-earlier-chat-none') : t('console-earlier-chat-failed'));
         delete details.dataset.loaded;
         return;
       }
@@ -319,6 +318,12 @@ export class Conversation {
   }
 }
 
+/** "Chrome 131 on Windows" (in the console's language) from its parts; '' without a browser. */
+function browserOn(browser, system) {
+  if (!browser) return system || '';
+  return system ? t('console-visitor-browser-on', { browser, system }) : browser;
+}
+
 /** "Chrome 131 on Windows" from a user agent string (best effort; the raw string otherwise). */
 export function describeAgent(ua) {
   if (!ua) return '';
@@ -332,5 +337,5 @@ export function describeAgent(ua) {
   ];
   const browser = browsers.map(([re, name]) => { const m = re.exec(ua); return m && `${name} ${m[1]}`; }).find(Boolean);
   const system = (systems.find(([re]) => re.test(ua)) || [])[1];
-  return browser ? [browser, system].filter(Boolean).join(' on ') : ua;
+  return browser ? browserOn(browser, system) : ua;
 }

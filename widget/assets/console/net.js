@@ -95,7 +95,7 @@ export async function login(siteId, loginName, password) {
   return { ok: true };
 }
 
-/** `POST /logout`: leaves the desk and revokes the cookie. {ok} or {ok: false, message}. */
+/** `POST /logout`: leaves the desk and revokes the cookie. {ok} or {ok: false, code, status, message} (code 'network' offline). */
 export async function logout() {
   let response;
   try {
@@ -103,14 +103,14 @@ export async function logout() {
       method: 'POST', credentials: 'same-origin', headers: { 'X-Staffetta-CSRF': '1' },
     });
   } catch {
-    return { ok: false, message: 'The server cannot be reached.' };
+    return { ok: false, code: 'network', status: 0 };
   }
   if (response.ok) {
     forget();
     return { ok: true };
   }
   const body = await response.json().catch(() => ({}));
-  return { ok: false, code: body.error && body.error.code, message: (body.error && body.error.message) || `Sign-out failed (${response.status}).` };
+  return { ok: false, code: body.error && body.error.code, status: response.status, message: body.error && body.error.message };
 }
 
 /**

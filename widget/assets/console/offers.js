@@ -1,5 +1,6 @@
 /*! Staffetta agent console: incoming offers with a countdown to the server's deadline,
  * accept and reject. Apache-2.0. */
+import { t } from './i18n.js';
 import { serverNow } from './net.js';
 
 const DEFAULT_OFFER_MS = 20000; // when neither POPUP nor SNAPSHOT carried a deadline
@@ -40,15 +41,15 @@ export class Offers {
     const title = document.createElement('h2');
     title.id = titleId;
     const queue = offer.queue ? this.desk.resourceName(offer.queue) : '';
-    title.textContent = `New chat${queue ? ` for ${queue}` : ''}`;
+    title.textContent = queue ? t('console-offer-title-queue', { queue }) : t('console-offer-title');
     const preview = document.createElement('p');
     preview.className = 'preview';
     const countdown = document.createElement('p');
     countdown.className = 'countdown';
-    const accept = button('Accept', 'primary');
+    const accept = button(t('console-offer-accept'), 'primary');
     accept.setAttribute('aria-keyshortcuts', 'Alt+Shift+A');
-    accept.title = 'Accept (Alt+Shift+A)';
-    const reject = button('Reject', 'danger');
+    accept.title = t('console-offer-accept-shortcut');
+    const reject = button(t('console-offer-reject'), 'danger');
     const actions = document.createElement('div');
     actions.className = 'row';
     actions.append(accept, reject);
@@ -64,7 +65,7 @@ export class Offers {
     accept.addEventListener('click', () => this.accept(offer.id));
     reject.addEventListener('click', () => this.reject(offer.id));
     const seconds = this.secondsLeft(entry);
-    this.desk.announce(`New chat offer${queue ? ` for ${queue}` : ''}: ${seconds} seconds to accept. Alt+Shift+A accepts.`);
+    this.desk.announce(queue ? t('console-offer-announce-queue', { queue, seconds }) : t('console-offer-announce', { seconds }));
     this.desk.onAlert(entry, queue, seconds);
     this.loadPreview(entry);
   }
@@ -77,8 +78,8 @@ export class Offers {
     const said = (data.messages || []).filter((m) => m.from === 'visitor' && m.text).pop();
     const page = data.visitor && data.visitor.page_url;
     const parts = [];
-    if (said) parts.push(`The visitor wrote: “${said.text.length > 140 ? `${said.text.slice(0, 140)}…` : said.text}”`);
-    if (page) parts.push(`Page: ${page}`);
+    if (said) parts.push(t('console-offer-visitor-wrote', { text: said.text.length > 140 ? `${said.text.slice(0, 140)}…` : said.text }));
+    if (page) parts.push(t('console-offer-page', { url: page }));
     entry.preview.textContent = parts.join(' · ');
   }
 
@@ -88,10 +89,10 @@ export class Offers {
 
   tick(entry) {
     const left = this.secondsLeft(entry);
-    entry.countdown.textContent = left > 0 ? `${left} s left to accept` : 'Time is up';
+    entry.countdown.textContent = left > 0 ? t('console-offer-left', { seconds: left }) : t('console-offer-time-up');
     if (left > 0 && left <= WARN_AT_S && !entry.warned) {
       entry.warned = true;
-      this.desk.announce(`${left} seconds left to accept the chat.`);
+      this.desk.announce(t('console-offer-hurry', { seconds: left }));
     }
     if (left === 0) entry.buttons.forEach((b) => { b.disabled = true; });
   }
@@ -101,7 +102,7 @@ export class Offers {
     if (!entry || entry.buttons[0].disabled) return;
     if (this.desk.send({ command: 'accept', offer: id })) {
       entry.buttons.forEach((b) => { b.disabled = true; });
-      entry.countdown.textContent = 'Accepting…';
+      entry.countdown.textContent = t('console-offer-accepting');
       clearInterval(entry.timer);
       this.accepting = id;
     }
@@ -123,7 +124,7 @@ export class Offers {
     this.accepting = null;
     if (id && this.byId.has(id)) {
       this.remove(id);
-      this.desk.announce('That chat is no longer available.');
+      this.desk.announce(t('console-error-gone'));
     }
   }
 

@@ -1,6 +1,8 @@
 /*! Staffetta agent console: the requests visitors left while nobody could answer (listed
  * over HTTP, new ones pushed as OFFLINE_REQUEST frames). Apache-2.0. */
 
+import { dateTime, t } from './i18n.js';
+
 const $ = (id) => document.getElementById(id);
 
 /** `desk` gives: getJson(path), resourceName(id). */
@@ -15,7 +17,8 @@ export class OfflineRequests {
     const list = $('offline-list');
     const data = await this.desk.getJson('/offline-requests?limit=50');
     if (data.error) {
-      const why = data.error.status === 403 ? 'You may not see offline requests.' : `Offline requests could not be loaded (${data.error.status || 'network'}).`;
+      const why = data.error.status === 403
+        ? t('console-offline-forbidden') : t('console-offline-failed', { status: data.error.status || 'network' });
       list.replaceChildren(line('none', why));
       this.count();
       return;
@@ -32,7 +35,7 @@ export class OfflineRequests {
     if (r.id) this.ids.add(r.id);
     const item = document.createElement('li');
     const name = document.createElement('strong');
-    name.textContent = r.name || 'Visitor';
+    name.textContent = r.name || t('console-offline-visitor');
     item.append(name);
     if (r.email) {
       const mail = document.createElement('a');
@@ -40,7 +43,7 @@ export class OfflineRequests {
       mail.textContent = r.email;
       item.append(' ', mail);
     }
-    const meta = [r.resource ? this.desk.resourceName(r.resource) : '', r.created_at ? new Date(r.created_at).toLocaleString() : '']
+    const meta = [r.resource ? this.desk.resourceName(r.resource) : '', r.created_at ? dateTime(r.created_at) : '']
       .filter(Boolean).join(' · ');
     if (meta) item.append(line('meta', meta));
     item.append(line('text', r.text || ''));
@@ -53,7 +56,7 @@ export class OfflineRequests {
   count() {
     const n = this.ids.size;
     $('offline-count').textContent = n ? `(${n})` : '';
-    if (!n && !$('offline-list').childElementCount) $('offline-list').append(line('none', 'No offline requests.'));
+    if (!n && !$('offline-list').childElementCount) $('offline-list').append(line('none', t('console-offline-none')));
   }
 }
 

@@ -3,6 +3,7 @@
  * pending for, the page they chat from) and the live chats under their agent, from
  * `GET /api/v1/agent/queues` (polled, and read again when the team roster changes), and a
  * read-only transcript of any of them. Apache-2.0. */
+import { t, timeOfDay } from './i18n.js';
 import { serverNow } from './net.js';
 import { Transcript } from './transcript.js';
 
@@ -25,8 +26,6 @@ export function clock(ms) {
   const m = Math.floor((s % 3600) / 60);
   return h ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
 }
-
-const plural = (n, one, many) => `${n} ${n === 1 ? one : many}`;
 
 /** `desk` gives: getJson(path), announce(text). */
 export class QueuePanel {
@@ -88,8 +87,8 @@ export class QueuePanel {
     const status = $('queues-status');
     if (data.error) {
       status.textContent = data.error.status === 403
-        ? 'You may not see the queues.'
-        : `The queues could not be loaded (${data.error.status || 'network'}); retrying.`;
+        ? t('console-queues-forbidden')
+        : t('console-queues-failed', { status: data.error.status || 'network' });
       if (data.error.status === 403) this.stop();
       return;
     }
@@ -116,7 +115,7 @@ export class QueuePanel {
     $('queues-list').replaceChildren(...sections);
     if (focused) this.focusRead(focused.dataset.chat);
     $('queues-empty').hidden = queues.length > 0;
-    const counts = `${plural(waiting, 'visitor waiting', 'visitors waiting')}, ${plural(live, 'live chat', 'live chats')}.`;
+    const counts = `${t('console-queues-waiting-count', { count: waiting })} ${t('console-queues-live-count', { count: live })}`;
     // The polite live region speaks only when a count changed, not on every poll.
     if (counts !== this.lastCounts) {
       this.lastCounts = counts;
@@ -132,27 +131,28 @@ export class QueuePanel {
     section.setAttribute('aria-labelledby', title.id);
     section.append(title);
 
-    section.append(el('h4', null, `Waiting (${(q.waiting || []).length})`));
+    section.append(el('h4', null, t('console-queues-waiting-heading', { count: (q.waiting || []).length })));
     const waiting = el('ul', 'queue-list queue-waiting');
-    waiting.setAttribute('aria-label', `Waiting in ${q.name || q.id}`);
+    waiting.setAttribute('aria-label', t('console-queues-waiting-label', { queue: q.name || q.id }));
     for (const w of q.waiting || []) {
       const item = el('li');
       item.dataset.chat = w.chat_id;
-      const who = el('span', 'name', w.offered_to ? `Offered to ${w.offered_to.display_name}` : `Place ${w.position} in line`);
+      const who = el('span', 'name', w.offered_to
+        ? t('console-queues-offered-to', { name: w.offered_to.display_name }) : t('console-queues-place', { position: w.position }));
       const wait = el('span', 'wait');
       wait.dataset.since = String(w.waiting_since);
       wait.dataset.label = 'waiting';
       item.append(who, wait);
       if (w.visitor && w.visitor.page_url) item.append(el('span', 'page', w.visitor.page_url));
-      item.append(this.readButton(w.chat_id, `Read the chat waiting since ${new Date(w.waiting_since).toLocaleTimeString()}`));
+      item.append(this.readButton(w.chat_id, t('console-queues-read-waiting', { time: timeOfDay(w.waiting_since, true) })));
       waiting.append(item);
     }
-    if (!waiting.childElementCount) waiting.append(el('li', 'none', 'Nobody is waiting.'));
+    if (!waiting.childElementCount) waiting.append(el('li', 'none', t('console-queues-nobody-waiting')));
     section.append(waiting);
 
-    section.append(el('h4', null, `Live (${(q.live || []).length})`));
+    section.append(el('h4', null, t('console-queues-live-heading', { count: (q.live || []).length })));
     const live = el('ul', 'queue-list queue-live');
-    live.setAttribute('aria-label', `Live chats in ${q.name || q.id}`);
+    live.setAttribute('aria-label', t('console-queues-live-label', { queue: q.name || q.id }));
     for (const l of q.live || []) {
       const item = el('li');
       item.dataset.chat = l.chat_id;
@@ -161,16 +161,16 @@ export class QueuePanel {
       since.dataset.since = String(l.since);
       since.dataset.label = 'for';
       item.append(el('span', 'name', l.agent.display_name), since);
-      item.append(this.readButton(l.chat_id, `Read ${l.agent.display_name}'s chat`));
+      item.append(this.readButton(l.chat_id, t('console-queues-read-live', { name: l.agent.display_name })));
       live.append(item);
     }
-    if (!live.childElementCount) live.append(el('li', 'none', 'No live chats.'));
+    if (!live.childElementCount) live.append(el('li', 'none', t('console-queues-no-live')));
     section.append(live);
     return section;
   }
 
   readButton(chatId, label) {
-    const button = el('button', 'read', 'Read');
+    const button = el('button', 'read', t('console-queues-read'));
     button.type = 'button';
     button.setAttribute('aria-label', label);
     button.addEventListener('click', () => this.open(chatId));
@@ -190,7 +190,8 @@ export class QueuePanel {
     const now = this.now();
     for (const node of $('queues-list').querySelectorAll('.wait')) {
       const text = clock(now - Number(node.dataset.since));
-      node.textContent = node.dataset.label === 'for' ? `for ${text}` : `waiting ${text}`;
+      node.textContent = node.dataset.label === 'for'
+        ? t('console-queues-live-for', { time: text }) : t('console-queues-waiting-for', { time: text });
     }
   }
 
@@ -199,19 +200,21 @@ export class QueuePanel {
     this.openChat = chatId;
     const list = $('transcript-dialog-lines');
     list.replaceChildren();
-    $('transcript-dialog-status').textContent = 'Loading the transcript…';
+    $('transcript-dialog-status').textContent = t('console-transcript-loading');
     if (!this.dialog.open) this.dialog.showModal();
     const data = await this.desk.getJson(`/conversations/${encodeURIComponent(chatId)}`);
     if (data.error) {
       $('transcript-dialog-status').textContent = data.error.status === 404
-        ? 'This chat is no longer available.'
-        : `The transcript could not be loaded (${data.error.status || 'network'}).`;
+        ? t('console-transcript-gone')
+        : t('console-transcript-failed', { status: data.error.status || 'network' });
       return;
     }
     const transcript = new Transcript(list);
     transcript.setHandoffSeq(data.handoff_seq);
     transcript.addAll(data.messages || []);
-    const page = data.visitor && data.visitor.page_url ? ` Visitor's page: ${data.visitor.page_url}.` : '';
-    $('transcript-dialog-status').textContent = `${plural((data.messages || []).length, 'line', 'lines')}${data.earlier ? ' (the latest ones)' : ''}.${page}`;
+    const count = (data.messages || []).length;
+    const lines = t(data.earlier ? 'console-transcript-lines-latest' : 'console-transcript-lines', { count });
+    const page = data.visitor && data.visitor.page_url ? t('console-transcript-page', { url: data.visitor.page_url }) : '';
+    $('transcript-dialog-status').textContent = [lines, page].filter(Boolean).join(' ');
   }
 }

@@ -5,7 +5,16 @@
  * text; bot and agent HTML comes sanitized from the server and is cleaned again here.
  * Apache-2.0. */
 
-export const FROM = { visitor: 'Visitor', bot: 'Bot', agent: 'Agent', system: 'System' };
+import { t, timeOfDay } from './i18n.js';
+
+/** Who wrote a line, in words. */
+const FROM = {
+  visitor: () => t('console-from-visitor'), bot: () => t('console-from-bot'),
+  agent: () => t('console-from-agent'), system: () => t('console-from-system'),
+};
+
+/** "{ $name } joined the chat." with the name when known, else the anonymous text. */
+const named = (event, withName, without) => (event.agent_name ? t(withName, { name: event.agent_name }) : t(without));
 
 const el = (tag, cls, text) => {
   const node = document.createElement(tag);
@@ -17,20 +26,22 @@ const el = (tag, cls, text) => {
 /** A system line of the transcript call (`event` of the visitor's log) as words. */
 export function eventText(event) {
   switch (event && event.type) {
-    case 'agent_joined': return `${event.agent_name || 'An agent'} joined the chat.`;
-    case 'agent_left': return `${event.agent_name || 'The agent'} left the chat.`;
-    case 'agent_reconnecting': return `${event.agent_name || 'The agent'} lost the connection; the visitor was told they are reconnecting.`;
-    case 'agent_reconnected': return `${event.agent_name || 'The agent'} was back in time.`;
-    case 'queue_update': {
-      const wait = event.estimated_wait_s ? `, about ${Math.max(1, Math.round(event.estimated_wait_s / 60))} min` : '';
-      return `Waiting for an agent: position ${event.position}${wait}.`;
-    }
-    case 'queue_closed': return event.text || 'Nobody could take the chat.';
-    case 'handoff_cancelled': return event.reason === 'visitor_gone' ? 'The visitor went away and left the queue.' : 'The visitor stopped waiting.';
-    case 'conversation_ended': return `The chat was ended by the ${FROM[event.by] ? FROM[event.by].toLowerCase() : 'system'}.`;
+    case 'agent_joined': return named(event, 'console-event-agent-joined', 'console-event-agent-joined-anonymous');
+    case 'agent_left': return named(event, 'console-event-agent-left', 'console-event-agent-left-anonymous');
+    case 'agent_reconnecting': return named(event, 'console-event-agent-reconnecting', 'console-event-agent-reconnecting-anonymous');
+    case 'agent_reconnected': return named(event, 'console-event-agent-reconnected', 'console-event-agent-reconnected-anonymous');
+    case 'queue_update': return event.estimated_wait_s
+      ? t('console-event-queue-position-wait', { position: event.position, minutes: Math.max(1, Math.round(event.estimated_wait_s / 60)) })
+      : t('console-event-queue-position', { position: event.position });
+    case 'queue_closed': return event.text || t('console-event-queue-closed');
+    case 'handoff_cancelled': return event.reason === 'visitor_gone' ? t('console-event-visitor-gone') : t('console-event-handoff-cancelled');
+    case 'conversation_ended': return {
+      visitor: () => t('console-event-ended-by-visitor'), bot: () => t('console-event-ended-by-bot'),
+      agent: () => t('console-event-ended-by-agent'),
+    }[event.by]?.() || t('console-event-ended-by-system');
     case 'session_expiring':
-    case 'session_expired': return event.text || 'The visitor\'s session expired.';
-    case 'identity_expired': return 'The visitor\'s sign-in expired.';
+    case 'session_expired': return event.text || t('console-event-session-expired');
+    case 'identity_expired': return t('console-event-identity-expired');
     default: return event && event.type ? event.type.replace(/_/g, ' ') : '';
   }
 }
@@ -57,7 +68,7 @@ export function sanitizedFragment(html) {
   return template.content;
 }
 
-const time = (at) => (at ? new Date(at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : '');
+const time = (at) => (at ? timeOfDay(at) : '');
 
 /** A transcript list (`<ol>`), merged by seq. */
 export class Transcript {
@@ -74,7 +85,7 @@ export class Transcript {
     if (typeof seq !== 'number' || this.handoffSeq === seq) return;
     if (this.handoffSeq !== null) this.remove(this.handoffSeq - 0.5);
     this.handoffSeq = seq;
-    this.insert(seq - 0.5, el('li', 'handoff-mark', 'Handed over from the bot to a person'));
+    this.insert(seq - 0.5, el('li', 'handoff-mark', t('console-handoff-mark')));
   }
 
   /**
@@ -126,7 +137,7 @@ export class Transcript {
     const from = FROM[m.from] ? m.from : 'system';
     const item = el('li', `msg msg-${from}`);
     const head = el('span', 'from');
-    const who = from === 'agent' && m.agent_name ? m.agent_name : FROM[from];
+    const who = from === 'agent' && m.agent_name ? m.agent_name : FROM[from]();
     head.append(el('span', 'who', who));
     if (m.at) {
       const stamp = el('time', 'at', time(m.at));
@@ -173,7 +184,6 @@ export class Transcript {
 
 /** Log entries one transcript answer covers (docs/agent-api.md: "the 2000 entries before it"). */
 const PAGE = 2000;
-const count = (n) => new Intl.NumberFormat().format(n);
 let pagerId = 0;
 
 /**
@@ -191,7 +201,7 @@ export class EarlierLines {
     this.more = false;
     this.busy = false;
     pagerId += 1;
-    this.button = el('button', 'load-earlier', 'Load earlier messages');
+    this.button = el('button', 'load-earlier', t('console-earlier-load'));
     this.button.type = 'button';
     this.status = el('p', 'earlier-status');
     this.status.id = `earlier-status-${pagerId}`;
@@ -227,21 +237,20 @@ export class EarlierLines {
     const before = this.before;
     this.button.setAttribute('aria-disabled', 'true');
     this.status.classList.remove('error');
-    this.status.textContent = 'Loading earlier messages…';
+    this.status.textContent = t('console-earlier-loading');
     const data = await this.fetchPage(before);
     this.busy = false;
     this.button.removeAttribute('aria-disabled');
     if (data.error) {
       this.status.classList.add('error');
-      this.status.textContent = `Earlier messages could not be loaded (${data.error.status || 'network'}). Try again.`;
+      this.status.textContent = t('console-earlier-failed', { status: data.error.status || 'network' });
       return;
     }
     this.status.textContent = '';
     const added = this.transcript.addEarlier(data.messages || []);
     const hadFocus = document.activeElement === this.button;
     this.page(data, before);
-    const lines = `${count(added)} earlier ${added === 1 ? 'line' : 'lines'}`;
-    this.announce(this.more ? `Added ${lines}.` : `Added ${lines}: this is the start of the conversation.`);
+    this.announce(t(this.more ? 'console-earlier-added' : 'console-earlier-added-start', { count: added }));
     if (!this.more && hadFocus) {
       // The button is gone: focus moves to the transcript, where the reader is.
       const { list } = this.transcript;
