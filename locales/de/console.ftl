@@ -24,6 +24,7 @@ console-login-network = Der Server ist nicht erreichbar. Prüfen Sie die Verbind
 console-login-failed = Anmeldung fehlgeschlagen ({ $status }).
 console-login-retry-at = Versuchen Sie es um { $time } erneut ({ $in }).
 console-login-retry-later = Versuchen Sie es später erneut.
+console-login-retry-on = Versuchen Sie es am { $date } erneut ({ $in }).
 console-session-ended = Ihre Sitzung ist beendet. Bitte melden Sie sich erneut an.
 console-signed-out = Sie haben sich abgemeldet.
 console-server-unreachable = Der Server ist gerade nicht erreichbar.

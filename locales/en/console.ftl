@@ -26,6 +26,8 @@ console-login-failed = Sign-in failed ({ $status }).
 # $time: the time of day when signing in works again; $in: how long until then ("in 15 minutes").
 console-login-retry-at = Try again at { $time } ({ $in }).
 console-login-retry-later = Try again later.
+# $date: the date and time when signing in works again (a block of half a day or more).
+console-login-retry-on = Try again on { $date } ({ $in }).
 console-session-ended = Your session ended. Please sign in again.
 console-signed-out = You signed out.
 console-server-unreachable = The server cannot be reached right now.

@@ -24,6 +24,7 @@ console-login-network = No se puede contactar con el servidor. Comprueba la cone
 console-login-failed = No se pudo iniciar sesión ({ $status }).
 console-login-retry-at = Vuelve a intentarlo a las { $time } ({ $in }).
 console-login-retry-later = Vuelve a intentarlo más tarde.
+console-login-retry-on = Vuelve a intentarlo el { $date } ({ $in }).
 console-session-ended = Tu sesión ha terminado. Vuelve a iniciar sesión.
 console-signed-out = Has cerrado la sesión.
 console-server-unreachable = No se puede contactar con el servidor en este momento.

@@ -24,6 +24,7 @@ console-login-network = Le serveur est injoignable. Vérifiez la connexion et r�
 console-login-failed = Échec de la connexion ({ $status }).
 console-login-retry-at = Réessayez à { $time } ({ $in }).
 console-login-retry-later = Réessayez plus tard.
+console-login-retry-on = Réessayez le { $date } ({ $in }).
 console-session-ended = Votre session est terminée. Reconnectez-vous.
 console-signed-out = Vous êtes déconnecté.
 console-server-unreachable = Le serveur est injoignable pour le moment.

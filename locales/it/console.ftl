@@ -24,6 +24,7 @@ console-login-network = Il server non è raggiungibile. Controlla la connessione
 console-login-failed = Accesso non riuscito ({ $status }).
 console-login-retry-at = Riprova alle { $time } ({ $in }).
 console-login-retry-later = Riprova più tardi.
+console-login-retry-on = Riprova il { $date } ({ $in }).
 console-session-ended = La sessione è terminata. Accedi di nuovo.
 console-signed-out = Sei uscito.
 console-server-unreachable = Il server non è raggiungibile in questo momento.

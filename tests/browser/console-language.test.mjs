@@ -126,3 +126,22 @@ test('a blocked sign-in says why and when to try again, in the operator\'s langu
   assert.match(text, /^Too many failed sign-ins from this network\. Try again at \d\d?:\d\d\s?[AP]M \(in 15 minutes\)\.$/);
   await en.context.close();
 });
+
+test('a lock of a day or more names the date, here in French', async () => {
+  // The real server's longest lock is a day (`max_block_s`); its answer is scripted here.
+  const route = (context) => context.route(/\/api\/v1\/agent\/login$/, (r) => r.fulfill({
+    status: 429, headers: { 'Retry-After': '86400' }, contentType: 'application/json',
+    body: JSON.stringify({ error: { code: 'account_blocked', message: 'Too many failed logins for this account; retry later.' } }),
+  }));
+  const { context, page } = await openConsole(browser, server, { context: { locale: 'fr-FR' }, route });
+  await page.locator('#login-view').waitFor({ state: 'visible' });
+  assert.equal(await page.evaluate(() => document.documentElement.lang), 'fr');
+  await page.getByLabel('Identifiant du site').fill('demo');
+  await page.getByLabel('Login', { exact: true }).fill('demo-agent');
+  await page.getByLabel('Mot de passe').fill('whatever');
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await page.getByText('Trop de connexions échouées pour ce compte.', { exact: false }).waitFor();
+  assert.match(await page.locator('#login-error').textContent(),
+    /^Trop de connexions échouées pour ce compte\. Réessayez le \d\d\/\d\d\/\d{4} \d\d:\d\d:\d\d \(dans 1 jour\)\.$/);
+  await context.close();
+});

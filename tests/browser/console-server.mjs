@@ -149,7 +149,7 @@ export function launchConsoleBrowser() {
 /** Serves the console files from the working tree when STAFFETTA_CONSOLE_ASSETS=disk. */
 export async function consoleAssets(context) {
   if (process.env.STAFFETTA_CONSOLE_ASSETS !== 'disk') return;
-  await context.route(/\/agent\/[a-z-]+\.(js|css)$/, (route) => {
+  await context.route(/\/agent\/[a-z0-9-]+\.(js|css)$/, (route) => {
     const name = new URL(route.request().url()).pathname.split('/').pop();
     const type = name.endsWith('.css') ? 'text/css' : 'text/javascript';
     route.fulfill({ body: readFileSync(join(repoRoot, 'widget', 'assets', 'console', name)), contentType: type });

@@ -85,7 +85,11 @@ function loginRefusal(result) {
   const seconds = Number(result.retryAfter);
   if (!Number.isFinite(seconds) || seconds <= 0) return `${why} ${t('console-login-retry-later')}`;
   const at = net.serverNow() + seconds * 1000;
-  return `${why} ${t('console-login-retry-at', { time: timeOfDay(at), in: inWords(seconds) })}`;
+  // Half a day or more: the time of day alone could be today or tomorrow.
+  const when = seconds >= 43200
+    ? t('console-login-retry-on', { date: dateTime(at), in: inWords(seconds) })
+    : t('console-login-retry-at', { time: timeOfDay(at), in: inWords(seconds) });
+  return `${why} ${when}`;
 }
 
 $('login-form').addEventListener('submit', async (event) => {
