@@ -4,7 +4,9 @@
 //! `webhook = { url = "http://127.0.0.1:9090/hook", secret = "..." }` (docs/connectors.md):
 //!
 //! - receives the signed webhooks, refuses any whose signature or timestamp is wrong (401),
-//!   and prints each AgentDesktop event as its JSON, each visitor message and typing notice;
+//!   and prints each AgentDesktop event as its JSON, each message (the transcript before the
+//!   handoff that comes before an offer too) and typing notice, and each command Staffetta
+//!   refused after queueing it (`command_refused`);
 //! - accepts every offer (POPUP -> `accept`), answers every visitor message with
 //!   `echo: <text>`, ends the conversation after `--end-after` messages or when the visitor
 //!   writes "bye", submits the wrap-up (`wrapup_done`, disposition `solved`) when after-chat
@@ -66,11 +68,22 @@ struct Args {
     agents: Vec<String>,
 }
 
-/// A delivery as Staffetta posts it.
+/// A delivery as Staffetta posts it: `agent` is the agent's login (`agent_id` the operator
+/// id, unused here).
 #[derive(Deserialize)]
 struct Delivery {
     agent: AgentId,
-    item: Outbound,
+    item: serde_json::Value,
+}
+
+/// A command Staffetta queued, then refused.
+#[derive(Deserialize)]
+struct CommandRefused {
+    #[serde(default)]
+    id: Option<String>,
+    command: String,
+    code: String,
+    message: String,
 }
 
 struct Desk {
@@ -216,11 +229,31 @@ async fn hook(State(desk): State<Arc<Desk>>, headers: HeaderMap, body: Bytes) ->
         eprintln!("refused a webhook: not a delivery");
         return StatusCode::BAD_REQUEST;
     };
+    if item["kind"] == "command_refused" {
+        match serde_json::from_value::<CommandRefused>(item) {
+            Ok(refused) => eprintln!(
+                "[{agent}] {} (id {}) was refused: {} ({})",
+                refused.command,
+                refused.id.as_deref().unwrap_or("-"),
+                refused.message,
+                refused.code
+            ),
+            Err(err) => eprintln!("[{agent}] an unreadable refusal: {err}"),
+        }
+        return StatusCode::NO_CONTENT;
+    }
+    // The conversation before the handoff: shown, not answered.
+    let transcript = item["transcript"] == true;
+    let Ok(item) = serde_json::from_value::<Outbound>(item) else {
+        eprintln!("refused a webhook: not an item");
+        return StatusCode::BAD_REQUEST;
+    };
     match describe(&agent, &item) {
         Ok(line) => println!("{line}"),
         Err(err) => eprintln!("cannot print a delivery: {err}"),
     }
     let commands = match desk.reactions(&item) {
+        Ok(_) if transcript => Vec::new(),
         Ok(commands) => commands,
         Err(err) => {
             eprintln!("no reaction to a delivery: {err}");

@@ -71,9 +71,12 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::sessions::router(state.clone()))
         .merge(crate::desk::routes::visitor_router(state.clone()))
         .merge(crate::desk::routes::agent_router())
-        .merge(crate::connector::router(Arc::clone(
-            &state.agents.connectors,
-        )))
+        .merge(crate::connector::router_checked(
+            Arc::clone(&state.agents.connectors),
+            Some(Arc::new(crate::desk::external_commands::DeskCheck::new(
+                state.clone(),
+            ))),
+        ))
         .merge(staffetta_widget::assets::router())
         .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)

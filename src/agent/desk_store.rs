@@ -19,6 +19,7 @@
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
+use staffetta_handoff::connector::BoxFuture;
 use staffetta_handoff::{Desk, DeskConfig, SiteId};
 
 use crate::store::{
@@ -138,21 +139,26 @@ pub async fn update<T, E>(
     config: &DeskConfig,
     transition: impl FnMut(&mut Desk) -> Result<T, E>,
 ) -> Result<Result<T, E>, DeskStoreError> {
-    update_with_log(store, cache, site, config, transition, |_| Ok(None)).await
+    update_with_log(store, cache, site, config, transition, |_| {
+        Box::pin(std::future::ready(Ok(None)))
+    })
+    .await
 }
 
 /// [`update`], where `along` says what to append to another log with each attempt's output
 /// (the same [`SideAppend`] a conversation's append carries in [`AppendBatch::also`]; here
 /// the desk is the write it goes with): the desk's compare-and-set and those entries are then
 /// one atomic write, retried together on a conflict (so only the winning attempt's entries
-/// are stored). No entries, like `None`, is a plain desk write.
-pub async fn update_with_log<T, E>(
+/// are stored). No entries, like `None`, is a plain desk write. `along` may read the store
+/// (an external desk reads the transcript of a chat it is offered); its future owns what it
+/// needs of the output.
+pub async fn update_with_log<'f, T, E>(
     store: &dyn Store,
     cache: &DeskCache,
     site: &SiteId,
     config: &DeskConfig,
     mut transition: impl FnMut(&mut Desk) -> Result<T, E>,
-    along: impl Fn(&T) -> Result<Option<SideAppend>, StoreError>,
+    along: impl Fn(&T) -> BoxFuture<'f, Result<Option<SideAppend>, StoreError>>,
 ) -> Result<Result<T, E>, DeskStoreError> {
     for _ in 0..MAX_ATTEMPTS {
         let (mut desk, version) = load(store, cache, site, config).await?;
@@ -174,7 +180,7 @@ pub async fn update_with_log<T, E>(
             member: site.as_str().to_owned(),
             due_ms: desk.next_deadline().map(|at| at.as_millisecond()),
         };
-        let won = match along(&output)? {
+        let won = match along(&output).await? {
             Some(append) if !append.entries.is_empty() => {
                 write_with_log(store, write, schedule, append).await?
             }

@@ -132,7 +132,7 @@ async fn the_desk_and_its_entries_are_one_store_write() {
         &site,
         &config,
         |_| Ok::<_, ()>(()),
-        along,
+        |output| Box::pin(std::future::ready(along(output))),
     )
     .await;
     assert_eq!(outcome.unwrap(), Ok(()));
@@ -163,7 +163,7 @@ async fn a_desk_write_that_loses_the_race_stores_only_the_winning_attempts_entri
         &site,
         &config,
         |_| Ok::<_, ()>(()),
-        along,
+        |output| Box::pin(std::future::ready(along(output))),
     )
     .await;
     assert_eq!(outcome.unwrap(), Ok(()));
@@ -188,7 +188,7 @@ async fn without_entries_the_desk_is_a_plain_compare_and_set() {
         &site,
         &config,
         |_| Ok::<_, ()>(()),
-        empty,
+        |output| Box::pin(std::future::ready(empty(output))),
     )
     .await;
     assert_eq!(outcome.unwrap(), Ok(()));
@@ -317,10 +317,10 @@ async fn a_desk_write_carries_its_next_deadline_and_no_other_write_follows() {
         &config,
         |desk: &mut Desk| desk.agent_reconnected(at, &ada),
         |_| {
-            Ok(Some(SideAppend {
+            Box::pin(std::future::ready(Ok(Some(SideAppend {
                 log: "outbox".to_owned(),
                 entries: events.clone(),
-            }))
+            }))))
         },
     )
     .await

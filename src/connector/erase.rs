@@ -39,6 +39,7 @@ use bytes::Bytes;
 use staffetta_handoff::connector::Outbound;
 use staffetta_handoff::event::{DESK_END_REASONS, EventName, JobState};
 
+use super::item::Item;
 use super::outbox::{Outbox, OutboxEntry, conversation_of, is_erased};
 use super::webhook::WebhookConnector;
 use crate::store::{LogEntry, Store, StoreResult};
@@ -144,15 +145,15 @@ fn change_of(entry: &LogEntry, targets: &[String]) -> Option<(usize, Change)> {
     let stored = serde_json::from_slice::<OutboxEntry>(&entry.body).ok()?;
     let conversation = conversation_of(&stored.item)?;
     let index = targets.iter().position(|t| t == conversation)?;
-    if !is_end_event(&stored.item) {
+    let Some(end) = stored.item.desk().filter(|item| is_end_event(item)) else {
         return Some((index, Change::Erase));
-    }
-    let copy = kept_copy(&stored.item);
-    if copy == stored.item {
+    };
+    let copy = kept_copy(end);
+    if &copy == end {
         return None;
     }
     let stripped = OutboxEntry {
-        item: copy,
+        item: Item::Desk(copy),
         ..stored
     };
     let body = serde_json::to_vec(&stripped).ok()?;

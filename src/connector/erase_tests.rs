@@ -198,7 +198,10 @@ async fn the_end_events_of_the_chat_stay_whatever_produced_them_and_everything_e
         .iter()
         .map(|entry| {
             let item = serde_json::from_slice::<OutboxEntry>(&entry.body).ok();
-            (entry.seq, item.map(|stored| stored.item))
+            (
+                entry.seq,
+                item.and_then(|stored| stored.item.desk().cloned()),
+            )
         })
         .collect();
     assert_eq!(

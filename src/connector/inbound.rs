@@ -14,7 +14,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use staffetta_handoff::AgentId;
 use staffetta_handoff::connector::{
-    AgentCommand, Inbound, SignatureError, verify_webhook_signature,
+    AgentCommand, BoxFuture, Inbound, SignatureError, verify_webhook_signature,
 };
 use tokio::sync::mpsc;
 
@@ -69,6 +69,44 @@ pub enum InboundError {
     /// The connector was closed (the node is shutting down).
     #[error("the connector is closed")]
     Closed,
+    /// The command was checked on arrival ([`CommandCheck`]) and refused.
+    #[error("the command was refused: {}", .0.code)]
+    Refused(CommandRefusal),
+}
+
+/// Why a command was refused when it arrived: the answer's status, `code` and `message`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandRefusal {
+    /// The HTTP status (a 4xx; 503 when the check could not be made).
+    pub status: axum::http::StatusCode,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// What is wrong, for a person.
+    pub message: String,
+}
+
+/// What the commands endpoint checks of a command before it queues it: whatever can be
+/// known when it arrives (its agent is an operator of the site, the chat, offer or job it
+/// names is one the desk has for that agent, ...). The desk implements it; a command that
+/// passes may still be refused when it is applied (then the contact centre gets a
+/// `command_refused` item).
+pub trait CommandCheck: Send + Sync + std::fmt::Debug {
+    /// Checks `inbound` for `site`.
+    fn check<'a>(
+        &'a self,
+        site: &'a str,
+        inbound: &'a Inbound,
+    ) -> BoxFuture<'a, Result<(), CommandRefusal>>;
+}
+
+/// A command waiting in the queue, with the `id` the contact centre gave it (to name it in
+/// a later refusal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Queued {
+    /// The command's `id`, if it had one.
+    pub id: Option<String>,
+    /// The command.
+    pub inbound: Inbound,
 }
 
 /// What happened to an accepted command.
@@ -111,12 +149,12 @@ pub(crate) fn verify(
     }
 }
 
-/// Parses a verified body; returns the command and its replay key (`id:` + the command id,
-/// or `sig:` + the signature).
-pub(crate) fn parse(body: &[u8], signature: &str) -> Result<(Inbound, String), InboundError> {
+/// Parses a verified body; returns the command (with its `id`) and its replay key (`id:` +
+/// the command id, or `sig:` + the signature).
+pub(crate) fn parse(body: &[u8], signature: &str) -> Result<(Queued, String), InboundError> {
     let signed: SignedCommand =
         serde_json::from_slice(body).map_err(|err| InboundError::BadCommand(err.to_string()))?;
-    let key = match signed.id {
+    let key = match &signed.id {
         Some(id) => {
             let valid = (1..=MAX_COMMAND_ID_LEN).contains(&id.len())
                 && id.bytes().all(|b| b.is_ascii_graphic());
@@ -129,11 +167,14 @@ pub(crate) fn parse(body: &[u8], signature: &str) -> Result<(Inbound, String), I
         }
         None => format!("sig:{}", signature.trim().to_ascii_lowercase()),
     };
-    let inbound = Inbound {
-        agent: signed.agent,
-        command: signed.command,
+    let queued = Queued {
+        id: signed.id,
+        inbound: Inbound {
+            agent: signed.agent,
+            command: signed.command,
+        },
     };
-    Ok((inbound, key))
+    Ok((queued, key))
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -192,8 +233,8 @@ impl ReplayGuard {
 /// queued commands are still read, then `next` yields `None`.
 #[derive(Debug)]
 pub(crate) struct CommandQueue {
-    sender: Mutex<Option<mpsc::Sender<Inbound>>>,
-    receiver: tokio::sync::Mutex<mpsc::Receiver<Inbound>>,
+    sender: Mutex<Option<mpsc::Sender<Queued>>>,
+    receiver: tokio::sync::Mutex<mpsc::Receiver<Queued>>,
 }
 
 impl CommandQueue {
@@ -205,7 +246,7 @@ impl CommandQueue {
         }
     }
 
-    pub(crate) fn push(&self, inbound: Inbound) -> Result<(), InboundError> {
+    pub(crate) fn push(&self, inbound: Queued) -> Result<(), InboundError> {
         let sender = lock(&self.sender).clone().ok_or(InboundError::Closed)?;
         sender.try_send(inbound).map_err(|err| match err {
             mpsc::error::TrySendError::Full(_) => InboundError::Busy,
@@ -213,7 +254,7 @@ impl CommandQueue {
         })
     }
 
-    pub(crate) async fn next(&self) -> Option<Inbound> {
+    pub(crate) async fn next(&self) -> Option<Queued> {
         self.receiver.lock().await.recv().await
     }
 
@@ -314,12 +355,15 @@ mod tests {
     #[test]
     fn commands_parse_with_and_without_an_id() {
         let body = json!({ "agent": "ada", "command": { "command": "logout" } }).to_string();
-        let (inbound, key) = parse(body.as_bytes(), "ABC").unwrap();
-        assert_eq!(inbound.command, AgentCommand::Logout);
-        assert_eq!(key, "sig:abc");
+        let (queued, key) = parse(body.as_bytes(), "ABC").unwrap();
+        assert_eq!(queued.inbound.command, AgentCommand::Logout);
+        assert_eq!((queued.id, key.as_str()), (None, "sig:abc"));
         let body = json!({ "id": "c-1", "agent": "ada", "command": { "command": "logout" } });
-        let (_, key) = parse(body.to_string().as_bytes(), "abc").unwrap();
-        assert_eq!(key, "id:c-1");
+        let (queued, key) = parse(body.to_string().as_bytes(), "abc").unwrap();
+        assert_eq!(
+            (queued.id.as_deref(), key.as_str()),
+            (Some("c-1"), "id:c-1")
+        );
     }
 
     #[test]
@@ -385,9 +429,12 @@ mod tests {
     #[tokio::test]
     async fn the_queue_is_bounded_and_drains_after_closing() {
         let queue = CommandQueue::new();
-        let inbound = Inbound {
-            agent: AgentId::parse("ada").unwrap(),
-            command: AgentCommand::Logout,
+        let inbound = Queued {
+            id: None,
+            inbound: Inbound {
+                agent: AgentId::parse("ada").unwrap(),
+                command: AgentCommand::Logout,
+            },
         };
         for _ in 0..COMMAND_QUEUE_CAPACITY {
             queue.push(inbound.clone()).unwrap();

@@ -10,7 +10,10 @@
 //! - `webhook_routes.rs`: `POST /api/v1/connectors/webhook/{site}/commands`, the endpoint
 //!   the contact centre posts commands to ([`router`]).
 //! - `inbound.rs`: the endpoint's checks without HTTP (signature, window, body, replays
-//!   remembered in the store) and the bounded command queue.
+//!   remembered in the store, the desk's [`CommandCheck`]) and the bounded command queue.
+//! - `item.rs`: what the outbox stores for the contact centre ([`Item`]: the desk's items
+//!   and refused commands, with the summary and transcript extras) and its wire form.
+//! - `logins.rs`: the operators' logins by id, to name agents on the wire by login.
 //! - `outbox.rs`: the durable per-site outbox in the store (log, cursor, lease).
 //! - `delivery.rs`: the loop that sends the outbox in order and moves the cursor.
 //! - `erase.rs`: erasing a deleted conversation's items from the outbox
@@ -23,6 +26,8 @@
 mod delivery;
 mod erase;
 mod inbound;
+mod item;
+mod logins;
 mod outbox;
 mod retry;
 mod webhook;
@@ -45,14 +50,15 @@ use staffetta_handoff::connector::Connector;
 
 pub use erase::erase_conversations as erase_outbox_items;
 pub use inbound::{
-    COMMAND_QUEUE_CAPACITY, InboundError, MAX_COMMAND_ID_LEN, Received, SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    COMMAND_QUEUE_CAPACITY, CommandCheck, CommandRefusal, InboundError, MAX_COMMAND_ID_LEN, Queued,
+    Received, SIGNATURE_HEADER, TIMESTAMP_HEADER,
 };
+pub use item::{CommandRefused, EdgeItem, ForAgent, Item};
 pub(crate) use outbox::Lease;
 pub use outbox::{LEASE_RENEW, LEASE_TTL, log_name as outbox_log};
 pub use retry::{MAX_BACKOFF, MIN_ROUND_PAUSE, RetryPolicy, Verdict, verdict_for};
 pub use webhook::{WebhookConnector, WebhookSetupError};
-pub use webhook_routes::{COMMAND_BODY_LIMIT, COMMANDS_PATH, router};
+pub use webhook_routes::{COMMAND_BODY_LIMIT, COMMANDS_PATH, router, router_checked};
 
 use crate::config::Settings;
 use crate::store::{Clock, Store};

@@ -5,7 +5,8 @@
 //!
 //! Store names, per site:
 //!
-//! - log `webhook-outbox:{site}`: one entry per item, `{"delivery", "agent", "item"}`; its
+//! - log `webhook-outbox:{site}`: one entry per item, `{"delivery", "agent", "login"?,
+//!   "item", "summary"?, "transcript"?}` (`item.rs`); its
 //!   seq is the item's `seq` on the wire, the `delivery` UUID is drawn once when appended;
 //! - record `webhook-outbox-cursor:{site}`: the last seq acknowledged (or refused for good),
 //!   as decimal digits, moved forward by compare-and-set; an erasure writes it again as it
@@ -31,6 +32,8 @@ use serde::{Deserialize, Serialize};
 use staffetta_handoff::AgentId;
 use staffetta_handoff::connector::Outbound;
 use tokio::time::Instant;
+
+use super::item::{ForAgent, Item};
 
 use crate::store::{
     AppendBatch, AppendOutcome, CasOutcome, LogEntry, RecordWrite, Store, StoreError, StoreResult,
@@ -72,9 +75,10 @@ pub(crate) fn is_erased(body: &[u8]) -> bool {
     body == ERASED
 }
 
-/// The conversation an item tells of, if any (agent-state events tell of none).
-pub(crate) fn conversation_of(item: &Outbound) -> Option<&str> {
-    match item {
+/// The conversation an item tells of, if any (agent-state events and refused commands tell
+/// of none).
+pub(crate) fn conversation_of(item: &Item) -> Option<&str> {
+    match item.desk()? {
         Outbound::Event(event) => event.chat_id.as_ref().or(event.uuid.as_ref()),
         Outbound::Message(message) => Some(&message.conversation),
         Outbound::VisitorTyping { conversation } => Some(conversation),
@@ -88,19 +92,32 @@ pub(crate) fn conversation_of(item: &Outbound) -> Option<&str> {
 pub(crate) struct OutboxEntry {
     /// A UUID drawn once, when the item was stored.
     pub(crate) delivery: String,
-    /// The agent the item is for.
+    /// The agent the item is for (operator id).
     pub(crate) agent: AgentId,
+    /// The agent's login, when it was known as the item was stored (else looked up when it
+    /// is sent; entries stored before logins were kept have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) login: Option<String>,
     /// The item.
-    pub(crate) item: Outbound,
+    pub(crate) item: Item,
+    /// The handoff summary, on an offer (POPUP).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) summary: Option<String>,
+    /// A message of the conversation before the handoff.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub(crate) transcript: bool,
 }
 
 /// One item as the log stores it, with its delivery id drawn now (once: retries and
-/// restarts send the stored id).
-pub(crate) fn encode_entry(agent: &AgentId, item: &Outbound) -> StoreResult<Bytes> {
+/// restarts send the stored id) and the agent's `login` if known.
+pub(crate) fn encode_entry(item: &ForAgent, login: Option<&str>) -> StoreResult<Bytes> {
     let entry = OutboxEntry {
         delivery: uuid::Uuid::new_v4().to_string(),
-        agent: agent.clone(),
-        item: item.clone(),
+        agent: item.agent.clone(),
+        login: login.map(str::to_owned),
+        item: item.item.clone(),
+        summary: item.summary.clone(),
+        transcript: item.transcript,
     };
     serde_json::to_vec(&entry)
         .map(Bytes::from)
@@ -140,11 +157,11 @@ impl Outbox {
     }
 
     /// Appends one item (durable when this returns); its seq.
-    pub(crate) async fn push(&self, agent: &AgentId, item: &Outbound) -> StoreResult<u64> {
+    pub(crate) async fn push(&self, item: &ForAgent, login: Option<&str>) -> StoreResult<u64> {
         let batch = AppendBatch {
             client_message_id: None,
             fingerprint: None,
-            entries: vec![encode_entry(agent, item)?],
+            entries: vec![encode_entry(item, login)?],
             record: None,
             guard: None,
             schedule: None,

@@ -7,12 +7,15 @@
 //! Body of a delivery (`Content-Type: application/json`):
 //!
 //! ```json
-//! {"delivery": "2b0c…", "seq": 7, "site": "demo", "agent": "ada", "item": {"kind": "event", "event": "POPUP", ...}}
+//! {"delivery": "2b0c…", "seq": 7, "site": "demo", "agent": "ada", "agent_id": "op-3f2a", "item": {"kind": "event", "event": "POPUP", ...}}
 //! ```
 //!
 //! `delivery` is a UUID drawn when the item was stored and `seq` its position in the site's
 //! outbox: both stay the same across retries and restarts, so a receiver can drop
-//! duplicates (delivery is at least once); `item` is the JSON of [`Outbound`]. Headers
+//! duplicates (delivery is at least once); `agent` is the agent's login (`logins.rs`; the
+//! id when the operator is gone) and `agent_id` the operator id; `item` is the wire form of
+//! the stored [`Item`] (`item.rs`: an [`Outbound`] or a refused command, with the offer's
+//! summary or the transcript flag). Headers
 //! [`TIMESTAMP_HEADER`] (Unix seconds, fresh on each attempt) and [`SIGNATURE_HEADER`]
 //! (`webhook_signature(secret, timestamp, body)`). Each attempt is bounded by the configured
 //! timeout; network errors (TLS failures such as an unknown issuer or a name mismatch
@@ -41,8 +44,12 @@ use staffetta_handoff::connector::{
     BoxFuture, Connector, ConnectorError, Inbound, Outbound, webhook_signature,
 };
 
-use super::inbound::{self, CommandQueue, InboundError, Received, ReplayGuard};
+use super::inbound::{
+    self, CommandCheck, CommandQueue, InboundError, Queued, Received, ReplayGuard,
+};
 use super::inbound::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use super::item::{ForAgent, Item, WireItem, message_author};
+use super::logins::Logins;
 use super::outbox::{Outbox, OutboxEntry};
 use super::retry::{RetryPolicy, Verdict, verdict_for};
 use crate::config::{WebhookSettings, WebhookSettingsError};
@@ -77,8 +84,12 @@ struct Delivery<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     seq: Option<u64>,
     site: &'a str,
-    agent: &'a AgentId,
-    item: &'a Outbound,
+    /// The agent as the contact centre names them: the login (the operator id when the
+    /// operator is gone).
+    agent: &'a str,
+    /// The operator id.
+    agent_id: &'a AgentId,
+    item: WireItem<'a>,
 }
 
 /// What became of a round of attempts at a stored item that did not fail.
@@ -162,6 +173,8 @@ pub struct WebhookConnector {
     attempt_gate: tokio::sync::Mutex<()>,
     /// How many erasures on this node changed items of the site's outbox.
     erasures: std::sync::atomic::AtomicU64,
+    /// The logins of the site's operators by id (`logins.rs`).
+    logins: Logins,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -212,6 +225,7 @@ impl WebhookConnector {
             node: uuid::Uuid::new_v4().to_string(),
             attempt_gate: tokio::sync::Mutex::new(()),
             erasures: std::sync::atomic::AtomicU64::new(0),
+            logins: Logins::new(site),
         })
     }
 
@@ -276,9 +290,22 @@ impl WebhookConnector {
     /// Stores one item for the contact centre in the site's outbox (durable when this
     /// returns) and wakes the delivery loop; the item's `seq`.
     pub async fn record(&self, agent: &AgentId, item: &Outbound) -> StoreResult<u64> {
-        let seq = self.outbox.push(agent, item).await?;
+        self.record_item(&ForAgent::desk(agent.clone(), item.clone()))
+            .await
+    }
+
+    /// [`WebhookConnector::record`] for any item, with its extras.
+    pub async fn record_item(&self, item: &ForAgent) -> StoreResult<u64> {
+        let login = self.logins.known(&item.agent);
+        let seq = self.outbox.push(item, login.as_deref()).await?;
         self.wake.notify_one();
         Ok(seq)
+    }
+
+    /// Remembers that operator `id` logs in as `login` (the contact centre names agents by
+    /// login): items stored for them from now on carry it.
+    pub fn remember_login(&self, id: &AgentId, login: &str) {
+        self.logins.remember(id, login);
     }
 
     /// The outbox log and the stored form of `items`, for a caller that appends them in a
@@ -286,13 +313,13 @@ impl WebhookConnector {
     /// message's item is a side append of the conversation's append, so each is stored
     /// together with what it tells of, or not at all). Call [`WebhookConnector::wake`] once
     /// that write is durable.
-    pub fn outbox_entries(
-        &self,
-        items: &[(AgentId, Outbound)],
-    ) -> StoreResult<(String, Vec<Bytes>)> {
+    pub fn outbox_entries(&self, items: &[ForAgent]) -> StoreResult<(String, Vec<Bytes>)> {
         let entries = items
             .iter()
-            .map(|(agent, item)| super::outbox::encode_entry(agent, item))
+            .map(|item| {
+                let login = self.logins.known(&item.agent);
+                super::outbox::encode_entry(item, login.as_deref())
+            })
             .collect::<StoreResult<_>>()?;
         Ok((self.outbox.log(), entries))
     }
@@ -311,12 +338,15 @@ impl WebhookConnector {
 
     /// Checks and queues one posted command (what the commands endpoint calls): the two
     /// signature headers, the timestamp against the clock, the body, then replays (in the
-    /// store, so every node sharing it agrees).
+    /// store, so every node sharing it agrees), then what `check` knows of the command (a
+    /// command it refuses is not queued, and its replay record is dropped: the same `id`
+    /// may come again, fixed).
     pub async fn receive(
         &self,
         timestamp: Option<&str>,
         signature: Option<&str>,
         body: &[u8],
+        check: Option<&dyn CommandCheck>,
     ) -> Result<Received, InboundError> {
         let now_ms = self.clock.now_ms();
         let now = jiff::Timestamp::from_millisecond(now_ms).map_err(|_| {
@@ -342,14 +372,26 @@ impl WebhookConnector {
             return Err(InboundError::Closed);
         }
         if !self.replay.claim(&key, window).await? {
-            tracing::debug!(site = %self.site, agent = %command.agent, "duplicate webhook command dropped");
+            tracing::debug!(site = %self.site, agent = %command.inbound.agent, "duplicate webhook command dropped");
             return Ok(Received::Duplicate);
+        }
+        if let Some(check) = check
+            && let Err(refusal) = check.check(&self.site, &command.inbound).await
+        {
+            self.replay.release(&key).await;
+            return Err(InboundError::Refused(refusal));
         }
         if let Err(err) = self.queue.push(command) {
             self.replay.release(&key).await;
             return Err(err);
         }
         Ok(Received::Queued)
+    }
+
+    /// The next queued command with its `id` (what `next_command` yields, with the id);
+    /// `None` once the connector is closed and drained.
+    pub async fn next_queued(&self) -> Option<Queued> {
+        self.queue.next().await
     }
 
     /// Stops the connector: deliveries fail with `Closed`, the endpoint answers 503, and
@@ -361,8 +403,15 @@ impl WebhookConnector {
     /// Posts one item directly, with a fresh delivery id and no `seq` (the trait's
     /// `deliver`).
     async fn post(&self, agent: &AgentId, item: &Outbound) -> Result<(), ConnectorError> {
-        let delivery = uuid::Uuid::new_v4().to_string();
-        self.send(&delivery, None, agent, item).await.map(drop)
+        let entry = OutboxEntry {
+            delivery: uuid::Uuid::new_v4().to_string(),
+            agent: agent.clone(),
+            login: None,
+            item: Item::Desk(item.clone()),
+            summary: None,
+            transcript: false,
+        };
+        self.send(&entry, None).await.map(drop)
     }
 
     /// One round of attempts for a stored entry (`stored`, parsed as `entry`): its delivery
@@ -380,28 +429,51 @@ impl WebhookConnector {
             bytes: stored,
             fresh,
         };
-        self.send(&entry.delivery, Some(stored), &entry.agent, &entry.item)
-            .await
+        self.send(entry, Some(stored)).await
     }
 
     /// Posts one body with up to `max_attempts` attempts (a stored one, with its `seq` and
     /// its stored bytes, only while the outbox holds the same bytes).
     async fn send(
         &self,
-        delivery: &str,
+        entry: &OutboxEntry,
         stored: Option<Stored<'_>>,
-        agent: &AgentId,
-        item: &Outbound,
     ) -> Result<Posted, ConnectorError> {
         if self.queue.is_closed() {
             return Err(ConnectorError::Closed);
         }
+        let agent = &entry.agent;
+        let unreadable =
+            |err| ConnectorError::Unreachable(format!("the operators cannot be read: {err}"));
+        let login = match &entry.login {
+            Some(login) => Some(login.clone()),
+            None => self
+                .logins
+                .lookup(self.outbox.store(), agent)
+                .await
+                .map_err(unreadable)?,
+        };
+        let author_login = match message_author(&entry.item) {
+            Some(author) if author == agent => login.clone(),
+            Some(author) => self
+                .logins
+                .lookup(self.outbox.store(), author)
+                .await
+                .map_err(unreadable)?,
+            None => None,
+        };
         let body = Delivery {
-            delivery,
+            delivery: &entry.delivery,
             seq: stored.as_ref().map(|stored| stored.seq),
             site: &self.site,
-            agent,
-            item,
+            agent: login.as_deref().unwrap_or(agent.as_str()),
+            agent_id: agent,
+            item: WireItem::new(
+                &entry.item,
+                entry.summary.as_deref(),
+                entry.transcript,
+                author_login.as_deref(),
+            ),
         };
         let body = Bytes::from(
             serde_json::to_vec(&body).map_err(|err| ConnectorError::Protocol(err.to_string()))?,
@@ -485,53 +557,9 @@ impl WebhookConnector {
             .body(body.clone())
             .send()
             .await
-            .map_err(|err| describe(&err))?;
+            .map_err(|err| super::webhook_client::describe(&err))?;
         Ok(response.status())
     }
-}
-
-/// A transport error in a few words, without the URL (it may carry credentials). A TLS
-/// handshake that failed (rustls reports it as invalid data while connecting) is named as
-/// such, with rustls's reason (for example `invalid peer certificate: UnknownIssuer`).
-fn describe(err: &reqwest::Error) -> String {
-    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(err);
-    let mut deepest = None;
-    let mut invalid_data = false;
-    while let Some(inner) = cause {
-        deepest = Some(inner.to_string());
-        invalid_data |= inner
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(is_invalid_data);
-        cause = inner.source();
-    }
-    let kind = if err.is_timeout() {
-        "timed out"
-    } else if err.is_connect() && invalid_data {
-        "TLS handshake failed"
-    } else if err.is_connect() {
-        "connection failed"
-    } else {
-        "request failed"
-    };
-    match deepest {
-        Some(detail) => format!("{kind}: {detail}"),
-        None => kind.to_owned(),
-    }
-}
-
-/// Whether `err`, or an I/O error it wraps (hyper-rustls wraps rustls's in another), is
-/// `InvalidData`: what a failed TLS handshake is.
-fn is_invalid_data(err: &std::io::Error) -> bool {
-    let mut io = Some(err);
-    while let Some(current) = io {
-        if current.kind() == std::io::ErrorKind::InvalidData {
-            return true;
-        }
-        io = current
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<std::io::Error>());
-    }
-    false
 }
 
 impl Connector for WebhookConnector {
@@ -548,6 +576,6 @@ impl Connector for WebhookConnector {
     }
 
     fn next_command(&self) -> BoxFuture<'_, Result<Option<Inbound>, ConnectorError>> {
-        Box::pin(async move { Ok(self.queue.next().await) })
+        Box::pin(async move { Ok(self.queue.next().await.map(|queued| queued.inbound)) })
     }
 }

@@ -7,6 +7,9 @@
 //! `webhook.ca_file` (a PEM bundle, for a contact centre behind an internal CA), for the
 //! URL's host name or IP address. A certificate that does not verify fails the connection:
 //! the delivery loop retries it like any transport failure (see `retry.rs`).
+//!
+//! A failed request is logged in a few words without the URL ([`describe`]), a TLS handshake
+//! failure named as such.
 
 use std::path::Path;
 use std::time::Duration;
@@ -79,6 +82,50 @@ fn ca_file_error(path: Option<&Path>, err: &reqwest::Error) -> WebhookSetupError
         path: path.map(|p| p.display().to_string()).unwrap_or_default(),
         reason: format!("a certificate is not a usable CA certificate ({reason})"),
     }
+}
+
+/// A transport error in a few words, without the URL (it may carry credentials). A TLS
+/// handshake that failed (rustls reports it as invalid data while connecting) is named as
+/// such, with rustls's reason (for example `invalid peer certificate: UnknownIssuer`).
+pub(super) fn describe(err: &reqwest::Error) -> String {
+    let mut cause: Option<&dyn std::error::Error> = std::error::Error::source(err);
+    let mut deepest = None;
+    let mut invalid_data = false;
+    while let Some(inner) = cause {
+        deepest = Some(inner.to_string());
+        invalid_data |= inner
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(is_invalid_data);
+        cause = inner.source();
+    }
+    let kind = if err.is_timeout() {
+        "timed out"
+    } else if err.is_connect() && invalid_data {
+        "TLS handshake failed"
+    } else if err.is_connect() {
+        "connection failed"
+    } else {
+        "request failed"
+    };
+    match deepest {
+        Some(detail) => format!("{kind}: {detail}"),
+        None => kind.to_owned(),
+    }
+}
+
+/// Whether `err`, or an I/O error it wraps (hyper-rustls wraps rustls's in another), is
+/// `InvalidData`: what a failed TLS handshake is.
+fn is_invalid_data(err: &std::io::Error) -> bool {
+    let mut io = Some(err);
+    while let Some(current) = io {
+        if current.kind() == std::io::ErrorKind::InvalidData {
+            return true;
+        }
+        io = current
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+    }
+    false
 }
 
 #[cfg(test)]

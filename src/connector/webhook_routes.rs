@@ -5,7 +5,10 @@
 //! headers `X-Staffetta-Timestamp` and `X-Staffetta-Signature`. Answers: 202
 //! `{"status": "queued" | "duplicate"}`; 401 `bad_signature` or `stale_signature`; 400
 //! `bad_command`; 404 `webhook_not_configured`; 413 `payload_too_large`; 503
-//! `connector_busy` or `connector_closed` (with `Retry-After`).
+//! `connector_busy` or `connector_closed` (with `Retry-After`); and what the desk's
+//! [`CommandCheck`] refuses on arrival (422 for an agent, chat, offer or job it does not
+//! know, 409 for a command the chat's or agent's state does not allow, 400 for a bad
+//! message), with its `code`.
 
 use std::sync::Arc;
 
@@ -19,7 +22,7 @@ use bytes::Bytes;
 use serde::Serialize;
 
 use super::Connectors;
-use super::inbound::{InboundError, Received, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use super::inbound::{CommandCheck, InboundError, Received, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::error::ApiError;
 
 /// The commands endpoint, with `{site}` for the site id.
@@ -27,8 +30,22 @@ pub const COMMANDS_PATH: &str = "/api/v1/connectors/webhook/{site}/commands";
 /// Largest command body, in bytes.
 pub const COMMAND_BODY_LIMIT: usize = 64 * 1024;
 
-/// The commands endpoint over `connectors`, mergeable into a router of any state.
+/// The commands endpoint over `connectors`, mergeable into a router of any state, without
+/// checks beyond the connector's own (signature, body, replays).
 pub fn router<S>(connectors: Arc<Connectors>) -> Router<S>
+where
+    S: Clone + Send + Sync + 'static,
+{
+    router_checked(connectors, None)
+}
+
+/// [`router`], where `check` (the desk's) refuses what it can of a command before it is
+/// queued. The router owns the check, so a check that holds the server's state makes no
+/// cycle through the connectors.
+pub fn router_checked<S>(
+    connectors: Arc<Connectors>,
+    check: Option<Arc<dyn CommandCheck>>,
+) -> Router<S>
 where
     S: Clone + Send + Sync + 'static,
 {
@@ -38,7 +55,14 @@ where
             post(receive_command),
         )
         .layer(DefaultBodyLimit::max(COMMAND_BODY_LIMIT))
-        .with_state(connectors)
+        .with_state(Endpoint { connectors, check })
+}
+
+/// The endpoint's state: the connectors and the check on arrival.
+#[derive(Clone)]
+struct Endpoint {
+    connectors: Arc<Connectors>,
+    check: Option<Arc<dyn CommandCheck>>,
 }
 
 #[derive(Serialize)]
@@ -51,7 +75,7 @@ fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 }
 
 async fn receive_command(
-    State(connectors): State<Arc<Connectors>>,
+    State(Endpoint { connectors, check }): State<Endpoint>,
     Path(site): Path<String>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
@@ -80,6 +104,7 @@ async fn receive_command(
             header_text(&headers, TIMESTAMP_HEADER),
             header_text(&headers, SIGNATURE_HEADER),
             &body,
+            check.as_deref(),
         )
         .await
         .map_err(|err| {
@@ -136,6 +161,12 @@ fn refusal(err: InboundError) -> Response {
             "The server is shutting down; retry later.",
             5,
         ),
+        InboundError::Refused(refusal) if refusal.status == StatusCode::SERVICE_UNAVAILABLE => {
+            unavailable(refusal.code, &refusal.message, 1)
+        }
+        InboundError::Refused(refusal) => {
+            ApiError::new(refusal.status, refusal.code, refusal.message).into_response()
+        }
     }
 }
 
@@ -341,6 +372,68 @@ mod tests {
                 (StatusCode::BAD_REQUEST, "bad_command")
             );
         }
+    }
+
+    /// Refuses every `logout` on arrival with 409 `jobs_open`.
+    #[derive(Debug)]
+    struct NoLogout;
+
+    impl CommandCheck for NoLogout {
+        fn check<'a>(
+            &'a self,
+            _site: &'a str,
+            inbound: &'a Inbound,
+        ) -> staffetta_handoff::connector::BoxFuture<'a, Result<(), super::super::CommandRefusal>>
+        {
+            let refused = inbound.command == AgentCommand::Logout;
+            Box::pin(async move {
+                if refused {
+                    return Err(super::super::CommandRefusal {
+                        status: StatusCode::CONFLICT,
+                        code: "jobs_open",
+                        message: "after-chat work is open".to_owned(),
+                    });
+                }
+                Ok(())
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn a_command_the_check_refuses_is_answered_with_its_code_and_not_queued() {
+        let fixture = fixture().await;
+        let checked = router_checked::<()>(
+            Arc::clone(&fixture.connectors),
+            Some(Arc::new(NoLogout) as Arc<dyn CommandCheck>),
+        );
+        let post = |body: Value| {
+            let body = body.to_string().into_bytes();
+            let mut request = Request::post(COMMANDS_PATH.replace("{site}", "demo"));
+            for (name, value) in signed(SECRET, NOW_MS / 1_000, &body) {
+                request = request.header(name, value);
+            }
+            checked
+                .clone()
+                .oneshot(request.body(Body::from(body)).unwrap())
+        };
+        let logout = json!({ "id": "c-1", "agent": "ada", "command": { "command": "logout" } });
+        let response = post(logout).await.unwrap();
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        let answer: Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(code(&answer), "jobs_open");
+        assert_eq!(answer["error"]["message"], "after-chat work is open");
+        // The refused id was not remembered: the same id, another command, is queued.
+        let ready = json!({
+            "id": "c-1", "agent": "ada", "command": { "command": "set_state", "state": "ready" },
+        });
+        assert_eq!(post(ready).await.unwrap().status(), StatusCode::ACCEPTED);
+        let connector = fixture.connectors.webhook("demo").unwrap();
+        let queued = connector.next_queued().await.unwrap();
+        assert_eq!(queued.id.as_deref(), Some("c-1"));
+        assert!(matches!(queued.inbound.command, AgentCommand::SetState(_)));
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! Agent commands, from a console socket or an external desk: parsed, permission-checked,
-//! applied to the site's desk under compare-and-set, and their results delivered. An
+//! applied to the site's desk under compare-and-set, and their results delivered (an
+//! external desk's commands are checked and reported by [`super::external_commands`]). An
 //! agent's chat message goes into the conversation log (with its item for the site's external
 //! desk, in the same write) before anyone is told about it.
 
@@ -12,6 +13,8 @@ use staffetta_handoff::connector::{
 };
 use staffetta_handoff::operator::{Action, Operator};
 use staffetta_handoff::{ConversationId, DeskError, SiteId};
+
+pub use super::external_commands::apply_external;
 use staffetta_widget::protocol::{EventKind, GenericItem, OutputBody, Sender};
 
 use super::conversation_log::undo_if_deleted;
@@ -212,57 +215,13 @@ async fn apply_own_site(
     }
 }
 
-/// Applies a command from an external desk; refusals are logged (the external desk sees
-/// the lack of the expected event).
-///
-/// External agents are operators of the site, named by operator id or by login. They have
-/// no console socket, so `set_state` from an agent who is not at the desk logs them in
-/// first (the desk's LOGGEDIN goes back through the connector).
-pub async fn apply_external(state: &AppState, site: &str, mut inbound: Inbound) {
-    let Ok(site_id) = SiteId::parse(site) else {
-        return;
-    };
-    let result = async {
-        let operator = external_operator(state, site, inbound.agent.as_str()).await?;
-        inbound.agent = operator.id.clone();
-        if let AgentCommand::SetState(_) = inbound.command {
-            let profile = operator
-                .agent_profile()
-                .map_err(|e| Refusal::new("forbidden", e.to_string()))?;
-            let outcome = site_desk::update(state, site, |desk, now| {
-                if desk.agent(profile.id()).is_some() {
-                    return Ok(((), Vec::new()));
-                }
-                Ok(((), desk.login(now, profile.clone())?))
-            })
-            .await?;
-            let ((), notices) = outcome.map_err(|e| Refusal::from(&e))?;
-            deliver::deliver(state, site, notices).await;
-        }
-        apply_inbound(state, &site_id, inbound).await
-    }
-    .await;
-    if let Err(refusal) = result {
-        tracing::info!(site, code = %refusal.code, "an external desk command was refused");
-    }
-}
-
-async fn external_operator(state: &AppState, site: &str, agent: &str) -> Result<Operator, Refusal> {
-    let unknown = || Refusal::new("unknown_agent", "No operator with this id or login.");
-    let operators = crate::agent::operators::list(state.store.as_ref(), site)
-        .await
-        .map_err(|e| Refusal::new("unavailable", e.to_string()))?;
-    let operator = operators
-        .into_iter()
-        .find(|o| o.id.as_str() == agent || o.login.as_str() == agent)
-        .ok_or_else(unknown)?;
-    operator
-        .permits(&operator.site, Action::TakeConversations)
-        .map_err(|_| unknown())?;
-    Ok(operator)
-}
-
-async fn apply_inbound(state: &AppState, site: &SiteId, inbound: Inbound) -> Result<(), Refusal> {
+/// Applies a desk command of `inbound.agent` (an operator id) to `site`'s desk; a `send`
+/// stores the agent's message ([`post_agent_message`]).
+pub(super) async fn apply_inbound(
+    state: &AppState,
+    site: &SiteId,
+    inbound: Inbound,
+) -> Result<(), Refusal> {
     if let AgentCommand::Send { conversation, text } = &inbound.command {
         let chars = text.trim().chars().count();
         if chars == 0 || chars > MAX_AGENT_MESSAGE_CHARS {

@@ -6,21 +6,35 @@
 //! desk's own write ([`ExternalDesks::events_to_store`], so a change is never stored without
 //! its events), a chat message in the conversation's append that stores it
 //! ([`ExternalDesks::item_to_store`], a side append of that write, so a stored message is
-//! never missing from the outbox and a message that was not stored is not in it). One task per
-//! site delivers the outbox in order (on a shared store, on the node holding the site's
-//! lease), and another takes the agents' commands from [`Connector::next_command`] and applies
-//! them like console commands. The built-in console does not go through this registry: its
+//! never missing from the outbox and a message that was not stored is not in it). An offer
+//! (POPUP) comes after the chat's transcript before the handoff
+//! ([`super::external_transcript`]) and carries the handoff summary the console's POPUP has.
+//! One task per site delivers the outbox in order (on a shared store, on the node holding the
+//! site's lease), and another takes the agents' commands from the connector's queue and
+//! applies them like console commands ([`super::external_commands`]: what can be checked
+//! when a command arrives is refused at once, a later refusal comes back as a
+//! `command_refused` item). The built-in console does not go through this registry: its
 //! sockets live in [`super::connections`] and answer each command on the same socket.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use staffetta_handoff::connector::{Connector, Outbound};
-use staffetta_handoff::{AgentId, Notice};
+use staffetta_handoff::connector::Outbound;
+use staffetta_handoff::event::EventName;
+use staffetta_handoff::{AgentId, ConversationId, Desk, Notice};
 
 use crate::app::AppState;
-use crate::connector::{Connectors, WebhookConnector};
+use crate::connector::{Connectors, ForAgent, WebhookConnector};
 use crate::store::{SideAppend, StoreResult};
+
+/// A chat the desk offered in a transition, with its handoff summary as the desk holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offered {
+    /// The chat.
+    pub conversation: ConversationId,
+    /// The handoff summary (the console's POPUP `summary`).
+    pub summary: String,
+}
 
 /// External desks by site.
 #[derive(Clone, Debug, Default)]
@@ -39,6 +53,11 @@ impl ExternalDesks {
         Self {
             by_site: Arc::new(by_site),
         }
+    }
+
+    /// The site's webhook connector, if it has one.
+    pub fn connector(&self, site: &str) -> Option<&Arc<WebhookConnector>> {
+        self.by_site.get(site)
     }
 
     /// Whether `site` hands conversations to an external desk.
@@ -60,30 +79,72 @@ impl ExternalDesks {
         let Some(connector) = self.by_site.get(site) else {
             return Ok(None);
         };
-        let (log, entries) = connector.outbox_entries(&[(agent.clone(), item.clone())])?;
+        let item = ForAgent::desk(agent.clone(), item.clone());
+        let (log, entries) = connector.outbox_entries(&[item])?;
         Ok(Some(SideAppend { log, entries }))
     }
 
+    /// The chats offered among `notices` (POPUP) with their summaries, read from the desk
+    /// the transition left; none on a site without an external desk.
+    pub fn offers_in(&self, site: &str, desk: &Desk, notices: &[Notice]) -> Vec<Offered> {
+        if !self.has(site) {
+            return Vec::new();
+        }
+        notices
+            .iter()
+            .filter_map(|notice| match notice {
+                Notice::Agent { event, .. } if event.event == EventName::Popup => {
+                    event.chat_id.as_ref()
+                }
+                _ => None,
+            })
+            .map(|conversation| Offered {
+                conversation: conversation.clone(),
+                summary: desk
+                    .conversation(conversation)
+                    .map(|c| c.summary().to_owned())
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+
     /// The outbox entries of the agent events among `notices`, to append in the desk's own
-    /// write; `None` when the site has no external desk or there is no agent event. Each call
-    /// draws new delivery ids (one call per attempt of the desk's compare-and-set).
-    pub fn events_to_store(
+    /// write; `None` when the site has no external desk or there is no agent event. An offer
+    /// of a chat in `offers` comes after the chat's transcript before the handoff (read
+    /// here) and carries its summary. Each call draws new delivery ids (one call per attempt
+    /// of the desk's compare-and-set).
+    pub async fn events_to_store(
         &self,
+        state: &AppState,
         site: &str,
         notices: &[Notice],
+        offers: &[Offered],
     ) -> StoreResult<Option<SideAppend>> {
         let Some(connector) = self.by_site.get(site) else {
             return Ok(None);
         };
-        let events: Vec<(AgentId, Outbound)> = notices
-            .iter()
-            .filter_map(|notice| match notice {
-                Notice::Agent { agent, event } => {
-                    Some((agent.clone(), Outbound::Event(event.clone())))
-                }
-                _ => None,
-            })
-            .collect();
+        let mut events: Vec<ForAgent> = Vec::new();
+        for notice in notices {
+            let Notice::Agent { agent, event } = notice else {
+                continue;
+            };
+            let mut item = ForAgent::desk(agent.clone(), Outbound::Event(event.clone()));
+            let offered = event.chat_id.as_ref().and_then(|chat| {
+                offers
+                    .iter()
+                    .find(|offer| &offer.conversation == chat && event.event == EventName::Popup)
+            });
+            if let Some(offer) = offered {
+                let transcript =
+                    super::external_transcript::before_handoff(state, &offer.conversation).await?;
+                events.extend(transcript.into_iter().map(|message| ForAgent {
+                    transcript: true,
+                    ..ForAgent::desk(agent.clone(), Outbound::Message(message))
+                }));
+                item.summary = Some(offer.summary.clone());
+            }
+            events.push(item);
+        }
         if events.is_empty() {
             return Ok(None);
         }
@@ -113,18 +174,13 @@ impl ExternalDesks {
             state.lifecycle.clone().spawn(async move {
                 loop {
                     let next = tokio::select! {
-                        next = connector.next_command() => next,
+                        next = connector.next_queued() => next,
                         () = state.lifecycle.stopping() => return,
                     };
-                    match next {
-                        Ok(Some(inbound)) => {
-                            super::commands::apply_external(&state, &site, inbound).await;
-                        }
-                        Ok(None) => return,
-                        Err(err) => {
-                            tracing::warn!(connector = connector.name(), error = %err, "external command failed");
-                        }
-                    }
+                    let Some(queued) = next else {
+                        return;
+                    };
+                    super::external_commands::apply_queued(&state, &site, queued).await;
                 }
             });
         }

@@ -15,7 +15,9 @@
 //! - [`agent_ws`]: the console websocket (SNAPSHOT, events, commands); [`socket_token`]: its
 //!   access token's expiry, the warning before it and the in-band renewal; [`cleared_chats`]:
 //!   the visitor's frames of a chat the socket was told it lost are dropped.
-//! - [`connections`]: console sockets open on this node; [`external`]: external desks.
+//! - [`connections`]: console sockets open on this node; [`external`]: external desks
+//!   ([`external_commands`]: their commands checked, applied and refusals reported;
+//!   [`external_transcript`]: the conversation before the handoff sent with an offer).
 //! - [`offline`]: "leave a request"; with [`jobs`] a [`record_log`] (records deletable one
 //!   by one behind a site log); [`bans`]: visitor IP bans; [`timer`]: desk deadlines;
 //!   [`presence`]: which console sockets are open on any node; [`visitor_presence`]:
@@ -31,6 +33,8 @@ pub mod connections;
 pub mod conversation_log;
 pub mod deliver;
 pub mod external;
+pub mod external_commands;
+pub mod external_transcript;
 pub mod guarded_append;
 pub mod jobs;
 pub mod offline;

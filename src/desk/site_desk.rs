@@ -215,8 +215,9 @@ fn sync(desk: &mut Desk, now: Timestamp, wanted: &SiteDesk) -> Vec<Notice> {
 /// desk's next deadline. Returns the transition's value and the notices to deliver, in
 /// order; a refused transition leaves the desk untouched. On a site with an external desk
 /// the agent events among the notices are appended to its outbox in the desk's own write
-/// (see [`crate::desk::external`]): [`super::deliver::deliver`] sends them to the consoles
-/// only.
+/// (see [`crate::desk::external`]; an offer with the chat's transcript before the handoff and
+/// its summary, taken from the desk the transition left): [`super::deliver::deliver`] sends
+/// them to the consoles only.
 pub async fn update<T>(
     state: &AppState,
     site: &str,
@@ -240,11 +241,23 @@ pub async fn update<T>(
             let (value, more) = transition(desk, now)?;
             notices.extend(more);
             next_deadline = desk.next_deadline();
-            Ok::<_, DeskError>((value, notices))
+            let offers = external.offers_in(site, desk, &notices);
+            Ok::<_, DeskError>((value, notices, offers))
         },
-        |(_, notices)| external.events_to_store(site, notices),
+        |(_, notices, offers)| {
+            if !external.has(site) {
+                return Box::pin(std::future::ready(Ok(None)));
+            }
+            let (notices, offers) = (notices.clone(), offers.clone());
+            Box::pin(async move {
+                external
+                    .events_to_store(state, site, &notices, &offers)
+                    .await
+            })
+        },
     )
     .await
+    .map(|outcome| outcome.map(|(value, notices, _)| (value, notices)))
     .map_err(|e| match e {
         desk_store::DeskStoreError::Store(err) => ApiError::from(err),
         desk_store::DeskStoreError::Busy(_) => ApiError::new(

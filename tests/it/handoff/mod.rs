@@ -4,7 +4,8 @@
 //! desks (webhook.rs; over HTTPS: webhook_tls.rs; a message and its outbox item in one
 //! write: webhook_messages.rs; for the agent who has the chat when it is stored, a transfer
 //! racing it: webhook_transfer_race.rs; without conflicts between chats:
-//! webhook_concurrent_messages.rs), long transcripts (transcript.rs); the supervisors' view of
+//! webhook_concurrent_messages.rs; the contract as a contact centre meets it: refusals, agent
+//! logins, the transcript before the offer: webhook_contract.rs), long transcripts (transcript.rs); the supervisors' view of
 //! the queues (queues.rs); the report of finished
 //! jobs (job_report.rs; on a long trimmed log, on sled and Redis: job_report_log.rs; the
 //! summary's filters and CSV: job_summary.rs); the security catalogue's agent-side rows
@@ -52,6 +53,7 @@ mod typing;
 mod visitor_side;
 mod webhook;
 mod webhook_concurrent_messages;
+mod webhook_contract;
 mod webhook_messages;
 mod webhook_tls;
 mod webhook_transfer_race;

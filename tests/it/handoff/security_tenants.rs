@@ -261,13 +261,13 @@ async fn a_sites_webhook_commands_cannot_name_another_sites_operator() {
     let dora = add_operator_on(&app, "demo", "dora", "agent").await;
     add_operator_on(&app, SHOP, "sol", "agent").await;
     let ready = json!({"command": "set_state", "state": "ready"});
+    // Refused on arrival, as an agent who is not an operator of the site: 422 unknown_agent.
     for agent in [dora.as_str(), "dora"] {
         assert_eq!(
             post_command(&app, SHOP, &json!({"agent": agent, "command": ready})).await,
-            202
+            422
         );
     }
-    // Commands are applied in order: once sol is at the shop's desk, dora's were handled.
     assert_eq!(
         post_command(&app, SHOP, &json!({"agent": "sol", "command": ready})).await,
         202

@@ -238,7 +238,8 @@ fn inbound(command: &Value) -> Inbound {
     serde_json::from_value(json!({"agent": "ext-ada", "command": command})).unwrap()
 }
 
-/// The items of the demo site's outbox, in seq order.
+/// The items of the demo site's outbox, in seq order, but the transcript sent with an offer
+/// (the conversation before the handoff).
 async fn outbox_items(state: &AppState) -> Vec<Value> {
     let entries = state
         .store
@@ -247,7 +248,9 @@ async fn outbox_items(state: &AppState) -> Vec<Value> {
         .unwrap();
     entries
         .iter()
-        .map(|e| serde_json::from_slice::<Value>(&e.body).unwrap()["item"].clone())
+        .map(|e| serde_json::from_slice::<Value>(&e.body).unwrap())
+        .filter(|entry| entry["transcript"] != true)
+        .map(|entry| entry["item"].clone())
         .collect()
 }
 
