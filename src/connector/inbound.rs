@@ -91,11 +91,15 @@ pub struct CommandRefusal {
 /// passes may still be refused when it is applied (then the contact centre gets a
 /// `command_refused` item).
 pub trait CommandCheck: Send + Sync + std::fmt::Debug {
-    /// Checks `inbound` for `site`.
+    /// Checks `inbound` for `site`. `settled`: no command received before it on this node
+    /// is still waiting to be applied. When one is, the desk as it stands is not the one
+    /// this command will meet (an `accept` still queued makes the `send` right behind it
+    /// valid), so only what queued commands cannot change is checked.
     fn check<'a>(
         &'a self,
         site: &'a str,
         inbound: &'a Inbound,
+        settled: bool,
     ) -> BoxFuture<'a, Result<(), CommandRefusal>>;
 }
 

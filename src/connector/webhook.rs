@@ -35,6 +35,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -175,6 +176,8 @@ pub struct WebhookConnector {
     erasures: std::sync::atomic::AtomicU64,
     /// The logins of the site's operators by id (`logins.rs`).
     logins: Logins,
+    /// Commands queued on this node and not applied yet ([`WebhookConnector::applied`]).
+    unapplied: std::sync::atomic::AtomicUsize,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -226,6 +229,7 @@ impl WebhookConnector {
             attempt_gate: tokio::sync::Mutex::new(()),
             erasures: std::sync::atomic::AtomicU64::new(0),
             logins: Logins::new(site),
+            unapplied: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -375,13 +379,17 @@ impl WebhookConnector {
             tracing::debug!(site = %self.site, agent = %command.inbound.agent, "duplicate webhook command dropped");
             return Ok(Received::Duplicate);
         }
+        let settled = self.unapplied.load(Ordering::SeqCst) == 0;
         if let Some(check) = check
-            && let Err(refusal) = check.check(&self.site, &command.inbound).await
+            && let Err(refusal) = check.check(&self.site, &command.inbound, settled).await
         {
             self.replay.release(&key).await;
             return Err(InboundError::Refused(refusal));
         }
+        // Counted before it can be taken, so that its `applied` never comes first.
+        self.unapplied.fetch_add(1, Ordering::SeqCst);
         if let Err(err) = self.queue.push(command) {
+            self.applied();
             self.replay.release(&key).await;
             return Err(err);
         }
@@ -389,9 +397,23 @@ impl WebhookConnector {
     }
 
     /// The next queued command with its `id` (what `next_command` yields, with the id);
-    /// `None` once the connector is closed and drained.
+    /// `None` once the connector is closed and drained. Call [`WebhookConnector::applied`]
+    /// once it was applied (or refused).
     pub async fn next_queued(&self) -> Option<Queued> {
         self.queue.next().await
+    }
+
+    /// How many commands were queued on this node and not applied yet.
+    pub fn unapplied(&self) -> usize {
+        self.unapplied.load(Ordering::SeqCst)
+    }
+
+    /// A command taken with [`WebhookConnector::next_queued`] was applied or refused: the
+    /// commands received after it are checked on the desk as it stands once none is left.
+    pub fn applied(&self) {
+        let _ = self
+            .unapplied
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
     }
 
     /// Stops the connector: deliveries fail with `Closed`, the endpoint answers 503, and

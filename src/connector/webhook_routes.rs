@@ -383,6 +383,7 @@ mod tests {
             &'a self,
             _site: &'a str,
             inbound: &'a Inbound,
+            _settled: bool,
         ) -> staffetta_handoff::connector::BoxFuture<'a, Result<(), super::super::CommandRefusal>>
         {
             let refused = inbound.command == AgentCommand::Logout;

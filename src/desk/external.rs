@@ -181,6 +181,7 @@ impl ExternalDesks {
                         return;
                     };
                     super::external_commands::apply_queued(&state, &site, queued).await;
+                    connector.applied();
                 }
             });
         }

@@ -7,7 +7,9 @@
 //!   it stands (the agent logged in first for a `set_state`, as when it is applied): an offer,
 //!   job or chat the desk does not have for that agent, a pause reason the site does not have,
 //!   or a command the state does not allow is answered at once with a 4xx and nothing is
-//!   queued ([`refusal_status`]).
+//!   queued ([`refusal_status`]). The desk is tried only when no command received before on
+//!   this node is still waiting to be applied: one that is (an `accept`) may make this one
+//!   (a `send` right behind it) valid, so a contact centre may post commands back to back.
 //! - When applied ([`apply_queued`]): what still fails (the desk changed since the check: the
 //!   offer was taken meanwhile, the visitor left, a store error) is stored in the site's
 //!   outbox as a `command_refused` item for the agent, with the command's `id`, its name and
@@ -49,8 +51,9 @@ impl CommandCheck for DeskCheck {
         &'a self,
         site: &'a str,
         inbound: &'a Inbound,
+        settled: bool,
     ) -> BoxFuture<'a, Result<(), CommandRefusal>> {
-        Box::pin(check_on_arrival(&self.state, site, inbound))
+        Box::pin(check_on_arrival(&self.state, site, inbound, settled))
     }
 }
 
@@ -88,11 +91,13 @@ fn unavailable(err: &dyn std::fmt::Display) -> CommandRefusal {
     )
 }
 
-/// What can be known of `inbound` when it arrives (see the module doc).
+/// What can be known of `inbound` when it arrives (see the module doc); the desk only when
+/// the commands before it were applied (`settled`).
 async fn check_on_arrival(
     state: &AppState,
     site: &str,
     inbound: &Inbound,
+    settled: bool,
 ) -> Result<(), CommandRefusal> {
     let operator = match external_operator(state, site, inbound.agent.as_str()).await {
         Ok(operator) => operator,
@@ -109,6 +114,9 @@ async fn check_on_arrival(
                 format!("A message has 1 to {MAX_AGENT_MESSAGE_CHARS} characters."),
             ));
         }
+    }
+    if !settled {
+        return Ok(());
     }
     let mut desk = site_desk::read(state, site)
         .await

@@ -155,6 +155,21 @@ async fn queued(app: &TestApp, id: &str, agent: &str, what: Value) {
     assert_eq!((status, &answer), (202, &json!({ "status": "queued" })));
 }
 
+/// Waits until the node applied every command it queued: the next one is checked on the
+/// desk as it stands.
+async fn settled(app: &TestApp) {
+    let connector = app.state.agents.external.connector("demo").unwrap().clone();
+    wait_for(
+        "the queued commands applied",
+        Duration::from_secs(5),
+        || {
+            let done = connector.unapplied() == 0;
+            async move { done.then_some(()) }
+        },
+    )
+    .await;
+}
+
 /// `ext-ada` ready and offered a visitor's chat: (visitor, offer id, chat id).
 async fn offered(
     app: &TestApp,
@@ -193,6 +208,7 @@ async fn commands_that_can_be_checked_on_arrival_are_refused_at_once_and_not_que
 
     queued(&app, "ready-1", "ext-ada", ready).await;
     centre.event("LOGGEDIN").await;
+    settled(&app).await;
     let refused = [
         (
             json!({"command": "send", "conversation": "c-nobody", "text": "Hello?"}),
@@ -288,6 +304,51 @@ async fn a_queued_command_the_desk_refuses_later_comes_back_as_a_command_refused
     assert!(
         started["seq"].as_u64() < refused["seq"].as_u64(),
         "the refusal follows what the accept did"
+    );
+}
+
+#[tokio::test]
+async fn a_command_posted_right_behind_the_one_that_makes_it_valid_is_queued_and_applied() {
+    let centre = Centre::default();
+    let (app, gate) = node(&centre).await;
+    let (visitor, offer, chat) = offered(&app, &centre).await;
+    // The accept is held in its desk write: the chat is not Ada's yet when the greeting
+    // arrives, but it will be when the greeting is applied, right after the accept.
+    gate.observer().armed.store(true, Ordering::SeqCst);
+    queued(
+        &app,
+        "accept-1",
+        "ext-ada",
+        json!({"command": "accept", "offer": offer}),
+    )
+    .await;
+    tokio::time::timeout(Duration::from_secs(10), gate.observer().held.notified())
+        .await
+        .expect("the accept reached its desk write");
+    let greet = json!({"command": "send", "conversation": chat, "text": "Hi, I am Ada."});
+    queued(&app, "greet-1", "ext-ada", greet).await;
+    gate.observer().open();
+    centre
+        .delivered("the greeting", |item| item["text"] == "Hi, I am Ada.")
+        .await;
+    wait_for(
+        "the greeting at the visitor",
+        Duration::from_secs(5),
+        || async {
+            let events = super::console::visitor_events(&visitor, 0).await;
+            events
+                .iter()
+                .find(|e| e["from"] == "agent" && e.to_string().contains("Hi, I am Ada."))
+                .cloned()
+        },
+    )
+    .await;
+    assert!(
+        !centre
+            .bodies()
+            .iter()
+            .any(|d| d["item"]["kind"] == "command_refused"),
+        "nothing was refused"
     );
 }
 
