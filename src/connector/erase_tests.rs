@@ -12,7 +12,8 @@ use staffetta_handoff::event::{AgentEvent, EventName, JobState};
 use staffetta_handoff::{ConversationId, OfferId, ResourceId};
 
 use super::erase::erase_conversation;
-use super::outbox::OutboxEntry;
+use super::item::{CommandRefused, EdgeItem, ForAgent, Item};
+use super::outbox::{ERASED, OutboxEntry};
 use super::webhook::WebhookConnector;
 use super::webhook_tests::{NOW_MS, Receiver, SECRET, agent, serve};
 use crate::config::WebhookSettings;
@@ -266,4 +267,39 @@ async fn an_end_event_stripped_while_its_attempts_fail_goes_out_as_stripped() {
         assert_eq!(body["item"]["event"], "JOBFINISHED");
         assert_eq!(body["item"].get("reason"), None, "{body}");
     }
+}
+
+#[tokio::test]
+async fn the_transcript_and_the_offer_with_its_summary_are_erased_and_a_refusal_is_kept() {
+    let receiver = Receiver::default();
+    let (node, store, _dir) = node(&receiver).await;
+    let transcript = ForAgent {
+        transcript: true,
+        ..ForAgent::desk(agent(), message("c1", "I live at Via Roma 1"))
+    };
+    let popup = ForAgent {
+        summary: Some("Visitor: I live at Via Roma 1".to_owned()),
+        ..ForAgent::desk(agent(), Outbound::Event(job_event("c1", EventName::Popup)))
+    };
+    let refusal = ForAgent {
+        agent: agent(),
+        item: Item::Edge(EdgeItem::CommandRefused(CommandRefused {
+            id: Some("send-1".to_owned()),
+            command: "send".to_owned(),
+            code: "not_your_conversation".to_owned(),
+            message: "conversation c1 is not online with this agent".to_owned(),
+        })),
+        summary: None,
+        transcript: false,
+    };
+    for item in [&transcript, &popup, &refusal] {
+        node.record_item(item).await.unwrap();
+    }
+    let erased = erase_conversation(&store, Some(&node), "demo", "c1").await;
+    assert_eq!(erased.unwrap(), 2, "the transcript's message and the offer");
+    let stored = node.outbox().read(0, 10).await.unwrap();
+    assert_eq!(stored[0].body.as_ref(), ERASED);
+    assert_eq!(stored[1].body.as_ref(), ERASED);
+    let kept: OutboxEntry = serde_json::from_slice(&stored[2].body).unwrap();
+    assert_eq!(kept.item, refusal.item, "a refusal holds no visitor data");
 }
