@@ -30,8 +30,10 @@ pub enum ConversationStatus {
 pub struct QueueStatus {
     /// 1-based position among the conversations waiting for the same resource.
     pub position: u32,
-    /// Estimated wait in seconds.
-    pub estimated_wait_s: u32,
+    /// Estimated wait in seconds; `None` when nobody could be offered the conversation now
+    /// (everyone who could take it rejected it, is paused or away).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_wait_s: Option<u32>,
 }
 
 /// A conversation at the desk.

@@ -12,7 +12,10 @@
 //! - Estimated wait: `ceil(position x average handle time / ready slots)`, where the
 //!   average is over the resource's last N handle times (accept to JOBFINISHED, wrap-up
 //!   included) or the configured default before any sample exists, and ready slots is the
-//!   summed capacity of connected Ready agents serving the resource (at least 1).
+//!   summed capacity of the connected Ready agents who could be offered this very
+//!   conversation (they serve the resource and did not reject it; only the named agent of
+//!   a transfer to a person). Without any such slot there is no estimate: nobody could be
+//!   offered the conversation now, so any number would be made up.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -53,12 +56,24 @@ pub(crate) fn pick_agent<'a>(
         .map(|agent| agent.profile().id())
 }
 
-/// Summed capacity of connected Ready agents who serve `resource`.
-pub(crate) fn ready_slots(resource: &Resource, agents: &BTreeMap<AgentId, Agent>) -> u32 {
+/// Summed capacity of the connected Ready agents who could be offered `conversation` of
+/// `resource`: the agent it was transferred to, or those who serve the resource and did
+/// not reject it (nor hand it away).
+pub(crate) fn ready_slots_for(
+    conversation: &Conversation,
+    resource: &Resource,
+    agents: &BTreeMap<AgentId, Agent>,
+) -> u32 {
     agents
         .values()
         .filter(|a| a.state() == AgentState::Ready && a.disconnected_at().is_none())
-        .filter(|a| resource.served_by(a.profile().skills()))
+        .filter(|a| match conversation.target_agent() {
+            Some(target) => target == a.profile().id(),
+            None => {
+                resource.served_by(a.profile().skills())
+                    && !conversation.declined_by().contains(a.profile().id())
+            }
+        })
         .map(|a| u32::from(a.profile().capacity()))
         .sum()
 }
@@ -85,11 +100,12 @@ pub(crate) fn anyone_logged_in_could_take(
     })
 }
 
-/// Estimated wait in seconds for the visitor at `position` (1 = next).
-pub fn estimated_wait_s(position: u32, average_handle_s: u32, ready_slots: u32) -> u32 {
+/// Estimated wait in seconds for the visitor at `position` (1 = next); `None` without a
+/// ready slot (nobody could be offered the conversation now).
+pub fn estimated_wait_s(position: u32, average_handle_s: u32, ready_slots: u32) -> Option<u32> {
     let total = u64::from(position) * u64::from(average_handle_s);
-    let slots = u64::from(ready_slots.max(1));
-    u32::try_from(total.div_ceil(slots)).unwrap_or(u32::MAX)
+    let slots = u64::from(ready_slots);
+    (slots > 0).then(|| u32::try_from(total.div_ceil(slots)).unwrap_or(u32::MAX))
 }
 
 /// The most recent handle times of one resource, in seconds.
@@ -122,17 +138,17 @@ mod tests {
 
     #[test]
     fn the_estimate_shares_the_queue_among_ready_slots() {
-        assert_eq!(estimated_wait_s(1, 120, 2), 60);
-        assert_eq!(estimated_wait_s(3, 120, 2), 180);
-        assert_eq!(estimated_wait_s(1, 100, 3), 34, "rounded up");
+        assert_eq!(estimated_wait_s(1, 120, 2), Some(60));
+        assert_eq!(estimated_wait_s(3, 120, 2), Some(180));
+        assert_eq!(estimated_wait_s(1, 100, 3), Some(34), "rounded up");
         assert_eq!(
             estimated_wait_s(2, 60, 0),
-            120,
-            "no ready slot counts as one"
+            None,
+            "no ready slot, no estimate"
         );
         assert_eq!(
             estimated_wait_s(u32::MAX, u32::MAX, 1),
-            u32::MAX,
+            Some(u32::MAX),
             "saturates"
         );
     }

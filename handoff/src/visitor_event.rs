@@ -40,8 +40,10 @@ pub enum VisitorEvent {
     QueueUpdate {
         /// 1-based position among the conversations waiting for the same resource.
         position: u32,
-        /// Estimated wait, from recent handling times.
-        estimated_wait_s: u32,
+        /// Estimated wait, from recent handling times; absent when nobody could be offered
+        /// the conversation now (no estimate rather than a made-up one).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimated_wait_s: Option<u32>,
     },
     /// An agent accepted the conversation.
     AgentJoined {
@@ -100,9 +102,16 @@ mod tests {
             (
                 VisitorEvent::QueueUpdate {
                     position: 2,
-                    estimated_wait_s: 90,
+                    estimated_wait_s: Some(90),
                 },
                 json!({ "type": "queue_update", "position": 2, "estimated_wait_s": 90 }),
+            ),
+            (
+                VisitorEvent::QueueUpdate {
+                    position: 1,
+                    estimated_wait_s: None,
+                },
+                json!({ "type": "queue_update", "position": 1 }),
             ),
             (
                 VisitorEvent::AgentJoined {

@@ -163,7 +163,7 @@ pub async fn apply_event(
         } => (
             EventKind::QueueUpdate {
                 position,
-                estimated_wait_s: u64::from(estimated_wait_s),
+                estimated_wait_s: estimated_wait_s.map(u64::from),
             },
             None,
         ),

@@ -30,8 +30,10 @@ pub enum HandoffAnswer {
     Queued {
         /// 1 = next.
         position: u32,
-        /// Estimated seconds until an agent joins.
-        estimated_wait_s: u32,
+        /// Estimated seconds until an agent joins; absent when nobody could be offered the
+        /// conversation now.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        estimated_wait_s: Option<u32>,
     },
     /// Offered to an agent right away.
     Offered,
@@ -131,7 +133,7 @@ pub async fn request(
             // conversation at once: first in line, no wait expected.
             let next = EventKind::QueueUpdate {
                 position: 1,
-                estimated_wait_s: 0,
+                estimated_wait_s: Some(0),
             };
             append(state, &record.conversation_id, vec![next], None).await?;
             HandoffAnswer::Offered

@@ -193,7 +193,18 @@ impl Desk {
         let position = u32::try_from(position)
             .unwrap_or(u32::MAX)
             .saturating_add(1);
-        Some(self.estimate(&target.resource, position))
+        let slots = self
+            .resources
+            .get(&target.resource)
+            .map_or(0, |r| routing::ready_slots_for(target, r, &self.agents));
+        Some(QueueStatus {
+            position,
+            estimated_wait_s: routing::estimated_wait_s(
+                position,
+                self.average_handle_time_s(&target.resource),
+                slots,
+            ),
+        })
     }
 
     /// The average handle time of a resource used for estimates, in seconds.
@@ -202,21 +213,6 @@ impl Desk {
             .get(resource)
             .and_then(HandleTimes::average_s)
             .unwrap_or(self.config.default_handle_time_s)
-    }
-
-    fn estimate(&self, resource: &ResourceId, position: u32) -> QueueStatus {
-        let slots = self
-            .resources
-            .get(resource)
-            .map_or(0, |r| routing::ready_slots(r, &self.agents));
-        QueueStatus {
-            position,
-            estimated_wait_s: routing::estimated_wait_s(
-                position,
-                self.average_handle_time_s(resource),
-                slots,
-            ),
-        }
     }
 
     fn agent_or_err(&self, agent: &AgentId) -> Result<&Agent, DeskError> {

@@ -50,25 +50,28 @@ impl Desk {
 
     /// Sends `queue_update` to every waiting visitor whose position or estimate changed.
     fn tell_queue_positions(&mut self, notices: &mut Vec<Notice>) {
-        // Slots and average handle time per resource, computed once.
-        let basis: BTreeMap<ResourceId, (u32, u32)> = self
+        // The average handle time per resource, computed once.
+        let averages: BTreeMap<ResourceId, u32> = self
             .resources
-            .iter()
-            .map(|(id, r)| {
-                let slots = routing::ready_slots(r, &self.agents);
-                (id.clone(), (self.average_handle_time_s(id), slots))
-            })
+            .keys()
+            .map(|id| (id.clone(), self.average_handle_time_s(id)))
             .collect();
         let mut positions: BTreeMap<ResourceId, u32> = BTreeMap::new();
-        let order: Vec<(ConversationId, ResourceId)> =
+        let order: Vec<(ConversationId, ResourceId, u32)> =
             routing::waiting_in_order(&self.conversations)
                 .into_iter()
-                .map(|c| (c.id.clone(), c.resource.clone()))
+                .map(|c| {
+                    let slots = self
+                        .resources
+                        .get(&c.resource)
+                        .map_or(0, |r| routing::ready_slots_for(c, r, &self.agents));
+                    (c.id.clone(), c.resource.clone(), slots)
+                })
                 .collect();
-        for (conversation, resource) in order {
+        for (conversation, resource, slots) in order {
             let position = positions.entry(resource.clone()).or_insert(0);
             *position = position.saturating_add(1);
-            let (average, slots) = basis.get(&resource).copied().unwrap_or((0, 0));
+            let average = averages.get(&resource).copied().unwrap_or(0);
             let status = QueueStatus {
                 position: *position,
                 estimated_wait_s: routing::estimated_wait_s(*position, average, slots),

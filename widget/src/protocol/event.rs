@@ -101,8 +101,11 @@ pub enum EventKind {
     QueueUpdate {
         /// 1 = next.
         position: u32,
-        /// Estimated seconds until an agent joins.
-        estimated_wait_s: u64,
+        /// Estimated seconds until an agent joins (0: an agent is being offered the
+        /// conversation now); absent when nobody could be offered it now (everyone who could
+        /// take it rejected it, is paused or away), so no estimate is shown.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        estimated_wait_s: Option<u64>,
     },
     /// Nobody will answer now (outside office hours, nobody logged in, waited too long):
     /// the widget shows `text` and offers to leave a request.

@@ -34,8 +34,9 @@ fn offer_times_out_and_agent_is_forced_to_pause() {
         told(&notices, "c1"),
         [VisitorEvent::QueueUpdate {
             position: 1,
-            estimated_wait_s: 300
-        }]
+            estimated_wait_s: None
+        }],
+        "ada was the only one and is FORCED: no estimate"
     );
 
     // Back to ready: the conversation is offered again.

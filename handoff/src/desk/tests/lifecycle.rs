@@ -128,8 +128,9 @@ fn the_visitor_can_cancel_while_waiting_or_while_offered() {
         told(&notices, "c2"),
         [VisitorEvent::QueueUpdate {
             position: 1,
-            estimated_wait_s: 300
-        }]
+            estimated_wait_s: None
+        }],
+        "ada is paused: nobody could be offered c2 now, so there is no estimate"
     );
 
     ready(&mut desk, "ada", t(4));
@@ -304,7 +305,7 @@ fn agent_disconnect_requeues_after_grace() {
             },
             VisitorEvent::QueueUpdate {
                 position: 1,
-                estimated_wait_s: 300
+                estimated_wait_s: None
             }
         ]
     );
@@ -312,8 +313,9 @@ fn agent_disconnect_requeues_after_grace() {
         told(&notices, "older"),
         [VisitorEvent::QueueUpdate {
             position: 2,
-            estimated_wait_s: 600
-        }]
+            estimated_wait_s: None
+        }],
+        "nobody ready: no estimate"
     );
     assert!(desk.agent(&aid("ada")).is_none());
     assert_eq!(records(&notices)[0].outcome, JobOutcome::AgentLost);

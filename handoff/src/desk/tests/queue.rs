@@ -127,7 +127,7 @@ fn estimated_wait_uses_recent_handle_times() {
         outcome,
         RequestOutcome::Queued(crate::conversation::QueueStatus {
             position: 1,
-            estimated_wait_s: 90
+            estimated_wait_s: Some(90)
         })
     );
     let (_, notices) = ask(&mut desk, "w3", t(1002));
@@ -135,7 +135,7 @@ fn estimated_wait_uses_recent_handle_times() {
         told(&notices, "w3"),
         [VisitorEvent::QueueUpdate {
             position: 2,
-            estimated_wait_s: 180
+            estimated_wait_s: Some(180)
         }]
     );
     assert!(
@@ -152,7 +152,7 @@ fn estimated_wait_uses_recent_handle_times() {
         told(&notices, "w3"),
         [VisitorEvent::QueueUpdate {
             position: 1,
-            estimated_wait_s: 45
+            estimated_wait_s: Some(45)
         }]
     );
 }
@@ -214,4 +214,40 @@ fn a_max_wait_that_falls_due_when_an_offer_times_out_fires_in_the_same_tick() {
         }]
     );
     assert_eq!(desk.next_deadline(), None);
+}
+
+#[test]
+fn the_estimate_counts_only_agents_who_could_still_be_offered_the_chat() {
+    let mut desk = desk();
+    login(&mut desk, "ada", t(0));
+    login(&mut desk, "bob", t(1));
+    ask(&mut desk, "c1", t(10));
+    desk.reject(t(11), &aid("ada"), offer_of(&desk, "ada"))
+        .unwrap();
+    assert_eq!(offered_conversation(&desk, "bob"), Some(cid("c1")));
+    // Bob lets the offer time out (FORCED): ada rejected it, so nobody can be offered it
+    // now, and the visitor is not given a made-up wait.
+    let notices = desk.tick(t(11 + 60));
+    assert_eq!(
+        events_for(&notices, "bob"),
+        ["JOBFINISHED:timeout", "FORCED"]
+    );
+    assert_eq!(
+        told(&notices, "c1"),
+        [VisitorEvent::QueueUpdate {
+            position: 1,
+            estimated_wait_s: None
+        }]
+    );
+    assert_eq!(
+        desk.queue_status(&cid("c1")).unwrap().estimated_wait_s,
+        None
+    );
+    // A second conversation ada did not reject gets her slots in its estimate.
+    let (outcome, _) = ask(&mut desk, "c2", t(80));
+    assert_eq!(outcome, RequestOutcome::Offered, "ada may take c2");
+    // Bob is back: he did not reject c1, so he could be offered it.
+    let notices = ready(&mut desk, "bob", t(90));
+    assert_eq!(offered_conversation(&desk, "bob"), Some(cid("c1")));
+    assert!(told(&notices, "c1").is_empty(), "offered, not re-estimated");
 }
