@@ -50,6 +50,10 @@ pub struct Conversation {
     pub(crate) declined_by: BTreeSet<AgentId>,
     pub(crate) target_agent: Option<AgentId>,
     pub(crate) told: Option<QueueStatus>,
+    /// The edge found the visitor gone (no connection for the site's grace) during a live
+    /// chat: the chat goes on, but it never waits for an agent again.
+    #[serde(default)]
+    pub(crate) visitor_gone: bool,
 }
 
 impl Conversation {
@@ -106,6 +110,11 @@ impl Conversation {
             ConversationStatus::WithAgent { agent, .. } => Some(agent),
             ConversationStatus::Waiting => None,
         }
+    }
+
+    /// Whether the visitor was found gone during the live chat (and has not come back).
+    pub fn is_visitor_gone(&self) -> bool {
+        self.visitor_gone
     }
 
     /// Whether it waits in a queue.

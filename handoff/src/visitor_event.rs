@@ -84,6 +84,10 @@ pub enum VisitorEvent {
         /// Why.
         reason: ClosedReason,
     },
+    /// The conversation would wait for an agent again (a transfer, a lost agent) but its
+    /// visitor was found gone during the chat: the wait is cancelled at once, as for a
+    /// visitor who leaves while waiting, and the bot has the conversation again.
+    VisitorGone,
 }
 
 /// An `agent_typing` event without `typing` is a start.
@@ -154,6 +158,7 @@ mod tests {
                 },
                 json!({ "type": "queue_closed", "reason": "outside_hours" }),
             ),
+            (VisitorEvent::VisitorGone, json!({ "type": "visitor_gone" })),
         ];
         for (event, expected) in cases {
             assert_eq!(serde_json::to_value(&event).unwrap(), expected);

@@ -173,22 +173,15 @@ pub async fn apply_event(
             },
             None,
         ),
-        VisitorEvent::AgentLeft { display_name } => {
-            // Back in the queue (a transfer or a lost agent): the visitor may have closed
-            // every tab during the chat, so a look is due as when they first asked (before
-            // the event, so an open tab's lease comes after it).
-            if let Some(link) = link(state, id).await?
-                && let Ok((record, _)) = conversation::load(state, &link.session_id).await
-            {
-                super::visitor_presence::expect(state, &record.site, &link.session_id).await;
-            }
-            (
-                EventKind::AgentLeft {
-                    agent_name: display_name,
-                },
-                None,
-            )
-        }
+        // Back in the queue (a transfer or a lost agent). A visitor who closed every tab
+        // during the chat already has a look due (their lease was held through the chat),
+        // or was found gone and the desk cancels instead (`VisitorGone`).
+        VisitorEvent::AgentLeft { display_name } => (
+            EventKind::AgentLeft {
+                agent_name: display_name,
+            },
+            None,
+        ),
         VisitorEvent::AgentReconnecting { display_name } => (
             EventKind::AgentReconnecting {
                 agent_name: display_name,
@@ -210,14 +203,15 @@ pub async fn apply_event(
         VisitorEvent::ConversationEnded {
             by: EndedBy::Visitor,
         } => return Ok(()),
+        VisitorEvent::VisitorGone => {
+            let locale = locale_of(state, id).await?;
+            (
+                cancelled_entry(state, &locale, CancelReason::VisitorGone),
+                Some(Status::Bot),
+            )
+        }
         VisitorEvent::QueueClosed { reason } => {
-            let locale = match link(state, id).await? {
-                Some(link) => conversation::load(state, &link.session_id)
-                    .await
-                    .map(|(r, _)| r.locale)
-                    .unwrap_or_default(),
-                None => String::new(),
-            };
+            let locale = locale_of(state, id).await?;
             (
                 queue_closed_entry(state, &locale, reason, None),
                 Some(Status::Bot),
@@ -225,6 +219,17 @@ pub async fn apply_event(
         }
     };
     append(state, id, vec![entry], status).await.map(|_| ())
+}
+
+/// The locale of the conversation's session ("" when unknown: the default one).
+async fn locale_of(state: &AppState, conversation: &str) -> Result<String, ApiError> {
+    Ok(match link(state, conversation).await? {
+        Some(link) => conversation::load(state, &link.session_id)
+            .await
+            .map(|(r, _)| r.locale)
+            .unwrap_or_default(),
+        None => String::new(),
+    })
 }
 
 /// Appends entries to a conversation's log, optionally changing its session's status in

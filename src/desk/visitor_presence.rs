@@ -1,10 +1,10 @@
-//! Visitors who go away while waiting for an agent. A visitor who asked for a human and
-//! closed every tab should not stay queued (agents would be offered chats from people who
-//! are gone), but a reload or a tab on another node must keep the place in the queue.
+//! Visitors who go away during a handoff. A visitor who asked for a human and closed every
+//! tab should not stay queued (agents would be offered chats from people who are gone), but
+//! a reload or a tab on another node must keep the place in the queue.
 //!
-//! Only sessions waiting in handoff cost store writes here:
+//! Only sessions in handoff (waiting, or live with an agent) cost store writes here:
 //!
-//! - each visitor websocket of a waiting session keeps a lease in the store's ordered set
+//! - each visitor websocket of such a session keeps a lease in the store's ordered set
 //!   `visitor-sockets:{session}` (member = socket id, score = lease end), renewed by its
 //!   heartbeat ([`Lease`]); a long-poll or a message holds the member `poll` for the
 //!   poll's wait plus [`POLL_MARGIN_MS`] ([`keep`]);
@@ -13,12 +13,16 @@
 //!   `handoff.visitor_gone_s` (the request itself schedules one too, [`expect`]); closing
 //!   the last socket (no live lease left on any node) moves the look to now plus that grace.
 //! - the node timer ([`apply_due`], through [`super::timer`]) looks: with a live lease the
-//!   look moves to the latest lease end plus the grace; without one the wait is cancelled
-//!   ([`abandon`]), unless an agent has the conversation by now.
+//!   look moves to the latest lease end plus the grace; without one the desk is told
+//!   ([`abandon`], [`staffetta_handoff::Desk::visitor_gone`]): a waiting conversation is
+//!   cancelled, a live chat goes on but is cancelled instead of waiting again if it is
+//!   transferred or its agent is lost. A visitor who connects again clears that mark
+//!   ([`returned`]).
 //!
 //! The look lives in the store, so it survives a restart and any node may apply it; a node
 //! that dies leaves leases that simply run out.
 
+use staffetta_handoff::desk::VisitorGoneOutcome;
 use staffetta_handoff::{ConversationId, DeskError};
 
 use super::conversation_log::{CancelReason, append, cancelled_entry};
@@ -57,37 +61,41 @@ fn grace_ms(state: &AppState, site: &str) -> i64 {
     i64::from(seconds) * 1000
 }
 
-/// One visitor websocket's lease on its session's place in the queue, held only while the
-/// session waits for an agent.
+/// One visitor websocket's lease on its session's handoff (its place in the queue, then its
+/// live chat), held only while the session is in handoff.
 #[derive(Debug)]
 pub struct Lease {
     site: String,
     session_id: String,
+    conversation: String,
     member: String,
     held: bool,
 }
 
 impl Lease {
-    /// A lease not yet held, for a new socket of `session_id`.
-    pub fn new(site: &str, session_id: &str) -> Self {
+    /// A lease not yet held, for a new socket of `session_id` (conversation `conversation`).
+    pub fn new(site: &str, session_id: &str, conversation: &str) -> Self {
         Self {
             site: site.to_owned(),
             session_id: session_id.to_owned(),
+            conversation: conversation.to_owned(),
             member: uuid::Uuid::new_v4().simple().to_string(),
             held: false,
         }
     }
 
-    /// Whether the socket holds its lease (its session is waiting).
+    /// Whether the socket holds its lease (its session is in handoff).
     pub fn is_held(&self) -> bool {
         self.held
     }
 
-    /// Takes the lease (the session started waiting) or renews it (heartbeat). Taking it
+    /// Takes the lease (the session is in handoff) or renews it (heartbeat). Taking it
     /// also schedules a look at its end plus the grace, so a node that dies with the socket
-    /// still gets the visitor out of the queue. A store failure is logged: the worst outcome
+    /// still gets the visitor out of the queue, and tells the desk the visitor is back if
+    /// they had been found gone ([`returned`]). A store failure is logged: the worst outcome
     /// is a look that finds no lease and cancels the wait of a visitor still there.
     pub async fn hold(&mut self, state: &AppState) {
+        let taking = !self.held;
         let until = state.clock.now_ms().saturating_add(LEASE_MS);
         let store = state.store.as_ref();
         let result = async {
@@ -107,9 +115,12 @@ impl Lease {
             Ok(()) => self.held = true,
             Err(err) => tracing::warn!(error = %err, "visitor lease not renewed"),
         }
+        if taking {
+            returned(state, &self.site, &self.conversation).await;
+        }
     }
 
-    /// The session stopped waiting (an agent joined, the wait ended): the lease goes.
+    /// The session left the handoff (the wait or the chat ended): the lease goes.
     pub async fn release(&mut self, state: &AppState) {
         if !std::mem::take(&mut self.held) {
             return;
@@ -120,7 +131,7 @@ impl Lease {
         }
     }
 
-    /// The socket closed while waiting: the lease goes and, when no other connection of the
+    /// The socket closed during the handoff: the lease goes and, when no other connection of the
     /// session (on any node) holds a live one, the look moves to now plus the grace.
     pub async fn closed(mut self, state: &AppState) {
         if !self.held {
@@ -148,7 +159,7 @@ impl Lease {
     }
 }
 
-/// A long-poll or a message of a waiting session: the visitor is there for `wait_ms` plus
+/// A long-poll or a message of a session in handoff: the visitor is there for `wait_ms` plus
 /// [`POLL_MARGIN_MS`], and looked at again after the grace.
 pub async fn keep(state: &AppState, site: &str, session_id: &str, wait_ms: i64) {
     let until = state
@@ -184,24 +195,38 @@ pub async fn expect(state: &AppState, site: &str, session_id: &str) {
     }
 }
 
-/// A long-poll of `record`'s session: [`keep`] when it waits for an agent. Sessions with
-/// the bot cost nothing; in handoff the desk is read to tell waiting from a live chat.
+/// A long-poll of `record`'s session: [`keep`] when it is in handoff (sessions with the bot
+/// cost nothing), and the desk is told the visitor is back if they had been found gone.
 pub async fn polled(state: &AppState, session_id: &str, record: &SessionRecord, wait_ms: i64) {
-    if record.status != Status::Handoff || !is_waiting(state, record).await {
+    if record.status != Status::Handoff {
         return;
     }
     keep(state, &record.site, session_id, wait_ms).await;
+    returned(state, &record.site, &record.conversation_id).await;
 }
 
-/// Whether a session in handoff is still waiting (no agent has it). An unreadable desk
-/// counts as waiting: a lease too many is harmless.
-pub async fn is_waiting(state: &AppState, record: &SessionRecord) -> bool {
-    let Ok(conversation) = ConversationId::parse(&record.conversation_id) else {
-        return false;
+/// The visitor of a conversation in handoff is connected: if the desk had found them gone
+/// during a live chat, it forgets it (a later transfer waits for an agent again). The desk
+/// is only read (a node keeps its copy) unless it has the mark. Failures are logged: the
+/// worst outcome is a transfer that cancels the chat of a visitor who came back.
+pub async fn returned(state: &AppState, site: &str, conversation: &str) {
+    let Ok(conversation) = ConversationId::parse(conversation) else {
+        return;
     };
-    match super::site_desk::read(state, &record.site).await {
-        Ok(desk) => desk.owner_of(&conversation).is_none(),
-        Err(_) => true,
+    let marked = super::site_desk::read(state, site).await.is_ok_and(|desk| {
+        desk.conversation(&conversation)
+            .is_some_and(staffetta_handoff::conversation::Conversation::is_visitor_gone)
+    });
+    if !marked {
+        return;
+    }
+    let cleared = super::site_desk::update(state, site, |desk, _now| {
+        desk.visitor_back(&conversation);
+        Ok::<_, DeskError>(((), Vec::new()))
+    })
+    .await;
+    if let Err(err) = cleared {
+        tracing::warn!(code = err.code(), "a returning visitor was not recorded");
     }
 }
 
@@ -269,10 +294,11 @@ async fn look(state: &AppState, session_id: &str) -> Result<Option<i64>, ApiErro
     Ok(None)
 }
 
-/// The visitor went away while waiting for an agent: the wait is cancelled as the
-/// visitor's own "stop waiting" does (an offer is withdrawn, `handoff_cancelled` by
-/// `system`, reason `visitor_gone`), unless an agent has the conversation by now (a live
-/// chat keeps its own rules) or it is no longer in handoff. Returns whether it cancelled.
+/// The visitor went away during the handoff (no connection for the grace), as the desk is
+/// told ([`staffetta_handoff::Desk::visitor_gone`]): a waiting conversation is cancelled as
+/// the visitor's own "stop waiting" does (an offer is withdrawn, `handoff_cancelled` by
+/// `system`, reason `visitor_gone`); a live chat goes on, marked so that it is cancelled
+/// rather than waiting again. Returns whether the wait was cancelled.
 pub async fn abandon(state: &AppState, session_id: &str) -> Result<bool, ApiError> {
     let (record, _) = crate::visitor::conversation::load(state, session_id).await?;
     if record.status != Status::Handoff {
@@ -281,10 +307,10 @@ pub async fn abandon(state: &AppState, session_id: &str) -> Result<bool, ApiErro
     let conversation =
         ConversationId::parse(&record.conversation_id).map_err(|e| ApiError::internal(&e))?;
     let outcome = super::site_desk::update(state, &record.site, |desk, now| {
-        if desk.owner_of(&conversation).is_some() {
-            return Ok((false, Vec::new()));
+        match desk.visitor_gone(now, &conversation)? {
+            VisitorGoneOutcome::Cancelled(notices) => Ok((true, notices)),
+            VisitorGoneOutcome::Marked => Ok((false, Vec::new())),
         }
-        Ok((true, desk.end_by_visitor(now, &conversation)?))
     })
     .await?;
     match outcome {
@@ -320,8 +346,8 @@ mod tests {
     #[test]
     fn every_session_has_its_own_lease_set_and_every_socket_its_own_member() {
         assert_ne!(leases("a"), leases("b"));
-        let one = Lease::new("demo", "a");
-        let two = Lease::new("demo", "a");
+        let one = Lease::new("demo", "a", "c");
+        let two = Lease::new("demo", "a", "c");
         assert_ne!(one.member, two.member);
         assert_ne!(one.member, POLL_MEMBER);
         assert!(!one.is_held());

@@ -2,9 +2,10 @@
 //! connection limit), then one loop over client frames, conversation notices, a heartbeat
 //! and shutdown. Persisted events are read from the log by seq, so a reconnect with
 //! `resume {after}` replays exactly what was missed (G4), and on shutdown the socket closes
-//! with 1012 so the widget reconnects elsewhere. While the session waits for an agent the
-//! socket holds a [lease](crate::desk::visitor_presence) on its place in the queue, renewed
-//! by the heartbeat; closing the last one starts the grace after which the wait is cancelled.
+//! with 1012 so the widget reconnects elsewhere. While the session is in handoff (waiting
+//! for an agent or with one) the socket holds a [lease](crate::desk::visitor_presence) on
+//! it, renewed by the heartbeat; closing the last one starts the grace after which a wait is
+//! cancelled (a live chat goes on, but will not wait for an agent again).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,7 +22,7 @@ use staffetta_widget::protocol::{ClientFrame, Event, EventKind, Sender, ServerFr
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::app::AppState;
-use crate::desk::visitor_presence::{self, Lease};
+use crate::desk::visitor_presence::Lease;
 use crate::error::ApiError;
 use crate::limits::WsSlot;
 use crate::visitor::bus::Notice;
@@ -89,7 +90,7 @@ pub async fn upgrade(
         .on_upgrade(move |socket| {
             let connection = Connection {
                 state,
-                lease: Lease::new(&record.site, &session_id),
+                lease: Lease::new(&record.site, &session_id, &record.conversation_id),
                 session_id,
                 conversation: record.conversation_id.clone(),
                 cursor: None,
@@ -163,10 +164,7 @@ impl Connection {
         // Read after subscribing, it also finds a deletion whose notice came before that.
         let mut first = None;
         match conversation::load(&self.state, &self.session_id).await {
-            Ok((record, _))
-                if record.status == Status::Handoff
-                    && visitor_presence::is_waiting(&self.state, &record).await =>
-            {
+            Ok((record, _)) if record.status == Status::Handoff => {
                 self.lease.hold(&self.state).await;
             }
             Err(err) if err.code() == "session_not_found" => first = Some(erased(&mut out)),
@@ -438,7 +436,7 @@ impl Connection {
                     for event in events {
                         cursor = event.seq.unwrap_or(cursor);
                         if cursor > self.watch_from {
-                            waiting = waiting_after(&event.kind).or(waiting);
+                            waiting = in_handoff_after(&event.kind).or(waiting);
                         }
                         out.push(server_frame(&ServerFrame::Event { event }));
                     }
@@ -482,12 +480,13 @@ where
 }
 
 /// Whether the session waits for an agent after this event (`None`: the event says nothing).
-fn waiting_after(kind: &EventKind) -> Option<bool> {
+fn in_handoff_after(kind: &EventKind) -> Option<bool> {
     match kind {
-        // Queued, or back in the queue after a transfer or a lost agent.
-        EventKind::QueueUpdate { .. } | EventKind::AgentLeft { .. } => Some(true),
-        EventKind::AgentJoined { .. }
-        | EventKind::QueueClosed { .. }
+        // Queued, with an agent, or back in the queue after a transfer or a lost agent.
+        EventKind::QueueUpdate { .. }
+        | EventKind::AgentJoined { .. }
+        | EventKind::AgentLeft { .. } => Some(true),
+        EventKind::QueueClosed { .. }
         | EventKind::HandoffCancelled { .. }
         | EventKind::ConversationEnded { .. }
         | EventKind::SessionExpired { .. } => Some(false),

@@ -189,16 +189,19 @@ impl Desk {
                     .with_end_reason(DeskEndReason::AgentLost),
             );
             self.finish_job(now, agent, job, JobOutcome::AgentLost, None, notices);
-            if let Some(entry) = self.conversations.get_mut(&conversation) {
-                entry.requeue_at_front(now);
-                entry.told = None;
-            }
             notices.push_visitor(
                 &conversation,
                 VisitorEvent::AgentLeft {
                     display_name: display_name.clone(),
                 },
             );
+            if self.cancel_if_visitor_gone(&conversation, notices) {
+                continue;
+            }
+            if let Some(entry) = self.conversations.get_mut(&conversation) {
+                entry.requeue_at_front(now);
+                entry.told = None;
+            }
         }
         for job in self.jobs_in(agent, |phase| matches!(phase, JobPhase::Offline { .. })) {
             self.finish_job(now, agent, job, JobOutcome::AgentLost, None, notices);

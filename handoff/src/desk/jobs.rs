@@ -4,7 +4,8 @@
 //! offline: the agent is in wrap-up until they submit a disposition or the resource's
 //! wrap-up limit passes, then JOBFINISHED and the slot is free. A transfer ends the
 //! agent's part the same way (reason `transferred`) while the conversation waits at the
-//! front of the target queue, keeping its id and therefore its history at the edge.
+//! front of the target queue, keeping its id and therefore its history at the edge (unless
+//! its visitor was found gone during the chat: then the wait is cancelled at once).
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -115,6 +116,11 @@ impl Desk {
             .to_owned();
         let mut notices = Vec::new();
         self.close_online_job(now, agent, job, DeskEndReason::Transferred, &mut notices);
+        notices.push_visitor(conversation, VisitorEvent::AgentLeft { display_name });
+        if self.cancel_if_visitor_gone(conversation, &mut notices) {
+            self.settle(now, &mut notices);
+            return Ok(notices);
+        }
         if let Some(entry) = self.conversations.get_mut(conversation) {
             entry.requeue_at_front(now);
             entry.declined_by.insert(agent.clone());
@@ -127,7 +133,6 @@ impl Desk {
                 TransferTarget::Agent(other) => entry.target_agent = Some(other),
             }
         }
-        notices.push_visitor(conversation, VisitorEvent::AgentLeft { display_name });
         self.settle(now, &mut notices);
         Ok(notices)
     }

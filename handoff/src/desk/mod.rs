@@ -8,8 +8,8 @@
 //!
 //! The transitions live in sibling files by theme: requests (visitor side),
 //! offers (routing, accept, reject), jobs (end, wrap-up, transfer), agents (login, state,
-//! connection) and timers (deadlines and `tick`); `overview` is the read-only view of the
-//! queues a supervisor gets.
+//! connection), timers (deadlines and `tick`) and visitor_presence (a visitor found gone);
+//! `overview` is the read-only view of the queues a supervisor gets.
 
 mod agents;
 mod error;
@@ -21,6 +21,7 @@ mod overview;
 mod requests;
 mod settle;
 mod timers;
+mod visitor_presence;
 
 use std::collections::BTreeMap;
 
@@ -34,6 +35,7 @@ pub use jobs::TransferTarget;
 pub use notice::{JobOutcome, JobRecord, Notice};
 pub use overview::{LiveChat, QueueOverview, WaitingChat};
 pub use requests::{HandoffRequest, Presence, RequestOutcome};
+pub use visitor_presence::VisitorGoneOutcome;
 
 use crate::agent::{Agent, PauseReason};
 use crate::conversation::{Conversation, ConversationStatus, QueueStatus};

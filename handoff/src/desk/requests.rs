@@ -122,6 +122,7 @@ impl Desk {
                 declined_by: BTreeSet::new(),
                 target_agent: None,
                 told: None,
+                visitor_gone: false,
             },
         );
         let mut notices = Vec::new();

@@ -1,8 +1,9 @@
 //! Visitors who go away while waiting for an agent: after `handoff.visitor_gone_s` without a
 //! websocket or long-poll of their session the wait is cancelled (the offer to the agent is
 //! withdrawn, `handoff_cancelled` by `system`, reason `visitor_gone`); a reconnect within the
-//! grace keeps the place, and so does a tab on another node; a live chat is not touched;
-//! the deadline survives a restart.
+//! grace keeps the place, and so does a tab on another node; a live chat is not touched,
+//! but once it is transferred or requeued a visitor gone for the grace is not waited for
+//! (nor offered to anyone); the deadline survives a restart.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -391,8 +392,83 @@ async fn a_visitor_who_left_during_the_chat_leaves_the_queue_when_the_agent_is_l
     .await;
     app.advance(Duration::from_secs(21));
     logged_soon(&app, &visitor, "agent_left").await;
-    assert!(next_look(&app).await.is_some());
-    app.advance(Duration::from_secs(35 + GONE_S + 1));
+    // The visitor was found gone during the chat: no wait for a new agent, no look.
     let cancelled = logged_soon(&app, &visitor, "handoff_cancelled").await;
     assert_eq!(cancelled["reason"], "visitor_gone");
+    assert!(next_look(&app).await.is_none());
+    let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+        .await
+        .unwrap();
+    assert_eq!(desk.conversations().count(), 0);
+}
+
+#[tokio::test]
+async fn a_chat_transferred_after_its_visitor_left_is_cancelled_not_offered() {
+    let app = spawn(None).await;
+    let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
+    let mut bob = agent(&app, "bob", "agent").await;
+    // The visitor has no tab: the look the request scheduled finds them gone for the grace
+    // during the live chat, which goes on (the agent decides).
+    app.advance(Duration::from_secs(35 + GONE_S + 1));
+    wait_for("no look left", Duration::from_secs(5), || async {
+        next_look(&app).await.is_none().then_some(())
+    })
+    .await;
+    assert!(cancelled_soon(&app, &visitor).await.is_none());
+
+    // Ada hands the chat to Bob: nobody is there to wait for him.
+    ada.send(json!({"command": "transfer", "conversation": chat_id, "to": {"kind": "agent", "id": bob.id}})).await;
+    assert_eq!(
+        ada.until("CONNECTIONCLEARED").await["reason"],
+        "transferred"
+    );
+    let cancelled = logged_soon(&app, &visitor, "handoff_cancelled").await;
+    assert_eq!(cancelled["by"], "system");
+    assert_eq!(cancelled["reason"], "visitor_gone");
+    assert!(
+        !bob.gets_within("POPUP", Duration::from_millis(300)).await,
+        "Bob is not offered a chat whose visitor left"
+    );
+    let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+        .await
+        .unwrap();
+    let conversation = staffetta_handoff::ConversationId::parse(&chat_id).unwrap();
+    assert!(desk.conversation(&conversation).is_none());
+    // A visitor who comes back later finds the bot.
+    let reply = visitor.pick("profile").await;
+    assert!(
+        reply["output"]["generic"]
+            .to_string()
+            .contains("What's your name?")
+    );
+}
+
+#[tokio::test]
+async fn a_visitor_who_came_back_during_the_chat_is_transferred_as_usual() {
+    let app = spawn(None).await;
+    let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
+    let mut bob = agent(&app, "bob", "agent").await;
+    app.advance(Duration::from_secs(35 + GONE_S + 1));
+    wait_for("no look left", Duration::from_secs(5), || async {
+        next_look(&app).await.is_none().then_some(())
+    })
+    .await;
+    let conversation = staffetta_handoff::ConversationId::parse(&chat_id).unwrap();
+    let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+        .await
+        .unwrap();
+    assert!(desk.conversation(&conversation).unwrap().is_visitor_gone());
+    // The visitor opens the chat again: the desk forgets they were gone.
+    let _socket = visitor.socket(None).await;
+    wait_for("the visitor is back", Duration::from_secs(5), || async {
+        let desk = staffetta::desk::site_desk::read(&app.state, "demo")
+            .await
+            .unwrap();
+        (!desk.conversation(&conversation)?.is_visitor_gone()).then_some(())
+    })
+    .await;
+    ada.send(json!({"command": "transfer", "conversation": chat_id, "to": {"kind": "agent", "id": bob.id}})).await;
+    let popup = bob.until("POPUP").await;
+    assert_eq!(popup["chat_id"], chat_id.as_str());
+    assert!(cancelled_soon(&app, &visitor).await.is_none());
 }

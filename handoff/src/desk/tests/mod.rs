@@ -5,6 +5,7 @@ mod lifecycle;
 mod overview;
 mod queue;
 mod table;
+mod visitor_gone;
 
 use std::collections::BTreeSet;
 
