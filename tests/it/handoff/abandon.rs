@@ -230,9 +230,12 @@ async fn a_long_poll_keeps_the_place_and_stopping_it_leaves_the_queue_later() {
 async fn a_visitor_with_a_live_chat_is_not_taken_out_when_the_socket_closes() {
     let app = spawn(None).await;
     let (mut ada, visitor, _, chat_id) = live_chat(&app).await;
+    // The socket holds a lease during the live chat too; closing it starts the grace.
     let socket = visitor.socket(None).await;
+    lease_taken(&app).await;
     drop(socket);
-    // Long past every look the handoff request scheduled.
+    look_within_grace(&app).await;
+    // Long past every look.
     app.advance(Duration::from_secs(300));
     wait_for("no look left", Duration::from_secs(5), || async {
         next_look(&app).await.is_none().then_some(())
