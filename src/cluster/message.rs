@@ -9,6 +9,7 @@
 //! {"k":"erased","n":"<node>","c":"<conversation>"}\n
 //! {"k":"agent","n":"<node>","s":"<site>","a":"<agent>"}\n<the console frame>
 //! {"k":"site","n":"<node>","s":"<site>"}\n<the console frame>
+//! {"k":"queue_watchers","n":"<node>","s":"<site>"}\n<the console frame>
 //! ```
 //!
 //! The header never holds a raw newline (compact JSON escapes it inside strings), so the
@@ -73,6 +74,13 @@ pub enum Message {
         /// The frame's JSON text.
         frame: Arc<str>,
     },
+    /// A console frame for the consoles of a site's queue watchers (supervisors, admins).
+    QueueWatchers {
+        /// The site.
+        site: String,
+        /// The frame's JSON text.
+        frame: Arc<str>,
+    },
 }
 
 /// A message with the node that sent it.
@@ -110,6 +118,7 @@ enum Header {
     Erased { n: String, c: String },
     Agent { n: String, s: String, a: String },
     Site { n: String, s: String },
+    QueueWatchers { n: String, s: String },
 }
 
 /// Encodes `message` as sent by `node`.
@@ -158,6 +167,10 @@ pub fn encode(node: &NodeId, message: &Message) -> Vec<u8> {
         ),
         Message::Site { site, frame } => (
             Header::Site { n, s: site.clone() },
+            frame.as_bytes().to_vec(),
+        ),
+        Message::QueueWatchers { site, frame } => (
+            Header::QueueWatchers { n, s: site.clone() },
             frame.as_bytes().to_vec(),
         ),
     };
@@ -215,6 +228,13 @@ pub fn decode(bytes: &[u8]) -> Result<Envelope, DecodeError> {
         Header::Site { n, s } => (
             n,
             Message::Site {
+                site: s,
+                frame: frame(payload)?,
+            },
+        ),
+        Header::QueueWatchers { n, s } => (
+            n,
+            Message::QueueWatchers {
                 site: s,
                 frame: frame(payload)?,
             },
@@ -324,6 +344,19 @@ mod tests {
         assert!(matches!(
             round_trip(&site).message,
             Message::Site { ref site, frame: ref got } if site == "demo" && *got == frame
+        ));
+        let watchers = Message::QueueWatchers {
+            site: "demo".to_owned(),
+            frame: Arc::clone(&frame),
+        };
+        assert!(
+            String::from_utf8_lossy(&encode(&node(), &watchers)).starts_with(
+                "{\"k\":\"queue_watchers\",\"n\":\"0123456789abcdef\",\"s\":\"demo\"}\n"
+            )
+        );
+        assert!(matches!(
+            round_trip(&watchers).message,
+            Message::QueueWatchers { ref site, frame: ref got } if site == "demo" && *got == frame
         ));
     }
 

@@ -219,6 +219,9 @@ fn deliver(own: &NodeId, envelope: Envelope, bus: &Bus, connections: &AgentConne
         Message::Site { site, frame } => {
             connections.deliver_local_site(&site, &frame);
         }
+        Message::QueueWatchers { site, frame } => {
+            connections.deliver_local_queue_watchers(&site, &frame);
+        }
     }
     true
 }

@@ -113,7 +113,12 @@ async fn run(state: AppState, auth: AgentAuth, socket: WebSocket) {
     let operator = auth.operator.clone();
     let site = operator.site.as_str().to_owned();
     let agent = operator.id.as_str().to_owned();
-    let mut registration = state.agents.connections.register(&site, &agent);
+    // Supervisors and admins get `QUEUES` when the site's queues change.
+    let watches_queues = operator.permits(&operator.site, Action::SeeQueues).is_ok();
+    let mut registration = state
+        .agents
+        .connections
+        .register_as(&site, &agent, watches_queues);
     let socket_id = presence::socket_id(&state, registration.id);
     presence::alive(&state, &site, &agent, &socket_id).await;
     let (mut sink, mut stream) = socket.split();

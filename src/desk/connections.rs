@@ -4,6 +4,10 @@
 //! queue: a console that cannot keep up is disconnected (it reconnects and gets a fresh
 //! SNAPSHOT) instead of making the server buffer without limit.
 //!
+//! A socket registered as a queue watcher (a supervisor's or an admin's console) also gets
+//! the frames meant for those who may see the site's queues
+//! ([`AgentConnections::send_queue_watchers`]).
+//!
 //! Each socket may also have a token deadline (the warning before its access token expires,
 //! then the expiry): the node's timer calls [`AgentConnections::signal_token_deadlines`],
 //! which tells the sockets whose moment came ([`TOKEN_DUE`]).
@@ -40,6 +44,8 @@ struct Socket {
     frames: mpsc::Sender<Arc<str>>,
     /// When to send [`TOKEN_DUE`] (ms, node clock); cleared once sent.
     token_due_ms: Option<i64>,
+    /// Whether the operator may see the site's queues (supervisors and admins).
+    watches_queues: bool,
 }
 
 /// Live console sockets by (site, agent id). The default is local only (one node).
@@ -76,8 +82,14 @@ impl AgentConnections {
         Arc::as_ptr(&self.sockets) as usize
     }
 
-    /// Registers a new socket of `agent`.
+    /// Registers a new socket of `agent` (not a queue watcher).
     pub fn register(&self, site: &str, agent: &str) -> Registration {
+        self.register_as(site, agent, false)
+    }
+
+    /// Registers a new socket of `agent`; `watches_queues` when the operator may see the
+    /// site's queues, so that the socket gets [`AgentConnections::send_queue_watchers`].
+    pub fn register_as(&self, site: &str, agent: &str, watches_queues: bool) -> Registration {
         let (tx, rx) = mpsc::channel(QUEUE);
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -89,6 +101,7 @@ impl AgentConnections {
             id,
             frames: tx,
             token_due_ms: None,
+            watches_queues,
         });
         Registration {
             id,
@@ -169,6 +182,20 @@ impl AgentConnections {
         self.deliver_local_site(site, &text)
     }
 
+    /// Queues a frame for every queue watcher's console of `site` (supervisors and admins),
+    /// on this node and through the fan-out on the others; returns how many sockets on this
+    /// node got it.
+    pub fn send_queue_watchers(&self, site: &str, frame: &serde_json::Value) -> usize {
+        let text: Arc<str> = Arc::from(frame.to_string());
+        if self.fanout.is_enabled() {
+            self.fanout.publish(Message::QueueWatchers {
+                site: site.to_owned(),
+                frame: Arc::clone(&text),
+            });
+        }
+        self.deliver_local_queue_watchers(site, &text)
+    }
+
     /// Queues a frame for every socket of the agent, on this node and through the fan-out
     /// on the others; returns how many sockets on this node got it. A socket whose queue is
     /// full is dropped: its writer sees the channel close and disconnects.
@@ -226,6 +253,21 @@ impl AgentConnections {
         delivered
     }
 
+    /// Queues a frame for the queue watchers' consoles of `site` open on this node only.
+    pub(crate) fn deliver_local_queue_watchers(&self, site: &str, text: &Arc<str>) -> usize {
+        let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut delivered = 0;
+        for ((socket_site, _), list) in sockets.iter_mut() {
+            if socket_site == site {
+                list.retain(|socket| {
+                    !socket.watches_queues || socket.frames.try_send(Arc::clone(text)).is_ok()
+                });
+                delivered += list.iter().filter(|s| s.watches_queues).count();
+            }
+        }
+        delivered
+    }
+
     /// Queues a frame for the agent's sockets on this node only.
     pub(crate) fn deliver_local(&self, site: &str, agent: &str, text: &Arc<str>) -> usize {
         let mut sockets = self.sockets.lock().unwrap_or_else(PoisonError::into_inner);
@@ -256,6 +298,26 @@ mod tests {
         assert_eq!(&*a1.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
         assert_eq!(&*a2.frames.recv().await.unwrap(), r#"{"event":"PAUSE"}"#);
         assert!(b.frames.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn only_the_queue_watchers_of_the_site_get_their_frames() {
+        let (fanout, mut queue) = Fanout::queue_for_tests(4);
+        let connections = AgentConnections::with_fanout(fanout);
+        let mut boss = connections.register_as("demo", "boss", true);
+        let mut ada = connections.register("demo", "ada");
+        let mut other = connections.register_as("shop", "sam", true);
+        assert_eq!(
+            connections.send_queue_watchers("demo", &json!({"event": "QUEUES"})),
+            1
+        );
+        assert_eq!(&*boss.frames.recv().await.unwrap(), r#"{"event":"QUEUES"}"#);
+        assert!(ada.frames.try_recv().is_err());
+        assert!(other.frames.try_recv().is_err());
+        assert!(matches!(
+            queue.try_recv().unwrap(),
+            Message::QueueWatchers { ref site, .. } if site == "demo"
+        ));
     }
 
     #[tokio::test]

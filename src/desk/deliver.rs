@@ -5,6 +5,12 @@
 //! conversation's write ([`message_stored`]; the external connector got them in that
 //! write).
 //!
+//! When a batch changed the site's queues (a visitor waits or stops waiting, an offer is
+//! made or answered, a chat is accepted, ends or its after-chat work is done), the consoles
+//! of supervisors and admins on every node get a `QUEUES` frame after it
+//! ([`queues_changed`]), so their Queue panel reads `GET /api/v1/agent/queues` again at
+//! once instead of at its next poll.
+//!
 //! Notices are delivered in the order the desk returned them. A failed delivery is logged
 //! and the rest still go out: the desk state is already stored, a console that missed an
 //! event gets the truth from its next SNAPSHOT, and the visitor log write is retried by the
@@ -14,6 +20,7 @@ use serde_json::{Value, json};
 use staffetta_handoff::agent::{Agent, JobPhase};
 use staffetta_handoff::connector::{Author, Outbound};
 use staffetta_handoff::event::{AgentEvent, EventName};
+use staffetta_handoff::visitor_event::VisitorEvent;
 use staffetta_handoff::{AgentId, Notice};
 
 use super::{site_desk, visitor_side};
@@ -25,6 +32,7 @@ use crate::app::AppState;
 /// external desk (if any) with the desk's write: here they go to the consoles only.
 pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
     let roster_changed = notices.iter().any(changes_roster);
+    let queues_changed = notices.iter().any(changes_queues);
     for notice in notices {
         match notice {
             Notice::Agent { agent, event } => {
@@ -48,6 +56,44 @@ pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
     if roster_changed {
         push_roster(state, site).await;
     }
+    if queues_changed {
+        self::queues_changed(state, site);
+    }
+}
+
+/// Whether a notice changes what the queue overview shows: a visitor's place in a queue
+/// (waiting, told a new position, taken, gone), an offer made or answered, a chat accepted,
+/// ended (after-chat work begins) or finished. Typing and reconnecting notices do not.
+fn changes_queues(notice: &Notice) -> bool {
+    match notice {
+        Notice::Agent { event, .. } => matches!(
+            event.event,
+            EventName::JobScheduled
+                | EventName::JobStarted
+                | EventName::ConnectionCleared
+                | EventName::JobChanged
+                | EventName::JobFinished
+        ),
+        Notice::Visitor { event, .. } => !matches!(
+            event,
+            VisitorEvent::AgentTyping { .. }
+                | VisitorEvent::AgentReconnecting { .. }
+                | VisitorEvent::AgentReconnected { .. }
+        ),
+        Notice::JobFinished(_) => true,
+    }
+}
+
+/// Tells the consoles of the site's supervisors and admins, on every node, that the queues
+/// changed: `{"event": "QUEUES", "at": ms}`. The frame carries no overview (that stays the
+/// one answer of `GET /api/v1/agent/queues`, with the visitors' pages): the console reads
+/// it again.
+pub fn queues_changed(state: &AppState, site: &str) {
+    let at = crate::visitor::conversation::now(state).as_millisecond();
+    state
+        .agents
+        .connections
+        .send_queue_watchers(site, &json!({"event": "QUEUES", "at": at}));
 }
 
 /// Whether a notice changes an agent's roster entry: their state (login, ready, pause,

@@ -1,11 +1,13 @@
 // The Queue panel of supervisors and admins against the real server, in headless Debian
 // chromium: the demo admin and the demo agent sign in and pause; a visitor (over the real
 // visitor API, from a shop's cart page) asks for a human and waits. The admin's panel lists
-// them with their place in line, their page and a wait time that ticks, and the polite live
-// region says how many wait; the agent has no such panel. The agent is Ready: the panel
-// shows the offer pending for them; they accept: the chat is live under their name. The
-// admin reads its transcript read-only in a dialog, closes it with Escape and is back on
-// the button, where the keyboard focus stays when the next poll draws the list again.
+// them at once (the server pushes a QUEUES frame; the fallback poll is 30 s away) with their
+// place in line, their page and a wait time that ticks, and the polite live region says how
+// many wait; the agent has no such panel and gets no such frame. The agent is Ready: the
+// panel shows the offer pending for them; they accept: the chat is live under their name.
+// The admin reads its transcript read-only in a dialog, closes it with Escape and is back on
+// the button; the agent ends the chat: the list is drawn again with the chat under the
+// agent's after-chat work, and the keyboard focus stays on that chat's button.
 // axe-core reports no violation with a visitor waiting and with the dialog open.
 // Waits are for conditions only.
 import { after, before, test } from 'node:test';
@@ -45,10 +47,16 @@ test('an admin sees the waiting visitor, then the chat live under the agent, and
   const visitor = new HttpVisitor(server, `http://localhost:${new URL(server.url).port}`);
   await visitor.start('console-queue-visitor-1', 'https://shop.example/cart');
   await visitor.say('Where is my parcel?');
+  const pushesBefore = admin.desk.frames.filter((f) => f.event === 'QUEUES').length;
+  const asked = Date.now();
   assert.equal((await visitor.askForHuman()).outcome, 'queued');
 
+  // Pushed, not polled: the QUEUES frame comes and the line shows well before a poll would.
+  await until('a QUEUES frame', () => admin.desk.frames.filter((f) => f.event === 'QUEUES').length > pushesBefore, 5000);
   const waiting = panel.locator(`.queue-waiting li[data-chat="${visitor.chatId}"]`);
-  await waiting.waitFor();
+  await waiting.waitFor({ timeout: 5000 });
+  assert.ok(Date.now() - asked < 10_000, 'shown within seconds, the poll is every 30 s');
+  assert.equal(agent.desk.frames.some((f) => f.event === 'QUEUES'), false, 'agents get no QUEUES frame');
   assert.match(await waiting.textContent(), /Place 1 in line/);
   assert.match(await waiting.textContent(), /https:\/\/shop\.example\/cart/);
   await until('the live region counts the waiting visitor', async () => (
@@ -87,9 +95,17 @@ test('an admin sees the waiting visitor, then the chat live under the agent, and
   await admin.page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
   assert.equal(await read.evaluate((b) => b === document.activeElement), true, 'focus is back on the button');
-  // The next poll draws the list again; the keyboard focus stays on that chat's button.
-  await admin.page.waitForResponse((r) => r.url().endsWith('/api/v1/agent/queues'));
-  await until('the list is drawn again', () => read.evaluate((b) => b === document.activeElement));
+  // The agent ends the chat: pushed again, the chat is listed under their after-chat work,
+  // and the keyboard focus stays on that chat's button.
+  await agent.page.getByRole('button', { name: 'End chat' }).click();
+  await agent.desk.next('CONNECTIONCLEARED');
+  const wrapUp = panel.locator(`.queue-wrap-up li[data-chat="${visitor.chatId}"]`);
+  await wrapUp.waitFor({ timeout: 5000 });
+  await live.waitFor({ state: 'detached' });
+  assert.match(await wrapUp.textContent(), /Demo Agent/);
+  assert.match(await wrapUp.locator('.wait').textContent(), /^wrapping up for \d+:\d\d$/);
+  const wrapUpRead = wrapUp.getByRole('button', { name: 'Read the chat Demo Agent is wrapping up' });
+  await until('the focus follows the chat', () => wrapUpRead.evaluate((b) => b === document.activeElement));
 
   assert.deepEqual(admin.errors, []);
   assert.deepEqual(agent.errors, []);

@@ -33,7 +33,7 @@ pub use error::DeskError;
 pub use invariants::InvariantViolation;
 pub use jobs::TransferTarget;
 pub use notice::{JobOutcome, JobRecord, Notice};
-pub use overview::{LiveChat, QueueOverview, WaitingChat};
+pub use overview::{LiveChat, QueueOverview, WaitingChat, WrapUpChat};
 pub use requests::{HandoffRequest, Presence, RequestOutcome};
 pub use visitor_presence::VisitorGoneOutcome;
 

@@ -1,11 +1,12 @@
 //! What a supervisor sees of the desk: per resource (queue), the conversations waiting for
-//! a person, in the order they are served, with the agent an offer is pending for, and the
-//! conversations online with an agent. Derived from the desk as it is, nothing stored.
+//! a person, in the order they are served, with the agent an offer is pending for, the
+//! conversations online with an agent, and the agents' after-chat work. Derived from the
+//! desk as it is, nothing stored.
 //!
 //! A conversation whose offer is pending still waits from the visitor's point of view, so
 //! it is listed among the waiting ones (first: it is being served now), with `offered_to`
-//! and no position. After-chat work is the agent's, not the visitor's: a conversation that
-//! ended is no longer listed.
+//! and no position. After-chat work is the agent's job, listed under the queue the chat came
+//! through (a transferred chat may be waiting elsewhere at the same time).
 
 use std::collections::BTreeMap;
 
@@ -28,6 +29,8 @@ pub struct QueueOverview {
     pub waiting: Vec<WaitingChat>,
     /// Conversations online with an agent, the longest-running first.
     pub live: Vec<LiveChat>,
+    /// Agents' after-chat work on conversations of this queue, the oldest first.
+    pub wrap_up: Vec<WrapUpChat>,
 }
 
 /// A conversation waiting for a person.
@@ -53,6 +56,17 @@ pub struct LiveChat {
     /// The agent who has it.
     pub agent: AgentId,
     /// When the agent accepted it.
+    pub since: Timestamp,
+}
+
+/// A conversation that ended for an agent who is doing its after-chat work.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WrapUpChat {
+    /// The conversation.
+    pub conversation: ConversationId,
+    /// The agent writing the wrap-up.
+    pub agent: AgentId,
+    /// When the conversation ended for them (after-chat work began).
     pub since: Timestamp,
 }
 
@@ -95,6 +109,17 @@ impl Desk {
                 JobPhase::Offline { .. } => {}
             }
         }
+        for (agent_id, agent) in &self.agents {
+            for job in agent.jobs().values() {
+                if matches!(job.phase, JobPhase::Offline { .. }) {
+                    entry(&mut queues, &job.queue).wrap_up.push(WrapUpChat {
+                        conversation: job.conversation.clone(),
+                        agent: agent_id.clone(),
+                        since: job.ended_at.unwrap_or(job.offered_at),
+                    });
+                }
+            }
+        }
         for queue in queues.values_mut() {
             queue.waiting.sort_by(|a, b| {
                 (a.waiting_since, &a.conversation).cmp(&(b.waiting_since, &b.conversation))
@@ -119,6 +144,9 @@ impl Desk {
             queue
                 .live
                 .sort_by(|a, b| (a.since, &a.conversation).cmp(&(b.since, &b.conversation)));
+            queue
+                .wrap_up
+                .sort_by(|a, b| (a.since, &a.agent).cmp(&(b.since, &b.agent)));
         }
         queues
     }
@@ -140,5 +168,6 @@ fn queue(resource: ResourceId, name: Option<String>) -> QueueOverview {
         name,
         waiting: Vec::new(),
         live: Vec::new(),
+        wrap_up: Vec::new(),
     }
 }

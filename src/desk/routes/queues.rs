@@ -1,8 +1,9 @@
 //! `GET /api/v1/agent/queues`: the site's queues as supervisors and admins see them, per
 //! resource the conversations waiting for a person (since when, their place, the agent an
-//! offer is pending for, the visitor's page) and the ones online with an agent (who, since
-//! when). Derived from the stored desk ([`staffetta_handoff::Desk::overview`]), so every node
-//! answers the same; the console polls it.
+//! offer is pending for, the visitor's page), the ones online with an agent (who, since
+//! when) and the agents' after-chat work (who, since when). Derived from the stored desk
+//! ([`staffetta_handoff::Desk::overview`]), so every node answers the same; the console reads
+//! it again on every `QUEUES` frame ([`crate::desk::deliver`]) and polls it as a fallback.
 
 use axum::Json;
 use axum::extract::State;
@@ -90,11 +91,23 @@ pub(super) async fn queues(
                     })
                 })
                 .collect();
+            let wrap_up: Vec<Value> = queue
+                .wrap_up
+                .iter()
+                .map(|w| {
+                    json!({
+                        "chat_id": w.conversation.as_str(),
+                        "agent": agent(&desk, &w.agent),
+                        "since": w.since.as_millisecond(),
+                    })
+                })
+                .collect();
             json!({
                 "id": queue.resource.as_str(),
                 "name": queue.name.as_deref().unwrap_or(queue.resource.as_str()),
                 "waiting": waiting,
                 "live": live,
+                "wrap_up": wrap_up,
             })
         })
         .collect();

@@ -1,6 +1,10 @@
 //! The supervisor's view of the queues (`GET /api/v1/agent/queues`): a waiting visitor with
 //! their place and page, the offer pending for an agent, then the live chat under the
-//! agent's name; agents are refused; on Redis every node answers the same.
+//! agent's name, then its after-chat work; agents are refused; on Redis every node answers
+//! the same. Supervisors' consoles hear of every change at once (`QUEUES`), on every node;
+//! agents' consoles do not.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 
@@ -170,5 +174,82 @@ async fn on_redis_every_node_shows_the_supervisor_the_same_queues() {
     assert_eq!(
         queue_of(&through_a, &chat_id)["live"][0]["agent"]["display_name"],
         "ada"
+    );
+}
+
+/// Reads and drops the `QUEUES` frames the console has or gets within a moment.
+async fn drain_queues(console: &mut Console) {
+    while console
+        .gets_within("QUEUES", Duration::from_millis(200))
+        .await
+    {}
+}
+
+#[tokio::test]
+async fn a_supervisor_console_hears_at_once_that_a_visitor_waits_and_an_agent_console_does_not() {
+    let app = spawn_desk(10).await;
+    let mut boss = agent(&app, "boss", "supervisor").await;
+    boss.pause().await;
+    let (mut ada, visitor) = {
+        let mut ada = agent(&app, "ada", "agent").await;
+        ada.pause().await;
+        drain_queues(&mut boss).await;
+        let visitor = visitor_from_cart(&app).await;
+        assert_eq!(ask_for_human(&visitor).await["outcome"], "queued");
+        (ada, visitor)
+    };
+    let chat_id = visitor.started.conversation_id.clone();
+    let frame = boss.until("QUEUES").await;
+    assert!(frame["at"].as_i64().is_some(), "{frame}");
+    assert!(
+        !ada.gets_within("QUEUES", Duration::from_millis(300)).await,
+        "an agent's console is not told"
+    );
+
+    // Offered, accepted, ended: each step is told; the ended chat is listed under Ada's
+    // after-chat work.
+    drain_queues(&mut boss).await;
+    ada.send(json!({"command": "set_state", "state": "ready"}))
+        .await;
+    let offer = ada.offer().await;
+    boss.until("QUEUES").await;
+    ada.accept(&offer).await;
+    drain_queues(&mut boss).await;
+    ada.send(json!({"command": "end", "conversation": chat_id}))
+        .await;
+    ada.until("CONNECTIONCLEARED").await;
+    boss.until("QUEUES").await;
+    let (_, overview) = queues(&app, &boss.token).await;
+    let queue = queue_of(&overview, &chat_id);
+    assert_eq!(queue["live"], json!([]), "{overview}");
+    assert_eq!(queue["wrap_up"][0]["chat_id"], chat_id, "{overview}");
+    assert_eq!(
+        queue["wrap_up"][0]["agent"],
+        json!({"id": ada.id, "display_name": "ada"})
+    );
+    assert!(queue["wrap_up"][0]["since"].as_i64().is_some());
+}
+
+#[tokio::test]
+async fn on_redis_a_supervisor_on_one_node_hears_of_a_visitor_waiting_on_the_other() {
+    let Some(redis) = private_redis_or_skip("queues_push_two_nodes").await else {
+        return;
+    };
+    let (a, b) = crate::cluster::two_nodes(&redis).await;
+    let mut boss = agent(&a, "boss", "supervisor").await;
+    boss.pause().await;
+    let mut ada = agent(&b, "ada", "agent").await;
+    ada.pause().await;
+    drain_queues(&mut boss).await;
+    // The visitor asks on node B; the supervisor's console is on node A.
+    let visitor = visitor_from_cart(&b).await;
+    assert_eq!(ask_for_human(&visitor).await["outcome"], "queued");
+    boss.until("QUEUES").await;
+    let (_, overview) = queues(&a, &boss.token).await;
+    let chat_id = visitor.started.conversation_id.clone();
+    assert_eq!(queue_of(&overview, &chat_id)["waiting"][0]["position"], 1);
+    assert!(
+        !ada.gets_within("QUEUES", Duration::from_millis(300)).await,
+        "an agent's console is not told"
     );
 }

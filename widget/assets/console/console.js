@@ -268,6 +268,9 @@ function handleFrame(f) {
         conv.transcript.note(banned);
       }
       return undefined;
+    case 'QUEUES': // supervisors and admins: the site's queues changed
+      queues.refresh();
+      return undefined;
     case 'AGENTS':
       // A chat taken or ended changes the queues too: read them now, not at the next poll.
       queues.refresh();

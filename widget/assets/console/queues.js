@@ -1,15 +1,17 @@
 /*! Staffetta agent console: the Queue panel of supervisors and admins - per queue the
  * visitors waiting for a person (wait time ticking, place in line, the agent an offer is
- * pending for, the page they chat from) and the live chats under their agent, from
- * `GET /api/v1/agent/queues` (polled, and read again when the team roster changes), and a
+ * pending for, the page they chat from), the live chats under their agent and the agents'
+ * after-chat work, from `GET /api/v1/agent/queues` (read again at once on the websocket's
+ * `QUEUES` frame and when the team roster changes, polled slowly as a fallback), and a
  * read-only transcript of any of them. Apache-2.0. */
 import { t, timeOfDay } from './i18n.js';
 import { serverNow } from './net.js';
 import { Transcript } from './transcript.js';
 
 const $ = (id) => document.getElementById(id);
-/** How often the panel asks the server again while shown. */
-const POLL_MS = 5000;
+/** How often the panel asks the server again while shown, should a `QUEUES` frame be
+ * missed (the server pushes one on every change). */
+const POLL_MS = 30000;
 
 const el = (tag, cls, text) => {
   const node = document.createElement(tag);
@@ -35,6 +37,7 @@ export class QueuePanel {
     this.ticker = null;
     this.running = false;
     this.loading = null;
+    this.again = false; // a change came while loading: load once more after
     this.lastCounts = '';
     this.skewMs = 0; // server time - local time, from the answer's `at`
     this.dialog = $('transcript-dialog');
@@ -68,16 +71,23 @@ export class QueuePanel {
     if (this.dialog.open) this.dialog.close();
   }
 
-  /** Reads the queues now (a poll, the Refresh button, or a change of the roster). */
+  /** Reads the queues now (a `QUEUES` frame, a change of the roster, the Refresh button or
+   * a poll). Changes that come while a read is under way make one more read after it, so
+   * the last change is always shown. */
   refresh() {
     if (!this.running) return Promise.resolve();
-    if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = null;
-        clearTimeout(this.timer);
-        if (this.running) this.timer = setTimeout(() => this.refresh(), POLL_MS);
-      });
+    if (this.loading) {
+      this.again = true;
+      return this.loading;
     }
+    this.again = false;
+    this.loading = this.load().finally(() => {
+      this.loading = null;
+      clearTimeout(this.timer);
+      if (!this.running) return;
+      if (this.again) this.refresh();
+      else this.timer = setTimeout(() => this.refresh(), POLL_MS);
+    });
     return this.loading;
   }
 
@@ -166,6 +176,23 @@ export class QueuePanel {
     }
     if (!live.childElementCount) live.append(el('li', 'none', t('console-queues-no-live')));
     section.append(live);
+
+    section.append(el('h4', null, t('console-queues-wrap-up-heading', { count: (q.wrap_up || []).length })));
+    const wrapUp = el('ul', 'queue-list queue-wrap-up');
+    wrapUp.setAttribute('aria-label', t('console-queues-wrap-up-label', { queue: q.name || q.id }));
+    for (const w of q.wrap_up || []) {
+      const item = el('li');
+      item.dataset.chat = w.chat_id;
+      item.dataset.agent = w.agent.id;
+      const since = el('span', 'wait');
+      since.dataset.since = String(w.since);
+      since.dataset.label = 'wrapping';
+      item.append(el('span', 'name', w.agent.display_name), since);
+      item.append(this.readButton(w.chat_id, t('console-queues-read-wrap-up', { name: w.agent.display_name })));
+      wrapUp.append(item);
+    }
+    if (!wrapUp.childElementCount) wrapUp.append(el('li', 'none', t('console-queues-no-wrap-up')));
+    section.append(wrapUp);
     return section;
   }
 
@@ -190,8 +217,9 @@ export class QueuePanel {
     const now = this.now();
     for (const node of $('queues-list').querySelectorAll('.wait')) {
       const text = clock(now - Number(node.dataset.since));
-      node.textContent = node.dataset.label === 'for'
-        ? t('console-queues-live-for', { time: text }) : t('console-queues-waiting-for', { time: text });
+      const key = { for: 'console-queues-live-for', wrapping: 'console-queues-wrapping-for' }[node.dataset.label]
+        || 'console-queues-waiting-for';
+      node.textContent = t(key, { time: text });
     }
   }
 

@@ -1,5 +1,5 @@
 //! The supervisor's overview of the queues: waiting (offered first, then in serving order)
-//! and live conversations per resource.
+//! and live conversations and after-chat work per resource.
 
 use super::*;
 
@@ -71,7 +71,30 @@ fn the_overview_lists_waiting_chats_in_serving_order_then_the_offered_one_then_t
     // Ada has capacity 2: the next one is offered to her at once.
     assert_eq!(support.waiting[0].offered_to, Some(aid("ada")));
 
-    // An ended chat (after-chat work) is no longer listed.
+    // An ended chat is no longer live: it is listed under Ada's after-chat work.
     desk.end_by_agent(t(50), &aid("ada"), &cid("c1")).unwrap();
-    assert!(desk.overview()[1].live.is_empty());
+    let support = desk.overview().remove(1);
+    assert!(support.live.is_empty());
+    assert_eq!(
+        support.wrap_up,
+        [WrapUpChat {
+            conversation: cid("c1"),
+            agent: aid("ada"),
+            since: t(50),
+        }]
+    );
+    // Her wrap-up done, it is gone.
+    let job = desk
+        .agent(&aid("ada"))
+        .unwrap()
+        .jobs()
+        .iter()
+        .find(|(_, j)| matches!(j.phase, crate::agent::JobPhase::Offline { .. }))
+        .map(|(id, _)| *id)
+        .unwrap();
+    let wrap_up =
+        crate::wrap_up::WrapUp::new(crate::wrap_up::Disposition::parse("ok").unwrap(), "").unwrap();
+    desk.submit_wrap_up(t(60), &aid("ada"), job, wrap_up)
+        .unwrap();
+    assert!(desk.overview()[1].wrap_up.is_empty());
 }
