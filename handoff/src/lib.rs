@@ -23,8 +23,8 @@
 //!   agent choice and the wait estimate.
 //! - [`desk`]: [`Desk`], the serializable state of one site and every
 //!   transition (request, accept, reject, end, wrap-up, transfer, login, pause, lost
-//!   connection, `tick`), returning [`Notice`]s, and the supervisors' read-only overview of
-//!   the queues.
+//!   connection, visitor gone or back, `tick`), returning [`Notice`]s, and the supervisors'
+//!   read-only overview of the queues (waiting, live, after-chat work).
 //! - [`wrap_up`]: dispositions and notes; [`offline_request`]: "leave a request".
 //! - [`connector`]: the `Connector` trait, `MemoryConnector`, agent commands, webhook
 //!   signatures and the conformance story every connector runs.

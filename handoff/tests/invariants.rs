@@ -1,10 +1,11 @@
 //! Property test: random sequences of desk inputs (logins, pauses, requests, offers, accepts
-//! and rejects with right and wrong ids, ends, wrap-ups, transfers, lost connections and
-//! time passing) keep the desk's invariants:
+//! and rejects with right and wrong ids, ends, wrap-ups, transfers, lost connections, visitors
+//! found gone or back, and time passing) keep the desk's invariants:
 //!
 //! - no conversation is owned (offered or online) by two agents;
 //! - no agent is ever over capacity or holds two pending offers;
 //! - every offered conversation is in exactly one place;
+//! - a conversation whose visitor was found gone is never waiting nor offered;
 //! - a refused input changes nothing;
 //! - after `tick(now)` nothing is due at or before `now`;
 //! - the desk survives a JSON round trip.
@@ -55,6 +56,10 @@ enum Op {
     TransferOwnToResource(usize, usize),
     /// An agent who is online with a conversation transfers it to an agent.
     TransferOwnToAgent(usize, usize),
+    /// The edge found the visitor gone for the grace.
+    VisitorGone(usize),
+    /// The visitor connected again.
+    VisitorBack(usize),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -79,10 +84,12 @@ fn op() -> impl Strategy<Value = Op> {
             .prop_map(|(a, c, r)| Op::TransferToResource(a, c, r)),
         1 => (agent.clone(), conversation.clone(), agent.clone())
             .prop_map(|(a, c, b)| Op::TransferToAgent(a, c, b)),
-        1 => conversation.prop_map(Op::Summary),
+        1 => conversation.clone().prop_map(Op::Summary),
         3 => agent.clone().prop_map(Op::EndOwn),
         2 => (agent.clone(), 0..RESOURCES.len()).prop_map(|(a, r)| Op::TransferOwnToResource(a, r)),
         2 => (agent.clone(), agent.clone()).prop_map(|(a, b)| Op::TransferOwnToAgent(a, b)),
+        2 => conversation.clone().prop_map(Op::VisitorGone),
+        1 => conversation.prop_map(Op::VisitorBack),
         3 => prop_oneof![4 => 1u32..15, 1 => 15u32..250].prop_map(Op::Advance),
     ]
 }
@@ -219,6 +226,11 @@ fn apply(desk: &mut Desk, now: &mut Timestamp, op: &Op) -> Result<(), &'static s
             .transfer(at, &aid(a), &cid(c), TransferTarget::Agent(aid(b)))
             .map(drop),
         Op::Summary(c) => desk.update_summary(&cid(c), "new summary").map(drop),
+        Op::VisitorGone(c) => desk.visitor_gone(at, &cid(c)).map(drop),
+        Op::VisitorBack(c) => {
+            desk.visitor_back(&cid(c));
+            Ok(())
+        }
         Op::EndOwn(n) => match choose(desk, n, online) {
             Some((a, c)) => desk.end_by_agent(at, &aid(a), &c).map(drop),
             None => Ok(()),
@@ -288,6 +300,12 @@ fn check_from_outside(desk: &Desk) -> Result<(), String> {
         }
     }
     for conversation in desk.conversations() {
+        if conversation.is_visitor_gone() && desk.owner_of(conversation.id()).is_none() {
+            return Err(format!(
+                "{} waits although its visitor is gone",
+                conversation.id()
+            ));
+        }
         if !conversation.is_waiting() && !holders.contains_key(conversation.id()) {
             return Err(format!(
                 "{} is with an agent nobody holds",
