@@ -68,7 +68,7 @@ async function say(page, words) {
 
 // "Estimated wait" was rounded up to whole minutes: 10 s read "1 minute", and the queue_update
 // of a chat offered to an agent at once (estimate 0) read "Estimated wait: 1 minute" too.
-test('the estimated wait says seconds under a minute, minutes from a minute up, and nothing for none', async () => {
+test('the estimated wait says seconds under a minute, minutes from a minute up, and nothing for none or without one', async () => {
   const fake = new FakeApi({ reply: () => [] });
   const { context, page, errors } = await start(fake);
   const notices = () => inWidget(page, '.notice p').allTextContents();
@@ -80,11 +80,15 @@ test('the estimated wait says seconds under a minute, minutes from a minute up, 
   await inWidget(page, '.notice').filter({ hasText: 'Estimated wait: 2 minutes.' }).waitFor();
   fake.push({ type: 'queue_update', position: 1, estimated_wait_s: 0 });
   await until(async () => (await notices()).filter((n) => n.startsWith('You are number 1')).length === 3);
+  // No estimate at all (nobody could be offered the chat now): the place only.
+  fake.push({ type: 'queue_update', position: 3 });
+  await inWidget(page, '.notice').filter({ hasText: 'You are number 3 in the queue.' }).waitFor();
   assert.deepEqual((await notices()).filter((n) => n.startsWith('You are number')), [
     'You are number 2 in the queue. Estimated wait: 10 seconds.',
     'You are number 1 in the queue. Estimated wait: 1 second.',
     'You are number 1 in the queue. Estimated wait: 2 minutes.',
     'You are number 1 in the queue.',
+    'You are number 3 in the queue.',
   ]);
   assert.deepEqual(errors, []);
   await context.close();

@@ -368,3 +368,33 @@ async fn a_dispatch_to_naming_no_queue_of_the_site_falls_back_to_the_default_que
         "{events:#?}"
     );
 }
+
+#[tokio::test]
+async fn a_visitor_nobody_could_be_offered_now_is_given_no_estimate() {
+    let app = spawn_desk(10).await;
+    let mut ada = agent(&app, "ada", "agent").await;
+    app.advance(Duration::from_secs(1));
+    let mut bob = agent(&app, "bob", "agent").await;
+    bob.pause().await;
+    let visitor = app.visitor().await;
+    assert_eq!(ask_for_human(&visitor).await["outcome"], "offered");
+    // Ada rejects; Bob is paused: the visitor is first in line, but nobody can be offered
+    // the chat now, so no wait is made up (Ada's ready slots do not count any more).
+    let offer = ada.offer().await;
+    ada.send(json!({"command": "reject", "offer": offer})).await;
+    assert_eq!(ada.until("JOBFINISHED").await["reason"], "rejected");
+    let update =
+        crate::support::wait_for("a second queue_update", Duration::from_secs(5), || async {
+            visitor_events(&visitor, 0)
+                .await
+                .into_iter()
+                .filter(|e| e["type"] == "queue_update")
+                .nth(1)
+        })
+        .await;
+    assert_eq!(update["position"], 1, "{update}");
+    assert!(update.get("estimated_wait_s").is_none(), "{update}");
+    let frames = crate::openapi::contract::ws_frames();
+    let schema = crate::openapi::contract::frame_def(&frames, "EventQueueUpdate");
+    crate::openapi::contract::assert_valid(&schema, &update, "a queue_update without estimate");
+}
