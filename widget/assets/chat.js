@@ -251,24 +251,67 @@ C._add = function (record) {
   this._scroll();
 };
 
+/** Where a stored record goes among `entries` (the history, or the list's nodes) so that
+ * they read in seq order (G3): above the visitor's messages still pending (they have no seq
+ * yet, and are stored after anything already stored) and above what has a higher seq (a
+ * message whose POST answered before the events stored ahead of it were shown). Entries
+ * without a seq (the welcome, a session's first) end the search: seqs start again after
+ * them. `seqOf` gives an entry's seq (0: none), `isPending` whether it is pending. */
+function seqSlot(entries, seq, seqOf, isPending) {
+  var at = entries.length;
+  while (at > 0) {
+    var before = entries[at - 1];
+    if (!isPending(before) && !(seq && seqOf(before) > seq)) break;
+    at -= 1;
+  }
+  return at;
+}
+
+/** Adds a stored record to the history in seq order ([seqSlot]). */
+C._remember = function (record) {
+  var at = seqSlot(this.history, Number(record.seq) || 0, function (r) { return Number(r.seq) || 0; }, function (r) { return r.status === 'pending'; });
+  this.history.splice(at, 0, record);
+};
+
+/** Puts the node of a stored record in the message list in seq order ([seqSlot]). */
+C._place = function (node, record) {
+  var nodes = Array.prototype.slice.call(this.list.children);
+  var at = seqSlot(nodes, Number(record.seq) || 0, function (n) { return Number(n.getAttribute('data-seq')) || 0; }, function (n) { return n.hasAttribute('data-pending'); });
+  if (record.seq) node.setAttribute('data-seq', String(record.seq));
+  this.list.insertBefore(node, nodes[at] || null);
+};
+
 C._findRecord = function (id) {
   for (var k = this.history.length - 1; k >= 0; k -= 1) if (this.history[k].id === id) return this.history[k];
   return null;
 };
 
-C._delivered = function (id) {
+/** The visitor's message `id` is stored, as `seq` when known: it is no longer pending, and
+ * takes its place by seq, under what was stored before it (R14: an agent's message stored
+ * while it waited to be sent stays above it). */
+C._delivered = function (id, seq) {
   var record = this._findRecord(id);
   if (!record || record.status !== 'pending') return !!record;
   delete record.status;
+  if (Number(seq) > 0) record.seq = Number(seq);
+  this.history.splice(this.history.indexOf(record), 1);
+  this._remember(record);
   this._saveHistory();
-  var node = this.list.querySelector('[data-id="' + id + '"] .meta-status');
-  if (node) node.remove();
+  var shell = this.list.querySelector('[data-id="' + id + '"]');
+  if (!shell) return true;
+  var status = shell.querySelector('.meta-status');
+  if (status) status.remove();
+  shell.removeAttribute('data-pending');
+  shell.remove();
+  this._place(shell, record);
+  this._scroll();
   return true;
 };
 
-/** The POST answer only confirms delivery: the reply itself arrives as events (with seq). */
+/** The POST answer only confirms delivery (and gives the message's seq): the reply itself
+ * arrives as events (with seq). */
 C._onReply = function (res, item) {
-  this._delivered(item.client_message_id);
+  this._delivered(item.client_message_id, res && res.seq);
 };
 
 C._typing = function (on, name) {
@@ -286,7 +329,8 @@ C._typing = function (on, name) {
 
 /** Incoming records render in order; a `pause` item delays what follows it. */
 C._enqueue = function (record) {
-  this.history.push(record);
+  if (record.seq == null && this._eventSeq) record.seq = this._eventSeq;
+  this._remember(record);
   this._saveHistory();
   this.queue.push(record);
   if (!this.rendering) this._drain();
@@ -301,7 +345,7 @@ C._drain = function () {
   }
   this.rendering = true;
   if (!record.items) {
-    this.list.appendChild(this._recordEl(record, true));
+    this._place(this._recordEl(record, true), record);
     this._scroll();
     this._drain();
     return;
@@ -330,7 +374,7 @@ C._drain = function () {
     }
     var node = self._item(item, record, at);
     if (node) {
-      if (!shell.parentNode) self.list.appendChild(shell);
+      if (!shell.parentNode) self._place(shell, record);
       shell.appendChild(node);
       self._scroll();
     }
@@ -340,7 +384,7 @@ C._drain = function () {
 };
 
 C._shell = function (record) {
-  var shell = el('div', { class: 'msg msg-' + record.from, part: 'message message-' + record.from, 'data-id': record.id });
+  var shell = el('div', { class: 'msg msg-' + record.from, part: 'message message-' + record.from, 'data-id': record.id, 'data-seq': record.seq ? String(record.seq) : false });
   if (record.agent) shell.appendChild(el('div', { class: 'meta', part: 'agent-name', text: record.agent }));
   return shell;
 };

@@ -5,6 +5,16 @@
  * Concatenated after handoff.js by catalog.rs. */
 
 C._onEvent = function (e) {
+  // What the event adds to the list carries its seq, and takes its place by it (chat.js).
+  this._eventSeq = Number(e.seq) || 0;
+  try {
+    this._handleEvent(e);
+  } finally {
+    this._eventSeq = 0;
+  }
+};
+
+C._handleEvent = function (e) {
   var seq = Number(e.seq) || 0;
   // The welcome of a new session (a restore, or a message after expiry): its events are
   // numbered from 1 again, so the old conversation's seqs must not hide them.
@@ -16,8 +26,9 @@ C._onEvent = function (e) {
     case 'message': {
       var from = e.from || e.author || 'bot';
       if (from === 'visitor' || from === 'user') {
-        if (e.client_message_id && this._delivered(e.client_message_id)) return;
-        this._add({ id: e.client_message_id || uid('v'), from: 'visitor', text: (e.input && (e.input.text || e.input.option || e.input.date)) || e.text || '' });
+        if (e.client_message_id && this._delivered(e.client_message_id, seq)) return;
+        // Sent from another tab: in the render queue, after what came before it.
+        this._enqueue({ id: e.client_message_id || uid('v'), from: 'visitor', text: (e.input && (e.input.text || e.input.option || e.input.date)) || e.text || '', seq: seq || undefined });
         this._syncHome();
         return;
       }
