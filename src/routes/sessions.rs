@@ -15,11 +15,13 @@ use staffetta_widget::protocol::{
 };
 
 use crate::app::AppState;
+use crate::config::SiteSettings;
 use crate::error::{ApiError, ApiJson};
 use crate::visitor::bus::Notice;
 use crate::visitor::conversation::{self, NewConversation};
 use crate::visitor::record::{SessionRecord, decode_restore_state};
 use crate::visitor::session_token::VisitorSession;
+use crate::visitor::start_id::{self, Claim, StartId};
 use crate::visitor::{origin, start};
 
 /// The visitor routes.
@@ -66,6 +68,8 @@ async fn preflight() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// `POST /sessions`: 201 with a new session, or 200 with the session a repeat of the same
+/// `client_start_id` started ([`start_id`]).
 async fn start_session(
     State(state): State<AppState>,
     Path(site): Path<String>,
@@ -77,6 +81,14 @@ async fn start_session(
         .settings
         .site(&site)
         .ok_or_else(|| ApiError::not_found("unknown_site", "No such site."))?;
+    let start_id = request
+        .client_start_id
+        .as_deref()
+        .map(StartId::parse)
+        .transpose()?;
+    if start_id.is_none() {
+        start::check_new_session_rate(&state, peer, &headers).await?;
+    }
     let prepared = start::prepare(&state, site, peer, &headers, &request).await?;
     let restore = request
         .restore
@@ -84,9 +96,48 @@ async fn start_session(
         .map(|s| decode_restore_state(&site.id, s))
         .transpose()
         .map_err(|err| ApiError::bad_request("invalid_restore_state", err.to_string()))?;
+    let claimed = match start_id {
+        None => None,
+        Some(id) => {
+            let fingerprint = start_id::fingerprint(&site.id, &prepared.identity.key, &request);
+            match start_id::claim(&state, &site.id, id, fingerprint).await? {
+                Claim::Repeat(started) => return Ok((StatusCode::OK, Json(started))),
+                Claim::New(claimed) => Some(claimed),
+            }
+        }
+    };
+    let started = async {
+        if claimed.is_some() {
+            start::check_new_session_rate(&state, peer, &headers).await?;
+        }
+        new_session(&state, site, prepared, &request, restore).await
+    }
+    .await;
+    match (started, claimed) {
+        (Ok(body), Some(claimed)) => {
+            start_id::settle(&state, claimed, &body).await;
+            Ok((StatusCode::CREATED, Json(body)))
+        }
+        (Ok(body), None) => Ok((StatusCode::CREATED, Json(body))),
+        (Err(error), Some(claimed)) => {
+            start_id::release(&state, claimed).await;
+            Err(error)
+        }
+        (Err(error), None) => Err(error),
+    }
+}
+
+/// Starts the conversation of a prepared start and gives its answer.
+async fn new_session(
+    state: &AppState,
+    site: &SiteSettings,
+    prepared: start::Prepared,
+    request: &StartSession,
+    restore: Option<staffetta_engine::session::PublicState>,
+) -> Result<SessionStarted, ApiError> {
     let locale = prepared.locale.clone();
     let started = start::count_and_start(
-        &state,
+        state,
         site,
         NewConversation {
             site: site.id.clone(),
@@ -100,7 +151,7 @@ async fn start_session(
     )
     .await?;
     let idle = state.bots.idle(&site.id);
-    let body = SessionStarted {
+    Ok(SessionStarted {
         session_id: started.session_id,
         session_token: started.session_token.expose().to_owned(),
         conversation_id: started.conversation_id,
@@ -111,8 +162,7 @@ async fn start_session(
         output: started.output,
         context: serde_json::to_value(&started.public).unwrap_or_default(),
         state: crate::visitor::record::encode_restore_state(&site.id, &started.public),
-    };
-    Ok((StatusCode::CREATED, Json(body)))
+    })
 }
 
 /// Loads a session and checks it belongs to the site in the path (G9: a visitor only sees

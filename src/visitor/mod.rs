@@ -5,6 +5,8 @@
 //! - [`mau`]: exact monthly active users per site, with an optional monthly limit.
 //! - [`bot`]: dialogs, system texts and per-site bot settings loaded at start.
 //! - [`start`]: what is decided before a conversation starts; the public site config.
+//! - [`start_id`]: `client_start_id`, which makes a repeated session start answer the same
+//!   session.
 //! - [`opening`]: a new conversation's writes, in the order that lets an erasure find it.
 //! - [`conversation`]: message, end, tick: one engine turn, one durable write.
 //! - [`turn`]: visitor input -> engine input, engine outputs -> log entries.
@@ -33,5 +35,6 @@ pub mod record;
 pub mod refused_pages;
 pub mod session_token;
 pub mod start;
+pub mod start_id;
 pub mod timer;
 pub mod turn;

@@ -31,8 +31,9 @@ pub struct Prepared {
     pub metadata: serde_json::Value,
 }
 
-/// Checks bans, rate and identity, negotiates the locale and collects metadata. The visitor
-/// is counted (and the MAU limit applied) by [`count_and_start`].
+/// Checks bans and identity, negotiates the locale and collects metadata. The rate of new
+/// sessions is [`check_new_session_rate`] (not applied to a repeat of a start), and the
+/// visitor is counted (and the MAU limit applied) by [`count_and_start`].
 pub async fn prepare(
     state: &AppState,
     site: &SiteSettings,
@@ -49,10 +50,6 @@ pub async fn prepare(
     );
     let client_ip = state.metadata.client_ip(headers, peer);
     crate::desk::bans::check(state, &site.id, &client_ip).await?;
-    state
-        .rate_limiter
-        .check_new_session(state.store.as_ref(), ClientKey::of(client_ip))
-        .await?;
     let identity = state.identity.verify(&site.id, &request.identity, now)?;
     let locale = negotiate_locale(state, site, request.locale.as_deref(), headers);
     Ok(Prepared {
@@ -60,6 +57,20 @@ pub async fn prepare(
         locale,
         metadata: serde_json::to_value(&metadata).unwrap_or_default(),
     })
+}
+
+/// Refuses a new session beyond the client's rate (429 with Retry-After).
+pub async fn check_new_session_rate(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    let client_ip = state.metadata.client_ip(headers, peer);
+    state
+        .rate_limiter
+        .check_new_session(state.store.as_ref(), ClientKey::of(client_ip))
+        .await?;
+    Ok(())
 }
 
 /// Counts the visitor in the site's monthly active users ([`super::mau::record`]) and starts

@@ -4,7 +4,8 @@
  * conversation) add to it.
  *
  * - POST {base}/sessions starts a session (anonymous_id | user_id | identity_token, locale,
- *   page_url, dispatch_to, restore) and gives the welcome output.
+ *   page_url, dispatch_to, restore, client_start_id) and gives the welcome output; every
+ *   retry of one start repeats its client_start_id, so a lost answer costs no second session.
  * - POST {base}/sessions/{id}/message sends {client_message_id, input}; queued in
  *   sessionStorage while offline and sent once (the id makes resends idempotent).
  * - Events stream over the websocket {base}/sessions/{id}/ws (client frames resume{after},
@@ -58,7 +59,7 @@ function HttpError(status, code, message, fields) {
 /** What the transport keeps of a session (in sessionStorage) when it has none. `gone`: the
  * server no longer has the session it had (see `_gone`). */
 function blankSession() {
-  return { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false, gone: false };
+  return { sessionId: '', token: '', conversationId: '', lastSeq: 0, timeoutS: 0, state: null, queue: [], expired: false, gone: false, start: null };
 }
 
 function Transport(hooks) {
@@ -210,8 +211,7 @@ T._join = function (shared, wanted) {
 T._create = function (restore, retry) {
   var self = this;
   if (this.creating) return this.creating;
-  var body = this.h.sessionParams();
-  if (restore) body.restore = restore;
+  var body = this._startBody(restore || null);
   this._setStatus('connecting');
   this.creating = this._fetch('POST', '/sessions', body).then(function (res) {
     self.creating = null;
@@ -223,6 +223,7 @@ T._create = function (restore, retry) {
     self.s.lastSeq = Number(res.seq) || 0;
     if (res.state !== undefined) self.s.state = res.state;
     self.s.expired = false;
+    self.s.start = null;
     // The server took this start's identity: nothing waits for a new token any more.
     self._identityWait = false;
     self.s.base = self.h.base();
@@ -235,10 +236,35 @@ T._create = function (restore, retry) {
     return true;
   }, function (err) {
     self.creating = null;
-    self._failed(err, retry || function () { self._create(restore).catch(function () {}); });
+    var again = retry || function () { self._create(restore).catch(function () {}); };
+    if (err instanceof HttpError && err.code === 'client_start_id_reused') {
+      // The visitor or the page's identity changed since the first attempt: a start of its own.
+      self.s.start = null;
+      self._write();
+      self._retryLater(again);
+    } else {
+      self._failed(err, again);
+    }
     throw err;
   });
   return this.creating;
+};
+
+/** The body of a start: the page's identity now, and the rest as the first attempt of this
+ * start sent it, with its `client_start_id`. The id is kept (in sessionStorage) until the start
+ * is answered, so every retry, a reload's included, repeats the same start: when an answer was
+ * lost, the server answers the session it created instead of starting a second one. */
+T._startBody = function (restore) {
+  var params = this.h.sessionParams();
+  var start = this.s.start;
+  if (!start || start.restore !== restore) {
+    var fields = { locale: params.locale, page_url: params.page_url, referrer: params.referrer, dispatch_to: params.dispatch_to };
+    start = this.s.start = { id: newMessageId(), restore: restore, fields: fields };
+    this._write();
+  }
+  var body = Object.assign({}, params, start.fields, { client_start_id: start.id });
+  if (restore) body.restore = restore;
+  return body;
 };
 
 /** Shared handling of a failed request: identity, expiry, a session the server no longer
@@ -274,8 +300,9 @@ T._failed = function (err, retry) {
       this._expire();
       return;
     }
-    if (err.status >= 500 || err.status === 429 || err.code === 'erasure_in_progress') {
-      // Busy or away for a moment (an erasure of this visitor's data takes seconds): retry.
+    if (err.status >= 500 || err.status === 429 || err.code === 'erasure_in_progress' || err.code === 'start_in_progress') {
+      // Busy or away for a moment (an erasure of this visitor's data takes seconds, an
+      // attempt of the same start still runs): retry.
       this._retryLater(retry);
       return;
     }

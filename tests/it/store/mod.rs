@@ -10,6 +10,7 @@ macro_rules! conformance_suite {
             records_are_created_updated_and_compare_and_set,
             a_put_moves_its_deadline_only_when_it_is_written,
             records_expire_after_their_ttl_and_can_be_created_again,
+            a_claim_is_exclusive_and_its_rewrite_replaces_its_ttl,
             delete_removes_a_record_only_at_the_expected_version,
             versions_are_never_reused_after_a_delete,
             appends_get_gapless_seqs_in_order,

@@ -8,3 +8,4 @@ mod keep_alive;
 mod origins;
 mod realtime;
 mod sessions;
+mod start_once;

@@ -26,6 +26,11 @@ pub struct StartSession {
     /// The opaque `state` of an expired session, to seed the new one.
     #[serde(default)]
     pub restore: Option<String>,
+    /// Client-chosen id of this start (16-128 of `[A-Za-z0-9_-]`, random): a repeat with the
+    /// same id, visitor and fields within 10 minutes answers the same session (200) instead
+    /// of starting another.
+    #[serde(default)]
+    pub client_start_id: Option<String>,
 }
 
 /// The identity fields of a session start (at the top level of the [`StartSession`] body).

@@ -184,3 +184,48 @@ pub(crate) async fn a_put_moves_its_deadline_only_when_it_is_written(s: &Subject
     assert_eq!(store.next_due("desk").await.unwrap(), None);
     assert_eq!(store.get("desk:demo").await.unwrap().unwrap().value, "d");
 }
+
+/// What an idempotent session start relies on (`visitor::start_id`): a claim created only
+/// when absent, with a short TTL, that a second claim finds; rewritten at its version with a
+/// longer TTL that replaces the short one; released by a delete at its version, after which
+/// the key can be claimed again.
+pub(crate) async fn a_claim_is_exclusive_and_its_rewrite_replaces_its_ttl(s: &Subject) {
+    let store = &*s.store;
+    let ttl = s.short_ttl();
+    let key = "start-id:demo:k";
+    let claim = |value| RecordWrite {
+        ttl: Some(ttl),
+        ..write(key, None, value)
+    };
+    let v1 = written(store, claim("starting")).await;
+    assert_eq!(
+        store.put(claim("another start")).await.unwrap(),
+        CasOutcome::Conflict {
+            current: versioned(v1, "starting")
+        }
+    );
+    let settled = RecordWrite {
+        ttl: Some(ttl * 4),
+        ..write(key, Some(v1), "started")
+    };
+    let v2 = written(store, settled).await;
+    s.let_pass(ttl).await;
+    assert_eq!(
+        store.get(key).await.unwrap(),
+        versioned(v2, "started"),
+        "the longer TTL replaced the claim's"
+    );
+    assert!(
+        !store.delete(key, Some(v1)).await.unwrap(),
+        "a stale release"
+    );
+    assert!(store.delete(key, Some(v2)).await.unwrap());
+    let v3 = written(store, claim("a new start")).await;
+    assert!(v3 > v2);
+    s.let_pass(ttl).await;
+    assert_eq!(
+        store.get(key).await.unwrap(),
+        None,
+        "an unsettled claim expires"
+    );
+}
