@@ -11,6 +11,10 @@
 // visitor's next call got 404. Now the server closes its socket with 4404 after an `error`
 // frame `session_not_found` (and answers a waiting long-poll 404), and the tab drops the
 // conversation at once, with no action of the visitor.
+//
+// The erasure ends a live conversation first (`conversation_ended` by `system`), and the tab
+// briefly showed "The conversation has ended." before "This conversation is no longer
+// available." (session 11). Now it shows only the latter.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { axe, desktop, inWidget, openChat, setUp } from './harness.mjs';
@@ -125,9 +129,18 @@ for (const transport of ['websocket', 'long-poll']) {
     }, 15_000);
     const requests = [];
     page.on('request', (r) => requests.push(`${r.method()} ${r.url()}`));
+    // Every text the message list shows from now on, however briefly.
+    await page.evaluate(() => {
+      window.shown_ = [];
+      const list = document.querySelector('.staffetta-root').shadowRoot.querySelector('[part="messages"]');
+      new MutationObserver((changes) => changes.forEach((c) => c.addedNodes.forEach((n) => window.shown_.push(n.textContent)))).observe(list, { childList: true, subtree: true });
+    });
 
     await eraseVisitorOf(context);
     await droppedWithoutAction(page, 'opening hours');
+    const shown = await page.evaluate(() => window.shown_);
+    assert.ok(shown.some((t) => t.includes('This conversation is no longer available.')), JSON.stringify(shown));
+    assert.deepEqual(shown.filter((t) => t.includes('ended')), [], 'never "The conversation has ended." on the way');
     assert.deepEqual(requests.filter((r) => r.startsWith('POST ')), [], 'the visitor did nothing');
     assert.deepEqual(await axe(page), []);
     assert.deepEqual(errors, []);

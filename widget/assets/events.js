@@ -95,6 +95,14 @@ C._handleEvent = function (e) {
       return;
     case 'conversation_ended':
       this._settleReconnecting();
+      if (e.by === 'system') {
+        // Staffetta ends a conversation only to delete it (an erasure, retention): it is gone
+        // a moment later (`session_gone`), so the visitor is told that, not that it ended.
+        this._setHandoff('ended', {});
+        this._notice('conversation-unavailable', {}, 'restart');
+        this.i._emit('conversation:ended', { by: 'system' });
+        return;
+      }
       var byAgent = e.by === 'agent' && this.handoff.phase === 'agent';
       this._notice(byAgent ? 'conversation-ended-agent' : 'conversation-ended', { name: agentName }, 'restart');
       this._setHandoff('ended', {});
