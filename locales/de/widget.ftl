@@ -44,6 +44,7 @@ widget-agent-default-name = Eine Mitarbeiterin oder ein Mitarbeiter
 widget-queue-position = Du bist Nummer { $position } in der Warteschlange.
 widget-queue-wait = Geschätzte Wartezeit: { $wait }.
 widget-session-expiring = Bist du noch da? Das Gespräch endet bald.
+widget-session-expiring-in = Bist du noch da? Das Gespräch endet in { $time }.
 widget-session-continue = Weiter
 widget-session-expired = Das Gespräch wurde wegen Inaktivität beendet.
 widget-session-restore = Gespräch wiederherstellen

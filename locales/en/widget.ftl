@@ -44,6 +44,7 @@ widget-agent-default-name = An agent
 widget-queue-position = You are number { $position } in the queue.
 widget-queue-wait = Estimated wait: { $wait }.
 widget-session-expiring = Are you still there? The conversation will end soon.
+widget-session-expiring-in = Are you still there? The conversation will end in { $time }.
 widget-session-continue = Continue
 widget-session-expired = The conversation ended because of inactivity.
 widget-session-restore = Restore the conversation

@@ -44,6 +44,7 @@ widget-agent-default-name = Un agente
 widget-queue-position = Eres el número { $position } en la cola.
 widget-queue-wait = Espera estimada: { $wait }.
 widget-session-expiring = ¿Sigues ahí? La conversación terminará pronto.
+widget-session-expiring-in = ¿Sigues ahí? La conversación terminará en { $time }.
 widget-session-continue = Continuar
 widget-session-expired = La conversación terminó por inactividad.
 widget-session-restore = Recuperar la conversación

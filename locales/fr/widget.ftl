@@ -44,6 +44,7 @@ widget-agent-default-name = Un conseiller
 widget-queue-position = Vous êtes numéro { $position } dans la file d'attente.
 widget-queue-wait = Attente estimée : { $wait }.
 widget-session-expiring = Êtes-vous toujours là ? La conversation va bientôt se terminer.
+widget-session-expiring-in = Êtes-vous toujours là ? La conversation se terminera dans { $time }.
 widget-session-continue = Continuer
 widget-session-expired = La conversation s'est terminée pour cause d'inactivité.
 widget-session-restore = Reprendre la conversation

@@ -44,6 +44,7 @@ widget-agent-default-name = Un operatore
 widget-queue-position = Sei il numero { $position } in coda.
 widget-queue-wait = Attesa stimata: { $wait }.
 widget-session-expiring = Ci sei ancora? La conversazione terminerà a breve.
+widget-session-expiring-in = Ci sei ancora? La conversazione terminerà tra { $time }.
 widget-session-continue = Continua
 widget-session-expired = La conversazione è terminata per inattività.
 widget-session-restore = Riprendi la conversazione

@@ -251,6 +251,7 @@ const WIDGET_STRING_IDS: &[&str] = &[
     "widget-queue-position",
     "widget-queue-wait",
     "widget-session-expiring",
+    "widget-session-expiring-in",
     "widget-session-continue",
     "widget-session-expired",
     "widget-session-restore",

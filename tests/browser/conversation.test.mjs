@@ -141,7 +141,7 @@ test('every response type renders, server HTML stays inert, and axe finds no vio
   assert.equal(seen.video, 1);
   assert.deepEqual(seen.iframe, ['Map to the shop', 'allow-scripts allow-forms allow-popups allow-popups-to-escape-sandbox']);
   assert.equal(seen.agentName, 'Giulia');
-  for (const expected of ['Checking whether someone from the team is free…', 'Giulia joined the chat.', 'You are number 2 in the queue. Estimated wait: 3 minutes.', 'Are you still there?']) {
+  for (const expected of ['Checking whether someone from the team is free…', 'Giulia joined the chat.', 'You are number 2 in the queue. Estimated wait: 3 minutes.', 'Are you still there? The conversation will end in 1 minute.']) {
     assert.ok(seen.notices.includes(expected), `notice "${expected}" in ${JSON.stringify(seen.notices)}`);
   }
 

@@ -124,6 +124,28 @@ describe('with the fake API', () => {
     await context.close();
   });
 
+  test('the idle warning names the time left when shown, counts down, and is not shown after a reload once its deadline passed', async () => {
+    const fake = new KeepAliveApi();
+    const { context, page, w, errors } = await openWith(fake);
+    // The server wrote its text with the time left then; the deadline is what counts.
+    const expiresAt = Date.now() + 3_000;
+    fake.push({ type: 'session_expiring', expires_at: expiresAt, text: 'Are you still there? This chat will close in 1 minute.' });
+    await continueButton(page).waitFor();
+    const notice = inWidget(page, '[part~="notice"] p').filter({ hasText: 'still there' });
+    assert.match(await notice.textContent(), /^Are you still there\? The conversation will end in [23] seconds\.$/);
+    await page.waitForFunction(() => /in 1 second\.$/.test(document.querySelector('.staffetta-root').shadowRoot.querySelector('[part~="notice"] p[data-deadline]')?.textContent || ''));
+
+    // The page is away until after the deadline: the warning is not current any more.
+    while (Date.now() <= expiresAt + 100) await new Promise((r) => setTimeout(r, 100));
+    await page.reload();
+    await w.ready();
+    await inWidget(page, '.msg-bot .bubble').first().waitFor();
+    assert.equal(await continueButton(page).count(), 0, 'no Continue on a past warning');
+    assert.equal(await inWidget(page, '[part~="notice"]').filter({ hasText: 'still there' }).filter({ visible: true }).count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a Continue refused with 410 shows the expired notice with Restore', async () => {
     const fake = new KeepAliveApi({ blockWebSocket: true });
     fake.continueStatus = 410;

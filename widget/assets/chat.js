@@ -403,8 +403,12 @@ C._recordEl = function (record, live) {
   }
   if (record.notice) {
     var n = record.notice;
+    // An idle warning whose deadline passed while the page was away is not current any more.
+    if (!live && n.deadline && n.action === 'continue' && !n.done && n.deadline <= Date.now()) n.done = n.dismissed = true;
     if (n.dismissed) shell.hidden = true;
-    var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: n.text || this.t(n.key, n.args) })]);
+    var counting = n.deadline && !n.done && !n.dismissed;
+    var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: this._noticeText(n), 'data-deadline': counting ? String(n.deadline) : false })]);
+    if (counting && !this.expiringTimer) this.expiringTimer = setTimeout(function () { self._tickExpiring(); }, 1000);
     if (n.next) box.appendChild(el('p', { part: 'next-opening', text: this.t('queue-next-opening', { when: this._when(n.next) }) }));
     if (n.action && !n.done) {
       var label = { 'continue': 'session-continue', restore: 'session-restore', restart: 'conversation-new', leave: 'offline-open' }[n.action];
@@ -508,6 +512,7 @@ C.state = function () {
 
 C.destroy = function () {
   this.transport.stop();
+  clearTimeout(this.expiringTimer);
   clearTimeout(this.typingTimer);
   clearTimeout(this.stopTypingTimer);
   this.win.remove();

@@ -77,7 +77,7 @@ C._handleEvent = function (e) {
       this._handoffCancelled(e);
       return;
     case 'session_expiring':
-      this._notice('session-expiring', {}, 'continue', e.text);
+      this._expiringNotice(e);
       this.i._emit('session:expiring', { event: e });
       return;
     case 'session_expired':
@@ -166,6 +166,7 @@ C._settleReconnecting = function () {
 /** The idle warning is answered: by activity (`hide`: the notice goes away) or by the
  * expiry (its Continue button goes, the text stays). */
 C._settleExpiring = function (hide) {
+  var self = this;
   var list = this.list;
   var changed = false;
   this.history.forEach(function (record) {
@@ -179,6 +180,55 @@ C._settleExpiring = function (hide) {
     if (hide) shell.hidden = true;
     var button = shell.querySelector('.action');
     if (button) button.remove();
+    // The countdown stops: what it counted down to has happened.
+    var counter = shell.querySelector('[data-deadline]');
+    if (counter) {
+      counter.removeAttribute('data-deadline');
+      counter.textContent = self._noticeText(n);
+    }
   });
   if (changed) this._saveHistory();
+};
+
+/** The idle warning. Its text names the time left until the deadline when it is shown, and
+ * counts down while it is (`_noticeText`), instead of the time the server wrote it with. The
+ * deadline is kept by this device's clock: the time left when the warning arrives is
+ * `expires_at` less now, at most the session's `warning_s` (a device clock behind the
+ * server's would count too long), so a reload measures what passed by the same clock and
+ * does not show a warning whose deadline has passed as current (chat.js `_recordEl`). */
+C._expiringNotice = function (e) {
+  var at = Number(e.expires_at);
+  var deadline;
+  if (at > 0) {
+    var left = at - Date.now();
+    var most = Number(this.transport.s.warningS) * 1000;
+    if (most > 0) left = Math.min(left, most);
+    deadline = Date.now() + Math.max(0, left);
+  }
+  this._enqueue({ id: uid('n'), from: 'system', notice: { key: 'session-expiring', args: {}, action: 'continue', text: deadline ? undefined : e.text || undefined, deadline: deadline } });
+};
+
+/** A notice's text; the idle warning's names the time left until its deadline, now ("soon"
+ * once it has passed: the expiry is on its way). */
+C._noticeText = function (n) {
+  if (n.done && n.deadline) return this.t('session-expiring');
+  if (n.deadline) {
+    var time = waitDuration(this.o.locale, (n.deadline - Date.now()) / 1000);
+    return time ? this.t('session-expiring-in', { time: time }) : this.t('session-expiring');
+  }
+  return n.text || this.t(n.key, n.args);
+};
+
+/** Counts the shown idle warnings down, every second while one has time left. */
+C._tickExpiring = function () {
+  var self = this;
+  this.expiringTimer = null;
+  if (!this.list) return;
+  var running = false;
+  Array.prototype.forEach.call(this.list.querySelectorAll('[data-deadline]'), function (p) {
+    var deadline = Number(p.getAttribute('data-deadline'));
+    p.textContent = self._noticeText({ deadline: deadline });
+    if (deadline > Date.now()) running = true;
+  });
+  if (running) this.expiringTimer = setTimeout(function () { self._tickExpiring(); }, 1000);
 };

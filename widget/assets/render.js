@@ -44,6 +44,7 @@ var CHAT_STRINGS = {
   'queue-position': 'You are number { $position } in the queue.',
   'queue-wait': 'Estimated wait: { $wait }.',
   'session-expiring': 'Are you still there? The conversation will end soon.',
+  'session-expiring-in': 'Are you still there? The conversation will end in { $time }.',
   'session-continue': 'Continue',
   'session-expired': 'The conversation ended because of inactivity.',
   'session-restore': 'Restore the conversation',

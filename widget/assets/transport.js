@@ -220,6 +220,7 @@ T._create = function (restore, retry) {
     self.s.token = String(res.session_token || '');
     self.s.conversationId = String(res.conversation_id || '');
     self.s.timeoutS = Number(res.timeout_s) || 0;
+    self.s.warningS = Number(res.warning_s) || 0;
     self.s.lastSeq = Number(res.seq) || 0;
     if (res.state !== undefined) self.s.state = res.state;
     self.s.expired = false;
