@@ -251,12 +251,8 @@ C._add = function (record) {
   this._scroll();
 };
 
-/** Where a stored record goes among `entries` (the history, or the list's nodes) so that
- * they read in seq order (G3): above the visitor's messages still pending (they have no seq
- * yet, and are stored after anything already stored) and above what has a higher seq (a
- * message whose POST answered before the events stored ahead of it were shown). Entries
- * without a seq (the welcome, a session's first) end the search: seqs start again after
- * them. `seqOf` gives an entry's seq (0: none), `isPending` whether it is pending. */
+/** Where a stored record goes among `entries` (history or nodes) to read in seq order (G3):
+ * above pending messages and higher seqs; an entry without seq (a welcome) ends the search. */
 function seqSlot(entries, seq, seqOf, isPending) {
   var at = entries.length;
   while (at > 0) {
@@ -267,13 +263,11 @@ function seqSlot(entries, seq, seqOf, isPending) {
   return at;
 }
 
-/** Adds a stored record to the history in seq order ([seqSlot]). */
 C._remember = function (record) {
   var at = seqSlot(this.history, Number(record.seq) || 0, function (r) { return Number(r.seq) || 0; }, function (r) { return r.status === 'pending'; });
   this.history.splice(at, 0, record);
 };
 
-/** Puts the node of a stored record in the message list in seq order ([seqSlot]). */
 C._place = function (node, record) {
   var nodes = Array.prototype.slice.call(this.list.children);
   var at = seqSlot(nodes, Number(record.seq) || 0, function (n) { return Number(n.getAttribute('data-seq')) || 0; }, function (n) { return n.hasAttribute('data-pending'); });
@@ -286,9 +280,8 @@ C._findRecord = function (id) {
   return null;
 };
 
-/** The visitor's message `id` is stored, as `seq` when known: it is no longer pending, and
- * takes its place by seq, under what was stored before it (R14: an agent's message stored
- * while it waited to be sent stays above it). */
+/** The visitor's message `id` is stored (as `seq`): no longer pending, it takes its place by
+ * seq (R14). */
 C._delivered = function (id, seq) {
   var record = this._findRecord(id);
   if (!record || record.status !== 'pending') return !!record;
@@ -308,8 +301,7 @@ C._delivered = function (id, seq) {
   return true;
 };
 
-/** The POST answer only confirms delivery (and gives the message's seq): the reply itself
- * arrives as events (with seq). */
+/** The POST answer only confirms delivery: the reply itself arrives as events (with seq). */
 C._onReply = function (res, item) {
   this._delivered(item.client_message_id, res && res.seq);
 };
@@ -403,7 +395,7 @@ C._recordEl = function (record, live) {
   }
   if (record.notice) {
     var n = record.notice;
-    // An idle warning whose deadline passed while the page was away is not current any more.
+    // An idle warning whose deadline passed while the page was away is not current.
     if (!live && n.deadline && n.action === 'continue' && !n.done && n.deadline <= Date.now()) n.done = n.dismissed = true;
     if (n.dismissed) shell.hidden = true;
     var counting = n.deadline && !n.done && !n.dismissed;

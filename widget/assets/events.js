@@ -5,7 +5,7 @@
  * Concatenated after handoff.js by catalog.rs. */
 
 C._onEvent = function (e) {
-  // What the event adds to the list carries its seq, and takes its place by it (chat.js).
+  // What the event adds to the list takes its place by its seq.
   this._eventSeq = Number(e.seq) || 0;
   try {
     this._handleEvent(e);
@@ -96,8 +96,7 @@ C._handleEvent = function (e) {
     case 'conversation_ended':
       this._settleReconnecting();
       if (e.by === 'system') {
-        // Staffetta ends a conversation only to delete it (an erasure, retention): it is gone
-        // a moment later (`session_gone`), so the visitor is told that, not that it ended.
+        // Ended only to be deleted (erasure, retention): `session_gone` follows.
         this._setHandoff('ended', {});
         this._notice('conversation-unavailable', {}, 'restart');
         this.i._emit('conversation:ended', { by: 'system' });
@@ -180,7 +179,6 @@ C._settleExpiring = function (hide) {
     if (hide) shell.hidden = true;
     var button = shell.querySelector('.action');
     if (button) button.remove();
-    // The countdown stops: what it counted down to has happened.
     var counter = shell.querySelector('[data-deadline]');
     if (counter) {
       counter.removeAttribute('data-deadline');
@@ -190,12 +188,8 @@ C._settleExpiring = function (hide) {
   if (changed) this._saveHistory();
 };
 
-/** The idle warning. Its text names the time left until the deadline when it is shown, and
- * counts down while it is (`_noticeText`), instead of the time the server wrote it with. The
- * deadline is kept by this device's clock: the time left when the warning arrives is
- * `expires_at` less now, at most the session's `warning_s` (a device clock behind the
- * server's would count too long), so a reload measures what passed by the same clock and
- * does not show a warning whose deadline has passed as current (chat.js `_recordEl`). */
+/** The idle warning, counting down to its deadline by this device's clock: the time left on
+ * arrival is `expires_at` less now, at most `warning_s` (docs/widget.md). */
 C._expiringNotice = function (e) {
   var at = Number(e.expires_at);
   var deadline;
@@ -208,8 +202,7 @@ C._expiringNotice = function (e) {
   this._enqueue({ id: uid('n'), from: 'system', notice: { key: 'session-expiring', args: {}, action: 'continue', text: deadline ? undefined : e.text || undefined, deadline: deadline } });
 };
 
-/** A notice's text; the idle warning's names the time left until its deadline, now ("soon"
- * once it has passed: the expiry is on its way). */
+/** A notice's text; the idle warning's names the time left now ("soon" once past). */
 C._noticeText = function (n) {
   if (n.done && n.deadline) return this.t('session-expiring');
   if (n.deadline) {
@@ -219,7 +212,6 @@ C._noticeText = function (n) {
   return n.text || this.t(n.key, n.args);
 };
 
-/** Counts the shown idle warnings down, every second while one has time left. */
 C._tickExpiring = function () {
   var self = this;
   this.expiringTimer = null;

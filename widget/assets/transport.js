@@ -1,7 +1,8 @@
 /* Staffetta visitor transport (wire contract v1, ARCHITECTURE.md "Wire contract v1").
  * Concatenated before chat.js inside one function scope by widget/src/assets/catalog.rs;
- * longpoll.js (the fallback when the socket is blocked) and tabs.js (tabs sharing one
- * conversation) add to it.
+ * identity.js (renewing the page's identity token), keepalive.js ("Continue" on the idle
+ * warning), longpoll.js (the fallback when the socket is blocked) and tabs.js (tabs sharing
+ * one conversation) add to it.
  *
  * - POST {base}/sessions starts a session (anonymous_id | user_id | identity_token, locale,
  *   page_url, dispatch_to, restore, client_start_id) and gives the welcome output; every
@@ -16,11 +17,8 @@
  * - Reconnects with jittered exponential backoff and resumes after the last seq seen; a
  *   socket closed with 4404 (after an `error` frame `session_not_found`: the server deleted the
  *   conversation, an admin erasure or retention) is not reopened: the tab drops it (`_gone`).
- * - "Continue" on the idle warning: the `continue` frame, or POST {base}/sessions/{id}/continue
- *   on long-poll; kept pending and sent again once connected if the network is down.
- * - Identity: an expired token (event identity_expired, or 401 identity_expired) holds the
- *   sends until the page calls updateIdentityToken, which PUTs {base}/sessions/{id}/identity;
- *   any other 401 (identity_required, invalid_identity_token) goes to the page's onError.
+ * - "Continue" on the idle warning: keepalive.js.
+ * - Identity: an expired or refused token holds the sends until the page renews it (identity.js).
  * Frames and bodies follow widget/src/protocol/ (ServerFrame, ClientFrame, Event). Every
  * event handed to the chat has a `type` (message, typing, agent_joined, agent_left,
  * queue_update, queue_closed, handoff_cancelled, session_expiring, session_expired, conversation_ended,
@@ -239,7 +237,7 @@ T._create = function (restore, retry) {
     self.creating = null;
     var again = retry || function () { self._create(restore).catch(function () {}); };
     if (err instanceof HttpError && err.code === 'client_start_id_reused') {
-      // The visitor or the page's identity changed since the first attempt: a start of its own.
+      // Another visitor since the first attempt: a start of its own.
       self.s.start = null;
       self._write();
       self._retryLater(again);
@@ -251,10 +249,8 @@ T._create = function (restore, retry) {
   return this.creating;
 };
 
-/** The body of a start: the page's identity now, and the rest as the first attempt of this
- * start sent it, with its `client_start_id`. The id is kept (in sessionStorage) until the start
- * is answered, so every retry, a reload's included, repeats the same start: when an answer was
- * lost, the server answers the session it created instead of starting a second one. */
+/** A start's body: the identity now, the rest and `client_start_id` as its first attempt
+ * sent them, kept until answered, so a retry repeats the start (docs/api.md). */
 T._startBody = function (restore) {
   var params = this.h.sessionParams();
   var start = this.s.start;
@@ -279,18 +275,7 @@ T._failed = function (err, retry) {
       return;
     }
     if (err.status === 401) {
-      // The page's identity: what was refused waits for updateIdentityToken().
-      this._keepRetry(retry);
-      this._identityWait = true;
-      if (err.code === 'identity_expired') {
-        this._setStatus('identity');
-        this.h.onIdentityExpired();
-      } else {
-        // Not an expiry (no token on a site that requires one, a token the site's keys
-        // refuse): the page's set-up is wrong. Tell the page the server's reason.
-        this._setStatus('error');
-        this.h.onError(err.code || 'identity_refused', err.message);
-      }
+      this._identityRefused(err, retry);
       return;
     }
     if (err.code === 'session_not_found') {
@@ -363,30 +348,6 @@ T._expire = function (text) {
   this._write();
   this._setStatus('expired');
   this.h.onEvent({ type: 'session_expired', text: text });
-};
-
-/** The page gave a new identity token: the session's is replaced on the server
- * (`PUT .../identity`, on the websocket and on long-poll alike), then what waited for it is
- * retried; without a session yet, the start is retried with the new token. */
-T.identityUpdated = function (token) {
-  var self = this;
-  var resume = function () {
-    if (!self._identityWait) return;
-    self._identityWait = false;
-    self._setStatus(self.ws ? 'online' : self.polling ? 'polling' : 'connecting');
-    self._retryNow();
-    self._flush();
-  };
-  if (!token || this.stopped || !this.s.sessionId || this.s.expired) {
-    resume();
-    return;
-  }
-  this._fetch('PUT', '/sessions/' + encodeURIComponent(this.s.sessionId) + '/identity', { identity_token: String(token) })
-    .then(resume, function (err) {
-      // Refused (401): wait for the page's next token. Not reached: send this one again.
-      var refused = err instanceof HttpError && err.status === 401;
-      self._failed(err, refused ? null : function () { self.identityUpdated(token); });
-    });
 };
 
 /** Queues a visitor input and sends it as soon as possible. Resolves with the queued item. */
@@ -554,9 +515,7 @@ T._frame = function (f) {
   }
   if (type === 'identity_expired') {
     // Counted like any event (above), so a long-poll or a resume does not deliver it again.
-    this._identityWait = true;
-    this._setStatus('identity');
-    this.h.onIdentityExpired();
+    this._identityExpired();
     return;
   }
   var event = Object.assign({}, f, { type: type });
@@ -577,42 +536,6 @@ T._ackSoon = function () {
 /** Typing notice (websocket only; long-poll has no upstream channel for it). */
 T.typing = function (active) {
   if (this.ws && this.ws.readyState === 1) this.ws.send(JSON.stringify({ type: 'typing', typing: !!active }));
-};
-
-/** "Continue" on a session_expiring notice: visitor activity that keeps the session alive.
- * Sent as the `continue` frame on the websocket, else POST .../continue; while neither
- * works it stays pending and goes out once the connection is back. */
-T.keepAlive = function () {
-  if (!this.s.sessionId || this.s.expired) return;
-  this.keepAlivePending = true;
-  this._sendKeepAlive();
-};
-
-T._sendKeepAlive = function () {
-  var self = this;
-  if (!this.keepAlivePending || this.keepAliveSending || !this.s.sessionId || this.s.expired) return;
-  if (this.ws && this.ws.readyState === 1) {
-    this.keepAlivePending = false;
-    this.ws.send(JSON.stringify({ type: 'continue' }));
-    return;
-  }
-  if (this.mode !== 'poll') return; // the socket is (re)connecting; onopen sends it
-  var id = this.s.sessionId;
-  this.keepAliveSending = true;
-  this._fetch('POST', '/sessions/' + encodeURIComponent(id) + '/continue').then(function () {
-    self.keepAliveSending = false;
-    if (self.s.sessionId === id) self.keepAlivePending = false;
-  }, function (err) {
-    self.keepAliveSending = false;
-    if (self.s.sessionId !== id || (err && err.name === 'AbortError')) return;
-    if (err instanceof HttpError && err.status < 500 && err.status !== 429) {
-      self.keepAlivePending = false;
-      if (err.status === 410 || err.code === 'session_expired') self._expire();
-      else if (err.code === 'session_not_found') self._gone();
-      else if (err.code !== 'conversation_ended') self.h.onError(err.code, err.message);
-    }
-    // Otherwise (network, 5xx, 429) it stays pending: the next poll or socket sends it.
-  });
 };
 
 /** Starts a new session carrying the state saved from the expired one. */

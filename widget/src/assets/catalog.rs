@@ -12,22 +12,26 @@ use std::sync::LazyLock;
 /// Text the launcher source carries where the chat script's version goes.
 pub const CHAT_VERSION_PLACEHOLDER: &str = "__STAFFETTA_CHAT_VERSION__";
 
-/// Launcher source: the loader (registry, options, helpers) and the instance (launcher,
-/// API, boot) share one private scope, so the two files are wrapped in a single function.
+/// Launcher source: the loader (registry, options, helpers), the instance (launcher, API)
+/// and the boot (rendering, config, loading the chat window, creating the instances) share
+/// one private scope, so the three files are wrapped in a single function.
 const LAUNCHER_SOURCE: &str = concat!(
     "/*! Staffetta web chat loader and launcher. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/widget.js"),
     include_str!("../../assets/launcher.js"),
+    include_str!("../../assets/boot.js"),
     "\n})();\n"
 );
 
-/// Chat window source: the transport (with its long-poll fallback and the tab hand-over),
-/// the shared render helpers, the window, the item renderers, the handoff side and what the
-/// conversation's events do share one private scope, so the eight files are wrapped in a
-/// single function at compile time.
+/// Chat window source: the transport (with its identity renewal, its "Continue", its
+/// long-poll fallback and the tab hand-over), the shared render helpers, the window, the item
+/// renderers, the handoff side and what the conversation's events do share one private
+/// scope, so the ten files are wrapped in a single function at compile time.
 const CHAT_SOURCE: &str = concat!(
     "/*! Staffetta web chat window. Apache-2.0. */\n(function () {\n'use strict';\n",
     include_str!("../../assets/transport.js"),
+    include_str!("../../assets/identity.js"),
+    include_str!("../../assets/keepalive.js"),
     include_str!("../../assets/longpoll.js"),
     include_str!("../../assets/tabs.js"),
     include_str!("../../assets/render.js"),
