@@ -132,8 +132,13 @@ describe('with the fake API', () => {
     fake.push({ type: 'session_expiring', expires_at: expiresAt, text: 'Are you still there? This chat will close in 1 minute.' });
     await continueButton(page).waitFor();
     const notice = inWidget(page, '[part~="notice"] p').filter({ hasText: 'still there' });
-    assert.match(await notice.textContent(), /^Are you still there\? The conversation will end in [23] seconds\.$/);
+    const first = await notice.textContent();
+    assert.match(first, /^Are you still there\? The conversation will end in [23] seconds\.$/);
     await page.waitForFunction(() => /in 1 second\.$/.test(document.querySelector('.staffetta-root').shadowRoot.querySelector('[part~="notice"] p[data-deadline]')?.textContent || ''));
+    // Counted down on screen, not announced every second: screen readers get the first text.
+    assert.equal(await notice.getAttribute('aria-hidden'), 'true');
+    assert.equal(await inWidget(page, '[part~="notice"] .sr-only').textContent(), first);
+    assert.deepEqual(await axe(page), []);
 
     // The page is away until after the deadline: the warning is not current any more.
     while (Date.now() <= expiresAt + 100) await new Promise((r) => setTimeout(r, 100));

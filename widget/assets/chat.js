@@ -399,7 +399,9 @@ C._recordEl = function (record, live) {
     if (!live && n.deadline && n.action === 'continue' && !n.done && n.deadline <= Date.now()) n.done = n.dismissed = true;
     if (n.dismissed) shell.hidden = true;
     var counting = n.deadline && !n.done && !n.dismissed;
-    var box = el('div', { class: 'notice', part: 'notice' }, [el('p', { text: this._noticeText(n), 'data-deadline': counting ? String(n.deadline) : false })]);
+    // A countdown is shown, not announced every second: screen readers get its first text.
+    var p = el('p', { text: this._noticeText(n), 'data-deadline': counting ? String(n.deadline) : false, 'aria-hidden': counting ? 'true' : false });
+    var box = el('div', { class: 'notice', part: 'notice' }, [p, counting ? el('span', { class: 'sr-only', text: p.textContent }) : null]);
     if (counting && !this.expiringTimer) this.expiringTimer = setTimeout(function () { self._tickExpiring(); }, 1000);
     if (n.next) box.appendChild(el('p', { part: 'next-opening', text: this.t('queue-next-opening', { when: this._when(n.next) }) }));
     if (n.action && !n.done) {

@@ -182,7 +182,9 @@ C._settleExpiring = function (hide) {
     var counter = shell.querySelector('[data-deadline]');
     if (counter) {
       counter.removeAttribute('data-deadline');
+      counter.removeAttribute('aria-hidden');
       counter.textContent = self._noticeText(n);
+      counter.nextSibling.remove();
     }
   });
   if (changed) this._saveHistory();
