@@ -1,12 +1,14 @@
 //! A session start with a `client_start_id` happens once (`visitor::start_id`): a repeat of
 //! the same start (its answer was lost on the way) answers the same session with 200, counts
 //! and lists nothing again, and the same id used by another visitor or with other fields is
-//! refused with 409 `client_start_id_reused`. After the repeat window the id starts anew.
+//! refused with 409 `client_start_id_reused`. A repeat while the first attempt runs is 409
+//! `start_in_progress`; a refused start lets go of its id; after the repeat window, or once
+//! the conversation was erased, the id starts a new session.
 
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use staffetta::visitor::{mau, start};
+use staffetta::visitor::{mau, start, start_id};
 
 use crate::support::spawn_app;
 use crate::support::visitor::Answer;
@@ -136,8 +138,80 @@ async fn a_start_id_starts_a_new_session_once_its_repeat_window_has_passed() {
     let body = start_body(&anonymous_id(), &start_id());
     let first = app.start_session_raw("demo", &body).await;
     assert_eq!(first.status, 201);
-    app.advance(staffetta::visitor::start_id::REPEAT_WINDOW + Duration::from_secs(1));
+    app.advance(start_id::REPEAT_WINDOW + Duration::from_secs(1));
     let later = app.start_session_raw("demo", &body).await;
     assert_eq!(later.status, 201, "{:?}", later.body);
     assert_ne!(later.body["session_id"], first.body["session_id"]);
+}
+
+#[tokio::test]
+async fn a_repeat_after_the_conversation_was_erased_starts_a_new_session() {
+    let app = crate::handoff::spawn_desk(10).await;
+    let visitor = anonymous_id();
+    let body = start_body(&visitor, &start_id());
+    let first = app.start_session_raw("demo", &body).await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    let erased = app
+        .http
+        .delete(format!(
+            "{}/api/v1/admin/sites/demo/users/a:{visitor}",
+            app.base_url
+        ))
+        .bearer_auth(crate::handoff::ADMIN_TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status(), 200);
+
+    let repeat = app.start_session_raw("demo", &body).await;
+    assert_eq!(repeat.status, 201, "{:?}", repeat.body);
+    assert_ne!(repeat.body["session_id"], first.body["session_id"]);
+    assert_ne!(repeat.body["session_token"], first.body["session_token"]);
+    let again = app.start_session_raw("demo", &body).await;
+    assert_eq!(again.status, 200, "{:?}", again.body);
+    assert_eq!(session_of(&again), session_of(&repeat));
+}
+
+#[tokio::test]
+async fn a_refused_start_lets_go_of_its_id_and_its_retry_starts_the_session() {
+    let app = crate::support::spawn_app_with(|settings| {
+        settings.limits.new_sessions_per_minute = 1;
+    })
+    .await;
+    let spent = app
+        .start_session_raw("demo", &json!({ "anonymous_id": anonymous_id() }))
+        .await;
+    assert_eq!(spent.status, 201);
+    let body = start_body(&anonymous_id(), &start_id());
+    let refused = app.start_session_raw("demo", &body).await;
+    assert_eq!(refused.status, 429, "{:?}", refused.body);
+    app.advance(Duration::from_secs(61));
+    let retried = app.start_session_raw("demo", &body).await;
+    assert_eq!(retried.status, 201, "{:?}", retried.body);
+}
+
+#[tokio::test]
+async fn a_repeat_while_the_first_start_runs_is_told_to_come_back() {
+    let app = spawn_app().await;
+    let visitor = anonymous_id();
+    let id = start_id();
+    let body = start_body(&visitor, &id);
+    // The first attempt has claimed the id and is still starting the session.
+    let request: staffetta_widget::protocol::StartSession =
+        serde_json::from_value(body.clone()).unwrap();
+    let fingerprint = start_id::fingerprint("demo", &format!("a:{visitor}"), &request);
+    let claimed = start_id::claim(
+        &app.state,
+        "demo",
+        start_id::StartId::parse(&id).unwrap(),
+        fingerprint,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(claimed, start_id::Claim::New(_)));
+
+    let repeat = app.start_session_raw("demo", &body).await;
+    assert_eq!(repeat.status, 409, "{:?}", repeat.body);
+    assert_eq!(repeat.code(), "start_in_progress");
+    assert_eq!(repeat.headers["retry-after"], "1");
 }
