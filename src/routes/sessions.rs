@@ -96,35 +96,31 @@ async fn start_session(
         .map(|s| decode_restore_state(&site.id, s))
         .transpose()
         .map_err(|err| ApiError::bad_request("invalid_restore_state", err.to_string()))?;
-    let claimed = match start_id {
-        None => None,
-        Some(id) => {
-            let fingerprint = start_id::fingerprint(&site.id, &prepared.identity.key, &request);
-            match start_id::claim(&state, &site.id, id, fingerprint).await? {
-                Claim::Repeat(started) => return Ok((StatusCode::OK, Json(started))),
-                Claim::New(claimed) => Some(claimed),
-            }
-        }
+    let Some(id) = start_id else {
+        let body = new_session(&state, site, prepared, &request, restore).await?;
+        return Ok((StatusCode::CREATED, Json(body)));
     };
-    let started = async {
-        if claimed.is_some() {
-            start::check_new_session_rate(&state, peer, &headers).await?;
+    let fingerprint = start_id::fingerprint(&site.id, &prepared.identity.key, &request);
+    let claimed = match start_id::claim(&state, &site.id, id, fingerprint).await? {
+        Claim::Repeat(started) => return Ok((StatusCode::OK, Json(started))),
+        Claim::New(claimed) => claimed,
+    };
+    // A claimed start runs to its end (settled or released) even when the client goes away
+    // meanwhile (the server then drops this handler): that is when a repeat comes.
+    let site = site.clone();
+    let task = tokio::spawn(async move {
+        let started = match start::check_new_session_rate(&state, peer, &headers).await {
+            Ok(()) => new_session(&state, &site, prepared, &request, restore).await,
+            Err(error) => Err(error),
+        };
+        match &started {
+            Ok(body) => start_id::settle(&state, claimed, body).await,
+            Err(_) => start_id::release(&state, claimed).await,
         }
-        new_session(&state, site, prepared, &request, restore).await
-    }
-    .await;
-    match (started, claimed) {
-        (Ok(body), Some(claimed)) => {
-            start_id::settle(&state, claimed, &body).await;
-            Ok((StatusCode::CREATED, Json(body)))
-        }
-        (Ok(body), None) => Ok((StatusCode::CREATED, Json(body))),
-        (Err(error), Some(claimed)) => {
-            start_id::release(&state, claimed).await;
-            Err(error)
-        }
-        (Err(error), None) => Err(error),
-    }
+        started
+    });
+    let body = task.await.map_err(|e| ApiError::internal(&e))??;
+    Ok((StatusCode::CREATED, Json(body)))
 }
 
 /// Starts the conversation of a prepared start and gives its answer.

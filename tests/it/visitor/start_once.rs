@@ -8,10 +8,14 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
+use staffetta::store::{AppendBatch, Observed, Store, StoreResult, WriteObserver};
 use staffetta::visitor::{mau, start, start_id};
 
 use crate::support::spawn_app;
 use crate::support::visitor::Answer;
+
+/// How long a test waits for the server.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn start_body(anonymous_id: &str, start_id: &str) -> Value {
     json!({
@@ -214,4 +218,68 @@ async fn a_repeat_while_the_first_start_runs_is_told_to_come_back() {
     assert_eq!(repeat.status, 409, "{:?}", repeat.body);
     assert_eq!(repeat.code(), "start_in_progress");
     assert_eq!(repeat.headers["retry-after"], "1");
+}
+
+/// Holds a session start at its welcome until released.
+#[derive(Debug, Default)]
+struct WelcomeGate {
+    reached: tokio::sync::Notify,
+    released: tokio::sync::Notify,
+}
+
+#[derive(Debug)]
+struct Gated(std::sync::Arc<WelcomeGate>);
+
+#[async_trait::async_trait]
+impl WriteObserver for Gated {
+    async fn before_append(&self, _: &dyn Store, log: &str, _: &AppendBatch) -> StoreResult<()> {
+        if log.starts_with("conversation:") {
+            self.0.reached.notify_one();
+            self.0.released.notified().await;
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_start_whose_client_went_away_is_finished_and_its_repeat_gets_the_session() {
+    let gate = std::sync::Arc::new(WelcomeGate::default());
+    let observer = Gated(std::sync::Arc::clone(&gate));
+    let app = crate::support::app::spawn_app_wrapped(
+        |_| {},
+        |store| std::sync::Arc::new(Observed::new(store, observer)),
+    )
+    .await;
+    let visitor = anonymous_id();
+    let body = start_body(&visitor, &start_id());
+    let url = format!("{}/api/v1/sites/demo/sessions", app.base_url);
+    let request = app
+        .http
+        .post(&url)
+        .header("origin", crate::support::visitor::ORIGIN)
+        .json(&body)
+        .send();
+    // The client goes away while the server writes the welcome.
+    tokio::select! {
+        _ = request => panic!("the start answered while held"),
+        () = gate.reached.notified() => {}
+    }
+    gate.released.notify_one();
+
+    let repeat = crate::support::wait_for("the first start to finish", WAIT, || async {
+        let answer = app.start_session_raw("demo", &body).await;
+        (answer.code() != "start_in_progress").then_some(answer)
+    })
+    .await;
+    assert_eq!(repeat.status, 200, "{:?}", repeat.body);
+    let listed = app
+        .state
+        .store
+        .set_members(&start::visitor_conversations(
+            "demo",
+            &format!("a:{visitor}"),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1, "one conversation: {listed:?}");
 }
