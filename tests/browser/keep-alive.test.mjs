@@ -151,6 +151,19 @@ describe('with the fake API', () => {
     await context.close();
   });
 
+  test('a message the visitor wrote in another tab answers the idle warning', async () => {
+    const fake = new KeepAliveApi();
+    const { context, page, errors } = await openWith(fake);
+    warn(fake);
+    await continueButton(page).waitFor();
+    fake.push({ type: 'message', from: 'visitor', at: Date.now(), client_message_id: 'from-another-tab', input: { text: 'still here' } });
+    await inWidget(page, '.msg-visitor').filter({ hasText: 'still here' }).waitFor();
+    assert.equal(await continueButton(page).count(), 0);
+    assert.equal(await inWidget(page, '[part~="notice"]').filter({ hasText: 'still there' }).filter({ visible: true }).count(), 0);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('a Continue refused with 410 shows the expired notice with Restore', async () => {
     const fake = new KeepAliveApi({ blockWebSocket: true });
     fake.continueStatus = 410;

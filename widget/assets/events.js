@@ -26,6 +26,8 @@ C._handleEvent = function (e) {
     case 'message': {
       var from = e.from || e.author || 'bot';
       if (from === 'visitor' || from === 'user') {
+        // The visitor wrote (maybe in another tab): no idle warning before it is current.
+        this._settleExpiring(true);
         if (e.client_message_id && this._delivered(e.client_message_id, seq)) return;
         // Sent from another tab: in the render queue, after what came before it.
         this._enqueue({ id: e.client_message_id || uid('v'), from: 'visitor', text: (e.input && (e.input.text || e.input.option || e.input.date)) || e.text || '', seq: seq || undefined });
