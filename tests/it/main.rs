@@ -10,6 +10,7 @@ mod console_texts;
 mod crash;
 mod demo_dialog;
 mod demo_media;
+mod did_you_mean;
 mod handoff;
 mod identity;
 mod locales;

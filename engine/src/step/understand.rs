@@ -10,6 +10,44 @@ use crate::session::{Entry, Pending};
 /// At most this many intents are offered in a "did you mean".
 pub(crate) const MAX_CANDIDATES: usize = 3;
 
+/// How many times more likely than any intent left out each intent of a "did you mean"
+/// must be.
+const STAND_OUT: f32 = 2.0;
+
+/// The intents of `close` (within the margin of the best, best first) to offer in a "did
+/// you mean", if any. Two or more are ambiguous when together they are as likely as an
+/// in-scope answer, even if none alone reaches the threshold, and when they stand out
+/// together from the rest: each is at least [`STAND_OUT`] times as likely as the best
+/// intent left out. Without the second rule a message the model knows nothing about,
+/// whose probability is spread evenly, would be "ambiguous" in a dialog of a handful of
+/// intents (three of six hold half of it). The weakest candidate is dropped until the
+/// rest qualify.
+fn ambiguous(
+    close: &mut Vec<(&str, f32)>,
+    ranked: &[crate::nlu::IntentScore],
+    model: &crate::nlu::IntentModel,
+) -> Option<Vec<String>> {
+    while close.len() >= 2 {
+        let together: f32 = close.iter().map(|(_, confidence)| confidence).sum();
+        let weakest = close.last().map_or(0.0, |(_, confidence)| *confidence);
+        let best_left_out = ranked
+            .iter()
+            .filter(|score| !close.iter().any(|(intent, _)| *intent == &*score.intent))
+            .map(|score| score.confidence)
+            .fold(0.0_f32, f32::max);
+        if together >= model.oos_threshold() && weakest >= STAND_OUT * best_left_out {
+            return Some(
+                close
+                    .iter()
+                    .map(|(intent, _)| (*intent).to_owned())
+                    .collect(),
+            );
+        }
+        close.pop();
+    }
+    None
+}
+
 /// What the NLU made of a message.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Meaning {
@@ -37,7 +75,7 @@ impl Turn<'_> {
             return Meaning::Unknown;
         };
         let margin = self.dialog.settings.disambiguation_margin;
-        let close: Vec<(&str, f32)> = classification
+        let mut close: Vec<(&str, f32)> = classification
             .ranked
             .iter()
             .filter(|score| top.confidence - score.confidence <= margin)
@@ -45,16 +83,8 @@ impl Turn<'_> {
             .take(MAX_CANDIDATES)
             .map(|score| (&*score.intent, score.confidence))
             .collect();
-        // Two or more intents within the margin are ambiguous when together they are as
-        // likely as an in-scope answer, even if none alone reaches the threshold.
-        let together: f32 = close.iter().map(|(_, confidence)| confidence).sum();
-        if close.len() >= 2 && together >= model.oos_threshold() {
-            return Meaning::Ambiguous(
-                close
-                    .iter()
-                    .map(|(intent, _)| (*intent).to_owned())
-                    .collect(),
-            );
+        if let Some(candidates) = ambiguous(&mut close, &classification.ranked, model) {
+            return Meaning::Ambiguous(candidates);
         }
         match close.first() {
             Some((intent, _)) if classification.in_scope && *intent == &*top.intent => self
