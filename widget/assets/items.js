@@ -162,7 +162,21 @@ C._image = function (item) {
   var img = el('img', { src: src, alt: alt });
   var button = el('button', { type: 'button', class: 'img-button', part: 'image-button', 'aria-label': this.t('image-enlarge', { alt: alt || item.title || '' }) }, [img]);
   button.addEventListener('click', function () { self._lightbox(src, alt, button); });
-  return el('figure', { part: 'image' }, [button, item.title || item.description ? el('figcaption', { text: item.title || item.description }) : null]);
+  return el('figure', { part: 'image' }, [button, this._caption(item.title, item.description)]);
+};
+
+/** The caption of a medium: its title, then its description on a line of its own (the
+ * dialog's `description`, e.g. "Brass and hand-blown glass, 45 cm."); null without both.
+ * `ids` names the two parts, for the medium's aria-labelledby and aria-describedby. */
+C._caption = function (title, description, ids) {
+  title = title ? String(title) : '';
+  description = description && String(description) !== title ? String(description) : '';
+  if (!title && !description) return null;
+  ids = ids || {};
+  return el('figcaption', {}, [
+    title ? el('span', { id: ids.title || false, class: 'caption-title', text: title }) : null,
+    description ? el('span', { id: ids.description || false, class: 'caption-description', part: 'caption-description', text: description }) : null,
+  ]);
 };
 
 C._lightbox = function (src, alt, opener) {
@@ -193,12 +207,13 @@ C._lightbox = function (src, alt, opener) {
 C._media = function (item, type) {
   var src = safeUrl(item.source, this.o.serverUrl);
   if (!src) return null;
-  var captionId = uid('staffetta-media');
+  var ids = { title: uid('staffetta-media'), description: uid('staffetta-media') };
   var label = String(item.title || item.alt_text || item.description || type);
-  var media = el(type, { src: src, controls: true, preload: 'metadata', part: type, 'aria-labelledby': captionId });
+  var description = item.description && String(item.description) !== label ? String(item.description) : '';
+  var media = el(type, { src: src, controls: true, preload: 'metadata', part: type, 'aria-labelledby': ids.title, 'aria-describedby': description ? ids.description : false });
   var poster = item.poster && safeUrl(item.poster, this.o.serverUrl);
   if (poster) media.setAttribute('poster', poster);
-  return el('figure', { part: type + '-figure' }, [media, el('figcaption', { id: captionId, text: label })]);
+  return el('figure', { part: type + '-figure' }, [media, this._caption(label, description, ids)]);
 };
 
 /**

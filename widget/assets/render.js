@@ -115,7 +115,7 @@ var CHAT_CSS =
   '.row{display:flex;flex-wrap:wrap;gap:8px;align-items:center}' +
   'select,input,textarea{font:inherit;color:var(--staffetta-text,var(--_fg));background:var(--staffetta-background,var(--_bg));border:1px solid var(--staffetta-border,#767676);border-radius:8px;padding:7px 9px}' +
   '.hint,.error{margin:0;font-size:13px}.error{color:#b3261e}.root[data-scheme=dark] .error{color:#ffb4ab}' +
-  'figure{margin:0}figcaption{font-size:13px;margin-top:4px}' +
+  'figure{margin:0}figcaption{font-size:13px;margin-top:4px}.caption-title{display:block}.caption-description{display:block;color:var(--staffetta-muted,var(--_muted))}' +
   '.img-button{display:block;padding:0;border:0;background:none;border-radius:var(--staffetta-radius);overflow:hidden}' +
   '.img-button img{display:block;max-width:100%;max-height:220px}' +
   'video,iframe{display:block;width:100%;max-width:320px;border:0;border-radius:8px}iframe{height:220px}audio{max-width:100%}' +
