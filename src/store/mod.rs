@@ -340,6 +340,7 @@ pub async fn open(settings: &StoreSettings, clock: Clock) -> StoreResult<Arc<dyn
                 RedisStore::connect(url, settings.connect_timeout(), settings.response_timeout())
                     .await?;
             tracing::info!(backend = "redis", url = %url, "store opened");
+            warn_of_sled_data_left_behind(&settings.path);
             Ok(Arc::new(store))
         }
         None => {
@@ -347,6 +348,20 @@ pub async fn open(settings: &StoreSettings, clock: Clock) -> StoreResult<Arc<dyn
             tracing::info!(backend = "sled", path = %settings.path.display(), "store opened");
             Ok(Arc::new(store))
         }
+    }
+}
+
+/// On Redis, warns once at start when `path` still holds an embedded (sled) store: an
+/// installation that moved from one node to Redis starts there empty, since nothing is
+/// copied over (docs/cluster.md, "Moving from one node to Redis").
+fn warn_of_sled_data_left_behind(path: &std::path::Path) {
+    if path.join("conf").is_file() && path.join("db").is_file() {
+        tracing::warn!(
+            path = %path.display(),
+            "the embedded store in `store.path` is not used while `store.url` is set, and nothing \
+             of it was copied to Redis (operators, conversations, monthly active users, jobs); \
+             see docs/cluster.md, \"Moving from one node to Redis\""
+        );
     }
 }
 

@@ -82,3 +82,52 @@ async fn a_key_of_the_wrong_type_is_reported_as_corrupt() {
     let err = store.log_head("c1").await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
 }
+
+#[tokio::test]
+async fn opening_redis_warns_when_the_data_dir_still_holds_an_embedded_store() {
+    let Some(redis) = private_redis_or_skip(
+        "opening_redis_warns_when_the_data_dir_still_holds_an_embedded_store",
+    )
+    .await
+    else {
+        return;
+    };
+    // The one node an installation ran before it outgrew one machine.
+    let before = tempfile::tempdir().unwrap();
+    let sled = StoreSettings {
+        path: before.path().to_owned(),
+        ..StoreSettings::default()
+    };
+    drop(store::open(&sled, Clock::system()).await.unwrap());
+    let empty = tempfile::tempdir().unwrap();
+
+    let (logs, _guard) = crate::support::logs::capture_logs();
+    for path in [empty.path(), before.path()] {
+        let settings = StoreSettings {
+            path: path.to_owned(),
+            ..redis_settings(&redis.url())
+        };
+        drop(store::open(&settings, Clock::system()).await.unwrap());
+    }
+    let warnings: Vec<String> = logs
+        .lines()
+        .into_iter()
+        .filter(|line| line.contains(" WARN "))
+        .collect();
+    assert_eq!(
+        warnings.len(),
+        1,
+        "only the data dir with a store: {warnings:#?}"
+    );
+    for expected in [
+        &before.path().display().to_string(),
+        "nothing of it was copied to Redis",
+        "Moving from one node to Redis",
+    ] {
+        assert!(
+            warnings[0].contains(expected),
+            "{expected}: {}",
+            warnings[0]
+        );
+    }
+}
