@@ -33,7 +33,14 @@ pub enum Output {
         preference: Preference,
     },
     /// A date picker; the client sends the date back as [`crate::Input::Date`].
-    Date,
+    Date {
+        /// The first date the question accepts (today plus its `min_days`), if limited.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<jiff::civil::Date>,
+        /// The last date the question accepts (today plus its `max_days`), if limited.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<jiff::civil::Date>,
+    },
     /// An image.
     Image(Media),
     /// An audio clip.
@@ -119,7 +126,7 @@ impl Output {
         match self {
             Output::Text { .. } => "text",
             Output::Option { .. } => "option",
-            Output::Date => "date",
+            Output::Date { .. } => "date",
             Output::Image(_) => "image",
             Output::Audio(_) => "audio",
             Output::Video(_) => "video",
@@ -180,9 +187,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(json["response_type"], "pause");
+        let date = Output::Date {
+            min: None,
+            max: None,
+        };
         assert_eq!(
-            Output::Date.response_type(),
-            serde_json::to_value(Output::Date).unwrap()["response_type"]
+            date.response_type(),
+            serde_json::to_value(&date).unwrap()["response_type"]
         );
     }
 }

@@ -198,8 +198,19 @@ impl Repl<'_> {
                 }
                 self.options = options.clone();
             }
-            Output::Date => {
-                writeln!(out, "     (type a date as YYYY-MM-DD)")?;
+            Output::Date { min, max } => {
+                match (min, max) {
+                    (Some(min), Some(max)) => {
+                        writeln!(out, "     (type a date as YYYY-MM-DD, {min} to {max})")?;
+                    }
+                    (Some(min), None) => {
+                        writeln!(out, "     (type a date as YYYY-MM-DD, {min} or later)")?;
+                    }
+                    (None, Some(max)) => {
+                        writeln!(out, "     (type a date as YYYY-MM-DD, {max} or earlier)")?;
+                    }
+                    (None, None) => writeln!(out, "     (type a date as YYYY-MM-DD)")?,
+                }
                 self.expects_date = true;
             }
             Output::Image(media) => media_line("image", media, out)?,
@@ -298,7 +309,10 @@ mod tests {
     fn options_are_numbered_and_picked_by_number() {
         let out = play("en", "3\n");
         assert!(out.contains("     3) Book an appointment"), "{out}");
-        assert!(out.contains("(type a date as YYYY-MM-DD)"), "{out}");
+        assert!(
+            out.contains("(type a date as YYYY-MM-DD, 2026-03-03 to 2026-05-01)"),
+            "{out}"
+        );
     }
 
     #[test]

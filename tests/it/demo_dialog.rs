@@ -80,3 +80,30 @@ async fn the_demo_assistant_describes_itself_without_promising_a_person() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_date_question_gives_the_picker_its_first_and_last_dates() {
+    let app = spawn_demo().await;
+    let visitor = app.visitor().await;
+    let answer = visitor.say("I'd like to book an appointment").await;
+    let now = jiff::Timestamp::from_millisecond(app.clock.now_ms()).unwrap();
+    let today = app.state.bots.today("demo", now);
+    let day = |days: i64| today.checked_add(jiff::Span::new().days(days)).unwrap();
+    let date = answer["output"]["generic"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|item| item["response_type"] == "date")
+        .unwrap_or_else(|| panic!("a date item: {answer}"));
+    // The demo's appointment takes "from tomorrow up to two months ahead" (min_days = 1,
+    // max_days = 60), in the site's time zone.
+    assert_eq!(
+        date,
+        &serde_json::json!({
+            "response_type": "date",
+            "min": day(1).to_string(),
+            "max": day(60).to_string(),
+        }),
+        "{answer}"
+    );
+}

@@ -111,7 +111,10 @@ C._date = function (item, record, at, answered) {
   var fmt = dateFormat(locale);
   var ids = { title: uid('staffetta-date'), text: uid('staffetta-date'), pick: uid('staffetta-date'), hint: uid('staffetta-date'), err: uid('staffetta-date') };
   var text = el('input', { id: ids.text, type: 'text', inputmode: 'numeric', autocomplete: 'off', placeholder: fmt.example, 'aria-describedby': ids.hint, part: 'date-text' });
-  var pick = el('input', { id: ids.pick, type: 'date', part: 'date-picker' });
+  // The question's first and last dates (YYYY-MM-DD) bound the calendar; the server still
+  // checks every answer (and its weekdays).
+  var bound = function (v) { return typeof v === 'string' && dateFromIso(v) ? v : false; };
+  var pick = el('input', { id: ids.pick, type: 'date', part: 'date-picker', min: bound(item.min), max: bound(item.max) });
   var error = el('p', { id: ids.err, class: 'error', role: 'alert', hidden: true });
   var submit = el('button', { type: 'submit', class: 'action', part: 'date-submit', text: this.t('date-submit') });
   var form = el('form', { class: 'group', part: 'date', 'aria-labelledby': item.title ? ids.title : false, 'aria-label': item.title ? false : this.t('date-label') }, [

@@ -289,7 +289,14 @@ impl<'a> Turn<'a> {
             }
             VarType::Date => {
                 self.say(text);
-                self.out.push(Output::Date);
+                let day = |days: Option<i64>| {
+                    let span = jiff::Span::new().try_days(days?).ok()?;
+                    self.ctx.today.checked_add(span).ok()
+                };
+                self.out.push(Output::Date {
+                    min: day(ask.min_days),
+                    max: day(ask.max_days),
+                });
             }
             VarType::Text | VarType::Number | VarType::Email => self.say(text),
         }

@@ -77,7 +77,14 @@ pub(crate) fn output_lines(output: &Output, show_html: bool) -> String {
                 list.join(" | ")
             )
         }
-        Output::Date => "< date picker\n".to_owned(),
+        Output::Date { min, max } => match (min, max) {
+            (None, None) => "< date picker\n".to_owned(),
+            (min, max) => format!(
+                "< date picker: {} to {}\n",
+                min.map_or("-".to_owned(), |d| d.to_string()),
+                max.map_or("-".to_owned(), |d| d.to_string())
+            ),
+        },
         Output::Image(m) => media("image", m),
         Output::Audio(m) => media("audio", m),
         Output::Video(m) => media("video", m),

@@ -47,8 +47,17 @@ pub enum GenericItem {
         /// `button` or `dropdown`.
         preference: String,
     },
-    /// A date picker; the widget sends back `{"date": "YYYY-MM-DD"}`.
-    Date {},
+    /// A date picker; the widget sends back `{"date": "YYYY-MM-DD"}`. `min` and `max`
+    /// (`YYYY-MM-DD`, each only when the question limits it) are the first and last dates
+    /// the question accepts, for the picker's bounds.
+    Date {
+        /// First date accepted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        min: Option<String>,
+        /// Last date accepted.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        max: Option<String>,
+    },
     /// An image.
     Image(MediaItem),
     /// An audio clip.
@@ -151,7 +160,10 @@ impl GenericItem {
                 }
                 .to_owned(),
             },
-            Output::Date => GenericItem::Date {},
+            Output::Date { min, max } => GenericItem::Date {
+                min: min.map(|d| d.to_string()),
+                max: max.map(|d| d.to_string()),
+            },
             Output::Image(media) => GenericItem::Image(media.into()),
             Output::Audio(media) => GenericItem::Audio(media.into()),
             Output::Video(media) => GenericItem::Video(media.into()),
@@ -204,10 +216,23 @@ mod tests {
             serde_json::to_value(&pause).unwrap(),
             serde_json::json!({"response_type": "pause", "time": 500, "typing": true})
         );
-        let date = GenericItem::from_output(&Output::Date).unwrap();
+        let date = GenericItem::from_output(&Output::Date {
+            min: None,
+            max: None,
+        })
+        .unwrap();
         assert_eq!(
             serde_json::to_value(&date).unwrap(),
             serde_json::json!({"response_type": "date"})
+        );
+        let limited = GenericItem::from_output(&Output::Date {
+            min: Some("2026-03-03".parse().unwrap()),
+            max: Some("2026-05-01".parse().unwrap()),
+        })
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&limited).unwrap(),
+            serde_json::json!({"response_type": "date", "min": "2026-03-03", "max": "2026-05-01"})
         );
     }
 
