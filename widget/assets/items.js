@@ -21,7 +21,9 @@ C._item = function (item, record, at, live) {
     case 'iframe':
       return this._iframe(item);
     case 'connect_to_agent':
-      // message_to_agent is for the agent, not the visitor.
+      // message_to_agent is for the agent, not the visitor. A bot that has just said it
+      // looks for someone ("Let me see who is free") is not repeated by the notice.
+      if (this._afterText(record, at)) return null;
       return el('div', { class: 'notice', part: 'notice', text: this.t('agent-connecting') });
     case 'user_defined': {
       var slot = el('div', { class: 'custom', part: 'custom-response' });
@@ -31,6 +33,16 @@ C._item = function (item, record, at, live) {
     default:
       return item && (item.text || item.html) ? this._text(item) : null;
   }
+};
+
+/** Whether the item before `at` in the record (pauses skipped) is a text. */
+C._afterText = function (record, at) {
+  for (var i = at - 1; i >= 0; i -= 1) {
+    var before = (record.items || [])[i];
+    if (before && before.response_type === 'pause') continue;
+    return !!before && before.response_type === 'text';
+  }
+  return false;
 };
 
 C._text = function (item) {
