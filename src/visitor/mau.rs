@@ -140,7 +140,7 @@ pub async fn record(
                 });
             }
             MauLimitBehaviour::Warn => {
-                tracing::warn!(site = %site.id, %month, limit, count = ?count, "mau limit exceeded");
+                tracing::warn!(site = %site.id, %month, limit, count = count.unwrap_or_default(), "mau limit exceeded");
             }
         }
     }

@@ -425,3 +425,35 @@ async fn a_warning_site_admits_visitors_past_its_limit() {
     }
     assert_eq!(app.unique_users_this_month().await, 3);
 }
+
+#[tokio::test]
+async fn a_warning_site_logs_how_many_visitors_it_has_as_a_plain_number() {
+    let (logs, _guard) = crate::support::logs::capture_logs();
+    let app = spawn(|settings| {
+        settings.admin.token = staffetta::secret::Secret::new(ADMIN_TOKEN);
+        settings.sites[0].mau_limit = Some(1);
+        settings.sites[0].mau_limit_behaviour = MauLimitBehaviour::Warn;
+    })
+    .await;
+    // The warning's callsite may have been met first by a test running beside this one,
+    // with no subscriber of its own: have it ask this thread's subscriber again.
+    tracing::callsite::rebuild_interest_cache();
+    for user in ["first", "second"] {
+        assert!(started(
+            app.start_session(serde_json::json!({ "user_id": user }))
+                .await
+                .0
+        ));
+    }
+    let lines = logs.lines();
+    let warnings: Vec<&String> = lines
+        .iter()
+        .filter(|line| line.contains("mau limit exceeded"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{lines:#?}");
+    assert!(
+        warnings[0].contains("limit=1 count=2"),
+        "the count as a number, not `Some(2)`: {}",
+        warnings[0]
+    );
+}
