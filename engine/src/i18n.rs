@@ -54,7 +54,7 @@ message_keys! {
     RetryDateRange => "engine-retry-date-range": "The date is out of range (`$first`, `$last`).",
     RetryDateFrom => "engine-retry-date-from": "The date is before the first allowed one (`$first`).",
     RetryDateUntil => "engine-retry-date-until": "The date is after the last allowed one (`$last`).",
-    RetryDateWeekday => "engine-retry-date-weekday": "The date falls on a day that is not allowed.",
+    RetryDateWeekday => "engine-retry-date-weekday": "The date falls on a day that is not allowed (`$days`: the allowed days, as a list).",
     RetryOption => "engine-retry-option": "The answer is not one of the options.",
     RetryYesNo => "engine-retry-yes-no": "The answer is neither yes nor no.",
     RetryEmail => "engine-retry-email": "The answer is not an email address.",
@@ -79,6 +79,7 @@ message_keys! {
     DialogChanged => "engine-dialog-changed": "The session points at a step that no longer exists, or looped.",
     OpenLink => "engine-open-link": "Link text for an iframe the site does not allow (`$title`).",
     Date => "engine-date": "A date in a sentence (`$year`, `$month`, `$day`, `$weekday`).",
+    Weekday => "engine-weekday": "The name of a day of the week in a list (`$weekday`, 1 = Monday).",
 }
 
 /// A value for a Fluent placeable.

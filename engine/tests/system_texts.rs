@@ -58,6 +58,7 @@ fn every_text_formats_without_missing_arguments() {
         ("month", Arg::Num(3.0)),
         ("day", Arg::Num(9.0)),
         ("weekday", Arg::Num(1.0)),
+        ("days", Arg::Str("Monday, Tuesday")),
     ];
     for locale in LOCALES {
         for key in MessageKey::ALL {

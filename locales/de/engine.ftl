@@ -13,7 +13,7 @@ engine-retry-date = Ich konnte das Datum nicht lesen. Bitte wählen Sie eines im
 engine-retry-date-range = Bitte wählen Sie ein Datum zwischen { $first } und { $last }.
 engine-retry-date-from = Bitte wählen Sie { $first } oder ein späteres Datum.
 engine-retry-date-until = Bitte wählen Sie { $last } oder ein früheres Datum.
-engine-retry-date-weekday = Dieser Tag ist nicht verfügbar. Bitte wählen Sie ein anderes Datum.
+engine-retry-date-weekday = Dieser Tag ist nicht verfügbar. Bitte wählen Sie ein Datum an einem dieser Tage: { $days }.
 engine-retry-option = Bitte wählen Sie eine der Optionen.
 engine-retry-yes-no = Bitte antworten Sie mit Ja oder Nein.
 engine-retry-email = Das sieht nicht wie eine E-Mail-Adresse aus. Bitte versuchen Sie es erneut.
@@ -61,6 +61,15 @@ engine-dialog-changed = Entschuldigung, bei uns ist etwas schiefgelaufen. Fangen
 ## Formatierung
 
 engine-open-link = { $title } öffnen
+engine-weekday = { $weekday ->
+        [1] Montag
+        [2] Dienstag
+        [3] Mittwoch
+        [4] Donnerstag
+        [5] Freitag
+        [6] Samstag
+       *[7] Sonntag
+    }
 engine-date = { $weekday ->
         [1] Montag
         [2] Dienstag

@@ -13,7 +13,7 @@ engine-retry-date = I couldn't read that date. Please pick one from the calendar
 engine-retry-date-range = Please choose a date between { $first } and { $last }.
 engine-retry-date-from = Please choose { $first } or a later date.
 engine-retry-date-until = Please choose { $last } or an earlier date.
-engine-retry-date-weekday = That day isn't available. Please choose another date.
+engine-retry-date-weekday = That day isn't available. Please choose a date on one of these days: { $days }.
 engine-retry-option = Please choose one of the options.
 engine-retry-yes-no = Please answer yes or no.
 engine-retry-email = That doesn't look like an email address. Please try again.
@@ -61,6 +61,15 @@ engine-dialog-changed = Sorry, something went wrong on our side. Let's start ove
 ## Formatting
 
 engine-open-link = Open { $title }
+engine-weekday = { $weekday ->
+        [1] Monday
+        [2] Tuesday
+        [3] Wednesday
+        [4] Thursday
+        [5] Friday
+        [6] Saturday
+       *[7] Sunday
+    }
 engine-date = { $weekday ->
         [1] Monday
         [2] Tuesday

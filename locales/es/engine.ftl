@@ -13,7 +13,7 @@ engine-retry-date = No he podido leer la fecha. Elige una en el calendario.
 engine-retry-date-range = Elige una fecha entre el { $first } y el { $last }.
 engine-retry-date-from = Elige el { $first } o una fecha posterior.
 engine-retry-date-until = Elige el { $last } o una fecha anterior.
-engine-retry-date-weekday = Ese día no está disponible. Elige otra fecha.
+engine-retry-date-weekday = Ese día no está disponible. Elige una fecha en uno de estos días: { $days }.
 engine-retry-option = Elige una de las opciones, por favor.
 engine-retry-yes-no = Responde sí o no, por favor.
 engine-retry-email = No parece una dirección de correo electrónico. Inténtalo de nuevo.
@@ -61,6 +61,15 @@ engine-dialog-changed = Perdona, algo ha fallado por nuestra parte. Empecemos de
 ## Formato
 
 engine-open-link = Abrir { $title }
+engine-weekday = { $weekday ->
+        [1] lunes
+        [2] martes
+        [3] miércoles
+        [4] jueves
+        [5] viernes
+        [6] sábado
+       *[7] domingo
+    }
 engine-date = { $weekday ->
         [1] lunes
         [2] martes

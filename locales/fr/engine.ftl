@@ -13,7 +13,7 @@ engine-retry-date = Je n'arrive pas à lire cette date. Choisissez-en une dans l
 engine-retry-date-range = Choisissez une date entre le { $first } et le { $last }.
 engine-retry-date-from = Choisissez le { $first } ou une date ultérieure.
 engine-retry-date-until = Choisissez le { $last } ou une date antérieure.
-engine-retry-date-weekday = Ce jour n'est pas disponible. Choisissez une autre date.
+engine-retry-date-weekday = Ce jour n'est pas disponible. Choisissez une date un de ces jours : { $days }.
 engine-retry-option = Merci de choisir l'une des options.
 engine-retry-yes-no = Merci de répondre par oui ou par non.
 engine-retry-email = Cela ne ressemble pas à une adresse e-mail. Réessayez.
@@ -61,6 +61,15 @@ engine-dialog-changed = Désolé, un problème est survenu de notre côté. Reco
 ## Mise en forme
 
 engine-open-link = Ouvrir { $title }
+engine-weekday = { $weekday ->
+        [1] lundi
+        [2] mardi
+        [3] mercredi
+        [4] jeudi
+        [5] vendredi
+        [6] samedi
+       *[7] dimanche
+    }
 engine-date = { $weekday ->
         [1] lundi
         [2] mardi

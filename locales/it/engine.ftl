@@ -13,7 +13,7 @@ engine-retry-date = Non riesco a leggere la data. Sceglila dal calendario.
 engine-retry-date-range = Scegli una data tra { $first } e { $last }.
 engine-retry-date-from = Scegli { $first } o una data successiva.
 engine-retry-date-until = Scegli { $last } o una data precedente.
-engine-retry-date-weekday = Quel giorno non è disponibile. Scegli un'altra data.
+engine-retry-date-weekday = Quel giorno non è disponibile. Scegli una data in uno di questi giorni: { $days }.
 engine-retry-option = Scegli una delle opzioni, per favore.
 engine-retry-yes-no = Rispondi sì o no, per favore.
 engine-retry-email = Non sembra un indirizzo email. Riprova.
@@ -61,6 +61,15 @@ engine-dialog-changed = Scusa, qualcosa è andato storto da parte nostra. Ricomi
 ## Formattazione
 
 engine-open-link = Apri { $title }
+engine-weekday = { $weekday ->
+        [1] lunedì
+        [2] martedì
+        [3] mercoledì
+        [4] giovedì
+        [5] venerdì
+        [6] sabato
+       *[7] domenica
+    }
 engine-date = { $weekday ->
         [1] lunedì
         [2] martedì

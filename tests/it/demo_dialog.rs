@@ -107,3 +107,33 @@ async fn a_date_question_gives_the_picker_its_first_and_last_dates() {
         "{answer}"
     );
 }
+
+#[tokio::test]
+async fn a_refused_weekday_is_answered_with_the_days_the_question_takes() {
+    let app = spawn_demo().await;
+    let visitor = app
+        .visitor_with(
+            &serde_json::json!({ "anonymous_id": "anon-demo-weekday-it", "locale": "it" }),
+        )
+        .await;
+    visitor.say("vorrei prendere un appuntamento").await;
+    let now = jiff::Timestamp::from_millisecond(app.clock.now_ms()).unwrap();
+    let today = app.state.bots.today("demo", now);
+    // The demo books Monday to Saturday, from tomorrow: the next Sunday is within range.
+    let sunday = (1..=7)
+        .map(|days| today.checked_add(jiff::Span::new().days(days)).unwrap())
+        .find(|day| day.weekday() == jiff::civil::Weekday::Sunday)
+        .unwrap();
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let answer = visitor
+        .send_raw(&id, serde_json::json!({ "date": sunday.to_string() }))
+        .await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert!(
+        texts(&answer.body).contains(
+            "Scegli una data in uno di questi giorni: lunedì, martedì, mercoledì, giovedì, venerdì, sabato."
+        ),
+        "{}",
+        answer.body
+    );
+}

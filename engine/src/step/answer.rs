@@ -148,7 +148,22 @@ impl Turn<'_> {
                 };
                 return (key, first.into_iter().chain(last).collect());
             }
-            (Rejection::Weekday, _) => MessageKey::RetryDateWeekday,
+            (Rejection::Weekday, _) => {
+                let mut days: Vec<jiff::civil::Weekday> = ask.weekdays.clone().unwrap_or_default();
+                days.sort_by_key(|day| day.to_monday_one_offset());
+                days.dedup();
+                let names: Vec<String> = days
+                    .iter()
+                    .map(|day| {
+                        let weekday = f64::from(day.to_monday_one_offset());
+                        self.system(MessageKey::Weekday, &[("weekday", Arg::Num(weekday))])
+                    })
+                    .collect();
+                return (
+                    MessageKey::RetryDateWeekday,
+                    vec![("days", names.join(", "))],
+                );
+            }
             (Rejection::UnknownOption, _) | (Rejection::Unreadable, VarType::Option) => {
                 MessageKey::RetryOption
             }
