@@ -8,12 +8,13 @@ use std::path::PathBuf;
 #[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read.
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// What was being read.
         path: PathBuf,
-        /// The IO error.
-        source: std::io::Error,
+        /// The IO error, in the message (not a `source()`, so that a report of the whole
+        /// chain does not say it twice).
+        error: std::io::Error,
     },
     /// A locales directory holds no `<locale>/*.ftl` file.
     #[error("no <locale>/*.ftl files in {}", path.display())]

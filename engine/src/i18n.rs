@@ -119,9 +119,9 @@ pub struct FtlSource {
 impl Localizer {
     /// Reads every `<dir>/<locale>/*.ftl`.
     pub fn load_dir(dir: &Path) -> Result<Localizer, Error> {
-        let read_error = |path: &Path, source| Error::Read {
+        let read_error = |path: &Path, error| Error::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let mut sources = Vec::new();
         let mut locales: Vec<PathBuf> = fs::read_dir(dir)

@@ -39,7 +39,7 @@ pub(crate) struct ChatArgs {
 pub(crate) fn chat(args: &ChatArgs) -> anyhow::Result<ExitCode> {
     let localizer = Arc::new(Localizer::load_dir(&args.locales).with_context(|| {
         format!(
-            "cannot load the system texts from {}",
+            "cannot load the system texts from {} (use --locales DIR)",
             args.locales.display()
         )
     })?);

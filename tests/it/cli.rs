@@ -501,3 +501,23 @@ fn nlu_eval_reports_accuracy_recall_and_timings_and_refuses_bad_lines() {
     assert!(stderr.contains("test.jsonl"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn chat_without_a_locales_folder_says_so_once_and_names_the_flag() {
+    let dir = tempfile::tempdir().unwrap();
+    let dialog = repo_dir().join("tests/fixtures/dialogs/visitor-test.toml");
+    let output = command(dir.path())
+        .arg("chat")
+        .arg(&dialog)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("(use --locales DIR)"), "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file or directory").count(),
+        1,
+        "the cause once: {stderr}"
+    );
+}
