@@ -331,6 +331,32 @@ test('a start refused while the visitor\'s data is being erased is tried again a
   await context.close();
 });
 
+test('a start the site refuses (monthly user limit) tells the visitor instead of connecting for ever', async () => {
+  const refused = { status: 403, code: 'mau_limit_reached', message: 'This site has reached its monthly user limit; please try again next month.' };
+  const fake = new FakeApi({ startRefusals: [refused] });
+  const context = await env.browser.newContext(desktop);
+  const page = await context.newPage();
+  await fake.install(page);
+  await page.goto(`${env.fixtures}/plain`);
+  const w = widget(page);
+  await w.ready();
+  await page.evaluate(() => {
+    window.__errors = [];
+    window.Staffetta.instances.default.on('error', (e) => window.__errors.push(e.code));
+  });
+  await w.call('open');
+  const banner = inWidget(page, '.banner');
+  await banner.filter({ hasText: 'The chat is not available at the moment.' }).waitFor();
+  assert.deepEqual(await page.evaluate(() => window.__errors), ['mau_limit_reached'], 'the page learns the code');
+  assert.doesNotMatch(await inWidget(page, '[part~="status"]').innerText(), /Connecting/);
+  await inWidget(page, 'textarea').fill('Is anyone there?');
+  await inWidget(page, 'textarea').press('Enter');
+  await inWidget(page, '.msg-visitor').filter({ hasText: 'Not sent.' }).waitFor();
+  assert.equal(fake.starts.length, 1, 'a refused start is not tried again on its own');
+  assert.deepEqual(await axe(page), []);
+  await context.close();
+});
+
 test('a message that arrives while the window is closed shows on the launcher and is announced', async () => {
   const fake = new FakeApi();
   const { context, page, w } = await start(fake);

@@ -225,6 +225,30 @@ describe('against the real server (idle timeout 10 s, warning at 1 s)', () => {
     await context.close();
   });
 
+  test('a message written after the idle expiry goes to a new conversation and is answered', async (t) => {
+    if (missing) return t.skip(missing);
+    const { context, page, w, errors } = await openWith(null);
+    const restore = inWidget(page, '[part~="notice-action"]').filter({ hasText: 'Restore the conversation' });
+    await restore.waitFor({ timeout: 20_000 });
+    const expiredSession = (await w.state()).conversation.sessionId;
+    const sizes = inWidget(page, '.msg-bot').filter({ hasText: 'Pick a size' });
+    assert.equal(await sizes.count(), 0);
+
+    // What the expired notice invites: write, without pressing Restore first.
+    await inWidget(page, 'textarea').fill('Sizes');
+    await inWidget(page, 'textarea').press('Enter');
+    await sizes.first().waitFor({ timeout: 10_000 });
+    const state = (await w.state()).conversation;
+    assert.notEqual(state.sessionId, expiredSession, 'a new session');
+    assert.notEqual(state.status, 'expired');
+    assert.equal(state.queued, 0, 'nothing left unsent');
+    assert.equal(await inWidget(page, '.msg-visitor').filter({ hasText: 'Sending' }).count(), 0);
+    assert.equal(await restore.count(), 0, 'the expired notice offers no Restore any more');
+    assert.deepEqual(await axe(page), []);
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
+
   test('on long-poll Continue moves the expiry too', async (t) => {
     if (missing) return t.skip(missing);
     const context = await env.browser.newContext(desktop);

@@ -238,6 +238,12 @@ C._sendInput = function (input, display) {
   this._stopTyping();
   this._settleExpiring(true);
   var item = this.transport.send(input, display);
+  // After an idle expiry writing is how a visitor goes on (the server's notice says so): a
+  // new conversation seeded from the kept state, as "Restore" does, then the message.
+  if (this.transport.s.expired) {
+    this._settleRestore();
+    this.transport.restore().catch(function () {});
+  }
   var record = { id: item.client_message_id, from: 'visitor', text: display, status: 'pending' };
   this._add(record);
   this._syncHome();
@@ -438,15 +444,18 @@ C._recordEl = function (record, live) {
 };
 
 C._pendingText = function () {
-  return this.t(this.status === 'offline' || this.status === 'reconnecting' ? 'message-queued' : 'message-sending');
+  var s = this.status;
+  return this.t(s === 'error' ? 'message-not-sent' : s === 'offline' || s === 'reconnecting' ? 'message-queued' : 'message-sending');
 };
 
 C._onStatus = function (status, quiet) {
   this.status = status;
   var online = status === 'online' || status === 'polling';
   var withAgent = this.handoff.phase === 'agent';
-  this.statusLine.textContent = online ? (withAgent ? this.t('agent-status', { name: this.handoff.agent }) : this.t('status-online')) : status === 'idle' ? '' : this.t('status-connecting');
-  var bannerKey = { offline: 'status-offline', reconnecting: 'status-reconnecting', identity: 'identity-expired' }[status];
+  this.statusLine.textContent = online ? (withAgent ? this.t('agent-status', { name: this.handoff.agent }) : this.t('status-online')) : status === 'idle' || status === 'error' ? '' : this.t('status-connecting');
+  // 'error': the server refused what the widget does not retry (a start past the site's
+  // monthly limit, say); the page's onError has the code, the visitor reads this.
+  var bannerKey = { offline: 'status-offline', reconnecting: 'status-reconnecting', identity: 'identity-expired', error: 'status-error' }[status];
   this.banner.hidden = !bannerKey;
   this.banner.textContent = bannerKey ? this.t(bannerKey) : '';
   var text = this._pendingText();

@@ -164,6 +164,19 @@ C._settleReconnecting = function () {
   if (changed) this._saveHistory();
 };
 
+/** The expired conversation was restored by writing: its "Restore" button goes. */
+C._settleRestore = function () {
+  var list = this.list;
+  this.history.forEach(function (record) {
+    var n = record.notice;
+    if (!n || n.action !== 'restore' || n.done) return;
+    n.done = true;
+    var button = list.querySelector('[data-id="' + record.id + '"] .action');
+    if (button) button.remove();
+  });
+  this._saveHistory();
+};
+
 /** The idle warning is answered: by activity (`hide`: the notice goes away) or by the
  * expiry (its Continue button goes, the text stays). */
 C._settleExpiring = function (hide) {
