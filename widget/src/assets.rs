@@ -12,6 +12,7 @@
 //! app state and uses none of it.
 
 mod catalog;
+mod comments;
 mod range;
 
 #[cfg(test)]

@@ -2,12 +2,14 @@
 //! the demo shop page and its media, each with a content hash used as ETag and version.
 //!
 //! Everything is embedded with `include_str!`/`include_bytes!`, so `cargo run` needs no JS
-//! build step. The launcher learns the chat script's version by substitution of
+//! build step; the scripts are served without their whole-line comments (`comments.rs`). The launcher learns the chat script's version by substitution of
 //! [`CHAT_VERSION_PLACEHOLDER`] at start-up, which lets the chat script be cached forever
 //! under `?v=<hash>`.
 
 use std::io::Write as _;
 use std::sync::LazyLock;
+
+use super::comments::without_comments;
 
 /// Text the launcher source carries where the chat script's version goes.
 pub const CHAT_VERSION_PLACEHOLDER: &str = "__STAFFETTA_CHAT_VERSION__";
@@ -79,10 +81,10 @@ impl Asset {
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 
 static CHAT: LazyLock<Asset> =
-    LazyLock::new(|| Asset::new(JAVASCRIPT, CHAT_SOURCE.as_bytes().to_vec(), true));
+    LazyLock::new(|| Asset::new(JAVASCRIPT, without_comments(CHAT_SOURCE).into_bytes(), true));
 
 static LAUNCHER: LazyLock<Asset> = LazyLock::new(|| {
-    let source = LAUNCHER_SOURCE.replace(CHAT_VERSION_PLACEHOLDER, &CHAT.hash);
+    let source = without_comments(LAUNCHER_SOURCE).replace(CHAT_VERSION_PLACEHOLDER, &CHAT.hash);
     Asset::new(JAVASCRIPT, source.into_bytes(), true)
 });
 
@@ -233,5 +235,25 @@ mod tests {
             assert!(demo_media(name).is_some(), "{name}");
         }
         assert!(demo_media("../Cargo.toml").is_none());
+    }
+
+    /// What makes taking out whole-line comments safe (see `comments.rs`): no literal spans
+    /// lines, so a line that starts with `//` or `/*` is never inside one.
+    #[test]
+    fn no_string_or_template_literal_of_the_scripts_spans_lines() {
+        for (number, line) in CHAT_SOURCE
+            .lines()
+            .chain(LAUNCHER_SOURCE.lines())
+            .enumerate()
+        {
+            assert!(
+                line.matches('`').count() % 2 == 0,
+                "a template literal spans lines at {number}: {line}"
+            );
+            assert!(
+                !line.ends_with('\\'),
+                "a string continues on the next line at {number}: {line}"
+            );
+        }
     }
 }
