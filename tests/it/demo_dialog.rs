@@ -2,10 +2,9 @@
 //! it: it promises no connection to a person before the desk has answered, and greets a first
 //! hello after its welcome as a first one.
 
-use serde_json::Value;
-
 use crate::handoff::console::visitor_event;
 use crate::support::app::repo_dir;
+use crate::support::visitor::answer_texts as texts;
 use crate::support::{TestApp, spawn_app_with};
 
 /// The demo site with the demo dialog and nobody at the desk.
@@ -16,17 +15,6 @@ async fn spawn_demo() -> TestApp {
         settings.agent.demo_operators = false;
     })
     .await
-}
-
-/// The texts of a turn's answer, joined by new lines.
-fn texts(answer: &Value) -> String {
-    answer["output"]["generic"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|item| item["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@
 use serde_json::Value;
 
 use crate::support::app::repo_dir;
+use crate::support::visitor::answer_texts as texts;
 use crate::support::{TestApp, spawn_app_with};
 
 async fn spawn_small_dialog() -> TestApp {
@@ -26,17 +27,6 @@ fn option_titles(answer: &Value) -> Vec<String> {
         .filter(|item| item["response_type"] == "option")
         .filter_map(|item| item["title"].as_str().map(str::to_owned))
         .collect()
-}
-
-/// The texts of a turn's answer, joined by new lines.
-fn texts(answer: &Value) -> String {
-    answer["output"]["generic"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|item| item["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::test]

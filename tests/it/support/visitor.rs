@@ -334,3 +334,14 @@ impl Socket {
         }
     }
 }
+
+/// The texts of a turn's answer, joined by new lines.
+pub fn answer_texts(answer: &Value) -> String {
+    answer["output"]["generic"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|item| item["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
