@@ -59,7 +59,7 @@ async fn two_intents_a_message_names_together_are_still_offered_as_did_you_mean(
             &serde_json::json!({ "anonymous_id": "anon-small-dialog-both", "locale": "en" }),
         )
         .await;
-    let answer = visitor.say("table hours").await;
+    let answer = visitor.say("book a table and opening hours").await;
     assert_eq!(option_titles(&answer), ["Did you mean:"], "{answer}");
     let labels: Vec<&str> = answer["output"]["generic"][0]["options"]
         .as_array()

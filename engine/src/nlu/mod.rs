@@ -12,6 +12,7 @@
 //! # Layout
 //! - `text`: Unicode tokenization, lowercasing, numbers, accent folding;
 //! - `stem`: Snowball stemmers for [`Language`];
+//! - `function_words`: the function words of each [`Language`];
 //! - `typo`: edit-distance-1 correction of unknown words against the training vocabulary;
 //! - `features`: hashed word and character features, TF-IDF, sparse vectors;
 //! - `linear`: the linear classifier and its deterministic training;
@@ -21,6 +22,10 @@
 //! - `model`: [`IntentModel`], which ties them together;
 //! - `evaluation`: [`Evaluation`], the CLINC150 paper's metrics for a test set.
 //!
+//! Function words ("do you have", "per favore", "sì"; see `function_words`) weigh less the
+//! fewer the examples, and a message with no content word the examples know is out of
+//! scope: in a dialog of thirty examples, IDF cannot tell phrasing from a topic.
+//!
 //! Examples labelled [`OUT_OF_SCOPE_INTENT`] (`oos`) are optional: when present they train
 //! an extra "none of these" class that absorbs probability, and that class is never reported.
 //! See docs/nlu.md for the design and the CLINC150 figures.
@@ -29,6 +34,7 @@ mod calibrate;
 mod error;
 mod evaluation;
 mod features;
+mod function_words;
 mod linear;
 mod model;
 mod neighbours;
@@ -115,7 +121,8 @@ impl NluConfig {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Classification {
     /// The most likely intents, best first, at most [`MAX_RANKED`]; empty when the message
-    /// has nothing to classify (empty, too long, only symbols, only unknown words).
+    /// has nothing to classify (empty, too long, only symbols, no content word the examples
+    /// know, unless it is an example itself).
     pub ranked: Vec<IntentScore>,
     /// Whether the best intent's confidence reaches the out-of-scope threshold.
     pub in_scope: bool,

@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::calibrate::{PRIOR_CENTER, fit_temperature};
-use super::features::{self, FeatureParams, FeatureSpace, RawFeatures, SparseVector};
+use super::features::{self, FeatureParams, FeatureSpace, HashKeyed, RawFeatures, SparseVector};
+use super::function_words::FunctionWords;
 use super::linear::{LinearModel, LinearParams, softmax_in_place};
 use super::neighbours::{NeighbourIndex, NeighbourParams, SharedExamples};
 use super::stem::WordStemmer;
@@ -35,6 +36,8 @@ pub struct IntentModel {
     space: FeatureSpace,
     scorer: Scorer,
     shared: SharedExamples,
+    /// The [`features::text_key`] of every training example.
+    examples: HashKeyed<()>,
     temperature: f32,
 }
 
@@ -66,6 +69,7 @@ impl IntentModel {
         let out_of_scope_class = class_ids.get(OUT_OF_SCOPE_INTENT).copied();
 
         let stemmer = WordStemmer::new(config.language);
+        let function_words = FunctionWords::new(config.language);
         let mut documents = Vec::with_capacity(examples.len());
         let mut labels = Vec::with_capacity(examples.len());
         let mut keys = Vec::with_capacity(examples.len());
@@ -75,7 +79,7 @@ impl IntentModel {
             if words.is_empty() {
                 continue;
             }
-            let analyzed = Analyzed::new(&stemmer, words, None);
+            let analyzed = Analyzed::new(&stemmer, &function_words, words, None);
             documents.push(analyzed.features(&FeatureParams::default()));
             labels.push(class_ids[example.intent.trim()]);
             keys.push(features::text_key(&analyzed.stems));
@@ -101,9 +105,14 @@ impl IntentModel {
             threshold: config.oos_threshold,
             classes,
             out_of_scope_class,
-            analyzer: Analyzer { stemmer, typo },
+            analyzer: Analyzer {
+                stemmer,
+                function_words,
+                typo,
+            },
             space,
             scorer,
+            examples: keys.iter().map(|&key| (key, ())).collect(),
             shared: SharedExamples::build(keys.into_iter().zip(labels.iter().copied())),
             temperature,
         })
@@ -119,7 +128,19 @@ impl IntentModel {
         if words.is_empty() {
             return Classification::out_of_scope();
         }
-        let analyzed = Analyzed::new(&self.analyzer.stemmer, words, Some(&self.analyzer.typo));
+        let analyzer = &self.analyzer;
+        let analyzed = Analyzed::new(
+            &analyzer.stemmer,
+            &analyzer.function_words,
+            words,
+            Some(&analyzer.typo),
+        );
+        let key = features::text_key(&analyzed.stems);
+        // "do you have parking", "sì": nothing the examples speak of. Unless the message is
+        // an example itself (one made of function words only), there is nothing to go on.
+        if !self.examples.contains_key(&key) && !self.knows_a_content_word(&analyzed) {
+            return Classification::out_of_scope();
+        }
         let vector = self
             .space
             .vectorize(&analyzed.features(&FeatureParams::default()));
@@ -128,8 +149,7 @@ impl IntentModel {
         }
         let mut logits = vec![0.0f32; self.scorer.classes()];
         self.scorer.logits(&vector, &mut logits);
-        self.shared
-            .tie(features::text_key(&analyzed.stems), &mut logits);
+        self.shared.tie(key, &mut logits);
         // Rank on the logits: probabilities of unlikely classes can underflow to equal zeros.
         let mut order: Vec<usize> = (0..logits.len())
             .filter(|&class| Some(class) != self.out_of_scope_class)
@@ -149,6 +169,16 @@ impl IntentModel {
             .first()
             .is_some_and(|top| top.confidence >= self.threshold);
         Classification { ranked, in_scope }
+    }
+
+    /// Whether a word of `analyzed` is a content word (not a function word) seen in
+    /// training, after typo correction.
+    fn knows_a_content_word(&self, analyzed: &Analyzed) -> bool {
+        analyzed
+            .stems
+            .iter()
+            .zip(&analyzed.function)
+            .any(|(stem, &function)| !function && self.space.contains(features::word_key(stem)))
     }
 
     /// The intents this model can return, sorted (the out-of-scope class excluded).
@@ -194,6 +224,7 @@ impl fmt::Debug for IntentModel {
 #[derive(Debug)]
 struct Analyzer {
     stemmer: WordStemmer,
+    function_words: FunctionWords,
     typo: TypoIndex,
 }
 
@@ -204,31 +235,49 @@ struct Analyzed {
     /// Accent-folded words as typed (used for character n-grams).
     surfaces: Vec<String>,
     stems: Vec<String>,
+    /// Whether each word (after typo correction) is a function word.
+    function: Vec<bool>,
 }
 
 impl Analyzed {
-    fn new(stemmer: &WordStemmer, words: Vec<String>, typo: Option<&TypoIndex>) -> Analyzed {
+    fn new(
+        stemmer: &WordStemmer,
+        function_words: &FunctionWords,
+        words: Vec<String>,
+        typo: Option<&TypoIndex>,
+    ) -> Analyzed {
         let surfaces: Vec<String> = words.iter().map(|w| fold_accents(w)).collect();
-        let stems = words
-            .iter()
-            .zip(&surfaces)
-            .map(|(word, surface)| match typo {
-                Some(index) if !index.is_known(surface) => match index.correct(surface) {
-                    Some(corrected) => stemmer.stem(corrected),
-                    None => stemmer.stem(word),
-                },
-                _ => stemmer.stem(word),
-            })
-            .collect();
+        let mut stems = Vec::with_capacity(words.len());
+        let mut function = Vec::with_capacity(words.len());
+        for (word, surface) in words.iter().zip(&surfaces) {
+            // A function word is never a typo: "there" is not a misspelt "where".
+            let corrected = match typo {
+                Some(index) if !index.is_known(surface) && !function_words.contains(surface) => {
+                    index.correct(surface)
+                }
+                _ => None,
+            };
+            match corrected {
+                Some(corrected) => {
+                    stems.push(stemmer.stem(corrected));
+                    function.push(function_words.contains(&fold_accents(corrected)));
+                }
+                None => {
+                    stems.push(stemmer.stem(word));
+                    function.push(function_words.contains(surface));
+                }
+            }
+        }
         Analyzed {
             words,
             surfaces,
             stems,
+            function,
         }
     }
 
     fn features(&self, params: &FeatureParams) -> RawFeatures {
-        features::extract(&self.stems, &self.surfaces, params)
+        features::extract(&self.stems, &self.surfaces, &self.function, params)
     }
 }
 

@@ -255,3 +255,34 @@ fn a_text_given_under_two_intents_ranks_them_even() {
     assert_eq!(first.confidence, second.confidence);
     assert_eq!(top(&model, "please block my card"), "block_card");
 }
+
+#[test]
+fn a_message_whose_only_known_words_are_function_words_is_out_of_scope() {
+    let model = shop_model();
+    // "is", "there", "can", "i", "by" are in the examples, "parking" and "card" are not.
+    for text in ["is there parking", "can i pay by card", "please", "yes"] {
+        let result = model.classify(text);
+        assert!(
+            !result.in_scope && result.ranked.is_empty(),
+            "{text:?}: {result:?}"
+        );
+    }
+    // One known content word is enough to be classified.
+    assert_eq!(
+        top(&model, "is there parking near the shop"),
+        "opening_hours"
+    );
+}
+
+#[test]
+fn an_example_made_of_function_words_only_still_matches_itself() {
+    let mut examples = shop_examples();
+    examples.push(TrainingExample::new("yes please", "affirm"));
+    examples.push(TrainingExample::new("yes I would", "affirm"));
+    let model = IntentModel::train(&examples, &NluConfig::new(Language::En)).unwrap();
+    let result = model.classify("Yes, please!");
+    assert!(result.in_scope, "{result:?}");
+    assert_eq!(top(&model, "Yes, please!"), "affirm");
+    // The same function words in another order are not an example.
+    assert!(model.classify("please yes").ranked.is_empty());
+}
