@@ -30,7 +30,9 @@ pub(crate) struct ChatArgs {
     /// Also allow iframes from this host (repeatable); the dialog's own hosts are allowed.
     #[arg(long = "iframe-host", value_name = "HOST")]
     pub(crate) iframe_hosts: Vec<String>,
-    /// Print the session (what the bot waits for, the action stack, variables) after each turn.
+    /// Print what the NLU made of each typed message (best intents, confidences, whether
+    /// the best reaches the threshold) and the session (what the bot waits for, the action
+    /// stack, variables) after each turn.
     #[arg(long)]
     pub(crate) debug: bool,
 }
@@ -170,6 +172,11 @@ impl Repl<'_> {
             iframe_hosts: self.iframe_hosts,
             idle: self.dialog.idle_config(IdleConfig::default()),
         };
+        if self.debug
+            && let Input::Text(text) = &input
+        {
+            writeln!(out, "  [nlu] {}", self.understood(text))?;
+        }
         let session = std::mem::replace(&mut self.session, Session::new(now, self.dialog));
         let (session, outputs) = step(now, session, self.dialog, input, &ctx);
         self.session = session;
@@ -183,6 +190,34 @@ impl Repl<'_> {
             writeln!(out, "  [{}]", state(&self.session))?;
         }
         Ok(ended)
+    }
+
+    /// What the NLU makes of a typed message: the best intents and whether the best one
+    /// reaches the threshold.
+    fn understood(&self, text: &str) -> String {
+        let Some(model) = self.dialog.intent_model(self.locale) else {
+            return "the dialog has no intents".to_owned();
+        };
+        let classification = model.classify(text);
+        if classification.ranked.is_empty() {
+            return "no intent: the examples share no content word with the message".to_owned();
+        }
+        let best: Vec<String> = classification
+            .ranked
+            .iter()
+            .take(3)
+            .map(|score| format!("{} {:.2}", score.intent, score.confidence))
+            .collect();
+        let verdict = if classification.in_scope {
+            "understood"
+        } else {
+            "not understood"
+        };
+        format!(
+            "{}: {verdict} (threshold {:.2})",
+            best.join(", "),
+            model.oos_threshold()
+        )
     }
 
     /// Prints one output. Returns whether it ends the conversation.
@@ -277,6 +312,14 @@ mod tests {
     use super::*;
 
     fn play(locale: &str, lines: &str) -> String {
+        play_with(locale, lines, false)
+    }
+
+    fn play_debug(locale: &str, lines: &str) -> String {
+        play_with(locale, lines, true)
+    }
+
+    fn play_with(locale: &str, lines: &str, debug: bool) -> String {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let localizer = Localizer::load_dir(&root.join("locales")).unwrap();
         let set = load_dir_with(
@@ -292,7 +335,7 @@ mod tests {
             localizer: &localizer,
             locale,
             iframe_hosts: &hosts,
-            debug: false,
+            debug,
             options: Vec::new(),
             expects_date: false,
             session: Session::new(now, dialog),
@@ -319,6 +362,17 @@ mod tests {
     fn typed_dates_answer_a_date_picker() {
         let out = play("it", "3\n2026-03-03\n");
         assert!(out.contains("bot> A che ora ti è comodo?"), "{out}");
+    }
+
+    #[test]
+    fn debug_shows_what_the_nlu_made_of_each_typed_message() {
+        let out = play_debug("en", "where is my parcel\ndo you have a swimming pool\n");
+        assert!(out.contains("  [nlu] order_status 1.00, "), "{out}");
+        assert!(out.contains(": understood (threshold 0.50)"), "{out}");
+        assert!(
+            out.contains("  [nlu] no intent: the examples share no content word with the message"),
+            "{out}"
+        );
     }
 
     #[test]

@@ -284,6 +284,13 @@ impl Dialog {
         self.actions.iter().map(|a| a.id.as_str())
     }
 
+    /// The intent model of the locale serving `tag` (see [`Dialog::locale_index`]), which
+    /// classifies free messages, for tools such as `staffetta chat --debug`; `None` when the
+    /// dialog has no intents.
+    pub fn intent_model(&self, tag: &str) -> Option<&IntentModel> {
+        self.nlu(self.locale_index(tag))
+    }
+
     /// The intent model of the locale at `index`.
     pub(crate) fn nlu(&self, index: usize) -> Option<&IntentModel> {
         self.nlu.get(index).or_else(|| self.nlu.first())
