@@ -56,13 +56,17 @@ pub struct AppState {
     pub refused_pages: Arc<crate::visitor::refused_pages::RefusedPages>,
     /// Agent sessions and desks.
     pub agents: crate::agent::AgentHub,
+    /// The node's counters for `GET /metrics`.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// The complete HTTP router.
 pub fn app(state: AppState) -> Router {
+    let metrics = Arc::clone(&state.metrics);
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .merge(routes::metrics::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
         .merge(routes::operators::router())
@@ -81,6 +85,11 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)
         .with_state(state)
+        // Inside the routing, so that it sees the route template (`MatchedPath`).
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::http::count,
+        ))
         // A layer, not a method-not-allowed fallback: a fallback would replace the one each
         // route's layers wrap (the visitor routes' origin guard answers their preflights).
         .layer(axum::middleware::from_fn(routes::json_method_not_allowed))

@@ -133,6 +133,8 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        // For the metrics layer: refusals are counted by their code.
+        response.extensions_mut().insert(ErrorCode(self.code));
         if let Some(seconds) = self.retry_after_s {
             response
                 .headers_mut()
@@ -175,6 +177,11 @@ impl<T: Serialize> IntoResponse for ApiJson<T> {
         Json(self.0).into_response()
     }
 }
+
+/// The `code` of an error answer, kept in the response's extensions for the layers after
+/// the handler (the metrics layer counts refusals by it, `crate::metrics::http`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ErrorCode(pub &'static str);
 
 /// Fallback for unknown routes.
 pub async fn not_found() -> ApiError {

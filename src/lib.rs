@@ -16,6 +16,7 @@
 //! - [`limits`]: per-client limits (rates, sizes, connections) and their answers.
 //! - [`shutdown`]: signals and the lifecycle of long-lived tasks.
 //! - [`telemetry`]: the tracing subscriber.
+//! - [`metrics`]: the node's counters and `GET /metrics` scrapes.
 //! - [`secret`]: values that never print.
 //! - [`retention`]: deleting conversations (retention) and visitors (erasure).
 //! - [`visitor`]: the visitor channel (identity, MAU, sessions).
@@ -29,6 +30,7 @@ pub mod connector;
 pub mod desk;
 pub mod error;
 pub mod limits;
+pub mod metrics;
 pub mod retention;
 pub mod routes;
 pub mod secret;

@@ -179,6 +179,7 @@ impl Server {
             identity: Arc::new(identity),
             metadata: Arc::new(metadata),
             refused_pages: Arc::default(),
+            metrics: Arc::default(),
         };
         Ok(Server {
             state,

@@ -90,6 +90,13 @@ impl Settings {
                  erasure; e.g. `openssl rand -hex 24`), or empty to disable the admin API"
             ));
         }
+        let metrics_token = self.metrics.token.expose();
+        if !metrics_token.is_empty() && metrics_token.len() < MIN_ADMIN_TOKEN_LEN {
+            return Err(format!(
+                "key `metrics.token`: at least {MIN_ADMIN_TOKEN_LEN} bytes (e.g. `openssl rand \
+                 -hex 24`), or empty to disable `GET /metrics`"
+            ));
+        }
         if self.sites.is_empty() {
             return Err("key `sites`: at least one site is required".to_owned());
         }

@@ -56,6 +56,8 @@ pub struct Settings {
     pub geoip: GeoIpSettings,
     /// Agent sessions, passwords and failed-login limits.
     pub agent: AgentSettings,
+    /// `GET /metrics` access.
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -69,6 +71,7 @@ impl Default for Settings {
             limits: LimitSettings::default(),
             geoip: GeoIpSettings::default(),
             agent: AgentSettings::default(),
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -126,5 +129,13 @@ impl Default for PathSettings {
 #[serde(deny_unknown_fields, default)]
 pub struct AdminSettings {
     /// Bearer token for `/api/v1/admin`; empty disables the admin API.
+    pub token: Secret,
+}
+
+/// The metrics endpoint.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Bearer token for `GET /metrics` (a scraper's, not the admin's); empty disables it.
     pub token: Secret,
 }

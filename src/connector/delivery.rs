@@ -259,6 +259,9 @@ async fn send_until_done(
         }
         fresh = Fresh::No;
         failed_rounds = failed_rounds.saturating_add(1);
+        connector
+            .delivery_failures()
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let pause = connector.policy().pause_after_failed_rounds(failed_rounds);
         tracing::warn!(
             site = connector.site(),

@@ -178,6 +178,8 @@ pub struct WebhookConnector {
     logins: Logins,
     /// Commands queued on this node and not applied yet ([`WebhookConnector::applied`]).
     unapplied: std::sync::atomic::AtomicUsize,
+    /// Delivery rounds on this node that found the receiver unreachable (`GET /metrics`).
+    delivery_failures: std::sync::atomic::AtomicU64,
 }
 
 impl fmt::Debug for WebhookConnector {
@@ -230,6 +232,7 @@ impl WebhookConnector {
             erasures: std::sync::atomic::AtomicU64::new(0),
             logins: Logins::new(site),
             unapplied: std::sync::atomic::AtomicUsize::new(0),
+            delivery_failures: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -251,6 +254,11 @@ impl WebhookConnector {
 
     pub(crate) fn outbox(&self) -> &Outbox {
         &self.outbox
+    }
+
+    /// Delivery rounds on this node that found the receiver unreachable.
+    pub(crate) fn delivery_failures(&self) -> &std::sync::atomic::AtomicU64 {
+        &self.delivery_failures
     }
 
     pub(crate) fn node(&self) -> &str {

@@ -31,6 +31,7 @@ use crate::app::AppState;
 /// [`site_desk::update`], which already stored the agent events in the outbox of the site's
 /// external desk (if any) with the desk's write: here they go to the consoles only.
 pub async fn deliver(state: &AppState, site: &str, notices: Vec<Notice>) {
+    state.metrics.handoff_notices(&notices);
     let roster_changed = notices.iter().any(changes_roster);
     let queues_changed = notices.iter().any(changes_queues);
     for notice in notices {

@@ -118,6 +118,10 @@ pub async fn request(
         Ok(outcome) => outcome,
     };
     let (outcome, notices) = outcome;
+    state.metrics.handoff(match outcome {
+        RequestOutcome::Closed { .. } => crate::metrics::HandoffStep::Closed,
+        _ => crate::metrics::HandoffStep::Queued,
+    });
     if !matches!(outcome, RequestOutcome::Closed { .. }) {
         // A visitor who never connects (or closes the tab at once) leaves the queue too.
         // Scheduled before the visitor's tabs hear of the wait, so their leases come after.

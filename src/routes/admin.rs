@@ -30,6 +30,7 @@ mod csv;
 mod jobs;
 
 pub use auth::AdminAuth;
+pub(crate) use auth::check_bearer;
 
 /// The admin routes, to merge into the app router.
 pub fn router() -> Router<AppState> {

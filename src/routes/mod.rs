@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod health;
+pub mod metrics;
 pub mod openapi;
 pub mod operators;
 pub mod sessions;

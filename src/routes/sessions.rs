@@ -146,6 +146,7 @@ async fn new_session(
         },
     )
     .await?;
+    state.metrics.session_started();
     let idle = state.bots.idle(&site.id);
     Ok(SessionStarted {
         session_id: started.session_id,

@@ -352,7 +352,10 @@ impl Connection {
         let checked =
             crate::visitor::start::check_message_rate(&self.state, &self.session_id).await;
         match &checked {
-            Err(err) if err.code() == "rate_limited" => self.rate_refusals += 1,
+            Err(err) if err.code() == "rate_limited" => {
+                self.state.metrics.refused(err.code());
+                self.rate_refusals += 1;
+            }
             _ => self.rate_refusals = 0,
         }
         checked

@@ -326,6 +326,22 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Whether other nodes may share this store (Redis), or it belongs to this process alone
     /// (sled, which locks its folder).
     fn is_shared(&self) -> bool;
+
+    /// The group commits of this process so far, for `GET /metrics`: sled makes groups of
+    /// concurrent writes durable with one flush each; Redis has none (`None`).
+    fn group_commits(&self) -> Option<GroupCommits> {
+        None
+    }
+}
+
+/// Writes made durable by group commit, and the flushes that did it (their ratio is the
+/// mean group size).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GroupCommits {
+    /// Writes applied.
+    pub writes: u64,
+    /// Flushes run.
+    pub flushes: u64,
 }
 
 /// Opens the store the settings ask for: Redis when `url` is set, otherwise sled under

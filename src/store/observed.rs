@@ -3,8 +3,8 @@
 //! ...) by its name. The observer may act first (play another writer through the wrapped
 //! store, hold the caller) or refuse the call with an error, which is returned as the call's
 //! answer: tests use it to watch the writes of real code paths and to inject a failing, slow
-//! or contended store. `ping`, `flush`, `backend` and `is_shared` go straight to the wrapped
-//! store.
+//! or contended store. `ping`, `flush`, `backend`, `is_shared` and `group_commits` go straight to the
+//! wrapped store.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -211,5 +211,8 @@ impl<O: WriteObserver> Store for Observed<O> {
     }
     fn is_shared(&self) -> bool {
         self.inner.is_shared()
+    }
+    fn group_commits(&self) -> Option<super::GroupCommits> {
+        self.inner.group_commits()
     }
 }

@@ -120,6 +120,7 @@ pub async fn send(
     };
     // Idempotency compares what the visitor sent, never what the bot answered.
     let fingerprint = Bytes::from(serde_json::to_vec(&visitor_entry).unwrap_or_default());
+    let started = std::time::Instant::now();
 
     for _ in 0..CAS_ATTEMPTS {
         let (mut record, versioned) = load(state, session_id).await?;
@@ -180,12 +181,15 @@ pub async fn send(
             guard: None,
             also: Vec::new(),
         };
+        let appending = std::time::Instant::now();
         match state.store.append(&log, batch).await? {
             AppendOutcome::Appended {
                 first_seq,
                 last_seq,
                 ..
             } => {
+                state.metrics.store_append(appending.elapsed());
+                state.metrics.bot_turn(started.elapsed());
                 if let Some(due_ms) = deadline_ms {
                     super::timer::wake_for(state, due_ms);
                 }

@@ -15,6 +15,7 @@ mod handoff;
 mod identity;
 mod locales;
 mod mau;
+mod metrics;
 mod openapi;
 mod retention;
 mod security;

@@ -48,33 +48,46 @@ impl FromRequestParts<AppState> for AdminAuth {
             )
             .into_response());
         }
-        let ip = client_ip(parts, state);
-        let store = state.store.as_ref();
-        let policy = state.settings.agent.login_failures.policy();
-        let now =
-            Timestamp::from_millisecond(state.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH);
-        let blocked = login_guard::gate_ip(store, &policy, now, ip)
-            .await
-            .map_err(|e| ApiError::from(e).into_response())?;
-        if let Some(until) = blocked {
-            return Err(login_guard::blocked(BlockScope::Ip, now, until).into_response());
+        check_bearer(parts, state, configured, "admin_token_refused").await?;
+        Ok(AdminAuth)
+    }
+}
+
+/// Checks `Authorization: Bearer <token>` against `configured` (not empty) with the admin
+/// API's policy: the address's block first (429 `ip_blocked`), then the token in constant
+/// time; a wrong one counts as a failure of the address and writes the audit line `audit`
+/// (e.g. `admin_token_refused`); a missing one is 401 without cost.
+pub(crate) async fn check_bearer(
+    parts: &Parts,
+    state: &AppState,
+    configured: &crate::secret::Secret,
+    audit: &'static str,
+) -> Result<(), Response> {
+    let ip = client_ip(parts, state);
+    let store = state.store.as_ref();
+    let policy = state.settings.agent.login_failures.policy();
+    let now = Timestamp::from_millisecond(state.clock.now_ms()).unwrap_or(Timestamp::UNIX_EPOCH);
+    let blocked = login_guard::gate_ip(store, &policy, now, ip)
+        .await
+        .map_err(|e| ApiError::from(e).into_response())?;
+    if let Some(until) = blocked {
+        return Err(login_guard::blocked(BlockScope::Ip, now, until).into_response());
+    }
+    let presented = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(bearer_token);
+    match presented {
+        Some(token) if configured.matches(token) => Ok(()),
+        Some(_) => {
+            let new_block = login_guard::record_ip_failure(store, &policy, now, ip)
+                .await
+                .map_err(|e| ApiError::from(e).into_response())?;
+            audit_refused(parts, ip, new_block, now, audit);
+            Err(unauthorized())
         }
-        let presented = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok())
-            .and_then(bearer_token);
-        match presented {
-            Some(token) if configured.matches(token) => Ok(AdminAuth),
-            Some(_) => {
-                let new_block = login_guard::record_ip_failure(store, &policy, now, ip)
-                    .await
-                    .map_err(|e| ApiError::from(e).into_response())?;
-                audit_refused(parts, ip, new_block, now);
-                Err(unauthorized())
-            }
-            None => Err(unauthorized()),
-        }
+        None => Err(unauthorized()),
     }
 }
 
@@ -91,7 +104,13 @@ fn client_ip(parts: &Parts, state: &AppState) -> IpAddr {
 
 /// The audit line of one refused admin token: the address, the method and the route template
 /// (not the path: it may name a visitor), and the block this failure started, if any.
-fn audit_refused(parts: &Parts, ip: IpAddr, new_block: Option<Timestamp>, now: Timestamp) {
+fn audit_refused(
+    parts: &Parts,
+    ip: IpAddr,
+    new_block: Option<Timestamp>,
+    now: Timestamp,
+    audit: &'static str,
+) {
     let route = parts
         .extensions
         .get::<MatchedPath>()
@@ -99,12 +118,12 @@ fn audit_refused(parts: &Parts, ip: IpAddr, new_block: Option<Timestamp>, now: T
     let block_s = new_block.map(|until| until.as_second().saturating_sub(now.as_second()));
     tracing::warn!(
         target: "audit",
-        audit = "admin_token_refused",
+        audit,
         %ip,
         method = %parts.method,
         route,
         block_s,
-        "a wrong admin token was refused"
+        "a wrong token was refused"
     );
 }
 
@@ -119,7 +138,7 @@ fn unauthorized() -> Response {
     let mut response = ApiError::new(
         StatusCode::UNAUTHORIZED,
         "unauthorized",
-        "Send the admin token as `Authorization: Bearer <token>`.",
+        "Send the token as `Authorization: Bearer <token>`.",
     )
     .into_response();
     response.headers_mut().insert(

@@ -45,7 +45,6 @@ pub(super) trait Committer: Send + 'static {
 
 /// How much work the committer has done; `flushes` is much smaller than `writes` when
 /// concurrent writers share flushes.
-#[cfg(test)]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) struct CommitStats {
     /// Writes applied (including ones that failed).
@@ -97,7 +96,6 @@ impl<C: Committer> GroupCommit<C> {
     }
 
     /// Writes applied and flushes run so far.
-    #[cfg(test)]
     pub(super) fn stats(&self) -> CommitStats {
         CommitStats {
             writes: self.counters.applied.load(Ordering::SeqCst),

@@ -343,6 +343,14 @@ impl Store for SledStore {
     fn is_shared(&self) -> bool {
         false
     }
+
+    fn group_commits(&self) -> Option<super::GroupCommits> {
+        let stats = self.group_commit.stats();
+        Some(super::GroupCommits {
+            writes: stats.writes,
+            flushes: stats.flushes,
+        })
+    }
 }
 
 #[cfg(test)]
