@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use staffetta_engine::dialog::{Dialog, DialogSet, LoadOptions, load_dir_with};
+use staffetta_engine::dialog::{Diagnostic, Dialog, DialogSet, LoadOptions, load_dir_with};
 use staffetta_engine::i18n::Localizer;
 use staffetta_engine::session::IdleConfig;
 
@@ -123,6 +123,27 @@ impl std::fmt::Display for IdleOverride {
     }
 }
 
+/// A diagnostic as `serve` and `config check` say it: the engine's undeclared-iframe-host
+/// message offers `dialogs check --iframe-host`, a flag neither of them has, so its remedy
+/// is given for a configured server instead: the dialog declares the host, and the site's
+/// `iframe_hosts` lets visitors see the frame (docs/configuration.md, "Sites").
+fn for_the_server(mut diagnostic: Diagnostic) -> Diagnostic {
+    let message = &diagnostic.message;
+    let undeclared_host = message
+        .strip_prefix("iframe host `")
+        .and_then(|rest| rest.split_once('`'))
+        .filter(|(_, rest)| rest.contains("--iframe-host"))
+        .map(|(host, _)| host.to_owned());
+    if let Some(host) = undeclared_host {
+        diagnostic.message = format!(
+            "iframe host `{host}` is not declared by the dialog: add it to the dialog's \
+             `[settings] iframe_hosts` (a site's `iframe_hosts` in the configuration does not \
+             declare it; it only lets the site's visitors see frames the dialog declares)"
+        );
+    }
+    diagnostic
+}
+
 impl Bots {
     /// Loads the dialogs and locales named by `settings` and checks every site's dialog.
     pub fn load(settings: &Settings) -> Result<Bots, BotLoadError> {
@@ -144,7 +165,7 @@ impl Bots {
                 dir: dir.clone(),
                 diagnostics: diagnostics
                     .iter()
-                    .map(ToString::to_string)
+                    .map(|diagnostic| for_the_server(diagnostic.clone()).to_string())
                     .collect::<Vec<_>>()
                     .join("\n"),
             }

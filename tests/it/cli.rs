@@ -4,12 +4,12 @@ use std::time::{Duration, Instant};
 
 use crate::support::binary::{command, serve};
 
-fn repo_dir() -> std::path::PathBuf {
+pub(crate) fn repo_dir() -> std::path::PathBuf {
     crate::support::app::repo_dir()
 }
 
 /// A working directory like a fresh checkout: `dialogs/` and `locales/` next to the binary.
-fn workdir() -> tempfile::TempDir {
+pub(crate) fn workdir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(repo_dir().join("dialogs"), dir.path().join("dialogs")).unwrap();
     std::os::unix::fs::symlink(repo_dir().join("locales"), dir.path().join("locales")).unwrap();
@@ -17,7 +17,7 @@ fn workdir() -> tempfile::TempDir {
 }
 
 /// `staffetta config check FILE` run in `dir`.
-fn config_check(dir: &std::path::Path, file: &std::path::Path) -> std::process::Output {
+pub(crate) fn config_check(dir: &std::path::Path, file: &std::path::Path) -> std::process::Output {
     command(dir)
         .args(["config", "check"])
         .arg(file)
@@ -159,7 +159,7 @@ fn config_check_refuses_a_default_locale_that_has_no_texts() {
 }
 
 /// The example configuration (`staffetta default-config`), as text.
-fn example_config(dir: &std::path::Path) -> String {
+pub(crate) fn example_config(dir: &std::path::Path) -> String {
     let output = command(dir).arg("default-config").output().unwrap();
     String::from_utf8(output.stdout).unwrap()
 }

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cluster;
+mod config_check;
 mod console_texts;
 mod crash;
 mod demo_dialog;
