@@ -7,6 +7,7 @@ mod nlu;
 mod operator;
 mod output;
 mod serve;
+mod summary;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,10 +72,13 @@ enum DialogsCommand {
 enum ConfigCommand {
     /// Validate a config file (or the one from --config / STAFFETTA_CONFIG) plus the
     /// environment, and what it points to (dialogs, identity keys, geo database, desks,
-    /// connectors), and print the effective settings with secrets redacted.
+    /// connectors), and print a summary of the effective settings.
     Check {
         /// The file to check.
         file: Option<PathBuf>,
+        /// Print every effective setting (secrets redacted) instead of the summary.
+        #[arg(long)]
+        print_settings: bool,
     },
 }
 
@@ -83,27 +87,34 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(ref args) => serve::serve(&cli, args),
-        Command::Config(ConfigCommand::Check { ref file }) => {
-            match load_settings(file.as_deref().or(cli.config.as_deref())) {
-                Ok(settings) => match crate::server::Server::check_settings(&settings) {
-                    Ok(warnings) => {
-                        for warning in warnings {
-                            eprintln!("warning: {warning}");
-                        }
-                        output::print(&format!(
-                            "configuration is valid\n{}{settings:#?}\n",
-                            describe_relative_paths(&settings)
-                        ));
-                        ExitCode::SUCCESS
+        Command::Config(ConfigCommand::Check {
+            ref file,
+            print_settings,
+        }) => match load_settings(file.as_deref().or(cli.config.as_deref())) {
+            Ok(settings) => match crate::server::Server::check_settings(&settings) {
+                Ok(warnings) => {
+                    for warning in warnings {
+                        eprintln!("warning: {warning}");
                     }
-                    Err(err) => {
-                        eprintln!("error: invalid configuration: {err}");
-                        ExitCode::from(EXIT_CONFIG)
-                    }
-                },
-                Err(code) => code,
-            }
-        }
+                    let paths = describe_relative_paths(&settings);
+                    output::print(&if print_settings {
+                        format!("configuration is valid\n{paths}{settings:#?}\n")
+                    } else {
+                        format!(
+                            "configuration is valid\n{}{paths}(every setting, secrets \
+                                 redacted: `config check --print-settings`)\n",
+                            summary::summary(&settings)
+                        )
+                    });
+                    ExitCode::SUCCESS
+                }
+                Err(err) => {
+                    eprintln!("error: invalid configuration: {err}");
+                    ExitCode::from(EXIT_CONFIG)
+                }
+            },
+            Err(code) => code,
+        },
         Command::Dialogs(DialogsCommand::Check(ref args)) => report_failure(dialogs::check(args)),
         Command::Chat(ref args) => report_failure(chat::chat(args)),
         Command::Nlu(NluCommand::Eval(ref args)) => report_failure(nlu::eval(args)),

@@ -1,5 +1,6 @@
 //! What `staffetta config check` (and `serve`, where it says the same) tells an admin: the
-//! remedy for a dialog's undeclared iframe host.
+//! remedy for a dialog's undeclared iframe host, and a short summary of valid settings (the
+//! whole of them only with `--print-settings`).
 
 use crate::cli::{config_check, example_config, workdir};
 use crate::support::binary::command;
@@ -54,4 +55,75 @@ fn an_undeclared_iframe_host_names_the_dialogs_settings_not_a_flag_the_command_l
             "{said}"
         );
     }
+}
+
+#[test]
+fn config_check_prints_a_short_summary_and_every_setting_only_when_asked() {
+    let dir = workdir();
+    let config = example_config(dir.path())
+        .replace("token = \"\"", "token = \"a-secret-token-of-24-bytes\"");
+    let file = dir.path().join("staffetta.toml");
+    std::fs::write(&file, &config).unwrap();
+
+    let check = config_check(dir.path(), &file);
+    let stdout = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(check.status.success(), "{stdout}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines[0], "configuration is valid");
+    assert!(lines.len() <= 25, "{} lines:\n{stdout}", lines.len());
+    for expected in [
+        "listen: 127.0.0.1:8080",
+        "store: sled in ./data",
+        "admin API: on; GET /metrics: on",
+        "sites (1):",
+        "  demo: dialog bottega-aurora, default locale en",
+        "    origins: http://localhost:*, http://127.0.0.1:*",
+        "`config check --print-settings`",
+    ] {
+        assert!(stdout.contains(expected), "{expected:?} in\n{stdout}");
+    }
+    assert!(!stdout.contains("Settings {"), "{stdout}");
+    assert!(!stdout.contains("a-secret-token"), "{stdout}");
+
+    let full = command(dir.path())
+        .args(["config", "check", "--print-settings"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let full = String::from_utf8_lossy(&full.stdout).to_string();
+    assert!(full.starts_with("configuration is valid\n"), "{full}");
+    assert!(
+        full.contains("Settings {") && full.contains("[redacted]"),
+        "{full}"
+    );
+    assert!(!full.contains("a-secret-token"), "{full}");
+}
+
+#[test]
+fn config_check_lists_the_limits_that_differ_from_the_defaults() {
+    let dir = workdir();
+    let file = dir.path().join("staffetta.toml");
+    let config = example_config(dir.path());
+    assert!(config.contains("\nmessages_per_minute = 30\n"));
+    std::fs::write(
+        &file,
+        config.replace(
+            "\nmessages_per_minute = 30\n",
+            "\nmessages_per_minute = 7\n",
+        ),
+    )
+    .unwrap();
+    let check = config_check(dir.path(), &file);
+    let stdout = String::from_utf8_lossy(&check.stdout).to_string();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        stdout.contains(
+            "limits that differ from the defaults:\n  limits.messages_per_minute = 7 (default "
+        ),
+        "{stdout}"
+    );
 }
