@@ -32,6 +32,11 @@ pub struct HandoffLink {
     pub session_id: String,
     /// The first seq written after the (last) handoff began; 0 = never handed over.
     pub handoff_seq: u64,
+    /// The visitor's key (`u:`, `s:` or `a:`, what the erasure route takes), written with
+    /// the conversation's first link; kept by every later write (links stored before it
+    /// existed have none: the admin look-up then reads the session record).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
 }
 
 fn link_key(conversation: &str) -> String {
@@ -103,6 +108,10 @@ fn merge_link(stored: Option<&HandoffLink>, link: &HandoffLink) -> HandoffLink {
     HandoffLink {
         session_id: link.session_id.clone(),
         handoff_seq: stored.map_or(link.handoff_seq, |s| s.handoff_seq.max(link.handoff_seq)),
+        visitor: link
+            .visitor
+            .clone()
+            .or_else(|| stored.and_then(|s| s.visitor.clone())),
     }
 }
 
@@ -493,6 +502,7 @@ mod tests {
                 serde_json::to_vec(&HandoffLink {
                     session_id: "s".to_owned(),
                     handoff_seq: seq,
+                    visitor: Some("a:x".to_owned()),
                 })
                 .unwrap(),
             ),
@@ -500,9 +510,11 @@ mod tests {
         let ours = HandoffLink {
             session_id: "s".to_owned(),
             handoff_seq: 9,
+            visitor: None,
         };
         let merged = |stored: &Versioned| merge_link(decode_link(stored).as_ref(), &ours);
         assert_eq!(merged(&stored(4)).handoff_seq, 9);
+        assert_eq!(merged(&stored(4)).visitor.as_deref(), Some("a:x"));
         assert_eq!(merged(&stored(12)).handoff_seq, 12);
         assert_eq!(merge_link(None, &ours).handoff_seq, 9);
         let garbage = Versioned {

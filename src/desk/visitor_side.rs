@@ -85,6 +85,7 @@ pub async fn request(
         &HandoffLink {
             session_id: session_id.to_owned(),
             handoff_seq: head + 1,
+            visitor: Some(record.identity_key.clone()),
         },
     )
     .await?;

@@ -11,6 +11,8 @@
 //!   their key in the MAU sets; docs/retention.md) and answers what was deleted.
 //! - `GET /api/v1/admin/sites/{site}/jobs` and `.../jobs/summary`: the report of finished
 //!   jobs, what agents did with their wrap-ups ([`jobs`]).
+//! - `GET /api/v1/admin/sites/{site}/conversations/{conversation}/visitor`: the visitor key
+//!   of a conversation, for the erasure route ([`visitor_lookup`]).
 
 use axum::Router;
 use axum::extract::rejection::{PathRejection, QueryRejection};
@@ -28,6 +30,7 @@ use crate::visitor::mau;
 mod auth;
 mod csv;
 mod jobs;
+mod visitor_lookup;
 
 pub use auth::AdminAuth;
 pub(crate) use auth::check_bearer;
@@ -44,6 +47,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/v1/admin/sites/{site}/users/{user_key}",
             delete(erase_user),
+        )
+        .route(
+            "/api/v1/admin/sites/{site}/conversations/{conversation}/visitor",
+            get(visitor_lookup::visitor_of_conversation),
         )
 }
 

@@ -118,6 +118,7 @@ impl Opening {
         let link = HandoffLink {
             session_id: self.session_id.clone(),
             handoff_seq: 0,
+            visitor: Some(self.identity_key.clone()),
         };
         tokio::try_join!(
             visitor_side::create_link(state, &self.conversation_id, &link),

@@ -5,7 +5,8 @@
 //! MAU count stays the same. Retention by age (`retention_days`) is in `age.rs`, finished
 //! jobs (the agents' wrap-ups) in `jobs.rs`, the erased visitor's items in a webhook outbox
 //! in `outbox.rs` (the ends of their chats in `outbox_ends.rs`, a retention pass whose outbox
-//! scan fails in `outbox_scan_failure.rs`).
+//! scan fails in `outbox_scan_failure.rs`); the look-up of a conversation's visitor key in
+//! `lookup.rs`.
 
 use serde_json::{Value, json};
 
@@ -13,6 +14,7 @@ mod age;
 mod exclusive;
 pub(crate) mod jobs;
 mod late_writes;
+mod lookup;
 mod mau_failure;
 mod open_tabs;
 mod outage;

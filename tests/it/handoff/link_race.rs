@@ -39,6 +39,7 @@ async fn a_handoff_request_whose_link_write_loses_a_race_still_stores_its_later_
             let older = HandoffLink {
                 session_id: session,
                 handoff_seq: welcome_head + 1,
+                visitor: None,
             };
             visitor_side::write_link(&unwatched, &linked, &older)
                 .await
@@ -88,6 +89,7 @@ async fn a_link_deleted_while_it_is_written_is_not_written_again() {
     let link = HandoffLink {
         session_id: visitor.id().to_owned(),
         handoff_seq: 2,
+        visitor: None,
     };
     let written = visitor_side::write_link(&watched, &conversation, &link).await;
 

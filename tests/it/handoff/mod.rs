@@ -43,7 +43,7 @@ mod security_login;
 mod security_pages;
 mod security_races;
 mod security_sessions;
-mod security_support;
+pub(crate) mod security_support;
 mod security_tenants;
 mod security_url_tokens;
 mod store_outage;
