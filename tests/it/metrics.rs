@@ -212,3 +212,56 @@ async fn a_scrape_parses_as_the_text_exposition_format_with_every_family() {
         "one node on sled: no fan-out"
     );
 }
+
+#[tokio::test]
+async fn on_redis_each_node_exports_its_own_counters_and_its_fan_out() {
+    let Some(redis) =
+        crate::support::redis_server::private_redis_or_skip("metrics_two_nodes").await
+    else {
+        return;
+    };
+    let node = || {
+        let url = redis.url();
+        spawn_app_with(move |settings| {
+            settings.store.url = Some(staffetta::store::RedisUrl::parse(url).unwrap());
+            settings.metrics.token = staffetta::secret::Secret::new(METRICS_TOKEN);
+        })
+    };
+    let (a, b) = (node().await, node().await);
+    let visitor = a.visitor().await;
+    visitor.say("hello").await;
+
+    let fanout = |outcome: &'static str| [("outcome", outcome)];
+    let on_b = crate::support::wait_for(
+        "node B to deliver node A's notices",
+        std::time::Duration::from_secs(10),
+        || async {
+            let scraped = scrape(&b).await;
+            let delivered = scraped.value(
+                "staffetta_cluster_fanout_messages_total",
+                &fanout("delivered"),
+            )?;
+            (delivered > 0.0).then_some(scraped)
+        },
+    )
+    .await;
+    let on_a = scrape(&a).await;
+    assert!(
+        on_a.value(
+            "staffetta_cluster_fanout_messages_total",
+            &fanout("published")
+        ) > Some(0.0)
+    );
+    assert_eq!(
+        on_a.value("staffetta_sessions_started_total", &[]),
+        Some(1.0)
+    );
+    assert_eq!(
+        on_b.value("staffetta_sessions_started_total", &[]),
+        Some(0.0)
+    );
+    assert!(
+        !on_a.has_family("staffetta_store_group_commit_writes"),
+        "Redis has no group commits"
+    );
+}
