@@ -85,15 +85,16 @@ pub fn app(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(routes::path_guard))
         .fallback(crate::error::not_found)
         .with_state(state)
-        // Inside the routing, so that it sees the route template (`MatchedPath`).
-        .layer(axum::middleware::from_fn_with_state(
-            metrics,
-            crate::metrics::http::count,
-        ))
         // A layer, not a method-not-allowed fallback: a fallback would replace the one each
         // route's layers wrap (the visitor routes' origin guard answers their preflights).
         .layer(axum::middleware::from_fn(routes::json_method_not_allowed))
         .layer(CatchPanicLayer::new())
+        // Like every layer here, applied to each route, so that it sees the route template
+        // (`MatchedPath`); outside the panic catcher, so a panic counts as the 500 it became.
+        .layer(axum::middleware::from_fn_with_state(
+            metrics,
+            crate::metrics::http::count,
+        ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|request: &Request| {
                 let route = request
